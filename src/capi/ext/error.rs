@@ -1,0 +1,39 @@
+//! `wasm_error_t`: why an extension call failed.
+
+use crate::capi::vec::{wasm_byte_vec_t, wasm_name_t};
+
+/// An error returned by an extension function; owned by the caller, who
+/// frees it with `wasm_error_delete`.
+pub struct wasm_error_t {
+    pub(crate) error: anyhow::Error,
+}
+
+impl wasm_error_t {
+    /// Boxes an error for handing to C.
+    pub fn boxed(error: anyhow::Error) -> Box<wasm_error_t> {
+        Box::new(wasm_error_t { error })
+    }
+}
+
+/// Converts a Rust result into the C convention: NULL on success.
+pub fn into_c_error(result: anyhow::Result<()>) -> Option<Box<wasm_error_t>> {
+    result.err().map(wasm_error_t::boxed)
+}
+
+/// Writes the error's full message (with its causes) into `out`, which the
+/// caller owns and frees with `wasm_byte_vec_delete`. Not NUL-terminated.
+#[no_mangle]
+pub extern "C" fn wasm_error_message(error: Option<&wasm_error_t>, out: Option<&mut wasm_name_t>) {
+    let Some(out) = out else { return };
+    let text = match error {
+        Some(e) => format!("{:#}", e.error),
+        None => "(null wasm_error_t)".to_string(),
+    };
+    *out = wasm_byte_vec_t::from_vec(text.into_bytes());
+}
+
+/// Frees an error returned by an extension function; NULL is ignored.
+#[no_mangle]
+pub extern "C" fn wasm_error_delete(error: Option<Box<wasm_error_t>>) {
+    drop(error);
+}

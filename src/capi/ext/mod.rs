@@ -1,0 +1,3 @@
+//! Extensions beyond the standard wasm.h, declared in `wasm-runtime.h`.
+
+pub mod error;

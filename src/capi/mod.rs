@@ -1,0 +1,11 @@
+//! The `extern "C"` skin: one file per wasm.h area, conversion only.
+//!
+//! Files directly in this folder implement the standard wasm.h API and end
+//! up in `include/wasm.h`; everything under `ext/` is our extension API and
+//! ends up in `include/wasm-runtime.h`. The header generator (build.rs)
+//! relies on that split, so keep it.
+
+#![allow(non_camel_case_types)]
+
+pub mod ext;
+pub mod vec;

@@ -1,0 +1,1 @@
+//! Engine configuration: every option of the Config reference.
