@@ -1,1 +1,5 @@
-//! (filled in by its issue)
+//! Stores, instances, memories, tables, globals, host functions and traps.
+
+mod engine_state;
+
+pub use engine_state::EngineRuntime;
