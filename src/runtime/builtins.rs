@@ -1,0 +1,106 @@
+//! The libcalls compiled code makes into the runtime, and their ABI.
+//!
+//! Compiled code finds them in the table at `VMContext + VMOffsets::BUILTINS`
+//! (index = `BuiltinFunction as usize`) and calls them with the platform's
+//! C convention (`extern "C"`). Every one takes the caller's `vmctx` first.
+//! Index arguments (memory, table, data, elem) are module-wide indices
+//! (imported entities first). A builtin never traps or unwinds by itself:
+//! the fallible ones return 1 on success and 0 when the operation is out of
+//! bounds, and the compiled code then traps with the code that
+//! `BuiltinFunction::trap_on_failure` names. That keeps Rust frames off the
+//! stack whenever a trap unwinds to the host.
+
+use super::trap_kind::TrapKind;
+
+/// An argument or result of a builtin, as compiled code sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuiltinType {
+    /// The caller's `*mut VMContext`.
+    VMCtx,
+    I32,
+    I64,
+    /// A pointer-sized reference (`*const VMFuncRef` or externref pointer).
+    Pointer,
+}
+
+/// A runtime function called by compiled code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum BuiltinFunction {
+    /// `(vmctx, memory: i32, delta_pages: i64) -> i64`: old size in pages,
+    /// or -1 when the memory cannot grow that far.
+    MemoryGrow,
+    /// `(vmctx, memory: i32, dst: i64, value: i32, len: i64) -> i32`
+    MemoryFill,
+    /// `(vmctx, dst_memory: i32, dst: i64, src_memory: i32, src: i64, len: i64) -> i32`
+    MemoryCopy,
+    /// `(vmctx, memory: i32, data: i32, dst: i64, src: i32, len: i32) -> i32`
+    MemoryInit,
+    /// `(vmctx, data: i32)`
+    DataDrop,
+    /// `(vmctx, table: i32, delta: i64, init: ptr) -> i64`: old size, or -1.
+    TableGrow,
+    /// `(vmctx, table: i32, dst: i64, value: ptr, len: i64) -> i32`
+    TableFill,
+    /// `(vmctx, dst_table: i32, src_table: i32, dst: i64, src: i64, len: i64) -> i32`
+    TableCopy,
+    /// `(vmctx, table: i32, elem: i32, dst: i64, src: i32, len: i32) -> i32`
+    TableInit,
+    /// `(vmctx, elem: i32)`
+    ElemDrop,
+}
+
+impl BuiltinFunction {
+    /// Every builtin, in table order.
+    pub const ALL: [BuiltinFunction; 10] = [
+        BuiltinFunction::MemoryGrow,
+        BuiltinFunction::MemoryFill,
+        BuiltinFunction::MemoryCopy,
+        BuiltinFunction::MemoryInit,
+        BuiltinFunction::DataDrop,
+        BuiltinFunction::TableGrow,
+        BuiltinFunction::TableFill,
+        BuiltinFunction::TableCopy,
+        BuiltinFunction::TableInit,
+        BuiltinFunction::ElemDrop,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// Byte offset of this builtin's entry in the builtin table.
+    pub fn table_offset(self) -> u32 {
+        self as u32 * super::vmoffsets::PTR
+    }
+
+    /// Parameter and result types, in order.
+    pub fn signature(self) -> (&'static [BuiltinType], Option<BuiltinType>) {
+        use BuiltinType::*;
+        match self {
+            BuiltinFunction::MemoryGrow => (&[VMCtx, I32, I64], Some(I64)),
+            BuiltinFunction::MemoryFill => (&[VMCtx, I32, I64, I32, I64], Some(I32)),
+            BuiltinFunction::MemoryCopy => (&[VMCtx, I32, I64, I32, I64, I64], Some(I32)),
+            BuiltinFunction::MemoryInit => (&[VMCtx, I32, I32, I64, I32, I32], Some(I32)),
+            BuiltinFunction::DataDrop => (&[VMCtx, I32], None),
+            BuiltinFunction::TableGrow => (&[VMCtx, I32, I64, Pointer], Some(I64)),
+            BuiltinFunction::TableFill => (&[VMCtx, I32, I64, Pointer, I64], Some(I32)),
+            BuiltinFunction::TableCopy => (&[VMCtx, I32, I32, I64, I64, I64], Some(I32)),
+            BuiltinFunction::TableInit => (&[VMCtx, I32, I32, I64, I32, I32], Some(I32)),
+            BuiltinFunction::ElemDrop => (&[VMCtx, I32], None),
+        }
+    }
+
+    /// For builtins returning a success flag: the trap to raise on 0.
+    pub fn trap_on_failure(self) -> Option<TrapKind> {
+        match self {
+            BuiltinFunction::MemoryFill
+            | BuiltinFunction::MemoryCopy
+            | BuiltinFunction::MemoryInit => Some(TrapKind::MemoryOutOfBounds),
+            BuiltinFunction::TableFill
+            | BuiltinFunction::TableCopy
+            | BuiltinFunction::TableInit => Some(TrapKind::TableOutOfBounds),
+            BuiltinFunction::MemoryGrow
+            | BuiltinFunction::DataDrop
+            | BuiltinFunction::TableGrow
+            | BuiltinFunction::ElemDrop => None,
+        }
+    }
+}
