@@ -1,0 +1,180 @@
+//! How a linear memory is laid out in virtual memory, decided once from the
+//! configuration and the memory's type. The compiler reads the plan to
+//! decide which bounds checks it can leave to the guard region, and the
+//! runtime reserves exactly what the plan says; both must agree, so the
+//! decision lives here and nowhere else.
+
+use crate::module::MemoryType;
+
+/// The configuration knobs that shape memories (see config-reference.txt:
+/// static_memory_maximum_size, static_memory_forced, memory_guard_size,
+/// dynamic_memory_reserved_for_growth, guard_before_linear_memory,
+/// signals_based_traps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemorySettings {
+    pub static_memory_maximum_size: u64,
+    pub static_memory_forced: bool,
+    pub memory_guard_size: u64,
+    pub dynamic_memory_reserved_for_growth: u64,
+    pub guard_before_linear_memory: bool,
+    pub signals_based_traps: bool,
+}
+
+impl Default for MemorySettings {
+    /// The 64-bit host defaults of the Config reference.
+    fn default() -> MemorySettings {
+        MemorySettings {
+            static_memory_maximum_size: 4 << 30,
+            static_memory_forced: false,
+            memory_guard_size: 2 << 30,
+            dynamic_memory_reserved_for_growth: 2 << 30,
+            guard_before_linear_memory: true,
+            signals_based_traps: true,
+        }
+    }
+}
+
+/// Whether a memory can move when it grows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryStyle {
+    /// Reserved up front at `reservation` bytes; the base never moves and
+    /// the memory can never exceed the reservation.
+    Static { reservation: u64 },
+    /// Reserved at its current size plus `reserve_for_growth`; growing past
+    /// that moves it, so compiled code must reload the base.
+    Dynamic { reserve_for_growth: u64 },
+}
+
+/// The layout of one linear memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryPlan {
+    pub ty: MemoryType,
+    pub style: MemoryStyle,
+    /// Inaccessible bytes reserved after the memory's reservation.
+    pub offset_guard_size: u64,
+    /// Inaccessible bytes reserved before the memory's base.
+    pub pre_guard_size: u64,
+}
+
+impl MemoryPlan {
+    pub fn new(settings: &MemorySettings, ty: &MemoryType) -> MemoryPlan {
+        let page_size = 1u64 << ty.page_size_log2;
+        let max_bytes = ty
+            .maximum
+            .unwrap_or_else(|| ty.max_pages_for_index_type())
+            .saturating_mul(page_size);
+        // Without signal handlers a fault cannot become a trap, so nothing
+        // may be left to guard pages: every access is checked explicitly.
+        let guard = if settings.signals_based_traps {
+            settings.memory_guard_size
+        } else {
+            0
+        };
+        let fits_static = settings.static_memory_maximum_size > 0
+            && (settings.static_memory_forced || max_bytes <= settings.static_memory_maximum_size);
+        let style = if fits_static {
+            MemoryStyle::Static {
+                reservation: settings.static_memory_maximum_size,
+            }
+        } else {
+            MemoryStyle::Dynamic {
+                reserve_for_growth: settings.dynamic_memory_reserved_for_growth,
+            }
+        };
+        MemoryPlan {
+            ty: *ty,
+            style,
+            offset_guard_size: guard,
+            pre_guard_size: if settings.guard_before_linear_memory {
+                guard
+            } else {
+                0
+            },
+        }
+    }
+
+    /// True when the base address never changes after instantiation.
+    pub fn is_static(&self) -> bool {
+        matches!(self.style, MemoryStyle::Static { .. })
+    }
+
+    /// The most bytes this memory may ever hold: its type's maximum, capped
+    /// by a static reservation.
+    pub fn maximum_bytes(&self) -> u64 {
+        let page_size = 1u64 << self.ty.page_size_log2;
+        let type_max = self
+            .ty
+            .maximum
+            .unwrap_or_else(|| self.ty.max_pages_for_index_type())
+            .saturating_mul(page_size);
+        match self.style {
+            MemoryStyle::Static { reservation } => type_max.min(reservation),
+            MemoryStyle::Dynamic { .. } => type_max,
+        }
+    }
+
+    /// True when an access of `access_size` bytes at a 32-bit index plus
+    /// the constant `offset` cannot reach past the reservation and guard,
+    /// so the guard region catches every out-of-bounds access and compiled
+    /// code needs no explicit check.
+    pub fn can_elide_bounds_check(&self, offset: u64, access_size: u64) -> bool {
+        match self.style {
+            MemoryStyle::Static { reservation } => {
+                !self.ty.memory64
+                    && reservation >= (1u64 << 32)
+                    && offset.saturating_add(access_size) <= self.offset_guard_size
+            }
+            MemoryStyle::Dynamic { .. } => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_32bit_memory_is_static_and_elides_small_offsets() {
+        let plan = MemoryPlan::new(&MemorySettings::default(), &MemoryType::new(1, None));
+        assert!(plan.is_static());
+        assert!(plan.can_elide_bounds_check(0, 8));
+        assert!(plan.can_elide_bounds_check((2 << 30) - 8, 8));
+        assert!(!plan.can_elide_bounds_check((2 << 30) - 7, 8));
+    }
+
+    #[test]
+    fn zero_static_maximum_makes_every_memory_dynamic() {
+        let settings = MemorySettings {
+            static_memory_maximum_size: 0,
+            ..MemorySettings::default()
+        };
+        let plan = MemoryPlan::new(&settings, &MemoryType::new(1, Some(2)));
+        assert!(!plan.is_static());
+        assert!(!plan.can_elide_bounds_check(0, 1));
+        assert_eq!(plan.maximum_bytes(), 2 << 16);
+    }
+
+    #[test]
+    fn no_signals_means_no_guard() {
+        let settings = MemorySettings {
+            signals_based_traps: false,
+            ..MemorySettings::default()
+        };
+        let plan = MemoryPlan::new(&settings, &MemoryType::new(1, None));
+        assert_eq!(plan.offset_guard_size, 0);
+        assert!(!plan.can_elide_bounds_check(0, 1));
+    }
+
+    #[test]
+    fn forced_static_caps_maximum_at_reservation() {
+        let settings = MemorySettings {
+            static_memory_maximum_size: 1 << 20,
+            static_memory_forced: true,
+            ..MemorySettings::default()
+        };
+        let plan = MemoryPlan::new(&settings, &MemoryType::new(1, None));
+        assert!(plan.is_static());
+        assert_eq!(plan.maximum_bytes(), 1 << 20);
+        assert!(!plan.can_elide_bounds_check(0, 1));
+    }
+}
