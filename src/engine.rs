@@ -1,4 +1,436 @@
-//! The engine: target ISA, flags and engine-wide caches.
+//! The engine: a validated configuration, the Cranelift target ISA built
+//! from it, the wasm features modules are checked against, the epoch
+//! counter, and the engine-wide runtime state shared by every store.
 //!
-//! (Filled in by the foundation work: `Engine::new(Config)` validates the
-//! configuration, builds the Cranelift ISA and the engine-wide runtime state.)
+//! An `Engine` is cheap to clone (one `Arc`) and is `Send + Sync`: modules
+//! and stores of any thread may share it.
+
+use crate::config::{Config, CraneliftFlag, HostFeatureDetector};
+use crate::runtime::EngineRuntime;
+use anyhow::{anyhow, bail, Result};
+use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
+use cranelift_codegen::settings::{self, Configurable, SetError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use target_lexicon::{Architecture, Triple};
+use wasmparser::WasmFeatures;
+
+/// A compilation and runtime environment for wasm modules.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+struct EngineInner {
+    config: Config,
+    isa: OwnedTargetIsa,
+    features: WasmFeatures,
+    is_host_target: bool,
+    backtrace_details: bool,
+    epoch: AtomicU64,
+    runtime: EngineRuntime,
+}
+
+impl Engine {
+    /// Validates `config` and builds the target ISA from it; the error
+    /// names the option (or Cranelift flag) at fault.
+    pub fn new(config: &Config) -> Result<Engine> {
+        config.validate()?;
+        let isa = build_isa(config)?;
+        let is_host_target = config.target().is_none_or(|t| *t == Triple::host());
+        Ok(Engine {
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                features: config.wasm_features(),
+                isa,
+                is_host_target,
+                backtrace_details: config.wasm_backtrace_details_enabled(),
+                epoch: AtomicU64::new(0),
+                runtime: EngineRuntime::new(),
+            }),
+        })
+    }
+
+    /// The configuration the engine was built from.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The Cranelift target ISA code is compiled for.
+    pub fn isa(&self) -> &dyn TargetIsa {
+        &*self.inner.isa
+    }
+
+    /// The wasm features modules are validated against.
+    pub fn wasm_features(&self) -> WasmFeatures {
+        self.inner.features
+    }
+
+    /// Engine-wide runtime state (signatures, trampolines).
+    pub fn runtime(&self) -> &EngineRuntime {
+        &self.inner.runtime
+    }
+
+    /// Whether `self` and `other` are handles to the same engine.
+    pub fn same(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Advances the epoch by one; code past its store's deadline traps at
+    /// its next epoch check.
+    pub fn increment_epoch(&self) {
+        // Relaxed: the epoch is a standalone counter; compiled code only
+        // needs to observe the increment eventually.
+        self.inner.epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The current epoch.
+    pub fn current_epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Relaxed)
+    }
+
+    /// The epoch counter itself, for code that reads it by address.
+    pub fn epoch_counter(&self) -> &AtomicU64 {
+        &self.inner.epoch
+    }
+
+    /// Whether code compiled by this engine can run in this process (the
+    /// target is the host).
+    pub fn is_host_target(&self) -> bool {
+        self.inner.is_host_target
+    }
+
+    /// Whether trap backtraces are symbolicated (`wasm_backtrace_details`,
+    /// with `Environment` resolved when the engine was built).
+    pub fn wasm_backtrace_details_enabled(&self) -> bool {
+        self.inner.backtrace_details
+    }
+}
+
+impl Default for Engine {
+    /// An engine with the default configuration.
+    ///
+    /// # Panics
+    /// If Cranelift cannot compile for the host architecture, which this
+    /// crate does not build on in the first place.
+    fn default() -> Engine {
+        Engine::new(&Config::default()).expect("the default configuration builds an engine")
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("target", self.isa().triple())
+            .field("features", &self.inner.features)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The host CPU features Cranelift can use, as (standard-library feature
+/// name, Cranelift ISA flag) pairs for the host architecture.
+fn host_feature_flags() -> &'static [(&'static str, &'static str)] {
+    if cfg!(target_arch = "x86_64") {
+        &[
+            ("cmpxchg16b", "has_cmpxchg16b"),
+            ("sse3", "has_sse3"),
+            ("ssse3", "has_ssse3"),
+            ("sse4.1", "has_sse41"),
+            ("sse4.2", "has_sse42"),
+            ("popcnt", "has_popcnt"),
+            ("avx", "has_avx"),
+            ("avx2", "has_avx2"),
+            ("fma", "has_fma"),
+            ("avxvnni", "has_avx_vnni"),
+            ("avx512vnni", "has_avx512vnni"),
+            ("bmi1", "has_bmi1"),
+            ("bmi2", "has_bmi2"),
+            ("avx512bitalg", "has_avx512bitalg"),
+            ("avx512dq", "has_avx512dq"),
+            ("avx512f", "has_avx512f"),
+            ("avx512vl", "has_avx512vl"),
+            ("avx512vbmi", "has_avx512vbmi"),
+            ("lzcnt", "has_lzcnt"),
+        ]
+    } else if cfg!(target_arch = "aarch64") {
+        &[
+            ("lse", "has_lse"),
+            ("paca", "has_pauth"),
+            ("fp16", "has_fp16"),
+            ("dotprod", "has_dotprod"),
+            ("i8mm", "has_i8mm"),
+        ]
+    } else {
+        &[]
+    }
+}
+
+/// The standard library's answer for the features in `host_feature_flags`.
+fn std_detect(feature: &str) -> Option<bool> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::is_x86_feature_detected as has;
+        let found = match feature {
+            "cmpxchg16b" => has!("cmpxchg16b"),
+            "sse3" => has!("sse3"),
+            "ssse3" => has!("ssse3"),
+            "sse4.1" => has!("sse4.1"),
+            "sse4.2" => has!("sse4.2"),
+            "popcnt" => has!("popcnt"),
+            "avx" => has!("avx"),
+            "avx2" => has!("avx2"),
+            "fma" => has!("fma"),
+            "avxvnni" => has!("avxvnni"),
+            "avx512vnni" => has!("avx512vnni"),
+            "bmi1" => has!("bmi1"),
+            "bmi2" => has!("bmi2"),
+            "avx512bitalg" => has!("avx512bitalg"),
+            "avx512dq" => has!("avx512dq"),
+            "avx512f" => has!("avx512f"),
+            "avx512vl" => has!("avx512vl"),
+            "avx512vbmi" => has!("avx512vbmi"),
+            "lzcnt" => has!("lzcnt"),
+            _ => return None,
+        };
+        Some(found)
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        use std::arch::is_aarch64_feature_detected as has;
+        let found = match feature {
+            "lse" => has!("lse"),
+            "paca" => has!("paca"),
+            "fp16" => has!("fp16"),
+            "dotprod" => has!("dotprod"),
+            "i8mm" => has!("i8mm"),
+            _ => return None,
+        };
+        Some(found)
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let _ = feature;
+        None
+    }
+}
+
+/// Builds the Cranelift ISA the config describes.
+fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
+    let detector = config.detect_host_feature().map(|d| &**d);
+    let mut isa_builder = match config.target() {
+        Some(triple) => isa::lookup(triple.clone())
+            .map_err(|e| anyhow!("target: `{triple}` is not supported by this build: {e}"))?,
+        None => host_isa_builder(detector)?,
+    };
+
+    let mut shared = settings::builder();
+    let mut set = |name: &str, value: &str| {
+        shared
+            .set(name, value)
+            .map_err(|e| anyhow!("internal: Cranelift setting {name}={value}: {e}"))
+    };
+    set("opt_level", config.cranelift_opt_level().cranelift_name())?;
+    set(
+        "enable_verifier",
+        bool_str(config.cranelift_debug_verifier()),
+    )?;
+    set(
+        "enable_nan_canonicalization",
+        bool_str(config.cranelift_nan_canonicalization()),
+    )?;
+    // Backtraces walk frame pointers.
+    set("preserve_frame_pointers", "true")?;
+    set("unwind_info", bool_str(config.native_unwind_info()))?;
+    // Wasm stack overflow is caught by explicit stack-limit checks.
+    set("enable_probestack", "false")?;
+    if !config.signals_based_traps() {
+        // Spectre mitigations turn out-of-bounds accesses into null-page
+        // loads, which only a signal handler can turn into a trap.
+        set("enable_heap_access_spectre_mitigation", "false")?;
+        set("enable_table_access_spectre_mitigation", "false")?;
+    }
+
+    for flag in config.cranelift_flags() {
+        apply_user_flag(&mut isa_builder, &mut shared, flag)?;
+    }
+
+    let flags = settings::Flags::new(shared);
+    check_shared_flags(config, &flags)?;
+    let isa = isa_builder
+        .finish(flags)
+        .map_err(|e| match config.target() {
+            Some(triple) => anyhow!("target: cannot build the ISA for `{triple}`: {e}"),
+            None => anyhow!("cranelift_flag_set: cannot build the host ISA with these flags: {e}"),
+        })?;
+    check_isa(config, &*isa, detector)?;
+    Ok(isa)
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// The host ISA builder with the host's CPU features enabled, as reported
+/// by the embedder's probe when there is one.
+fn host_isa_builder(detector: Option<&dyn HostFeatureDetector>) -> Result<isa::Builder> {
+    let unsupported = |e: &str| anyhow!("target: the host is not supported by this build: {e}");
+    let Some(detector) = detector else {
+        return cranelift_native::builder().map_err(unsupported);
+    };
+    let mut builder = cranelift_native::builder_with_options(false).map_err(unsupported)?;
+    for (feature, flag) in host_feature_flags() {
+        if detector.detect(feature) == Some(true) {
+            builder
+                .enable(flag)
+                .map_err(|e| anyhow!("internal: Cranelift ISA flag {flag}: {e}"))?;
+        }
+    }
+    Ok(builder)
+}
+
+/// Applies one `cranelift_flag_enable`/`cranelift_flag_set` request: to the
+/// ISA settings when the name is an ISA setting, else to the shared ones.
+fn apply_user_flag(
+    isa_builder: &mut isa::Builder,
+    shared: &mut settings::Builder,
+    flag: &CraneliftFlag,
+) -> Result<()> {
+    let (option, result) = match flag {
+        CraneliftFlag::Enable(name) => (
+            "cranelift_flag_enable",
+            match isa_builder.enable(name) {
+                Err(SetError::BadName(_)) => shared.enable(name),
+                other => other,
+            },
+        ),
+        CraneliftFlag::Set(name, value) => (
+            "cranelift_flag_set",
+            match isa_builder.set(name, value) {
+                Err(SetError::BadName(_)) => shared.set(name, value),
+                other => other,
+            },
+        ),
+    };
+    result.map_err(|e| {
+        let what = match flag {
+            CraneliftFlag::Enable(name) => format!("`{name}`"),
+            CraneliftFlag::Set(name, value) => format!("`{name}` = `{value}`"),
+        };
+        match e {
+            SetError::BadName(_) => anyhow!("{option}: unknown Cranelift setting {what}"),
+            SetError::BadType => anyhow!(
+                "{option}: Cranelift setting {what} has another type \
+                 (enable takes boolean settings and presets; set takes a value)"
+            ),
+            SetError::BadValue(expected) => {
+                anyhow!("{option}: bad value for Cranelift setting {what}: expected {expected}")
+            }
+        }
+    })
+}
+
+/// Refuses user flags that contradict options or runtime invariants.
+fn check_shared_flags(config: &Config, flags: &settings::Flags) -> Result<()> {
+    if !flags.preserve_frame_pointers() {
+        bail!("cranelift_flag_set: preserve_frame_pointers must stay true (backtraces walk frame pointers)");
+    }
+    if flags.enable_probestack() {
+        bail!("cranelift_flag_set: enable_probestack is not supported (the stack limit is checked explicitly)");
+    }
+    if flags.unwind_info() != config.native_unwind_info() {
+        bail!(
+            "cranelift_flag_set: unwind_info={} contradicts native_unwind_info={}; use native_unwind_info",
+            flags.unwind_info(),
+            config.native_unwind_info()
+        );
+    }
+    if !config.signals_based_traps()
+        && (flags.enable_heap_access_spectre_mitigation()
+            || flags.enable_table_access_spectre_mitigation())
+    {
+        bail!(
+            "signals_based_traps: disabled, which requires the Cranelift settings \
+             enable_heap_access_spectre_mitigation and enable_table_access_spectre_mitigation \
+             to stay false"
+        );
+    }
+    Ok(())
+}
+
+/// Checks the finished ISA: SIMD needs SSE4.2 on x86-64, and on the host
+/// every enabled CPU feature must really be there.
+fn check_isa(
+    config: &Config,
+    isa: &dyn TargetIsa,
+    detector: Option<&dyn HostFeatureDetector>,
+) -> Result<()> {
+    let isa_flags = isa.isa_flags();
+    let enabled = |name: &str| {
+        isa_flags
+            .iter()
+            .any(|v| v.name == name && v.as_bool() == Some(true))
+    };
+    if isa.triple().architecture == Architecture::X86_64
+        && config.wasm_simd()
+        && !enabled("has_sse42")
+    {
+        bail!(
+            "wasm_simd: requires SSE4.2 on x86-64, which the target ISA lacks \
+             (enable it with cranelift_flag_enable(\"sse42\") or disable wasm_simd)"
+        );
+    }
+    if config.target().is_some_and(|t| *t != Triple::host()) {
+        return Ok(());
+    }
+    for (feature, flag) in host_feature_flags() {
+        if !enabled(flag) {
+            continue;
+        }
+        let present = match detector {
+            Some(d) => d.detect(feature),
+            None => std_detect(feature),
+        };
+        if present == Some(false) {
+            bail!(
+                "cranelift_flag_enable: Cranelift ISA flag {flag} is enabled, but the host CPU lacks `{feature}`"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        assert_send_sync::<Engine>();
+    }
+
+    #[test]
+    fn default_engine_targets_the_host() {
+        let engine = Engine::default();
+        assert!(engine.is_host_target());
+        assert_eq!(*engine.isa().triple(), Triple::host());
+        assert_eq!(engine.isa().flags().opt_level(), settings::OptLevel::Speed);
+        assert!(engine.isa().flags().preserve_frame_pointers());
+        assert!(engine.same(&engine.clone()));
+        assert!(!engine.same(&Engine::default()));
+    }
+
+    #[test]
+    fn epochs_count_up() {
+        let engine = Engine::default();
+        assert_eq!(engine.current_epoch(), 0);
+        engine.increment_epoch();
+        engine.clone().increment_epoch();
+        assert_eq!(engine.current_epoch(), 2);
+    }
+}

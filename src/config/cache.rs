@@ -157,7 +157,9 @@ fn parse(text: &str, base: &Path) -> Result<CacheConfig> {
         if let Some(header) = line.strip_prefix('[') {
             let name = header
                 .strip_suffix(']')
-                .ok_or_else(|| anyhow!("line {line_no}: table header `{line}` lacks its closing `]`"))?
+                .ok_or_else(|| {
+                    anyhow!("line {line_no}: table header `{line}` lacks its closing `]`")
+                })?
                 .trim();
             if name != "cache" {
                 bail!("line {line_no}: unknown table `[{name}]` (only `[cache]` is supported)");
@@ -169,14 +171,14 @@ fn parse(text: &str, base: &Path) -> Result<CacheConfig> {
             saw_cache_table = true;
             continue;
         }
-        let (key, value_text) = line
-            .split_once('=')
-            .ok_or_else(|| anyhow!("line {line_no}: expected `key = value` or `[cache]`, found `{line}`"))?;
+        let (key, value_text) = line.split_once('=').ok_or_else(|| {
+            anyhow!("line {line_no}: expected `key = value` or `[cache]`, found `{line}`")
+        })?;
         let key = unquote_key(key.trim()).map_err(at)?;
         if !in_cache_table {
             bail!("line {line_no}: key `{key}` appears outside the `[cache]` table");
         }
-        if seen_keys.iter().any(|k| *k == key) {
+        if seen_keys.contains(&key) {
             bail!("line {line_no}: key `{key}` is set twice");
         }
         seen_keys.push(key.clone());
@@ -275,7 +277,11 @@ fn unquote_key(key: &str) -> Result<String> {
             _ => unreachable!("a quoted token always parses as a string"),
         };
     }
-    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         bail!("invalid key `{key}`");
     }
     Ok(key.to_string())
@@ -302,10 +308,9 @@ fn parse_value(text: &str) -> Result<Value> {
     if text.contains("__") || text.ends_with('_') || text.starts_with('_') {
         bail!("malformed integer `{text}`");
     }
-    digits
-        .parse::<i64>()
-        .map(Value::Int)
-        .map_err(|_| anyhow!("unsupported value `{text}` (expected a string, an integer or a boolean)"))
+    digits.parse::<i64>().map(Value::Int).map_err(|_| {
+        anyhow!("unsupported value `{text}` (expected a string, an integer or a boolean)")
+    })
 }
 
 /// Parses the rest of a `"..."` string (after the opening quote).
@@ -338,7 +343,10 @@ fn parse_basic_string(body: &str, whole: &str) -> Result<String> {
                             .and_then(char::from_u32)
                             .ok_or_else(|| anyhow!("bad unicode escape \\{u}{hex}"))?
                     }
-                    other => bail!("unknown escape \\{}", other.map(String::from).unwrap_or_default()),
+                    other => bail!(
+                        "unknown escape \\{}",
+                        other.map(String::from).unwrap_or_default()
+                    ),
                 };
                 out.push(escaped);
             }
@@ -378,7 +386,9 @@ fn expect_size(value: Value) -> Result<u64> {
         Value::Str(s) => s,
         other => bail!("expected an integer or a size string, found {other:?}"),
     };
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, suffix) = text.split_at(split);
     let multiplier: u64 = match suffix.trim() {
         "" => 1,
@@ -390,7 +400,9 @@ fn expect_size(value: Value) -> Result<u64> {
         "Mi" => 1 << 20,
         "Gi" => 1 << 30,
         "Ti" => 1 << 40,
-        other => bail!("unknown size suffix `{other}` in \"{text}\" (use K, M, G, T, Ki, Mi, Gi or Ti)"),
+        other => {
+            bail!("unknown size suffix `{other}` in \"{text}\" (use K, M, G, T, Ki, Mi, Gi or Ti)")
+        }
     };
     digits
         .parse::<u64>()
@@ -402,7 +414,9 @@ fn expect_size(value: Value) -> Result<u64> {
 /// A duration string: an integer followed by `s`, `m`, `h` or `d`.
 fn expect_duration(value: Value) -> Result<Duration> {
     let text = expect_str(value).context("durations are strings such as \"30m\"")?;
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let seconds: u64 = match unit.trim() {
         "s" => 1,
@@ -472,7 +486,9 @@ mod tests {
         assert!(parse_err("[cache]\ndirectory = \"x\n").contains("line 2"));
         assert!(parse_err("[cache]\nenabled = true\nenabled = false\n").contains("line 3"));
         assert!(parse_err("[cache]\ncleanup-interval = \"5y\"\n").contains("unknown duration unit"));
-        assert!(parse_err("[cache]\nfile-count-limit-percent-if-deleting = \"101%\"\n")
-            .contains("percentage"));
+        assert!(
+            parse_err("[cache]\nfile-count-limit-percent-if-deleting = \"101%\"\n")
+                .contains("percentage")
+        );
     }
 }
