@@ -7,5 +7,6 @@
 
 #![allow(non_camel_case_types)]
 
+pub mod engine;
 pub mod ext;
 pub mod vec;

@@ -1,3 +1,5 @@
 //! Extensions beyond the standard wasm.h, declared in `wasm-runtime.h`.
 
 pub mod error;
+pub mod config;
+pub mod engine;
