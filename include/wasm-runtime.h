@@ -30,6 +30,279 @@
  */
 typedef struct wasm_error_t wasm_error_t;
 
+/**
+ * Limits of the pooling instance allocator, for
+ * `wasm_config_allocation_strategy_set`; made by
+ * `wasm_pooling_allocation_config_new` with Wasmtime's defaults.
+ */
+typedef struct wasm_pooling_allocation_config_t wasm_pooling_allocation_config_t;
+
+/**
+ * A linear memory made by a `wasm_memory_creator_t`.
+ */
+typedef struct wasm_linear_memory_t {
+  /**
+   * Embedder data passed to the callbacks; owned by the library from now on.
+   */
+  void *env;
+  /**
+   * Returns the memory's base and stores its accessible size and its
+   * capacity (bytes it can grow to without moving) in the out-params.
+   */
+  uint8_t *(*get_memory)(void *env, size_t *byte_size, size_t *byte_capacity);
+  /**
+   * Grows the accessible size to `new_size` bytes; returns NULL on success
+   * or an error the library takes ownership of.
+   */
+  struct wasm_error_t *(*grow_memory)(void *env, size_t new_size);
+  /**
+   * Called once with `env` when the memory is freed (may be NULL).
+   */
+  void (*finalizer)(void *env);
+} wasm_linear_memory_t;
+
+/**
+ * Callbacks that allocate linear memories (`wasm_config_with_host_memory_set`).
+ */
+typedef struct wasm_memory_creator_t {
+  /**
+   * Embedder data passed to `new_memory`; owned by the library from the setter call on.
+   */
+  void *env;
+  /**
+   * Makes a memory of `minimum` bytes that may grow to `maximum` bytes
+   * (SIZE_MAX: unbounded), reserving `reserved_size_in_bytes` of address
+   * space up front when non-zero (the memory must then never move)
+   * followed by `guard_size_in_bytes` of inaccessible memory. Fills
+   * `*memory_ret` and returns NULL, or returns an error (owned by the library).
+   */
+  struct wasm_error_t *(*new_memory)(void *env,
+                                     size_t minimum,
+                                     size_t maximum,
+                                     size_t reserved_size_in_bytes,
+                                     size_t guard_size_in_bytes,
+                                     struct wasm_linear_memory_t *memory_ret);
+  /**
+   * Called once with `env` when no config or engine uses the creator (may be NULL).
+   */
+  void (*finalizer)(void *env);
+} wasm_memory_creator_t;
+
+/**
+ * A stack made by a `wasm_stack_creator_t`.
+ */
+typedef struct wasm_stack_memory_t {
+  /**
+   * Embedder data passed to the callbacks; owned by the library from now on.
+   */
+  void *env;
+  /**
+   * Returns the stack's top (highest address) and stores its usable
+   * length in `*len`.
+   */
+  uint8_t *(*get_stack_memory)(void *env, size_t *len);
+  /**
+   * Called once with `env` when the stack is freed (may be NULL).
+   */
+  void (*finalizer)(void *env);
+} wasm_stack_memory_t;
+
+/**
+ * Callbacks that allocate async stacks (`wasm_config_with_host_stack_set`).
+ */
+typedef struct wasm_stack_creator_t {
+  /**
+   * Embedder data passed to `new_stack`; owned by the library from the setter call on.
+   */
+  void *env;
+  /**
+   * Makes a stack of at least `size` bytes (zeroed if `zeroed`), fills
+   * `*stack_ret` and returns NULL, or returns an error (owned by the library).
+   */
+  struct wasm_error_t *(*new_stack)(void *env,
+                                    size_t size,
+                                    bool zeroed,
+                                    struct wasm_stack_memory_t *stack_ret);
+  /**
+   * Called once with `env` when no config or engine uses the creator (may be NULL).
+   */
+  void (*finalizer)(void *env);
+} wasm_stack_creator_t;
+
+/**
+ * Storage for Cranelift's incremental compilation cache
+ * (`wasm_config_enable_incremental_compilation_set`).
+ */
+typedef struct wasm_cache_store_t {
+  /**
+   * Embedder data passed to the callbacks; owned by the library from the setter call on.
+   */
+  void *env;
+  /**
+   * Looks `key` up; on a hit fills `*value_out` (a vector the library
+   * takes over, made with `wasm_byte_vec_new*`) and returns true.
+   */
+  bool (*get)(void *env, const uint8_t *key, size_t key_size, wasm_byte_vec_t *value_out);
+  /**
+   * Stores `value` under `key` (both borrowed for the call); returns
+   * whether it was stored.
+   */
+  bool (*insert)(void *env,
+                 const uint8_t *key,
+                 size_t key_size,
+                 const uint8_t *value,
+                 size_t value_size);
+  /**
+   * Called once with `env` when the store is no longer used (may be NULL).
+   */
+  void (*finalizer)(void *env);
+} wasm_cache_store_t;
+
+/**
+ * Answers which CPU features the host has (`wasm_config_detect_host_feature_set`).
+ */
+typedef struct wasm_host_feature_detector_t {
+  /**
+   * Embedder data passed to `detect`; owned by the library from the setter call on.
+   */
+  void *env;
+  /**
+   * For a feature name as Rust's feature detection spells it ("sse4.2",
+   * "avx2", "lse", …) returns 1 if the host has it, 0 if it does not,
+   * and a negative value if the name is unknown.
+   */
+  int8_t (*detect)(void *env, const char *feature);
+  /**
+   * Called once with `env` when no config or engine uses the detector (may be NULL).
+   */
+  void (*finalizer)(void *env);
+} wasm_host_feature_detector_t;
+
+/**
+ * Compiler choice for `wasm_config_strategy_set`.
+ */
+typedef uint8_t wasm_strategy_t;
+
+/**
+ * Garbage collector choice for `wasm_config_collector_set`.
+ */
+typedef uint8_t wasm_collector_t;
+
+/**
+ * Profiler integration for `wasm_config_profiler_set`.
+ */
+typedef uint8_t wasm_profiling_strategy_t;
+
+/**
+ * Cranelift optimization level for `wasm_config_cranelift_opt_level_set`.
+ */
+typedef uint8_t wasm_opt_level_t;
+
+/**
+ * Backtrace symbolication for `wasm_config_wasm_backtrace_details_set`.
+ */
+typedef uint8_t wasm_backtrace_details_t;
+
+/**
+ * Serialized-module version stamp for `wasm_config_module_version_set`.
+ */
+typedef uint8_t wasm_module_version_strategy_t;
+
+/**
+ * Pick the best available compiler (Cranelift in this build); the default.
+ */
+#define WASM_STRATEGY_AUTO 0
+
+/**
+ * The optimizing Cranelift compiler.
+ */
+#define WASM_STRATEGY_CRANELIFT 1
+
+/**
+ * The baseline Winch compiler (not in this build: refused at engine creation).
+ */
+#define WASM_STRATEGY_WINCH 2
+
+/**
+ * Pick the best available collector; the default.
+ */
+#define WASM_COLLECTOR_AUTO 0
+
+/**
+ * Deferred reference counting (not in this build: refused at engine creation).
+ */
+#define WASM_COLLECTOR_DEFERRED_REFERENCE_COUNTING 1
+
+/**
+ * Allocate only, never collect (not in this build: refused at engine creation).
+ */
+#define WASM_COLLECTOR_NULL 2
+
+/**
+ * No profiler; the default.
+ */
+#define WASM_PROFILING_STRATEGY_NONE 0
+
+/**
+ * perf jitdump files (not in this build: refused at engine creation).
+ */
+#define WASM_PROFILING_STRATEGY_JITDUMP 1
+
+/**
+ * perf map files (not in this build: refused at engine creation).
+ */
+#define WASM_PROFILING_STRATEGY_PERFMAP 2
+
+/**
+ * Intel VTune (not in this build: refused at engine creation).
+ */
+#define WASM_PROFILING_STRATEGY_VTUNE 3
+
+/**
+ * Minimise compile time.
+ */
+#define WASM_OPT_LEVEL_NONE 0
+
+/**
+ * Fastest code; the default.
+ */
+#define WASM_OPT_LEVEL_SPEED 1
+
+/**
+ * Fast and small code.
+ */
+#define WASM_OPT_LEVEL_SPEED_AND_SIZE 2
+
+/**
+ * Always symbolicate backtraces from the module's debug info.
+ */
+#define WASM_BACKTRACE_DETAILS_ENABLE 0
+
+/**
+ * Never.
+ */
+#define WASM_BACKTRACE_DETAILS_DISABLE 1
+
+/**
+ * Decide by `WASMTIME_BACKTRACE_DETAILS=1` when the engine is built; the default.
+ */
+#define WASM_BACKTRACE_DETAILS_ENVIRONMENT 2
+
+/**
+ * This library's version; the default.
+ */
+#define WASM_MODULE_VERSION_STRATEGY_CRATE_VERSION 0
+
+/**
+ * A string given by the embedder (at most 255 bytes).
+ */
+#define WASM_MODULE_VERSION_STRATEGY_CUSTOM 1
+
+/**
+ * No version check.
+ */
+#define WASM_MODULE_VERSION_STRATEGY_NONE 2
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -44,6 +317,564 @@ WASM_API_EXTERN void wasm_error_message(const struct wasm_error_t *error, wasm_n
  * Frees an error returned by an extension function; NULL is ignored.
  */
 WASM_API_EXTERN void wasm_error_delete(struct wasm_error_t *error);
+
+/**
+ * Uses `creator` (copied; its `env` is owned by the library from now on)
+ * to allocate linear memories; NULL restores the built-in allocator.
+ * Default: none. Callbacks must be thread-safe.
+ */
+WASM_API_EXTERN
+void wasm_config_with_host_memory_set(wasm_config_t *config,
+                                      const struct wasm_memory_creator_t *creator);
+
+/**
+ * Uses `creator` (copied; its `env` is owned by the library from now on)
+ * to allocate async stacks; NULL restores the default. Default: none. This
+ * build has no async support, so a creator is refused at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_with_host_stack_set(wasm_config_t *config,
+                                     const struct wasm_stack_creator_t *creator);
+
+/**
+ * Enables Cranelift's incremental compilation cache backed by `store`
+ * (copied; its `env` is owned by the library from now on). Returns NULL on
+ * success or an error. This build lacks the incremental cache, so it always
+ * fails and finalizes `store` at once. Default: off.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_config_enable_incremental_compilation_set(wasm_config_t *config,
+                                                                    const struct wasm_cache_store_t *store);
+
+/**
+ * Uses `detector` (copied; its `env` is owned by the library from now on)
+ * to learn the host's CPU features when building the host ISA; NULL
+ * restores the built-in detection (the default). Code is generated for the
+ * features it reports, so wrong answers make code the CPU cannot run.
+ * Callbacks must be thread-safe.
+ */
+WASM_API_EXTERN
+void wasm_config_detect_host_feature_set(wasm_config_t *config,
+                                         const struct wasm_host_feature_detector_t *detector);
+
+/**
+ * Returns new pooling limits at their defaults; the caller owns them.
+ */
+WASM_API_EXTERN struct wasm_pooling_allocation_config_t *wasm_pooling_allocation_config_new(void);
+
+/**
+ * Frees pooling limits; NULL is ignored.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_delete(struct wasm_pooling_allocation_config_t *config);
+
+/**
+ * Uses the pooling allocator with a copy of `pooling` (borrowed) for
+ * instances, memories and tables; NULL selects on-demand allocation, the
+ * default. Limits are checked at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_allocation_strategy_set(wasm_config_t *config,
+                                         const struct wasm_pooling_allocation_config_t *pooling);
+
+/**
+ * Selects the compiler (`WASM_STRATEGY_*`); default auto. Winch is refused
+ * at engine creation, as is a value no constant names.
+ */
+WASM_API_EXTERN void wasm_config_strategy_set(wasm_config_t *config, wasm_strategy_t strategy);
+
+/**
+ * Selects the garbage collector (`WASM_COLLECTOR_*`); default auto. Others
+ * are refused at engine creation (this build has no collector).
+ */
+WASM_API_EXTERN void wasm_config_collector_set(wasm_config_t *config, wasm_collector_t collector);
+
+/**
+ * Selects the profiler integration (`WASM_PROFILING_STRATEGY_*`); default
+ * none. Others are refused at engine creation (not in this build).
+ */
+WASM_API_EXTERN
+void wasm_config_profiler_set(wasm_config_t *config,
+                              wasm_profiling_strategy_t profiler);
+
+/**
+ * Selects Cranelift's optimization level (`WASM_OPT_LEVEL_*`); default speed.
+ */
+WASM_API_EXTERN
+void wasm_config_cranelift_opt_level_set(wasm_config_t *config,
+                                         wasm_opt_level_t level);
+
+/**
+ * Selects whether backtraces are symbolicated from debug info
+ * (`WASM_BACKTRACE_DETAILS_*`); default environment (`WASMTIME_BACKTRACE_DETAILS=1`).
+ */
+WASM_API_EXTERN
+void wasm_config_wasm_backtrace_details_set(wasm_config_t *config,
+                                            wasm_backtrace_details_t details);
+
+/**
+ * Sets the version stamp of serialized modules
+ * (`WASM_MODULE_VERSION_STRATEGY_*`; `custom` is read only for CUSTOM,
+ * copied, at most 255 bytes of UTF-8). Returns NULL on success or an
+ * error. Default: this library's version.
+ *
+ * # Safety
+ * `custom` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_config_module_version_set(wasm_config_t *config,
+                                                    wasm_module_version_strategy_t strategy,
+                                                    const char *custom);
+
+/**
+ * Compiles for the target triple `target` (e.g. "x86_64-unknown-linux-gnu")
+ * instead of the host. Returns NULL on success or an error for a malformed
+ * triple or an architecture this build cannot compile for. Default: the host.
+ *
+ * # Safety
+ * `target` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_config_target_set(wasm_config_t *config,
+                                            const char *target);
+
+/**
+ * Enables the boolean Cranelift setting or preset named `flag` (copied).
+ * Unknown names are refused at engine creation. Unsafe in spirit: wrong
+ * settings can break generated code. Default: none.
+ *
+ * # Safety
+ * `flag` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN void wasm_config_cranelift_flag_enable_set(wasm_config_t *config, const char *flag);
+
+/**
+ * Sets the Cranelift setting `name` to `value` (both copied). Unknown
+ * names and bad values are refused at engine creation. Unsafe in spirit:
+ * wrong settings can break generated code. Default: none.
+ *
+ * # Safety
+ * `name` and `value` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN
+void wasm_config_cranelift_flag_set_set(wasm_config_t *config,
+                                        const char *name,
+                                        const char *value);
+
+/**
+ * Loads the module cache settings from the TOML file at `path` (a
+ * `[cache]` table with `enabled`, `directory`, …) and enables the cache
+ * accordingly. Returns NULL on success or an error naming the file, line
+ * and key. Default: no cache.
+ *
+ * # Safety
+ * `path` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_config_cache_config_load_set(wasm_config_t *config,
+                                                       const char *path);
+
+/**
+ * Disables the module cache (the default).
+ */
+WASM_API_EXTERN void wasm_config_disable_cache_set(wasm_config_t *config);
+
+/**
+ * Loads the default cache settings ($XDG_CONFIG_HOME/wasm-runtime/config.toml,
+ * else ~/.config/wasm-runtime/config.toml; a missing file means an enabled
+ * cache under $XDG_CACHE_HOME/wasm-runtime or ~/.cache/wasm-runtime).
+ * Returns NULL on success or an error. Default: no cache.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_config_cache_config_load_default_set(wasm_config_t *config);
+
+/**
+ * Writes each compiled function's Cranelift IR into the existing folder
+ * `path` (copied); NULL turns it off, the default. The folder is checked at
+ * engine creation.
+ *
+ * # Safety
+ * `path` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN void wasm_config_emit_clif_set(wasm_config_t *config, const char *path);
+
+/**
+ * Run async host functions on separate stacks; default false. This build refuses true at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_async_support_set(wasm_config_t *config,
+                                   bool enable);
+
+/**
+ * Emit DWARF debug info for native debuggers; default false. This build refuses true at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_debug_info_set(wasm_config_t *config,
+                                bool enable);
+
+/**
+ * Capture wasm backtraces for traps and host errors; default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_backtrace_set(wasm_config_t *config, bool enable);
+
+/**
+ * Emit native unwind info (.eh_frame) for external unwinders; default true.
+ */
+WASM_API_EXTERN void wasm_config_native_unwind_info_set(wasm_config_t *config, bool enable);
+
+/**
+ * Instrument code to consume fuel (stores start with none; running out traps); default false.
+ */
+WASM_API_EXTERN void wasm_config_consume_fuel_set(wasm_config_t *config, bool enable);
+
+/**
+ * Instrument code with epoch-deadline checks; default false.
+ */
+WASM_API_EXTERN void wasm_config_epoch_interruption_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable the wasm tail-call proposal; default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_tail_call_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable the wasm custom-page-sizes proposal; default false.
+ */
+WASM_API_EXTERN void wasm_config_wasm_custom_page_sizes_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable the wasm threads proposal (shared memories, atomics); default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_threads_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable wasm reference types (needs bulk memory, checked at engine creation); default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_reference_types_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable wasm typed function references (needs reference types); default false.
+ */
+WASM_API_EXTERN void wasm_config_wasm_function_references_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable the wasm wide-arithmetic proposal; default false.
+ */
+WASM_API_EXTERN void wasm_config_wasm_wide_arithmetic_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable wasm GC (needs function references); default false. This build refuses true at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_wasm_gc_set(wasm_config_t *config,
+                             bool enable);
+
+/**
+ * Enable wasm SIMD; default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_simd_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable wasm relaxed SIMD (needs SIMD); default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_relaxed_simd_set(wasm_config_t *config, bool enable);
+
+/**
+ * Lower relaxed-SIMD instructions to the same results on every host; default false.
+ */
+WASM_API_EXTERN void wasm_config_relaxed_simd_deterministic_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable wasm bulk memory operations; default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_bulk_memory_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable wasm multi-value; default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_multi_value_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable wasm multi-memory; default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_multi_memory_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable wasm 64-bit memories; default false.
+ */
+WASM_API_EXTERN void wasm_config_wasm_memory64_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable wasm extended constant expressions; default true.
+ */
+WASM_API_EXTERN void wasm_config_wasm_extended_const_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enable the component model; default false. This build refuses true at engine creation.
+ */
+WASM_API_EXTERN void wasm_config_wasm_component_model_set(wasm_config_t *config, bool enable);
+
+/**
+ * Allow more than 32 flags per component flags type; default false. This build refuses true at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_wasm_component_model_more_flags_set(wasm_config_t *config,
+                                                     bool enable);
+
+/**
+ * Allow several component function results; default false. This build refuses true at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_wasm_component_model_multiple_returns_set(wasm_config_t *config,
+                                                           bool enable);
+
+/**
+ * Run Cranelift's IR verifier on every function; default false.
+ */
+WASM_API_EXTERN void wasm_config_cranelift_debug_verifier_set(wasm_config_t *config, bool enable);
+
+/**
+ * Canonicalize NaNs produced by float operations; default false.
+ */
+WASM_API_EXTERN
+void wasm_config_cranelift_nan_canonicalization_set(wasm_config_t *config,
+                                                    bool enable);
+
+/**
+ * Check sandbox lowering with proof-carrying code; default false. This build's Cranelift has none, so true is refused at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_cranelift_pcc_set(wasm_config_t *config,
+                                   bool enable);
+
+/**
+ * Make every memory static (reserved up front, limited to static_memory_maximum_size); default false.
+ */
+WASM_API_EXTERN
+void wasm_config_static_memory_forced_set(wasm_config_t *config,
+                                          bool enable);
+
+/**
+ * Also place a guard region before each linear memory; default true.
+ */
+WASM_API_EXTERN void wasm_config_guard_before_linear_memory_set(wasm_config_t *config, bool enable);
+
+/**
+ * Initialize table elements lazily on first use; default true.
+ */
+WASM_API_EXTERN void wasm_config_table_lazy_init_set(wasm_config_t *config, bool enable);
+
+/**
+ * Compile a module's functions on several threads; default true.
+ */
+WASM_API_EXTERN void wasm_config_parallel_compilation_set(wasm_config_t *config, bool enable);
+
+/**
+ * Keep native-address to wasm-offset maps for backtraces; default true.
+ */
+WASM_API_EXTERN void wasm_config_generate_address_map_set(wasm_config_t *config, bool enable);
+
+/**
+ * Initialize memories from copy-on-write images when possible; default true.
+ */
+WASM_API_EXTERN void wasm_config_memory_init_cow_set(wasm_config_t *config, bool enable);
+
+/**
+ * Always back memory images with memfd_create on Linux; default false.
+ */
+WASM_API_EXTERN void wasm_config_force_memory_init_memfd_set(wasm_config_t *config, bool enable);
+
+/**
+ * Attach a core dump to trap errors; default false. This build refuses true at engine creation.
+ */
+WASM_API_EXTERN void wasm_config_coredump_on_trap_set(wasm_config_t *config, bool enable);
+
+/**
+ * Check wasm heap use with wmemcheck; default false. This build refuses true at engine creation.
+ */
+WASM_API_EXTERN void wasm_config_wmemcheck_set(wasm_config_t *config, bool enable);
+
+/**
+ * Extra checks in component adapter modules; default false. This build refuses true at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_debug_adapter_modules_set(wasm_config_t *config,
+                                           bool enable);
+
+/**
+ * Use Mach ports instead of signals for traps on macOS; default true. This build always uses signals: an explicit true is refused at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_macos_use_mach_ports_set(wasm_config_t *config,
+                                          bool enable);
+
+/**
+ * Rely on signal handlers for out-of-bounds and divide traps (false: explicit checks); default true.
+ */
+WASM_API_EXTERN
+void wasm_config_signals_based_traps_set(wasm_config_t *config,
+                                         bool enable);
+
+/**
+ * Stack bytes wasm may use before a stack-overflow trap; must be above 0 (checked at engine creation); default 512 KiB.
+ */
+WASM_API_EXTERN
+void wasm_config_max_wasm_stack_set(wasm_config_t *config,
+                                    size_t size);
+
+/**
+ * Size of async execution stacks, at least max_wasm_stack when async is on; default 2 MiB.
+ */
+WASM_API_EXTERN void wasm_config_async_stack_size_set(wasm_config_t *config, size_t size);
+
+/**
+ * Largest memory reservation treated as static (memories whose maximum fits never move); default 4 GiB (1 GiB on 32-bit hosts).
+ */
+WASM_API_EXTERN
+void wasm_config_static_memory_maximum_size_set(wasm_config_t *config,
+                                                uint64_t size);
+
+/**
+ * Guard bytes after each memory reservation, letting code skip bounds checks that would hit it; default 2 GiB (64 KiB on 32-bit hosts).
+ */
+WASM_API_EXTERN
+void wasm_config_memory_guard_size_set(wasm_config_t *config,
+                                       uint64_t size);
+
+/**
+ * Extra bytes reserved after a dynamic memory to grow into without moving; default 2 GiB (1 MiB on 32-bit hosts).
+ */
+WASM_API_EXTERN
+void wasm_config_dynamic_memory_reserved_for_growth_set(wasm_config_t *config,
+                                                        uint64_t size);
+
+/**
+ * Initialized-data size up to which a dense copy-on-write image is always made; default 16 MiB.
+ */
+WASM_API_EXTERN
+void wasm_config_memory_guaranteed_dense_image_size_set(wasm_config_t *config,
+                                                        uint64_t size);
+
+/**
+ * Instances alive at once across the engine; default 1000.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_total_core_instances_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                             uint32_t value);
+
+/**
+ * Linear memories alive at once across the engine; default 1000.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_total_memories_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                       uint32_t value);
+
+/**
+ * Tables alive at once across the engine; default 1000.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_total_tables_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                     uint32_t value);
+
+/**
+ * Async stacks alive at once across the engine; default 1000.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_total_stacks_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                     uint32_t value);
+
+/**
+ * Memories one module may define; default 1.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_max_memories_per_module_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                                uint32_t value);
+
+/**
+ * Tables one module may define; default 1.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_max_tables_per_module_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                              uint32_t value);
+
+/**
+ * Elements each pooled table can hold; default 20000.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_table_elements_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                       size_t value);
+
+/**
+ * Bytes each pooled memory can grow to (at most static_memory_maximum_size); default 4 GiB (10 MiB on 32-bit hosts).
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_max_memory_size_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                        size_t value);
+
+/**
+ * Bytes of instance state each slot holds; default 1 MiB.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_max_core_instance_size_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                               size_t value);
+
+/**
+ * Freed slots kept warm for reuse; default 100.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_max_unused_warm_slots_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                              uint32_t value);
+
+/**
+ * Bytes of a freed memory kept resident instead of decommitted; default 0.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_linear_memory_keep_resident_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                                    size_t value);
+
+/**
+ * Bytes of a freed table kept resident instead of decommitted; default 0.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_table_keep_resident_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                            size_t value);
+
+/**
+ * Bytes of a freed async stack kept resident; default 0.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_async_stack_keep_resident_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                                  size_t value);
+
+/**
+ * Freed regions collected before one batched decommit (at least 1); default 1.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_decommit_batch_size_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                            size_t value);
+
+/**
+ * Zero async stacks before reuse; default false.
+ */
+WASM_API_EXTERN
+void wasm_pooling_allocation_config_async_stack_zeroing_set(struct wasm_pooling_allocation_config_t *pooling,
+                                                            bool value);
+
+/**
+ * Consumes `config` and stores a new engine (owned by the caller) in
+ * `*engine_out`; returns NULL on success, else an error naming the option
+ * at fault (and `*engine_out` is left untouched).
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_engine_try_new(wasm_config_t *config,
+                                         wasm_engine_t **engine_out);
+
+/**
+ * Advances the engine's epoch by one; wasm running past its store's epoch
+ * deadline traps at its next check (with `epoch_interruption` on). Safe to
+ * call from any thread or a signal handler's helper thread; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_engine_increment_epoch(const wasm_engine_t *engine);
 
 #ifdef __cplusplus
 }  // extern "C"

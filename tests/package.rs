@@ -1,0 +1,306 @@
+//! The CMake package, end to end: configure, build and install into a
+//! temporary prefix; check every installed file (and the SONAME); build and
+//! run the examples; then build and run consumers the four ways a host can
+//! use the library: `find_package(WasmRuntime)` (shared and static targets),
+//! `add_subdirectory`, `FetchContent`, and `pkg-config` from C.
+//!
+//! CMake's cargo step reuses the build of this test run: it is pointed at
+//! the same target directory and profile, so it only links what `cargo
+//! test` already compiled. Missing tools fail the test with the command
+//! that installs them (`.ci/run` does that on a bare machine).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn source_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The cargo target directory and profile this test binary was built in:
+/// the binary is `<target>/<profile dir>/deps/package-<hash>`.
+fn cargo_build() -> (PathBuf, &'static str) {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("<target>/<profile>/deps");
+    let target_dir = profile_dir.parent().expect("<target>").to_path_buf();
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("release") => "release",
+        Some("debug") => "dev",
+        other => panic!(
+            "unexpected cargo profile directory {other:?} for {}",
+            exe.display()
+        ),
+    };
+    (target_dir, profile)
+}
+
+/// A fresh scratch directory, removed again when the test passes.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("wasm-runtime-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn require_tool(program: &str, package: &str) {
+    let found = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "`{program}` is required by the package tests but was not found; install it \
+         (Debian/Ubuntu: apt-get install -y {package}; .ci/run does this)"
+    );
+}
+
+/// Runs a command, failing the test with its full output if it fails.
+fn run(command: &mut Command) -> Output {
+    let description = format!("{command:?}");
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {description}: {e}"));
+    assert!(
+        output.status.success(),
+        "{description} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout_of(command: &mut Command) -> String {
+    String::from_utf8(run(command).stdout).expect("UTF-8 output")
+}
+
+/// `cmake -S source -B build` with the cargo settings of this test run.
+fn cmake_configure(source: &Path, build: &Path, extra: &[String]) {
+    let (target_dir, profile) = cargo_build();
+    run(Command::new("cmake")
+        .arg("-S")
+        .arg(source)
+        .arg("-B")
+        .arg(build)
+        .arg(format!("-DCARGO_TARGET_DIR={}", target_dir.display()))
+        .arg(format!("-DWASM_RUNTIME_CARGO_PROFILE={profile}"))
+        .args(extra));
+}
+
+fn cmake_build(build: &Path) {
+    run(Command::new("cmake")
+        .arg("--build")
+        .arg(build)
+        .args(["--parallel", "2"]));
+}
+
+/// What every consumer prints when the library works.
+fn check_consumer_output(what: &str, output: &str) {
+    let version = env!("CARGO_PKG_VERSION");
+    let expected = [
+        format!("wasm-runtime {version}"),
+        "engine: ok".to_string(),
+        "error: wasm_engine_try_new: config is NULL".to_string(),
+    ];
+    for line in &expected {
+        assert!(
+            output.lines().any(|l| l == line),
+            "{what}: expected the line {line:?} in its output:\n{output}"
+        );
+    }
+}
+
+fn readelf_soname(library: &Path) -> String {
+    require_tool("readelf", "binutils");
+    let dynamic = stdout_of(Command::new("readelf").arg("-d").arg(library));
+    dynamic
+        .lines()
+        .find(|l| l.contains("(SONAME)"))
+        .and_then(|l| l.split_once('[').and_then(|(_, r)| r.split_once(']')))
+        .map(|(soname, _)| soname.to_string())
+        .unwrap_or_else(|| panic!("{} has no SONAME:\n{dynamic}", library.display()))
+}
+
+#[test]
+fn installed_package_works_with_find_package_and_pkg_config() {
+    require_tool("cmake", "cmake");
+    require_tool("c++", "g++");
+    require_tool("pkg-config", "pkg-config");
+    let scratch = Scratch::new("package");
+    let build = scratch.0.join("build");
+    let prefix = scratch.0.join("prefix");
+
+    // Build (examples included) and install.
+    cmake_configure(
+        &source_dir(),
+        &build,
+        &[
+            format!("-DCMAKE_INSTALL_PREFIX={}", prefix.display()),
+            "-DCMAKE_INSTALL_LIBDIR=lib".to_string(),
+            "-DWASM_RUNTIME_BUILD_EXAMPLES=ON".to_string(),
+        ],
+    );
+    cmake_build(&build);
+    run(Command::new("cmake").arg("--install").arg(&build));
+
+    // Every file of the install tree, the shared library as a versioned
+    // file with the usual symlink chain.
+    let version = env!("CARGO_PKG_VERSION");
+    let major = env!("CARGO_PKG_VERSION_MAJOR");
+    let real = format!("libwasm-runtime.so.{version}");
+    let soname = format!("libwasm-runtime.so.{major}");
+    for file in [
+        format!("lib/{real}"),
+        format!("lib/{soname}"),
+        "lib/libwasm-runtime.so".to_string(),
+        "lib/libwasm-runtime.a".to_string(),
+        "include/wasm.h".to_string(),
+        "include/wasm-runtime.h".to_string(),
+        "lib/cmake/WasmRuntime/WasmRuntimeConfig.cmake".to_string(),
+        "lib/cmake/WasmRuntime/WasmRuntimeConfigVersion.cmake".to_string(),
+        "lib/pkgconfig/wasm-runtime.pc".to_string(),
+    ] {
+        assert!(prefix.join(&file).is_file(), "install tree lacks {file}");
+    }
+    let link = |name: &str| std::fs::read_link(prefix.join("lib").join(name)).ok();
+    assert_eq!(
+        link(&soname),
+        Some(PathBuf::from(&real)),
+        "lib/{soname} must link to {real}"
+    );
+    assert_eq!(link("libwasm-runtime.so"), Some(PathBuf::from(&soname)));
+    assert_eq!(readelf_soname(&prefix.join("lib").join(&real)), soname);
+    for header in ["wasm.h", "wasm-runtime.h"] {
+        let installed = std::fs::read(prefix.join("include").join(header)).unwrap();
+        let checked_in = std::fs::read(source_dir().join("include").join(header)).unwrap();
+        assert!(
+            installed == checked_in,
+            "installed {header} differs from include/{header}"
+        );
+    }
+
+    // The examples, built through the package's own targets.
+    let examples: Vec<PathBuf> = std::fs::read_dir(source_dir().join("examples-c"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "c" || e == "cc"))
+        .collect();
+    assert!(!examples.is_empty(), "examples-c/ has no examples");
+    for example in &examples {
+        let name = example.file_stem().unwrap().to_str().unwrap();
+        let binary = build.join("examples-c").join(name);
+        let output = stdout_of(Command::new(&binary).current_dir(source_dir().join("examples-c")));
+        if name == "engine" {
+            for line in [
+                "engine created with fuel, epochs and a 1 MiB wasm stack",
+                "default engine created",
+            ] {
+                assert!(
+                    output.contains(line),
+                    "examples-c/engine: no {line:?} in:\n{output}"
+                );
+            }
+            assert!(
+                output.contains("invalid config refused: wasm_reference_types")
+                    && output.contains("wasm_bulk_memory"),
+                "examples-c/engine: the invalid config's message should name \
+                 wasm_reference_types and wasm_bulk_memory:\n{output}"
+            );
+        }
+    }
+
+    // A C++ program using find_package, against both libraries.
+    let consumer_build = scratch.0.join("find-package");
+    cmake_configure(
+        &source_dir().join("tests/consumers/find_package"),
+        &consumer_build,
+        &[format!("-DCMAKE_PREFIX_PATH={}", prefix.display())],
+    );
+    cmake_build(&consumer_build);
+    let shared = consumer_build.join("consumer-shared");
+    check_consumer_output(
+        "find_package, shared",
+        &stdout_of(&mut Command::new(&shared)),
+    );
+    let needed = stdout_of(Command::new("readelf").arg("-d").arg(&shared));
+    assert!(
+        needed.contains(&format!("Shared library: [{soname}]")),
+        "consumer-shared should depend on {soname}:\n{needed}"
+    );
+    let static_consumer = consumer_build.join("consumer-static");
+    check_consumer_output(
+        "find_package, static",
+        &stdout_of(&mut Command::new(&static_consumer)),
+    );
+    let needed = stdout_of(Command::new("readelf").arg("-d").arg(&static_consumer));
+    assert!(
+        !needed.contains("libwasm-runtime"),
+        "consumer-static must not depend on the shared library:\n{needed}"
+    );
+
+    // A C program built with pkg-config's flags.
+    let pc_path = prefix.join("lib/pkgconfig");
+    let flags = stdout_of(
+        Command::new("pkg-config")
+            .args(["--cflags", "--libs", "wasm-runtime"])
+            .env("PKG_CONFIG_PATH", &pc_path),
+    );
+    let libdir = stdout_of(
+        Command::new("pkg-config")
+            .args(["--variable=libdir", "wasm-runtime"])
+            .env("PKG_CONFIG_PATH", &pc_path),
+    );
+    let c_consumer = scratch.0.join("consumer-c");
+    run(Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .arg(source_dir().join("tests/consumers/consumer.c"))
+        .arg("-o")
+        .arg(&c_consumer)
+        .args(flags.split_whitespace())
+        .arg(format!("-Wl,-rpath,{}", libdir.trim())));
+    check_consumer_output("pkg-config, C", &stdout_of(&mut Command::new(&c_consumer)));
+}
+
+#[test]
+fn source_tree_works_as_a_cmake_subproject() {
+    require_tool("cmake", "cmake");
+    require_tool("c++", "g++");
+    let scratch = Scratch::new("subproject");
+    let source = format!("-DWASM_RUNTIME_SOURCE_DIR={}", source_dir().display());
+
+    let build = scratch.0.join("add-subdirectory");
+    cmake_configure(
+        &source_dir().join("tests/consumers/subdirectory"),
+        &build,
+        std::slice::from_ref(&source),
+    );
+    cmake_build(&build);
+    for consumer in ["consumer-shared", "consumer-static"] {
+        let output = stdout_of(&mut Command::new(build.join(consumer)));
+        check_consumer_output(&format!("add_subdirectory, {consumer}"), &output);
+    }
+
+    let build = scratch.0.join("fetchcontent");
+    cmake_configure(
+        &source_dir().join("tests/consumers/fetchcontent"),
+        &build,
+        std::slice::from_ref(&source),
+    );
+    cmake_build(&build);
+    let output = stdout_of(&mut Command::new(build.join("consumer-shared")));
+    check_consumer_output("FetchContent, consumer-shared", &output);
+}
