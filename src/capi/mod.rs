@@ -10,3 +10,6 @@
 pub mod engine;
 pub mod ext;
 pub mod vec;
+pub mod r#extern;
+pub mod frame;
+pub mod r#ref;
