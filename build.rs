@@ -147,19 +147,29 @@ fn header_specs(manifest_dir: &Path) -> Vec<HeaderSpec> {
     ]
 }
 
-/// The standard API's files: every `src/capi/*.rs` but `mod.rs` (which
-/// would pull in `ext/`), in name order so the header is deterministic.
+/// The standard API's files: the modules `src/capi/mod.rs` declares, but
+/// `ext` (and not `mod.rs` itself, which would pull in `ext/`), in name
+/// order so the header is deterministic. Only declared modules count: a
+/// file that is not compiled must not reach the header.
 fn standard_sources(capi: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(capi)
-        .map(|dir| {
-            dir.filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.extension().is_some_and(|e| e == "rs")
-                        && p.file_name().is_some_and(|n| n != "mod.rs")
-                })
-                .collect()
+    let Ok(mod_rs) = fs::read_to_string(capi.join("mod.rs")) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = mod_rs
+        .lines()
+        .map(str::trim)
+        .filter_map(|line| {
+            let rest = line.strip_prefix("pub ").unwrap_or(line);
+            let name = rest.strip_prefix("mod ")?.strip_suffix(';')?.trim();
+            Some(name.strip_prefix("r#").unwrap_or(name).to_string())
         })
-        .unwrap_or_default();
+        .filter(|name| name != "ext")
+        .filter_map(|name| {
+            let file = capi.join(format!("{name}.rs"));
+            let dir_mod = capi.join(&name).join("mod.rs");
+            [file, dir_mod].into_iter().find(|p| p.is_file())
+        })
+        .collect();
     files.sort();
     files
 }
