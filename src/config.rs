@@ -401,7 +401,7 @@ plain_options! {
     wasm_wide_arithmetic / set_wasm_wide_arithmetic: bool;
     /// Wasm GC; needs function references (default false; refused by this build).
     wasm_gc / set_wasm_gc: bool;
-    /// Wasm SIMD; needs SSE4.2 on x86-64 (default true).
+    /// Wasm SIMD (default true).
     wasm_simd / set_wasm_simd: bool;
     /// Wasm relaxed SIMD; needs SIMD (default true).
     wasm_relaxed_simd / set_wasm_relaxed_simd: bool;

@@ -15,6 +15,20 @@ pub struct wasm_engine_t {
     pub(crate) engine: Engine,
 }
 
+impl wasm_config_t {
+    /// The options set so far (for Rust code and tests holding a C config).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+impl wasm_engine_t {
+    /// The engine behind the C handle.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
 /// Returns a new configuration with every option at its default; the caller
 /// owns it.
 #[no_mangle]

@@ -194,7 +194,9 @@ fn parse(text: &str, base: &Path) -> Result<CacheConfig> {
     config.directory = match directory {
         Some(dir) if dir.is_absolute() => dir,
         Some(dir) => absolute(&base.join(dir))?,
-        None => default_cache_directory()?,
+        None if config.enabled => default_cache_directory()?,
+        // A disabled cache needs no folder; don't fail for want of $HOME.
+        None => default_cache_directory().unwrap_or_default(),
     };
     Ok(config)
 }

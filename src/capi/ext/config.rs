@@ -1138,7 +1138,7 @@ pub extern "C" fn wasm_config_wasm_gc_set(config: Option<&mut wasm_config_t>, en
     }
 }
 
-/// Enable wasm SIMD (needs SSE4.2 on x86-64); default true.
+/// Enable wasm SIMD; default true.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_simd_set(config: Option<&mut wasm_config_t>, enable: bool) {
     if let Some(c) = config {
