@@ -37,7 +37,7 @@ impl Engine {
     pub fn new(config: &Config) -> Result<Engine> {
         config.validate()?;
         let isa = build_isa(config)?;
-        let is_host_target = config.target().is_none_or(|t| *t == Triple::host());
+        let is_host_target = config.target().is_none_or(runs_on_host);
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
@@ -125,6 +125,17 @@ impl std::fmt::Debug for Engine {
             .field("features", &self.inner.features)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether code for `target` can run in this process: same architecture,
+/// operating system and calling convention as the host (the vendor and
+/// environment parts of a triple, such as `unknown` or `gnu`, don't change
+/// the generated code).
+fn runs_on_host(target: &Triple) -> bool {
+    let host = Triple::host();
+    target.architecture == host.architecture
+        && target.operating_system == host.operating_system
+        && target.default_calling_convention() == host.default_calling_convention()
 }
 
 /// The host CPU features Cranelift can use, as (standard-library feature
@@ -376,7 +387,7 @@ fn check_isa(
             .iter()
             .any(|v| v.name == name && v.as_bool() == Some(true))
     };
-    if config.target().is_some_and(|t| *t != Triple::host()) {
+    if config.target().is_some_and(|t| !runs_on_host(t)) {
         return Ok(());
     }
     for (feature, flag) in host_feature_flags() {
@@ -416,6 +427,17 @@ mod tests {
         assert!(engine.isa().flags().preserve_frame_pointers());
         assert!(engine.same(&engine.clone()));
         assert!(!engine.same(&Engine::default()));
+    }
+
+    #[test]
+    fn host_target_ignores_vendor_and_environment() {
+        let mut host = Triple::host();
+        assert!(runs_on_host(&host));
+        host.vendor = target_lexicon::Vendor::Unknown;
+        assert!(runs_on_host(&host));
+        let mut other_os = Triple::host();
+        other_os.operating_system = target_lexicon::OperatingSystem::Wasi;
+        assert!(!runs_on_host(&other_os));
     }
 
     #[test]
