@@ -1,0 +1,103 @@
+//! `wasm_valtype_t` and the value kinds.
+//!
+//! Kinds are plain bytes in C (`typedef uint8_t wasm_valkind_t`), so they
+//! are a `u8` alias and constants here: a Rust enum would make any other
+//! byte a C caller passes undefined behaviour instead of an error.
+
+use crate::module::ValType;
+
+/// The kind of a value: one of the `WASM_I32` … `WASM_FUNCREF` constants.
+pub type wasm_valkind_t = u8;
+
+/// A 32-bit integer.
+pub const WASM_I32: wasm_valkind_t = 0;
+/// A 64-bit integer.
+pub const WASM_I64: wasm_valkind_t = 1;
+/// A 32-bit IEEE float.
+pub const WASM_F32: wasm_valkind_t = 2;
+/// A 64-bit IEEE float.
+pub const WASM_F64: wasm_valkind_t = 3;
+/// Extension: a 128-bit SIMD vector (a value's `of.v128` bytes).
+pub const WASM_V128: wasm_valkind_t = 4;
+/// A nullable reference to a host object.
+pub const WASM_EXTERNREF: wasm_valkind_t = 128;
+/// A nullable reference to a function.
+pub const WASM_FUNCREF: wasm_valkind_t = 129;
+
+/// What the kind getters return for a NULL object: no kind at all.
+pub(crate) const NO_KIND: u8 = 0xff;
+
+/// The type of a value; owned by whoever made or copied it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct wasm_valtype_t {
+    pub(crate) ty: ValType,
+}
+
+impl wasm_valtype_t {
+    /// The C object for `ty`.
+    pub fn new(ty: ValType) -> wasm_valtype_t {
+        wasm_valtype_t { ty }
+    }
+
+    /// A boxed C object for `ty`, ready to hand to C.
+    pub fn boxed(ty: ValType) -> Box<wasm_valtype_t> {
+        Box::new(wasm_valtype_t::new(ty))
+    }
+
+    /// The value type this object describes.
+    pub fn ty(&self) -> ValType {
+        self.ty
+    }
+}
+
+/// The C kind of a value type.
+pub fn valkind_of(ty: ValType) -> wasm_valkind_t {
+    match ty {
+        ValType::I32 => WASM_I32,
+        ValType::I64 => WASM_I64,
+        ValType::F32 => WASM_F32,
+        ValType::F64 => WASM_F64,
+        ValType::V128 => WASM_V128,
+        ValType::ExternRef => WASM_EXTERNREF,
+        ValType::FuncRef => WASM_FUNCREF,
+    }
+}
+
+/// The value type of a C kind, or `None` for a byte that names no kind.
+pub fn valtype_of_kind(kind: wasm_valkind_t) -> Option<ValType> {
+    Some(match kind {
+        WASM_I32 => ValType::I32,
+        WASM_I64 => ValType::I64,
+        WASM_F32 => ValType::F32,
+        WASM_F64 => ValType::F64,
+        WASM_V128 => ValType::V128,
+        WASM_EXTERNREF => ValType::ExternRef,
+        WASM_FUNCREF => ValType::FuncRef,
+        _ => return None,
+    })
+}
+
+/// Returns a new value type of kind `kind`, owned by the caller, or NULL if
+/// `kind` is not one of the `WASM_*` value kinds.
+#[no_mangle]
+pub extern "C" fn wasm_valtype_new(kind: wasm_valkind_t) -> Option<Box<wasm_valtype_t>> {
+    valtype_of_kind(kind).map(wasm_valtype_t::boxed)
+}
+
+/// Returns a copy of `ty`, owned by the caller; NULL for NULL.
+#[no_mangle]
+pub extern "C" fn wasm_valtype_copy(ty: Option<&wasm_valtype_t>) -> Option<Box<wasm_valtype_t>> {
+    ty.map(|ty| Box::new(ty.clone()))
+}
+
+/// Frees a value type; NULL is ignored.
+#[no_mangle]
+pub extern "C" fn wasm_valtype_delete(ty: Option<Box<wasm_valtype_t>>) {
+    drop(ty);
+}
+
+/// Returns the kind of `ty` (0xff, no kind, for NULL).
+#[no_mangle]
+pub extern "C" fn wasm_valtype_kind(ty: Option<&wasm_valtype_t>) -> wasm_valkind_t {
+    ty.map_or(NO_KIND, |ty| valkind_of(ty.ty))
+}
