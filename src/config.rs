@@ -520,6 +520,10 @@ impl Config {
 
     /// Appends `cranelift_flag_set(name, value)`: sets a Cranelift setting
     /// when the engine is built (unknown names or bad values fail then).
+    /// Raw flags are applied after the settings derived from options, so
+    /// they win (the engine's ISA flags are authoritative), except where
+    /// they would contradict an option or a runtime invariant, which the
+    /// engine refuses.
     ///
     /// # Safety
     /// As for [`Config::cranelift_flag_enable`].
