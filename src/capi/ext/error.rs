@@ -20,6 +20,24 @@ pub fn into_c_error(result: anyhow::Result<()>) -> Option<Box<wasm_error_t>> {
     result.err().map(wasm_error_t::boxed)
 }
 
+/// Creates an error carrying `message` (copied; NULL gives a generic text),
+/// for host callbacks that must report failure; owned by the caller.
+///
+/// # Safety
+/// `message` must be NULL or point at a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_error_new(message: *const std::os::raw::c_char) -> Box<wasm_error_t> {
+    let text = if message.is_null() {
+        "unknown error (wasm_error_new was given NULL)".to_string()
+    } else {
+        // SAFETY: the caller passes a NUL-terminated string.
+        unsafe { std::ffi::CStr::from_ptr(message) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    wasm_error_t::boxed(anyhow::Error::msg(text))
+}
+
 /// Writes the error's full message (with its causes) into `out`, which the
 /// caller owns and frees with `wasm_byte_vec_delete`. Not NUL-terminated.
 #[no_mangle]
