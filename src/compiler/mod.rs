@@ -1,1 +1,266 @@
-//! (filled in by its issue)
+//! WebAssembly → native code with Cranelift: function translation,
+//! trampolines, code layout, and the registry the signal handler reads.
+//!
+//! `compile_module` translates every defined function (on several threads
+//! when `parallel_compilation` is on), lays them out in one executable
+//! region and registers its trap sites; `compile_trampolines` does the same
+//! for the per-signature host↔wasm trampolines.
+
+mod code_memory;
+pub mod registry;
+mod trampolines;
+mod translate;
+
+pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
+pub use trampolines::{compile_trampolines, CompiledTrampolines};
+
+use crate::engine::Engine;
+use crate::module::{FuncType, ModuleInfo, ValType};
+use crate::runtime::{MemoryPlan, TrapKind, VMOffsets};
+use anyhow::{anyhow, Context as _, Result};
+use code_memory::{CodeMemory, CompiledFunction, RelocTarget, Relocation};
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{
+    self, types, AbiParam, ArgumentPurpose, ExternalName, Signature, UserExternalName,
+};
+use cranelift_codegen::isa::{CallConv, TargetIsa};
+use cranelift_codegen::{Context, FinalizedRelocTarget};
+use cranelift_frontend::FunctionBuilderContext;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// The `UserExternalName` namespace of calls to the module's own functions
+/// (the index is the function's index in the module's function space).
+const FUNC_NAMESPACE: u32 = 0;
+
+/// The Cranelift type a wasm value lives in.
+pub(crate) fn ir_type(ty: ValType) -> ir::Type {
+    match ty {
+        ValType::I32 => types::I32,
+        ValType::I64 => types::I64,
+        ValType::F32 => types::F32,
+        ValType::F64 => types::F64,
+        ValType::V128 => types::I8X16,
+        // References are pointers; every supported host is 64-bit.
+        ValType::FuncRef | ValType::ExternRef => types::I64,
+    }
+}
+
+/// The `tail`-convention signature of a wasm function of type `ty`:
+/// `(callee_vmctx, caller_vmctx, params...) -> results`.
+pub(crate) fn wasm_signature(isa: &dyn TargetIsa, ty: &FuncType) -> Signature {
+    let ptr = isa.pointer_type();
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params
+        .push(AbiParam::special(ptr, ArgumentPurpose::VMContext));
+    sig.params.push(AbiParam::new(ptr));
+    sig.params
+        .extend(ty.params.iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig.returns
+        .extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));
+    sig
+}
+
+/// Compiles the function in `ctx` and extracts its code and metadata.
+/// `resolve` maps a `UserExternalName` to a relocation target.
+pub(crate) fn finish_function(
+    isa: &dyn TargetIsa,
+    ctx: &mut Context,
+    func_index: u32,
+    body_offset: u32,
+    address_map: bool,
+    resolve: &dyn Fn(UserExternalName) -> Option<RelocTarget>,
+) -> Result<CompiledFunction> {
+    let names = ctx.func.params.user_named_funcs().clone();
+    let mut ctrl_plane = ControlPlane::default();
+    let compiled = ctx
+        .compile(isa, &mut ctrl_plane)
+        .map_err(|e| anyhow!("{:?}", e.inner))?;
+    let buffer = &compiled.buffer;
+    let mut relocs = Vec::with_capacity(buffer.relocs().len());
+    for r in buffer.relocs() {
+        let target = match &r.target {
+            FinalizedRelocTarget::ExternalName(ExternalName::User(name_ref)) => {
+                let name = names[*name_ref].clone();
+                resolve(name.clone())
+                    .ok_or_else(|| anyhow!("relocation against unknown function {name:?}"))?
+            }
+            FinalizedRelocTarget::ExternalName(ExternalName::LibCall(call)) => {
+                RelocTarget::LibCall(*call)
+            }
+            other => return Err(anyhow!("unexpected relocation target {other:?}")),
+        };
+        relocs.push(Relocation {
+            offset: r.offset,
+            kind: r.kind,
+            target,
+            addend: r.addend,
+        });
+    }
+    let mut traps = Vec::with_capacity(buffer.traps().len());
+    for t in buffer.traps() {
+        let kind = TrapKind::from_trap_code(t.code)
+            .ok_or_else(|| anyhow!("compiled code uses unknown trap code {}", t.code))?;
+        traps.push((t.offset, kind));
+    }
+    let srclocs = if address_map {
+        buffer
+            .get_srclocs_sorted()
+            .iter()
+            .filter(|s| !s.loc.is_default())
+            .map(|s| (s.start, s.loc.bits()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let alignment = isa
+        .function_alignment()
+        .preferred
+        .max(buffer.alignment)
+        .max(16);
+    Ok(CompiledFunction {
+        code: buffer.data().to_vec(),
+        alignment,
+        relocs,
+        traps,
+        srclocs,
+        func_index,
+        body_offset,
+    })
+}
+
+/// Everything the translator needs to know about the module being compiled.
+pub(crate) struct ModuleEnv<'a> {
+    pub info: &'a ModuleInfo,
+    pub offsets: VMOffsets,
+    pub plans: &'a [MemoryPlan],
+    pub isa: &'a dyn TargetIsa,
+}
+
+/// The machine code of a module's defined functions.
+pub struct CompiledModule {
+    memory: CodeMemory,
+}
+
+impl CompiledModule {
+    /// The entry of defined function `defined_index` (counted among
+    /// defined functions only).
+    pub fn func_ptr(&self, defined_index: u32) -> *const u8 {
+        self.memory.func_ptr(defined_index as usize)
+    }
+
+    /// The registry identity of the code region.
+    pub fn code_id(&self) -> usize {
+        self.memory.info().code_id
+    }
+}
+
+/// Translates and compiles every defined function of `info` (whose binary
+/// is `wasm`) and publishes the code.
+pub fn compile_module(
+    engine: &Engine,
+    info: &ModuleInfo,
+    plans: &[MemoryPlan],
+    wasm: &[u8],
+) -> Result<CompiledModule> {
+    let config = engine.config();
+    let env = ModuleEnv {
+        info,
+        offsets: VMOffsets::new(info),
+        plans,
+        isa: engine.isa(),
+    };
+    let address_map = config.generate_address_map();
+    let clif_dir = config.emit_clif().map(|p| p.to_path_buf());
+    let n = info.func_bodies.len();
+    let compile_one = |builder_ctx: &mut FunctionBuilderContext,
+                       ctx: &mut Context,
+                       i: usize|
+     -> Result<CompiledFunction> {
+        let func_index = info.num_imported_funcs + i as u32;
+        let body = &info.func_bodies[i];
+        ctx.clear();
+        ctx.func =
+            translate::translate_function(&env, builder_ctx, func_index, wasm, body.clone())?;
+        if let Some(dir) = &clif_dir {
+            let path = dir.join(format!("wasm-func{func_index}.clif"));
+            std::fs::write(&path, ctx.func.display().to_string())
+                .with_context(|| format!("emit_clif: cannot write {}", path.display()))?;
+        }
+        let num_imported = info.num_imported_funcs;
+        let num_funcs = info.functions.len() as u32;
+        finish_function(
+            env.isa,
+            ctx,
+            func_index,
+            body.start as u32,
+            address_map,
+            &|name| {
+                (name.namespace == FUNC_NAMESPACE
+                    && name.index >= num_imported
+                    && name.index < num_funcs)
+                    .then(|| RelocTarget::Func(name.index - num_imported))
+            },
+        )
+        .with_context(|| format!("compiling function {func_index}"))
+    };
+
+    let threads = if config.parallel_compilation() {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(n)
+    } else {
+        1
+    };
+    let funcs: Vec<CompiledFunction> = if threads <= 1 {
+        let mut builder_ctx = FunctionBuilderContext::new();
+        let mut ctx = Context::new();
+        (0..n)
+            .map(|i| compile_one(&mut builder_ctx, &mut ctx, i))
+            .collect::<Result<_>>()?
+    } else {
+        // Threads take the next function from a shared counter, so a few
+        // large functions do not leave the others idle.
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<Result<CompiledFunction>>>> =
+            Mutex::new((0..n).map(|_| None).collect());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    let mut builder_ctx = FunctionBuilderContext::new();
+                    let mut ctx = Context::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        let result = compile_one(&mut builder_ctx, &mut ctx, i);
+                        let failed = result.is_err();
+                        results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                        if failed {
+                            // Stop handing out work: the first error wins.
+                            next.store(n, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+        // Report the error of the lowest-numbered failing function.
+        if let Some(Some(Err(_))) = results.iter().find(|r| matches!(r, Some(Err(_)))) {
+            let first = results
+                .into_iter()
+                .find_map(|r| r.and_then(|r| r.err()))
+                .expect("an error was found above");
+            return Err(first);
+        }
+        results
+            .into_iter()
+            .map(|r| r.ok_or_else(|| anyhow!("internal: a function was not compiled"))?)
+            .collect::<Result<_>>()?
+    };
+    Ok(CompiledModule {
+        memory: CodeMemory::publish(&funcs)?,
+    })
+}

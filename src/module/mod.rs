@@ -1,8 +1,12 @@
 //! Parsing and validation of modules, and the compiled artifact.
 
+mod compiled;
 pub mod info;
+pub mod parse;
+mod signatures;
 pub mod types;
 
+pub use compiled::Module;
 pub use info::ModuleInfo;
 pub use types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, MemoryType, TableType, ValType,

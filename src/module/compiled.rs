@@ -1,0 +1,180 @@
+//! `Module`: a validated, compiled module, shared by every instance of it.
+
+use super::info::ModuleInfo;
+use super::parse::parse;
+use super::signatures::signature_id;
+use super::types::{EntityType, ExternKind, ExternType};
+use crate::compiler::{compile_module, compile_trampolines, CompiledModule, CompiledTrampolines};
+use crate::engine::Engine;
+use crate::runtime::{ArrayToWasmTrampoline, MemoryPlan, MemorySettings};
+use anyhow::Result;
+use std::sync::Arc;
+
+/// A compiled WebAssembly module. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Module {
+    inner: Arc<ModuleInner>,
+}
+
+struct ModuleInner {
+    engine: Engine,
+    info: ModuleInfo,
+    type_ids: Box<[u32]>,
+    memory_plans: Box<[MemoryPlan]>,
+    compiled: CompiledModule,
+    trampolines: CompiledTrampolines,
+}
+
+/// The memory-shaping options of `engine`'s configuration.
+pub(crate) fn memory_settings(engine: &Engine) -> MemorySettings {
+    let config = engine.config();
+    MemorySettings {
+        static_memory_maximum_size: config.static_memory_maximum_size(),
+        static_memory_forced: config.static_memory_forced(),
+        memory_guard_size: config.memory_guard_size(),
+        dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
+        guard_before_linear_memory: config.guard_before_linear_memory(),
+        signals_based_traps: config.signals_based_traps(),
+    }
+}
+
+impl Module {
+    /// Validates and compiles `wasm`. Errors name the byte offset of the
+    /// offending construct (and the feature, for disabled or unsupported
+    /// proposals).
+    pub fn new(engine: &Engine, wasm: &[u8]) -> Result<Module> {
+        let parsed = parse(engine.wasm_features(), wasm)?;
+        if let Some(unsupported) = parsed.unsupported {
+            anyhow::bail!("{unsupported}");
+        }
+        let info = parsed.info;
+        let settings = memory_settings(engine);
+        let memory_plans: Box<[MemoryPlan]> = info
+            .memories
+            .iter()
+            .map(|ty| MemoryPlan::new(&settings, ty))
+            .collect();
+        let type_ids = info.types.iter().map(signature_id).collect();
+        let compiled = compile_module(engine, &info, &memory_plans, wasm)?;
+        let trampolines = compile_trampolines(engine, &info.types)?;
+        Ok(Module {
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                info,
+                type_ids,
+                memory_plans,
+                compiled,
+                trampolines,
+            }),
+        })
+    }
+
+    /// Validates `wasm` against the engine's features without compiling.
+    pub fn validate(engine: &Engine, wasm: &[u8]) -> Result<()> {
+        parse(engine.wasm_features(), wasm).map(|_| ())
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// What the compiler and runtime know about the module.
+    pub fn info(&self) -> &ModuleInfo {
+        &self.inner.info
+    }
+
+    fn extern_type(&self, ty: &EntityType) -> ExternType {
+        match ty {
+            EntityType::Function(t) => ExternType::Func(self.inner.info.types[*t as usize].clone()),
+            EntityType::Table(t) => ExternType::Table(*t),
+            EntityType::Memory(m) => ExternType::Memory(*m),
+            EntityType::Global(g) => ExternType::Global(*g),
+        }
+    }
+
+    /// `(module, name, type)` of every import, in import order.
+    pub fn imports(&self) -> Vec<(String, String, ExternType)> {
+        self.inner
+            .info
+            .imports
+            .iter()
+            .map(|i| (i.module.clone(), i.name.clone(), self.extern_type(&i.ty)))
+            .collect()
+    }
+
+    /// `(name, type)` of every export, in export order.
+    pub fn exports(&self) -> Vec<(String, ExternType)> {
+        let info = &self.inner.info;
+        info.exports
+            .iter()
+            .map(|e| {
+                let ty = match e.kind {
+                    ExternKind::Func => EntityType::Function(info.functions[e.index as usize]),
+                    ExternKind::Table => EntityType::Table(info.tables[e.index as usize]),
+                    ExternKind::Memory => EntityType::Memory(info.memories[e.index as usize]),
+                    ExternKind::Global => EntityType::Global(info.globals[e.index as usize]),
+                };
+                (e.name.clone(), self.extern_type(&ty))
+            })
+            .collect()
+    }
+
+    /// Whether `self` and `other` are handles to the same compiled module.
+    pub fn same(&self, other: &Module) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// The signature id of each type index, as `call_indirect` compares
+    /// them (`VMContext::TYPE_IDS` points at this array).
+    pub fn type_ids(&self) -> &[u32] {
+        &self.inner.type_ids
+    }
+
+    /// The `wasm_call` entry (Cranelift `tail` convention) of the DEFINED
+    /// function `func_index` (index in the whole function space).
+    ///
+    /// # Panics
+    /// If `func_index` is imported or out of range.
+    pub fn func_ptr(&self, func_index: u32) -> *const u8 {
+        let info = &self.inner.info;
+        assert!(
+            func_index >= info.num_imported_funcs && func_index < info.functions.len() as u32,
+            "func_ptr: function {func_index} is not defined by the module"
+        );
+        self.inner
+            .compiled
+            .func_ptr(func_index - info.num_imported_funcs)
+    }
+
+    /// The layout of every memory, imported ones first.
+    pub fn memory_plans(&self) -> &[MemoryPlan] {
+        &self.inner.memory_plans
+    }
+
+    /// The host→wasm trampoline for the module's type `type_index`.
+    pub fn array_to_wasm_trampoline(&self, type_index: u32) -> ArrayToWasmTrampoline {
+        self.inner.trampolines.array_to_wasm(type_index as usize)
+    }
+
+    /// The wasm→host trampoline (a `wasm_call` for host functions) for the
+    /// module's type `type_index`.
+    pub fn wasm_to_host_trampoline(&self, type_index: u32) -> *const u8 {
+        self.inner.trampolines.wasm_to_host(type_index as usize)
+    }
+
+    /// An identity for the module's code, the one `compiler::lookup_frame`
+    /// reports in `FrameLocation::code_id`.
+    pub fn code_id(&self) -> usize {
+        self.inner.compiled.code_id()
+    }
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("name", &self.inner.info.name)
+            .field("functions", &self.inner.info.functions.len())
+            .finish_non_exhaustive()
+    }
+}

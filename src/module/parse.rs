@@ -1,0 +1,564 @@
+//! Parsing and validation: wasm bytes → `ModuleInfo`.
+//!
+//! Every payload goes through wasmparser's `Validator` (configured with the
+//! engine's features), so a module that parses here is valid; function
+//! bodies are validated here too, which lets `Module::validate` answer
+//! without compiling anything.
+//!
+//! Constructs that validate (because the embedder enabled their proposal)
+//! but that this build cannot compile yet are remembered in
+//! `ParsedModule::unsupported`; compilation refuses them with an error that
+//! names the feature and its byte offset, while plain validation accepts
+//! them.
+
+use super::info::{
+    ConstExpr, ConstOp, DataMode, DataSegment, ElemMode, ElemSegment, Export, Import, ModuleInfo,
+};
+use super::types::{EntityType, ExternKind, FuncType, GlobalType, MemoryType, TableType, ValType};
+use anyhow::{anyhow, bail, Result};
+use std::sync::Arc;
+use wasmparser::{
+    BinaryReaderError, ElementItems, ElementKind, ExternalKind, FuncValidatorAllocations,
+    KnownCustom, Name, Operator, Parser, Payload, RefType, TypeRef, ValidPayload, Validator,
+    WasmFeatures,
+};
+
+/// A feature the module uses that validated but cannot be compiled yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The proposal's name, e.g. `simd`, `memory64`, `threads`.
+    pub feature: &'static str,
+    /// Byte offset of the first use in the module.
+    pub offset: u64,
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "not supported yet: {} (at offset {:#x})",
+            self.feature, self.offset
+        )
+    }
+}
+
+/// The result of parsing and validating one module.
+#[derive(Debug)]
+pub struct ParsedModule {
+    pub info: ModuleInfo,
+    /// The first construct outside this build's compiler support, if any.
+    pub unsupported: Option<Unsupported>,
+}
+
+/// The error for an invalid module: wasmparser's message and the offset.
+fn invalid(e: BinaryReaderError) -> anyhow::Error {
+    anyhow!(
+        "invalid module: {} (at offset {:#x})",
+        e.message(),
+        e.offset()
+    )
+}
+
+/// Parses and validates `wasm` against `features`.
+pub fn parse(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
+    let mut validator = Validator::new_with_features(features);
+    let mut builder = InfoBuilder::default();
+    let mut allocs = FuncValidatorAllocations::default();
+    let mut defined_func = 0u32;
+
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(invalid)?;
+        match validator.payload(&payload).map_err(invalid)? {
+            ValidPayload::Ok | ValidPayload::End(_) => {}
+            ValidPayload::Parser(_) => bail!("invalid module: nested modules are not supported"),
+            ValidPayload::Func(to_validate, body) => {
+                let mut func_validator = to_validate.into_validator(allocs);
+                func_validator.validate(&body).map_err(invalid)?;
+                allocs = func_validator.into_allocations();
+                let range = body.range();
+                builder
+                    .info
+                    .func_bodies
+                    .push(range.start as usize..range.end as usize);
+                builder.scan_body(&body)?;
+                defined_func += 1;
+            }
+        }
+        builder.payload(payload)?;
+    }
+    debug_assert_eq!(defined_func, builder.info.num_defined_funcs());
+    let mut info = builder.info;
+    info.escaped_funcs = builder.escaped;
+    info.escaped_funcs.resize(info.functions.len(), false);
+    Ok(ParsedModule {
+        info,
+        unsupported: builder.unsupported,
+    })
+}
+
+#[derive(Default)]
+struct InfoBuilder {
+    info: ModuleInfo,
+    escaped: Vec<bool>,
+    unsupported: Option<Unsupported>,
+}
+
+impl InfoBuilder {
+    fn note_unsupported(&mut self, feature: &'static str, offset: u64) {
+        if self.unsupported.is_none() {
+            self.unsupported = Some(Unsupported { feature, offset });
+        }
+    }
+
+    fn escape(&mut self, func: u32) {
+        let i = func as usize;
+        if self.escaped.len() <= i {
+            self.escaped.resize(i + 1, false);
+        }
+        self.escaped[i] = true;
+    }
+
+    fn val_type(&mut self, ty: wasmparser::ValType, offset: u64) -> Result<ValType> {
+        Ok(match ty {
+            wasmparser::ValType::I32 => ValType::I32,
+            wasmparser::ValType::I64 => ValType::I64,
+            wasmparser::ValType::F32 => ValType::F32,
+            wasmparser::ValType::F64 => ValType::F64,
+            wasmparser::ValType::V128 => {
+                self.note_unsupported("simd", offset);
+                ValType::V128
+            }
+            wasmparser::ValType::Ref(r) => self.ref_type(r, offset)?,
+        })
+    }
+
+    fn ref_type(&mut self, ty: RefType, offset: u64) -> Result<ValType> {
+        if ty == RefType::FUNCREF {
+            Ok(ValType::FuncRef)
+        } else if ty == RefType::EXTERNREF {
+            Ok(ValType::ExternRef)
+        } else {
+            // Typed references have no representation in `ValType`, so this
+            // one cannot wait for compilation.
+            bail!("not supported yet: function-references or gc reference type `{ty}` (at offset {offset:#x})")
+        }
+    }
+
+    fn func_type(&mut self, ty: &wasmparser::FuncType, offset: u64) -> Result<FuncType> {
+        let params = ty
+            .params()
+            .iter()
+            .map(|t| self.val_type(*t, offset))
+            .collect::<Result<Vec<_>>>()?;
+        let results = ty
+            .results()
+            .iter()
+            .map(|t| self.val_type(*t, offset))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(FuncType::new(params, results))
+    }
+
+    fn table_type(&mut self, ty: &wasmparser::TableType, offset: u64) -> Result<TableType> {
+        if ty.table64 {
+            self.note_unsupported("memory64", offset);
+        }
+        if ty.shared {
+            self.note_unsupported("shared-everything-threads", offset);
+        }
+        Ok(TableType {
+            element: self.ref_type(ty.element_type, offset)?,
+            minimum: ty.initial,
+            maximum: ty.maximum,
+            table64: ty.table64,
+        })
+    }
+
+    fn memory_type(&mut self, ty: &wasmparser::MemoryType, offset: u64) -> MemoryType {
+        if ty.memory64 {
+            self.note_unsupported("memory64", offset);
+        }
+        if ty.shared {
+            self.note_unsupported("threads", offset);
+        }
+        MemoryType {
+            minimum: ty.initial,
+            maximum: ty.maximum,
+            memory64: ty.memory64,
+            shared: ty.shared,
+            page_size_log2: ty.page_size_log2() as u8,
+        }
+    }
+
+    fn global_type(&mut self, ty: &wasmparser::GlobalType, offset: u64) -> Result<GlobalType> {
+        if ty.shared {
+            self.note_unsupported("shared-everything-threads", offset);
+        }
+        Ok(GlobalType {
+            content: self.val_type(ty.content_type, offset)?,
+            mutable: ty.mutable,
+        })
+    }
+
+    fn const_expr(&mut self, expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+        let mut reader = expr.get_operators_reader();
+        let mut ops = Vec::new();
+        while !reader.eof() {
+            let (op, offset) = reader.read_with_offset().map_err(invalid)?;
+            ops.push(match op {
+                Operator::I32Const { value } => ConstOp::I32Const(value),
+                Operator::I64Const { value } => ConstOp::I64Const(value),
+                Operator::F32Const { value } => ConstOp::F32Const(value.bits()),
+                Operator::F64Const { value } => ConstOp::F64Const(value.bits()),
+                Operator::V128Const { value } => {
+                    self.note_unsupported("simd", offset);
+                    ConstOp::V128Const(u128::from_le_bytes(*value.bytes()))
+                }
+                Operator::RefNull { hty } => {
+                    let ty = match hty {
+                        wasmparser::HeapType::FUNC => ValType::FuncRef,
+                        wasmparser::HeapType::EXTERN => ValType::ExternRef,
+                        other => bail!(
+                            "not supported yet: function-references or gc heap type `{other:?}` (at offset {offset:#x})"
+                        ),
+                    };
+                    ConstOp::RefNull(ty)
+                }
+                Operator::RefFunc { function_index } => {
+                    self.escape(function_index);
+                    ConstOp::RefFunc(function_index)
+                }
+                Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+                Operator::I32Add => ConstOp::I32Add,
+                Operator::I32Sub => ConstOp::I32Sub,
+                Operator::I32Mul => ConstOp::I32Mul,
+                Operator::I64Add => ConstOp::I64Add,
+                Operator::I64Sub => ConstOp::I64Sub,
+                Operator::I64Mul => ConstOp::I64Mul,
+                Operator::End => continue,
+                other => bail!(
+                    "not supported yet: constant expression operator {other:?} (at offset {offset:#x})"
+                ),
+            });
+        }
+        Ok(ConstExpr { ops })
+    }
+
+    /// Notes what a function body uses that needs more than validation:
+    /// `ref.func` targets escape.
+    fn scan_body(&mut self, body: &wasmparser::FunctionBody<'_>) -> Result<()> {
+        let mut reader = body.get_operators_reader().map_err(invalid)?;
+        while !reader.eof() {
+            if let Operator::RefFunc { function_index } = reader.read().map_err(invalid)? {
+                self.escape(function_index);
+            }
+        }
+        Ok(())
+    }
+
+    fn payload(&mut self, payload: Payload<'_>) -> Result<()> {
+        match payload {
+            Payload::TypeSection(reader) => {
+                let offset = reader.range().start as u64;
+                for group in reader {
+                    let group = group.map_err(invalid)?;
+                    for sub in group.types() {
+                        match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => {
+                                let ty = self.func_type(f, offset)?;
+                                self.info.types.push(ty);
+                            }
+                            _ => bail!(
+                                "not supported yet: gc (struct, array or continuation types) (at offset {offset:#x})"
+                            ),
+                        }
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                let offset = reader.range().start as u64;
+                for import in reader.into_imports() {
+                    let import = import.map_err(invalid)?;
+                    let (ty, index) = match import.ty {
+                        TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                            let index = self.info.functions.len() as u32;
+                            self.info.functions.push(t);
+                            self.info.num_imported_funcs += 1;
+                            // Imported functions are referenced through their
+                            // `VMFuncRef` anyway.
+                            self.escape(index);
+                            (EntityType::Function(t), index)
+                        }
+                        TypeRef::Table(t) => {
+                            let t = self.table_type(&t, offset)?;
+                            let index = self.info.tables.len() as u32;
+                            self.info.tables.push(t);
+                            self.info.num_imported_tables += 1;
+                            (EntityType::Table(t), index)
+                        }
+                        TypeRef::Memory(m) => {
+                            let m = self.memory_type(&m, offset);
+                            let index = self.info.memories.len() as u32;
+                            self.info.memories.push(m);
+                            self.info.num_imported_memories += 1;
+                            (EntityType::Memory(m), index)
+                        }
+                        TypeRef::Global(g) => {
+                            let g = self.global_type(&g, offset)?;
+                            let index = self.info.globals.len() as u32;
+                            self.info.globals.push(g);
+                            self.info.num_imported_globals += 1;
+                            (EntityType::Global(g), index)
+                        }
+                        TypeRef::Tag(_) => {
+                            bail!("not supported yet: exceptions (tag import) (at offset {offset:#x})")
+                        }
+                    };
+                    self.info.imports.push(Import {
+                        module: import.module.to_string(),
+                        name: import.name.to_string(),
+                        ty,
+                        index,
+                    });
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    self.info.functions.push(ty.map_err(invalid)?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                let offset = reader.range().start as u64;
+                for table in reader {
+                    let table = table.map_err(invalid)?;
+                    let ty = self.table_type(&table.ty, offset)?;
+                    self.info.tables.push(ty);
+                    // A table initialiser expression is a function-references
+                    // feature (non-nullable element types).
+                    if let wasmparser::TableInit::Expr(_) = table.init {
+                        self.note_unsupported("function-references", offset);
+                    }
+                }
+            }
+            Payload::MemorySection(reader) => {
+                let offset = reader.range().start as u64;
+                for memory in reader {
+                    let m = memory.map_err(invalid)?;
+                    let m = self.memory_type(&m, offset);
+                    self.info.memories.push(m);
+                }
+            }
+            Payload::TagSection(reader) => {
+                bail!(
+                    "not supported yet: exceptions (tag section) (at offset {:#x})",
+                    reader.range().start
+                )
+            }
+            Payload::GlobalSection(reader) => {
+                let offset = reader.range().start as u64;
+                for global in reader {
+                    let global = global.map_err(invalid)?;
+                    let ty = self.global_type(&global.ty, offset)?;
+                    self.info.globals.push(ty);
+                    let init = self.const_expr(&global.init_expr)?;
+                    self.info.global_inits.push(init);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(invalid)?;
+                    let kind = match export.kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => {
+                            self.escape(export.index);
+                            ExternKind::Func
+                        }
+                        ExternalKind::Table => ExternKind::Table,
+                        ExternalKind::Memory => ExternKind::Memory,
+                        ExternalKind::Global => ExternKind::Global,
+                        ExternalKind::Tag => bail!(
+                            "not supported yet: exceptions (tag export `{}`)",
+                            export.name
+                        ),
+                    };
+                    self.info.exports.push(Export {
+                        name: export.name.to_string(),
+                        kind,
+                        index: export.index,
+                    });
+                }
+            }
+            Payload::StartSection { func, .. } => self.info.start = Some(func),
+            Payload::ElementSection(reader) => {
+                for elem in reader {
+                    let elem = elem.map_err(invalid)?;
+                    let offset = elem.range.start as u64;
+                    let mode = match elem.kind {
+                        ElementKind::Passive => ElemMode::Passive,
+                        ElementKind::Declared => ElemMode::Declared,
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => ElemMode::Active {
+                            table: table_index.unwrap_or(0),
+                            offset: self.const_expr(&offset_expr)?,
+                        },
+                    };
+                    let (element_type, items) = match elem.items {
+                        ElementItems::Functions(funcs) => {
+                            let mut items = Vec::new();
+                            for f in funcs {
+                                let f = f.map_err(invalid)?;
+                                self.escape(f);
+                                items.push(ConstExpr::ref_func(f));
+                            }
+                            (ValType::FuncRef, items)
+                        }
+                        ElementItems::Expressions(ty, exprs) => {
+                            let ty = self.ref_type(ty, offset)?;
+                            let mut items = Vec::new();
+                            for e in exprs {
+                                let e = e.map_err(invalid)?;
+                                items.push(self.const_expr(&e)?);
+                            }
+                            (ty, items)
+                        }
+                    };
+                    self.info.elems.push(ElemSegment {
+                        mode,
+                        element_type,
+                        items,
+                    });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data.map_err(invalid)?;
+                    let mode = match data.kind {
+                        wasmparser::DataKind::Passive => DataMode::Passive,
+                        wasmparser::DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => DataMode::Active {
+                            memory: memory_index,
+                            offset: self.const_expr(&offset_expr)?,
+                        },
+                    };
+                    self.info.data.push(DataSegment {
+                        mode,
+                        data: Arc::from(data.data),
+                    });
+                }
+            }
+            Payload::CustomSection(reader) => {
+                if let KnownCustom::Name(names) = reader.as_known() {
+                    // A malformed name section is not an error (the spec
+                    // says custom sections never affect validity): keep
+                    // what could be read.
+                    self.names(names);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn names(&mut self, names: wasmparser::NameSectionReader<'_>) {
+        for subsection in names {
+            let Ok(subsection) = subsection else { return };
+            match subsection {
+                Name::Module { name, .. } => self.info.name = Some(name.to_string()),
+                Name::Function(map) => {
+                    for naming in map {
+                        let Ok(naming) = naming else { return };
+                        self.info
+                            .func_names
+                            .insert(naming.index, naming.name.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_wat(features: WasmFeatures, text: &str) -> Result<ParsedModule> {
+        parse(features, &wat::parse_str(text).unwrap())
+    }
+
+    #[test]
+    fn fills_index_spaces_imports_first() {
+        let parsed = parse_wat(
+            WasmFeatures::default(),
+            r#"(module $m
+                (import "env" "f" (func $f (param i32) (result i32)))
+                (import "env" "g" (global i64))
+                (memory 1 2)
+                (table 3 funcref)
+                (global (mut i32) (i32.const 7))
+                (func $a (export "a") (result i32) i32.const 1)
+                (elem (i32.const 0) $a $f)
+                (data (i32.const 8) "hi")
+                (func $s)
+                (start $s))"#,
+        )
+        .unwrap();
+        let info = &parsed.info;
+        assert_eq!(info.num_imported_funcs, 1);
+        assert_eq!(info.functions.len(), 3);
+        assert_eq!(info.num_imported_globals, 1);
+        assert_eq!(info.globals.len(), 2);
+        assert_eq!(
+            info.global_inits,
+            vec![ConstExpr {
+                ops: vec![ConstOp::I32Const(7)]
+            }]
+        );
+        assert_eq!(info.memories, vec![MemoryType::new(1, Some(2))]);
+        assert_eq!(info.tables[0].minimum, 3);
+        assert_eq!(
+            info.elems[0].items,
+            vec![ConstExpr::ref_func(1), ConstExpr::ref_func(0)]
+        );
+        assert_eq!(&*info.data[0].data, b"hi");
+        assert_eq!(info.start, Some(2));
+        assert_eq!(info.func_bodies.len(), 2);
+        assert_eq!(info.name.as_deref(), Some("m"));
+        assert_eq!(info.func_names.get(&1).map(String::as_str), Some("a"));
+        assert_eq!(info.escaped_funcs, vec![true, true, false]);
+        assert!(parsed.unsupported.is_none());
+    }
+
+    #[test]
+    fn invalid_module_names_message_and_offset() {
+        let err = parse_wat(
+            WasmFeatures::default(),
+            "(module (func (result i32) i64.const 1))",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("invalid module: type mismatch"), "{err}");
+        assert!(err.contains("(at offset 0x"), "{err}");
+    }
+
+    #[test]
+    fn disabled_feature_is_named() {
+        let features = WasmFeatures::default() - WasmFeatures::MULTI_VALUE;
+        let err = parse_wat(
+            features,
+            "(module (func (result i32 i32) i32.const 1 i32.const 2))",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("multi-value"), "{err}");
+        assert!(err.contains("offset"), "{err}");
+    }
+
+    #[test]
+    fn simd_validates_but_is_recorded_unsupported() {
+        let parsed = parse_wat(WasmFeatures::default(), "(module (func (param v128)))").unwrap();
+        assert_eq!(parsed.unsupported.unwrap().feature, "simd");
+    }
+}
