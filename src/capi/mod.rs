@@ -22,3 +22,4 @@ pub mod limits;
 pub mod memorytype;
 pub mod tabletype;
 pub mod valtype;
+pub mod val;

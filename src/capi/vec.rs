@@ -30,6 +30,7 @@ use crate::capi::importtype::wasm_importtype_t;
 use crate::capi::memorytype::wasm_memorytype_t;
 use crate::capi::r#extern::wasm_extern_t;
 use crate::capi::tabletype::wasm_tabletype_t;
+use crate::capi::val::wasm_val_t;
 use crate::capi::valtype::wasm_valtype_t;
 
 /// One byte of a `wasm_byte_vec_t` (`char` in wasm.h).
@@ -145,6 +146,13 @@ pub struct wasm_importtype_vec_t {
 pub struct wasm_exporttype_vec_t {
     pub size: usize,
     pub data: *mut Option<Box<wasm_exporttype_t>>,
+}
+
+/// An owned array of values; each element owns its reference (if any).
+#[repr(C)]
+pub struct wasm_val_vec_t {
+    pub size: usize,
+    pub data: *mut wasm_val_t,
 }
 
 /// An owned array of owned frames (a trap's backtrace, innermost first).
@@ -697,6 +705,62 @@ pub unsafe extern "C" fn wasm_exporttype_vec_delete(vec: Option<&mut wasm_export
 }
 
 // ---------------------------------------------------------------------------
+// Value vectors
+
+/// Sets `out` to an empty value vector.
+#[no_mangle]
+pub extern "C" fn wasm_val_vec_new_empty(out: Option<&mut wasm_val_vec_t>) {
+    vec_new_empty(out)
+}
+
+/// Sets `out` to a new vector of `size` values, each `i32` zero, owned by
+/// the caller (empty if the memory cannot be allocated).
+#[no_mangle]
+pub extern "C" fn wasm_val_vec_new_uninitialized(out: Option<&mut wasm_val_vec_t>, size: usize) {
+    vec_new_uninitialized(out, size)
+}
+
+/// Sets `out` to a new vector of the `size` values at `data`, taking
+/// ownership of them and their references (empty if `data` is NULL).
+///
+/// # Safety
+/// `data` must point at `size` owned, initialised values or be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_val_vec_new(
+    out: Option<&mut wasm_val_vec_t>,
+    size: usize,
+    data: *const wasm_val_t,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe { vec_new(out, size, data) }
+}
+
+/// Sets `out` to a copy of `src` owned by the caller, with new handles for
+/// the references (empty if `src` is NULL).
+///
+/// # Safety
+/// `src` must be NULL or a valid vector of initialised values.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_val_vec_copy(
+    out: Option<&mut wasm_val_vec_t>,
+    src: Option<&wasm_val_vec_t>,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe { vec_copy(out, src) }
+}
+
+/// Frees an owned vector and the references its values hold, leaving it
+/// empty; NULL is ignored.
+///
+/// # Safety
+/// `vec` must be NULL or a vector made by this library and not freed since.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_val_vec_delete(vec: Option<&mut wasm_val_vec_t>) {
+    // SAFETY: forwarded from the caller.
+    unsafe { vec_delete(vec) }
+}
+
+// ---------------------------------------------------------------------------
 // Frame vectors
 
 /// Sets `out` to an empty frame vector.
@@ -959,6 +1023,7 @@ impl_c_vec! {
     wasm_externtype_vec_t => Option<Box<wasm_externtype_t>>,
     wasm_importtype_vec_t => Option<Box<wasm_importtype_t>>,
     wasm_exporttype_vec_t => Option<Box<wasm_exporttype_t>>,
+    wasm_val_vec_t => wasm_val_t,
     wasm_frame_vec_t => Option<Box<wasm_frame_t>>,
     wasm_extern_vec_t => Option<Box<wasm_extern_t>>,
 }
