@@ -1,0 +1,645 @@
+//! Compiler tests: real modules are validated, compiled and (without the
+//! runtime) executed through the host→wasm trampolines against a
+//! hand-built `VMContext`, plus trap-site registration and error messages.
+//!
+//! The hand-built instances use dynamic memories (explicit bounds checks)
+//! and never trap: trap delivery needs the runtime's signal handlers.
+
+use wasm_runtime::compiler::{is_wasm_code, lookup_frame, lookup_trap};
+use wasm_runtime::config::Config;
+use wasm_runtime::engine::Engine;
+use wasm_runtime::module::info::{ConstOp, ElemMode};
+use wasm_runtime::module::{ExternKind, Module};
+use wasm_runtime::runtime::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
+use wasm_runtime::runtime::{TrapKind, VMOffsets, ValRaw};
+
+/// A minimal instance: a `VMContext` with limits, type ids, one dynamic
+/// memory, defined globals, defined tables and func refs.
+struct Harness {
+    module: Module,
+    vmctx: Vec<u128>,
+    _limits: Box<[u64; 4]>,
+    _memory: Vec<u8>,
+    _tables: Vec<Vec<usize>>,
+    _host_ctx: Vec<Box<[usize; 1]>>,
+}
+
+fn engine_with(f: impl FnOnce(&mut Config)) -> Engine {
+    let mut config = Config::new();
+    // Dynamic memories: every access is checked explicitly, so the plain
+    // `Vec` memory below is enough.
+    config.set_static_memory_maximum_size(0);
+    f(&mut config);
+    Engine::new(&config).unwrap()
+}
+
+fn compile(engine: &Engine, wat: &str) -> Module {
+    Module::new(engine, &wat::parse_str(wat).unwrap()).unwrap()
+}
+
+impl Harness {
+    fn new(module: Module, host_funcs: &[usize]) -> Harness {
+        let info = module.info().clone();
+        let offsets = VMOffsets::new(&info);
+        let mut vmctx = vec![0u128; offsets.size() as usize / 16 + 1];
+        let base = vmctx.as_mut_ptr() as *mut u8;
+        let put = |at: u32, v: u64| {
+            // SAFETY: every offset comes from `VMOffsets` for this module
+            // and lies inside the buffer.
+            unsafe { (base.add(at as usize) as *mut u64).write(v) }
+        };
+        let mut limits = Box::new([0u64; 4]);
+        limits[(runtime_limits::STACK_LIMIT / 8) as usize] = 0;
+        put(VMOffsets::RUNTIME_LIMITS, limits.as_mut_ptr() as u64);
+        put(VMOffsets::TYPE_IDS, module.type_ids().as_ptr() as u64);
+
+        let pages = info.memories.first().map_or(0, |m| m.minimum as usize);
+        let mut memory = vec![0u8; pages << 16];
+        if info.num_defined_memories() > 0 {
+            let at = offsets.defined_memory(0);
+            put(at + memory_def::BASE, memory.as_mut_ptr() as u64);
+            put(at + memory_def::CURRENT_LENGTH, memory.len() as u64);
+        }
+        for (i, init) in info.global_inits.iter().enumerate() {
+            let v = match init.ops[..] {
+                [ConstOp::I32Const(v)] => v as u32 as u64,
+                [ConstOp::I64Const(v)] => v as u64,
+                [ConstOp::F64Const(v)] => v,
+                _ => 0,
+            };
+            put(offsets.defined_global(i as u32), v);
+        }
+        let mut host_ctx = Vec::new();
+        for f in 0..info.functions.len() as u32 {
+            let at = offsets.func_ref(f);
+            let ty = info.functions[f as usize];
+            let (call, ctx) = if info.is_imported_func(f) {
+                let ctx = Box::new([host_funcs[f as usize]]);
+                let p = ctx.as_ptr() as u64;
+                host_ctx.push(ctx);
+                (module.wasm_to_host_trampoline(ty) as u64, p)
+            } else {
+                (module.func_ptr(f) as u64, base as u64)
+            };
+            put(at + func_ref::WASM_CALL, call);
+            put(at + func_ref::VMCTX, ctx);
+            put(
+                at + func_ref::TYPE_ID,
+                u64::from(module.type_ids()[ty as usize]),
+            );
+        }
+        let mut tables = Vec::new();
+        for (t, ty) in info.tables.iter().enumerate() {
+            let mut elems = vec![0usize; ty.minimum as usize];
+            for seg in &info.elems {
+                if let ElemMode::Active { table, offset } = &seg.mode {
+                    let [ConstOp::I32Const(start)] = offset.ops[..] else {
+                        continue;
+                    };
+                    if *table as usize != t {
+                        continue;
+                    }
+                    for (k, item) in seg.items.iter().enumerate() {
+                        if let [ConstOp::RefFunc(f)] = item.ops[..] {
+                            elems[start as usize + k] =
+                                base as usize + offsets.func_ref(f) as usize;
+                        }
+                    }
+                }
+            }
+            let at = offsets.defined_table(t as u32);
+            put(at + table_def::BASE, elems.as_mut_ptr() as u64);
+            put(at + table_def::CURRENT_ELEMENTS, elems.len() as u64);
+            tables.push(elems);
+        }
+        Harness {
+            module,
+            vmctx,
+            _limits: limits,
+            _memory: memory,
+            _tables: tables,
+            _host_ctx: host_ctx,
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[ValRaw]) -> Vec<ValRaw> {
+        let info = self.module.info();
+        let export = info
+            .exports
+            .iter()
+            .find(|e| e.name == name && e.kind == ExternKind::Func)
+            .unwrap_or_else(|| panic!("no function export {name}"));
+        let ty_index = info.functions[export.index as usize];
+        let ty = &info.types[ty_index as usize];
+        assert_eq!(ty.params.len(), args.len());
+        let mut values = vec![ValRaw::default(); ty.params.len().max(ty.results.len())];
+        values[..args.len()].copy_from_slice(args);
+        let trampoline = self.module.array_to_wasm_trampoline(ty_index);
+        let vmctx = self.vmctx.as_mut_ptr() as *mut u8;
+        // SAFETY: the VMContext is laid out for this module, the function
+        // is defined, and the values array is large enough.
+        unsafe {
+            trampoline(
+                self.module.func_ptr(export.index),
+                vmctx,
+                vmctx,
+                values.as_mut_ptr(),
+            )
+        };
+        values.truncate(ty.results.len());
+        values
+    }
+
+    fn call_i32(&mut self, name: &str, args: &[i32]) -> i32 {
+        let args: Vec<_> = args.iter().map(|a| ValRaw::from_i32(*a)).collect();
+        self.call(name, &args)[0].get_i32()
+    }
+
+    fn call_i64(&mut self, name: &str, args: &[i64]) -> i64 {
+        let args: Vec<_> = args.iter().map(|a| ValRaw::from_i64(*a)).collect();
+        self.call(name, &args)[0].get_i64()
+    }
+}
+
+fn run(wat: &str) -> Harness {
+    let engine = engine_with(|_| {});
+    Harness::new(compile(&engine, wat), &[])
+}
+
+#[test]
+fn recursive_fib_and_loops() {
+    let mut h = run(r#"(module
+        (func $fib (export "fib") (param i64) (result i64)
+          (if (result i64) (i64.lt_u (local.get 0) (i64.const 2))
+            (then (local.get 0))
+            (else (i64.add (call $fib (i64.sub (local.get 0) (i64.const 1)))
+                           (call $fib (i64.sub (local.get 0) (i64.const 2)))))))
+        (func (export "sum") (param i32) (result i32) (local i32)
+          (block $done
+            (loop $top
+              (br_if $done (i32.eqz (local.get 0)))
+              (local.set 1 (i32.add (local.get 1) (local.get 0)))
+              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+              (br $top)))
+          (local.get 1))
+        (func (export "fact") (param i64) (result i64) (local i64)
+          (local.set 1 (i64.const 1))
+          (loop $l
+            (local.set 1 (i64.mul (local.get 1) (local.get 0)))
+            (br_if $l (i64.gt_u (local.tee 0 (i64.sub (local.get 0) (i64.const 1))) (i64.const 0))))
+          (local.get 1)))"#);
+    assert_eq!(h.call_i64("fib", &[20]), 6765);
+    assert_eq!(h.call_i32("sum", &[100]), 5050);
+    assert_eq!(h.call_i64("fact", &[20]), 2_432_902_008_176_640_000);
+}
+
+#[test]
+fn multi_value_blocks_and_functions() {
+    let mut h = run(r#"(module
+        (func $pair (param i32) (result i32 i64)
+          (local.get 0) (i64.extend_i32_s (i32.mul (local.get 0) (i32.const 2))))
+        (func $add_pair (param i32 i64) (result i64)
+          (i64.add (i64.extend_i32_s (local.get 0)) (local.get 1)))
+        (func (export "f") (param i32) (result i64)
+          (call $pair (local.get 0))
+          (block (param i32 i64) (result i64) (call $add_pair)))
+        (func (export "swap") (param i32 i32) (result i32 i32)
+          (local.get 1) (local.get 0))
+        (func (export "loop_sum") (param i32) (result i32)
+          (i32.const 0) (local.get 0)
+          (loop $l (param i32 i32) (result i32)
+            (local.set 0)
+            (local.get 0) (i32.add)
+            (i32.eqz (local.get 0)) (br_if 1)
+            (i32.sub (local.get 0) (i32.const 1))
+            (br $l))))"#);
+    assert_eq!(h.call_i64("f", &[21]), 63);
+    assert_eq!(h.call_i32("loop_sum", &[10]), 55);
+    let r = h.call("swap", &[ValRaw::from_i32(1), ValRaw::from_i32(2)]);
+    assert_eq!((r[0].get_i32(), r[1].get_i32()), (2, 1));
+}
+
+#[test]
+fn integer_edge_cases_follow_the_spec() {
+    let mut h = run(r#"(module
+        (func (export "rem_s") (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1)))
+        (func (export "rem_s64") (param i64 i64) (result i64) (i64.rem_s (local.get 0) (local.get 1)))
+        (func (export "div_s") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+        (func (export "div_u") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+        (func (export "shl") (param i32 i32) (result i32) (i32.shl (local.get 0) (local.get 1)))
+        (func (export "rotr") (param i64 i64) (result i64) (i64.rotr (local.get 0) (local.get 1)))
+        (func (export "clz") (param i64) (result i64) (i64.clz (local.get 0)))
+        (func (export "ext8") (param i32) (result i32) (i32.extend8_s (local.get 0)))
+        (func (export "ext32") (param i64) (result i64) (i64.extend32_s (local.get 0)))
+        (func (export "lt_u") (param i32 i32) (result i32) (i32.lt_u (local.get 0) (local.get 1))))"#);
+    assert_eq!(h.call_i32("rem_s", &[i32::MIN, -1]), 0);
+    assert_eq!(h.call_i64("rem_s64", &[i64::MIN, -1]), 0);
+    assert_eq!(h.call_i32("rem_s", &[-7, 2]), -1);
+    assert_eq!(h.call_i32("div_s", &[-7, 2]), -3);
+    assert_eq!(h.call_i32("div_u", &[-1, 2]), i32::MAX);
+    assert_eq!(h.call_i32("shl", &[1, 33]), 2);
+    assert_eq!(h.call_i64("rotr", &[1, 65]), i64::MIN);
+    assert_eq!(h.call_i64("clz", &[0]), 64);
+    assert_eq!(h.call_i32("ext8", &[0x80]), -128);
+    assert_eq!(h.call_i64("ext32", &[0xffff_ffff]), -1);
+    assert_eq!(h.call_i32("lt_u", &[-1, 1]), 0);
+}
+
+#[test]
+fn float_semantics_follow_the_spec() {
+    let mut h = run(r#"(module
+        (func (export "min") (param f64 f64) (result f64) (f64.min (local.get 0) (local.get 1)))
+        (func (export "max32") (param f32 f32) (result f32) (f32.max (local.get 0) (local.get 1)))
+        (func (export "nearest") (param f64) (result f64) (f64.nearest (local.get 0)))
+        (func (export "copysign") (param f32 f32) (result f32) (f32.copysign (local.get 0) (local.get 1)))
+        (func (export "sat") (param f64) (result i32) (i32.trunc_sat_f64_s (local.get 0)))
+        (func (export "sat_u") (param f32) (result i64) (i64.trunc_sat_f32_u (local.get 0)))
+        (func (export "trunc") (param f64) (result i32) (i32.trunc_f64_u (local.get 0)))
+        (func (export "convert") (param i64) (result f32) (f32.convert_i64_u (local.get 0)))
+        (func (export "ne") (param f64 f64) (result i32) (f64.ne (local.get 0) (local.get 1))))"#);
+    let f64s = |v: &[f64]| {
+        v.iter()
+            .map(|x| ValRaw::from_f64_bits(x.to_bits()))
+            .collect::<Vec<_>>()
+    };
+    let f32s = |v: &[f32]| {
+        v.iter()
+            .map(|x| ValRaw::from_f32_bits(x.to_bits()))
+            .collect::<Vec<_>>()
+    };
+    let min = h.call("min", &f64s(&[0.0, -0.0]))[0].get_f64_bits();
+    assert_eq!(min, (-0.0f64).to_bits());
+    let min_nan = f64::from_bits(h.call("min", &f64s(&[f64::NAN, 1.0]))[0].get_f64_bits());
+    assert!(min_nan.is_nan());
+    let max = f32::from_bits(h.call("max32", &f32s(&[-1.0, 3.5]))[0].get_f32_bits());
+    assert_eq!(max, 3.5);
+    for (x, want) in [(2.5, 2.0), (3.5, 4.0), (-0.5, -0.0), (1e300, 1e300)] {
+        let got = f64::from_bits(h.call("nearest", &f64s(&[x]))[0].get_f64_bits());
+        assert_eq!(got.to_bits(), f64::to_bits(want), "nearest({x})");
+    }
+    let cs = f32::from_bits(h.call("copysign", &f32s(&[1.5, -0.0]))[0].get_f32_bits());
+    assert_eq!(cs, -1.5);
+    assert_eq!(h.call("sat", &f64s(&[1e20]))[0].get_i32(), i32::MAX);
+    assert_eq!(h.call("sat", &f64s(&[f64::NAN]))[0].get_i32(), 0);
+    assert_eq!(h.call("sat_u", &f32s(&[-5.0]))[0].get_i64(), 0);
+    assert_eq!(
+        h.call("trunc", &f64s(&[4_000_000_000.9]))[0].get_i32() as u32,
+        4_000_000_000
+    );
+    let c = f32::from_bits(h.call("convert", &[ValRaw::from_i64(-1)])[0].get_f32_bits());
+    assert_eq!(c, 18446744073709551615.0f32);
+    assert_eq!(h.call("ne", &f64s(&[f64::NAN, f64::NAN]))[0].get_i32(), 1);
+}
+
+#[test]
+fn memory_globals_select_and_br_table() {
+    let mut h = run(r#"(module
+        (memory 1)
+        (global $g (mut i64) (i64.const 40))
+        (data (i32.const 0) "")
+        (func (export "mem") (param i32 i32) (result i32)
+          (i32.store offset=4 (local.get 0) (local.get 1))
+          (i32.add (i32.load8_u offset=7 (local.get 0))
+                   (i32.load16_s offset=4 (local.get 0))))
+        (func (export "glob") (result i64)
+          (global.set $g (i64.add (global.get $g) (i64.const 2)))
+          (global.get $g))
+        (func (export "sel") (param i32) (result i32)
+          (select (i32.const 10) (i32.const 20) (local.get 0)))
+        (func (export "size") (result i32) (memory.size))
+        (func (export "table") (param i32) (result i32)
+          (block $a (result i32)
+            (block $b (result i32)
+              (block $c (result i32)
+                (i32.const 100) (local.get 0)
+                (br_table $a $b $c))
+              (i32.add (i32.const 1)))
+            (i32.add (i32.const 10)))))"#);
+    assert_eq!(
+        h.call_i32("mem", &[8, 0x1234_8001]),
+        0x12 + (0x8001u16 as i16 as i32)
+    );
+    assert_eq!(h.call_i64("glob", &[]), 42);
+    assert_eq!(h.call_i64("glob", &[]), 44);
+    assert_eq!(h.call_i32("sel", &[1]), 10);
+    assert_eq!(h.call_i32("sel", &[0]), 20);
+    assert_eq!(h.call_i32("size", &[]), 1);
+    assert_eq!(h.call_i32("table", &[0]), 100);
+    assert_eq!(h.call_i32("table", &[1]), 110);
+    assert_eq!(h.call_i32("table", &[2]), 111);
+    assert_eq!(h.call_i32("table", &[9]), 111);
+}
+
+#[test]
+fn call_indirect_and_ref_func() {
+    let mut h = run(r#"(module
+        (type $unary (func (param i32) (result i32)))
+        (table 4 funcref)
+        (elem (i32.const 1) $double $square)
+        (func $double (type $unary) (i32.mul (local.get 0) (i32.const 2)))
+        (func $square (type $unary) (i32.mul (local.get 0) (local.get 0)))
+        (func (export "apply") (param i32 i32) (result i32)
+          (call_indirect (type $unary) (local.get 1) (local.get 0)))
+        (func (export "is_null") (param i32) (result i32)
+          (ref.is_null (table.get (local.get 0))))
+        (func (export "size") (result i32) (table.size))
+        (func (export "set_get") (result i32)
+          (table.set (i32.const 3) (ref.func $double))
+          (call_indirect (type $unary) (i32.const 21) (i32.const 3))))"#);
+    assert_eq!(h.call_i32("apply", &[1, 7]), 14);
+    assert_eq!(h.call_i32("apply", &[2, 7]), 49);
+    assert_eq!(h.call_i32("is_null", &[0]), 1);
+    assert_eq!(h.call_i32("is_null", &[2]), 0);
+    assert_eq!(h.call_i32("size", &[]), 4);
+    assert_eq!(h.call_i32("set_get", &[]), 42);
+}
+
+#[test]
+fn a_million_tail_calls_run_in_constant_stack() {
+    let mut h = run(r#"(module
+        (type $t (func (param i64 i64) (result i64)))
+        (table 1 funcref)
+        (elem (i32.const 0) $even_odd)
+        (func $count (export "count") (param i64 i64) (result i64)
+          (if (result i64) (i64.eqz (local.get 0))
+            (then (local.get 1))
+            (else (return_call $count (i64.sub (local.get 0) (i64.const 1))
+                                      (i64.add (local.get 1) (i64.const 1))))))
+        (func $even_odd (export "indirect") (param i64 i64) (result i64)
+          (if (result i64) (i64.eqz (local.get 0))
+            (then (local.get 1))
+            (else (return_call_indirect (type $t)
+                    (i64.sub (local.get 0) (i64.const 1))
+                    (i64.add (local.get 1) (i64.const 2))
+                    (i32.const 0))))))"#);
+    assert_eq!(h.call_i64("count", &[1_000_000, 0]), 1_000_000);
+    assert_eq!(h.call_i64("indirect", &[1_000_000, 0]), 2_000_000);
+}
+
+extern "C" fn host_add(
+    _callee_vmctx: *mut u8,
+    _caller_vmctx: *mut u8,
+    values: *mut ValRaw,
+    len: usize,
+) -> u32 {
+    assert!(len >= 2);
+    // SAFETY: the trampoline passes an array of `len` slots.
+    let values = unsafe { std::slice::from_raw_parts_mut(values, len) };
+    let sum = values[0].get_i32() as i64 + values[1].get_i64();
+    values[0] = ValRaw::from_i64(sum);
+    1
+}
+
+#[test]
+fn imported_host_function_through_wasm_to_host_trampoline() {
+    let engine = engine_with(|_| {});
+    let module = compile(
+        &engine,
+        r#"(module
+            (import "env" "add" (func $add (param i32 i64) (result i64)))
+            (func (export "f") (param i32) (result i64)
+              (call $add (local.get 0) (i64.const 1000))))"#,
+    );
+    let mut h = Harness::new(module, &[host_add as *const () as usize]);
+    assert_eq!(h.call_i64("f", &[-1]), 999);
+}
+
+#[test]
+fn sequential_and_parallel_compilation_agree() {
+    let mut wat = String::from("(module");
+    for i in 0..40 {
+        wat.push_str(&format!(
+            "(func (export \"f{i}\") (param i32) (result i32) (i32.add (local.get 0) (i32.const {i})))"
+        ));
+    }
+    wat.push(')');
+    for parallel in [false, true] {
+        let engine = engine_with(|c| {
+            c.set_parallel_compilation(parallel);
+        });
+        let mut h = Harness::new(compile(&engine, &wat), &[]);
+        for i in [0, 17, 39] {
+            assert_eq!(h.call_i32(&format!("f{i}"), &[1]), 1 + i);
+        }
+    }
+}
+
+/// Every trap kind registered inside the code of function `func_index`.
+fn trap_kinds_in(module: &Module, func_index: u32) -> Vec<TrapKind> {
+    let start = module.func_ptr(func_index) as usize;
+    let mut kinds = Vec::new();
+    let mut pc = start;
+    while lookup_frame(pc).is_some_and(|f| f.func_index == func_index) {
+        if let Some(kind) = lookup_trap(pc) {
+            kinds.push(kind);
+        }
+        pc += 1;
+    }
+    kinds
+}
+
+#[test]
+fn trap_sites_are_registered() {
+    // Default engine: static memories with guard pages, so loads are
+    // faulting trap sites rather than explicit checks.
+    let engine = Engine::new(&Config::new()).unwrap();
+    let module = compile(
+        &engine,
+        r#"(module
+            (memory 1)
+            (table 1 funcref)
+            (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+            (func (export "unreachable") unreachable)
+            (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+            (func (export "indirect") (param i32) (call_indirect (local.get 0)))
+            (func (export "trunc") (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+            (func $rec (export "rec") (call $rec)))"#,
+    );
+    // Leaf functions without a frame need no stack check; callers do.
+    assert!(trap_kinds_in(&module, 5).contains(&TrapKind::StackOverflow));
+    let div = trap_kinds_in(&module, 0);
+    assert!(div.contains(&TrapKind::IntegerDivisionByZero), "{div:?}");
+    assert!(div.contains(&TrapKind::IntegerOverflow), "{div:?}");
+    assert!(trap_kinds_in(&module, 1).contains(&TrapKind::UnreachableCodeReached));
+    assert!(trap_kinds_in(&module, 2).contains(&TrapKind::MemoryOutOfBounds));
+    let indirect = trap_kinds_in(&module, 3);
+    for kind in [
+        TrapKind::UndefinedElement,
+        TrapKind::IndirectCallToNull,
+        TrapKind::BadSignature,
+    ] {
+        assert!(
+            indirect.contains(&kind),
+            "{kind:?} missing from {indirect:?}"
+        );
+    }
+    let trunc = trap_kinds_in(&module, 4);
+    assert!(
+        trunc.contains(&TrapKind::BadConversionToInteger),
+        "{trunc:?}"
+    );
+    assert!(trunc.contains(&TrapKind::IntegerOverflow), "{trunc:?}");
+
+    let pc = module.func_ptr(2) as usize;
+    assert!(is_wasm_code(pc));
+    let frame = lookup_frame(pc).unwrap();
+    assert_eq!(frame.code_id, module.code_id());
+    let code_start = module.func_ptr(0) as usize;
+    drop(module);
+    assert!(
+        !is_wasm_code(code_start),
+        "code unregisters when the module drops"
+    );
+}
+
+#[test]
+fn address_map_gives_wasm_offsets() {
+    let engine = engine_with(|_| {});
+    let wasm = wat::parse_str(
+        r#"(module (func (export "f") (param i32) (result i32)
+            (i32.add (local.get 0) (i32.const 1))))"#,
+    )
+    .unwrap();
+    let module = Module::new(&engine, &wasm).unwrap();
+    let body = module.info().func_bodies[0].clone();
+    let start = module.func_ptr(0) as usize;
+    let mut found = false;
+    let mut pc = start;
+    while let Some(frame) = lookup_frame(pc) {
+        if let Some(offset) = frame.module_offset {
+            assert!(body.contains(&offset), "{offset} outside {body:?}");
+            found = true;
+        }
+        pc += 1;
+    }
+    assert!(found, "no instruction mapped to a wasm offset");
+
+    let engine = engine_with(|c| {
+        c.set_generate_address_map(false);
+    });
+    let module = Module::new(&engine, &wasm).unwrap();
+    let frame = lookup_frame(module.func_ptr(0) as usize).unwrap();
+    assert_eq!(frame.module_offset, None);
+}
+
+#[test]
+fn disabled_features_are_named_with_offsets() {
+    let cases: [(&str, fn(&mut Config), &str); 5] = [
+        (
+            "(module (func (result i32 i32) (i32.const 1) (i32.const 2)))",
+            |c| {
+                c.set_wasm_multi_value(false);
+            },
+            "multi-value",
+        ),
+        (
+            "(module (func (param i32) (result i32) (i32.extend8_s (local.get 0))))",
+            |_| {},
+            "",
+        ),
+        (
+            "(module (func $f (return_call $f)))",
+            |c| {
+                c.set_wasm_tail_call(false);
+            },
+            "tail call",
+        ),
+        (
+            "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))",
+            |c| {
+                c.set_wasm_reference_types(false);
+                c.set_wasm_bulk_memory(false);
+            },
+            "bulk memory",
+        ),
+        (
+            "(module (memory 1) (memory 1))",
+            |c| {
+                c.set_wasm_multi_memory(false);
+            },
+            "multiple memories",
+        ),
+    ];
+    for (wat, configure, feature) in cases {
+        let engine = engine_with(configure);
+        let wasm = wat::parse_str(wat).unwrap();
+        let result = Module::new(&engine, &wasm);
+        if feature.is_empty() {
+            result.unwrap();
+            continue;
+        }
+        let err = result.unwrap_err().to_string();
+        assert!(err.contains(feature), "{wat}: {err}");
+        assert!(err.contains("(at offset 0x"), "{wat}: {err}");
+        assert!(Module::validate(&engine, &wasm).is_err());
+    }
+}
+
+#[test]
+fn unsupported_proposals_are_refused_by_compilation() {
+    let engine = engine_with(|c| {
+        c.set_wasm_simd(true);
+    });
+    for (wat, feature) in [
+        ("(module (func (param v128)))", "simd"),
+        (
+            "(module (func (result i32) (i32x4.extract_lane 0 (v128.const i64x2 1 2))))",
+            "simd",
+        ),
+        ("(module (memory 1 1 shared))", "threads"),
+        (
+            "(module (memory 1) (func (result i32) (i32.atomic.load (i32.const 0))))",
+            "threads",
+        ),
+    ] {
+        let wasm = wat::parse_str(wat).unwrap();
+        Module::validate(&engine, &wasm).unwrap();
+        let err = Module::new(&engine, &wasm).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("not supported yet: {feature}")) && err.contains("offset 0x"),
+            "{wat}: {err}"
+        );
+    }
+}
+
+#[test]
+fn verifier_accepts_the_translation() {
+    let engine = engine_with(|c| {
+        c.set_cranelift_debug_verifier(true);
+    });
+    let mut h = Harness::new(
+        compile(
+            &engine,
+            r#"(module (memory 1)
+              (func (export "f") (param i32) (result i32)
+                (block (result i32)
+                  (br_if 0 (i32.const 7) (local.get 0))
+                  (drop)
+                  (if (result i32) (local.get 0) (then (i32.const 1)) (else (unreachable))))))"#,
+        ),
+        &[],
+    );
+    assert_eq!(h.call_i32("f", &[1]), 7);
+}
+
+#[test]
+fn imports_and_exports_are_reflected() {
+    let engine = engine_with(|_| {});
+    let module = compile(
+        &engine,
+        r#"(module
+            (import "a" "f" (func (param i32)))
+            (import "a" "m" (memory 1))
+            (global (export "g") i32 (i32.const 1))
+            (func (export "h") (result i64) (i64.const 0)))"#,
+    );
+    let imports = module.imports();
+    assert_eq!(imports.len(), 2);
+    assert_eq!((imports[0].0.as_str(), imports[0].1.as_str()), ("a", "f"));
+    let exports = module.exports();
+    assert_eq!(exports[0].0, "g");
+    assert_eq!(exports[1].0, "h");
+    assert!(module.same(&module.clone()));
+    assert_eq!(module.memory_plans().len(), 1);
+    assert!(!module.memory_plans()[0].is_static());
+}
