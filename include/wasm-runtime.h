@@ -308,6 +308,15 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Creates an error carrying `message` (copied; NULL gives a generic text),
+ * for host callbacks that must report failure; owned by the caller.
+ *
+ * # Safety
+ * `message` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN struct wasm_error_t *wasm_error_new(const char *message);
+
+/**
  * Writes the error's full message (with its causes) into `out`, which the
  * caller owns and frees with `wasm_byte_vec_delete`. Not NUL-terminated.
  */

@@ -50,6 +50,41 @@ typedef char wasm_float64_is_64_bits_[sizeof(float64_t) == sizeof(uint64_t) ? 1 
 typedef char wasm_pointer_is_32_or_64_bits_[
     sizeof(intptr_t) == sizeof(uint32_t) || sizeof(intptr_t) == sizeof(uint64_t) ? 1 : -1];
 
+enum wasm_valkind_enum {
+  /** A 32-bit integer. */
+  WASM_I32 = 0,
+  /** A 64-bit integer. */
+  WASM_I64 = 1,
+  /** A 32-bit IEEE float. */
+  WASM_F32 = 2,
+  /** A 64-bit IEEE float. */
+  WASM_F64 = 3,
+  /** Extension: a 128-bit SIMD vector (a value's `of.v128` bytes). */
+  WASM_V128 = 4,
+  /** A nullable reference to a host object. */
+  WASM_EXTERNREF = 128,
+  /** A nullable reference to a function. */
+  WASM_FUNCREF = 129
+};
+
+enum wasm_mutability_enum {
+  /** An immutable global. */
+  WASM_CONST = 0,
+  /** A mutable global. */
+  WASM_VAR = 1
+};
+
+enum wasm_externkind_enum {
+  /** A function. */
+  WASM_EXTERN_FUNC = 0,
+  /** A global. */
+  WASM_EXTERN_GLOBAL = 1,
+  /** A table. */
+  WASM_EXTERN_TABLE = 2,
+  /** A linear memory. */
+  WASM_EXTERN_MEMORY = 3
+};
+
 /**
  * Engine options; made by `wasm_config_new`, set with the
  * `wasm_config_<option>_set` extensions, consumed by
@@ -61,6 +96,69 @@ typedef struct wasm_config_t wasm_config_t;
  * A compilation and runtime environment; shared by every store made from it.
  */
 typedef struct wasm_engine_t wasm_engine_t;
+
+/**
+ * An export's name and type; owns both.
+ */
+typedef struct wasm_exporttype_t wasm_exporttype_t;
+
+/**
+ * A function, global, table or memory; the same object as the
+ * `wasm_func_t` (etc.) it was converted from. Owned handles are freed with
+ * `wasm_extern_delete`.
+ */
+typedef struct wasm_extern_t wasm_extern_t;
+
+/**
+ * The type of an extern of any kind; owned by whoever made or copied it.
+ */
+typedef struct wasm_externtype_t wasm_externtype_t;
+
+/**
+ * One frame of a trap's backtrace (innermost first in `wasm_trap_trace`);
+ * owned by the caller and freed with `wasm_frame_delete`.
+ */
+typedef struct wasm_frame_t wasm_frame_t;
+
+/**
+ * The type of a function; owned by whoever made or copied it. An extern
+ * type underneath (see `wasm_functype_as_externtype`).
+ */
+typedef struct wasm_functype_t wasm_functype_t;
+
+/**
+ * The type of a global; owned by whoever made or copied it. An extern type
+ * underneath (see `wasm_globaltype_as_externtype`).
+ */
+typedef struct wasm_globaltype_t wasm_globaltype_t;
+
+/**
+ * An import's module name, field name and type; owns all three.
+ */
+typedef struct wasm_importtype_t wasm_importtype_t;
+
+/**
+ * The type of a linear memory; owned by whoever made or copied it. An
+ * extern type underneath (see `wasm_memorytype_as_externtype`).
+ */
+typedef struct wasm_memorytype_t wasm_memorytype_t;
+
+/**
+ * A reference to any runtime object; owned handles are freed with
+ * `wasm_ref_delete` (which does not necessarily delete the object).
+ */
+typedef struct wasm_ref_t wasm_ref_t;
+
+/**
+ * The type of a table; owned by whoever made or copied it. An extern type
+ * underneath (see `wasm_tabletype_as_externtype`).
+ */
+typedef struct wasm_tabletype_t wasm_tabletype_t;
+
+/**
+ * The type of a value; owned by whoever made or copied it.
+ */
+typedef struct wasm_valtype_t wasm_valtype_t;
 
 /**
  * One byte of a `wasm_byte_vec_t` (`char` in wasm.h).
@@ -79,6 +177,147 @@ typedef struct wasm_byte_vec_t {
  * A name: a byte vector, not necessarily NUL-terminated.
  */
 typedef struct wasm_byte_vec_t wasm_name_t;
+
+/**
+ * The kind of an extern: one of the `WASM_EXTERN_*` constants.
+ */
+typedef uint8_t wasm_externkind_t;
+
+/**
+ * An owned array of owned value types (`wasm_valtype_t*` elements, which
+ * may be NULL).
+ */
+typedef struct wasm_valtype_vec_t {
+  size_t size;
+  struct wasm_valtype_t **data;
+} wasm_valtype_vec_t;
+
+/**
+ * Whether a global can be written: `WASM_CONST` or `WASM_VAR`.
+ */
+typedef uint8_t wasm_mutability_t;
+
+/**
+ * Minimum and maximum size of a table (elements) or memory (pages).
+ * `max == wasm_limits_max_default` means "no maximum".
+ */
+typedef struct wasm_limits_t {
+  uint32_t min;
+  uint32_t max;
+} wasm_limits_t;
+
+/**
+ * The kind of a value: one of the `WASM_I32` … `WASM_FUNCREF` constants.
+ */
+typedef uint8_t wasm_valkind_t;
+
+/**
+ * The payload of a `wasm_val_t`, selected by its `kind`.
+ */
+typedef union wasm_val_union {
+  int32_t i32;
+  int64_t i64;
+  float32_t f32;
+  float64_t f64;
+  /**
+   * `WASM_EXTERNREF`/`WASM_FUNCREF`: an owned reference, NULL for null.
+   */
+  struct wasm_ref_t *ref;
+  /**
+   * Extension, `WASM_V128`: the vector's 16 bytes in little-endian lane
+   * order (the bytes of `v128.const` as written in memory).
+   */
+  uint8_t v128[16];
+} wasm_val_union;
+
+/**
+ * A value: its kind, and the union member that kind selects. Owned values
+ * own their reference (see `wasm_val_delete`).
+ */
+typedef struct wasm_val_t {
+  wasm_valkind_t kind;
+  union wasm_val_union of;
+} wasm_val_t;
+
+/**
+ * An owned array of owned function types.
+ */
+typedef struct wasm_functype_vec_t {
+  size_t size;
+  struct wasm_functype_t **data;
+} wasm_functype_vec_t;
+
+/**
+ * An owned array of owned global types.
+ */
+typedef struct wasm_globaltype_vec_t {
+  size_t size;
+  struct wasm_globaltype_t **data;
+} wasm_globaltype_vec_t;
+
+/**
+ * An owned array of owned table types.
+ */
+typedef struct wasm_tabletype_vec_t {
+  size_t size;
+  struct wasm_tabletype_t **data;
+} wasm_tabletype_vec_t;
+
+/**
+ * An owned array of owned memory types.
+ */
+typedef struct wasm_memorytype_vec_t {
+  size_t size;
+  struct wasm_memorytype_t **data;
+} wasm_memorytype_vec_t;
+
+/**
+ * An owned array of owned extern types.
+ */
+typedef struct wasm_externtype_vec_t {
+  size_t size;
+  struct wasm_externtype_t **data;
+} wasm_externtype_vec_t;
+
+/**
+ * An owned array of owned import types (what `wasm_module_imports` fills).
+ */
+typedef struct wasm_importtype_vec_t {
+  size_t size;
+  struct wasm_importtype_t **data;
+} wasm_importtype_vec_t;
+
+/**
+ * An owned array of owned export types (what `wasm_module_exports` fills).
+ */
+typedef struct wasm_exporttype_vec_t {
+  size_t size;
+  struct wasm_exporttype_t **data;
+} wasm_exporttype_vec_t;
+
+/**
+ * An owned array of values; each element owns its reference (if any).
+ */
+typedef struct wasm_val_vec_t {
+  size_t size;
+  struct wasm_val_t *data;
+} wasm_val_vec_t;
+
+/**
+ * An owned array of owned frames (a trap's backtrace, innermost first).
+ */
+typedef struct wasm_frame_vec_t {
+  size_t size;
+  struct wasm_frame_t **data;
+} wasm_frame_vec_t;
+
+/**
+ * An owned array of owned externs (an instance's imports or exports).
+ */
+typedef struct wasm_extern_vec_t {
+  size_t size;
+  struct wasm_extern_t **data;
+} wasm_extern_vec_t;
 
 /**
  * A message: a byte vector that includes its terminating NUL.
@@ -119,6 +358,923 @@ WASM_API_EXTERN struct wasm_engine_t *wasm_engine_new_with_config(struct wasm_co
  */
 WASM_API_EXTERN void wasm_engine_delete(struct wasm_engine_t *engine);
 
+/**
+ * Returns a new export type, owned by the caller; consumes both arguments
+ * (the name is left empty). NULL if either argument is NULL.
+ *
+ * # Safety
+ * `name` must be NULL or an owned byte vector made by this library.
+ */
+WASM_API_EXTERN
+struct wasm_exporttype_t *wasm_exporttype_new(wasm_name_t *name,
+                                              struct wasm_externtype_t *ty);
+
+/**
+ * Returns a copy of `ty`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_exporttype_t *wasm_exporttype_copy(const struct wasm_exporttype_t *ty);
+
+/**
+ * Frees an export type with its name and type; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_exporttype_delete(struct wasm_exporttype_t *ty);
+
+/**
+ * Returns the export's name, borrowed from `ty`; NULL for NULL.
+ */
+WASM_API_EXTERN const wasm_name_t *wasm_exporttype_name(const struct wasm_exporttype_t *ty);
+
+/**
+ * Returns the export's type, borrowed from `ty`; NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_externtype_t *wasm_exporttype_type(const struct wasm_exporttype_t *ty);
+
+/**
+ * Returns a copy of `ty`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_externtype_t *wasm_externtype_copy(const struct wasm_externtype_t *ty);
+
+/**
+ * Frees an extern type (of any kind); NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_externtype_delete(struct wasm_externtype_t *ty);
+
+/**
+ * Returns the kind of `ty`, a `WASM_EXTERN_*` constant (0xff for NULL).
+ */
+WASM_API_EXTERN wasm_externkind_t wasm_externtype_kind(const struct wasm_externtype_t *ty);
+
+/**
+ * Returns `ty` viewed as an extern type (the same object, not a copy);
+ * NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_externtype_t *wasm_functype_as_externtype(struct wasm_functype_t *ty);
+
+/**
+ * Returns `ty` viewed as an extern type (the same object, not a copy);
+ * NULL for NULL.
+ */
+WASM_API_EXTERN
+struct wasm_externtype_t *wasm_globaltype_as_externtype(struct wasm_globaltype_t *ty);
+
+/**
+ * Returns `ty` viewed as an extern type (the same object, not a copy);
+ * NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_externtype_t *wasm_tabletype_as_externtype(struct wasm_tabletype_t *ty);
+
+/**
+ * Returns `ty` viewed as an extern type (the same object, not a copy);
+ * NULL for NULL.
+ */
+WASM_API_EXTERN
+struct wasm_externtype_t *wasm_memorytype_as_externtype(struct wasm_memorytype_t *ty);
+
+/**
+ * Returns `ty` viewed as a function type (the same object), or NULL if it
+ * is NULL or of another kind.
+ */
+WASM_API_EXTERN struct wasm_functype_t *wasm_externtype_as_functype(struct wasm_externtype_t *ty);
+
+/**
+ * Returns `ty` viewed as a global type (the same object), or NULL if it is
+ * NULL or of another kind.
+ */
+WASM_API_EXTERN
+struct wasm_globaltype_t *wasm_externtype_as_globaltype(struct wasm_externtype_t *ty);
+
+/**
+ * Returns `ty` viewed as a table type (the same object), or NULL if it is
+ * NULL or of another kind.
+ */
+WASM_API_EXTERN struct wasm_tabletype_t *wasm_externtype_as_tabletype(struct wasm_externtype_t *ty);
+
+/**
+ * Returns `ty` viewed as a memory type (the same object), or NULL if it is
+ * NULL or of another kind.
+ */
+WASM_API_EXTERN
+struct wasm_memorytype_t *wasm_externtype_as_memorytype(struct wasm_externtype_t *ty);
+
+/**
+ * Returns `ty` viewed as an extern type (the same object, not a copy);
+ * NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_externtype_t *wasm_functype_as_externtype_const(const struct wasm_functype_t *ty);
+
+/**
+ * Returns `ty` viewed as an extern type (the same object, not a copy);
+ * NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_externtype_t *wasm_globaltype_as_externtype_const(const struct wasm_globaltype_t *ty);
+
+/**
+ * Returns `ty` viewed as an extern type (the same object, not a copy);
+ * NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_externtype_t *wasm_tabletype_as_externtype_const(const struct wasm_tabletype_t *ty);
+
+/**
+ * Returns `ty` viewed as an extern type (the same object, not a copy);
+ * NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_externtype_t *wasm_memorytype_as_externtype_const(const struct wasm_memorytype_t *ty);
+
+/**
+ * Returns `ty` viewed as a function type (the same object), or NULL if it
+ * is NULL or of another kind.
+ */
+WASM_API_EXTERN
+const struct wasm_functype_t *wasm_externtype_as_functype_const(const struct wasm_externtype_t *ty);
+
+/**
+ * Returns `ty` viewed as a global type (the same object), or NULL if it is
+ * NULL or of another kind.
+ */
+WASM_API_EXTERN
+const struct wasm_globaltype_t *wasm_externtype_as_globaltype_const(const struct wasm_externtype_t *ty);
+
+/**
+ * Returns `ty` viewed as a table type (the same object), or NULL if it is
+ * NULL or of another kind.
+ */
+WASM_API_EXTERN
+const struct wasm_tabletype_t *wasm_externtype_as_tabletype_const(const struct wasm_externtype_t *ty);
+
+/**
+ * Returns `ty` viewed as a memory type (the same object), or NULL if it is
+ * NULL or of another kind.
+ */
+WASM_API_EXTERN
+const struct wasm_memorytype_t *wasm_externtype_as_memorytype_const(const struct wasm_externtype_t *ty);
+
+/**
+ * Frees a frame; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_frame_delete(struct wasm_frame_t *frame);
+
+/**
+ * Returns a copy of `frame`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_frame_t *wasm_frame_copy(const struct wasm_frame_t *frame);
+
+/**
+ * The index of the frame's function in its module; 0 for NULL.
+ */
+WASM_API_EXTERN uint32_t wasm_frame_func_index(const struct wasm_frame_t *frame);
+
+/**
+ * The byte offset of the frame's instruction from the start of its
+ * function's body; 0 for NULL.
+ */
+WASM_API_EXTERN size_t wasm_frame_func_offset(const struct wasm_frame_t *frame);
+
+/**
+ * The byte offset of the frame's instruction from the start of the module
+ * binary; 0 for NULL.
+ */
+WASM_API_EXTERN size_t wasm_frame_module_offset(const struct wasm_frame_t *frame);
+
+/**
+ * Returns a new function type, owned by the caller; consumes both vectors
+ * (and their elements) and leaves them empty. NULL if either vector is
+ * NULL or holds a NULL element.
+ *
+ * # Safety
+ * Each vector must be NULL or an owned vector made by this library.
+ */
+WASM_API_EXTERN
+struct wasm_functype_t *wasm_functype_new(struct wasm_valtype_vec_t *params,
+                                          struct wasm_valtype_vec_t *results);
+
+/**
+ * Returns a copy of `ty`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_functype_t *wasm_functype_copy(const struct wasm_functype_t *ty);
+
+/**
+ * Frees a function type; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_functype_delete(struct wasm_functype_t *ty);
+
+/**
+ * Returns the parameter types of `ty`, borrowed from `ty`; NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_valtype_vec_t *wasm_functype_params(const struct wasm_functype_t *ty);
+
+/**
+ * Returns the result types of `ty`, borrowed from `ty`; NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_valtype_vec_t *wasm_functype_results(const struct wasm_functype_t *ty);
+
+/**
+ * Returns a new global type, owned by the caller; consumes `content`.
+ * NULL if `content` is NULL or `mutability` is neither `WASM_CONST` nor
+ * `WASM_VAR`.
+ */
+WASM_API_EXTERN
+struct wasm_globaltype_t *wasm_globaltype_new(struct wasm_valtype_t *content,
+                                              wasm_mutability_t mutability);
+
+/**
+ * Returns a copy of `ty`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_globaltype_t *wasm_globaltype_copy(const struct wasm_globaltype_t *ty);
+
+/**
+ * Frees a global type; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_globaltype_delete(struct wasm_globaltype_t *ty);
+
+/**
+ * Returns the content type of `ty`, borrowed from `ty`; NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_valtype_t *wasm_globaltype_content(const struct wasm_globaltype_t *ty);
+
+/**
+ * Returns `WASM_CONST` or `WASM_VAR` (0xff for NULL).
+ */
+WASM_API_EXTERN wasm_mutability_t wasm_globaltype_mutability(const struct wasm_globaltype_t *ty);
+
+/**
+ * Returns a new import type, owned by the caller; consumes all three
+ * arguments (the names are left empty). NULL if any argument is NULL.
+ *
+ * # Safety
+ * `module` and `name` must be NULL or owned byte vectors made by this
+ * library.
+ */
+WASM_API_EXTERN
+struct wasm_importtype_t *wasm_importtype_new(wasm_name_t *module,
+                                              wasm_name_t *name,
+                                              struct wasm_externtype_t *ty);
+
+/**
+ * Returns a copy of `ty`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_importtype_t *wasm_importtype_copy(const struct wasm_importtype_t *ty);
+
+/**
+ * Frees an import type with its names and type; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_importtype_delete(struct wasm_importtype_t *ty);
+
+/**
+ * Returns the name of the module imported from, borrowed from `ty`; NULL
+ * for NULL.
+ */
+WASM_API_EXTERN const wasm_name_t *wasm_importtype_module(const struct wasm_importtype_t *ty);
+
+/**
+ * Returns the name of the imported item, borrowed from `ty`; NULL for NULL.
+ */
+WASM_API_EXTERN const wasm_name_t *wasm_importtype_name(const struct wasm_importtype_t *ty);
+
+/**
+ * Returns the type of the imported item, borrowed from `ty`; NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_externtype_t *wasm_importtype_type(const struct wasm_importtype_t *ty);
+
+/**
+ * Returns a new 32-bit, unshared memory type of 64 KiB pages, owned by the
+ * caller; NULL if `limits` is NULL. A `max` of `wasm_limits_max_default`
+ * means no maximum.
+ */
+WASM_API_EXTERN struct wasm_memorytype_t *wasm_memorytype_new(const struct wasm_limits_t *limits);
+
+/**
+ * Returns a copy of `ty`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_memorytype_t *wasm_memorytype_copy(const struct wasm_memorytype_t *ty);
+
+/**
+ * Frees a memory type; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_memorytype_delete(struct wasm_memorytype_t *ty);
+
+/**
+ * Returns the limits of `ty` in pages, borrowed from `ty` (bounds beyond
+ * 32 bits saturate); NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_limits_t *wasm_memorytype_limits(const struct wasm_memorytype_t *ty);
+
+/**
+ * Returns a new 32-bit table type, owned by the caller; consumes
+ * `element`. NULL if an argument is NULL or `element` is not a reference
+ * type. A `max` of `wasm_limits_max_default` means no maximum.
+ */
+WASM_API_EXTERN
+struct wasm_tabletype_t *wasm_tabletype_new(struct wasm_valtype_t *element,
+                                            const struct wasm_limits_t *limits);
+
+/**
+ * Returns a copy of `ty`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_tabletype_t *wasm_tabletype_copy(const struct wasm_tabletype_t *ty);
+
+/**
+ * Frees a table type; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_tabletype_delete(struct wasm_tabletype_t *ty);
+
+/**
+ * Returns the element type of `ty`, borrowed from `ty`; NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_valtype_t *wasm_tabletype_element(const struct wasm_tabletype_t *ty);
+
+/**
+ * Returns the limits of `ty`, borrowed from `ty` (bounds beyond 32 bits
+ * saturate); NULL for NULL.
+ */
+WASM_API_EXTERN
+const struct wasm_limits_t *wasm_tabletype_limits(const struct wasm_tabletype_t *ty);
+
+/**
+ * Frees the reference an owned value holds (if it is of a reference kind)
+ * and leaves the null reference in its place; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_val_delete(struct wasm_val_t *val);
+
+/**
+ * Sets `out` to a copy of `src` owned by the caller: a reference value
+ * gets a new handle of the same object. A NULL `src` gives a null
+ * `WASM_EXTERNREF`; a NULL `out` is ignored.
+ */
+WASM_API_EXTERN void wasm_val_copy(struct wasm_val_t *out, const struct wasm_val_t *src);
+
+/**
+ * Returns a new value type of kind `kind`, owned by the caller, or NULL if
+ * `kind` is not one of the `WASM_*` value kinds.
+ */
+WASM_API_EXTERN struct wasm_valtype_t *wasm_valtype_new(wasm_valkind_t kind);
+
+/**
+ * Returns a copy of `ty`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_valtype_t *wasm_valtype_copy(const struct wasm_valtype_t *ty);
+
+/**
+ * Frees a value type; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_valtype_delete(struct wasm_valtype_t *ty);
+
+/**
+ * Returns the kind of `ty` (0xff, no kind, for NULL).
+ */
+WASM_API_EXTERN wasm_valkind_t wasm_valtype_kind(const struct wasm_valtype_t *ty);
+
+/**
+ * Sets `out` to an empty byte vector.
+ */
+WASM_API_EXTERN void wasm_byte_vec_new_empty(struct wasm_byte_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` zero bytes, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN void wasm_byte_vec_new_uninitialized(struct wasm_byte_vec_t *out, size_t size);
+
+/**
+ * Sets `out` to a new vector holding a copy of the `size` bytes at `data`,
+ * owned by the caller (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` readable bytes or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_byte_vec_new(struct wasm_byte_vec_t *out,
+                       size_t size,
+                       const wasm_byte_t *data);
+
+/**
+ * Sets `out` to a copy of the bytes of `src`, owned by the caller (empty
+ * if `src` is NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_byte_vec_copy(struct wasm_byte_vec_t *out,
+                        const struct wasm_byte_vec_t *src);
+
+/**
+ * Frees the bytes of an owned vector and leaves it empty; NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_byte_vec_delete(struct wasm_byte_vec_t *vec);
+
+/**
+ * Sets `out` to an empty value type vector.
+ */
+WASM_API_EXTERN void wasm_valtype_vec_new_empty(struct wasm_valtype_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN
+void wasm_valtype_vec_new_uninitialized(struct wasm_valtype_vec_t *out,
+                                        size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` value types at `data`, taking
+ * ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned value type pointers (each may be NULL)
+ * or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_valtype_vec_new(struct wasm_valtype_vec_t *out,
+                          size_t size,
+                          struct wasm_valtype_t *const *data);
+
+/**
+ * Sets `out` to a deep copy of `src`, owned by the caller (empty if `src`
+ * is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_valtype_vec_copy(struct wasm_valtype_vec_t *out,
+                           const struct wasm_valtype_vec_t *src);
+
+/**
+ * Frees an owned vector and every value type in it, leaving it empty; NULL
+ * is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_valtype_vec_delete(struct wasm_valtype_vec_t *vec);
+
+/**
+ * Sets `out` to an empty function type vector.
+ */
+WASM_API_EXTERN void wasm_functype_vec_new_empty(struct wasm_functype_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN
+void wasm_functype_vec_new_uninitialized(struct wasm_functype_vec_t *out,
+                                         size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` function types at `data`,
+ * taking ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned function type pointers (each may be
+ * NULL) or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_functype_vec_new(struct wasm_functype_vec_t *out,
+                           size_t size,
+                           struct wasm_functype_t *const *data);
+
+/**
+ * Sets `out` to a deep copy of `src`, owned by the caller (empty if `src`
+ * is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_functype_vec_copy(struct wasm_functype_vec_t *out,
+                            const struct wasm_functype_vec_t *src);
+
+/**
+ * Frees an owned vector and every function type in it, leaving it empty;
+ * NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_functype_vec_delete(struct wasm_functype_vec_t *vec);
+
+/**
+ * Sets `out` to an empty global type vector.
+ */
+WASM_API_EXTERN void wasm_globaltype_vec_new_empty(struct wasm_globaltype_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN
+void wasm_globaltype_vec_new_uninitialized(struct wasm_globaltype_vec_t *out,
+                                           size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` global types at `data`, taking
+ * ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned global type pointers (each may be
+ * NULL) or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_globaltype_vec_new(struct wasm_globaltype_vec_t *out,
+                             size_t size,
+                             struct wasm_globaltype_t *const *data);
+
+/**
+ * Sets `out` to a deep copy of `src`, owned by the caller (empty if `src`
+ * is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_globaltype_vec_copy(struct wasm_globaltype_vec_t *out,
+                              const struct wasm_globaltype_vec_t *src);
+
+/**
+ * Frees an owned vector and every global type in it, leaving it empty;
+ * NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_globaltype_vec_delete(struct wasm_globaltype_vec_t *vec);
+
+/**
+ * Sets `out` to an empty table type vector.
+ */
+WASM_API_EXTERN void wasm_tabletype_vec_new_empty(struct wasm_tabletype_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN
+void wasm_tabletype_vec_new_uninitialized(struct wasm_tabletype_vec_t *out,
+                                          size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` table types at `data`, taking
+ * ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned table type pointers (each may be NULL)
+ * or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_tabletype_vec_new(struct wasm_tabletype_vec_t *out,
+                            size_t size,
+                            struct wasm_tabletype_t *const *data);
+
+/**
+ * Sets `out` to a deep copy of `src`, owned by the caller (empty if `src`
+ * is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_tabletype_vec_copy(struct wasm_tabletype_vec_t *out,
+                             const struct wasm_tabletype_vec_t *src);
+
+/**
+ * Frees an owned vector and every table type in it, leaving it empty;
+ * NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_tabletype_vec_delete(struct wasm_tabletype_vec_t *vec);
+
+/**
+ * Sets `out` to an empty memory type vector.
+ */
+WASM_API_EXTERN void wasm_memorytype_vec_new_empty(struct wasm_memorytype_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN
+void wasm_memorytype_vec_new_uninitialized(struct wasm_memorytype_vec_t *out,
+                                           size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` memory types at `data`, taking
+ * ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned memory type pointers (each may be
+ * NULL) or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_memorytype_vec_new(struct wasm_memorytype_vec_t *out,
+                             size_t size,
+                             struct wasm_memorytype_t *const *data);
+
+/**
+ * Sets `out` to a deep copy of `src`, owned by the caller (empty if `src`
+ * is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_memorytype_vec_copy(struct wasm_memorytype_vec_t *out,
+                              const struct wasm_memorytype_vec_t *src);
+
+/**
+ * Frees an owned vector and every memory type in it, leaving it empty;
+ * NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_memorytype_vec_delete(struct wasm_memorytype_vec_t *vec);
+
+/**
+ * Sets `out` to an empty extern type vector.
+ */
+WASM_API_EXTERN void wasm_externtype_vec_new_empty(struct wasm_externtype_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN
+void wasm_externtype_vec_new_uninitialized(struct wasm_externtype_vec_t *out,
+                                           size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` extern types at `data`, taking
+ * ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned extern type pointers (each may be
+ * NULL) or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_externtype_vec_new(struct wasm_externtype_vec_t *out,
+                             size_t size,
+                             struct wasm_externtype_t *const *data);
+
+/**
+ * Sets `out` to a deep copy of `src`, owned by the caller (empty if `src`
+ * is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_externtype_vec_copy(struct wasm_externtype_vec_t *out,
+                              const struct wasm_externtype_vec_t *src);
+
+/**
+ * Frees an owned vector and every extern type in it, leaving it empty;
+ * NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_externtype_vec_delete(struct wasm_externtype_vec_t *vec);
+
+/**
+ * Sets `out` to an empty import type vector.
+ */
+WASM_API_EXTERN void wasm_importtype_vec_new_empty(struct wasm_importtype_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN
+void wasm_importtype_vec_new_uninitialized(struct wasm_importtype_vec_t *out,
+                                           size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` import types at `data`, taking
+ * ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned import type pointers (each may be
+ * NULL) or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_importtype_vec_new(struct wasm_importtype_vec_t *out,
+                             size_t size,
+                             struct wasm_importtype_t *const *data);
+
+/**
+ * Sets `out` to a deep copy of `src`, owned by the caller (empty if `src`
+ * is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_importtype_vec_copy(struct wasm_importtype_vec_t *out,
+                              const struct wasm_importtype_vec_t *src);
+
+/**
+ * Frees an owned vector and every import type in it, leaving it empty;
+ * NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_importtype_vec_delete(struct wasm_importtype_vec_t *vec);
+
+/**
+ * Sets `out` to an empty export type vector.
+ */
+WASM_API_EXTERN void wasm_exporttype_vec_new_empty(struct wasm_exporttype_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN
+void wasm_exporttype_vec_new_uninitialized(struct wasm_exporttype_vec_t *out,
+                                           size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` export types at `data`, taking
+ * ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned export type pointers (each may be
+ * NULL) or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_exporttype_vec_new(struct wasm_exporttype_vec_t *out,
+                             size_t size,
+                             struct wasm_exporttype_t *const *data);
+
+/**
+ * Sets `out` to a deep copy of `src`, owned by the caller (empty if `src`
+ * is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_exporttype_vec_copy(struct wasm_exporttype_vec_t *out,
+                              const struct wasm_exporttype_vec_t *src);
+
+/**
+ * Frees an owned vector and every export type in it, leaving it empty;
+ * NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_exporttype_vec_delete(struct wasm_exporttype_vec_t *vec);
+
+/**
+ * Sets `out` to an empty value vector.
+ */
+WASM_API_EXTERN void wasm_val_vec_new_empty(struct wasm_val_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` values, each `i32` zero, owned by
+ * the caller (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN void wasm_val_vec_new_uninitialized(struct wasm_val_vec_t *out, size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` values at `data`, taking
+ * ownership of them and their references (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned, initialised values or be NULL.
+ */
+WASM_API_EXTERN
+void wasm_val_vec_new(struct wasm_val_vec_t *out,
+                      size_t size,
+                      const struct wasm_val_t *data);
+
+/**
+ * Sets `out` to a copy of `src` owned by the caller, with new handles for
+ * the references (empty if `src` is NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector of initialised values.
+ */
+WASM_API_EXTERN
+void wasm_val_vec_copy(struct wasm_val_vec_t *out,
+                       const struct wasm_val_vec_t *src);
+
+/**
+ * Frees an owned vector and the references its values hold, leaving it
+ * empty; NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_val_vec_delete(struct wasm_val_vec_t *vec);
+
+/**
+ * Sets `out` to an empty frame vector.
+ */
+WASM_API_EXTERN void wasm_frame_vec_new_empty(struct wasm_frame_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN void wasm_frame_vec_new_uninitialized(struct wasm_frame_vec_t *out, size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` frames at `data`, taking
+ * ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned frame pointers (each may be NULL) or
+ * be NULL.
+ */
+WASM_API_EXTERN
+void wasm_frame_vec_new(struct wasm_frame_vec_t *out,
+                        size_t size,
+                        struct wasm_frame_t *const *data);
+
+/**
+ * Sets `out` to a copy of `src` holding new handles of the same frames,
+ * owned by the caller (empty if `src` is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_frame_vec_copy(struct wasm_frame_vec_t *out,
+                         const struct wasm_frame_vec_t *src);
+
+/**
+ * Frees an owned vector and every frame handle in it, leaving it empty;
+ * NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_frame_vec_delete(struct wasm_frame_vec_t *vec);
+
+/**
+ * Sets `out` to an empty extern vector.
+ */
+WASM_API_EXTERN void wasm_extern_vec_new_empty(struct wasm_extern_vec_t *out);
+
+/**
+ * Sets `out` to a new vector of `size` NULL elements, owned by the caller
+ * (empty if the memory cannot be allocated).
+ */
+WASM_API_EXTERN void wasm_extern_vec_new_uninitialized(struct wasm_extern_vec_t *out, size_t size);
+
+/**
+ * Sets `out` to a new vector of the `size` externs at `data`, taking
+ * ownership of each of them (empty if `data` is NULL).
+ *
+ * # Safety
+ * `data` must point at `size` owned extern pointers (each may be NULL) or
+ * be NULL.
+ */
+WASM_API_EXTERN
+void wasm_extern_vec_new(struct wasm_extern_vec_t *out,
+                         size_t size,
+                         struct wasm_extern_t *const *data);
+
+/**
+ * Sets `out` to a copy of `src` holding new handles of the same externs,
+ * owned by the caller (empty if `src` is NULL; NULL elements stay NULL).
+ *
+ * # Safety
+ * `src` must be NULL or a valid vector.
+ */
+WASM_API_EXTERN
+void wasm_extern_vec_copy(struct wasm_extern_vec_t *out,
+                          const struct wasm_extern_vec_t *src);
+
+/**
+ * Frees an owned vector and every extern handle in it, leaving it empty;
+ * NULL is ignored.
+ *
+ * # Safety
+ * `vec` must be NULL or a vector made by this library and not freed since.
+ */
+WASM_API_EXTERN void wasm_extern_vec_delete(struct wasm_extern_vec_t *vec);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
@@ -144,13 +1300,35 @@ static const uint32_t wasm_limits_max_default = 0xffffffff;
 #define wasm_name_copy wasm_byte_vec_copy
 #define wasm_name_delete wasm_byte_vec_delete
 
-/* (helpers omitted until these are declared: wasm_byte_vec_new) */
+/** Copies the C string `s` into `out`, without the terminating NUL. */
+static inline void wasm_name_new_from_string(own wasm_name_t* out, const char* s) {
+  wasm_name_new(out, strlen(s), s);
+}
+
+/** Copies the C string `s` into `out`, including the terminating NUL. */
+static inline void wasm_name_new_from_string_nt(own wasm_name_t* out, const char* s) {
+  wasm_name_new(out, strlen(s) + 1, s);
+}
 
 /* Value kinds */
 
-/* (helpers omitted until these are declared: wasm_valkind_t, WASM_EXTERNREF) */
+/** Whether `k` is a number kind (i32, i64, f32, f64; here also v128). */
+static inline bool wasm_valkind_is_num(wasm_valkind_t k) {
+  return k < WASM_EXTERNREF;
+}
 
-/* (helpers omitted until these are declared: wasm_valtype_kind, WASM_EXTERNREF) */
+/** Whether `k` is a reference kind (externref, funcref). */
+static inline bool wasm_valkind_is_ref(wasm_valkind_t k) {
+  return k >= WASM_EXTERNREF;
+}
+
+static inline bool wasm_valtype_is_num(const wasm_valtype_t* t) {
+  return wasm_valkind_is_num(wasm_valtype_kind(t));
+}
+
+static inline bool wasm_valtype_is_ref(const wasm_valtype_t* t) {
+  return wasm_valkind_is_ref(wasm_valtype_kind(t));
+}
 
 /* Memory instances */
 
@@ -163,18 +1341,174 @@ static const size_t MEMORY_PAGE_SIZE = 0x10000;
 
 /* Value type construction short-hands */
 
-/* (helpers omitted until these are declared: wasm_valtype_new, WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_EXTERNREF, WASM_FUNCREF) */
+static inline own wasm_valtype_t* wasm_valtype_new_i32(void) {
+  return wasm_valtype_new(WASM_I32);
+}
+static inline own wasm_valtype_t* wasm_valtype_new_i64(void) {
+  return wasm_valtype_new(WASM_I64);
+}
+static inline own wasm_valtype_t* wasm_valtype_new_f32(void) {
+  return wasm_valtype_new(WASM_F32);
+}
+static inline own wasm_valtype_t* wasm_valtype_new_f64(void) {
+  return wasm_valtype_new(WASM_F64);
+}
+static inline own wasm_valtype_t* wasm_valtype_new_externref(void) {
+  return wasm_valtype_new(WASM_EXTERNREF);
+}
+static inline own wasm_valtype_t* wasm_valtype_new_funcref(void) {
+  return wasm_valtype_new(WASM_FUNCREF);
+}
 
-/* (helpers omitted until these are declared: wasm_valtype_new, WASM_V128) */
+/** Extension: a v128 value type. */
+static inline own wasm_valtype_t* wasm_valtype_new_v128(void) {
+  return wasm_valtype_new(WASM_V128);
+}
 
 /* Function type construction short-hands: wasm_functype_new_P_R takes P
    parameter types and R result types, all owned. */
 
-/* (helpers omitted until these are declared: wasm_functype_new, wasm_valtype_vec_new, wasm_valtype_vec_new_empty) */
+static inline own wasm_functype_t* wasm_functype_new_0_0(void) {
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new_empty(&params);
+  wasm_valtype_vec_new_empty(&results);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_1_0(own wasm_valtype_t* p) {
+  wasm_valtype_t* ps[1] = {p};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 1, ps);
+  wasm_valtype_vec_new_empty(&results);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_2_0(own wasm_valtype_t* p1,
+                                                         own wasm_valtype_t* p2) {
+  wasm_valtype_t* ps[2] = {p1, p2};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 2, ps);
+  wasm_valtype_vec_new_empty(&results);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_3_0(own wasm_valtype_t* p1,
+                                                         own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* p3) {
+  wasm_valtype_t* ps[3] = {p1, p2, p3};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 3, ps);
+  wasm_valtype_vec_new_empty(&results);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_0_1(own wasm_valtype_t* r) {
+  wasm_valtype_t* rs[1] = {r};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new_empty(&params);
+  wasm_valtype_vec_new(&results, 1, rs);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_1_1(own wasm_valtype_t* p,
+                                                         own wasm_valtype_t* r) {
+  wasm_valtype_t* ps[1] = {p};
+  wasm_valtype_t* rs[1] = {r};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 1, ps);
+  wasm_valtype_vec_new(&results, 1, rs);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_2_1(own wasm_valtype_t* p1,
+                                                         own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* r) {
+  wasm_valtype_t* ps[2] = {p1, p2};
+  wasm_valtype_t* rs[1] = {r};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 2, ps);
+  wasm_valtype_vec_new(&results, 1, rs);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_3_1(own wasm_valtype_t* p1,
+                                                         own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* p3,
+                                                         own wasm_valtype_t* r) {
+  wasm_valtype_t* ps[3] = {p1, p2, p3};
+  wasm_valtype_t* rs[1] = {r};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 3, ps);
+  wasm_valtype_vec_new(&results, 1, rs);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_0_2(own wasm_valtype_t* r1,
+                                                         own wasm_valtype_t* r2) {
+  wasm_valtype_t* rs[2] = {r1, r2};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new_empty(&params);
+  wasm_valtype_vec_new(&results, 2, rs);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_1_2(own wasm_valtype_t* p,
+                                                         own wasm_valtype_t* r1,
+                                                         own wasm_valtype_t* r2) {
+  wasm_valtype_t* ps[1] = {p};
+  wasm_valtype_t* rs[2] = {r1, r2};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 1, ps);
+  wasm_valtype_vec_new(&results, 2, rs);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_2_2(own wasm_valtype_t* p1,
+                                                         own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* r1,
+                                                         own wasm_valtype_t* r2) {
+  wasm_valtype_t* ps[2] = {p1, p2};
+  wasm_valtype_t* rs[2] = {r1, r2};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 2, ps);
+  wasm_valtype_vec_new(&results, 2, rs);
+  return wasm_functype_new(&params, &results);
+}
+
+static inline own wasm_functype_t* wasm_functype_new_3_2(own wasm_valtype_t* p1,
+                                                         own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* p3,
+                                                         own wasm_valtype_t* r1,
+                                                         own wasm_valtype_t* r2) {
+  wasm_valtype_t* ps[3] = {p1, p2, p3};
+  wasm_valtype_t* rs[2] = {r1, r2};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 3, ps);
+  wasm_valtype_vec_new(&results, 2, rs);
+  return wasm_functype_new(&params, &results);
+}
 
 /* Value construction short-hands */
 
-/* (helpers omitted until these are declared: wasm_val_t, WASM_I32, WASM_I64) */
+/** Stores the pointer `p` in `out` as an integer of pointer width. */
+static inline void wasm_val_init_ptr(own wasm_val_t* out, void* p) {
+#if UINTPTR_MAX == UINT32_MAX
+  out->kind = WASM_I32;
+  out->of.i32 = (intptr_t)p;
+#elif UINTPTR_MAX == UINT64_MAX
+  out->kind = WASM_I64;
+  out->of.i64 = (intptr_t)p;
+#endif
+}
+
+/** The pointer stored in `val` by wasm_val_init_ptr. */
+static inline void* wasm_val_ptr(const wasm_val_t* val) {
+#if UINTPTR_MAX == UINT32_MAX
+  return (void*)(intptr_t)val->of.i32;
+#elif UINTPTR_MAX == UINT64_MAX
+  return (void*)(intptr_t)val->of.i64;
+#endif
+}
 
 /* Initialisers for wasm_val_t: `wasm_val_t v = WASM_I32_VAL(7);` and
    `wasm_val_t args[2] = {WASM_I32_VAL(1), WASM_F64_VAL(2.5)};`. C uses
@@ -195,7 +1529,37 @@ static const size_t MEMORY_PAGE_SIZE = 0x10000;
 #define WASM_F64_VAL(z) (wasm_val_cxx_f64_(z))
 #define WASM_REF_VAL(r) (wasm_val_cxx_ref_(r))
 #define WASM_INIT_VAL (wasm_val_cxx_ref_(NULL))
-/* (helpers omitted until these are declared: wasm_val_t, WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_EXTERNREF) */
+/* Implementation of the value macros for C++; not part of the API. */
+static inline wasm_val_t wasm_val_cxx_i32_(int32_t i) {
+  wasm_val_t v = {};
+  v.kind = WASM_I32;
+  v.of.i32 = i;
+  return v;
+}
+static inline wasm_val_t wasm_val_cxx_i64_(int64_t i) {
+  wasm_val_t v = {};
+  v.kind = WASM_I64;
+  v.of.i64 = i;
+  return v;
+}
+static inline wasm_val_t wasm_val_cxx_f32_(float32_t z) {
+  wasm_val_t v = {};
+  v.kind = WASM_F32;
+  v.of.f32 = z;
+  return v;
+}
+static inline wasm_val_t wasm_val_cxx_f64_(float64_t z) {
+  wasm_val_t v = {};
+  v.kind = WASM_F64;
+  v.of.f64 = z;
+  return v;
+}
+static inline wasm_val_t wasm_val_cxx_ref_(struct wasm_ref_t* r) {
+  wasm_val_t v = {};
+  v.kind = WASM_EXTERNREF;
+  v.of.ref = r;
+  return v;
+}
 #endif
 
 #undef own
