@@ -21,7 +21,7 @@ struct Harness {
     _limits: Box<[u64; 4]>,
     _memory: Vec<u8>,
     _tables: Vec<Vec<usize>>,
-    _host_ctx: Vec<Box<[usize; 1]>>,
+    _host_ctx: Vec<[usize; 1]>,
 }
 
 fn engine_with(f: impl FnOnce(&mut Config)) -> Engine {
@@ -69,14 +69,14 @@ impl Harness {
             };
             put(offsets.defined_global(i as u32), v);
         }
-        let mut host_ctx = Vec::new();
+        // Reserved up front: the func refs point into it.
+        let mut host_ctx = Vec::with_capacity(info.num_imported_funcs as usize);
         for f in 0..info.functions.len() as u32 {
             let at = offsets.func_ref(f);
             let ty = info.functions[f as usize];
             let (call, ctx) = if info.is_imported_func(f) {
-                let ctx = Box::new([host_funcs[f as usize]]);
-                let p = ctx.as_ptr() as u64;
-                host_ctx.push(ctx);
+                host_ctx.push([host_funcs[f as usize]]);
+                let p = host_ctx[f as usize].as_ptr() as u64;
                 (module.wasm_to_host_trampoline(ty) as u64, p)
             } else {
                 (module.func_ptr(f) as u64, base as u64)
@@ -524,7 +524,8 @@ fn address_map_gives_wasm_offsets() {
 
 #[test]
 fn disabled_features_are_named_with_offsets() {
-    let cases: [(&str, fn(&mut Config), &str); 5] = [
+    type Case = (&'static str, fn(&mut Config), &'static str);
+    let cases: [Case; 5] = [
         (
             "(module (func (result i32 i32) (i32.const 1) (i32.const 2)))",
             |c| {

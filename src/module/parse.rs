@@ -258,7 +258,7 @@ impl InfoBuilder {
     fn payload(&mut self, payload: Payload<'_>) -> Result<()> {
         match payload {
             Payload::TypeSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for group in reader {
                     let group = group.map_err(invalid)?;
                     for sub in group.types() {
@@ -275,7 +275,7 @@ impl InfoBuilder {
                 }
             }
             Payload::ImportSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for import in reader.into_imports() {
                     let import = import.map_err(invalid)?;
                     let (ty, index) = match import.ty {
@@ -327,7 +327,7 @@ impl InfoBuilder {
                 }
             }
             Payload::TableSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for table in reader {
                     let table = table.map_err(invalid)?;
                     let ty = self.table_type(&table.ty, offset)?;
@@ -340,7 +340,7 @@ impl InfoBuilder {
                 }
             }
             Payload::MemorySection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for memory in reader {
                     let m = memory.map_err(invalid)?;
                     let m = self.memory_type(&m, offset);
@@ -354,7 +354,7 @@ impl InfoBuilder {
                 )
             }
             Payload::GlobalSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for global in reader {
                     let global = global.map_err(invalid)?;
                     let ty = self.global_type(&global.ty, offset)?;
@@ -390,7 +390,7 @@ impl InfoBuilder {
             Payload::ElementSection(reader) => {
                 for elem in reader {
                     let elem = elem.map_err(invalid)?;
-                    let offset = elem.range.start as u64;
+                    let offset = elem.range.start;
                     let mode = match elem.kind {
                         ElementKind::Passive => ElemMode::Passive,
                         ElementKind::Declared => ElemMode::Declared,
