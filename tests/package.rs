@@ -138,6 +138,7 @@ fn readelf_soname(library: &Path) -> String {
 #[test]
 fn installed_package_works_with_find_package_and_pkg_config() {
     require_tool("cmake", "cmake");
+    require_tool("cc", "gcc");
     require_tool("c++", "g++");
     require_tool("pkg-config", "pkg-config");
     let scratch = Scratch::new("package");
