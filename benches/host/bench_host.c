@@ -1,0 +1,521 @@
+/* Benchmark host: one C program, written against the standard wasm.h only,
+ * built twice by benches/run.py with the same source and flags:
+ *   - against include/wasm.h, linked to our libwasm-runtime;
+ *   - against benches/host/wasmtime-abi/wasm.h, linked to the reference
+ *     runtime (Wasmtime's C library from its Python wheel).
+ * so both runtimes run exactly the same host code.
+ *
+ * ABI note: our wasm_val_t is 24 bytes (it has a v128 member), the reference
+ * one is the standard 16 bytes, hence the two headers. On top of that this
+ * host never puts more than one value in a wasm_val_vec_t (every function it
+ * calls has at most one parameter and one result), so only element 0 of any
+ * wasm_val_t array is ever touched and the stride cannot matter.
+ *
+ * Each invocation runs one measurement and prints exactly one JSON object on
+ * stdout: {"ok": true, ...} or {"ok": false, "error": "..."} (exit status 1).
+ * The driver runs every measurement in its own process, so a crash of one
+ * runtime on one benchmark loses only that cell.
+ *
+ * usage:
+ *   bench_host exec FILE REPEATS        run a kernel: bench_size(), then
+ *                                       run(n) once to warm up and check,
+ *                                       then REPEATS timed runs
+ *   bench_host compile FILE REPEATS     wasm_module_new wall and CPU time
+ *                                       (fresh engine each time), size of
+ *                                       wasm_module_serialize's output
+ *   bench_host instantiate FILE COUNT   wasm_instance_new time per instance,
+ *                                       each in a fresh store
+ *   bench_host calls FILE COUNT         host->wasm and wasm->host calls
+ *   bench_host memory-module FILE       resident memory of a compiled module
+ *   bench_host memory-instances FILE COUNT
+ *                                       resident memory of COUNT live
+ *                                       instances (one store each)
+ */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wasm.h"
+
+/* ---- output ----------------------------------------------------------- */
+
+static void print_json_string(const char *s, size_t len) {
+  putchar('"');
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\')
+      printf("\\%c", c);
+    else if (c == '\n')
+      printf("\\n");
+    else if (c < 0x20 || c >= 0x7f)
+      printf("\\u%04x", c);
+    else
+      putchar(c);
+  }
+  putchar('"');
+}
+
+/* Prints {"ok": false, "error": ...} and exits with status 1. */
+__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...) {
+  char message[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof message, fmt, ap);
+  va_end(ap);
+  printf("{\"ok\": false, \"error\": ");
+  print_json_string(message, strlen(message));
+  printf("}\n");
+  fflush(stdout);
+  exit(1);
+}
+
+static void print_array(const char *key, const double *values, int count) {
+  printf(", \"%s\": [", key);
+  for (int i = 0; i < count; i++) printf("%s%.9g", i ? ", " : "", values[i]);
+  printf("]");
+}
+
+/* ---- clocks and memory ------------------------------------------------ */
+
+static double clock_seconds(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double now(void) { return clock_seconds(CLOCK_MONOTONIC); }
+
+/* CPU time of the whole process, all threads: includes compiler threads. */
+static double cpu_now(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+
+/* Resident set size in KiB, after handing freed heap pages back to the OS
+ * so that memory a runtime has already released does not count. */
+static double resident_kib(void) {
+  malloc_trim(0);
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) fail("cannot open /proc/self/statm");
+  long size = 0, resident = 0;
+  if (fscanf(f, "%ld %ld", &size, &resident) != 2) fail("cannot parse /proc/self/statm");
+  fclose(f);
+  return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1024.0;
+}
+
+/* ---- wasm helpers ----------------------------------------------------- */
+
+static void read_file(const char *path, wasm_byte_vec_t *out) {
+  FILE *f = fopen(path, "rb");
+  if (!f) fail("cannot open %s", path);
+  if (fseek(f, 0, SEEK_END) != 0) fail("cannot seek %s", path);
+  long size = ftell(f);
+  if (size < 0) fail("cannot size %s", path);
+  rewind(f);
+  wasm_byte_vec_new_uninitialized(out, (size_t)size);
+  if (size > 0 && fread(out->data, 1, (size_t)size, f) != (size_t)size) fail("cannot read %s", path);
+  fclose(f);
+}
+
+/* Message of a trap as a malloc'd C string; deletes the trap. */
+static char *take_trap_message(wasm_trap_t *trap) {
+  wasm_message_t message = {0, NULL};
+  wasm_trap_message(trap, &message);
+  size_t len = message.size;
+  while (len > 0 && message.data[len - 1] == '\0') len--;
+  char *text = malloc(len + 1);
+  if (!text) fail("out of memory");
+  if (len) memcpy(text, message.data, len);
+  text[len] = '\0';
+  wasm_byte_vec_delete(&message);
+  wasm_trap_delete(trap);
+  return text;
+}
+
+static wasm_module_t *compile(wasm_store_t *store, const wasm_byte_vec_t *binary, const char *path) {
+  wasm_module_t *module = wasm_module_new(store, binary);
+  if (!module) fail("wasm_module_new failed for %s", path);
+  return module;
+}
+
+static void no_imports_expected(const wasm_module_t *module, const char *path) {
+  wasm_importtype_vec_t imports = {0, NULL};
+  wasm_module_imports(module, &imports);
+  size_t count = imports.size;
+  wasm_importtype_vec_delete(&imports);
+  if (count != 0) fail("%s has %zu imports; this mode expects none", path, count);
+}
+
+static wasm_instance_t *instantiate(wasm_store_t *store, const wasm_module_t *module,
+                                    const wasm_extern_vec_t *imports) {
+  wasm_trap_t *trap = NULL;
+  wasm_instance_t *instance = wasm_instance_new(store, module, imports, &trap);
+  if (trap) fail("instantiation trapped: %s", take_trap_message(trap));
+  if (!instance) fail("wasm_instance_new failed");
+  return instance;
+}
+
+/* The exports of one instance, kept alive while their functions are used. */
+struct exports {
+  wasm_exporttype_vec_t types;
+  wasm_extern_vec_t externs;
+};
+
+static void exports_of(const wasm_module_t *module, const wasm_instance_t *instance,
+                       struct exports *out) {
+  out->types = (wasm_exporttype_vec_t){0, NULL};
+  out->externs = (wasm_extern_vec_t){0, NULL};
+  wasm_module_exports(module, &out->types);
+  wasm_instance_exports(instance, &out->externs);
+  if (out->types.size != out->externs.size)
+    fail("module declares %zu exports but the instance has %zu", out->types.size,
+         out->externs.size);
+}
+
+static void exports_delete(struct exports *e) {
+  wasm_extern_vec_delete(&e->externs);
+  wasm_exporttype_vec_delete(&e->types);
+}
+
+static wasm_func_t *export_func(const struct exports *e, const char *name, size_t params,
+                                size_t results) {
+  size_t len = strlen(name);
+  for (size_t i = 0; i < e->types.size; i++) {
+    const wasm_name_t *export_name = wasm_exporttype_name(e->types.data[i]);
+    if (export_name->size != len || memcmp(export_name->data, name, len) != 0) continue;
+    wasm_func_t *func = wasm_extern_as_func(e->externs.data[i]);
+    if (!func) fail("export `%s` is not a function", name);
+    if (wasm_func_param_arity(func) != params || wasm_func_result_arity(func) != results)
+      fail("export `%s` has %zu params and %zu results, expected %zu and %zu", name,
+           wasm_func_param_arity(func), wasm_func_result_arity(func), params, results);
+    return func;
+  }
+  fail("no exported function `%s`", name);
+}
+
+/* Calls `func` with at most one argument and one result (see the ABI note
+ * at the top); fails the run with the trap message if it traps. */
+static void call(const wasm_func_t *func, const char *name, const wasm_val_t *arg,
+                 wasm_val_t *result) {
+  wasm_val_t arg_copy[1];
+  wasm_val_vec_t args = {0, NULL}, results = {0, NULL};
+  if (arg) {
+    arg_copy[0] = *arg;
+    args = (wasm_val_vec_t){1, arg_copy};
+  }
+  if (result) results = (wasm_val_vec_t){1, result};
+  wasm_trap_t *trap = wasm_func_call(func, &args, &results);
+  if (trap) fail("`%s` trapped: %s", name, take_trap_message(trap));
+}
+
+static wasm_val_t i32_val(int32_t v) {
+  wasm_val_t val;
+  memset(&val, 0, sizeof val);
+  val.kind = WASM_I32;
+  val.of.i32 = v;
+  return val;
+}
+
+static int32_t call_i32(const wasm_func_t *func, const char *name, const wasm_val_t *arg) {
+  wasm_val_t result = i32_val(0);
+  call(func, name, arg, &result);
+  if (result.kind != WASM_I32) fail("`%s` returned kind %d, expected i32", name, result.kind);
+  return result.of.i32;
+}
+
+static int parse_count(const char *text) {
+  char *end = NULL;
+  long v = strtol(text, &end, 10);
+  if (!end || *end || v < 1 || v > 100000000) fail("bad count `%s`", text);
+  return (int)v;
+}
+
+/* ---- modes ------------------------------------------------------------ */
+
+static void mode_exec(const char *path, int repeats) {
+  wasm_byte_vec_t binary;
+  read_file(path, &binary);
+  wasm_engine_t *engine = wasm_engine_new();
+  if (!engine) fail("wasm_engine_new failed");
+  wasm_store_t *store = wasm_store_new(engine);
+  if (!store) fail("wasm_store_new failed");
+  double t0 = now();
+  wasm_module_t *module = compile(store, &binary, path);
+  double compile_s = now() - t0;
+  no_imports_expected(module, path);
+  wasm_extern_vec_t imports = {0, NULL};
+  wasm_instance_t *instance = instantiate(store, module, &imports);
+  struct exports e;
+  exports_of(module, instance, &e);
+  wasm_func_t *size_fn = export_func(&e, "bench_size", 0, 1);
+  wasm_func_t *run_fn = export_func(&e, "run", 1, 1);
+  wasm_func_t *checksum_fn = export_func(&e, "last_checksum", 0, 1);
+
+  wasm_val_t n = i32_val(call_i32(size_fn, "bench_size", NULL));
+  double *times = calloc((size_t)repeats, sizeof *times);
+  if (!times) fail("out of memory");
+  for (int i = -1; i < repeats; i++) { /* i == -1: warm-up and check */
+    double start = now();
+    int32_t status = call_i32(run_fn, "run", &n);
+    double elapsed = now() - start;
+    if (status != 0) {
+      wasm_val_t checksum;
+      memset(&checksum, 0, sizeof checksum);
+      call(checksum_fn, "last_checksum", NULL, &checksum);
+      fail("wrong result (checksum %lld)", (long long)checksum.of.i64);
+    }
+    if (i >= 0) times[i] = elapsed;
+  }
+  wasm_val_t checksum;
+  memset(&checksum, 0, sizeof checksum);
+  call(checksum_fn, "last_checksum", NULL, &checksum);
+  printf("{\"ok\": true, \"checksum\": %lld, \"compile_s\": %.9g", (long long)checksum.of.i64,
+         compile_s);
+  print_array("times", times, repeats);
+  printf("}\n");
+  free(times);
+  exports_delete(&e);
+  wasm_instance_delete(instance);
+  wasm_module_delete(module);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
+  wasm_byte_vec_delete(&binary);
+}
+
+static void mode_compile(const char *path, int repeats) {
+  wasm_byte_vec_t binary;
+  read_file(path, &binary);
+  double *wall = calloc((size_t)repeats, sizeof *wall);
+  double *cpu = calloc((size_t)repeats, sizeof *cpu);
+  if (!wall || !cpu) fail("out of memory");
+  size_t serialized = 0;
+  for (int i = 0; i < repeats; i++) {
+    /* A fresh engine each time, so no run can reuse an earlier one's work. */
+    wasm_engine_t *engine = wasm_engine_new();
+    if (!engine) fail("wasm_engine_new failed");
+    wasm_store_t *store = wasm_store_new(engine);
+    if (!store) fail("wasm_store_new failed");
+    double c0 = cpu_now(), t0 = now();
+    wasm_module_t *module = compile(store, &binary, path);
+    wall[i] = now() - t0;
+    cpu[i] = cpu_now() - c0;
+    if (i == 0) {
+      wasm_byte_vec_t bytes = {0, NULL};
+      wasm_module_serialize(module, &bytes);
+      serialized = bytes.size;
+      wasm_byte_vec_delete(&bytes);
+    }
+    wasm_module_delete(module);
+    wasm_store_delete(store);
+    wasm_engine_delete(engine);
+  }
+  printf("{\"ok\": true, \"wasm_bytes\": %zu, \"serialized_bytes\": %zu", binary.size, serialized);
+  print_array("wall", wall, repeats);
+  print_array("cpu", cpu, repeats);
+  printf("}\n");
+  free(wall);
+  free(cpu);
+  wasm_byte_vec_delete(&binary);
+}
+
+/* The synthetic modules built by run.py export `check: [] -> [i32]`, which
+ * returns 1 when the data segment and the table were initialised right. */
+static void check_instance(const wasm_module_t *module, const wasm_instance_t *instance) {
+  struct exports e;
+  exports_of(module, instance, &e);
+  wasm_func_t *check = export_func(&e, "check", 0, 1);
+  int32_t ok = call_i32(check, "check", NULL);
+  exports_delete(&e);
+  if (ok != 1) fail("instance check failed: data segment or table not initialised right");
+}
+
+static void mode_instantiate(const char *path, int count) {
+  wasm_byte_vec_t binary;
+  read_file(path, &binary);
+  wasm_engine_t *engine = wasm_engine_new();
+  if (!engine) fail("wasm_engine_new failed");
+  wasm_store_t *compile_store = wasm_store_new(engine);
+  if (!compile_store) fail("wasm_store_new failed");
+  wasm_module_t *module = compile(compile_store, &binary, path);
+  no_imports_expected(module, path);
+  wasm_extern_vec_t imports = {0, NULL};
+  double *inst = calloc((size_t)count, sizeof *inst);
+  double *teardown = calloc((size_t)count, sizeof *teardown);
+  if (!inst || !teardown) fail("out of memory");
+  for (int i = 0; i < count; i++) {
+    wasm_store_t *store = wasm_store_new(engine);
+    if (!store) fail("wasm_store_new failed");
+    double t0 = now();
+    wasm_instance_t *instance = instantiate(store, module, &imports);
+    double t1 = now();
+    if (i == 0 || i == count - 1) check_instance(module, instance);
+    double t2 = now();
+    wasm_instance_delete(instance);
+    wasm_store_delete(store);
+    double t3 = now();
+    inst[i] = t1 - t0;
+    teardown[i] = t3 - t2;
+  }
+  printf("{\"ok\": true");
+  print_array("instantiate", inst, count);
+  print_array("teardown", teardown, count);
+  printf("}\n");
+  free(inst);
+  free(teardown);
+  wasm_module_delete(module);
+  wasm_store_delete(compile_store);
+  wasm_engine_delete(engine);
+  wasm_byte_vec_delete(&binary);
+}
+
+static long long host_calls;
+
+static wasm_trap_t *host_nop(const wasm_val_vec_t *args, wasm_val_vec_t *results) {
+  (void)args;
+  (void)results;
+  host_calls++;
+  return NULL;
+}
+
+#define CALL_BATCHES 7
+
+static void mode_calls(const char *path, int count) {
+  wasm_byte_vec_t binary;
+  read_file(path, &binary);
+  wasm_engine_t *engine = wasm_engine_new();
+  if (!engine) fail("wasm_engine_new failed");
+  wasm_store_t *store = wasm_store_new(engine);
+  if (!store) fail("wasm_store_new failed");
+  wasm_module_t *module = compile(store, &binary, path);
+
+  wasm_valtype_vec_t no_params, no_results;
+  wasm_valtype_vec_new_empty(&no_params);
+  wasm_valtype_vec_new_empty(&no_results);
+  wasm_functype_t *nop_type = wasm_functype_new(&no_params, &no_results);
+  wasm_func_t *host = wasm_func_new(store, nop_type, host_nop);
+  wasm_functype_delete(nop_type);
+  if (!host) fail("wasm_func_new failed");
+  wasm_extern_t *import_list[1] = {wasm_func_as_extern(host)};
+  wasm_extern_vec_t imports = {1, import_list};
+  wasm_instance_t *instance = instantiate(store, module, &imports);
+  struct exports e;
+  exports_of(module, instance, &e);
+  wasm_func_t *nop = export_func(&e, "nop", 0, 0);
+  wasm_func_t *id = export_func(&e, "id", 1, 1);
+  wasm_func_t *call_host = export_func(&e, "call_host", 1, 0);
+
+  double nop_ns[CALL_BATCHES], id_ns[CALL_BATCHES], host_ns[CALL_BATCHES];
+  /* Warm-up, and a check that arguments and results cross correctly. */
+  wasm_val_t probe = i32_val(0x5eed);
+  if (call_i32(id, "id", &probe) != 0x5eed) fail("`id` returned the wrong value");
+  for (int b = 0; b < CALL_BATCHES; b++) {
+    double t0 = now();
+    for (int i = 0; i < count; i++) call(nop, "nop", NULL, NULL);
+    double t1 = now();
+    int32_t sum = 0;
+    for (int i = 0; i < count; i++) {
+      wasm_val_t arg = i32_val(i);
+      sum += call_i32(id, "id", &arg) - i;
+    }
+    double t2 = now();
+    if (sum != 0) fail("`id` returned wrong values");
+    long long before = host_calls;
+    wasm_val_t n = i32_val(count);
+    call(call_host, "call_host", &n, NULL);
+    double t3 = now();
+    if (host_calls - before != count)
+      fail("host function called %lld times, expected %d", host_calls - before, count);
+    nop_ns[b] = (t1 - t0) * 1e9 / count;
+    id_ns[b] = (t2 - t1) * 1e9 / count;
+    host_ns[b] = (t3 - t2) * 1e9 / count;
+  }
+  printf("{\"ok\": true");
+  print_array("host_to_wasm_nop_ns", nop_ns, CALL_BATCHES);
+  print_array("host_to_wasm_i32_ns", id_ns, CALL_BATCHES);
+  print_array("wasm_to_host_ns", host_ns, CALL_BATCHES);
+  printf("}\n");
+  exports_delete(&e);
+  wasm_instance_delete(instance);
+  wasm_func_delete(host);
+  wasm_module_delete(module);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
+  wasm_byte_vec_delete(&binary);
+}
+
+static void mode_memory_module(const char *path) {
+  wasm_byte_vec_t binary;
+  read_file(path, &binary);
+  wasm_engine_t *engine = wasm_engine_new();
+  if (!engine) fail("wasm_engine_new failed");
+  wasm_store_t *store = wasm_store_new(engine);
+  if (!store) fail("wasm_store_new failed");
+  double before = resident_kib();
+  wasm_module_t *module = compile(store, &binary, path);
+  double after = resident_kib();
+  printf("{\"ok\": true, \"wasm_bytes\": %zu, \"module_kib\": %.1f, \"baseline_kib\": %.1f}\n",
+         binary.size, after - before, before);
+  wasm_module_delete(module);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
+  wasm_byte_vec_delete(&binary);
+}
+
+static void mode_memory_instances(const char *path, int count) {
+  wasm_byte_vec_t binary;
+  read_file(path, &binary);
+  wasm_engine_t *engine = wasm_engine_new();
+  if (!engine) fail("wasm_engine_new failed");
+  wasm_store_t *compile_store = wasm_store_new(engine);
+  if (!compile_store) fail("wasm_store_new failed");
+  wasm_module_t *module = compile(compile_store, &binary, path);
+  no_imports_expected(module, path);
+  wasm_extern_vec_t imports = {0, NULL};
+  wasm_store_t **stores = calloc((size_t)count, sizeof *stores);
+  wasm_instance_t **instances = calloc((size_t)count, sizeof *instances);
+  if (!stores || !instances) fail("out of memory");
+  double before = resident_kib();
+  for (int i = 0; i < count; i++) {
+    stores[i] = wasm_store_new(engine);
+    if (!stores[i]) fail("wasm_store_new failed");
+    instances[i] = instantiate(stores[i], module, &imports);
+    check_instance(module, instances[i]);
+  }
+  double after = resident_kib();
+  printf("{\"ok\": true, \"count\": %d, \"instances_kib\": %.1f, \"baseline_kib\": %.1f}\n",
+         count, after - before, before);
+  for (int i = 0; i < count; i++) {
+    wasm_instance_delete(instances[i]);
+    wasm_store_delete(stores[i]);
+  }
+  free(instances);
+  free(stores);
+  wasm_module_delete(module);
+  wasm_store_delete(compile_store);
+  wasm_engine_delete(engine);
+  wasm_byte_vec_delete(&binary);
+}
+
+int main(int argc, char **argv) {
+  const char *mode = argc > 1 ? argv[1] : "";
+  if (!strcmp(mode, "exec") && argc == 4) {
+    mode_exec(argv[2], parse_count(argv[3]));
+  } else if (!strcmp(mode, "compile") && argc == 4) {
+    mode_compile(argv[2], parse_count(argv[3]));
+  } else if (!strcmp(mode, "instantiate") && argc == 4) {
+    mode_instantiate(argv[2], parse_count(argv[3]));
+  } else if (!strcmp(mode, "calls") && argc == 4) {
+    mode_calls(argv[2], parse_count(argv[3]));
+  } else if (!strcmp(mode, "memory-module") && argc == 3) {
+    mode_memory_module(argv[2]);
+  } else if (!strcmp(mode, "memory-instances") && argc == 4) {
+    mode_memory_instances(argv[2], parse_count(argv[3]));
+  } else {
+    fail("usage: bench_host exec|compile|instantiate|calls|memory-module|memory-instances "
+         "FILE [COUNT]");
+  }
+  fflush(stdout);
+  return 0;
+}
