@@ -41,20 +41,25 @@ fn main() {
 
     let update_checked_in = env::var("WASM_RUNTIME_UPDATE_HEADERS").is_ok_and(|v| v == "1");
     for spec in header_specs(&manifest_dir) {
-        let text = generate_header(&manifest_dir, &spec).unwrap_or_else(|reason| {
-            println!(
-                "cargo:warning=generating {} failed: {reason}",
-                spec.file_name
-            );
-            format!(
-                "#error \"{} could not be generated: {}\"\n",
-                spec.file_name,
-                reason.replace(['"', '\\', '\n'], " ")
-            )
-        });
-        write_if_changed(&out_dir.join(spec.file_name), &text);
-        if update_checked_in {
-            write_if_changed(&manifest_dir.join("include").join(spec.file_name), &text);
+        match generate_header(&manifest_dir, &spec) {
+            Ok(text) => {
+                write_if_changed(&out_dir.join(spec.file_name), &text);
+                if update_checked_in {
+                    write_if_changed(&manifest_dir.join("include").join(spec.file_name), &text);
+                }
+            }
+            Err(reason) => {
+                println!(
+                    "cargo:warning=generating {} failed: {reason}",
+                    spec.file_name
+                );
+                let text = format!(
+                    "#error \"{} could not be generated: {}\"\n",
+                    spec.file_name,
+                    reason.replace(['"', '\\', '\n'], " ")
+                );
+                write_if_changed(&out_dir.join(spec.file_name), &text);
+            }
         }
     }
 }
