@@ -644,3 +644,151 @@ fn imports_and_exports_are_reflected() {
     assert_eq!(module.memory_plans().len(), 1);
     assert!(!module.memory_plans()[0].is_static());
 }
+
+#[path = "compile/spec.rs"]
+mod spec;
+
+/// Spec files whose non-trapping directives all pass with this compiler.
+const SPEC_FILES: &[&str] = &[
+    "address.wast",
+    "address0.wast",
+    "address1.wast",
+    "align.wast",
+    "align0.wast",
+    "binary-leb128.wast",
+    "binary.wast",
+    "block.wast",
+    "br.wast",
+    "br_if.wast",
+    "bulk.wast",
+    "call.wast",
+    "call_indirect.wast",
+    "const.wast",
+    "conversions.wast",
+    "data0.wast",
+    "data1.wast",
+    "data_drop0.wast",
+    "endianness.wast",
+    "exports.wast",
+    "exports0.wast",
+    "f32.wast",
+    "f32_bitwise.wast",
+    "f32_cmp.wast",
+    "f64.wast",
+    "f64_bitwise.wast",
+    "f64_cmp.wast",
+    "fac.wast",
+    "float_exprs.wast",
+    "float_exprs0.wast",
+    "float_exprs1.wast",
+    "float_memory.wast",
+    "float_memory0.wast",
+    "float_misc.wast",
+    "forward.wast",
+    "func.wast",
+    "func_ptrs.wast",
+    "i32.wast",
+    "i64.wast",
+    "if.wast",
+    "imports0.wast",
+    "imports1.wast",
+    "imports2.wast",
+    "imports3.wast",
+    "imports4.wast",
+    "int_exprs.wast",
+    "labels.wast",
+    "left-to-right.wast",
+    "linking1.wast",
+    "linking2.wast",
+    "load.wast",
+    "load0.wast",
+    "load1.wast",
+    "load2.wast",
+    "local_get.wast",
+    "local_set.wast",
+    "local_tee.wast",
+    "loop.wast",
+    "memory-multi.wast",
+    "memory.wast",
+    "memory_copy.wast",
+    "memory_copy0.wast",
+    "memory_copy1.wast",
+    "memory_fill.wast",
+    "memory_fill0.wast",
+    "memory_grow.wast",
+    "memory_init.wast",
+    "memory_init0.wast",
+    "memory_redundancy.wast",
+    "memory_size.wast",
+    "memory_size0.wast",
+    "memory_size1.wast",
+    "memory_size2.wast",
+    "memory_size3.wast",
+    "memory_size_import.wast",
+    "memory_trap.wast",
+    "memory_trap0.wast",
+    "memory_trap1.wast",
+    "nop.wast",
+    "ref_func.wast",
+    "return.wast",
+    "return_call.wast",
+    "return_call_indirect.wast",
+    "select.wast",
+    "stack.wast",
+    "start.wast",
+    "start0.wast",
+    "store.wast",
+    "store0.wast",
+    "store1.wast",
+    "store2.wast",
+    "switch.wast",
+    "table_copy.wast",
+    "table_fill.wast",
+    "table_get.wast",
+    "table_grow.wast",
+    "table_set.wast",
+    "table_size.wast",
+    "traps.wast",
+    "traps0.wast",
+    "type.wast",
+    "unreachable.wast",
+    "unreached-invalid.wast",
+    "unwind.wast",
+];
+
+fn spec_dir() -> std::path::PathBuf {
+    std::env::var_os("WASM_SPEC_TESTSUITE")
+        .map(Into::into)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec-testsuite")
+        })
+}
+
+#[test]
+fn spec_subset_runs_without_the_runtime() {
+    let engine = engine_with(|_| {});
+    let dir = spec_dir();
+    let only = std::env::var("SPEC_FILE").ok();
+    let files: Vec<String> = match &only {
+        Some(f) => vec![f.clone()],
+        None => SPEC_FILES.iter().map(|s| s.to_string()).collect(),
+    };
+    let mut failures = Vec::new();
+    for file in files {
+        let path = dir.join(&file);
+        if !path.exists() {
+            continue;
+        }
+        let outcome = spec::run_wast(&engine, &path);
+        eprintln!(
+            "{file}: {} passed, {} skipped, {} failed",
+            outcome.passed,
+            outcome.skipped,
+            outcome.failures.len()
+        );
+        for f in outcome.failures {
+            failures.push(format!("{file}: {f}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
