@@ -1,0 +1,765 @@
+#!/usr/bin/env python3
+"""Benchmarks: our runtime side by side with Wasmtime and native code.
+
+    python3 benches/run.py
+
+builds everything it needs, measures, prints Markdown tables (ours, the
+reference runtime, native where it applies, and the ratios, all measured in
+this run on this machine) and writes the results as JSON to
+benches/build/results.json (plus a timestamped copy in benches/build/results/).
+
+What it builds (into benches/build/, gitignored):
+  - our library: `cargo build --release` in the repository (honours
+    CARGO_TARGET_DIR), copied to build/ours/;
+  - the reference: Wasmtime's C library, `_libwasmtime.so` from the `wasmtime`
+    wheel on PyPI (`pip download`, pinned version), as build/wasmtime/;
+  - host/bench_host.c twice, once against include/wasm.h linked to ours and
+    once against host/wasmtime-abi/wasm.h linked to the reference (the two
+    wasm_val_t layouts differ; see the host's header comment);
+  - the C kernels in kernels/ to wasm32 (clang + wasm-ld, no libc) and
+    natively (clang -O2) for the native column;
+  - synthetic modules (wasmgen.py) for instantiation and calls;
+  - real-world modules fetched from the npm registry (`npm pack`) for the
+    compilation benchmarks.
+
+Every measurement runs in its own process, one runtime at a time, runtimes
+interleaved per benchmark. When our library fails a benchmark (it does not
+build, the module does not compile, a trap, a wrong result, a crash, a
+timeout) the table cell says so and the run goes on.
+
+Needs: python3 (standard library only), a Rust toolchain, clang, lld
+(wasm-ld), a C compiler, npm, pip. On Debian: apt-get install clang lld npm.
+
+Options:
+  --quick             fewer repetitions and the small npm modules only (smoke run)
+  --only SECTIONS     comma-separated subset of: exec,compile,instantiate,calls,memory
+  --kernels NAMES     comma-separated subset of the kernels
+  --no-cargo          use the already built library instead of running cargo
+  --json PATH         also write the JSON results to PATH
+  --compare OLD.json  add a column with the change of our medians against an
+                      earlier results file
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BUILD = os.path.join(HERE, "build")
+sys.path.insert(0, HERE)
+import wasmgen  # noqa: E402
+
+# The reference runtime, pinned so results stay comparable across runs.
+WASMTIME_VERSION = os.environ.get("BENCH_WASMTIME_VERSION", "50.0.1")
+
+# Real-world modules for the compilation benchmarks: (label, npm spec, path
+# of the .wasm inside the package tarball, toolchain that produced it).
+NPM_MODULES = [
+    ("sqlite3", "@sqlite.org/sqlite-wasm@3.41.2", "package/sqlite-wasm/jswasm/sqlite3.wasm", "C, Emscripten"),
+    ("resvg", "@resvg/resvg-wasm@2.6.2", "package/index_bg.wasm", "Rust"),
+    ("esbuild", "esbuild-wasm@0.28.2", "package/esbuild.wasm", "Go"),
+]
+QUICK_NPM_MODULES = {"sqlite3"}
+MEMORY_MODULE = "sqlite3"  # the compiled module whose resident size is measured
+
+KERNELS = [
+    "sieve", "sort", "sha256", "interp", "lz",
+    "nbody", "matmul", "spectralnorm", "mandelbrot",
+    "memops", "ptrchase",
+    "fib", "indirect",
+]
+
+WASM_CFLAGS = [
+    "--target=wasm32", "-O2", "-mbulk-memory", "-fno-math-errno", "-ffp-contract=off",
+    "-nostdlib", "-Wl,--no-entry", "-Wall", "-Wextra", "-Werror",
+]
+NATIVE_CFLAGS = ["-O2", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wextra", "-Werror"]
+HOST_CFLAGS = ["-O2", "-std=c11", "-Wall", "-Wextra"]
+
+RUNTIMES = ["ours", "wasmtime"]
+SECTIONS = ["exec", "compile", "instantiate", "calls", "memory"]
+
+START = time.monotonic()
+
+
+def log(message):
+    print(f"[{time.monotonic() - START:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+class Settings:
+    def __init__(self, quick):
+        self.exec_repeats = 3 if quick else 5
+        self.compile_repeats = 1 if quick else 3
+        self.instances = 100 if quick else 500
+        self.calls = 200_000 if quick else 1_000_000
+        self.live_instances = 1000
+        self.npm_modules = [m for m in NPM_MODULES if not quick or m[0] in QUICK_NPM_MODULES]
+
+
+# ---- running things --------------------------------------------------------
+
+def run_tool(args, cwd=None, log_path=None, env=None):
+    """Runs a build step; returns (ok, output)."""
+    try:
+        proc = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace")
+    except OSError as e:
+        return False, f"{args[0]}: {e}"
+    if log_path:
+        with open(log_path, "w") as f:
+            f.write(proc.stdout)
+    return proc.returncode == 0, proc.stdout
+
+
+def first_error_line(output):
+    lines = [l.strip() for l in output.splitlines() if l.strip()]
+    for line in lines:
+        if "error" in line.lower():
+            return line
+    return lines[-1] if lines else "no output"
+
+
+def measure(args, timeout):
+    """Runs one measurement process; returns its JSON object, or
+    {"ok": False, "error": ...} saying how it failed."""
+    try:
+        proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, errors="replace", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": f"timeout after {timeout} s"}
+    except OSError as e:
+        return {"ok": False, "error": str(e)}
+    result = None
+    for line in proc.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                result = json.loads(line)
+            except ValueError:
+                pass
+    if proc.returncode < 0:
+        try:
+            name = signal.Signals(-proc.returncode).name
+        except ValueError:
+            name = f"signal {-proc.returncode}"
+        tail = proc.stderr.strip().splitlines()[-1:] if proc.stderr.strip() else []
+        return {"ok": False, "error": "crashed: " + name + (f" ({tail[0]})" if tail else "")}
+    if result is None:
+        tail = proc.stderr.strip().splitlines()[-1:] if proc.stderr.strip() else ["no output"]
+        return {"ok": False, "error": f"exit {proc.returncode}: {tail[0]}"}
+    if proc.returncode != 0 and result.get("ok"):
+        return {"ok": False, "error": f"exit {proc.returncode} after reporting success"}
+    return result
+
+
+def stats(samples, scale=1.0):
+    values = [v * scale for v in samples]
+    return {"min": min(values), "median": statistics.median(values), "max": max(values),
+            "samples": values}
+
+
+# ---- building ---------------------------------------------------------------
+
+def require_tools():
+    missing = [t for t in ("clang", "wasm-ld", "cargo", "npm") if not shutil.which(t)]
+    if missing:
+        sys.exit("benches/run.py: missing tools: " + ", ".join(missing)
+                 + " (Debian: apt-get install clang lld npm; Rust from rustup)")
+
+
+def build_ours(use_cargo):
+    """Builds our library; returns (directory holding it, None) or (None, error)."""
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    if not os.path.isabs(target):
+        target = os.path.join(ROOT, target)
+    if use_cargo:
+        log("building our library: cargo build --release (log: benches/build/cargo-release.log)")
+        ok, output = run_tool(["cargo", "build", "--release", "--lib"], cwd=ROOT,
+                              log_path=os.path.join(BUILD, "cargo-release.log"))
+        if not ok:
+            return None, "cargo build failed: " + first_error_line(output)
+    lib = os.path.join(target, "release", "libwasm_runtime.so")
+    if not os.path.exists(lib):
+        return None, f"{lib} not found"
+    # Snapshot the library so the run uses exactly what was just built, and
+    # give it the file name its SONAME asks for.
+    out = os.path.join(BUILD, "ours")
+    os.makedirs(out, exist_ok=True)
+    shutil.copy2(lib, os.path.join(out, "libwasm_runtime.so"))
+    soname = read_soname(lib)
+    if soname and soname != "libwasm_runtime.so":
+        link = os.path.join(out, soname)
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink("libwasm_runtime.so", link)
+    return out, None
+
+
+def read_soname(path):
+    ok, output = run_tool(["readelf", "-d", path])
+    if not ok:
+        return None
+    for line in output.splitlines():
+        if "(SONAME)" in line and "[" in line:
+            return line.split("[", 1)[1].split("]", 1)[0]
+    return None
+
+
+def wheel_platform():
+    machine = platform.machine()
+    if machine in ("x86_64", "AMD64"):
+        return "x86_64", ["manylinux1_x86_64", "manylinux2014_x86_64", "manylinux_2_17_x86_64"]
+    if machine in ("aarch64", "arm64"):
+        return "aarch64", ["manylinux2014_aarch64", "manylinux_2_17_aarch64"]
+    return machine, [f"manylinux2014_{machine}"]
+
+
+def fetch_wasmtime():
+    """Returns (directory holding libwasmtime.so, None) or (None, error)."""
+    out = os.path.join(BUILD, "wasmtime", WASMTIME_VERSION)
+    lib = os.path.join(out, "libwasmtime.so")
+    if os.path.exists(lib):
+        return out, None
+    os.makedirs(out, exist_ok=True)
+    arch, platforms = wheel_platform()
+    log(f"fetching the reference runtime: pip download wasmtime=={WASMTIME_VERSION} ({arch})")
+    args = [sys.executable, "-m", "pip", "download", f"wasmtime=={WASMTIME_VERSION}",
+            "--no-deps", "--only-binary=:all:", "--python-version", "3.11", "-d", out,
+            "--disable-pip-version-check", "--quiet"]
+    for p in platforms:
+        args += ["--platform", p]
+    ok, output = run_tool(args)
+    if not ok:
+        return None, "pip download wasmtime failed: " + first_error_line(output)
+    wheels = [f for f in os.listdir(out) if f.endswith(".whl")]
+    if not wheels:
+        return None, "pip download produced no wheel"
+    with zipfile.ZipFile(os.path.join(out, wheels[0])) as wheel:
+        members = [n for n in wheel.namelist() if n.endswith("_libwasmtime.so")]
+        if not members:
+            return None, f"no _libwasmtime.so in {wheels[0]}"
+        with wheel.open(members[0]) as src, open(lib + ".tmp", "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    os.replace(lib + ".tmp", lib)
+    return out, None
+
+
+def build_host(name, include_dir, lib_dir, lib_name):
+    """Builds bench_host against one runtime; returns (path, None) or (None, error)."""
+    out = os.path.join(BUILD, f"bench_host-{name}")
+    cc = os.environ.get("CC", "cc")
+    args = [cc, *HOST_CFLAGS, "-I", include_dir, "-o", out, os.path.join(HERE, "host", "bench_host.c"),
+            "-L", lib_dir, f"-l{lib_name}", f"-Wl,-rpath,{lib_dir}"]
+    ok, output = run_tool(args, log_path=os.path.join(BUILD, f"bench_host-{name}.log"))
+    if not ok:
+        return None, f"host does not build against {os.path.relpath(include_dir, ROOT)}/wasm.h: " \
+                     + first_error_line(output)
+    return out, None
+
+
+def build_kernels(names):
+    """Returns {kernel: {"wasm": path or None, "native": path or None, "error": ...}}."""
+    out = os.path.join(BUILD, "kernels")
+    os.makedirs(out, exist_ok=True)
+    src = os.path.join(HERE, "kernels")
+    built = {}
+    for k in names:
+        wasm = os.path.join(out, f"{k}.wasm")
+        native = os.path.join(out, f"{k}-native")
+        entry = {"wasm": wasm, "native": native, "wasm_error": None, "native_error": None}
+        ok, output = run_tool(["clang", *WASM_CFLAGS, "-o", wasm, os.path.join(src, f"{k}.c")])
+        if not ok:
+            entry["wasm"], entry["wasm_error"] = None, "wasm build failed: " + first_error_line(output)
+        ok, output = run_tool(["clang", *NATIVE_CFLAGS, "-o", native, os.path.join(src, f"{k}.c"),
+                               os.path.join(src, "native_main.c")])
+        if not ok:
+            entry["native"], entry["native_error"] = None, "native build failed: " + first_error_line(output)
+        built[k] = entry
+    return built
+
+
+def build_synthetic():
+    out = os.path.join(BUILD, "modules")
+    os.makedirs(out, exist_ok=True)
+    modules = {
+        "instantiate": wasmgen.initialised_module(1 << 20, 10_000, seed=1),
+        "small": wasmgen.initialised_module(4096, 64, seed=2),
+        "calls": wasmgen.calls_module(),
+    }
+    paths = {}
+    for label, binary in modules.items():
+        paths[label] = os.path.join(out, f"{label}.wasm")
+        with open(paths[label], "wb") as f:
+            f.write(binary)
+    return paths
+
+
+def fetch_npm_modules(modules):
+    """Returns {label: path or error string}; tarballs are cached in build/npm."""
+    out = os.path.join(BUILD, "npm")
+    os.makedirs(out, exist_ok=True)
+    fetched = {}
+    for label, spec, member, _toolchain in modules:
+        wasm = os.path.join(out, f"{label}.wasm")
+        stamp = wasm + ".spec"
+        if os.path.exists(wasm) and os.path.exists(stamp) and open(stamp).read() == spec:
+            fetched[label] = wasm
+            continue
+        log(f"fetching {spec} from the npm registry")
+        ok, output = run_tool(["npm", "pack", spec, "--pack-destination", out, "--json",
+                               "--silent"], cwd=out)
+        try:
+            tarball = os.path.join(out, json.loads(output[output.index("["):])[0]["filename"])
+        except (ValueError, IndexError, KeyError):
+            fetched[label] = "npm pack failed: " + first_error_line(output)
+            continue
+        if not ok or not os.path.exists(tarball):
+            fetched[label] = "npm pack failed: " + first_error_line(output)
+            continue
+        try:
+            with tarfile.open(tarball) as tar:
+                src = tar.extractfile(member)
+                if src is None:
+                    raise KeyError(member)
+                with open(wasm, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+        except (KeyError, tarfile.TarError) as e:
+            fetched[label] = f"no {member} in {os.path.basename(tarball)}: {e}"
+            continue
+        with open(stamp, "w") as f:
+            f.write(spec)
+        fetched[label] = wasm
+    return fetched
+
+
+# ---- measuring --------------------------------------------------------------
+
+def run_exec(hosts, kernels, settings):
+    results = {}
+    for k, entry in kernels.items():
+        log(f"exec {k}")
+        row = {}
+        for rt in RUNTIMES:
+            host = hosts[rt]
+            if isinstance(host, dict):
+                row[rt] = host
+            elif entry["wasm"] is None:
+                row[rt] = {"ok": False, "error": entry["wasm_error"]}
+            else:
+                row[rt] = measure([host, "exec", entry["wasm"], str(settings.exec_repeats)], 300)
+        if entry["native"] is None:
+            row["native"] = {"ok": False, "error": entry["native_error"]}
+        else:
+            row["native"] = measure([entry["native"], str(settings.exec_repeats)], 300)
+        for r in row.values():
+            if r.get("ok"):
+                r["ms"] = stats(r.pop("times"), 1e3)
+        results[k] = row
+    return results
+
+
+def run_compile(hosts, modules, settings):
+    results = {}
+    for label, spec, _member, toolchain in settings.npm_modules:
+        path = modules.get(label)
+        log(f"compile {label}")
+        row = {"spec": spec, "toolchain": toolchain, "path": path}
+        for rt in RUNTIMES:
+            host = hosts[rt]
+            if isinstance(host, dict):
+                row[rt] = host
+            elif not path or not os.path.exists(path):
+                row[rt] = {"ok": False, "error": path or "module not fetched"}
+            else:
+                r = measure([host, "compile", path, str(settings.compile_repeats)], 600)
+                if r.get("ok"):
+                    r["wall_s"] = stats(r.pop("wall"))
+                    r["cpu_s"] = stats(r.pop("cpu"))
+                    r["mb_per_s"] = r["wasm_bytes"] / 1e6 / r["wall_s"]["median"]
+                row[rt] = r
+        results[label] = row
+    return results
+
+
+def run_instantiate(hosts, synthetic, settings):
+    log(f"instantiate x{settings.instances}")
+    results = {}
+    for rt in RUNTIMES:
+        host = hosts[rt]
+        if isinstance(host, dict):
+            results[rt] = host
+            continue
+        r = measure([host, "instantiate", synthetic["instantiate"], str(settings.instances)], 300)
+        if r.get("ok"):
+            r["instantiate_us"] = stats(r.pop("instantiate"), 1e6)
+            r["teardown_us"] = stats(r.pop("teardown"), 1e6)
+        results[rt] = r
+    return results
+
+
+def run_calls(hosts, synthetic, settings):
+    log(f"calls x{settings.calls}")
+    results = {}
+    for rt in RUNTIMES:
+        host = hosts[rt]
+        if isinstance(host, dict):
+            results[rt] = host
+            continue
+        r = measure([host, "calls", synthetic["calls"], str(settings.calls)], 300)
+        if r.get("ok"):
+            for key in ("host_to_wasm_nop_ns", "host_to_wasm_i32_ns", "wasm_to_host_ns"):
+                r[key] = stats(r[key])
+        results[rt] = r
+    return results
+
+
+def run_memory(hosts, synthetic, modules, settings):
+    log("memory")
+    results = {}
+    module_path = modules.get(MEMORY_MODULE)
+    for rt in RUNTIMES:
+        host = hosts[rt]
+        if isinstance(host, dict):
+            results[rt] = {"module": host, "instances": host}
+            continue
+        if module_path and os.path.exists(module_path):
+            module = measure([host, "memory-module", module_path], 300)
+        else:
+            module = {"ok": False, "error": module_path or "module not fetched"}
+        instances = measure([host, "memory-instances", synthetic["small"],
+                             str(settings.live_instances)], 300)
+        if instances.get("ok"):
+            instances["per_instance_kib"] = instances["instances_kib"] / instances["count"]
+        results[rt] = {"module": module, "instances": instances}
+    return results
+
+
+# ---- reporting --------------------------------------------------------------
+
+def geomean(values):
+    values = [v for v in values if v is not None and v > 0]
+    if not values:
+        return None
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def cell_error(result):
+    if result.get("unavailable"):
+        return "not measured"
+    message = str(result.get("error", "failed")).replace("|", "/").replace("\n", " ")
+    if len(message) > 70:
+        message = message[:67] + "..."
+    return f"error: {message}"
+
+
+def fmt_num(v):
+    if v is None:
+        return "–"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    if v >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3f}"
+
+
+def fmt_stats(result, key):
+    if not result.get("ok"):
+        return cell_error(result)
+    s = result[key]
+    return f"{fmt_num(s['median'])} [{fmt_num(s['min'])}–{fmt_num(s['max'])}]"
+
+
+def median_of(result, key):
+    if result and result.get("ok"):
+        v = result[key]
+        return v["median"] if isinstance(v, dict) else v
+    return None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b is not None and b > 0 else None
+
+
+def fmt_ratio(v):
+    return "–" if v is None else f"{v:.2f}"
+
+
+def fmt_geomean(values, formatter=fmt_num):
+    present = [v for v in values if v is not None]
+    g = geomean(present)
+    if g is None:
+        return "–"
+    text = formatter(g)
+    return text if len(present) == len(values) else f"{text} ({len(present)}/{len(values)})"
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---" if i == 0 else "--:" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def previous_median(previous, path):
+    node = previous
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    if isinstance(node, dict) and "median" in node:
+        return node["median"]
+    return node if isinstance(node, (int, float)) else None
+
+
+def report_exec(results, settings, previous):
+    header = ["kernel", "ours (ms)", "wasmtime (ms)", "native (ms)",
+              "ours/wasmtime", "ours/native", "wasmtime/native"]
+    if previous:
+        header.append("ours vs previous")
+    rows, cols = [], {h: [] for h in header[1:]}
+    for k, row in results.items():
+        o, w, n = (median_of(row[c], "ms") for c in ("ours", "wasmtime", "native"))
+        values = [o, w, n, ratio(o, w), ratio(o, n), ratio(w, n)]
+        cells = [k, fmt_stats(row["ours"], "ms"), fmt_stats(row["wasmtime"], "ms"),
+                 fmt_stats(row["native"], "ms")] + [fmt_ratio(v) for v in values[3:]]
+        if previous:
+            values.append(ratio(o, previous_median(previous, ["execution", k, "ours", "ms"])))
+            cells.append(fmt_ratio(values[-1]))
+        for h, v in zip(header[1:], values):
+            cols[h].append(v)
+        rows.append(cells)
+    rows.append(["**geomean**"] + [fmt_geomean(cols[h], fmt_num if i < 3 else fmt_ratio)
+                                   for i, h in enumerate(header[1:])])
+    return (f"### Execution\n\nTime per run of each kernel in ms, median [min–max] of "
+            f"{settings.exec_repeats} runs after one warm-up run; ratios of medians "
+            f"(below 1: the first is faster).\n\n" + table(header, rows))
+
+
+def report_compile(results, settings):
+    header = ["module", "wasm size", "ours wall (s)", "wasmtime wall (s)", "ours/wasmtime",
+              "ours CPU (s)", "wasmtime CPU (s)", "ours/wasmtime CPU", "ours MB/s", "wasmtime MB/s"]
+    size_header = ["module", "wasm size", "ours compiled", "wasmtime compiled", "ours/wasmtime"]
+    rows, size_rows = [], []
+    walls, cpus, sizes = [], [], []
+    for label, row in results.items():
+        o, w = row["ours"], row["wasmtime"]
+        path = row.get("path")
+        wasm_bytes = os.path.getsize(path) if path and os.path.exists(path) else None
+        size = f"{wasm_bytes / 1e6:.2f} MB" if wasm_bytes else "–"
+        name = f"{label} ({row['toolchain']})"
+        ow, ww = median_of(o, "wall_s"), median_of(w, "wall_s")
+        oc, wc = median_of(o, "cpu_s"), median_of(w, "cpu_s")
+        walls.append(ratio(ow, ww))
+        cpus.append(ratio(oc, wc))
+        rows.append([name, size, fmt_stats(o, "wall_s"), fmt_stats(w, "wall_s"), fmt_ratio(walls[-1]),
+                     fmt_stats(o, "cpu_s"), fmt_stats(w, "cpu_s"), fmt_ratio(cpus[-1]),
+                     fmt_num(o.get("mb_per_s")) if o.get("ok") else cell_error(o),
+                     fmt_num(w.get("mb_per_s")) if w.get("ok") else cell_error(w)])
+        os_ = o.get("serialized_bytes") if o.get("ok") else None
+        ws = w.get("serialized_bytes") if w.get("ok") else None
+        sizes.append(ratio(os_, ws) if os_ and ws else None)
+
+        def size_cell(r, v):
+            if not r.get("ok"):
+                return cell_error(r)
+            return f"{v / 1e6:.2f} MB" if v else "not serializable"
+        size_rows.append([name, size, size_cell(o, os_), size_cell(w, ws), fmt_ratio(sizes[-1])])
+    rows.append(["**geomean**", "", "", "", fmt_geomean(walls, fmt_ratio), "", "",
+                 fmt_geomean(cpus, fmt_ratio), "", ""])
+    size_rows.append(["**geomean**", "", "", "", fmt_geomean(sizes, fmt_ratio)])
+    return (f"### Compilation\n\n`wasm_module_new` of real-world modules from the npm registry, "
+            f"default configuration (parallel compilation), a fresh engine each time; median "
+            f"[min–max] of {settings.compile_repeats}. CPU is the process's CPU time over all "
+            f"threads; MB/s is wasm bytes per second of wall time.\n\n" + table(header, rows)
+            + "\n\nCompiled code size: the length of `wasm_module_serialize`'s output "
+              "(machine code plus the metadata needed to load it).\n\n" + table(size_header, size_rows))
+
+
+def report_instantiate(results, settings):
+    header = ["per instance (µs)", "ours", "wasmtime", "ours/wasmtime"]
+    rows = []
+    for key, label in (("instantiate_us", "`wasm_instance_new`"),
+                       ("teardown_us", "`wasm_instance_delete` + `wasm_store_delete`")):
+        o, w = results["ours"], results["wasmtime"]
+        rows.append([label, fmt_stats(o, key), fmt_stats(w, key),
+                     fmt_ratio(ratio(median_of(o, key), median_of(w, key)))])
+    return (f"### Instantiation\n\nA module with a 1 MiB data segment and a 10 000-entry "
+            f"table filled by an element segment; {settings.instances} instances, each in a "
+            f"fresh store; µs per instance, median [min–max].\n\n" + table(header, rows))
+
+
+def report_calls(results, settings):
+    header = ["ns per call", "ours", "wasmtime", "ours/wasmtime"]
+    rows = []
+    for key, label in (("host_to_wasm_nop_ns", "host → wasm, `[] -> []`"),
+                       ("host_to_wasm_i32_ns", "host → wasm, `[i32] -> [i32]`"),
+                       ("wasm_to_host_ns", "wasm → host, `[] -> []`")):
+        o, w = results["ours"], results["wasmtime"]
+        rows.append([label, fmt_stats(o, key), fmt_stats(w, key),
+                     fmt_ratio(ratio(median_of(o, key), median_of(w, key)))])
+    return (f"### Calls\n\nHost → wasm through `wasm_func_call`; wasm → host from a wasm "
+            f"loop calling an imported `wasm_func_new` function. Batches of "
+            f"{settings.calls:,} calls, median [min–max] of 7 batches.\n\n" + table(header, rows))
+
+
+def report_memory(results, settings):
+    header = ["resident memory", "ours", "wasmtime", "ours/wasmtime"]
+    o, w = results["ours"], results["wasmtime"]
+
+    def cell(r, key, unit_div, unit):
+        if not r.get("ok"):
+            return cell_error(r)
+        return f"{r[key] / unit_div:.1f} {unit}"
+
+    def rel(a, b, key):
+        return fmt_ratio(ratio(a.get(key) if a.get("ok") else None, b.get(key) if b.get("ok") else None))
+    rows = [
+        [f"compiled module ({MEMORY_MODULE}.wasm)", cell(o["module"], "module_kib", 1024, "MiB"),
+         cell(w["module"], "module_kib", 1024, "MiB"), rel(o["module"], w["module"], "module_kib")],
+        [f"{settings.live_instances} live instances, total", cell(o["instances"], "instances_kib", 1024, "MiB"),
+         cell(w["instances"], "instances_kib", 1024, "MiB"), rel(o["instances"], w["instances"], "instances_kib")],
+        ["per instance", cell(o["instances"], "per_instance_kib", 1, "KiB"),
+         cell(w["instances"], "per_instance_kib", 1, "KiB"), rel(o["instances"], w["instances"], "per_instance_kib")],
+    ]
+    return ("### Memory\n\nGrowth of the process's resident set (after `malloc_trim`): compiling "
+            "one module; instantiating a small module (1 page of memory, 4 KiB data segment, "
+            f"64-entry table) {settings.live_instances} times, each in its own store, all kept "
+            "alive.\n\n" + table(header, rows))
+
+
+def machine_info():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    ok, commit = run_tool(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+    ok2, clang = run_tool(["clang", "--version"])
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "os": f"{platform.system()} {platform.release()}",
+        "commit": commit.strip() if ok else None,
+        "wasmtime": WASMTIME_VERSION,
+        "clang": clang.splitlines()[0] if ok2 else None,
+    }
+
+
+# ---- main -------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default=",".join(SECTIONS))
+    parser.add_argument("--kernels", default=",".join(KERNELS))
+    parser.add_argument("--no-cargo", action="store_true")
+    parser.add_argument("--json")
+    parser.add_argument("--compare")
+    args = parser.parse_args()
+    sections = [s for s in args.only.split(",") if s]
+    for s in sections:
+        if s not in SECTIONS:
+            parser.error(f"unknown section `{s}` (known: {', '.join(SECTIONS)})")
+    kernels = [k for k in args.kernels.split(",") if k]
+    for k in kernels:
+        if k not in KERNELS:
+            parser.error(f"unknown kernel `{k}` (known: {', '.join(KERNELS)})")
+    previous = None
+    if args.compare:
+        with open(args.compare) as f:
+            previous = json.load(f)
+    settings = Settings(args.quick)
+
+    require_tools()
+    os.makedirs(BUILD, exist_ok=True)
+    hosts = {}
+    ours_dir, error = build_ours(not args.no_cargo)
+    if not error:
+        path, error = build_host("ours", os.path.join(ROOT, "include"), ours_dir, "wasm_runtime")
+    hosts["ours"] = {"ok": False, "unavailable": True, "error": error} if error else path
+    wasmtime_dir, error = fetch_wasmtime()
+    if not error:
+        path, error = build_host("wasmtime", os.path.join(HERE, "host", "wasmtime-abi"),
+                                 wasmtime_dir, "wasmtime")
+    hosts["wasmtime"] = {"ok": False, "unavailable": True, "error": error} if error else path
+    for rt in RUNTIMES:
+        if isinstance(hosts[rt], dict):
+            log(f"{rt}: not measured: {hosts[rt]['error']}")
+
+    log("building kernels and synthetic modules")
+    built_kernels = build_kernels(kernels) if "exec" in sections else {}
+    synthetic = build_synthetic()
+    modules = {}
+    if "compile" in sections or "memory" in sections:
+        wanted = list(settings.npm_modules)
+        if "memory" in sections and MEMORY_MODULE not in [m[0] for m in wanted]:
+            wanted += [m for m in NPM_MODULES if m[0] == MEMORY_MODULE]
+        modules = fetch_npm_modules(wanted)
+        for label, value in modules.items():
+            if not value.endswith(".wasm"):
+                log(f"{label}: {value}")
+
+    results = {"meta": machine_info()}
+    results["meta"]["unavailable"] = {rt: h["error"] for rt, h in hosts.items() if isinstance(h, dict)}
+    results["meta"]["settings"] = vars(settings) | {"quick": args.quick}
+    results["meta"]["settings"]["npm_modules"] = [m[1] for m in settings.npm_modules]
+    reports = []
+    if "exec" in sections:
+        results["execution"] = run_exec(hosts, built_kernels, settings)
+        reports.append(report_exec(results["execution"], settings, previous))
+    if "compile" in sections:
+        results["compilation"] = run_compile(hosts, modules, settings)
+        reports.append(report_compile(results["compilation"], settings))
+    if "instantiate" in sections:
+        results["instantiation"] = run_instantiate(hosts, synthetic, settings)
+        reports.append(report_instantiate(results["instantiation"], settings))
+    if "calls" in sections:
+        results["calls"] = run_calls(hosts, synthetic, settings)
+        reports.append(report_calls(results["calls"], settings))
+    if "memory" in sections:
+        results["memory"] = run_memory(hosts, synthetic, modules, settings)
+        reports.append(report_memory(results["memory"], settings))
+
+    meta = results["meta"]
+    print(f"Measured {meta['date']} on {meta['cpu']} ({meta['cores']} cores, {meta['os']}), "
+          f"commit {meta['commit']}, against Wasmtime {meta['wasmtime']} (its C library from "
+          f"the `wasmtime` wheel); kernels built with {meta['clang']} (-O2; wasm32 without "
+          f"SIMD, native for the baseline x86-64/aarch64 target).\n")
+    for rt in RUNTIMES:
+        if isinstance(hosts[rt], dict):
+            print(f"**{rt} not measured**: {hosts[rt]['error']}\n")
+    print("\n\n".join(reports))
+
+    os.makedirs(os.path.join(BUILD, "results"), exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    paths = [os.path.join(BUILD, "results.json"), os.path.join(BUILD, "results", f"{stamp}.json")]
+    if args.json:
+        paths.append(args.json)
+    for p in paths:
+        with open(p, "w") as f:
+            json.dump(results, f, indent=1)
+    log(f"results written to {os.path.relpath(paths[0])} and {os.path.relpath(paths[1])}"
+        + (f" and {args.json}" if args.json else ""))
+
+
+if __name__ == "__main__":
+    main()
