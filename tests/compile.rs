@@ -161,6 +161,12 @@ impl Harness {
     }
 }
 
+impl Harness {
+    fn limits(&mut self) -> &mut [u64; 4] {
+        &mut self._limits
+    }
+}
+
 fn run(wat: &str) -> Harness {
     let engine = engine_with(|_| {});
     Harness::new(compile(&engine, wat), &[])
@@ -643,6 +649,65 @@ fn imports_and_exports_are_reflected() {
     assert!(module.same(&module.clone()));
     assert_eq!(module.memory_plans().len(), 1);
     assert!(!module.memory_plans()[0].is_static());
+}
+
+#[test]
+fn fuel_is_counted_per_operator_and_checked() {
+    let engine = engine_with(|c| {
+        c.set_consume_fuel(true);
+    });
+    let module = compile(
+        &engine,
+        r#"(module
+            (func (export "spin") (param i32) (result i32)
+              (loop $l
+                (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+                (br_if $l (local.get 0)))
+              (local.get 0))
+            (func (export "noop")))"#,
+    );
+    let kinds = trap_kinds_in(&module, 0);
+    assert!(kinds.contains(&TrapKind::OutOfFuel), "{kinds:?}");
+    let mut h = Harness::new(module, &[]);
+    let fuel = (runtime_limits::FUEL_CONSUMED / 8) as usize;
+    h.limits()[fuel] = (-1000i64) as u64;
+    assert_eq!(h.call_i32("spin", &[10]), 0);
+    // Per iteration: local.get, i32.const, i32.sub, local.set, local.get,
+    // br_if = 6; then the final local.get = 1.
+    assert_eq!(h.limits()[fuel] as i64, -1000 + 10 * 6 + 1);
+    h.limits()[fuel] = (-5i64) as u64;
+    h.call("noop", &[]);
+    assert_eq!(
+        h.limits()[fuel] as i64,
+        -5,
+        "an empty function costs nothing"
+    );
+}
+
+#[test]
+fn epoch_deadline_is_checked_at_entries_and_loop_headers() {
+    let engine = engine_with(|c| {
+        c.set_epoch_interruption(true);
+    });
+    let module = compile(
+        &engine,
+        r#"(module
+            (func (export "spin") (param i32) (result i32)
+              (loop $l
+                (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+              (local.get 0)))"#,
+    );
+    let kinds = trap_kinds_in(&module, 0);
+    assert_eq!(
+        kinds.iter().filter(|k| **k == TrapKind::Interrupt).count(),
+        2,
+        "{kinds:?}"
+    );
+    let mut h = Harness::new(module, &[]);
+    let epoch = Box::new(std::sync::atomic::AtomicU64::new(5));
+    h.limits()[(runtime_limits::EPOCH_DEADLINE / 8) as usize] = 6;
+    h.limits()[(runtime_limits::EPOCH_COUNTER_PTR / 8) as usize] = &*epoch as *const _ as u64;
+    assert_eq!(h.call_i32("spin", &[100]), 0);
 }
 
 #[path = "compile/spec.rs"]

@@ -135,6 +135,13 @@ pub(crate) struct ModuleEnv<'a> {
     pub offsets: VMOffsets,
     pub plans: &'a [MemoryPlan],
     pub isa: &'a dyn TargetIsa,
+    /// `consume_fuel`: count operators into `VMRuntimeLimits::FUEL_CONSUMED`
+    /// and trap with `OutOfFuel` at function entries and loop headers once
+    /// it is no longer negative.
+    pub consume_fuel: bool,
+    /// `epoch_interruption`: trap with `Interrupt` at function entries and
+    /// loop headers once the engine's epoch reaches the store's deadline.
+    pub epoch_interruption: bool,
 }
 
 /// The machine code of a module's defined functions.
@@ -169,6 +176,8 @@ pub fn compile_module(
         offsets: VMOffsets::new(info),
         plans,
         isa: engine.isa(),
+        consume_fuel: config.consume_fuel(),
+        epoch_interruption: config.epoch_interruption(),
     };
     let address_map = config.generate_address_map();
     let clif_dir = config.emit_clif().map(|p| p.to_path_buf());

@@ -77,6 +77,7 @@ pub(crate) fn translate_function(
         reachable: true,
         dead_depth: 0,
         op_offset: 0,
+        fuel_pending: 0,
         sig_refs: HashMap::new(),
         func_refs: HashMap::new(),
         builtin_sigs: HashMap::new(),
@@ -118,6 +119,8 @@ struct FuncTranslator<'a, 'f> {
     dead_depth: u32,
     /// Byte offset of the operator being translated, for errors.
     op_offset: usize,
+    /// Fuel of the operators translated since the count was last stored.
+    fuel_pending: i64,
     sig_refs: HashMap<u32, SigRef>,
     func_refs: HashMap<u32, FuncRef>,
     builtin_sigs: HashMap<BuiltinFunction, SigRef>,
@@ -202,6 +205,7 @@ impl<'a> FuncTranslator<'a, '_> {
             branched_to_exit: false,
         });
 
+        self.interruption_checks();
         let mut reader = body.get_operators_reader().map_err(reader_error)?;
         while !self.frames.is_empty() {
             let (op, offset) = reader.read_with_offset().map_err(reader_error)?;
@@ -209,7 +213,14 @@ impl<'a> FuncTranslator<'a, '_> {
             self.b.set_srcloc(SourceLoc::new(offset as u32));
             self.op_offset = offset;
             if self.reachable {
+                if self.env.consume_fuel {
+                    self.fuel_before(&op);
+                }
+                let is_loop = matches!(op, Operator::Loop { .. });
                 self.operator(op, offset)?;
+                if is_loop {
+                    self.interruption_checks();
+                }
             } else {
                 self.dead_operator(&op);
             }
@@ -220,6 +231,98 @@ impl<'a> FuncTranslator<'a, '_> {
             self.b.ins().return_(&results);
         }
         Ok(())
+    }
+
+    /// Accounts for `op` in the fuel count: every operator costs 1 except
+    /// the structural ones, and the count is written back to the store
+    /// before anything that leaves straight-line code, so a trap or a call
+    /// sees an exact count.
+    fn fuel_before(&mut self, op: &Operator<'_>) {
+        use Operator as O;
+        let cost = match op {
+            O::Nop
+            | O::Drop
+            | O::Block { .. }
+            | O::Loop { .. }
+            | O::Unreachable
+            | O::Return
+            | O::Else
+            | O::End => 0,
+            _ => 1,
+        };
+        self.fuel_pending += cost;
+        let flush = matches!(
+            op,
+            O::Unreachable
+                | O::Return
+                | O::Call { .. }
+                | O::CallIndirect { .. }
+                | O::ReturnCall { .. }
+                | O::ReturnCallIndirect { .. }
+                | O::Br { .. }
+                | O::BrIf { .. }
+                | O::BrTable { .. }
+                | O::Loop { .. }
+                | O::If { .. }
+                | O::Else
+                | O::End
+        );
+        if flush && self.fuel_pending != 0 {
+            let limits = self.load_ptr(self.vmctx, VMOffsets::RUNTIME_LIMITS);
+            let at = runtime_limits::FUEL_CONSUMED as i32;
+            let fuel = self
+                .b
+                .ins()
+                .load(types::I64, MemFlagsData::trusted(), limits, at);
+            let fuel = self.b.ins().iadd_imm_s(fuel, self.fuel_pending);
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), fuel, limits, at);
+            self.fuel_pending = 0;
+        }
+    }
+
+    /// The fuel and epoch checks made at function entry and loop headers,
+    /// so that every unbounded computation meets them.
+    fn interruption_checks(&mut self) {
+        if !self.env.consume_fuel && !self.env.epoch_interruption {
+            return;
+        }
+        let limits = self.load_ptr(self.vmctx, VMOffsets::RUNTIME_LIMITS);
+        if self.env.consume_fuel {
+            let fuel = self.b.ins().load(
+                types::I64,
+                MemFlagsData::trusted(),
+                limits,
+                runtime_limits::FUEL_CONSUMED as i32,
+            );
+            let out = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, fuel, 0);
+            self.b.ins().trapnz(out, TrapKind::OutOfFuel.to_trap_code());
+        }
+        if self.env.epoch_interruption {
+            let deadline = self.b.ins().load(
+                types::I64,
+                MemFlagsData::trusted(),
+                limits,
+                runtime_limits::EPOCH_DEADLINE as i32,
+            );
+            let counter = self.load_ptr(limits, runtime_limits::EPOCH_COUNTER_PTR);
+            // An atomic load: the counter is an `AtomicU64` bumped by other
+            // threads, and a plain load in a store-free loop could be
+            // merged with the one at function entry.
+            let epoch = self
+                .b
+                .ins()
+                .atomic_load(types::I64, MemFlagsData::trusted(), counter);
+            let due = self
+                .b
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThanOrEqual, epoch, deadline);
+            self.b.ins().trapnz(due, TrapKind::Interrupt.to_trap_code());
+        }
     }
 
     /// Skips an operator in dead code, tracking frame nesting.
