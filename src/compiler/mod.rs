@@ -182,9 +182,9 @@ pub fn compile_module(
     let address_map = config.generate_address_map();
     let clif_dir = config.emit_clif().map(|p| p.to_path_buf());
     let n = info.func_bodies.len();
-    let compile_one = |builder_ctx: &mut FunctionBuilderContext,
-                       ctx: &mut Context,
-                       i: usize|
+    let compile_one_unchecked = |builder_ctx: &mut FunctionBuilderContext,
+                                 ctx: &mut Context,
+                                 i: usize|
      -> Result<CompiledFunction> {
         let func_index = info.num_imported_funcs + i as u32;
         let body = &info.func_bodies[i];
@@ -212,6 +212,30 @@ pub fn compile_module(
             },
         )
         .with_context(|| format!("compiling function {func_index}"))
+    };
+    let compile_one = |builder_ctx: &mut FunctionBuilderContext,
+                       ctx: &mut Context,
+                       i: usize|
+     -> Result<CompiledFunction> {
+        // A panic in Cranelift (an internal limit, a bug) becomes an error:
+        // the library is called from C, where an unwinding panic aborts.
+        let func_index = info.num_imported_funcs + i as u32;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compile_one_unchecked(builder_ctx, ctx, i)
+        }))
+        .unwrap_or_else(|panic| {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            // The builder context may be half-updated: start afresh.
+            *builder_ctx = FunctionBuilderContext::new();
+            *ctx = Context::new();
+            Err(anyhow!(
+                "internal compiler error in function {func_index}: {msg}"
+            ))
+        })
     };
 
     let threads = if config.parallel_compilation() {

@@ -328,9 +328,13 @@ impl<'a> FuncTranslator<'a, '_> {
     /// Skips an operator in dead code, tracking frame nesting.
     fn dead_operator(&mut self, op: &Operator<'_>) {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                self.dead_depth += 1
-            }
+            // Every construct that `end` closes, unsupported ones included,
+            // so that nesting stays right in dead code.
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => self.dead_depth += 1,
             Operator::Else if self.dead_depth == 0 => self.op_else(),
             Operator::End if self.dead_depth > 0 => self.dead_depth -= 1,
             Operator::End => self.op_end(),

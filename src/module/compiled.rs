@@ -178,3 +178,27 @@ impl std::fmt::Debug for Module {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn module_is_shareable() {
+        assert_send_sync::<Module>();
+    }
+
+    #[test]
+    fn validate_does_not_refuse_what_only_compilation_cannot_do() {
+        let engine = Engine::default();
+        let wasm = wat::parse_str("(module (memory 1 1 shared))").unwrap();
+        Module::validate(&engine, &wasm).unwrap();
+        let err = Module::new(&engine, &wasm).unwrap_err().to_string();
+        assert!(
+            err.starts_with("not supported yet: threads (at offset 0x"),
+            "{err}"
+        );
+    }
+}
