@@ -710,6 +710,23 @@ fn epoch_deadline_is_checked_at_entries_and_loop_headers() {
     assert_eq!(h.call_i32("spin", &[100]), 0);
 }
 
+#[test]
+fn emit_clif_writes_one_file_per_function() {
+    let dir = std::env::temp_dir().join(format!("wasm-runtime-clif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let engine = engine_with(|c| {
+        c.set_emit_clif(Some(&dir));
+    });
+    compile(
+        &engine,
+        r#"(module (import "a" "b" (func)) (func (call 0)) (func))"#,
+    );
+    let clif = std::fs::read_to_string(dir.join("wasm-func1.clif")).unwrap();
+    assert!(clif.contains("function u0:1"), "{clif}");
+    assert!(dir.join("wasm-func2.clif").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[path = "compile/spec.rs"]
 mod spec;
 
@@ -831,7 +848,11 @@ fn spec_dir() -> std::path::PathBuf {
 
 #[test]
 fn spec_subset_runs_without_the_runtime() {
-    let engine = engine_with(|_| {});
+    // SPEC_VERIFIER=1 also runs Cranelift's IR verifier on every function.
+    let verify = std::env::var_os("SPEC_VERIFIER").is_some();
+    let engine = engine_with(|c| {
+        c.set_cranelift_debug_verifier(verify);
+    });
     let dir = spec_dir();
     if !dir.is_dir() {
         eprintln!(
