@@ -20,9 +20,9 @@ use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{
-    self, types, AbiParam, Block, BlockArg, ExtFuncData, ExternalName, FuncRef, GlobalValueData,
-    InstBuilder, JumpTableData, MemFlagsData, SigRef, Signature, SourceLoc, Type, UserExternalName,
-    UserFuncName, Value,
+    self, types, AbiParam, AliasRegionData, Block, BlockArg, ExtFuncData, ExternalName, FuncRef,
+    GlobalValueData, InstBuilder, JumpTableData, MemFlagsData, SigRef, Signature, SourceLoc, Type,
+    UserExternalName, UserFuncName, Value,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::HashMap;
@@ -65,6 +65,17 @@ pub(crate) fn translate_function(
     });
     func.stack_limit = Some(stack_limit);
 
+    // Disjoint alias regions let Cranelift keep, say, a global's value in a
+    // register across stores to linear memory.
+    let mut region = |user_id: u32, description: &'static str| {
+        Some(func.dfg.alias_regions.insert(AliasRegionData {
+            user_id,
+            description: description.into(),
+        }))
+    };
+    let (heap_region, vm_region, table_region) =
+        (region(0, "heap"), region(1, "vmctx"), region(2, "table"));
+    let vm = MemFlagsData::trusted().with_alias_region(vm_region);
     let body = FunctionBody::new(BinaryReader::new(&wasm[range.clone()], range.start as u64));
     let builder = FunctionBuilder::new(&mut func, builder_ctx);
     let mut t = FuncTranslator {
@@ -81,6 +92,12 @@ pub(crate) fn translate_function(
         sig_refs: HashMap::new(),
         func_refs: HashMap::new(),
         builtin_sigs: HashMap::new(),
+        heap: MemFlagsData::new()
+            .with_trap_code(Some(TrapKind::MemoryOutOfBounds.to_trap_code()))
+            .with_alias_region(heap_region),
+        vm,
+        vm_ro: vm.with_readonly().with_can_move(),
+        table: MemFlagsData::trusted().with_alias_region(table_region),
     };
     t.translate(&ty, &body)?;
     t.b.finalize(env.isa.frontend_config());
@@ -124,17 +141,17 @@ struct FuncTranslator<'a, 'f> {
     sig_refs: HashMap<u32, SigRef>,
     func_refs: HashMap<u32, FuncRef>,
     builtin_sigs: HashMap<BuiltinFunction, SigRef>,
-}
-
-/// Flags for loads of runtime data that never changes while the code
-/// runs (vmctx fields, definition pointers, a static memory's base).
-fn readonly() -> MemFlagsData {
-    MemFlagsData::trusted().with_readonly().with_can_move()
-}
-
-/// Flags for a linear-memory access: may fault, recorded as a trap site.
-fn heap_flags() -> MemFlagsData {
-    MemFlagsData::new().with_trap_code(Some(TrapKind::MemoryOutOfBounds.to_trap_code()))
+    /// Flags of a linear-memory access: may fault (a recorded trap site),
+    /// in the heap alias region.
+    heap: MemFlagsData,
+    /// Flags of runtime data (VMContext fields, definitions, runtime
+    /// limits, `VMFuncRef`s), in the vmctx alias region.
+    vm: MemFlagsData,
+    /// `vm` for data that never changes while code runs (definition
+    /// pointers, a static memory's base, type ids): free to hoist.
+    vm_ro: MemFlagsData,
+    /// Flags of table element accesses, in the table alias region.
+    table: MemFlagsData,
 }
 
 fn block_args(values: &[Value]) -> Vec<BlockArg> {
@@ -270,14 +287,9 @@ impl<'a> FuncTranslator<'a, '_> {
         if flush && self.fuel_pending != 0 {
             let limits = self.load_ptr(self.vmctx, VMOffsets::RUNTIME_LIMITS);
             let at = runtime_limits::FUEL_CONSUMED as i32;
-            let fuel = self
-                .b
-                .ins()
-                .load(types::I64, MemFlagsData::trusted(), limits, at);
+            let fuel = self.b.ins().load(types::I64, self.vm, limits, at);
             let fuel = self.b.ins().iadd_imm_s(fuel, self.fuel_pending);
-            self.b
-                .ins()
-                .store(MemFlagsData::trusted(), fuel, limits, at);
+            self.b.ins().store(self.vm, fuel, limits, at);
             self.fuel_pending = 0;
         }
     }
@@ -292,7 +304,7 @@ impl<'a> FuncTranslator<'a, '_> {
         if self.env.consume_fuel {
             let fuel = self.b.ins().load(
                 types::I64,
-                MemFlagsData::trusted(),
+                self.vm,
                 limits,
                 runtime_limits::FUEL_CONSUMED as i32,
             );
@@ -305,7 +317,7 @@ impl<'a> FuncTranslator<'a, '_> {
         if self.env.epoch_interruption {
             let deadline = self.b.ins().load(
                 types::I64,
-                MemFlagsData::trusted(),
+                self.vm,
                 limits,
                 runtime_limits::EPOCH_DEADLINE as i32,
             );
@@ -620,7 +632,7 @@ impl<'a> FuncTranslator<'a, '_> {
 
     fn load_ptr(&mut self, base: Value, offset: u32) -> Value {
         let ptr = self.env.isa.pointer_type();
-        self.b.ins().load(ptr, readonly(), base, offset as i32)
+        self.b.ins().load(ptr, self.vm_ro, base, offset as i32)
     }
 
     fn offsets(&self) -> &VMOffsets {
@@ -679,9 +691,9 @@ impl<'a> FuncTranslator<'a, '_> {
         let plan = self.env.plans[memory as usize];
         let (def, at) = self.memory_def(memory);
         let base_flags = if plan.is_static() {
-            readonly()
+            self.vm_ro
         } else {
-            MemFlagsData::trusted()
+            self.vm
         };
         let base = self
             .b
@@ -691,7 +703,7 @@ impl<'a> FuncTranslator<'a, '_> {
         if !plan.can_elide_bounds_check(offset, u64::from(size)) {
             let len = self.b.ins().load(
                 types::I64,
-                MemFlagsData::trusted(),
+                self.vm,
                 def,
                 (at + memory_def::CURRENT_LENGTH) as i32,
             );
@@ -745,7 +757,7 @@ impl<'a> FuncTranslator<'a, '_> {
         let index = self.b.ins().uextend(types::I64, index);
         let len = self.b.ins().load(
             types::I64,
-            MemFlagsData::trusted(),
+            self.vm,
             def,
             (at + table_def::CURRENT_ELEMENTS) as i32,
         );
@@ -754,12 +766,10 @@ impl<'a> FuncTranslator<'a, '_> {
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
         self.b.ins().trapnz(oob, trap.to_trap_code());
-        let base = self.b.ins().load(
-            types::I64,
-            MemFlagsData::trusted(),
-            def,
-            (at + table_def::BASE) as i32,
-        );
+        let base = self
+            .b
+            .ins()
+            .load(types::I64, self.vm, def, (at + table_def::BASE) as i32);
         let scaled = self.b.ins().ishl_imm_u(index, 3);
         self.b.ins().iadd(base, scaled)
     }
@@ -885,16 +895,13 @@ impl<'a> FuncTranslator<'a, '_> {
     fn op_call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         let index = self.pop();
         let addr = self.table_elem_addr(table, index, TrapKind::UndefinedElement);
-        let funcref = self
-            .b
-            .ins()
-            .load(types::I64, MemFlagsData::trusted(), addr, 0);
+        let funcref = self.b.ins().load(types::I64, self.table, addr, 0);
         self.b
             .ins()
             .trapz(funcref, TrapKind::IndirectCallToNull.to_trap_code());
         let actual = self.b.ins().load(
             types::I32,
-            MemFlagsData::trusted().with_readonly(),
+            self.vm.with_readonly(),
             funcref,
             func_ref::TYPE_ID as i32,
         );
@@ -902,13 +909,13 @@ impl<'a> FuncTranslator<'a, '_> {
         let expected = self
             .b
             .ins()
-            .load(types::I32, readonly(), ids, (type_index * 4) as i32);
+            .load(types::I32, self.vm_ro, ids, (type_index * 4) as i32);
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.b
             .ins()
             .trapnz(mismatch, TrapKind::BadSignature.to_trap_code());
         let ptr = self.env.isa.pointer_type();
-        let flags = MemFlagsData::trusted().with_readonly();
+        let flags = self.vm.with_readonly();
         let callee = self
             .b
             .ins()
@@ -1051,11 +1058,7 @@ impl<'a> FuncTranslator<'a, '_> {
     fn global_get(&mut self, index: u32) {
         let ty = self.env.info.globals[index as usize];
         let (base, at) = self.global_addr(index);
-        let flags = if ty.mutable {
-            MemFlagsData::trusted()
-        } else {
-            readonly()
-        };
+        let flags = if ty.mutable { self.vm } else { self.vm_ro };
         let v = self
             .b
             .ins()
@@ -1066,9 +1069,7 @@ impl<'a> FuncTranslator<'a, '_> {
     fn global_set(&mut self, index: u32) {
         let v = self.pop();
         let (base, at) = self.global_addr(index);
-        self.b
-            .ins()
-            .store(MemFlagsData::trusted(), v, base, at as i32);
+        self.b.ins().store(self.vm, v, base, at as i32);
     }
 
     fn memory_size(&mut self, mem: u32) {
@@ -1076,7 +1077,7 @@ impl<'a> FuncTranslator<'a, '_> {
         let (def, at) = self.memory_def(mem);
         let len = self.b.ins().load(
             types::I64,
-            MemFlagsData::trusted(),
+            self.vm,
             def,
             (at + memory_def::CURRENT_LENGTH) as i32,
         );
@@ -1151,69 +1152,69 @@ impl<'a> FuncTranslator<'a, '_> {
 
             // ----- memory -----
             O::I32Load { memarg } => {
-                self.load(&memarg, 4, |t, a| t.b.ins().load(i32t, heap_flags(), a, 0))?
+                self.load(&memarg, 4, |t, a| t.b.ins().load(i32t, t.heap, a, 0))?
             }
             O::I64Load { memarg } => {
-                self.load(&memarg, 8, |t, a| t.b.ins().load(i64t, heap_flags(), a, 0))?
+                self.load(&memarg, 8, |t, a| t.b.ins().load(i64t, t.heap, a, 0))?
             }
             O::F32Load { memarg } => {
-                self.load(&memarg, 4, |t, a| t.b.ins().load(f32t, heap_flags(), a, 0))?
+                self.load(&memarg, 4, |t, a| t.b.ins().load(f32t, t.heap, a, 0))?
             }
             O::F64Load { memarg } => {
-                self.load(&memarg, 8, |t, a| t.b.ins().load(f64t, heap_flags(), a, 0))?
+                self.load(&memarg, 8, |t, a| t.b.ins().load(f64t, t.heap, a, 0))?
             }
-            O::I32Load8S { memarg } => self.load(&memarg, 1, |t, a| {
-                t.b.ins().sload8(i32t, heap_flags(), a, 0)
-            })?,
-            O::I32Load8U { memarg } => self.load(&memarg, 1, |t, a| {
-                t.b.ins().uload8(i32t, heap_flags(), a, 0)
-            })?,
-            O::I32Load16S { memarg } => self.load(&memarg, 2, |t, a| {
-                t.b.ins().sload16(i32t, heap_flags(), a, 0)
-            })?,
-            O::I32Load16U { memarg } => self.load(&memarg, 2, |t, a| {
-                t.b.ins().uload16(i32t, heap_flags(), a, 0)
-            })?,
-            O::I64Load8S { memarg } => self.load(&memarg, 1, |t, a| {
-                t.b.ins().sload8(i64t, heap_flags(), a, 0)
-            })?,
-            O::I64Load8U { memarg } => self.load(&memarg, 1, |t, a| {
-                t.b.ins().uload8(i64t, heap_flags(), a, 0)
-            })?,
-            O::I64Load16S { memarg } => self.load(&memarg, 2, |t, a| {
-                t.b.ins().sload16(i64t, heap_flags(), a, 0)
-            })?,
-            O::I64Load16U { memarg } => self.load(&memarg, 2, |t, a| {
-                t.b.ins().uload16(i64t, heap_flags(), a, 0)
-            })?,
+            O::I32Load8S { memarg } => {
+                self.load(&memarg, 1, |t, a| t.b.ins().sload8(i32t, t.heap, a, 0))?
+            }
+            O::I32Load8U { memarg } => {
+                self.load(&memarg, 1, |t, a| t.b.ins().uload8(i32t, t.heap, a, 0))?
+            }
+            O::I32Load16S { memarg } => {
+                self.load(&memarg, 2, |t, a| t.b.ins().sload16(i32t, t.heap, a, 0))?
+            }
+            O::I32Load16U { memarg } => {
+                self.load(&memarg, 2, |t, a| t.b.ins().uload16(i32t, t.heap, a, 0))?
+            }
+            O::I64Load8S { memarg } => {
+                self.load(&memarg, 1, |t, a| t.b.ins().sload8(i64t, t.heap, a, 0))?
+            }
+            O::I64Load8U { memarg } => {
+                self.load(&memarg, 1, |t, a| t.b.ins().uload8(i64t, t.heap, a, 0))?
+            }
+            O::I64Load16S { memarg } => {
+                self.load(&memarg, 2, |t, a| t.b.ins().sload16(i64t, t.heap, a, 0))?
+            }
+            O::I64Load16U { memarg } => {
+                self.load(&memarg, 2, |t, a| t.b.ins().uload16(i64t, t.heap, a, 0))?
+            }
             O::I64Load32S { memarg } => {
-                self.load(&memarg, 4, |t, a| t.b.ins().sload32(heap_flags(), a, 0))?
+                self.load(&memarg, 4, |t, a| t.b.ins().sload32(t.heap, a, 0))?
             }
             O::I64Load32U { memarg } => {
-                self.load(&memarg, 4, |t, a| t.b.ins().uload32(heap_flags(), a, 0))?
+                self.load(&memarg, 4, |t, a| t.b.ins().uload32(t.heap, a, 0))?
             }
             O::I32Store { memarg } | O::F32Store { memarg } => {
                 self.store(&memarg, 4, |t, v, a| {
-                    t.b.ins().store(heap_flags(), v, a, 0);
+                    t.b.ins().store(t.heap, v, a, 0);
                 })?
             }
             O::I64Store { memarg } | O::F64Store { memarg } => {
                 self.store(&memarg, 8, |t, v, a| {
-                    t.b.ins().store(heap_flags(), v, a, 0);
+                    t.b.ins().store(t.heap, v, a, 0);
                 })?
             }
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
                 self.store(&memarg, 1, |t, v, a| {
-                    t.b.ins().istore8(heap_flags(), v, a, 0);
+                    t.b.ins().istore8(t.heap, v, a, 0);
                 })?
             }
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
                 self.store(&memarg, 2, |t, v, a| {
-                    t.b.ins().istore16(heap_flags(), v, a, 0);
+                    t.b.ins().istore16(t.heap, v, a, 0);
                 })?
             }
             O::I64Store32 { memarg } => self.store(&memarg, 4, |t, v, a| {
-                t.b.ins().istore32(heap_flags(), v, a, 0);
+                t.b.ins().istore32(t.heap, v, a, 0);
             })?,
             O::MemorySize { mem } => self.memory_size(mem),
             O::MemoryGrow { mem } => {
@@ -1253,19 +1254,19 @@ impl<'a> FuncTranslator<'a, '_> {
             O::TableGet { table } => {
                 let index = self.pop();
                 let addr = self.table_elem_addr(table, index, TrapKind::TableOutOfBounds);
-                let v = self.b.ins().load(i64t, MemFlagsData::trusted(), addr, 0);
+                let v = self.b.ins().load(i64t, self.table, addr, 0);
                 self.push(v);
             }
             O::TableSet { table } => {
                 let (index, value) = self.pop2();
                 let addr = self.table_elem_addr(table, index, TrapKind::TableOutOfBounds);
-                self.b.ins().store(MemFlagsData::trusted(), value, addr, 0);
+                self.b.ins().store(self.table, value, addr, 0);
             }
             O::TableSize { table } => {
                 let (def, at) = self.table_def(table);
                 let len = self.b.ins().load(
                     i64t,
-                    MemFlagsData::trusted(),
+                    self.vm,
                     def,
                     (at + table_def::CURRENT_ELEMENTS) as i32,
                 );
