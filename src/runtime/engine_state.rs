@@ -1,14 +1,118 @@
 //! Engine-wide runtime state: signature registry and trampoline caches.
 //!
-//! Owned by the runtime; created once per `Engine`.
+//! Owned by the runtime; created once per `Engine`. Two things must be
+//! shared by every store of an engine:
+//!
+//! - signature ids: `call_indirect` compares the `type_id` of a
+//!   `VMFuncRef` with the id of the expected type, so equal function types
+//!   must get equal ids wherever they meet (modules and host functions of
+//!   the engine's stores);
+//! - the per-signature trampolines of host functions, compiled once per
+//!   signature and kept alive as long as the engine (a host function's
+//!   `VMFuncRef` points into them).
+
+use super::val_raw::ArrayToWasmTrampoline;
+use crate::compiler::{compile_trampolines, CompiledTrampolines};
+use crate::engine::Engine;
+use crate::module::FuncType;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+/// Where one signature's trampolines live: (compiled batch, index in it).
+#[derive(Clone, Copy)]
+struct TrampolineSlot {
+    batch: usize,
+    index: usize,
+}
+
+#[derive(Default)]
+struct State {
+    signatures: HashMap<FuncType, u32>,
+    trampoline_slots: HashMap<FuncType, TrampolineSlot>,
+    /// Every compiled batch, kept for the engine's life.
+    batches: Vec<CompiledTrampolines>,
+}
 
 /// Runtime state shared by every store of one engine.
 #[derive(Default)]
-pub struct EngineRuntime {}
+pub struct EngineRuntime {
+    state: Mutex<State>,
+}
 
 impl EngineRuntime {
     /// Fresh, empty engine-wide state.
     pub fn new() -> EngineRuntime {
         EngineRuntime::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state stays consistent even if a holder panicked: every
+        // update is a single insert after the fallible work is done.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The engine-wide id of `ty`: equal types get equal ids for the
+    /// engine's life.
+    pub fn signature_id(&self, ty: &FuncType) -> u32 {
+        let mut state = self.lock();
+        let next = state.signatures.len() as u32;
+        *state.signatures.entry(ty.clone()).or_insert(next)
+    }
+
+    /// Compiles the trampolines of every type of `types` not compiled yet,
+    /// in one batch.
+    pub fn ensure_trampolines(&self, engine: &Engine, types: &[FuncType]) -> anyhow::Result<()> {
+        let mut state = self.lock();
+        let mut missing: Vec<FuncType> = Vec::new();
+        for ty in types {
+            if !state.trampoline_slots.contains_key(ty) && !missing.contains(ty) {
+                missing.push(ty.clone());
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        // Compiling under the lock keeps two stores from compiling the same
+        // signature twice; it happens once per signature per engine.
+        let compiled = compile_trampolines(engine, &missing)?;
+        let batch = state.batches.len();
+        state.batches.push(compiled);
+        for (index, ty) in missing.into_iter().enumerate() {
+            state
+                .trampoline_slots
+                .insert(ty, TrampolineSlot { batch, index });
+        }
+        Ok(())
+    }
+
+    /// The host→wasm and wasm→host trampolines of `ty`, compiling them on
+    /// first use. The code lives as long as the engine.
+    pub fn trampolines(
+        &self,
+        engine: &Engine,
+        ty: &FuncType,
+    ) -> anyhow::Result<(ArrayToWasmTrampoline, *const u8)> {
+        self.ensure_trampolines(engine, std::slice::from_ref(ty))?;
+        let state = self.lock();
+        let slot = state
+            .trampoline_slots
+            .get(ty)
+            .copied()
+            .ok_or_else(|| anyhow::anyhow!("internal: no trampolines for {ty}"))?;
+        let batch = &state.batches[slot.batch];
+        Ok((
+            batch.array_to_wasm(slot.index),
+            batch.wasm_to_host(slot.index),
+        ))
+    }
+}
+
+impl std::fmt::Debug for EngineRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("EngineRuntime")
+            .field("signatures", &state.signatures.len())
+            .field("trampolines", &state.trampoline_slots.len())
+            .finish()
     }
 }

@@ -1,0 +1,66 @@
+//! The host→wasm entry and trap landing pad for x86-64 (System V).
+//!
+//! `wr_enter_wasm(jmpbuf, trampoline, wasm_call, callee_vmctx,
+//! caller_vmctx, values) -> u32` saves the callee-saved registers and the
+//! stack pointer in `jmpbuf`, calls `trampoline(wasm_call, callee_vmctx,
+//! caller_vmctx, values)` and returns 0. `wr_resume_trap(jmpbuf)` (entered
+//! by the signal handler rewriting the faulting context) restores them and
+//! makes that same `wr_enter_wasm` call return 1. Only wasm frames and
+//! trampolines lie between the two, so nothing that owns resources is
+//! skipped.
+//!
+//! jmpbuf layout (8-byte words): rbx, rbp, r12, r13, r14, r15, rsp.
+
+std::arch::global_asm!(
+    ".text",
+    ".p2align 4",
+    ".globl wr_enter_wasm",
+    ".hidden wr_enter_wasm",
+    ".type wr_enter_wasm,@function",
+    "wr_enter_wasm:",
+    ".cfi_startproc",
+    "push rbp",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset rbp, -16",
+    "mov rbp, rsp",
+    ".cfi_def_cfa_register rbp",
+    "mov [rdi + 0], rbx",
+    "mov [rdi + 8], rbp",
+    "mov [rdi + 16], r12",
+    "mov [rdi + 24], r13",
+    "mov [rdi + 32], r14",
+    "mov [rdi + 40], r15",
+    "mov [rdi + 48], rsp",
+    "mov rax, rsi",
+    "mov rdi, rdx",
+    "mov rsi, rcx",
+    "mov rdx, r8",
+    "mov rcx, r9",
+    "call rax",
+    "xor eax, eax",
+    "pop rbp",
+    ".cfi_def_cfa rsp, 8",
+    "ret",
+    ".cfi_endproc",
+    ".size wr_enter_wasm, . - wr_enter_wasm",
+    "",
+    ".p2align 4",
+    ".globl wr_resume_trap",
+    ".hidden wr_resume_trap",
+    ".type wr_resume_trap,@function",
+    "wr_resume_trap:",
+    "mov rbx, [rdi + 0]",
+    "mov rbp, [rdi + 8]",
+    "mov r12, [rdi + 16]",
+    "mov r13, [rdi + 24]",
+    "mov r14, [rdi + 32]",
+    "mov r15, [rdi + 40]",
+    "mov rsp, [rdi + 48]",
+    "mov eax, 1",
+    "pop rbp",
+    "ret",
+    ".size wr_resume_trap, . - wr_resume_trap",
+);
+
+/// Words of saved state in a jump buffer.
+pub(crate) const JMPBUF_WORDS: usize = 7;

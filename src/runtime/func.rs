@@ -1,0 +1,387 @@
+//! Functions: wasm functions of instances and host functions, the `Func`
+//! handle, and the shim through which wasm calls host functions.
+
+use super::instance::InstanceData;
+use super::store::{Store, StoreInner};
+use super::trap::Trap;
+use super::traphandlers;
+use super::val::Val;
+use super::val_raw::ValRaw;
+use super::vm::{VMFuncRef, VMHostFuncContext};
+use crate::module::FuncType;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+/// A host function's implementation: reads `params`, writes `results`
+/// (pre-filled with zeros/nulls of the result types), or returns a trap
+/// that reaches the wasm caller's caller unchanged.
+pub type HostCallback = Box<dyn Fn(&[Val], &mut [Val]) -> Result<(), Trap>>;
+
+/// Up to this many values cross a call without a heap allocation.
+const INLINE_VALUES: usize = 16;
+
+/// A host function's state.
+pub(crate) struct HostFunc {
+    ty: FuncType,
+    callback: HostCallback,
+    /// The context wasm calls it through; its `func_ref` is canonical.
+    ctx: Box<VMHostFuncContext>,
+    /// Why the wasm→host trampoline could not be compiled, if it could not:
+    /// the function then works from the host but cannot be given to wasm.
+    trampoline_error: Option<String>,
+}
+
+pub(crate) enum FuncKind {
+    /// Defined function `index` (whole function index space) of an instance.
+    Wasm {
+        instance: NonNull<InstanceData>,
+        index: u32,
+        func_ref: *const VMFuncRef,
+    },
+    Host(HostFunc),
+}
+
+/// The runtime's record of one function, owned by its store (host
+/// functions) or by its instance (wasm functions).
+pub(crate) struct FuncData {
+    store: *const StoreInner,
+    kind: FuncKind,
+}
+
+impl FuncData {
+    pub(crate) fn new_wasm(
+        store: &Store,
+        instance: NonNull<InstanceData>,
+        index: u32,
+        func_ref: *const VMFuncRef,
+    ) -> FuncData {
+        FuncData {
+            store: store.as_raw(),
+            kind: FuncKind::Wasm {
+                instance,
+                index,
+                func_ref,
+            },
+        }
+    }
+
+    pub(crate) fn ty(&self) -> &FuncType {
+        match &self.kind {
+            FuncKind::Wasm {
+                instance, index, ..
+            } => {
+                // SAFETY: the instance is owned by the same store as this
+                // function and lives as long as it.
+                let instance = unsafe { instance.as_ref() };
+                instance.module().info().func_type(*index)
+            }
+            FuncKind::Host(h) => &h.ty,
+        }
+    }
+
+    pub(crate) fn func_ref(&self) -> *const VMFuncRef {
+        match &self.kind {
+            FuncKind::Wasm { func_ref, .. } => *func_ref,
+            FuncKind::Host(h) => &h.ctx.func_ref,
+        }
+    }
+
+    /// Runs the host callback for a call from wasm: `values` holds the
+    /// arguments and receives the results.
+    ///
+    /// # Safety
+    /// `values` must point at `len >= max(params, results)` slots holding
+    /// arguments of this function's type produced by this store's code.
+    unsafe fn call_host_from_wasm(&self, values: *mut ValRaw, len: usize) -> Result<(), Trap> {
+        let FuncKind::Host(host) = &self.kind else {
+            return Err(Trap::new(
+                "internal: wasm called a wasm function through the host shim",
+            ));
+        };
+        let ty = &host.ty;
+        if len < ty.params.len().max(ty.results.len()) {
+            return Err(Trap::new("internal: host call with too few value slots"));
+        }
+        // SAFETY: the store is alive while wasm code of it runs.
+        let store = unsafe { Store::from_raw(self.store) };
+        // SAFETY: the caller guarantees `len` valid slots.
+        let values = unsafe { std::slice::from_raw_parts_mut(values, len) };
+        let params: Vec<Val> = ty
+            .params
+            .iter()
+            .zip(values.iter())
+            // SAFETY: the slots hold arguments of these types from this store.
+            .map(|(t, raw)| unsafe { Val::from_raw(&store, raw, *t) })
+            .collect();
+        let mut results: Vec<Val> = ty.results.iter().map(|t| Val::default_for(*t)).collect();
+        (host.callback)(&params, &mut results)?;
+        check_results(&store, ty, &results)?;
+        for (slot, v) in values.iter_mut().zip(&results) {
+            *slot = v.to_raw();
+        }
+        Ok(())
+    }
+}
+
+/// Checks what a host callback wrote into its results.
+fn check_results(store: &Store, ty: &FuncType, results: &[Val]) -> Result<(), Trap> {
+    for (i, (v, t)) in results.iter().zip(ty.results.iter()).enumerate() {
+        if v.ty() != *t {
+            return Err(Trap::new(format!(
+                "host function returned a {} as result {i}, its type says {t}",
+                v.ty()
+            )));
+        }
+        if !v.belongs_to(store) {
+            return Err(Trap::new(format!(
+                "host function returned a reference of another store as result {i}"
+            )));
+        }
+        if let Val::FuncRef(Some(f)) = v {
+            f.check_usable_by_wasm()
+                .map_err(|e| Trap::new(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `VMHostFuncContext::array_call` of every host function: the entry from
+/// the engine's wasm→host trampolines. Never unwinds: traps and panics are
+/// recorded in the thread's innermost activation and reported by returning
+/// 0, after which the trampoline traps with `HostTrap`.
+unsafe extern "C" fn host_array_call(
+    callee_vmctx: *mut u8,
+    _caller_vmctx: *mut u8,
+    values: *mut ValRaw,
+    len: usize,
+) -> u32 {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: host functions' `VMFuncRef`s carry their own context as
+        // `vmctx`, and the context's `func` points at the live record.
+        let func = unsafe { &*(*callee_vmctx.cast::<VMHostFuncContext>()).func };
+        // SAFETY: the trampoline passes its spill array of `len` slots.
+        unsafe { func.call_host_from_wasm(values, len) }
+    }));
+    let trap = match outcome {
+        Ok(Ok(())) => return 1,
+        Ok(Err(trap)) => trap,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Trap::new(format!("host function panicked: {message}"))
+        }
+    };
+    traphandlers::record_host_trap(trap);
+    0
+}
+
+/// A function of a store: exported by an instance or defined by the host.
+#[derive(Clone)]
+pub struct Func {
+    store: Store,
+    data: NonNull<FuncData>,
+}
+
+// SAFETY: the handle keeps the store alive; the store and its objects move
+// between threads but are used by one thread at a time.
+unsafe impl Send for Func {}
+
+impl Func {
+    /// A host function of type `ty` implemented by `callback`.
+    pub fn new(store: &Store, ty: FuncType, callback: HostCallback) -> Func {
+        let engine = store.engine();
+        let runtime = engine.runtime();
+        let (wasm_call, trampoline_error) = match runtime.trampolines(engine, &ty) {
+            Ok((_, wasm_to_host)) => (wasm_to_host, None),
+            Err(e) => (std::ptr::null(), Some(format!("{e:#}"))),
+        };
+        let type_id = runtime.signature_id(&ty);
+        let mut ctx = Box::new(VMHostFuncContext {
+            array_call: host_array_call,
+            func_ref: VMFuncRef::NULL,
+            func: std::ptr::null(),
+        });
+        let ctx_ptr: *mut VMHostFuncContext = &mut *ctx;
+        ctx.func_ref = VMFuncRef {
+            wasm_call,
+            vmctx: ctx_ptr.cast(),
+            type_id,
+            _pad: 0,
+        };
+        let mut data = Box::new(FuncData {
+            store: store.as_raw(),
+            kind: FuncKind::Host(HostFunc {
+                ty,
+                callback,
+                ctx,
+                trampoline_error,
+            }),
+        });
+        let data_ptr: *const FuncData = &*data;
+        if let FuncKind::Host(h) = &mut data.kind {
+            h.ctx.func = data_ptr;
+        }
+        let data = store.adopt_host_func(data, ctx_ptr.cast());
+        Func::from_data(store, data)
+    }
+
+    pub(crate) fn from_data(store: &Store, data: NonNull<FuncData>) -> Func {
+        Func {
+            store: store.clone(),
+            data,
+        }
+    }
+
+    pub(crate) fn data(&self) -> &FuncData {
+        // SAFETY: the store (or its instance) owns the data and
+        // `self.store` keeps it alive.
+        unsafe { self.data.as_ref() }
+    }
+
+    /// The canonical `VMFuncRef` wasm refers to this function by.
+    pub(crate) fn func_ref_ptr(&self) -> *const VMFuncRef {
+        self.data().func_ref()
+    }
+
+    /// Fails when wasm cannot call this function (a host function whose
+    /// trampoline failed to compile).
+    pub(crate) fn check_usable_by_wasm(&self) -> anyhow::Result<()> {
+        match &self.data().kind {
+            FuncKind::Host(HostFunc {
+                trampoline_error: Some(e),
+                ..
+            }) => anyhow::bail!(
+                "host function of type {} cannot be called by wasm: {e}",
+                self.ty()
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// The function's type.
+    pub fn ty(&self) -> FuncType {
+        self.data().ty().clone()
+    }
+
+    /// The number of parameters.
+    pub fn param_arity(&self) -> usize {
+        self.data().ty().params.len()
+    }
+
+    /// The number of results.
+    pub fn result_arity(&self) -> usize {
+        self.data().ty().results.len()
+    }
+
+    /// The store the function belongs to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether both handles refer to the same function.
+    pub fn same(&self, other: &Func) -> bool {
+        self.data == other.data
+    }
+
+    /// Calls the function. Wrong arity, wrong value kinds and references of
+    /// another store are reported as traps; a trap returned by a host
+    /// function arrives unchanged.
+    pub fn call(&self, params: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+        let data = self.data();
+        let ty = data.ty();
+        if params.len() != ty.params.len() {
+            return Err(Trap::new(format!(
+                "function of type {ty} called with {} arguments, expected {}",
+                params.len(),
+                ty.params.len()
+            )));
+        }
+        if results.len() != ty.results.len() {
+            return Err(Trap::new(format!(
+                "function of type {ty} called with room for {} results, expected {}",
+                results.len(),
+                ty.results.len()
+            )));
+        }
+        for (i, (v, t)) in params.iter().zip(ty.params.iter()).enumerate() {
+            if v.ty() != *t {
+                return Err(Trap::new(format!(
+                    "argument {i} of function of type {ty} is a {}, expected {t}",
+                    v.ty()
+                )));
+            }
+            if !v.belongs_to(&self.store) {
+                return Err(Trap::new(format!(
+                    "argument {i} is a reference of another store"
+                )));
+            }
+            if let Val::FuncRef(Some(f)) = v {
+                f.check_usable_by_wasm()
+                    .map_err(|e| Trap::new(format!("argument {i}: {e}")))?;
+            }
+        }
+        match &data.kind {
+            FuncKind::Host(host) => {
+                for (r, t) in results.iter_mut().zip(ty.results.iter()) {
+                    *r = Val::default_for(*t);
+                }
+                (host.callback)(params, results)?;
+                check_results(&self.store, ty, results)
+            }
+            FuncKind::Wasm {
+                instance,
+                index,
+                func_ref,
+            } => {
+                // SAFETY: the instance lives as long as the store.
+                let instance = unsafe { instance.as_ref() };
+                let module = instance.module();
+                let trampoline =
+                    module.array_to_wasm_trampoline(module.info().functions[*index as usize]);
+                // SAFETY: the funcref lives in the instance's `VMContext`.
+                let func_ref = unsafe { **func_ref };
+                let n = params.len().max(results.len());
+                let mut inline = [ValRaw::default(); INLINE_VALUES];
+                let mut heap = Vec::new();
+                let values: &mut [ValRaw] = if n <= INLINE_VALUES {
+                    &mut inline[..n]
+                } else {
+                    heap.resize(n, ValRaw::default());
+                    &mut heap
+                };
+                for (slot, v) in values.iter_mut().zip(params) {
+                    *slot = v.to_raw();
+                }
+                // SAFETY: the trampoline matches the function's type, the
+                // array holds `max(params, results)` slots of checked
+                // arguments, and the funcref's code and context are live.
+                unsafe {
+                    traphandlers::enter_wasm(
+                        &self.store,
+                        trampoline,
+                        func_ref.wasm_call,
+                        func_ref.vmctx,
+                        func_ref.vmctx,
+                        values.as_mut_ptr(),
+                    )?;
+                }
+                for ((r, raw), t) in results.iter_mut().zip(values.iter()).zip(ty.results.iter()) {
+                    // SAFETY: the trampoline stored results of these types.
+                    *r = unsafe { Val::from_raw(&self.store, raw, *t) };
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Func {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Func")
+            .field("ty", self.data().ty())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,674 @@
+//! Instances: linking imports, building the `VMContext`, running segment
+//! initialisation and the start function.
+
+use super::externals::Extern;
+use super::func::{Func, FuncData};
+use super::global::{Global, GlobalData};
+use super::libcalls;
+use super::memory::{Memory, MemoryData};
+use super::store::Store;
+use super::table::{Table, TableData};
+use super::trap::Trap;
+use super::trap_kind::TrapKind;
+use super::val_raw::ValRaw;
+use super::vm::{VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMTableDefinition};
+use super::vmoffsets::VMOffsets;
+use super::MemoryPlan;
+use crate::module::info::{ConstExpr, ConstOp, DataMode, ElemMode};
+use crate::module::{EntityType, ExternKind, MemoryType, Module, TableType};
+use anyhow::{anyhow, bail, Result};
+use std::alloc::Layout;
+use std::cell::{OnceCell, UnsafeCell};
+use std::collections::HashMap;
+use std::fmt;
+use std::ptr::NonNull;
+
+/// Why instantiation failed: a link error (imports, resources) or a trap
+/// while initialising (segment out of bounds, start function).
+#[derive(Debug)]
+pub enum InstantiationError {
+    Link(anyhow::Error),
+    Trap(Trap),
+}
+
+impl fmt::Display for InstantiationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstantiationError::Link(e) => write!(f, "{e:#}"),
+            InstantiationError::Trap(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+impl std::error::Error for InstantiationError {}
+
+impl From<anyhow::Error> for InstantiationError {
+    fn from(e: anyhow::Error) -> Self {
+        InstantiationError::Link(e)
+    }
+}
+
+/// A zeroed, 16-byte aligned `VMContext` allocation.
+struct VMContextAlloc {
+    ptr: NonNull<u8>,
+    layout: Layout,
+}
+
+impl VMContextAlloc {
+    fn new(size: u32) -> Result<VMContextAlloc> {
+        let layout = Layout::from_size_align(size.max(16) as usize, 16)
+            .map_err(|e| anyhow!("VMContext layout: {e}"))?;
+        // SAFETY: the layout has a non-zero size.
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+        let ptr = NonNull::new(ptr)
+            .ok_or_else(|| anyhow!("cannot allocate a VMContext of {size} bytes"))?;
+        Ok(VMContextAlloc { ptr, layout })
+    }
+}
+
+impl Drop for VMContextAlloc {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout.
+        unsafe { std::alloc::dealloc(self.ptr.as_ptr(), self.layout) }
+    }
+}
+
+/// The runtime's record of one instance, owned by its store.
+pub(crate) struct InstanceData {
+    module: Module,
+    offsets: VMOffsets,
+    vmctx: VMContextAlloc,
+    /// Engine-wide signature id of each type index (`VMContext::TYPE_IDS`).
+    type_ids: Box<[u32]>,
+    /// Every function, imported ones first.
+    funcs: Vec<NonNull<FuncData>>,
+    /// The records of the defined functions.
+    defined_funcs: Box<[FuncData]>,
+    pub(crate) memories: Vec<NonNull<MemoryData>>,
+    pub(crate) tables: Vec<NonNull<TableData>>,
+    globals: Vec<NonNull<GlobalData>>,
+    /// `true` for dropped data segments (active ones drop after use).
+    dropped_data: UnsafeCell<Vec<bool>>,
+    /// Evaluated items of passive element segments; `None` once dropped
+    /// (active and declared segments drop at instantiation).
+    passive_elems: UnsafeCell<Vec<Option<Box<[usize]>>>>,
+    /// Code address → defined function, built on first use.
+    code_index: OnceCell<HashMap<usize, u32>>,
+}
+
+impl InstanceData {
+    pub(crate) fn module(&self) -> &Module {
+        &self.module
+    }
+
+    pub(crate) fn vmctx(&self) -> *mut u8 {
+        self.vmctx.ptr.as_ptr()
+    }
+
+    fn vmctx_field<T>(&self, offset: u32) -> *mut T {
+        // SAFETY: every offset VMOffsets hands out is inside the allocation.
+        unsafe { self.vmctx().add(offset as usize).cast() }
+    }
+
+    /// The instance whose `VMContext` is `vmctx`.
+    ///
+    /// # Safety
+    /// `vmctx` must be the `VMContext` of a live instance.
+    pub(crate) unsafe fn from_vmctx<'a>(vmctx: *mut u8) -> &'a InstanceData {
+        // SAFETY: the INSTANCE field holds the owning instance, which lives
+        // as long as its store, which outlives any running code of it.
+        unsafe {
+            &*vmctx
+                .add(VMOffsets::INSTANCE as usize)
+                .cast::<*const InstanceData>()
+                .read()
+        }
+    }
+
+    /// The record of the defined function whose code starts at `wasm_call`.
+    pub(crate) fn func_by_code(&self, wasm_call: *const u8) -> Option<NonNull<FuncData>> {
+        let index = self.code_index.get_or_init(|| {
+            let info = self.module.info();
+            (info.num_imported_funcs..info.functions.len() as u32)
+                .map(|i| (self.module.func_ptr(i) as usize, i))
+                .collect()
+        });
+        let i = *index.get(&(wasm_call as usize))?;
+        Some(self.funcs[i as usize])
+    }
+
+    /// The bytes of data segment `index` (empty once dropped).
+    pub(crate) fn data_segment(&self, index: u32) -> &[u8] {
+        // SAFETY: one thread at a time uses the store.
+        let dropped = unsafe { &*self.dropped_data.get() };
+        match (
+            dropped.get(index as usize),
+            self.module.info().data.get(index as usize),
+        ) {
+            (Some(false), Some(seg)) => &seg.data,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn drop_data(&self, index: u32) {
+        // SAFETY: one thread at a time uses the store.
+        let dropped = unsafe { &mut *self.dropped_data.get() };
+        if let Some(d) = dropped.get_mut(index as usize) {
+            *d = true;
+        }
+    }
+
+    /// The evaluated items of element segment `index` (empty once dropped).
+    pub(crate) fn elem_segment(&self, index: u32) -> &[usize] {
+        // SAFETY: one thread at a time uses the store.
+        let elems = unsafe { &*self.passive_elems.get() };
+        match elems.get(index as usize) {
+            Some(Some(items)) => items,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn drop_elem(&self, index: u32) {
+        // SAFETY: one thread at a time uses the store.
+        let elems = unsafe { &mut *self.passive_elems.get() };
+        if let Some(e) = elems.get_mut(index as usize) {
+            *e = None;
+        }
+    }
+
+    pub(crate) fn memory(&self, index: u32) -> Option<&MemoryData> {
+        // SAFETY: memories live as long as the store.
+        self.memories
+            .get(index as usize)
+            .map(|m| unsafe { m.as_ref() })
+    }
+
+    pub(crate) fn table(&self, index: u32) -> Option<&TableData> {
+        // SAFETY: tables live as long as the store.
+        self.tables
+            .get(index as usize)
+            .map(|t| unsafe { t.as_ref() })
+    }
+
+    /// Evaluates a constant expression of this instance.
+    fn eval_const(&self, expr: &ConstExpr) -> Result<ValRaw> {
+        let mut stack: Vec<ValRaw> = Vec::with_capacity(2);
+        let pop = |stack: &mut Vec<ValRaw>| {
+            stack
+                .pop()
+                .ok_or_else(|| anyhow!("internal: constant expression stack underflow"))
+        };
+        for op in &expr.ops {
+            let v = match *op {
+                ConstOp::I32Const(v) => ValRaw::from_i32(v),
+                ConstOp::I64Const(v) => ValRaw::from_i64(v),
+                ConstOp::F32Const(v) => ValRaw::from_f32_bits(v),
+                ConstOp::F64Const(v) => ValRaw::from_f64_bits(v),
+                ConstOp::V128Const(v) => ValRaw::from_v128(v),
+                ConstOp::RefNull(_) => ValRaw::from_ptr(std::ptr::null_mut()),
+                ConstOp::RefFunc(i) => {
+                    if i as usize >= self.funcs.len() {
+                        bail!("internal: ref.func {i} out of range");
+                    }
+                    ValRaw::from_ptr(self.vmctx_field::<u8>(self.offsets.func_ref(i)))
+                }
+                ConstOp::GlobalGet(i) => {
+                    let g = self
+                        .globals
+                        .get(i as usize)
+                        .ok_or_else(|| anyhow!("internal: global.get {i} out of range"))?;
+                    // SAFETY: globals live as long as the store.
+                    unsafe { g.as_ref() }.get_raw()
+                }
+                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                    let b = pop(&mut stack)?.get_i32();
+                    let a = pop(&mut stack)?.get_i32();
+                    ValRaw::from_i32(match op {
+                        ConstOp::I32Add => a.wrapping_add(b),
+                        ConstOp::I32Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    })
+                }
+                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                    let b = pop(&mut stack)?.get_i64();
+                    let a = pop(&mut stack)?.get_i64();
+                    ValRaw::from_i64(match op {
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    })
+                }
+            };
+            stack.push(v);
+        }
+        pop(&mut stack)
+    }
+}
+
+/// Checks table limits: `actual` may stand where `expected` is imported.
+fn table_matches(actual: &TableType, expected: &TableType) -> bool {
+    actual.element == expected.element
+        && actual.table64 == expected.table64
+        && limits_match(
+            actual.minimum,
+            actual.maximum,
+            expected.minimum,
+            expected.maximum,
+        )
+}
+
+fn memory_matches(actual: &MemoryType, expected: &MemoryType) -> bool {
+    actual.memory64 == expected.memory64
+        && actual.shared == expected.shared
+        && actual.page_size_log2 == expected.page_size_log2
+        && limits_match(
+            actual.minimum,
+            actual.maximum,
+            expected.minimum,
+            expected.maximum,
+        )
+}
+
+fn limits_match(min: u64, max: Option<u64>, exp_min: u64, exp_max: Option<u64>) -> bool {
+    min >= exp_min
+        && match exp_max {
+            None => true,
+            Some(em) => max.is_some_and(|m| m <= em),
+        }
+}
+
+/// Whether code compiled for `expected` may access a memory laid out per
+/// `actual` (it may have elided bounds checks or cached the base).
+fn plan_compatible(actual: &MemoryPlan, expected: &MemoryPlan) -> bool {
+    match (expected.style, actual.style) {
+        (super::MemoryStyle::Dynamic { .. }, _) => true,
+        (
+            super::MemoryStyle::Static { reservation: e },
+            super::MemoryStyle::Static { reservation: a },
+        ) => {
+            a >= e
+                && actual.offset_guard_size >= expected.offset_guard_size
+                && actual.pre_guard_size >= expected.pre_guard_size
+        }
+        (super::MemoryStyle::Static { .. }, super::MemoryStyle::Dynamic { .. }) => false,
+    }
+}
+
+/// An instance of a module in a store.
+#[derive(Clone)]
+pub struct Instance {
+    store: Store,
+    data: NonNull<InstanceData>,
+}
+
+// SAFETY: the handle keeps the store alive; the store and its objects move
+// between threads but are used by one thread at a time.
+unsafe impl Send for Instance {}
+
+impl Instance {
+    /// Instantiates `module` with `imports` (in the module's import order).
+    pub fn new(
+        store: &Store,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance, InstantiationError> {
+        let data = Self::link(store, module, imports)?;
+        let data = store.adopt_instance(data);
+        let instance = Instance {
+            store: store.clone(),
+            data,
+        };
+        instance.initialize()?;
+        Ok(instance)
+    }
+
+    pub(crate) fn from_data(store: &Store, data: NonNull<InstanceData>) -> Instance {
+        Instance {
+            store: store.clone(),
+            data,
+        }
+    }
+
+    fn data(&self) -> &InstanceData {
+        // SAFETY: the store owns the instance and `self.store` keeps it alive.
+        unsafe { self.data.as_ref() }
+    }
+
+    /// Checks the imports and builds the instance's `VMContext`, memories,
+    /// tables and globals.
+    fn link(store: &Store, module: &Module, imports: &[Extern]) -> Result<Box<InstanceData>> {
+        let engine = store.engine();
+        if !module.engine().same(engine) {
+            bail!("the module was compiled by a different engine than the store's");
+        }
+        if !engine.is_host_target() {
+            bail!("the engine compiles for another target; its code cannot run here");
+        }
+        let info = module.info();
+        if imports.len() != info.imports.len() {
+            bail!(
+                "the module needs {} imports, {} were provided",
+                info.imports.len(),
+                imports.len()
+            );
+        }
+        for (import, ext) in info.imports.iter().zip(imports) {
+            let name = format!("{}::{}", import.module, import.name);
+            if !ext.store().same(store) {
+                bail!(
+                    "import `{name}`: the {} belongs to a different store",
+                    ext.kind_name()
+                );
+            }
+            match (&import.ty, ext) {
+                (EntityType::Function(t), Extern::Func(f)) => {
+                    let expected = &info.types[*t as usize];
+                    let actual = f.ty();
+                    if actual != *expected {
+                        bail!("incompatible import type for `{name}`: expected {expected}, found {actual}");
+                    }
+                    f.check_usable_by_wasm()
+                        .map_err(|e| anyhow!("import `{name}`: {e}"))?;
+                }
+                (EntityType::Table(expected), Extern::Table(t)) => {
+                    let actual = t.ty();
+                    if !table_matches(&actual, expected) {
+                        bail!("incompatible import type for `{name}`: expected {expected:?}, found {actual:?}");
+                    }
+                }
+                (EntityType::Memory(expected), Extern::Memory(m)) => {
+                    let actual = m.ty();
+                    if !memory_matches(&actual, expected) {
+                        bail!("incompatible import type for `{name}`: expected {expected:?}, found {actual:?}");
+                    }
+                    let plan = &module.memory_plans()[import.index as usize];
+                    if !plan_compatible(&m.data().plan, plan) {
+                        bail!(
+                            "import `{name}`: the memory's layout ({:?}) does not fit the module's compiled accesses ({:?})",
+                            m.data().plan.style,
+                            plan.style
+                        );
+                    }
+                }
+                (EntityType::Global(expected), Extern::Global(g)) => {
+                    let actual = g.ty();
+                    if actual != *expected {
+                        bail!("incompatible import type for `{name}`: expected {expected:?}, found {actual:?}");
+                    }
+                }
+                (expected, ext) => {
+                    let want = match expected {
+                        EntityType::Function(_) => "function",
+                        EntityType::Table(_) => "table",
+                        EntityType::Memory(_) => "memory",
+                        EntityType::Global(_) => "global",
+                    };
+                    bail!(
+                        "incompatible import type for `{name}`: expected a {want}, found a {}",
+                        ext.kind_name()
+                    );
+                }
+            }
+        }
+
+        let offsets = VMOffsets::new(info);
+        let vmctx = VMContextAlloc::new(offsets.size())?;
+        let runtime = engine.runtime();
+        let type_ids: Box<[u32]> = info.types.iter().map(|t| runtime.signature_id(t)).collect();
+        let mut data = Box::new(InstanceData {
+            module: module.clone(),
+            offsets,
+            vmctx,
+            type_ids,
+            funcs: Vec::with_capacity(info.functions.len()),
+            defined_funcs: Box::new([]),
+            memories: Vec::with_capacity(info.memories.len()),
+            tables: Vec::with_capacity(info.tables.len()),
+            globals: Vec::with_capacity(info.globals.len()),
+            dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
+            passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),
+            code_index: OnceCell::new(),
+        });
+        let inst_ptr = NonNull::from(&mut *data);
+        let vm = data.vmctx();
+        let offsets = data.offsets.clone();
+        // SAFETY (all `write`s below): the offsets come from the module's
+        // `VMOffsets`, so every field lies inside the zeroed, 16-byte
+        // aligned `VMContext` allocation and has the written type.
+        unsafe {
+            data.vmctx_field::<*mut u8>(VMOffsets::RUNTIME_LIMITS)
+                .write(store.limits_ptr().cast());
+            data.vmctx_field::<*const u8>(VMOffsets::BUILTINS)
+                .write(libcalls::builtin_table());
+            data.vmctx_field::<*const InstanceData>(VMOffsets::INSTANCE)
+                .write(inst_ptr.as_ptr());
+            data.vmctx_field::<*const u32>(VMOffsets::TYPE_IDS)
+                .write(data.type_ids.as_ptr());
+        }
+
+        for (import, ext) in info.imports.iter().zip(imports) {
+            match ext {
+                Extern::Func(f) => {
+                    // SAFETY: see above; the funcref is live in the store.
+                    unsafe {
+                        data.vmctx_field::<VMFuncRef>(offsets.func_ref(import.index))
+                            .write(*f.func_ref_ptr());
+                    }
+                    data.funcs.push(NonNull::from(f.data()));
+                }
+                Extern::Table(t) => {
+                    // SAFETY: see above.
+                    unsafe {
+                        data.vmctx_field::<*mut VMTableDefinition>(
+                            offsets.imported_table(import.index),
+                        )
+                        .write(t.data().def_ptr());
+                    }
+                    data.tables.push(NonNull::from(t.data()));
+                }
+                Extern::Memory(m) => {
+                    // SAFETY: see above.
+                    unsafe {
+                        data.vmctx_field::<*mut VMMemoryDefinition>(
+                            offsets.imported_memory(import.index),
+                        )
+                        .write(m.data().def_ptr());
+                    }
+                    data.memories.push(m.data_ptr_raw());
+                }
+                Extern::Global(g) => {
+                    // SAFETY: see above.
+                    unsafe {
+                        data.vmctx_field::<*mut VMGlobalDefinition>(
+                            offsets.imported_global(import.index),
+                        )
+                        .write(g.data().def_ptr());
+                    }
+                    data.globals.push(NonNull::from(g.data()));
+                }
+            }
+        }
+
+        let defined: Box<[FuncData]> = (info.num_imported_funcs..info.functions.len() as u32)
+            .map(|i| {
+                let slot = data.vmctx_field::<VMFuncRef>(offsets.func_ref(i));
+                // SAFETY: see above.
+                unsafe {
+                    slot.write(VMFuncRef {
+                        wasm_call: module.func_ptr(i),
+                        vmctx: vm,
+                        type_id: data.type_ids[info.functions[i as usize] as usize],
+                        _pad: 0,
+                    });
+                }
+                FuncData::new_wasm(store, inst_ptr, i, slot)
+            })
+            .collect();
+        data.defined_funcs = defined;
+        let defined_ptrs: Vec<NonNull<FuncData>> =
+            data.defined_funcs.iter().map(NonNull::from).collect();
+        data.funcs.extend(defined_ptrs);
+
+        for (i, plan) in module.memory_plans()[info.num_imported_memories as usize..]
+            .iter()
+            .enumerate()
+        {
+            let slot = data.vmctx_field::<VMMemoryDefinition>(offsets.defined_memory(i as u32));
+            let memory = MemoryData::new(*plan, Some(slot)).map_err(|e| {
+                anyhow!("memory {}: {e:#}", info.num_imported_memories as usize + i)
+            })?;
+            data.memories.push(store.adopt_memory(memory));
+        }
+        for (i, ty) in info.tables[info.num_imported_tables as usize..]
+            .iter()
+            .enumerate()
+        {
+            let slot = data.vmctx_field::<VMTableDefinition>(offsets.defined_table(i as u32));
+            let table = TableData::new(*ty, 0, Some(slot))
+                .map_err(|e| anyhow!("table {}: {e:#}", info.num_imported_tables as usize + i))?;
+            data.tables.push(store.adopt_table(table));
+        }
+        for (i, ty) in info.globals[info.num_imported_globals as usize..]
+            .iter()
+            .enumerate()
+        {
+            let init = data.eval_const(&info.global_inits[i])?;
+            let slot = data.vmctx_field::<VMGlobalDefinition>(offsets.defined_global(i as u32));
+            let global = GlobalData::new(*ty, init, Some(slot));
+            data.globals.push(store.adopt_global(global));
+        }
+        Ok(data)
+    }
+
+    /// Applies the element and data segments in order, then runs the start
+    /// function. The instance is registered first: whatever an earlier
+    /// segment wrote into imported tables stays valid after a later trap.
+    fn initialize(&self) -> Result<(), InstantiationError> {
+        let data = self.data();
+        let info = data.module.info();
+        let trap = |kind: TrapKind| InstantiationError::Trap(Trap::from_kind(kind, Vec::new()));
+
+        for (i, seg) in info.elems.iter().enumerate() {
+            let items: Box<[usize]> = seg
+                .items
+                .iter()
+                .map(|e| data.eval_const(e).map(|v| v.get_ptr() as usize))
+                .collect::<Result<_>>()?;
+            match &seg.mode {
+                ElemMode::Passive => {
+                    // SAFETY: one thread at a time uses the store.
+                    unsafe { (&mut *data.passive_elems.get())[i] = Some(items) };
+                }
+                ElemMode::Declared => {}
+                ElemMode::Active { table, offset } => {
+                    let table = data.table(*table).ok_or_else(|| {
+                        anyhow!("internal: element segment {i} names table {table}")
+                    })?;
+                    let raw = data.eval_const(offset)?;
+                    let start = if table.declared.table64 {
+                        raw.get_i64() as u64
+                    } else {
+                        raw.get_i32() as u32 as u64
+                    };
+                    let elements = table.elements();
+                    let end = start
+                        .checked_add(items.len() as u64)
+                        .filter(|e| *e <= elements.len() as u64)
+                        .ok_or_else(|| trap(TrapKind::TableOutOfBounds))?;
+                    elements[start as usize..end as usize].copy_from_slice(&items);
+                }
+            }
+        }
+
+        for (i, seg) in info.data.iter().enumerate() {
+            let DataMode::Active { memory, offset } = &seg.mode else {
+                continue;
+            };
+            let mem = data
+                .memory(*memory)
+                .ok_or_else(|| anyhow!("internal: data segment {i} names memory {memory}"))?;
+            let raw = data.eval_const(offset)?;
+            let start = if mem.plan.ty.memory64 {
+                raw.get_i64() as u64
+            } else {
+                raw.get_i32() as u32 as u64
+            };
+            let dst = mem
+                .checked_range(start, seg.data.len() as u64)
+                .ok_or_else(|| trap(TrapKind::MemoryOutOfBounds))?;
+            // SAFETY: `checked_range` proved `[start, start + len)` is inside
+            // the memory's committed bytes; the segment is separate memory.
+            unsafe { std::ptr::copy_nonoverlapping(seg.data.as_ptr(), dst, seg.data.len()) };
+            data.drop_data(i as u32);
+        }
+
+        if let Some(start) = info.start {
+            let func = Func::from_data(&self.store, data.funcs[start as usize]);
+            func.call(&[], &mut []).map_err(InstantiationError::Trap)?;
+        }
+        Ok(())
+    }
+
+    fn export_extern(&self, kind: ExternKind, index: u32) -> Extern {
+        let data = self.data();
+        let store = &self.store;
+        match kind {
+            ExternKind::Func => Extern::Func(Func::from_data(store, data.funcs[index as usize])),
+            ExternKind::Table => {
+                Extern::Table(Table::from_data(store, data.tables[index as usize]))
+            }
+            ExternKind::Memory => {
+                Extern::Memory(Memory::from_data(store, data.memories[index as usize]))
+            }
+            ExternKind::Global => {
+                Extern::Global(Global::from_data(store, data.globals[index as usize]))
+            }
+        }
+    }
+
+    /// Every export, in the module's export order.
+    pub fn exports(&self) -> Vec<Extern> {
+        self.data()
+            .module
+            .info()
+            .exports
+            .iter()
+            .map(|e| self.export_extern(e.kind, e.index))
+            .collect()
+    }
+
+    /// The export called `name`, if any.
+    pub fn get_export(&self, name: &str) -> Option<Extern> {
+        let e = self
+            .data()
+            .module
+            .info()
+            .exports
+            .iter()
+            .find(|e| e.name == name)?;
+        Some(self.export_extern(e.kind, e.index))
+    }
+
+    /// The module this is an instance of.
+    pub fn module(&self) -> &Module {
+        &self.data().module
+    }
+
+    /// The store the instance belongs to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether both handles refer to the same instance.
+    pub fn same(&self, other: &Instance) -> bool {
+        self.data == other.data
+    }
+}
+
+impl fmt::Debug for Instance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Instance")
+            .field("module", self.module())
+            .finish_non_exhaustive()
+    }
+}

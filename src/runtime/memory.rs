@@ -1,0 +1,471 @@
+//! Linear memories: reservations shaped by a `MemoryPlan`, growth, and the
+//! `Memory` handle.
+//!
+//! Layout of one memory in virtual memory:
+//!
+//! ```text
+//! [ pre-guard | capacity: committed bytes, then reserved | offset guard ]
+//!             ^ base
+//! ```
+//!
+//! Everything but the committed prefix is PROT_NONE, so a stray access
+//! faults. A static memory's capacity is the full static reservation and
+//! its base never moves; a dynamic memory's capacity is its size plus the
+//! growth reserve, and growing past it moves the memory to a bigger
+//! reservation.
+
+use super::memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
+use super::mmap::{round_up_to_page, Mmap};
+use super::store::Store;
+use super::vm::VMMemoryDefinition;
+use crate::config::Config;
+use crate::module::MemoryType;
+use anyhow::{anyhow, bail, Result};
+use std::cell::UnsafeCell;
+use std::ptr::NonNull;
+
+/// The memory-shaping options of `config`.
+pub(crate) fn memory_settings(config: &Config) -> MemorySettings {
+    MemorySettings {
+        static_memory_maximum_size: config.static_memory_maximum_size(),
+        static_memory_forced: config.static_memory_forced(),
+        memory_guard_size: config.memory_guard_size(),
+        dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
+        guard_before_linear_memory: config.guard_before_linear_memory(),
+        signals_based_traps: config.signals_based_traps(),
+    }
+}
+
+fn to_usize(n: u64, what: &str) -> Result<usize> {
+    usize::try_from(n).map_err(|_| anyhow!("{what} of {n} bytes does not fit the address space"))
+}
+
+/// One linear memory's mapping and size.
+pub(crate) struct LinearMemory {
+    mapping: Mmap,
+    pre_guard: usize,
+    offset_guard: usize,
+    /// Bytes from `base` the memory can reach without moving.
+    capacity: usize,
+    /// Bytes from `base` that are readable and writable (page multiple).
+    committed: usize,
+    /// The wasm-visible size in bytes.
+    byte_len: usize,
+    /// The most bytes the memory may ever hold.
+    maximum: u64,
+    page_size_log2: u8,
+    /// `Some(extra)` for a dynamic memory: bytes reserved beyond the size
+    /// when it moves.
+    reserve_for_growth: Option<usize>,
+}
+
+impl LinearMemory {
+    /// Reserves and commits a memory of `plan.ty.minimum` pages.
+    pub(crate) fn new(plan: &MemoryPlan) -> Result<LinearMemory> {
+        let ty = &plan.ty;
+        if ty.page_size_log2 > 16 {
+            bail!("memory page size 2^{} is not supported", ty.page_size_log2);
+        }
+        let maximum = plan.maximum_bytes();
+        let min_bytes = ty
+            .minimum
+            .checked_mul(1u64 << ty.page_size_log2)
+            .filter(|b| *b <= maximum)
+            .ok_or_else(|| {
+                anyhow!(
+                    "memory minimum of {} pages exceeds the most this memory may hold ({maximum} bytes)",
+                    ty.minimum
+                )
+            })?;
+        let min_bytes = to_usize(min_bytes, "memory minimum")?;
+        let pre_guard = to_usize(plan.pre_guard_size, "memory guard")?;
+        let offset_guard = to_usize(plan.offset_guard_size, "memory guard")?;
+        let (capacity, reserve_for_growth) = match plan.style {
+            MemoryStyle::Static { reservation } => {
+                (to_usize(reservation, "memory reservation")?, None)
+            }
+            MemoryStyle::Dynamic { reserve_for_growth } => {
+                let extra = to_usize(reserve_for_growth, "memory growth reserve")?;
+                // No use reserving past what the memory may ever hold.
+                let cap = to_usize(maximum.min(u64::MAX / 2), "memory maximum")?;
+                (
+                    min_bytes.saturating_add(extra).min(cap.max(min_bytes)),
+                    Some(extra),
+                )
+            }
+        };
+        let mut mem = LinearMemory {
+            mapping: Self::reserve(pre_guard, capacity, offset_guard)?,
+            pre_guard,
+            offset_guard,
+            capacity,
+            committed: 0,
+            byte_len: 0,
+            maximum,
+            page_size_log2: ty.page_size_log2,
+            reserve_for_growth,
+        };
+        mem.commit_to(min_bytes)?;
+        mem.byte_len = min_bytes;
+        Ok(mem)
+    }
+
+    fn reserve(pre_guard: usize, capacity: usize, offset_guard: usize) -> Result<Mmap> {
+        let capacity = round_up_to_page(capacity)
+            .ok_or_else(|| anyhow!("memory reservation of {capacity} bytes overflows"))?;
+        let total = pre_guard
+            .checked_add(capacity)
+            .and_then(|n| n.checked_add(offset_guard))
+            .ok_or_else(|| anyhow!("memory reservation with guards overflows the address space"))?;
+        Mmap::reserve(total)
+    }
+
+    /// Commits memory up to `bytes` from the base.
+    fn commit_to(&mut self, bytes: usize) -> Result<()> {
+        let target = round_up_to_page(bytes).ok_or_else(|| anyhow!("memory size overflows"))?;
+        if target > self.committed {
+            self.mapping
+                .commit(self.pre_guard + self.committed, target - self.committed)?;
+            self.committed = target;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn base(&self) -> *mut u8 {
+        // SAFETY: `pre_guard` is inside the mapping by construction.
+        unsafe { self.mapping.as_ptr().add(self.pre_guard) }
+    }
+
+    pub(crate) fn byte_len(&self) -> usize {
+        self.byte_len
+    }
+
+    pub(crate) fn pages(&self) -> u64 {
+        (self.byte_len >> self.page_size_log2) as u64
+    }
+
+    /// Grows by `delta` pages; returns the old size in pages, or an error
+    /// saying why the memory cannot grow (the caller decides whether that
+    /// is -1 for wasm or an error for the host).
+    pub(crate) fn grow(&mut self, delta: u64) -> Result<u64> {
+        let old_pages = self.pages();
+        let new_bytes = old_pages
+            .checked_add(delta)
+            .and_then(|p| p.checked_mul(1u64 << self.page_size_log2))
+            .filter(|b| *b <= self.maximum)
+            .ok_or_else(|| {
+                anyhow!(
+                    "memory cannot grow by {delta} pages from {old_pages}: its maximum is {} bytes",
+                    self.maximum
+                )
+            })?;
+        let new_bytes = to_usize(new_bytes, "memory size")?;
+        if new_bytes > self.capacity {
+            let Some(extra) = self.reserve_for_growth else {
+                bail!(
+                    "memory cannot grow by {delta} pages from {old_pages}: past its static reservation of {} bytes",
+                    self.capacity
+                );
+            };
+            self.move_to_capacity(
+                new_bytes.saturating_add(extra).min(
+                    to_usize(self.maximum.min(u64::MAX / 2), "memory maximum")?.max(new_bytes),
+                ),
+            )?;
+        }
+        self.commit_to(new_bytes)?;
+        self.byte_len = new_bytes;
+        Ok(old_pages)
+    }
+
+    /// Moves a dynamic memory to a fresh reservation of `capacity` bytes.
+    fn move_to_capacity(&mut self, capacity: usize) -> Result<()> {
+        let mapping = Self::reserve(self.pre_guard, capacity, self.offset_guard)?;
+        let committed = round_up_to_page(self.byte_len).unwrap_or(self.committed);
+        mapping.commit(self.pre_guard, committed)?;
+        // SAFETY: both ranges are committed, `byte_len` bytes long, and in
+        // different mappings.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                self.base(),
+                mapping.as_ptr().add(self.pre_guard),
+                self.byte_len,
+            );
+        }
+        self.mapping = mapping;
+        self.capacity = capacity;
+        self.committed = committed;
+        Ok(())
+    }
+}
+
+/// The runtime's record of one memory, owned by its store.
+pub(crate) struct MemoryData {
+    pub(crate) plan: MemoryPlan,
+    mem: UnsafeCell<LinearMemory>,
+    /// Where compiled code reads the base and length: inside the defining
+    /// instance's `VMContext`, or `own_def` for host-created memories.
+    def: *mut VMMemoryDefinition,
+    _own_def: Option<Box<UnsafeCell<VMMemoryDefinition>>>,
+}
+
+impl MemoryData {
+    /// A memory laid out per `plan`, publishing its definition at `slot`
+    /// (a `VMContext` field) or in its own allocation.
+    pub(crate) fn new(
+        plan: MemoryPlan,
+        slot: Option<*mut VMMemoryDefinition>,
+    ) -> Result<MemoryData> {
+        if plan.ty.shared && !plan.is_static() {
+            bail!("a shared memory must be static: its maximum exceeds static_memory_maximum_size");
+        }
+        let mem = LinearMemory::new(&plan)?;
+        let def = VMMemoryDefinition {
+            base: mem.base(),
+            current_length: mem.byte_len(),
+        };
+        let (own_def, ptr) = match slot {
+            Some(slot) => (None, slot),
+            None => {
+                let own = Box::new(UnsafeCell::new(def));
+                let ptr = own.get();
+                (Some(own), ptr)
+            }
+        };
+        // SAFETY: `ptr` is either our own box or a `VMContext` field the
+        // caller reserved for this memory.
+        unsafe { ptr.write(def) };
+        Ok(MemoryData {
+            plan,
+            mem: UnsafeCell::new(mem),
+            def: ptr,
+            _own_def: own_def,
+        })
+    }
+
+    /// The definition compiled code reads (imported memories point here).
+    pub(crate) fn def_ptr(&self) -> *mut VMMemoryDefinition {
+        self.def
+    }
+
+    fn mem(&self) -> &LinearMemory {
+        // SAFETY: the store is used by one thread at a time and no `&mut`
+        // to the memory outlives a `grow` call.
+        unsafe { &*self.mem.get() }
+    }
+
+    pub(crate) fn base(&self) -> *mut u8 {
+        self.mem().base()
+    }
+
+    pub(crate) fn byte_len(&self) -> usize {
+        self.mem().byte_len()
+    }
+
+    pub(crate) fn pages(&self) -> u64 {
+        self.mem().pages()
+    }
+
+    /// The memory's type with its current size as the minimum.
+    pub(crate) fn ty(&self) -> MemoryType {
+        MemoryType {
+            minimum: self.pages(),
+            ..self.plan.ty
+        }
+    }
+
+    /// Grows by `delta` pages and republishes base and length.
+    pub(crate) fn grow(&self, delta: u64) -> Result<u64> {
+        // SAFETY: one thread at a time uses the store; this is the only
+        // live reference into the memory state during the call.
+        let mem = unsafe { &mut *self.mem.get() };
+        let old = mem.grow(delta)?;
+        // SAFETY: `def` is valid for the memory's life (see `new`).
+        unsafe {
+            self.def.write(VMMemoryDefinition {
+                base: mem.base(),
+                current_length: mem.byte_len(),
+            })
+        };
+        Ok(old)
+    }
+
+    /// The bytes `[offset, offset + len)` of the memory, when in bounds.
+    pub(crate) fn checked_range(&self, offset: u64, len: u64) -> Option<*mut u8> {
+        let end = offset.checked_add(len)?;
+        if end > self.byte_len() as u64 {
+            return None;
+        }
+        // SAFETY: `offset <= byte_len`, inside the committed region.
+        Some(unsafe { self.base().add(offset as usize) })
+    }
+}
+
+/// A linear memory of a store.
+#[derive(Clone)]
+pub struct Memory {
+    store: Store,
+    data: NonNull<MemoryData>,
+}
+
+// SAFETY: the handle keeps the store's data alive; the store and its
+// objects move between threads but are used by one thread at a time.
+unsafe impl Send for Memory {}
+
+impl Memory {
+    /// A fresh memory of type `ty`, laid out per the engine's settings.
+    pub fn new(store: &Store, ty: MemoryType) -> Result<Memory> {
+        if let Some(max) = ty.maximum {
+            if max < ty.minimum {
+                bail!(
+                    "memory type has maximum {max} below its minimum {}",
+                    ty.minimum
+                );
+            }
+        }
+        if ty.minimum > ty.max_pages_for_index_type() {
+            bail!(
+                "memory minimum of {} pages exceeds the index type's range",
+                ty.minimum
+            );
+        }
+        let plan = MemoryPlan::new(&memory_settings(store.engine().config()), &ty);
+        let data = MemoryData::new(plan, None)?;
+        Ok(Memory::from_data(store, store.adopt_memory(data)))
+    }
+
+    pub(crate) fn from_data(store: &Store, data: NonNull<MemoryData>) -> Memory {
+        Memory {
+            store: store.clone(),
+            data,
+        }
+    }
+
+    pub(crate) fn data(&self) -> &MemoryData {
+        // SAFETY: the store owns the data and `self.store` keeps it alive.
+        unsafe { self.data.as_ref() }
+    }
+
+    pub(crate) fn data_ptr_raw(&self) -> NonNull<MemoryData> {
+        self.data
+    }
+
+    /// The store the memory belongs to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The memory's type, with its current size as the minimum.
+    pub fn ty(&self) -> MemoryType {
+        self.data().ty()
+    }
+
+    /// The current base address (moves on growth for dynamic memories).
+    pub fn data_ptr(&self) -> *mut u8 {
+        self.data().base()
+    }
+
+    /// The current size in bytes.
+    pub fn data_size(&self) -> usize {
+        self.data().byte_len()
+    }
+
+    /// The current size in pages.
+    pub fn size(&self) -> u64 {
+        self.data().pages()
+    }
+
+    /// Grows by `delta` pages; returns the old size in pages.
+    pub fn grow(&self, delta: u64) -> Result<u64> {
+        self.data().grow(delta)
+    }
+
+    /// Whether both handles refer to the same memory.
+    pub fn same(&self, other: &Memory) -> bool {
+        self.data == other.data
+    }
+}
+
+impl std::fmt::Debug for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memory")
+            .field("pages", &self.size())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> MemorySettings {
+        MemorySettings::default()
+    }
+
+    #[test]
+    fn static_memory_is_committed_to_its_minimum_and_grows_in_place() {
+        let plan = MemoryPlan::new(&settings(), &MemoryType::new(1, Some(3)));
+        let mut mem = LinearMemory::new(&plan).unwrap();
+        let base = mem.base();
+        assert_eq!(mem.byte_len(), 65536);
+        // SAFETY: the first page is committed.
+        unsafe {
+            base.write(7);
+            base.add(65535).write(9);
+        }
+        assert_eq!(mem.grow(2).unwrap(), 1);
+        assert_eq!(mem.base(), base);
+        assert_eq!(mem.pages(), 3);
+        // SAFETY: three pages are committed now.
+        unsafe {
+            assert_eq!(base.read(), 7);
+            base.add(3 * 65536 - 1).write(1);
+        }
+        assert!(mem.grow(1).is_err(), "past the type's maximum");
+        assert_eq!(mem.grow(0).unwrap(), 3);
+    }
+
+    #[test]
+    fn dynamic_memory_moves_and_keeps_contents() {
+        let s = MemorySettings {
+            static_memory_maximum_size: 0,
+            dynamic_memory_reserved_for_growth: 0,
+            ..settings()
+        };
+        let plan = MemoryPlan::new(&s, &MemoryType::new(1, None));
+        let mut mem = LinearMemory::new(&plan).unwrap();
+        // SAFETY: the first page is committed.
+        unsafe { mem.base().add(100).write(42) };
+        assert_eq!(mem.grow(1).unwrap(), 1);
+        // SAFETY: two pages are committed.
+        unsafe {
+            assert_eq!(mem.base().add(100).read(), 42);
+            mem.base().add(2 * 65536 - 1).write(1);
+        }
+    }
+
+    #[test]
+    fn static_memory_cannot_grow_past_its_reservation() {
+        let s = MemorySettings {
+            static_memory_maximum_size: 1 << 20,
+            static_memory_forced: true,
+            ..settings()
+        };
+        let plan = MemoryPlan::new(&s, &MemoryType::new(0, None));
+        let mut mem = LinearMemory::new(&plan).unwrap();
+        assert_eq!(mem.grow(16).unwrap(), 0);
+        let err = mem.grow(1).unwrap_err().to_string();
+        assert!(err.contains("maximum"), "{err}");
+    }
+
+    #[test]
+    fn minimum_above_maximum_is_refused() {
+        let s = MemorySettings {
+            static_memory_maximum_size: 1 << 16,
+            static_memory_forced: true,
+            ..settings()
+        };
+        let plan = MemoryPlan::new(&s, &MemoryType::new(2, None));
+        assert!(LinearMemory::new(&plan).is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! Anonymous virtual-memory reservations: reserve inaccessible, commit
+//! read-write on demand, unmap on drop.
+
+use anyhow::{bail, Result};
+use std::io;
+use std::ptr::NonNull;
+use std::sync::OnceLock;
+
+/// The host's page size.
+pub(crate) fn host_page_size() -> usize {
+    static SIZE: OnceLock<usize> = OnceLock::new();
+    *SIZE.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if size > 0 {
+            size as usize
+        } else {
+            4096
+        }
+    })
+}
+
+/// `n` rounded up to a multiple of the host page size, or `None` on
+/// overflow.
+pub(crate) fn round_up_to_page(n: usize) -> Option<usize> {
+    let page = host_page_size();
+    n.checked_add(page - 1).map(|v| v & !(page - 1))
+}
+
+/// An owned anonymous mapping, inaccessible unless committed.
+pub(crate) struct Mmap {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is plain memory owned by this value; nothing about it
+// is tied to the thread that created it.
+unsafe impl Send for Mmap {}
+// SAFETY: shared references only expose the address and length.
+unsafe impl Sync for Mmap {}
+
+impl Mmap {
+    /// Reserves `len` bytes (rounded up to pages, at least one page) of
+    /// address space without backing it: PROT_NONE and MAP_NORESERVE, so
+    /// even many-gigabyte reservations cost no memory.
+    pub(crate) fn reserve(len: usize) -> Result<Mmap> {
+        let Some(len) = round_up_to_page(len.max(1)) else {
+            bail!("cannot reserve {len} bytes of address space: size overflows");
+        };
+        if len > isize::MAX as usize {
+            bail!("cannot reserve {len} bytes of address space: too large");
+        }
+        // SAFETY: a fresh anonymous mapping at an address of the kernel's
+        // choice overlaps nothing we own.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            bail!(
+                "cannot reserve {len} bytes of address space: {}",
+                io::Error::last_os_error()
+            );
+        }
+        Ok(Mmap {
+            ptr: NonNull::new(ptr.cast()).expect("mmap never returns NULL on success"),
+            len,
+        })
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Makes `[start, start + len)` (offsets into the mapping, page
+    /// aligned) readable and writable.
+    pub(crate) fn commit(&self, start: usize, len: usize) -> Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        let page = host_page_size();
+        assert!(start % page == 0 && len % page == 0, "unaligned commit");
+        assert!(
+            start.checked_add(len).is_some_and(|end| end <= self.len),
+            "commit outside the mapping"
+        );
+        // SAFETY: the range lies inside our own mapping (checked above).
+        let rc = unsafe {
+            libc::mprotect(
+                self.ptr.as_ptr().add(start).cast(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        if rc != 0 {
+            bail!(
+                "cannot commit {len} bytes of memory: {}",
+                io::Error::last_os_error()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Mmap {
+    fn drop(&mut self) {
+        // SAFETY: we own the whole mapping; nothing refers to it any more.
+        unsafe {
+            libc::munmap(self.ptr.as_ptr().cast(), self.len);
+        }
+    }
+}

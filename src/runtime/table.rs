@@ -1,0 +1,242 @@
+//! Tables: the runtime's record and the `Table` handle.
+//!
+//! Elements are pointer-sized: `*const VMFuncRef` for funcref tables, the
+//! externref payload address for externref tables, NULL for null.
+
+use super::global::check_val;
+use super::store::Store;
+use super::val::Val;
+use super::vm::VMTableDefinition;
+use crate::module::TableType;
+use anyhow::{anyhow, bail, Result};
+use std::cell::UnsafeCell;
+use std::ptr::NonNull;
+
+/// The most elements a table may hold in this runtime, whatever its type
+/// says: tables live in host memory, and a runaway `table.grow` must fail
+/// (returning -1) instead of exhausting it.
+pub const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
+
+/// The runtime's record of one table, owned by its store.
+pub(crate) struct TableData {
+    pub(crate) declared: TableType,
+    elements: UnsafeCell<Vec<usize>>,
+    /// Where compiled code reads base and length: inside the defining
+    /// instance's `VMContext`, or `own_def` for host-created tables.
+    def: *mut VMTableDefinition,
+    _own_def: Option<Box<UnsafeCell<VMTableDefinition>>>,
+}
+
+impl TableData {
+    /// A table of `ty.minimum` elements set to `init`, publishing its
+    /// definition at `slot` or in its own allocation.
+    pub(crate) fn new(
+        ty: TableType,
+        init: usize,
+        slot: Option<*mut VMTableDefinition>,
+    ) -> Result<TableData> {
+        if ty.minimum > ty.maximum.unwrap_or(u64::MAX) {
+            bail!("table type has maximum below its minimum {}", ty.minimum);
+        }
+        if ty.minimum > MAX_TABLE_ELEMENTS {
+            bail!(
+                "table minimum of {} elements exceeds this runtime's limit of {MAX_TABLE_ELEMENTS}",
+                ty.minimum
+            );
+        }
+        let mut elements = Vec::new();
+        elements
+            .try_reserve_exact(ty.minimum as usize)
+            .map_err(|_| anyhow!("cannot allocate a table of {} elements", ty.minimum))?;
+        elements.resize(ty.minimum as usize, init);
+        let (own, def) = match slot {
+            Some(slot) => (None, slot),
+            None => {
+                let own = Box::new(UnsafeCell::new(VMTableDefinition {
+                    base: std::ptr::null_mut(),
+                    current_elements: 0,
+                }));
+                let ptr = own.get();
+                (Some(own), ptr)
+            }
+        };
+        let data = TableData {
+            declared: ty,
+            elements: UnsafeCell::new(elements),
+            def,
+            _own_def: own,
+        };
+        data.publish();
+        Ok(data)
+    }
+
+    /// Writes the current base and length where compiled code reads them.
+    fn publish(&self) {
+        // SAFETY: one thread at a time uses the store; `def` is valid for
+        // the table's life.
+        unsafe {
+            let elements = &mut *self.elements.get();
+            self.def.write(VMTableDefinition {
+                base: elements.as_mut_ptr(),
+                current_elements: elements.len(),
+            });
+        }
+    }
+
+    pub(crate) fn def_ptr(&self) -> *mut VMTableDefinition {
+        self.def
+    }
+
+    /// The elements. The slice must not be held across anything that can
+    /// grow the table (calls into wasm or host code).
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) fn elements(&self) -> &mut [usize] {
+        // SAFETY: one thread at a time uses the store, and callers keep the
+        // slice only for the duration of one table operation.
+        unsafe { &mut *self.elements.get() }
+    }
+
+    pub(crate) fn size(&self) -> u64 {
+        self.elements().len() as u64
+    }
+
+    /// The type with the current size as minimum.
+    pub(crate) fn ty(&self) -> TableType {
+        TableType {
+            minimum: self.size(),
+            ..self.declared
+        }
+    }
+
+    /// Grows by `delta` elements set to `init`; the old size, or `None`
+    /// when the table cannot grow that far.
+    pub(crate) fn grow(&self, delta: u64, init: usize) -> Option<u64> {
+        let old = self.size();
+        let new = old.checked_add(delta)?;
+        let max = self.declared.maximum.unwrap_or(u64::MAX);
+        if new > max || new > MAX_TABLE_ELEMENTS {
+            return None;
+        }
+        // SAFETY: see `elements`; no other reference is live here.
+        let elements = unsafe { &mut *self.elements.get() };
+        elements.try_reserve(delta as usize).ok()?;
+        elements.resize(new as usize, init);
+        self.publish();
+        Some(old)
+    }
+
+    /// Sets `[dst, dst + len)` to `value`; false when out of bounds.
+    pub(crate) fn fill(&self, dst: u64, value: usize, len: u64) -> bool {
+        let elements = self.elements();
+        let Some(end) = dst.checked_add(len).filter(|e| *e <= elements.len() as u64) else {
+            return false;
+        };
+        elements[dst as usize..end as usize].fill(value);
+        true
+    }
+}
+
+/// A table of a store.
+#[derive(Clone)]
+pub struct Table {
+    store: Store,
+    data: NonNull<TableData>,
+}
+
+// SAFETY: the handle keeps the store alive; the store and its objects move
+// between threads but are used by one thread at a time.
+unsafe impl Send for Table {}
+
+impl Table {
+    /// A fresh table of type `ty` with every element set to `init`.
+    pub fn new(store: &Store, ty: TableType, init: Val) -> Result<Table> {
+        if !ty.element.is_ref() {
+            bail!(
+                "table element type must be a reference type, not {}",
+                ty.element
+            );
+        }
+        check_val(store, &init, ty.element, "table initial value")?;
+        let raw = init.ref_to_raw().unwrap_or(std::ptr::null_mut()) as usize;
+        let data = store.adopt_table(TableData::new(ty, raw, None)?);
+        Ok(Table::from_data(store, data))
+    }
+
+    pub(crate) fn from_data(store: &Store, data: NonNull<TableData>) -> Table {
+        Table {
+            store: store.clone(),
+            data,
+        }
+    }
+
+    pub(crate) fn data(&self) -> &TableData {
+        // SAFETY: the store owns the data and `self.store` keeps it alive.
+        unsafe { self.data.as_ref() }
+    }
+
+    /// The store the table belongs to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The table's type, with its current size as the minimum.
+    pub fn ty(&self) -> TableType {
+        self.data().ty()
+    }
+
+    /// Element `i`, or `None` past the end.
+    pub fn get(&self, i: u64) -> Option<Val> {
+        let data = self.data();
+        let raw = *data.elements().get(usize::try_from(i).ok()?)?;
+        // SAFETY: elements hold references of this store of the table's
+        // element type.
+        Some(unsafe { Val::from_ref_raw(&self.store, raw as *mut u8, data.declared.element) })
+    }
+
+    /// Sets element `i`; fails past the end or for a wrong value.
+    pub fn set(&self, i: u64, v: Val) -> Result<()> {
+        let data = self.data();
+        check_val(&self.store, &v, data.declared.element, "table.set")?;
+        let size = data.size();
+        let slot = usize::try_from(i)
+            .ok()
+            .and_then(|i| data.elements().get_mut(i))
+            .ok_or_else(|| anyhow!("table.set: index {i} is out of bounds (size {size})"))?;
+        *slot = v.ref_to_raw().unwrap_or(std::ptr::null_mut()) as usize;
+        Ok(())
+    }
+
+    /// The current number of elements.
+    pub fn size(&self) -> u64 {
+        self.data().size()
+    }
+
+    /// Grows by `delta` elements set to `init`; returns the old size.
+    pub fn grow(&self, delta: u64, init: Val) -> Result<u64> {
+        let data = self.data();
+        check_val(&self.store, &init, data.declared.element, "table.grow")?;
+        let raw = init.ref_to_raw().unwrap_or(std::ptr::null_mut()) as usize;
+        data.grow(delta, raw).ok_or_else(|| {
+            anyhow!(
+                "table.grow: cannot grow by {delta} elements from {} (maximum {})",
+                data.size(),
+                data.declared
+                    .maximum
+                    .map_or_else(|| "none".to_string(), |m| m.to_string())
+            )
+        })
+    }
+
+    /// Whether both handles refer to the same table.
+    pub fn same(&self, other: &Table) -> bool {
+        self.data == other.data
+    }
+}
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("ty", &self.ty())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,116 @@
+//! `Trap`: why a call into wasm (or a host function) did not complete.
+
+use super::instance::Instance;
+use super::trap_kind::TrapKind;
+use std::fmt;
+use std::sync::Arc;
+
+/// One wasm frame of a trap's backtrace.
+#[derive(Clone)]
+pub struct FrameInfo {
+    /// The instance the frame's function belongs to, when known.
+    pub instance: Option<Instance>,
+    /// The function's index in its module's function space.
+    pub func_index: u32,
+    /// Offset of the frame's instruction from the start of the function
+    /// body in the wasm binary (0 when unknown).
+    pub func_offset: usize,
+    /// Offset of the frame's instruction in the module's wasm binary (0
+    /// when unknown).
+    pub module_offset: usize,
+}
+
+impl fmt::Debug for FrameInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FrameInfo")
+            .field("func_index", &self.func_index)
+            .field("func_offset", &self.func_offset)
+            .field("module_offset", &self.module_offset)
+            .finish_non_exhaustive()
+    }
+}
+
+struct TrapInner {
+    message: String,
+    kind: Option<TrapKind>,
+    trace: Vec<FrameInfo>,
+}
+
+/// A trap: raised by wasm code (with a `TrapKind` and the spec's message),
+/// by the host (`Trap::new`), or by the runtime for bad calls. Cheap to
+/// clone; a host function's trap reaches the caller of `Func::call` as the
+/// very same object.
+#[derive(Clone)]
+pub struct Trap {
+    inner: Arc<TrapInner>,
+}
+
+// SAFETY: a `Trap` is immutable after creation. Its only non-thread-safe
+// parts are the `Instance` handles of its frames, and those are only usable
+// through methods bound by the store's one-thread-at-a-time contract, like
+// every other handle of the store.
+unsafe impl Send for Trap {}
+// SAFETY: as for `Send`: shared access only reads immutable data.
+unsafe impl Sync for Trap {}
+
+impl Trap {
+    /// A trap raised by the host with `message`.
+    pub fn new(message: impl Into<String>) -> Trap {
+        Trap {
+            inner: Arc::new(TrapInner {
+                message: message.into(),
+                kind: None,
+                trace: Vec::new(),
+            }),
+        }
+    }
+
+    /// A trap raised by wasm code, with the spec's message for `kind`.
+    pub(crate) fn from_kind(kind: TrapKind, trace: Vec<FrameInfo>) -> Trap {
+        Trap {
+            inner: Arc::new(TrapInner {
+                message: kind.message().to_string(),
+                kind: Some(kind),
+                trace,
+            }),
+        }
+    }
+
+    /// The trap's message: the spec's text for wasm traps.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// Why wasm trapped; `None` for traps raised by the host or runtime.
+    pub fn kind(&self) -> Option<TrapKind> {
+        self.inner.kind
+    }
+
+    /// The wasm frames active when the trap happened, innermost first.
+    pub fn trace(&self) -> &[FrameInfo] {
+        &self.inner.trace
+    }
+
+    /// Whether `self` and `other` are the same trap object.
+    pub fn same(&self, other: &Trap) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.message)
+    }
+}
+
+impl fmt::Debug for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Trap")
+            .field("message", &self.inner.message)
+            .field("kind", &self.inner.kind)
+            .field("trace", &self.inner.trace)
+            .finish()
+    }
+}
+
+impl std::error::Error for Trap {}

@@ -1,0 +1,585 @@
+//! Entering wasm and turning faults in wasm code into `Trap`s.
+//!
+//! Every call from the host into wasm goes through `enter_wasm`, which
+//! pushes an `Activation` on a thread-local stack and calls the assembly
+//! entry `wr_enter_wasm` (see `entry_*.rs`). Compiled code traps with a
+//! faulting instruction (`ud2`/`udf`, a guard-page access, a division). The
+//! process-wide signal handler, running on a per-thread alternate stack,
+//! asks the code registry whether the faulting pc is a known trap site; if
+//! so it records the trap kind and a frame-pointer backtrace in the
+//! innermost activation and rewrites the signal context so that the thread
+//! resumes in `wr_resume_trap`, which returns "trapped" from the entry.
+//! Only wasm frames and trampolines are skipped: builtins and host
+//! functions never trap themselves, they return a flag and let compiled
+//! code trap after they have returned.
+//!
+//! Faults that are not ours are passed to whatever handler was installed
+//! before us, or to the default action.
+
+#[cfg(target_arch = "aarch64")]
+use super::entry_aarch64::JMPBUF_WORDS;
+#[cfg(target_arch = "x86_64")]
+use super::entry_x86_64::JMPBUF_WORDS;
+use super::instance::Instance;
+use super::store::Store;
+use super::trap::{FrameInfo, Trap};
+use super::trap_kind::TrapKind;
+use super::val_raw::{ArrayToWasmTrampoline, ValRaw};
+use crate::compiler::{is_wasm_code, lookup_frame, lookup_trap};
+use std::cell::{Cell, UnsafeCell};
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Once;
+
+#[cfg(not(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+)))]
+compile_error!(
+    "wasm-runtime's trap handling supports Linux on x86-64 and AArch64 only: \
+     the signal-context layout and the entry assembly are per platform"
+);
+
+extern "C" {
+    fn wr_enter_wasm(
+        jmpbuf: *mut usize,
+        trampoline: ArrayToWasmTrampoline,
+        wasm_call: *const u8,
+        callee_vmctx: *mut u8,
+        caller_vmctx: *mut u8,
+        values: *mut ValRaw,
+    ) -> u32;
+    fn wr_resume_trap(jmpbuf: *mut usize);
+}
+
+/// Return addresses recorded per trap, innermost first.
+const MAX_TRACE: usize = 64;
+
+/// Stack bytes kept free below the wasm stack limit for host functions
+/// called from wasm, when the thread's stack is smaller than
+/// `max_wasm_stack` allows for.
+const HOST_STACK_RESERVE: usize = 128 * 1024;
+
+/// Size of the alternate signal stack we install (plus a guard page).
+const ALT_STACK_SIZE: usize = 64 * 1024;
+
+/// One host→wasm entry on this thread.
+struct Activation {
+    /// Saved registers of `wr_enter_wasm`; written and read by assembly.
+    jmpbuf: UnsafeCell<[usize; JMPBUF_WORDS]>,
+    /// The enclosing activation on this thread.
+    prev: *const Activation,
+    /// Set by the signal handler.
+    trap_kind: Cell<Option<TrapKind>>,
+    trace: UnsafeCell<[usize; MAX_TRACE]>,
+    trace_len: Cell<usize>,
+    /// Set by the host-function shim before it reports failure.
+    host_trap: UnsafeCell<Option<Trap>>,
+}
+
+thread_local! {
+    /// The innermost activation of this thread. Const-initialised and
+    /// without a destructor, so the signal handler may read it.
+    static CURRENT: Cell<*const Activation> = const { Cell::new(std::ptr::null()) };
+    /// Lowest usable address of this thread's stack (0 = not known yet).
+    static STACK_LOW: Cell<usize> = const { Cell::new(0) };
+    /// This thread's alternate signal stack, when we installed it.
+    static ALT_STACK: UnsafeCell<Option<AltStack>> = const { UnsafeCell::new(None) };
+}
+
+/// Records `trap` as the reason the innermost activation's host call
+/// failed. Called by the host-function shim just before it returns 0.
+pub(crate) fn record_host_trap(trap: Trap) {
+    let act = CURRENT.with(|c| c.get());
+    if !act.is_null() {
+        // SAFETY: the activation lives in `enter_wasm`'s frame further up
+        // this thread's stack; nothing else touches `host_trap` now.
+        unsafe { *(*act).host_trap.get() = Some(trap) };
+    }
+}
+
+/// Calls `trampoline(wasm_call, callee_vmctx, caller_vmctx, values)`,
+/// catching traps.
+///
+/// # Safety
+/// The trampoline must match the callee's signature, `values` must hold
+/// `max(params, results)` slots with valid arguments, and the callee's code
+/// and `VMContext` must belong to `store`.
+pub(crate) unsafe fn enter_wasm(
+    store: &Store,
+    trampoline: ArrayToWasmTrampoline,
+    wasm_call: *const u8,
+    callee_vmctx: *mut u8,
+    caller_vmctx: *mut u8,
+    values: *mut ValRaw,
+) -> Result<(), Trap> {
+    install_signal_handlers()?;
+    ensure_alt_stack()?;
+
+    let limits = store.limits_ptr();
+    // SAFETY: the limits live as long as the store; one thread at a time.
+    let prev_limit = unsafe { (*limits).stack_limit };
+    if prev_limit == 0 {
+        // The outermost entry of this store on this thread sets the limit;
+        // nested entries keep it, so wasm frames below host frames count.
+        let limit = stack_limit(store.engine().config().max_wasm_stack());
+        // SAFETY: as above.
+        unsafe { (*limits).stack_limit = limit };
+    }
+
+    let activation = Activation {
+        jmpbuf: UnsafeCell::new([0; JMPBUF_WORDS]),
+        prev: CURRENT.with(|c| c.get()),
+        trap_kind: Cell::new(None),
+        trace: UnsafeCell::new([0; MAX_TRACE]),
+        trace_len: Cell::new(0),
+        host_trap: UnsafeCell::new(None),
+    };
+    CURRENT.with(|c| c.set(&activation));
+    // SAFETY: the caller guarantees the call is well-typed; the jump
+    // buffer lives in this frame, which outlives the call, and on a trap
+    // `wr_resume_trap` returns here having skipped only compiled frames.
+    let trapped = unsafe {
+        wr_enter_wasm(
+            activation.jmpbuf.get().cast(),
+            trampoline,
+            wasm_call,
+            callee_vmctx,
+            caller_vmctx,
+            values,
+        )
+    };
+    CURRENT.with(|c| c.set(activation.prev));
+    // SAFETY: as above.
+    unsafe { (*limits).stack_limit = prev_limit };
+
+    if trapped == 0 {
+        return Ok(());
+    }
+    let kind = activation
+        .trap_kind
+        .get()
+        .unwrap_or(TrapKind::UnreachableCodeReached);
+    if kind == TrapKind::HostTrap {
+        // SAFETY: the activation is no longer reachable from the thread.
+        if let Some(trap) = unsafe { (*activation.host_trap.get()).take() } {
+            return Err(trap);
+        }
+    }
+    // SAFETY: the handler wrote `trace_len` valid entries.
+    let pcs = unsafe { &(&*activation.trace.get())[..activation.trace_len.get()] };
+    Err(Trap::from_kind(kind, symbolicate(store, pcs)))
+}
+
+/// Frame information for the recorded pcs (the first is the faulting pc,
+/// the others return addresses).
+fn symbolicate(store: &Store, pcs: &[usize]) -> Vec<FrameInfo> {
+    pcs.iter()
+        .enumerate()
+        .filter_map(|(i, &pc)| {
+            // A return address points after the call; look up the call.
+            let pc = if i == 0 { pc } else { pc.wrapping_sub(1) };
+            let loc = lookup_frame(pc)?;
+            Some(FrameInfo {
+                instance: store
+                    .instance_by_code_id(loc.code_id)
+                    .map(|data| Instance::from_data(store, data)),
+                func_index: loc.func_index,
+                func_offset: loc.func_offset.unwrap_or(0),
+                module_offset: loc.module_offset.unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// The address of a local: close enough to the stack pointer.
+#[inline(never)]
+fn approximate_sp() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// The stack limit for an outermost entry from here: `max_wasm_stack`
+/// below the current stack pointer, but never closer to the end of the
+/// thread's stack than `HOST_STACK_RESERVE`.
+fn stack_limit(max_wasm_stack: usize) -> usize {
+    let sp = approximate_sp();
+    let limit = sp.saturating_sub(max_wasm_stack).max(1);
+    match thread_stack_low() {
+        Some(low) => limit.max(low.saturating_add(HOST_STACK_RESERVE)),
+        None => limit,
+    }
+}
+
+/// The lowest address of this thread's stack, when the OS tells us.
+fn thread_stack_low() -> Option<usize> {
+    let cached = STACK_LOW.with(|c| c.get());
+    if cached != 0 {
+        return Some(cached);
+    }
+    let mut attr = MaybeUninit::<libc::pthread_attr_t>::uninit();
+    // SAFETY: `pthread_getattr_np` initialises `attr` on success, which we
+    // destroy after reading the stack bounds.
+    let low = unsafe {
+        if libc::pthread_getattr_np(libc::pthread_self(), attr.as_mut_ptr()) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let rc = libc::pthread_attr_getstack(attr.as_ptr(), &mut addr, &mut size);
+        libc::pthread_attr_destroy(attr.as_mut_ptr());
+        if rc != 0 || addr.is_null() {
+            return None;
+        }
+        addr as usize
+    };
+    STACK_LOW.with(|c| c.set(low));
+    Some(low)
+}
+
+// ---------------------------------------------------------------------
+// Signal handling
+// ---------------------------------------------------------------------
+
+const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+
+/// The handlers installed before ours, one per entry of `SIGNALS`.
+struct PreviousHandlers(UnsafeCell<[MaybeUninit<libc::sigaction>; 4]>);
+
+// SAFETY: written once, inside `INSTALL`, before our handler is installed
+// for the signal; read-only afterwards.
+unsafe impl Sync for PreviousHandlers {}
+
+static PREVIOUS: PreviousHandlers = PreviousHandlers(UnsafeCell::new([
+    MaybeUninit::uninit(),
+    MaybeUninit::uninit(),
+    MaybeUninit::uninit(),
+    MaybeUninit::uninit(),
+]));
+static INSTALL: Once = Once::new();
+/// The signal whose handler could not be installed (0: none).
+static INSTALL_ERROR: AtomicI32 = AtomicI32::new(0);
+
+/// Installs the trap handlers once per process.
+fn install_signal_handlers() -> Result<(), Trap> {
+    INSTALL.call_once(|| {
+        for (i, &signum) in SIGNALS.iter().enumerate() {
+            // SAFETY: plain sigaction calls; `PREVIOUS[i]` is filled before
+            // our handler for `signum` can run.
+            unsafe {
+                let prev = (*PREVIOUS.0.get())[i].as_mut_ptr();
+                if libc::sigaction(signum, std::ptr::null(), prev) != 0 {
+                    INSTALL_ERROR.store(signum, Ordering::Relaxed);
+                    return;
+                }
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = trap_handler as *const () as usize;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                libc::sigemptyset(&mut action.sa_mask);
+                if libc::sigaction(signum, &action, std::ptr::null_mut()) != 0 {
+                    INSTALL_ERROR.store(signum, Ordering::Relaxed);
+                    return;
+                }
+            }
+        }
+    });
+    // `call_once` has completed, so the store is visible.
+    match INSTALL_ERROR.load(Ordering::Relaxed) {
+        0 => Ok(()),
+        signum => Err(Trap::new(format!(
+            "cannot install the trap handler for signal {signum}: wasm cannot run"
+        ))),
+    }
+}
+
+/// The pc, frame pointer and stack pointer of a signal context.
+///
+/// # Safety
+/// `ucontext` must be the context the kernel passed to the handler.
+unsafe fn context_registers(ucontext: *mut libc::c_void) -> (usize, usize, usize) {
+    let uc = ucontext.cast::<libc::ucontext_t>();
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let gregs = &(*uc).uc_mcontext.gregs;
+            (
+                gregs[libc::REG_RIP as usize] as usize,
+                gregs[libc::REG_RBP as usize] as usize,
+                gregs[libc::REG_RSP as usize] as usize,
+            )
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            let mc = &(*uc).uc_mcontext;
+            (mc.pc as usize, mc.regs[29] as usize, mc.sp as usize)
+        }
+    }
+}
+
+/// Makes the interrupted thread continue in `wr_resume_trap(jmpbuf)`.
+///
+/// # Safety
+/// As for `context_registers`; `jmpbuf` must be the innermost activation's.
+unsafe fn redirect_to_resume(ucontext: *mut libc::c_void, jmpbuf: *mut usize) {
+    let uc = ucontext.cast::<libc::ucontext_t>();
+    let resume = wr_resume_trap as *const () as usize;
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let gregs = &mut (*uc).uc_mcontext.gregs;
+            gregs[libc::REG_RIP as usize] = resume as i64;
+            gregs[libc::REG_RDI as usize] = jmpbuf as i64;
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            let mc = &mut (*uc).uc_mcontext;
+            mc.pc = resume as u64;
+            mc.regs[0] = jmpbuf as u64;
+        }
+    }
+}
+
+/// Walks the frame-pointer chain from a trap, recording return addresses
+/// that are in compiled code. Every frame pointer read is checked to lie
+/// between the trapping stack pointer and the entry's, so only live stack
+/// memory is touched. Signal safe.
+///
+/// # Safety
+/// `act` must be the thread's innermost activation.
+unsafe fn record_backtrace(act: &Activation, pc: usize, mut fp: usize, sp: usize) {
+    // SAFETY: the handler is the only code running on this thread.
+    let trace = unsafe { &mut *act.trace.get() };
+    // SAFETY: the jump buffer was filled by `wr_enter_wasm`.
+    let jmpbuf = unsafe { &*act.jmpbuf.get() };
+    #[cfg(target_arch = "x86_64")]
+    let entry_sp = jmpbuf[6];
+    #[cfg(target_arch = "aarch64")]
+    let entry_sp = jmpbuf[12];
+    trace[0] = pc;
+    let mut n = 1;
+    while n < MAX_TRACE && fp >= sp && fp < entry_sp && fp % 8 == 0 {
+        // SAFETY: `fp` is an aligned address of this thread's live stack
+        // (between the trapping sp and the entry's sp).
+        let (next_fp, ret) = unsafe { (*(fp as *const usize), *(fp as *const usize).add(1)) };
+        if !is_wasm_code(ret) {
+            break;
+        }
+        trace[n] = ret;
+        n += 1;
+        if next_fp <= fp {
+            break;
+        }
+        fp = next_fp;
+    }
+    act.trace_len.set(n);
+}
+
+unsafe extern "C" fn trap_handler(
+    signum: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ucontext: *mut libc::c_void,
+) {
+    let act = CURRENT.with(|c| c.get());
+    if !act.is_null() {
+        // SAFETY: the kernel passed a valid context.
+        let (pc, fp, sp) = unsafe { context_registers(ucontext) };
+        if let Some(kind) = lookup_trap(pc) {
+            // SAFETY: `act` is this thread's innermost activation, alive in
+            // `enter_wasm`'s frame; we are the only code touching it.
+            unsafe {
+                let act = &*act;
+                act.trap_kind.set(Some(kind));
+                record_backtrace(act, pc, fp, sp);
+                redirect_to_resume(ucontext, act.jmpbuf.get().cast());
+            }
+            return;
+        }
+    }
+    // SAFETY: chaining with the arguments we were given.
+    unsafe { chain_to_previous(signum, info, ucontext) }
+}
+
+/// Hands a fault that is not a wasm trap to the previous handler.
+///
+/// # Safety
+/// Must be called from the signal handler with its arguments.
+unsafe fn chain_to_previous(
+    signum: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ucontext: *mut libc::c_void,
+) {
+    let Some(i) = SIGNALS.iter().position(|&s| s == signum) else {
+        return;
+    };
+    // SAFETY: filled in before our handler was installed.
+    let prev = unsafe { (*PREVIOUS.0.get())[i].assume_init_ref() };
+    let handler = prev.sa_sigaction;
+    if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
+        // Restore the default action and return: the faulting instruction
+        // runs again and the kernel applies it (terminating the process).
+        // SAFETY: plain sigaction call with a zeroed (SIG_DFL) action.
+        unsafe {
+            let mut dfl: libc::sigaction = std::mem::zeroed();
+            dfl.sa_sigaction = libc::SIG_DFL;
+            libc::sigemptyset(&mut dfl.sa_mask);
+            libc::sigaction(signum, &dfl, std::ptr::null_mut());
+        }
+    } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
+        // SAFETY: with SA_SIGINFO the handler has this signature.
+        unsafe {
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(handler);
+            f(signum, info, ucontext);
+        }
+    } else {
+        // SAFETY: without SA_SIGINFO the handler takes the signal number.
+        unsafe {
+            let f: extern "C" fn(libc::c_int) = std::mem::transmute(handler);
+            f(signum);
+        }
+    }
+}
+
+/// An alternate signal stack we installed for this thread.
+struct AltStack {
+    mapping: *mut libc::c_void,
+    len: usize,
+    stack: libc::stack_t,
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        // SAFETY: we disable the alternate stack only if it is still ours,
+        // then unmap it; no handler can be running on it now (the thread is
+        // exiting).
+        unsafe {
+            let mut current: libc::stack_t = std::mem::zeroed();
+            if libc::sigaltstack(std::ptr::null(), &mut current) == 0
+                && current.ss_sp == self.stack.ss_sp
+            {
+                let disable = libc::stack_t {
+                    ss_sp: std::ptr::null_mut(),
+                    ss_flags: libc::SS_DISABLE,
+                    ss_size: 0,
+                };
+                libc::sigaltstack(&disable, std::ptr::null_mut());
+            }
+            libc::munmap(self.mapping, self.len);
+        }
+    }
+}
+
+/// Makes sure this thread has an alternate signal stack big enough for the
+/// trap handler (a stack overflow must not fault in the handler itself).
+fn ensure_alt_stack() -> Result<(), Trap> {
+    ALT_STACK.with(|slot| {
+        // SAFETY: only this thread touches its slot, and not re-entrantly.
+        let slot = unsafe { &mut *slot.get() };
+        if slot.is_some() {
+            return Ok(());
+        }
+        // SAFETY: querying the current alternate stack.
+        let mut current: libc::stack_t = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        if unsafe { libc::sigaltstack(std::ptr::null(), &mut current) } == 0
+            && current.ss_flags & libc::SS_DISABLE == 0
+            && current.ss_size >= ALT_STACK_SIZE
+        {
+            return Ok(());
+        }
+        let page = super::mmap::host_page_size();
+        let len = ALT_STACK_SIZE + page;
+        // SAFETY: a fresh private mapping; the lowest page stays PROT_NONE
+        // as a guard, the rest becomes the stack.
+        unsafe {
+            let mapping = libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if mapping == libc::MAP_FAILED {
+                return Err(Trap::new("cannot allocate the alternate signal stack"));
+            }
+            let stack_ptr = mapping.cast::<u8>().add(page).cast::<libc::c_void>();
+            if libc::mprotect(
+                stack_ptr,
+                ALT_STACK_SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+            ) != 0
+            {
+                libc::munmap(mapping, len);
+                return Err(Trap::new("cannot allocate the alternate signal stack"));
+            }
+            let stack = libc::stack_t {
+                ss_sp: stack_ptr,
+                ss_flags: 0,
+                ss_size: ALT_STACK_SIZE,
+            };
+            if libc::sigaltstack(&stack, std::ptr::null_mut()) != 0 {
+                libc::munmap(mapping, len);
+                return Err(Trap::new("cannot install the alternate signal stack"));
+            }
+            *slot = Some(AltStack {
+                mapping,
+                len,
+                stack,
+            });
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in trampoline: ignores the callee and writes 42 into the
+    /// first value slot, so the entry's normal return path is exercised.
+    unsafe extern "C" fn fake_trampoline(
+        _wasm_call: *const u8,
+        callee_vmctx: *mut u8,
+        caller_vmctx: *mut u8,
+        values: *mut ValRaw,
+    ) {
+        assert_eq!(callee_vmctx as usize, 0x1000);
+        assert_eq!(caller_vmctx as usize, 0x2000);
+        // SAFETY: the test passes one slot.
+        unsafe { *values = ValRaw::from_i32(42) };
+    }
+
+    #[test]
+    fn entry_returns_normally_and_restores_limits() {
+        let engine = crate::engine::Engine::default();
+        let store = Store::new(&engine);
+        let mut values = [ValRaw::default()];
+        // SAFETY: the fake trampoline touches only `values`.
+        let r = unsafe {
+            enter_wasm(
+                &store,
+                fake_trampoline,
+                std::ptr::null(),
+                0x1000 as *mut u8,
+                0x2000 as *mut u8,
+                values.as_mut_ptr(),
+            )
+        };
+        assert!(r.is_ok());
+        assert_eq!(values[0].get_i32(), 42);
+        // SAFETY: reading the store's limits on its own thread.
+        assert_eq!(unsafe { (*store.limits_ptr()).stack_limit }, 0);
+        assert!(CURRENT.with(|c| c.get()).is_null());
+    }
+
+    #[test]
+    fn stack_limit_is_below_sp_by_at_most_max() {
+        let sp = approximate_sp();
+        let limit = stack_limit(512 * 1024);
+        assert!(limit < sp);
+        assert!(sp - limit <= 512 * 1024 + 4096);
+    }
+}

@@ -1,0 +1,194 @@
+//! `Val`: a wasm value as the host sees it, and its conversion to and
+//! from the raw slots compiled code uses.
+
+use super::extern_ref::ExternRef;
+use super::func::Func;
+use super::store::Store;
+use super::val_raw::ValRaw;
+use super::vm::VMFuncRef;
+use crate::module::ValType;
+
+/// A WebAssembly value. Floats are kept as their bit patterns so NaN
+/// payloads survive the round trip.
+#[derive(Clone, Debug)]
+pub enum Val {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    V128(u128),
+    FuncRef(Option<Func>),
+    ExternRef(Option<ExternRef>),
+}
+
+impl Val {
+    /// The value's type.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FuncRef,
+            Val::ExternRef(_) => ValType::ExternRef,
+        }
+    }
+
+    /// The zero value of `ty` (null for references).
+    pub fn default_for(ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(0),
+            ValType::FuncRef => Val::FuncRef(None),
+            ValType::ExternRef => Val::ExternRef(None),
+        }
+    }
+
+    /// Whether a reference inside belongs to `store` (always true for
+    /// numbers and nulls).
+    pub(crate) fn belongs_to(&self, store: &Store) -> bool {
+        match self {
+            Val::FuncRef(Some(f)) => f.store().same(store),
+            Val::ExternRef(Some(e)) => e.store().same(store),
+            _ => true,
+        }
+    }
+
+    /// The raw slot for this value. Function references must be usable by
+    /// wasm (checked by the caller with `Func::check_usable`).
+    pub(crate) fn to_raw(&self) -> ValRaw {
+        match self {
+            Val::I32(v) => ValRaw::from_i32(*v),
+            Val::I64(v) => ValRaw::from_i64(*v),
+            Val::F32(v) => ValRaw::from_f32_bits(*v),
+            Val::F64(v) => ValRaw::from_f64_bits(*v),
+            Val::V128(v) => ValRaw::from_v128(*v),
+            Val::FuncRef(f) => ValRaw::from_ptr(Val::func_ref_raw(f.as_ref()).cast()),
+            Val::ExternRef(e) => {
+                ValRaw::from_ptr(e.as_ref().map_or(std::ptr::null_mut(), |e| e.as_raw()))
+            }
+        }
+    }
+
+    /// The pointer-sized element for a funcref value (NULL for null).
+    pub(crate) fn func_ref_raw(f: Option<&Func>) -> *mut VMFuncRef {
+        f.map_or(std::ptr::null_mut(), |f| f.func_ref_ptr().cast_mut())
+    }
+
+    /// The pointer-sized table element / raw reference for a reference
+    /// value; `None` for non-reference values.
+    pub(crate) fn ref_to_raw(&self) -> Option<*mut u8> {
+        match self {
+            Val::FuncRef(f) => Some(Val::func_ref_raw(f.as_ref()).cast()),
+            Val::ExternRef(e) => Some(e.as_ref().map_or(std::ptr::null_mut(), |e| e.as_raw())),
+            _ => None,
+        }
+    }
+
+    /// The value of type `ty` in `raw`, with references resolved in `store`.
+    ///
+    /// # Safety
+    /// Reference slots must hold values of `store` (as compiled code of
+    /// `store` produces them).
+    pub(crate) unsafe fn from_raw(store: &Store, raw: &ValRaw, ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(raw.get_i32()),
+            ValType::I64 => Val::I64(raw.get_i64()),
+            ValType::F32 => Val::F32(raw.get_f32_bits()),
+            ValType::F64 => Val::F64(raw.get_f64_bits()),
+            ValType::V128 => Val::V128(raw.get_v128()),
+            // SAFETY: forwarded from the caller.
+            ValType::FuncRef | ValType::ExternRef => unsafe {
+                Val::from_ref_raw(store, raw.get_ptr(), ty)
+            },
+        }
+    }
+
+    /// The reference value of type `ty` for the pointer-sized `raw`.
+    ///
+    /// # Safety
+    /// As for `from_raw`.
+    pub(crate) unsafe fn from_ref_raw(store: &Store, raw: *mut u8, ty: ValType) -> Val {
+        match ty {
+            ValType::ExternRef => {
+                // SAFETY: forwarded from the caller.
+                Val::ExternRef(unsafe { ExternRef::from_raw(store, raw) })
+            }
+            _ => Val::FuncRef(store.func_from_raw(raw.cast())),
+        }
+    }
+}
+
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::I32(v)
+    }
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I64(v)
+    }
+}
+
+impl From<f32> for Val {
+    fn from(v: f32) -> Val {
+        Val::F32(v.to_bits())
+    }
+}
+
+impl From<f64> for Val {
+    fn from(v: f64) -> Val {
+        Val::F64(v.to_bits())
+    }
+}
+
+impl From<Func> for Val {
+    fn from(f: Func) -> Val {
+        Val::FuncRef(Some(f))
+    }
+}
+
+impl From<ExternRef> for Val {
+    fn from(e: ExternRef) -> Val {
+        Val::ExternRef(Some(e))
+    }
+}
+
+impl Val {
+    /// The `i32` inside, if this is one.
+    pub fn i32(&self) -> Option<i32> {
+        match self {
+            Val::I32(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The `i64` inside, if this is one.
+    pub fn i64(&self) -> Option<i64> {
+        match self {
+            Val::I64(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The `f32` inside, if this is one.
+    pub fn f32(&self) -> Option<f32> {
+        match self {
+            Val::F32(v) => Some(f32::from_bits(*v)),
+            _ => None,
+        }
+    }
+
+    /// The `f64` inside, if this is one.
+    pub fn f64(&self) -> Option<f64> {
+        match self {
+            Val::F64(v) => Some(f64::from_bits(*v)),
+            _ => None,
+        }
+    }
+}
