@@ -1,15 +1,43 @@
 //! `wasm_frame_t`: one frame of a trap's backtrace.
 
+use std::sync::Arc;
+
+use crate::capi::instance::wasm_instance_t;
+use crate::capi::r#ref::{wasm_ref_t, RefKind};
+use crate::capi::store::StoreContext;
+use crate::runtime::FrameInfo;
+
 /// One frame of a trap's backtrace (innermost first in `wasm_trap_trace`);
 /// owned by the caller and freed with `wasm_frame_delete`.
 #[derive(Clone)]
 pub struct wasm_frame_t {
+    /// The instance the frame's function belongs to, when known; a handle
+    /// owned by the frame, since `wasm_frame_instance` lends it out.
+    pub(crate) instance: Option<wasm_instance_t>,
     /// Index of the function in its module's function index space.
     pub(crate) func_index: u32,
     /// Byte offset of the instruction within its function's body.
     pub(crate) func_offset: usize,
     /// Byte offset of the instruction within the module binary.
     pub(crate) module_offset: usize,
+}
+
+impl wasm_frame_t {
+    /// The C view of a runtime backtrace frame of a trap in the store of
+    /// `ctx`.
+    pub(crate) fn new(info: &FrameInfo, ctx: Option<&Arc<StoreContext>>) -> wasm_frame_t {
+        wasm_frame_t {
+            instance: info.instance.as_ref().map(|i| wasm_instance_t {
+                r: wasm_ref_t {
+                    kind: RefKind::Instance(i.clone()),
+                    ctx: ctx.cloned(),
+                },
+            }),
+            func_index: info.func_index,
+            func_offset: info.func_offset,
+            module_offset: info.module_offset,
+        }
+    }
 }
 
 /// Frees a frame; NULL is ignored.
@@ -22,6 +50,16 @@ pub extern "C" fn wasm_frame_delete(frame: Option<Box<wasm_frame_t>>) {
 #[no_mangle]
 pub extern "C" fn wasm_frame_copy(frame: Option<&wasm_frame_t>) -> Option<Box<wasm_frame_t>> {
     frame.map(|f| Box::new(f.clone()))
+}
+
+/// The instance the frame's function belongs to, borrowed from the frame
+/// (valid while the frame is); NULL if unknown or for NULL.
+#[no_mangle]
+pub extern "C" fn wasm_frame_instance(frame: Option<&wasm_frame_t>) -> *mut wasm_instance_t {
+    match frame.and_then(|f| f.instance.as_ref()) {
+        Some(i) => i as *const wasm_instance_t as *mut wasm_instance_t,
+        None => std::ptr::null_mut(),
+    }
 }
 
 /// The index of the frame's function in its module; 0 for NULL.

@@ -1,0 +1,48 @@
+//! Module creation that says why a binary was rejected.
+
+use anyhow::anyhow;
+
+use crate::capi::ext::error::wasm_error_t;
+use crate::capi::module::wasm_module_t;
+use crate::capi::store::wasm_store_t;
+use crate::capi::vec::wasm_byte_vec_t;
+
+/// Validates and compiles `binary` for the engine of `store` like
+/// `wasm_module_new`, storing the module (owned by the caller) in `*out`.
+/// Returns NULL on success, else an error (owned by the caller) saying what
+/// is wrong and at which byte offset; `*out` is then left untouched.
+///
+/// # Safety
+/// Pointer arguments must be NULL or valid, as wasm.h requires.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_module_new_checked(
+    store: *mut wasm_store_t,
+    binary: Option<&wasm_byte_vec_t>,
+    out: Option<&mut *mut wasm_module_t>,
+) -> Option<Box<wasm_error_t>> {
+    // SAFETY: the C caller passes NULL or a live store (wasm.h contract);
+    // it is only borrowed shared, as objects of it may be used meanwhile.
+    let store = unsafe { store.as_ref() };
+    let fail = |what: &str| {
+        Some(wasm_error_t::boxed(anyhow!(
+            "wasm_module_new_checked: {what} is NULL"
+        )))
+    };
+    let Some(store) = store else {
+        return fail("store");
+    };
+    let Some(binary) = binary else {
+        return fail("binary");
+    };
+    let Some(out) = out else { return fail("out") };
+    // SAFETY: the C caller passes a valid byte vector.
+    match wasm_module_t::compile(store, unsafe { binary.as_slice() }) {
+        Ok(module) => {
+            // A raw-pointer store: the caller's slot may be uninitialised,
+            // so nothing is read or dropped from it.
+            *out = Box::into_raw(module);
+            None
+        }
+        Err(e) => Some(wasm_error_t::boxed(e)),
+    }
+}

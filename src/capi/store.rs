@@ -1,0 +1,144 @@
+//! `wasm_store_t`, and the C-side state every handle of a store's objects
+//! shares.
+
+use std::ffi::c_void;
+use std::sync::{Arc, Mutex};
+
+use crate::capi::engine::wasm_engine_t;
+use crate::capi::r#ref::{lock, new_externref_payload, HostInfo, RefKind};
+use crate::runtime::{ExternRef, Store};
+
+/// A store: the objects of one "thread" of wasm execution. Owned by the
+/// caller; deleting it while handles of its objects remain is safe.
+pub struct wasm_store_t {
+    pub(crate) ctx: Arc<StoreContext>,
+}
+
+/// What the C API keeps per store besides the runtime store: host info of
+/// the store's objects and the objects that crossed into wasm as
+/// `externref`s.
+///
+/// Shared (`Arc`) by the `wasm_store_t` and every handle of its objects,
+/// and never referenced from the runtime store's own data (host functions
+/// and `externref` payloads hold it weakly), so there is no cycle: it is
+/// dropped, running the host info finalizers, once the C store and the
+/// last handle of its objects are gone.
+pub(crate) struct StoreContext {
+    pub(crate) store: Store,
+    objects: Mutex<Vec<Registered>>,
+}
+
+/// An object the store state knows: its host info and the `externref`
+/// standing for it in wasm. Entries live as long as the store state, which
+/// keeps the object alive as long as wasm might hand it back.
+struct Registered {
+    object: RefKind,
+    host_info: Option<HostInfo>,
+    externref: Option<ExternRef>,
+}
+
+impl StoreContext {
+    pub(crate) fn new(store: Store) -> Arc<StoreContext> {
+        Arc::new(StoreContext {
+            store,
+            objects: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The index of `object`'s entry, made if missing.
+    ///
+    /// Found by a scan with the runtime's identity test: the runtime API
+    /// has no hashable identity key, and only objects given host info or
+    /// passed as `externref` are registered.
+    fn entry_index(objects: &mut Vec<Registered>, object: &RefKind) -> usize {
+        if let Some(i) = objects.iter().position(|e| e.object.same(object)) {
+            return i;
+        }
+        objects.push(Registered {
+            object: object.clone(),
+            host_info: None,
+            externref: None,
+        });
+        objects.len() - 1
+    }
+
+    /// The host info of a store-owned object, or NULL.
+    pub(crate) fn host_info(&self, object: &RefKind) -> *mut c_void {
+        lock(&self.objects)
+            .iter()
+            .find(|e| e.object.same(object))
+            .and_then(|e| e.host_info.as_ref())
+            .map_or(std::ptr::null_mut(), HostInfo::data)
+    }
+
+    /// Attaches host info to a store-owned object; returns the info it
+    /// replaces, for the caller to finalize once the lock is released.
+    pub(crate) fn set_host_info(&self, object: &RefKind, info: HostInfo) -> Option<HostInfo> {
+        let mut objects = lock(&self.objects);
+        let i = Self::entry_index(&mut objects, object);
+        objects[i].host_info.replace(info)
+    }
+
+    /// The object registered at `index`.
+    pub(crate) fn registered_object(&self, index: usize) -> Option<RefKind> {
+        lock(&self.objects).get(index).map(|e| e.object.clone())
+    }
+
+    /// The `externref` standing for `object` (whose handles carry `self`)
+    /// in the store of `target`. Within one store the same object always
+    /// gets the same `externref`.
+    pub(crate) fn externref_for(
+        self: &Arc<Self>,
+        object: &RefKind,
+        target: &StoreContext,
+    ) -> ExternRef {
+        let mut objects = lock(&self.objects);
+        let i = Self::entry_index(&mut objects, object);
+        let same_store = self.store.same(&target.store);
+        if same_store {
+            if let Some(e) = &objects[i].externref {
+                return e.clone();
+            }
+        }
+        let e = ExternRef::new(&target.store, new_externref_payload(self, i));
+        if same_store {
+            objects[i].externref = Some(e.clone());
+        }
+        e
+    }
+}
+
+impl Drop for StoreContext {
+    fn drop(&mut self) {
+        // Finalize host info before the objects go, so a finalizer still
+        // sees its object alive; no lock is held (a finalizer may call back
+        // into the API).
+        let objects = std::mem::take(self.objects.get_mut().unwrap_or_else(|p| p.into_inner()));
+        for mut entry in objects {
+            drop(entry.host_info.take());
+        }
+    }
+}
+
+/// Returns a new store for `engine`, owned by the caller; NULL if `engine`
+/// is NULL.
+///
+/// # Safety
+/// `engine` must be NULL or a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_store_new(engine: *mut wasm_engine_t) -> Option<Box<wasm_store_t>> {
+    // SAFETY: NULL or a live engine (wasm.h contract); borrowed shared, as
+    // other threads may use the engine at the same time.
+    let engine = unsafe { engine.as_ref() }?;
+    Some(Box::new(wasm_store_t {
+        ctx: StoreContext::new(Store::new(&engine.engine)),
+    }))
+}
+
+/// Frees a store. Its objects stay valid while handles of them remain;
+/// host info finalizers of its objects run once the last of those is
+/// deleted too. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn wasm_store_delete(store: Option<Box<wasm_store_t>>) {
+    drop(store);
+}
