@@ -883,3 +883,105 @@ fn spec_subset_runs_without_the_runtime() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Traps raised by compiled code reach the host through the runtime with
+/// the kind the spec names (needs the runtime's signal handling).
+#[test]
+fn compiled_traps_have_the_spec_kinds_end_to_end() {
+    use wasm_runtime::runtime::{Extern, Instance, Store, Val};
+    let mut config = Config::new();
+    config.set_consume_fuel(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = compile(
+        &engine,
+        r#"(module
+            (memory 1)
+            (table 2 funcref)
+            (elem (i32.const 0) $div)
+            (func $div (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+            (func (export "rem") (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1)))
+            (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+            (func (export "trunc") (param f32) (result i32) (i32.trunc_f32_s (local.get 0)))
+            (func (export "unreachable") unreachable)
+            (func (export "indirect") (param i32) (result i32)
+              (call_indirect (param i32 i32) (result i32) (i32.const 1) (i32.const 1) (local.get 0)))
+            (func (export "bad_sig") (call_indirect (i32.const 0)))
+            (func $rec (export "rec") (param i32) (result i32) (i32.add (call $rec (local.get 0)) (i32.const 1)))
+            (func (export "spin") (loop $l (br $l)))
+            (func (export "fill") (param i32) (memory.fill (local.get 0) (i32.const 0) (i32.const 16))))"#,
+    );
+    let store = Store::new(&engine);
+    store.set_fuel(1_000_000).unwrap();
+    let instance = Instance::new(&store, &module, &[]).unwrap();
+    let call = |name: &str, params: &[Val], results: usize| {
+        let Some(Extern::Func(f)) = instance.get_export(name) else {
+            panic!("no export {name}")
+        };
+        let mut out = vec![Val::I32(0); results];
+        f.call(params, &mut out).map(|()| out)
+    };
+    let kind = |r: Result<Vec<Val>, wasm_runtime::runtime::Trap>| r.unwrap_err().kind();
+    let i32s = |v: &[i32]| v.iter().map(|x| Val::I32(*x)).collect::<Vec<_>>();
+    assert_eq!(
+        kind(call("div", &i32s(&[1, 0]), 1)),
+        Some(TrapKind::IntegerDivisionByZero)
+    );
+    assert_eq!(
+        kind(call("div", &i32s(&[i32::MIN, -1]), 1)),
+        Some(TrapKind::IntegerOverflow)
+    );
+    assert!(matches!(
+        call("rem", &i32s(&[i32::MIN, -1]), 1).unwrap()[..],
+        [Val::I32(0)]
+    ));
+    assert_eq!(
+        kind(call("load", &i32s(&[65534]), 1)),
+        Some(TrapKind::MemoryOutOfBounds)
+    );
+    assert_eq!(
+        kind(call("load", &i32s(&[-1]), 1)),
+        Some(TrapKind::MemoryOutOfBounds)
+    );
+    let nan = [Val::F32(f32::NAN.to_bits())];
+    assert_eq!(
+        kind(call("trunc", &nan, 1)),
+        Some(TrapKind::BadConversionToInteger)
+    );
+    let big = [Val::F32(3e9f32.to_bits())];
+    assert_eq!(
+        kind(call("trunc", &big, 1)),
+        Some(TrapKind::IntegerOverflow)
+    );
+    assert_eq!(
+        kind(call("unreachable", &[], 0)),
+        Some(TrapKind::UnreachableCodeReached)
+    );
+    assert!(matches!(
+        call("indirect", &i32s(&[0]), 1).unwrap()[..],
+        [Val::I32(1)]
+    ));
+    assert_eq!(
+        kind(call("indirect", &i32s(&[1]), 1)),
+        Some(TrapKind::IndirectCallToNull)
+    );
+    assert_eq!(
+        kind(call("indirect", &i32s(&[2]), 1)),
+        Some(TrapKind::UndefinedElement)
+    );
+    assert_eq!(kind(call("bad_sig", &[], 0)), Some(TrapKind::BadSignature));
+    assert_eq!(
+        kind(call("rec", &i32s(&[0]), 1)),
+        Some(TrapKind::StackOverflow)
+    );
+    assert_eq!(
+        kind(call("fill", &i32s(&[65530]), 0)),
+        Some(TrapKind::MemoryOutOfBounds)
+    );
+    assert_eq!(kind(call("spin", &[], 0)), Some(TrapKind::OutOfFuel));
+    // Execution goes on normally after every trap.
+    store.set_fuel(1_000_000).unwrap();
+    assert!(matches!(
+        call("div", &i32s(&[7, 2]), 1).unwrap()[..],
+        [Val::I32(3)]
+    ));
+}
