@@ -885,6 +885,53 @@ struct wasm_error_t *wasm_engine_try_new(wasm_config_t *config,
  */
 WASM_API_EXTERN void wasm_engine_increment_epoch(const wasm_engine_t *engine);
 
+/**
+ * Instantiates `module` in `store` with `imports` (in the module's import
+ * order; not consumed), telling the two ways it can fail apart:
+ * - success: returns NULL and stores the instance (owned by the caller) in
+ *   `*instance_out`;
+ * - the start function trapped: returns NULL and stores the trap (owned by
+ *   the caller) in `*trap_out` (`*instance_out` is set to NULL);
+ * - anything else (an import missing or of the wrong type, a NULL
+ *   argument): returns an error, owned by the caller, naming the import
+ *   and why; neither out-parameter is written.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_instance_new_checked(wasm_store_t *store,
+                                               const wasm_module_t *module,
+                                               const wasm_extern_vec_t *imports,
+                                               wasm_instance_t **instance_out,
+                                               wasm_trap_t **trap_out);
+
+/**
+ * Validates and compiles `binary` for the engine of `store` like
+ * `wasm_module_new`, storing the module (owned by the caller) in `*out`.
+ * Returns NULL on success, else an error (owned by the caller) saying what
+ * is wrong and at which byte offset; `*out` is then left untouched.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_module_new_checked(wasm_store_t *store,
+                                             const wasm_byte_vec_t *binary,
+                                             wasm_module_t **out);
+
+/**
+ * Translates the WebAssembly text `text` (`len` bytes of UTF-8, not
+ * necessarily NUL-terminated) into a binary module written into `out`
+ * (owned by the caller, freed with `wasm_byte_vec_delete`). Returns NULL on
+ * success, else an error (owned by the caller) giving the line and column
+ * of the problem; `out` is then left untouched.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_wat2wasm(const char *text,
+                                   size_t len,
+                                   wasm_byte_vec_t *out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -115,16 +115,33 @@ typedef struct wasm_extern_t wasm_extern_t;
 typedef struct wasm_externtype_t wasm_externtype_t;
 
 /**
+ * A host object with no behaviour of its own: identity and host info.
+ * Passed to wasm as an `externref`, it comes back as the same object.
+ */
+typedef struct wasm_foreign_t wasm_foreign_t;
+
+/**
  * One frame of a trap's backtrace (innermost first in `wasm_trap_trace`);
  * owned by the caller and freed with `wasm_frame_delete`.
  */
 typedef struct wasm_frame_t wasm_frame_t;
 
 /**
+ * A function: exported by an instance or defined by the host. Owned
+ * handles are freed with `wasm_func_delete`.
+ */
+typedef struct wasm_func_t wasm_func_t;
+
+/**
  * The type of a function; owned by whoever made or copied it. An extern
  * type underneath (see `wasm_functype_as_externtype`).
  */
 typedef struct wasm_functype_t wasm_functype_t;
+
+/**
+ * A global variable. Owned handles are freed with `wasm_global_delete`.
+ */
+typedef struct wasm_global_t wasm_global_t;
 
 /**
  * The type of a global; owned by whoever made or copied it. An extern type
@@ -138,10 +155,27 @@ typedef struct wasm_globaltype_t wasm_globaltype_t;
 typedef struct wasm_importtype_t wasm_importtype_t;
 
 /**
+ * An instance of a module. Owned handles are freed with
+ * `wasm_instance_delete`.
+ */
+typedef struct wasm_instance_t wasm_instance_t;
+
+/**
+ * A linear memory. Owned handles are freed with `wasm_memory_delete`.
+ */
+typedef struct wasm_memory_t wasm_memory_t;
+
+/**
  * The type of a linear memory; owned by whoever made or copied it. An
  * extern type underneath (see `wasm_memorytype_as_externtype`).
  */
 typedef struct wasm_memorytype_t wasm_memorytype_t;
+
+/**
+ * A compiled module; it can be instantiated in any store of its engine.
+ * Owned handles are freed with `wasm_module_delete`.
+ */
+typedef struct wasm_module_t wasm_module_t;
 
 /**
  * A reference to any runtime object; owned handles are freed with
@@ -150,10 +184,35 @@ typedef struct wasm_memorytype_t wasm_memorytype_t;
 typedef struct wasm_ref_t wasm_ref_t;
 
 /**
+ * A module in a form any thread may hold, to be obtained in a store of the
+ * same engine (`wasm_module_obtain`). Owned; freed with
+ * `wasm_shared_module_delete`.
+ */
+typedef struct wasm_shared_module_t wasm_shared_module_t;
+
+/**
+ * A store: the objects of one "thread" of wasm execution. Owned by the
+ * caller; deleting it while handles of its objects remain is safe.
+ */
+typedef struct wasm_store_t wasm_store_t;
+
+/**
+ * A table of `funcref`s or `externref`s. Owned handles are freed with
+ * `wasm_table_delete`.
+ */
+typedef struct wasm_table_t wasm_table_t;
+
+/**
  * The type of a table; owned by whoever made or copied it. An extern type
  * underneath (see `wasm_tabletype_as_externtype`).
  */
 typedef struct wasm_tabletype_t wasm_tabletype_t;
+
+/**
+ * A trap: a wasm trap (with the spec's message) or one raised by a host
+ * function. Owned handles are freed with `wasm_trap_delete`.
+ */
+typedef struct wasm_trap_t wasm_trap_t;
 
 /**
  * The type of a value; owned by whoever made or copied it.
@@ -182,29 +241,6 @@ typedef struct wasm_byte_vec_t wasm_name_t;
  * The kind of an extern: one of the `WASM_EXTERN_*` constants.
  */
 typedef uint8_t wasm_externkind_t;
-
-/**
- * An owned array of owned value types (`wasm_valtype_t*` elements, which
- * may be NULL).
- */
-typedef struct wasm_valtype_vec_t {
-  size_t size;
-  struct wasm_valtype_t **data;
-} wasm_valtype_vec_t;
-
-/**
- * Whether a global can be written: `WASM_CONST` or `WASM_VAR`.
- */
-typedef uint8_t wasm_mutability_t;
-
-/**
- * Minimum and maximum size of a table (elements) or memory (pages).
- * `max == wasm_limits_max_default` means "no maximum".
- */
-typedef struct wasm_limits_t {
-  uint32_t min;
-  uint32_t max;
-} wasm_limits_t;
 
 /**
  * The kind of a value: one of the `WASM_I32` … `WASM_FUNCREF` constants.
@@ -238,6 +274,100 @@ typedef struct wasm_val_t {
   wasm_valkind_t kind;
   union wasm_val_union of;
 } wasm_val_t;
+
+/**
+ * An owned array of values; each element owns its reference (if any).
+ */
+typedef struct wasm_val_vec_t {
+  size_t size;
+  struct wasm_val_t *data;
+} wasm_val_vec_t;
+
+/**
+ * A host function: reads `args`, writes `results` (pre-sized to the
+ * result arity, each element zeroed with its result's kind) and returns
+ * NULL, or returns a trap (owned by the runtime from then on).
+ */
+typedef struct wasm_trap_t *(*wasm_func_callback_t)(const struct wasm_val_vec_t *args,
+                                                    struct wasm_val_vec_t *results);
+
+/**
+ * Like `wasm_func_callback_t`, with the `env` given to
+ * `wasm_func_new_with_env` as first argument.
+ */
+typedef struct wasm_trap_t *(*wasm_func_callback_with_env_t)(void *env,
+                                                             const struct wasm_val_vec_t *args,
+                                                             struct wasm_val_vec_t *results);
+
+/**
+ * An owned array of owned value types (`wasm_valtype_t*` elements, which
+ * may be NULL).
+ */
+typedef struct wasm_valtype_vec_t {
+  size_t size;
+  struct wasm_valtype_t **data;
+} wasm_valtype_vec_t;
+
+/**
+ * Whether a global can be written: `WASM_CONST` or `WASM_VAR`.
+ */
+typedef uint8_t wasm_mutability_t;
+
+/**
+ * An owned array of owned externs (an instance's imports or exports).
+ */
+typedef struct wasm_extern_vec_t {
+  size_t size;
+  struct wasm_extern_t **data;
+} wasm_extern_vec_t;
+
+/**
+ * A memory size in pages (of 64 KiB for standard memories).
+ */
+typedef uint32_t wasm_memory_pages_t;
+
+/**
+ * Minimum and maximum size of a table (elements) or memory (pages).
+ * `max == wasm_limits_max_default` means "no maximum".
+ */
+typedef struct wasm_limits_t {
+  uint32_t min;
+  uint32_t max;
+} wasm_limits_t;
+
+/**
+ * An owned array of owned import types (what `wasm_module_imports` fills).
+ */
+typedef struct wasm_importtype_vec_t {
+  size_t size;
+  struct wasm_importtype_t **data;
+} wasm_importtype_vec_t;
+
+/**
+ * An owned array of owned export types (what `wasm_module_exports` fills).
+ */
+typedef struct wasm_exporttype_vec_t {
+  size_t size;
+  struct wasm_exporttype_t **data;
+} wasm_exporttype_vec_t;
+
+/**
+ * A table size or index.
+ */
+typedef uint32_t wasm_table_size_t;
+
+/**
+ * A message: a byte vector that includes its terminating NUL.
+ */
+typedef wasm_name_t wasm_message_t;
+
+/**
+ * An owned array of owned frames (a trap's backtrace, innermost first).
+ */
+typedef struct wasm_frame_vec_t {
+  size_t size;
+  struct wasm_frame_t **data;
+} wasm_frame_vec_t;
 
 /**
  * An owned array of owned function types.
@@ -278,51 +408,6 @@ typedef struct wasm_externtype_vec_t {
   size_t size;
   struct wasm_externtype_t **data;
 } wasm_externtype_vec_t;
-
-/**
- * An owned array of owned import types (what `wasm_module_imports` fills).
- */
-typedef struct wasm_importtype_vec_t {
-  size_t size;
-  struct wasm_importtype_t **data;
-} wasm_importtype_vec_t;
-
-/**
- * An owned array of owned export types (what `wasm_module_exports` fills).
- */
-typedef struct wasm_exporttype_vec_t {
-  size_t size;
-  struct wasm_exporttype_t **data;
-} wasm_exporttype_vec_t;
-
-/**
- * An owned array of values; each element owns its reference (if any).
- */
-typedef struct wasm_val_vec_t {
-  size_t size;
-  struct wasm_val_t *data;
-} wasm_val_vec_t;
-
-/**
- * An owned array of owned frames (a trap's backtrace, innermost first).
- */
-typedef struct wasm_frame_vec_t {
-  size_t size;
-  struct wasm_frame_t **data;
-} wasm_frame_vec_t;
-
-/**
- * An owned array of owned externs (an instance's imports or exports).
- */
-typedef struct wasm_extern_vec_t {
-  size_t size;
-  struct wasm_extern_t **data;
-} wasm_extern_vec_t;
-
-/**
- * A message: a byte vector that includes its terminating NUL.
- */
-typedef wasm_name_t wasm_message_t;
 
 #ifdef __cplusplus
 extern "C" {
@@ -389,6 +474,195 @@ WASM_API_EXTERN const wasm_name_t *wasm_exporttype_name(const struct wasm_export
  */
 WASM_API_EXTERN
 const struct wasm_externtype_t *wasm_exporttype_type(const struct wasm_exporttype_t *ty);
+
+/**
+ * The extern's kind (`WASM_EXTERN_FUNC`, …); `WASM_EXTERN_FUNC` for NULL.
+ */
+WASM_API_EXTERN wasm_externkind_t wasm_extern_kind(const struct wasm_extern_t *ext);
+
+/**
+ * Returns the extern's type, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_externtype_t *wasm_extern_type(const struct wasm_extern_t *ext);
+
+/**
+ * The function seen as an extern (the same object, borrowed); NULL for
+ * NULL.
+ */
+WASM_API_EXTERN struct wasm_extern_t *wasm_func_as_extern(struct wasm_func_t *func);
+
+/**
+ * The global seen as an extern (the same object, borrowed); NULL for
+ * NULL.
+ */
+WASM_API_EXTERN struct wasm_extern_t *wasm_global_as_extern(struct wasm_global_t *global);
+
+/**
+ * The table seen as an extern (the same object, borrowed); NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_extern_t *wasm_table_as_extern(struct wasm_table_t *table);
+
+/**
+ * The memory seen as an extern (the same object, borrowed); NULL for
+ * NULL.
+ */
+WASM_API_EXTERN struct wasm_extern_t *wasm_memory_as_extern(struct wasm_memory_t *memory);
+
+/**
+ * The extern seen as a function (borrowed), or NULL if it is something
+ * else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_func_t *wasm_extern_as_func(struct wasm_extern_t *ext);
+
+/**
+ * The extern seen as a global (borrowed), or NULL if it is something
+ * else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_global_t *wasm_extern_as_global(struct wasm_extern_t *ext);
+
+/**
+ * The extern seen as a table (borrowed), or NULL if it is something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_table_t *wasm_extern_as_table(struct wasm_extern_t *ext);
+
+/**
+ * The extern seen as a memory (borrowed), or NULL if it is something
+ * else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_memory_t *wasm_extern_as_memory(struct wasm_extern_t *ext);
+
+/**
+ * Like `wasm_func_as_extern`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_extern_t *wasm_func_as_extern_const(const struct wasm_func_t *func);
+
+/**
+ * Like `wasm_global_as_extern`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_extern_t *wasm_global_as_extern_const(const struct wasm_global_t *global);
+
+/**
+ * Like `wasm_table_as_extern`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_extern_t *wasm_table_as_extern_const(const struct wasm_table_t *table);
+
+/**
+ * Like `wasm_memory_as_extern`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_extern_t *wasm_memory_as_extern_const(const struct wasm_memory_t *memory);
+
+/**
+ * Like `wasm_extern_as_func`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_func_t *wasm_extern_as_func_const(const struct wasm_extern_t *ext);
+
+/**
+ * Like `wasm_extern_as_global`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_global_t *wasm_extern_as_global_const(const struct wasm_extern_t *ext);
+
+/**
+ * Like `wasm_extern_as_table`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_table_t *wasm_extern_as_table_const(const struct wasm_extern_t *ext);
+
+/**
+ * Like `wasm_extern_as_memory`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_memory_t *wasm_extern_as_memory_const(const struct wasm_extern_t *ext);
+
+/**
+ * Frees a handle of an extern; the object itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_extern_delete(struct wasm_extern_t *ext);
+
+/**
+ * Returns a new handle of the same extern, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_extern_t *wasm_extern_copy(const struct wasm_extern_t *ext);
+
+/**
+ * Whether `a` and `b` are handles of the same object (false if either is
+ * NULL).
+ */
+WASM_API_EXTERN bool wasm_extern_same(const struct wasm_extern_t *a, const struct wasm_extern_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_extern_get_host_info(const struct wasm_extern_t *ext);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_extern_set_host_info(struct wasm_extern_t *ext, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_extern_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_extern_set_host_info_with_finalizer(struct wasm_extern_t *ext,
+                                              void *info,
+                                              void (*finalizer)(void*));
+
+/**
+ * The same object seen as a reference (borrowed, not a new handle); NULL
+ * for NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_extern_as_ref(struct wasm_extern_t *ext);
+
+/**
+ * The reference seen as an extern (borrowed), or NULL if it refers to
+ * something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_extern_t *wasm_ref_as_extern(struct wasm_ref_t *r);
+
+/**
+ * Like `wasm_extern_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN const struct wasm_ref_t *wasm_extern_as_ref_const(const struct wasm_extern_t *ext);
+
+/**
+ * Like `wasm_ref_as_extern`, for a const reference.
+ */
+WASM_API_EXTERN const struct wasm_extern_t *wasm_ref_as_extern_const(const struct wasm_ref_t *r);
 
 /**
  * Returns a copy of `ty`, owned by the caller; NULL for NULL.
@@ -514,6 +788,88 @@ WASM_API_EXTERN
 const struct wasm_memorytype_t *wasm_externtype_as_memorytype_const(const struct wasm_externtype_t *ty);
 
 /**
+ * Returns a new foreign object of `store`, owned by the caller; NULL if
+ * `store` is NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_foreign_t *wasm_foreign_new(struct wasm_store_t *store);
+
+/**
+ * Frees a handle of a foreign object; the object itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_foreign_delete(struct wasm_foreign_t *foreign);
+
+/**
+ * Returns a new handle of the same foreign object, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_foreign_t *wasm_foreign_copy(const struct wasm_foreign_t *foreign);
+
+/**
+ * Whether `a` and `b` are handles of the same object (false if either is
+ * NULL).
+ */
+WASM_API_EXTERN
+bool wasm_foreign_same(const struct wasm_foreign_t *a,
+                       const struct wasm_foreign_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_foreign_get_host_info(const struct wasm_foreign_t *foreign);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_foreign_set_host_info(struct wasm_foreign_t *foreign, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_foreign_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_foreign_set_host_info_with_finalizer(struct wasm_foreign_t *foreign,
+                                               void *info,
+                                               void (*finalizer)(void*));
+
+/**
+ * The same object seen as a reference (borrowed, not a new handle); NULL
+ * for NULL.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_foreign_as_ref(struct wasm_foreign_t *foreign);
+
+/**
+ * The reference seen as a foreign object (borrowed), or NULL if it refers to
+ * something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_foreign_t *wasm_ref_as_foreign(struct wasm_ref_t *r);
+
+/**
+ * Like `wasm_foreign_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_ref_t *wasm_foreign_as_ref_const(const struct wasm_foreign_t *foreign);
+
+/**
+ * Like `wasm_ref_as_foreign`, for a const reference.
+ */
+WASM_API_EXTERN const struct wasm_foreign_t *wasm_ref_as_foreign_const(const struct wasm_ref_t *r);
+
+/**
  * Frees a frame; NULL is ignored.
  */
 WASM_API_EXTERN void wasm_frame_delete(struct wasm_frame_t *frame);
@@ -522,6 +878,12 @@ WASM_API_EXTERN void wasm_frame_delete(struct wasm_frame_t *frame);
  * Returns a copy of `frame`, owned by the caller; NULL for NULL.
  */
 WASM_API_EXTERN struct wasm_frame_t *wasm_frame_copy(const struct wasm_frame_t *frame);
+
+/**
+ * The instance the frame's function belongs to, borrowed from the frame
+ * (valid while the frame is); NULL if unknown or for NULL.
+ */
+WASM_API_EXTERN struct wasm_instance_t *wasm_frame_instance(const struct wasm_frame_t *frame);
 
 /**
  * The index of the frame's function in its module; 0 for NULL.
@@ -539,6 +901,135 @@ WASM_API_EXTERN size_t wasm_frame_func_offset(const struct wasm_frame_t *frame);
  * binary; 0 for NULL.
  */
 WASM_API_EXTERN size_t wasm_frame_module_offset(const struct wasm_frame_t *frame);
+
+/**
+ * Returns a new host function of `store` with type `ty` (not consumed)
+ * calling `callback`, owned by the caller; NULL if an argument is NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_func_t *wasm_func_new(struct wasm_store_t *store,
+                                  const struct wasm_functype_t *ty,
+                                  wasm_func_callback_t callback);
+
+/**
+ * Like `wasm_func_new`, passing `env` to every call of `callback`;
+ * `finalizer(env)` (if not NULL) runs once, when the function is dropped
+ * with its store. On NULL arguments, NULL is returned and the finalizer
+ * runs at once.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_func_t *wasm_func_new_with_env(struct wasm_store_t *store,
+                                           const struct wasm_functype_t *ty,
+                                           wasm_func_callback_with_env_t callback,
+                                           void *env,
+                                           void (*finalizer)(void*));
+
+/**
+ * Returns the function's type, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_functype_t *wasm_func_type(const struct wasm_func_t *func);
+
+/**
+ * The number of parameters the function takes; 0 for NULL.
+ */
+WASM_API_EXTERN size_t wasm_func_param_arity(const struct wasm_func_t *func);
+
+/**
+ * The number of results the function returns; 0 for NULL.
+ */
+WASM_API_EXTERN size_t wasm_func_result_arity(const struct wasm_func_t *func);
+
+/**
+ * Calls the function with `args` (not consumed) and writes its results
+ * into `results`, which must be pre-sized to the result arity (the caller
+ * owns the references written there). Returns NULL on success, else a
+ * trap owned by the caller: one raised by wasm or a host function, or one
+ * saying the call was malformed (NULL function, wrong number or kinds of
+ * arguments, wrong results size, a value of another store).
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_trap_t *wasm_func_call(const struct wasm_func_t *func,
+                                   const struct wasm_val_vec_t *args,
+                                   struct wasm_val_vec_t *results);
+
+/**
+ * Frees a handle of a function; the object itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_func_delete(struct wasm_func_t *func);
+
+/**
+ * Returns a new handle of the same function, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_func_t *wasm_func_copy(const struct wasm_func_t *func);
+
+/**
+ * Whether `a` and `b` are handles of the same object (false if either is
+ * NULL).
+ */
+WASM_API_EXTERN bool wasm_func_same(const struct wasm_func_t *a, const struct wasm_func_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_func_get_host_info(const struct wasm_func_t *func);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_func_set_host_info(struct wasm_func_t *func, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_func_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_func_set_host_info_with_finalizer(struct wasm_func_t *func,
+                                            void *info,
+                                            void (*finalizer)(void*));
+
+/**
+ * The same object seen as a reference (borrowed, not a new handle); NULL
+ * for NULL.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_func_as_ref(struct wasm_func_t *func);
+
+/**
+ * The reference seen as a function (borrowed), or NULL if it refers to
+ * something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_func_t *wasm_ref_as_func(struct wasm_ref_t *r);
+
+/**
+ * Like `wasm_func_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN const struct wasm_ref_t *wasm_func_as_ref_const(const struct wasm_func_t *func);
+
+/**
+ * Like `wasm_ref_as_func`, for a const reference.
+ */
+WASM_API_EXTERN const struct wasm_func_t *wasm_ref_as_func_const(const struct wasm_ref_t *r);
 
 /**
  * Returns a new function type, owned by the caller; consumes both vectors
@@ -573,6 +1064,111 @@ const struct wasm_valtype_vec_t *wasm_functype_params(const struct wasm_functype
  */
 WASM_API_EXTERN
 const struct wasm_valtype_vec_t *wasm_functype_results(const struct wasm_functype_t *ty);
+
+/**
+ * Returns a new global of `store` with type `ty` and initial value `val`
+ * (not consumed), owned by the caller; NULL if an argument is NULL or the
+ * value's kind is not the global's type.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_global_t *wasm_global_new(struct wasm_store_t *store,
+                                      const struct wasm_globaltype_t *ty,
+                                      const struct wasm_val_t *val);
+
+/**
+ * Returns the global's type, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_globaltype_t *wasm_global_type(const struct wasm_global_t *global);
+
+/**
+ * Writes the global's value into `out` (owned by the caller: a reference
+ * value holds a new handle). A NULL global gives a null `WASM_EXTERNREF`.
+ */
+WASM_API_EXTERN void wasm_global_get(const struct wasm_global_t *global, struct wasm_val_t *out);
+
+/**
+ * Sets the global to `val` (not consumed). Ignored if the global is
+ * immutable, the value's kind is not the global's type, or an argument is
+ * NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_global_set(struct wasm_global_t *global, const struct wasm_val_t *val);
+
+/**
+ * Frees a handle of a global; the object itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_global_delete(struct wasm_global_t *global);
+
+/**
+ * Returns a new handle of the same global, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_global_t *wasm_global_copy(const struct wasm_global_t *global);
+
+/**
+ * Whether `a` and `b` are handles of the same object (false if either is
+ * NULL).
+ */
+WASM_API_EXTERN bool wasm_global_same(const struct wasm_global_t *a, const struct wasm_global_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_global_get_host_info(const struct wasm_global_t *global);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_global_set_host_info(struct wasm_global_t *global, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_global_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_global_set_host_info_with_finalizer(struct wasm_global_t *global,
+                                              void *info,
+                                              void (*finalizer)(void*));
+
+/**
+ * The same object seen as a reference (borrowed, not a new handle); NULL
+ * for NULL.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_global_as_ref(struct wasm_global_t *global);
+
+/**
+ * The reference seen as a global (borrowed), or NULL if it refers to
+ * something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_global_t *wasm_ref_as_global(struct wasm_ref_t *r);
+
+/**
+ * Like `wasm_global_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_ref_t *wasm_global_as_ref_const(const struct wasm_global_t *global);
+
+/**
+ * Like `wasm_ref_as_global`, for a const reference.
+ */
+WASM_API_EXTERN const struct wasm_global_t *wasm_ref_as_global_const(const struct wasm_ref_t *r);
 
 /**
  * Returns a new global type, owned by the caller; consumes `content`.
@@ -645,6 +1241,222 @@ WASM_API_EXTERN
 const struct wasm_externtype_t *wasm_importtype_type(const struct wasm_importtype_t *ty);
 
 /**
+ * Instantiates `module` in `store` with `imports` (in the module's import
+ * order; not consumed) and returns the instance, owned by the caller. On
+ * failure returns NULL and, if `trap` is not NULL, stores in `*trap` a
+ * trap owned by the caller: the start function's trap, or one whose
+ * message says why the imports did not fit (`wasm_instance_new_checked`
+ * reports those as errors instead).
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_instance_t *wasm_instance_new(struct wasm_store_t *store,
+                                          const struct wasm_module_t *module,
+                                          const struct wasm_extern_vec_t *imports,
+                                          struct wasm_trap_t **trap);
+
+/**
+ * Writes the instance's exports, in export order, into `out` (owned by
+ * the caller); empty for a NULL instance.
+ */
+WASM_API_EXTERN
+void wasm_instance_exports(const struct wasm_instance_t *instance,
+                           struct wasm_extern_vec_t *out);
+
+/**
+ * Frees a handle of an instance; the object itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_instance_delete(struct wasm_instance_t *instance);
+
+/**
+ * Returns a new handle of the same instance, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_instance_t *wasm_instance_copy(const struct wasm_instance_t *instance);
+
+/**
+ * Whether `a` and `b` are handles of the same object (false if either is
+ * NULL).
+ */
+WASM_API_EXTERN
+bool wasm_instance_same(const struct wasm_instance_t *a,
+                        const struct wasm_instance_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_instance_get_host_info(const struct wasm_instance_t *instance);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_instance_set_host_info(struct wasm_instance_t *instance, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_instance_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_instance_set_host_info_with_finalizer(struct wasm_instance_t *instance,
+                                                void *info,
+                                                void (*finalizer)(void*));
+
+/**
+ * The same object seen as a reference (borrowed, not a new handle); NULL
+ * for NULL.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_instance_as_ref(struct wasm_instance_t *instance);
+
+/**
+ * The reference seen as an instance (borrowed), or NULL if it refers to
+ * something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_instance_t *wasm_ref_as_instance(struct wasm_ref_t *r);
+
+/**
+ * Like `wasm_instance_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_ref_t *wasm_instance_as_ref_const(const struct wasm_instance_t *instance);
+
+/**
+ * Like `wasm_ref_as_instance`, for a const reference.
+ */
+WASM_API_EXTERN
+const struct wasm_instance_t *wasm_ref_as_instance_const(const struct wasm_ref_t *r);
+
+/**
+ * Returns a new memory of `store` with type `ty`, owned by the caller;
+ * NULL if an argument is NULL or the memory cannot be made (invalid limits,
+ * out of memory, resource limits).
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_memory_t *wasm_memory_new(struct wasm_store_t *store,
+                                      const struct wasm_memorytype_t *ty);
+
+/**
+ * Returns the memory's type, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_memorytype_t *wasm_memory_type(const struct wasm_memory_t *memory);
+
+/**
+ * The start of the memory's bytes, valid until the memory grows; NULL for
+ * NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN wasm_byte_t *wasm_memory_data(struct wasm_memory_t *memory);
+
+/**
+ * The memory's current size in bytes; 0 for NULL.
+ */
+WASM_API_EXTERN size_t wasm_memory_data_size(const struct wasm_memory_t *memory);
+
+/**
+ * The memory's current size in pages (saturated to `UINT32_MAX`); 0 for
+ * NULL.
+ */
+WASM_API_EXTERN wasm_memory_pages_t wasm_memory_size(const struct wasm_memory_t *memory);
+
+/**
+ * Grows the memory by `delta` pages; false if that would pass its maximum
+ * or a resource limit, or for NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN bool wasm_memory_grow(struct wasm_memory_t *memory, wasm_memory_pages_t delta);
+
+/**
+ * Frees a handle of a memory; the object itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_memory_delete(struct wasm_memory_t *memory);
+
+/**
+ * Returns a new handle of the same memory, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_memory_t *wasm_memory_copy(const struct wasm_memory_t *memory);
+
+/**
+ * Whether `a` and `b` are handles of the same object (false if either is
+ * NULL).
+ */
+WASM_API_EXTERN bool wasm_memory_same(const struct wasm_memory_t *a, const struct wasm_memory_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_memory_get_host_info(const struct wasm_memory_t *memory);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_memory_set_host_info(struct wasm_memory_t *memory, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_memory_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_memory_set_host_info_with_finalizer(struct wasm_memory_t *memory,
+                                              void *info,
+                                              void (*finalizer)(void*));
+
+/**
+ * The same object seen as a reference (borrowed, not a new handle); NULL
+ * for NULL.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_memory_as_ref(struct wasm_memory_t *memory);
+
+/**
+ * The reference seen as a memory (borrowed), or NULL if it refers to
+ * something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_memory_t *wasm_ref_as_memory(struct wasm_ref_t *r);
+
+/**
+ * Like `wasm_memory_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_ref_t *wasm_memory_as_ref_const(const struct wasm_memory_t *memory);
+
+/**
+ * Like `wasm_ref_as_memory`, for a const reference.
+ */
+WASM_API_EXTERN const struct wasm_memory_t *wasm_ref_as_memory_const(const struct wasm_ref_t *r);
+
+/**
  * Returns a new 32-bit, unshared memory type of 64 KiB pages, owned by the
  * caller; NULL if `limits` is NULL. A `max` of `wasm_limits_max_default`
  * means no maximum.
@@ -667,6 +1479,350 @@ WASM_API_EXTERN void wasm_memorytype_delete(struct wasm_memorytype_t *ty);
  */
 WASM_API_EXTERN
 const struct wasm_limits_t *wasm_memorytype_limits(const struct wasm_memorytype_t *ty);
+
+/**
+ * Validates and compiles `binary` for the engine of `store`; returns the
+ * module (owned by the caller) or NULL if the binary is invalid or an
+ * argument is NULL. `wasm_module_new_checked` says why.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_module_t *wasm_module_new(struct wasm_store_t *store,
+                                      const struct wasm_byte_vec_t *binary);
+
+/**
+ * Whether `binary` is a valid module for the engine of `store` (false for
+ * NULL arguments).
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+bool wasm_module_validate(struct wasm_store_t *store,
+                          const struct wasm_byte_vec_t *binary);
+
+/**
+ * Writes the module's imports, in import order, into `out` (owned by the
+ * caller); empty for a NULL module.
+ */
+WASM_API_EXTERN
+void wasm_module_imports(const struct wasm_module_t *module,
+                         struct wasm_importtype_vec_t *out);
+
+/**
+ * Writes the module's exports, in export order, into `out` (owned by the
+ * caller); empty for a NULL module.
+ */
+WASM_API_EXTERN
+void wasm_module_exports(const struct wasm_module_t *module,
+                         struct wasm_exporttype_vec_t *out);
+
+/**
+ * Writes a serialized form of the module into `out` (owned by the caller)
+ * that `wasm_module_deserialize` turns back into an equivalent module;
+ * empty for a NULL module.
+ */
+WASM_API_EXTERN
+void wasm_module_serialize(const struct wasm_module_t *module,
+                           struct wasm_byte_vec_t *out);
+
+/**
+ * Returns the module serialized in `bytes` by `wasm_module_serialize`,
+ * compiled for the engine of `store` and owned by the caller; NULL if the
+ * bytes are not such a module or an argument is NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_module_t *wasm_module_deserialize(struct wasm_store_t *store,
+                                              const struct wasm_byte_vec_t *bytes);
+
+/**
+ * Frees a shared module; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_shared_module_delete(struct wasm_shared_module_t *shared);
+
+/**
+ * Returns a shareable form of the module, owned by the caller; NULL for
+ * NULL.
+ */
+WASM_API_EXTERN struct wasm_shared_module_t *wasm_module_share(const struct wasm_module_t *module);
+
+/**
+ * Returns a module of `store` for the shared module (owned by the caller,
+ * without recompiling); NULL if an argument is NULL or the store belongs to
+ * another engine than the module.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_module_t *wasm_module_obtain(struct wasm_store_t *store,
+                                         const struct wasm_shared_module_t *shared);
+
+/**
+ * Frees a handle of a module; the object itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_module_delete(struct wasm_module_t *module);
+
+/**
+ * Returns a new handle of the same module, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_module_t *wasm_module_copy(const struct wasm_module_t *module);
+
+/**
+ * Whether `a` and `b` are handles of the same object (false if either is
+ * NULL).
+ */
+WASM_API_EXTERN bool wasm_module_same(const struct wasm_module_t *a, const struct wasm_module_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_module_get_host_info(const struct wasm_module_t *module);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_module_set_host_info(struct wasm_module_t *module, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_module_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_module_set_host_info_with_finalizer(struct wasm_module_t *module,
+                                              void *info,
+                                              void (*finalizer)(void*));
+
+/**
+ * The same object seen as a reference (borrowed, not a new handle); NULL
+ * for NULL.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_module_as_ref(struct wasm_module_t *module);
+
+/**
+ * The reference seen as a module (borrowed), or NULL if it refers to
+ * something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_module_t *wasm_ref_as_module(struct wasm_ref_t *r);
+
+/**
+ * Like `wasm_module_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN
+const struct wasm_ref_t *wasm_module_as_ref_const(const struct wasm_module_t *module);
+
+/**
+ * Like `wasm_ref_as_module`, for a const reference.
+ */
+WASM_API_EXTERN const struct wasm_module_t *wasm_ref_as_module_const(const struct wasm_ref_t *r);
+
+/**
+ * Frees a reference handle; the object lives on while other handles (or
+ * its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_ref_delete(struct wasm_ref_t *r);
+
+/**
+ * Returns a new handle of the same object, owned by the caller; NULL for
+ * NULL.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_ref_copy(const struct wasm_ref_t *r);
+
+/**
+ * Whether `a` and `b` refer to the same object (false if either is NULL).
+ */
+WASM_API_EXTERN bool wasm_ref_same(const struct wasm_ref_t *a, const struct wasm_ref_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL reference).
+ */
+WASM_API_EXTERN void *wasm_ref_get_host_info(const struct wasm_ref_t *r);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL references are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_ref_set_host_info(struct wasm_ref_t *r, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_ref_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_ref_set_host_info_with_finalizer(struct wasm_ref_t *r,
+                                           void *info,
+                                           void (*finalizer)(void*));
+
+/**
+ * Returns a new store for `engine`, owned by the caller; NULL if `engine`
+ * is NULL.
+ *
+ * # Safety
+ * `engine` must be NULL or a live engine.
+ */
+WASM_API_EXTERN struct wasm_store_t *wasm_store_new(struct wasm_engine_t *engine);
+
+/**
+ * Frees a store. Its objects stay valid while handles of them remain;
+ * host info finalizers of its objects run once the last of those is
+ * deleted too. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_store_delete(struct wasm_store_t *store);
+
+/**
+ * Returns a new table of `store` with type `ty`, every element set to
+ * `init` (NULL for null; a function for a `funcref` table), owned by the
+ * caller; NULL on a NULL argument, a wrong `init` or invalid limits.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_table_t *wasm_table_new(struct wasm_store_t *store,
+                                    const struct wasm_tabletype_t *ty,
+                                    struct wasm_ref_t *init);
+
+/**
+ * Returns the table's type, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_tabletype_t *wasm_table_type(const struct wasm_table_t *table);
+
+/**
+ * Returns the element at `index` as a new reference owned by the caller
+ * (a function for a `funcref` table); NULL for a null element, an index
+ * out of bounds or a NULL table.
+ */
+WASM_API_EXTERN
+struct wasm_ref_t *wasm_table_get(const struct wasm_table_t *table,
+                                  wasm_table_size_t index);
+
+/**
+ * Sets the element at `index` to `r` (not consumed; NULL for null);
+ * false if the index is out of bounds, `r` does not fit the table's
+ * element type, or the table is NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+bool wasm_table_set(struct wasm_table_t *table,
+                    wasm_table_size_t index,
+                    struct wasm_ref_t *r);
+
+/**
+ * The table's current number of elements (saturated to `UINT32_MAX`); 0
+ * for NULL.
+ */
+WASM_API_EXTERN wasm_table_size_t wasm_table_size(const struct wasm_table_t *table);
+
+/**
+ * Grows the table by `delta` elements set to `init` (not consumed; NULL
+ * for null); false if that would pass its maximum, `init` does not fit, or
+ * the table is NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+bool wasm_table_grow(struct wasm_table_t *table,
+                     wasm_table_size_t delta,
+                     struct wasm_ref_t *init);
+
+/**
+ * Frees a handle of a table; the object itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_table_delete(struct wasm_table_t *table);
+
+/**
+ * Returns a new handle of the same table, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_table_t *wasm_table_copy(const struct wasm_table_t *table);
+
+/**
+ * Whether `a` and `b` are handles of the same object (false if either is
+ * NULL).
+ */
+WASM_API_EXTERN bool wasm_table_same(const struct wasm_table_t *a, const struct wasm_table_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_table_get_host_info(const struct wasm_table_t *table);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_table_set_host_info(struct wasm_table_t *table, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_table_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_table_set_host_info_with_finalizer(struct wasm_table_t *table,
+                                             void *info,
+                                             void (*finalizer)(void*));
+
+/**
+ * The same object seen as a reference (borrowed, not a new handle); NULL
+ * for NULL.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_table_as_ref(struct wasm_table_t *table);
+
+/**
+ * The reference seen as a table (borrowed), or NULL if it refers to
+ * something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_table_t *wasm_ref_as_table(struct wasm_ref_t *r);
+
+/**
+ * Like `wasm_table_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN const struct wasm_ref_t *wasm_table_as_ref_const(const struct wasm_table_t *table);
+
+/**
+ * Like `wasm_ref_as_table`, for a const reference.
+ */
+WASM_API_EXTERN const struct wasm_table_t *wasm_ref_as_table_const(const struct wasm_ref_t *r);
 
 /**
  * Returns a new 32-bit table type, owned by the caller; consumes
@@ -699,6 +1855,108 @@ const struct wasm_valtype_t *wasm_tabletype_element(const struct wasm_tabletype_
  */
 WASM_API_EXTERN
 const struct wasm_limits_t *wasm_tabletype_limits(const struct wasm_tabletype_t *ty);
+
+/**
+ * Returns a new trap of `store` with `message` (a `wasm_message_t`, whose
+ * terminating NUL, if present, is not part of the text), owned by the
+ * caller; NULL if `store` is NULL. A NULL message gives an empty one.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_trap_t *wasm_trap_new(struct wasm_store_t *store,
+                                  const wasm_message_t *message);
+
+/**
+ * Writes the trap's message, NUL-terminated, into `out` (owned by the
+ * caller, freed with `wasm_byte_vec_delete`); an empty vector for a NULL
+ * trap.
+ */
+WASM_API_EXTERN void wasm_trap_message(const struct wasm_trap_t *trap, wasm_message_t *out);
+
+/**
+ * Returns the innermost frame of the trap's backtrace (owned by the
+ * caller), or NULL if there is none.
+ */
+WASM_API_EXTERN struct wasm_frame_t *wasm_trap_origin(const struct wasm_trap_t *trap);
+
+/**
+ * Writes the trap's backtrace, innermost frame first, into `out` (owned by
+ * the caller, freed with `wasm_frame_vec_delete`); empty when the trap has
+ * no backtrace or is NULL.
+ */
+WASM_API_EXTERN void wasm_trap_trace(const struct wasm_trap_t *trap, struct wasm_frame_vec_t *out);
+
+/**
+ * Frees a handle of a trap; the object itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_trap_delete(struct wasm_trap_t *trap);
+
+/**
+ * Returns a new handle of the same trap, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_trap_t *wasm_trap_copy(const struct wasm_trap_t *trap);
+
+/**
+ * Whether `a` and `b` are handles of the same object (false if either is
+ * NULL).
+ */
+WASM_API_EXTERN bool wasm_trap_same(const struct wasm_trap_t *a, const struct wasm_trap_t *b);
+
+/**
+ * The host info attached to the object through any of its handles, or
+ * NULL (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_trap_get_host_info(const struct wasm_trap_t *trap);
+
+/**
+ * Attaches `info` to the object (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN void wasm_trap_set_host_info(struct wasm_trap_t *trap, void *info);
+
+/**
+ * Attaches `info` to the object like `wasm_trap_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the object goes away or the
+ * info is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+void wasm_trap_set_host_info_with_finalizer(struct wasm_trap_t *trap,
+                                            void *info,
+                                            void (*finalizer)(void*));
+
+/**
+ * The same object seen as a reference (borrowed, not a new handle); NULL
+ * for NULL.
+ */
+WASM_API_EXTERN struct wasm_ref_t *wasm_trap_as_ref(struct wasm_trap_t *trap);
+
+/**
+ * The reference seen as a trap (borrowed), or NULL if it refers to
+ * something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN struct wasm_trap_t *wasm_ref_as_trap(struct wasm_ref_t *r);
+
+/**
+ * Like `wasm_trap_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN const struct wasm_ref_t *wasm_trap_as_ref_const(const struct wasm_trap_t *trap);
+
+/**
+ * Like `wasm_ref_as_trap`, for a const reference.
+ */
+WASM_API_EXTERN const struct wasm_trap_t *wasm_ref_as_trap_const(const struct wasm_ref_t *r);
 
 /**
  * Frees the reference an owned value holds (if it is of a reference kind)

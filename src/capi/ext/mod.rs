@@ -3,3 +3,6 @@
 pub mod error;
 pub mod config;
 pub mod engine;
+pub mod instance;
+pub mod module;
+pub mod wat;

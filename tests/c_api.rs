@@ -1,0 +1,101 @@
+//! C programs against the installed headers and the shared library.
+//!
+//! Each `tests/c/<name>.c` is compiled with the system C compiler against
+//! `include/` and linked with the `libwasm_runtime.so` that `cargo test`
+//! builds next to this test binary; it must exit 0 and print every line of
+//! `tests/c/<name>.expected`, in order.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `target/<profile>`: this binary lives in `target/<profile>/deps`.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>")
+        .to_path_buf()
+}
+
+fn shared_library() -> PathBuf {
+    let lib = profile_dir().join("libwasm_runtime.so");
+    assert!(
+        lib.exists(),
+        "{} is missing: cargo builds the cdylib along with the tests",
+        lib.display()
+    );
+    lib
+}
+
+/// Compiles `<dir>/<name>.c` into a program in a fresh directory.
+fn compile(dir: &str, name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = root.join(dir).join(format!("{name}.c"));
+    let lib = shared_library();
+    let lib_dir = lib.parent().unwrap();
+    let out_dir = profile_dir()
+        .join("c-api-tests")
+        .join(dir.replace('/', "-"));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join(name);
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let output = Command::new(&cc)
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(&source)
+        .arg("-o")
+        .arg(&exe)
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
+        .output()
+        .unwrap_or_else(|e| panic!("running {cc}: {e}"));
+    assert!(
+        output.status.success(),
+        "compiling {}:\n{}",
+        source.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    exe
+}
+
+/// Runs `<dir>/<name>.c` and checks its exit status and its output against
+/// `<dir>/<name>.expected`.
+fn run_and_check(dir: &str, name: &str) {
+    let exe = compile(dir, name);
+    let output = Command::new(&exe).output().expect("running the C program");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{name} failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let expected = std::fs::read_to_string(root.join(dir).join(format!("{name}.expected")))
+        .expect("the .expected file");
+    let mut lines = stdout.lines();
+    for want in expected.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            lines.any(|got| got == want),
+            "{name}: expected the line {want:?} (in order) in:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn traps_are_values_and_the_process_keeps_running() {
+    run_and_check("tests/c", "traps");
+}
+
+/// The examples also build straight against `include/` (the CMake package
+/// test covers the installed layout).
+#[test]
+fn hello_example() {
+    run_and_check("examples-c", "hello");
+}
+
+#[test]
+fn trap_example() {
+    run_and_check("examples-c", "trap");
+}

@@ -1,0 +1,813 @@
+//! The object half of the C API (stores, modules, instances, functions,
+//! globals, tables, memories, references, traps), called through the rlib
+//! exactly as C calls it.
+//!
+//! Calls of the `unsafe` C functions pass valid or NULL pointers, as the
+//! C contract requires; each is wrapped in its own `unsafe` block.
+
+// Handles are boxes because that is how C owns them.
+#![allow(clippy::vec_box)]
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use wasm_runtime::capi::engine::{wasm_engine_delete, wasm_engine_new, wasm_engine_t};
+use wasm_runtime::capi::ext::error::{wasm_error_delete, wasm_error_message, wasm_error_t};
+use wasm_runtime::capi::ext::instance::wasm_instance_new_checked;
+use wasm_runtime::capi::ext::module::wasm_module_new_checked;
+use wasm_runtime::capi::ext::wat::wasm_wat2wasm;
+use wasm_runtime::capi::externtype::{
+    WASM_EXTERN_FUNC, WASM_EXTERN_GLOBAL, WASM_EXTERN_MEMORY, WASM_EXTERN_TABLE,
+};
+use wasm_runtime::capi::foreign::*;
+use wasm_runtime::capi::func::*;
+use wasm_runtime::capi::functype::{wasm_functype_delete, wasm_functype_new, wasm_functype_t};
+use wasm_runtime::capi::global::*;
+use wasm_runtime::capi::globaltype::{
+    wasm_globaltype_delete, wasm_globaltype_new, WASM_CONST, WASM_VAR,
+};
+use wasm_runtime::capi::instance::*;
+use wasm_runtime::capi::limits::wasm_limits_t;
+use wasm_runtime::capi::memory::*;
+use wasm_runtime::capi::memorytype::{wasm_memorytype_delete, wasm_memorytype_new};
+use wasm_runtime::capi::module::*;
+use wasm_runtime::capi::r#extern::*;
+use wasm_runtime::capi::r#ref::*;
+use wasm_runtime::capi::store::*;
+use wasm_runtime::capi::table::*;
+use wasm_runtime::capi::trap::*;
+use wasm_runtime::capi::val::wasm_val_t;
+use wasm_runtime::capi::valtype::*;
+use wasm_runtime::capi::vec::*;
+
+// ---------------------------------------------------------------------------
+// Helpers: thin safe wrappers over the C functions, for readable tests.
+
+/// A store as the `wasm_store_t*` the C functions take.
+fn sp(store: &wasm_store_t) -> *mut wasm_store_t {
+    store as *const wasm_store_t as *mut wasm_store_t
+}
+
+/// An engine as the `wasm_engine_t*` the C functions take.
+fn ep(engine: &wasm_engine_t) -> *mut wasm_engine_t {
+    engine as *const wasm_engine_t as *mut wasm_engine_t
+}
+
+fn engine() -> Box<wasm_engine_t> {
+    wasm_engine_new().expect("engine")
+}
+
+fn wat(text: &str) -> wasm_byte_vec_t {
+    let mut out = wasm_byte_vec_t::from_vec(Vec::new());
+    let err = wasm_wat2wasm(text.as_ptr().cast(), text.len(), Some(&mut out));
+    assert!(err.is_none(), "wat2wasm: {}", error_text(err));
+    out
+}
+
+fn error_text(err: Option<Box<wasm_error_t>>) -> String {
+    let Some(err) = err else {
+        return String::new();
+    };
+    let mut msg = wasm_byte_vec_t::from_vec(Vec::new());
+    wasm_error_message(Some(&err), Some(&mut msg));
+    wasm_error_delete(Some(err));
+    // SAFETY: made by wasm_error_message.
+    String::from_utf8(unsafe { msg.take() }).unwrap()
+}
+
+fn trap_text(trap: Option<Box<wasm_trap_t>>) -> String {
+    let trap = trap.expect("expected a trap");
+    let mut msg = wasm_byte_vec_t::from_vec(Vec::new());
+    wasm_trap_message(Some(&trap), Some(&mut msg));
+    wasm_trap_delete(Some(trap));
+    // SAFETY: made by wasm_trap_message.
+    let mut bytes = unsafe { msg.take() };
+    assert_eq!(bytes.pop(), Some(0), "trap messages are NUL-terminated");
+    String::from_utf8(bytes).unwrap()
+}
+
+fn module(store: &wasm_store_t, text: &str) -> Box<wasm_module_t> {
+    let mut bin = wat(text);
+    let m = unsafe { wasm_module_new(sp(store), Some(&bin)) }.expect("module");
+    // SAFETY: made by wat().
+    drop(unsafe { bin.take() });
+    m
+}
+
+/// Instantiates and returns the instance and its exports.
+fn instantiate(
+    store: &wasm_store_t,
+    text: &str,
+    imports: &[&wasm_extern_t],
+) -> (Box<wasm_instance_t>, Vec<Box<wasm_extern_t>>) {
+    let m = module(store, text);
+    let mut import_ptrs: Vec<Option<Box<wasm_extern_t>>> =
+        imports.iter().map(|e| wasm_extern_copy(Some(e))).collect();
+    let vec = wasm_extern_vec_t {
+        size: import_ptrs.len(),
+        data: import_ptrs.as_mut_ptr(),
+    };
+    let mut trap = ptr::null_mut();
+    let instance = unsafe { wasm_instance_new(sp(store), Some(&m), Some(&vec), Some(&mut trap)) };
+    assert!(trap.is_null(), "instantiation trapped");
+    let instance = instance.expect("instance");
+    drop(import_ptrs);
+    wasm_module_delete(Some(m));
+    let exports = exports_of(&instance);
+    (instance, exports)
+}
+
+fn exports_of(instance: &wasm_instance_t) -> Vec<Box<wasm_extern_t>> {
+    let mut out = wasm_extern_vec_t::empty();
+    wasm_instance_exports(Some(instance), Some(&mut out));
+    // SAFETY: made by wasm_instance_exports.
+    unsafe { out.take() }
+        .into_iter()
+        .map(|e| e.expect("export"))
+        .collect()
+}
+
+fn as_func(e: &wasm_extern_t) -> &wasm_func_t {
+    wasm_extern_as_func_const(Some(e)).expect("a function export")
+}
+
+fn i32_val(i: i32) -> wasm_val_t {
+    let mut v = wasm_val_t::zeroed(WASM_I32);
+    v.of.i32 = i;
+    v
+}
+
+fn f64_val(f: f64) -> wasm_val_t {
+    let mut v = wasm_val_t::zeroed(WASM_F64);
+    v.of.f64 = f;
+    v
+}
+
+/// Calls `f` with `args` and room for `nresults` results.
+fn call(
+    f: &wasm_func_t,
+    args: &mut [wasm_val_t],
+    nresults: usize,
+) -> Result<Vec<wasm_val_t>, String> {
+    let args_vec = wasm_val_vec_t {
+        size: args.len(),
+        data: args.as_mut_ptr(),
+    };
+    let mut results: Vec<wasm_val_t> = (0..nresults)
+        .map(|_| wasm_val_t::zeroed(WASM_I32))
+        .collect();
+    let mut results_vec = wasm_val_vec_t {
+        size: results.len(),
+        data: results.as_mut_ptr(),
+    };
+    match unsafe { wasm_func_call(Some(f), Some(&args_vec), &mut results_vec) } {
+        None => Ok(results),
+        Some(trap) => Err(trap_text(Some(trap))),
+    }
+}
+
+fn functype(params: &[wasm_valkind_t], results: &[wasm_valkind_t]) -> Box<wasm_functype_t> {
+    let make = |kinds: &[wasm_valkind_t]| {
+        wasm_valtype_vec_t::from_vec(kinds.iter().map(|k| wasm_valtype_new(*k)).collect())
+    };
+    let mut p = make(params);
+    let mut r = make(results);
+    // SAFETY: both vectors were made by this library.
+    unsafe { wasm_functype_new(Some(&mut p), Some(&mut r)) }.expect("functype")
+}
+
+// ---------------------------------------------------------------------------
+
+const ADD: &str = r#"(module
+  (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (memory (export "mem") 1 4)
+  (global (export "g") (mut i32) (i32.const 7))
+  (table (export "t") 2 funcref)
+  (elem (i32.const 0) 0))"#;
+
+#[test]
+fn instantiate_and_call_exports() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (instance, exports) = instantiate(&store, ADD, &[]);
+    assert_eq!(exports.len(), 5);
+    let kinds: Vec<_> = exports.iter().map(|e| wasm_extern_kind(Some(e))).collect();
+    assert_eq!(
+        kinds,
+        [
+            WASM_EXTERN_FUNC,
+            WASM_EXTERN_FUNC,
+            WASM_EXTERN_MEMORY,
+            WASM_EXTERN_GLOBAL,
+            WASM_EXTERN_TABLE
+        ]
+    );
+    let add = as_func(&exports[0]);
+    assert_eq!(wasm_func_param_arity(Some(add)), 2);
+    assert_eq!(wasm_func_result_arity(Some(add)), 1);
+    let results = call(add, &mut [i32_val(2), i32_val(40)], 1).unwrap();
+    assert_eq!(results[0].kind, WASM_I32);
+    // SAFETY: kind checked above.
+    assert_eq!(unsafe { results[0].of.i32 }, 42);
+
+    // A wasm trap comes back with the spec's message.
+    let err = call(as_func(&exports[1]), &mut [i32_val(1), i32_val(0)], 1).unwrap_err();
+    assert!(err.contains("integer divide by zero"), "{err}");
+
+    // Kind checks on the extern views.
+    assert!(wasm_extern_as_global_const(Some(&exports[0])).is_none());
+    assert!(wasm_extern_as_memory_const(Some(&exports[2])).is_some());
+    wasm_instance_delete(Some(instance));
+    drop(exports);
+    wasm_store_delete(Some(store));
+    wasm_engine_delete(Some(engine));
+}
+
+#[test]
+fn wrong_arity_kinds_and_nulls_are_traps_not_crashes() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (_instance, exports) = instantiate(&store, ADD, &[]);
+    let add = as_func(&exports[0]);
+
+    let err = call(add, &mut [i32_val(1)], 1).unwrap_err();
+    assert!(!err.is_empty());
+    let err = call(add, &mut [i32_val(1), i32_val(2), i32_val(3)], 1).unwrap_err();
+    assert!(!err.is_empty());
+    let err = call(add, &mut [f64_val(1.0), i32_val(2)], 1).unwrap_err();
+    assert!(!err.is_empty());
+    let err = call(add, &mut [i32_val(1), i32_val(2)], 0).unwrap_err();
+    assert!(!err.is_empty());
+    let mut bad_kind = i32_val(1);
+    bad_kind.kind = 77;
+    let err = call(add, &mut [bad_kind, i32_val(2)], 1).unwrap_err();
+    assert!(err.contains("77"), "{err}");
+
+    // NULL function, NULL vectors.
+    let msg = trap_text(unsafe { wasm_func_call(None, None, ptr::null_mut()) });
+    assert!(msg.contains("NULL"), "{msg}");
+    let msg = trap_text(unsafe { wasm_func_call(Some(add), None, ptr::null_mut()) });
+    assert!(!msg.is_empty());
+
+    // A funcref argument that is not a function.
+    let foreign = unsafe { wasm_foreign_new(sp(&store)) }.unwrap();
+    let mut v = wasm_val_t::zeroed(WASM_FUNCREF);
+    v.of.r#ref = wasm_foreign_as_ref_const(Some(&foreign)).unwrap() as *const _ as *mut _;
+    let (_i2, ex2) = instantiate(
+        &store,
+        r#"(module (func (export "f") (param funcref)))"#,
+        &[],
+    );
+    let err = call(as_func(&ex2[0]), &mut [v], 0).unwrap_err();
+    assert!(err.contains("funcref"), "{err}");
+    wasm_foreign_delete(Some(foreign));
+
+    // NULL everywhere else: no crash, neutral answers.
+    assert!(unsafe { wasm_store_new(ptr::null_mut()) }.is_none());
+    assert!(unsafe { wasm_module_new(sp(&store), None) }.is_none());
+    assert!(!unsafe { wasm_module_validate(ptr::null_mut(), None) });
+    assert!(unsafe { wasm_func_new(sp(&store), None, None) }.is_none());
+    assert!(unsafe { wasm_global_new(ptr::null_mut(), None, None) }.is_none());
+    assert!(unsafe { wasm_table_new(ptr::null_mut(), None, ptr::null_mut()) }.is_none());
+    assert!(unsafe { wasm_memory_new(ptr::null_mut(), None) }.is_none());
+    assert!(wasm_func_type(None).is_none());
+    assert_eq!(wasm_func_param_arity(None), 0);
+    assert!(unsafe { wasm_ref_as_func(ptr::null_mut()) }.is_null());
+    assert!(unsafe { wasm_extern_as_func(ptr::null_mut()) }.is_null());
+    assert!(unsafe { wasm_memory_data(ptr::null_mut()) }.is_null());
+    assert_eq!(wasm_memory_data_size(None), 0);
+    assert!(!unsafe { wasm_memory_grow(ptr::null_mut(), 1) });
+    assert!(wasm_table_get(None, 0).is_none());
+    assert!(!unsafe { wasm_table_set(ptr::null_mut(), 0, ptr::null_mut()) });
+    assert!(!wasm_func_same(None, None));
+    assert!(wasm_func_get_host_info(None).is_null());
+    unsafe { wasm_func_set_host_info(ptr::null_mut(), ptr::null_mut()) };
+    assert!(wasm_trap_origin(None).is_none());
+    let mut trap = ptr::null_mut();
+    assert!(unsafe { wasm_instance_new(ptr::null_mut(), None, None, Some(&mut trap)) }.is_none());
+    assert!(trap_text(Some(unsafe { Box::from_raw(trap) })).contains("NULL"));
+    let mut exports = wasm_extern_vec_t::empty();
+    wasm_instance_exports(None, Some(&mut exports));
+    assert_eq!(exports.size, 0);
+}
+
+static DOUBLE_CALLS: AtomicUsize = AtomicUsize::new(0);
+static DOUBLE_FINALIZED: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn double_with_env(
+    env: *mut c_void,
+    args: *const wasm_val_vec_t,
+    results: *mut wasm_val_vec_t,
+) -> *mut wasm_trap_t {
+    assert_eq!(env as usize, 0x1234);
+    DOUBLE_CALLS.fetch_add(1, Ordering::SeqCst);
+    // SAFETY: the runtime passes valid vectors of the declared arity.
+    unsafe {
+        let x = (*(*args).data).of.i32;
+        (*(*results).data).of.i32 = x * 2;
+    }
+    ptr::null_mut()
+}
+
+unsafe extern "C" fn count_double_finalized(env: *mut c_void) {
+    assert_eq!(env as usize, 0x1234);
+    DOUBLE_FINALIZED.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn host_function_with_env_and_finalizer() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let ty = functype(&[WASM_I32], &[WASM_I32]);
+    let double = unsafe {
+        wasm_func_new_with_env(
+            sp(&store),
+            Some(&ty),
+            Some(double_with_env),
+            0x1234 as *mut c_void,
+            Some(count_double_finalized),
+        )
+    }
+    .unwrap();
+    wasm_functype_delete(Some(ty));
+    let double_ext = wasm_func_as_extern_const(Some(&double)).unwrap();
+    let (instance, exports) = instantiate(
+        &store,
+        r#"(module
+          (import "env" "double" (func $d (param i32) (result i32)))
+          (func (export "quad") (param i32) (result i32) local.get 0 call $d call $d))"#,
+        &[double_ext],
+    );
+    let r = call(as_func(&exports[0]), &mut [i32_val(5)], 1).unwrap();
+    // SAFETY: an i32 result.
+    assert_eq!(unsafe { r[0].of.i32 }, 20);
+    // The host function is callable directly too.
+    let r = call(&double, &mut [i32_val(21)], 1).unwrap();
+    // SAFETY: an i32 result.
+    assert_eq!(unsafe { r[0].of.i32 }, 42);
+    assert_eq!(DOUBLE_CALLS.load(Ordering::SeqCst), 3);
+
+    // The finalizer runs once the function is gone with its store, no
+    // earlier, whatever the order of deletion.
+    wasm_func_delete(Some(double));
+    wasm_store_delete(Some(store));
+    assert_eq!(DOUBLE_FINALIZED.load(Ordering::SeqCst), 0);
+    wasm_instance_delete(Some(instance));
+    assert_eq!(DOUBLE_FINALIZED.load(Ordering::SeqCst), 0);
+    drop(exports);
+    assert_eq!(DOUBLE_FINALIZED.load(Ordering::SeqCst), 1);
+    wasm_engine_delete(Some(engine));
+    assert_eq!(DOUBLE_FINALIZED.load(Ordering::SeqCst), 1);
+}
+
+unsafe extern "C" fn failing_host(
+    _args: *const wasm_val_vec_t,
+    _results: *mut wasm_val_vec_t,
+) -> *mut wasm_trap_t {
+    HOST_TRAP.with(|t| {
+        let t = t.get();
+        assert!(!t.is_null());
+        // Keep a handle to compare against what the caller gets.
+        // SAFETY: set by the test below to a live trap.
+        Box::into_raw(wasm_trap_copy(Some(unsafe { &*t })).unwrap())
+    })
+}
+
+thread_local! {
+    static HOST_TRAP: std::cell::Cell<*mut wasm_trap_t> = const { std::cell::Cell::new(ptr::null_mut()) };
+}
+
+#[test]
+fn host_trap_reaches_the_caller_unchanged() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let message = b"host says no\0";
+    let msg_vec = wasm_byte_vec_t::from_vec(message.to_vec());
+    let original = Box::into_raw(unsafe { wasm_trap_new(sp(&store), Some(&msg_vec)) }.unwrap());
+    unsafe { wasm_trap_set_host_info(original, 0x77 as *mut c_void) };
+    HOST_TRAP.with(|t| t.set(original));
+
+    let ty = functype(&[], &[]);
+    let host = unsafe { wasm_func_new(sp(&store), Some(&ty), Some(failing_host)) }.unwrap();
+    wasm_functype_delete(Some(ty));
+    let (_instance, exports) = instantiate(
+        &store,
+        r#"(module (import "" "f" (func $f)) (func (export "run") call $f))"#,
+        &[wasm_func_as_extern_const(Some(&host)).unwrap()],
+    );
+    let args = wasm_val_vec_t::empty();
+    let mut results = wasm_val_vec_t::empty();
+    let trap = unsafe { wasm_func_call(Some(as_func(&exports[0])), Some(&args), &mut results) }
+        .expect("a trap");
+    // SAFETY: `original` is live until deleted below.
+    let original = unsafe { Box::from_raw(original) };
+    assert!(wasm_trap_same(Some(&trap), Some(&original)));
+    assert_eq!(wasm_trap_get_host_info(Some(&trap)), 0x77 as *mut c_void);
+    assert_eq!(trap_text(Some(trap)), "host says no");
+    HOST_TRAP.with(|t| t.set(ptr::null_mut()));
+    wasm_trap_delete(Some(original));
+}
+
+#[test]
+fn start_function_trap_comes_back_through_the_out_parameter() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let m = module(&store, r#"(module (func $s unreachable) (start $s))"#);
+    let mut trap = ptr::null_mut();
+    let instance = unsafe { wasm_instance_new(sp(&store), Some(&m), None, Some(&mut trap)) };
+    assert!(instance.is_none());
+    // SAFETY: set by wasm_instance_new on failure.
+    let msg = trap_text(Some(unsafe { Box::from_raw(trap) }));
+    assert!(msg.contains("unreachable"), "{msg}");
+
+    // The checked variant gives a trap too, not an error.
+    let mut inst = ptr::null_mut();
+    let mut trap = ptr::null_mut();
+    let err = unsafe {
+        wasm_instance_new_checked(sp(&store), Some(&m), None, Some(&mut inst), Some(&mut trap))
+    };
+    assert!(err.is_none());
+    assert!(inst.is_null());
+    // SAFETY: set on a start trap.
+    assert!(trap_text(Some(unsafe { Box::from_raw(trap) })).contains("unreachable"));
+    wasm_module_delete(Some(m));
+}
+
+#[test]
+fn link_errors_name_the_import() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let m = module(&store, r#"(module (import "env" "f" (func (param i32))))"#);
+    let mut trap = ptr::null_mut();
+    assert!(unsafe { wasm_instance_new(sp(&store), Some(&m), None, Some(&mut trap)) }.is_none());
+    // SAFETY: set on failure.
+    let msg = trap_text(Some(unsafe { Box::from_raw(trap) }));
+    assert!(!msg.is_empty());
+
+    // A global where a function is expected.
+    let gt = wasm_globaltype_new(Some(wasm_valtype_new(WASM_I32).unwrap()), WASM_CONST).unwrap();
+    let g = unsafe { wasm_global_new(sp(&store), Some(&gt), Some(&i32_val(1))) }.unwrap();
+    wasm_globaltype_delete(Some(gt));
+    let mut imports = vec![wasm_extern_copy(wasm_global_as_extern_const(Some(&g)))];
+    let vec = wasm_extern_vec_t {
+        size: 1,
+        data: imports.as_mut_ptr(),
+    };
+    let (mut inst, mut trap) = (ptr::null_mut(), ptr::null_mut());
+    let err = unsafe {
+        wasm_instance_new_checked(
+            sp(&store),
+            Some(&m),
+            Some(&vec),
+            Some(&mut inst),
+            Some(&mut trap),
+        )
+    };
+    let text = error_text(err);
+    assert!(text.contains("env") && text.contains('f'), "{text}");
+    assert!(inst.is_null() && trap.is_null());
+    wasm_module_delete(Some(m));
+}
+
+#[test]
+fn invalid_modules_say_why() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let bin = wasm_byte_vec_t::from_vec(b"\0asm\x01\0\0\0\x05".to_vec());
+    assert!(unsafe { wasm_module_new(sp(&store), Some(&bin)) }.is_none());
+    assert!(!unsafe { wasm_module_validate(sp(&store), Some(&bin)) });
+    let mut out = ptr::null_mut();
+    let text =
+        error_text(unsafe { wasm_module_new_checked(sp(&store), Some(&bin), Some(&mut out)) });
+    assert!(text.contains("offset") || text.contains("0x"), "{text}");
+    assert!(out.is_null());
+
+    let bad_wat = "(module (func (result i32) i32.const))";
+    let mut out = wasm_byte_vec_t::empty();
+    let text = error_text(wasm_wat2wasm(
+        bad_wat.as_ptr().cast(),
+        bad_wat.len(),
+        Some(&mut out),
+    ));
+    assert!(text.contains("wat2wasm"), "{text}");
+}
+
+#[test]
+fn globals_from_the_host() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let gt = wasm_globaltype_new(Some(wasm_valtype_new(WASM_I64).unwrap()), WASM_VAR).unwrap();
+    let mut init = wasm_val_t::zeroed(WASM_I64);
+    init.of.i64 = 10;
+    // Wrong kind: refused.
+    assert!(unsafe { wasm_global_new(sp(&store), Some(&gt), Some(&i32_val(1))) }.is_none());
+    let host_g = unsafe { wasm_global_new(sp(&store), Some(&gt), Some(&init)) }.unwrap();
+    wasm_globaltype_delete(Some(gt));
+    let (_instance, exports) = instantiate(
+        &store,
+        r#"(module
+          (import "" "g" (global $g (mut i64)))
+          (global (export "own") (mut i32) (i32.const 3))
+          (global (export "c") i32 (i32.const 9))
+          (func (export "bump") global.get $g i64.const 1 i64.add global.set $g))"#,
+        &[wasm_global_as_extern_const(Some(&host_g)).unwrap()],
+    );
+    call(as_func(&exports[2]), &mut [], 0).unwrap();
+    let mut v = wasm_val_t::zeroed(WASM_I32);
+    wasm_global_get(Some(&host_g), Some(&mut v));
+    assert_eq!(v.kind, WASM_I64);
+    // SAFETY: kind checked.
+    assert_eq!(unsafe { v.of.i64 }, 11);
+
+    let own = unsafe { wasm_extern_as_global(&*exports[0] as *const _ as *mut _) };
+    // SAFETY: a live global.
+    let own_ref = unsafe { &*own };
+    unsafe { wasm_global_set(own, Some(&i32_val(-5))) };
+    wasm_global_get(Some(own_ref), Some(&mut v));
+    // SAFETY: an i32 global.
+    assert_eq!(unsafe { v.of.i32 }, -5);
+    // Wrong kind and immutable globals are left alone.
+    unsafe { wasm_global_set(own, Some(&f64_val(1.0))) };
+    let konst = unsafe { wasm_extern_as_global(&*exports[1] as *const _ as *mut _) };
+    unsafe { wasm_global_set(konst, Some(&i32_val(100))) };
+    // SAFETY: a live global.
+    wasm_global_get(Some(unsafe { &*konst }), Some(&mut v));
+    // SAFETY: an i32 global.
+    assert_eq!(unsafe { v.of.i32 }, 9);
+    let ty = wasm_global_type(Some(own_ref)).unwrap();
+    wasm_globaltype_delete(Some(ty));
+}
+
+#[test]
+fn memories_from_the_host() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let limits = wasm_limits_t { min: 1, max: 3 };
+    let mt = wasm_memorytype_new(Some(&limits)).unwrap();
+    let mem = unsafe { wasm_memory_new(sp(&store), Some(&mt)) }.unwrap();
+    wasm_memorytype_delete(Some(mt));
+    assert_eq!(wasm_memory_size(Some(&mem)), 1);
+    assert_eq!(wasm_memory_data_size(Some(&mem)), 65536);
+    let mem_ptr = Box::into_raw(mem);
+    let data = unsafe { wasm_memory_data(mem_ptr) };
+    // SAFETY: one page is mapped.
+    unsafe { *data.add(100) = 42 };
+    let (_instance, exports) = instantiate(
+        &store,
+        r#"(module (import "" "m" (memory 1))
+          (func (export "load") (param i32) (result i32) local.get 0 i32.load8_u)
+          (func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store8))"#,
+        // SAFETY: live.
+        &[wasm_memory_as_extern_const(Some(unsafe { &*mem_ptr })).unwrap()],
+    );
+    let r = call(as_func(&exports[0]), &mut [i32_val(100)], 1).unwrap();
+    // SAFETY: an i32 result.
+    assert_eq!(unsafe { r[0].of.i32 }, 42);
+    call(as_func(&exports[1]), &mut [i32_val(7), i32_val(99)], 0).unwrap();
+    // SAFETY: one page is mapped.
+    assert_eq!(unsafe { *data.add(7) }, 99);
+
+    assert!(unsafe { wasm_memory_grow(mem_ptr, 2) });
+    assert!(!unsafe { wasm_memory_grow(mem_ptr, 1) }, "past the maximum");
+    // SAFETY: live.
+    assert_eq!(wasm_memory_size(Some(unsafe { &*mem_ptr })), 3);
+    // Out-of-bounds access is a trap.
+    let err = call(as_func(&exports[0]), &mut [i32_val(3 * 65536)], 1).unwrap_err();
+    assert!(err.contains("out of bounds"), "{err}");
+    // SAFETY: made by Box::into_raw above.
+    wasm_memory_delete(Some(unsafe { Box::from_raw(mem_ptr) }));
+}
+
+#[test]
+fn tables_hold_callable_functions_and_foreign_refs() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (_instance, exports) = instantiate(&store, ADD, &[]);
+    let table = unsafe { wasm_extern_as_table(&*exports[4] as *const _ as *mut _) };
+    // SAFETY: a live table.
+    let table_ref = unsafe { &*table };
+    assert_eq!(wasm_table_size(Some(table_ref)), 2);
+    let elem = wasm_table_get(Some(table_ref), 0).expect("element 0 is add");
+    let f = wasm_ref_as_func_const(Some(&elem)).expect("a function");
+    let r = call(f, &mut [i32_val(1), i32_val(2)], 1).unwrap();
+    // SAFETY: an i32 result.
+    assert_eq!(unsafe { r[0].of.i32 }, 3);
+    assert!(wasm_func_same(Some(f), Some(as_func(&exports[0]))));
+    assert!(wasm_table_get(Some(table_ref), 1).is_none(), "null element");
+    assert!(
+        wasm_table_get(Some(table_ref), 2).is_none(),
+        "out of bounds"
+    );
+    assert!(unsafe { wasm_table_set(table, 1, &*elem as *const _ as *mut _) });
+    assert!(wasm_table_get(Some(table_ref), 1).is_some());
+    assert!(!unsafe { wasm_table_set(table, 5, ptr::null_mut()) });
+    // A foreign object does not fit a funcref table.
+    let foreign = unsafe { wasm_foreign_new(sp(&store)) }.unwrap();
+    let foreign_ref = wasm_foreign_as_ref_const(Some(&foreign)).unwrap();
+    assert!(!unsafe { wasm_table_set(table, 0, foreign_ref as *const _ as *mut _) });
+    assert!(unsafe { wasm_table_grow(table, 3, ptr::null_mut()) });
+    assert_eq!(wasm_table_size(Some(table_ref)), 5);
+
+    // An externref table from the host keeps the foreign object's identity.
+    let mut elem_ty = wasm_valtype_new(WASM_EXTERNREF);
+    let limits = wasm_limits_t { min: 1, max: 10 };
+    let tt = wasm_tabletype_new_for_test(elem_ty.take(), &limits);
+    let host_table =
+        unsafe { wasm_table_new(sp(&store), Some(&tt), foreign_ref as *const _ as *mut _) }
+            .unwrap();
+    unsafe { wasm_foreign_set_host_info(&*foreign as *const _ as *mut _, 0x99 as *mut c_void) };
+    let back = wasm_table_get(Some(&host_table), 0).unwrap();
+    assert!(wasm_ref_same(Some(&back), Some(foreign_ref)));
+    assert_eq!(wasm_ref_get_host_info(Some(&back)), 0x99 as *mut c_void);
+    assert!(wasm_ref_as_foreign_const(Some(&back)).is_some());
+}
+
+fn wasm_tabletype_new_for_test(
+    elem: Option<Box<wasm_valtype_t>>,
+    limits: &wasm_limits_t,
+) -> Box<wasm_runtime::capi::tabletype::wasm_tabletype_t> {
+    wasm_runtime::capi::tabletype::wasm_tabletype_new(elem, Some(limits)).unwrap()
+}
+
+#[test]
+fn externref_round_trip_keeps_identity_and_host_info() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (_instance, exports) = instantiate(
+        &store,
+        r#"(module
+          (global $g (export "g") (mut externref) (ref.null extern))
+          (func (export "id") (param externref) (result externref) local.get 0)
+          (func (export "keep") (param externref) local.get 0 global.set $g))"#,
+        &[],
+    );
+    let foreign = unsafe { wasm_foreign_new(sp(&store)) }.unwrap();
+    unsafe { wasm_foreign_set_host_info(&*foreign as *const _ as *mut _, 0x42 as *mut c_void) };
+    let fref = wasm_foreign_as_ref_const(Some(&foreign)).unwrap();
+    let arg = || {
+        let mut v = wasm_val_t::zeroed(WASM_EXTERNREF);
+        v.of.r#ref = fref as *const _ as *mut _;
+        v
+    };
+    let mut r = call(as_func(&exports[1]), &mut [arg()], 1).unwrap();
+    assert_eq!(r[0].kind, WASM_EXTERNREF);
+    let back = r[0].take_ref().expect("non-null");
+    assert!(wasm_ref_same(Some(&back), Some(fref)));
+    assert_eq!(wasm_ref_get_host_info(Some(&back)), 0x42 as *mut c_void);
+
+    // Through a global, too; and a function passed as externref comes back
+    // as that function.
+    call(as_func(&exports[2]), &mut [arg()], 0).unwrap();
+    let g = wasm_extern_as_global_const(Some(&exports[0])).unwrap();
+    let mut v = wasm_val_t::zeroed(WASM_I32);
+    wasm_global_get(Some(g), Some(&mut v));
+    let back = v.take_ref().expect("non-null");
+    assert!(wasm_ref_same(Some(&back), Some(fref)));
+
+    let id_ref = wasm_func_as_ref_const(Some(as_func(&exports[1]))).unwrap();
+    let mut v = wasm_val_t::zeroed(WASM_EXTERNREF);
+    v.of.r#ref = id_ref as *const _ as *mut _;
+    let mut r = call(as_func(&exports[1]), &mut [v], 1).unwrap();
+    let back = r[0].take_ref().unwrap();
+    let f = wasm_ref_as_func_const(Some(&back)).expect("still a function");
+    assert!(wasm_func_same(Some(f), Some(as_func(&exports[1]))));
+
+    // Null stays null.
+    let mut r = call(
+        as_func(&exports[1]),
+        &mut [wasm_val_t::zeroed(WASM_EXTERNREF)],
+        1,
+    )
+    .unwrap();
+    assert!(r[0].take_ref().is_none());
+}
+
+static INFO_FINALIZED: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn count_info_finalized(data: *mut c_void) {
+    assert_eq!(data as usize, 0x55);
+    INFO_FINALIZED.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn host_info_is_per_object_and_finalized_once() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (instance, exports) = instantiate(&store, ADD, &[]);
+    let again = exports_of(&instance);
+    let (a, b) = (as_func(&exports[0]), as_func(&again[0]));
+    assert!(
+        wasm_func_same(Some(a), Some(b)),
+        "an export fetched twice is the same function"
+    );
+    assert!(!wasm_func_same(Some(a), Some(as_func(&again[1]))));
+    assert!(wasm_extern_same(Some(&exports[0]), Some(&again[0])));
+    unsafe {
+        wasm_func_set_host_info_with_finalizer(
+            a as *const _ as *mut _,
+            0x55 as *mut c_void,
+            Some(count_info_finalized),
+        )
+    };
+    assert_eq!(wasm_func_get_host_info(Some(b)), 0x55 as *mut c_void);
+    // Seen through the extern and ref views as well.
+    assert_eq!(
+        wasm_extern_get_host_info(Some(&again[0])),
+        0x55 as *mut c_void
+    );
+    let copy = wasm_func_copy(Some(b)).unwrap();
+    assert!(wasm_func_same(Some(&copy), Some(a)));
+    assert_eq!(
+        wasm_ref_get_host_info(wasm_func_as_ref_const(Some(&copy))),
+        0x55 as *mut c_void
+    );
+
+    drop(again);
+    wasm_func_delete(Some(copy));
+    wasm_instance_delete(Some(instance));
+    wasm_store_delete(Some(store));
+    assert_eq!(INFO_FINALIZED.load(Ordering::SeqCst), 0, "handles remain");
+    drop(exports);
+    assert_eq!(INFO_FINALIZED.load(Ordering::SeqCst), 1);
+
+    // Foreign objects: finalized when their last handle goes.
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let f = unsafe { wasm_foreign_new(sp(&store)) }.unwrap();
+    let f2 = wasm_foreign_copy(Some(&f)).unwrap();
+    unsafe {
+        wasm_foreign_set_host_info_with_finalizer(
+            &*f as *const _ as *mut _,
+            0x55 as *mut c_void,
+            Some(count_info_finalized),
+        )
+    };
+    wasm_foreign_delete(Some(f));
+    assert_eq!(INFO_FINALIZED.load(Ordering::SeqCst), 1);
+    assert_eq!(wasm_foreign_get_host_info(Some(&f2)), 0x55 as *mut c_void);
+    wasm_foreign_delete(Some(f2));
+    assert_eq!(INFO_FINALIZED.load(Ordering::SeqCst), 2);
+    wasm_store_delete(Some(store));
+}
+
+#[test]
+fn store_deleted_before_its_objects() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (instance, exports) = instantiate(&store, ADD, &[]);
+    wasm_store_delete(Some(store));
+    wasm_instance_delete(Some(instance));
+    let r = call(as_func(&exports[0]), &mut [i32_val(20), i32_val(22)], 1).unwrap();
+    // SAFETY: an i32 result.
+    assert_eq!(unsafe { r[0].of.i32 }, 42);
+    let mem = wasm_extern_as_memory_const(Some(&exports[2])).unwrap();
+    assert_eq!(wasm_memory_size(Some(mem)), 1);
+    drop(exports);
+    wasm_engine_delete(Some(engine));
+}
+
+#[test]
+fn modules_reflect_serialize_and_share() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let m = module(
+        &store,
+        r#"(module (import "a" "b" (func)) (func (export "f") (result i32) i32.const 5))"#,
+    );
+    let mut imports = wasm_importtype_vec_t::empty();
+    wasm_module_imports(Some(&m), Some(&mut imports));
+    assert_eq!(imports.size, 1);
+    // SAFETY: made by wasm_module_imports.
+    unsafe { wasm_importtype_vec_delete(Some(&mut imports)) };
+    let mut exports = wasm_exporttype_vec_t::empty();
+    wasm_module_exports(Some(&m), Some(&mut exports));
+    assert_eq!(exports.size, 1);
+    // SAFETY: made by wasm_module_exports.
+    unsafe { wasm_exporttype_vec_delete(Some(&mut exports)) };
+
+    let mut bytes = wasm_byte_vec_t::empty();
+    wasm_module_serialize(Some(&m), Some(&mut bytes));
+    let m2 = unsafe { wasm_module_deserialize(sp(&store), Some(&bytes)) }.expect("deserialized");
+    // SAFETY: made by wasm_module_serialize.
+    drop(unsafe { bytes.take() });
+    let mut exports = wasm_exporttype_vec_t::empty();
+    wasm_module_exports(Some(&m2), Some(&mut exports));
+    assert_eq!(exports.size, 1);
+    // SAFETY: made by wasm_module_exports.
+    unsafe { wasm_exporttype_vec_delete(Some(&mut exports)) };
+    let garbage = wasm_byte_vec_t::from_vec(b"\0asm\x01\0\0\0".to_vec());
+    assert!(unsafe { wasm_module_deserialize(sp(&store), Some(&garbage)) }.is_none());
+
+    // Shared with another store of the same engine; not with another engine.
+    let shared = wasm_module_share(Some(&m)).unwrap();
+    let store2 = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let m3 = unsafe { wasm_module_obtain(sp(&store2), Some(&shared)) }.expect("obtained");
+    let other_engine = wasm_engine_new().unwrap();
+    let store3 = unsafe { wasm_store_new(ep(&other_engine)) }.unwrap();
+    assert!(unsafe { wasm_module_obtain(sp(&store3), Some(&shared)) }.is_none());
+    wasm_shared_module_delete(Some(shared));
+    for m in [m, m2, m3] {
+        wasm_module_delete(Some(m));
+    }
+}
