@@ -1,0 +1,732 @@
+//! The runtime running real modules: calls, memories, tables, globals,
+//! imports and exports, host functions, traps, stack overflow, threads.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_runtime::config::Config;
+use wasm_runtime::engine::Engine;
+use wasm_runtime::module::{FuncType, GlobalType, MemoryType, Module, TableType, ValType};
+use wasm_runtime::runtime::{
+    Extern, ExternRef, Func, Global, Instance, InstantiationError, Memory, Store, Table, Trap,
+    TrapKind, Val,
+};
+
+fn module(engine: &Engine, wat: &str) -> Module {
+    let wasm = wat::parse_str(wat).expect("valid wat");
+    Module::new(engine, &wasm).expect("module compiles")
+}
+
+fn instantiate(store: &Store, wat: &str, imports: &[Extern]) -> Instance {
+    let m = module(store.engine(), wat);
+    match Instance::new(store, &m, imports) {
+        Ok(i) => i,
+        Err(e) => panic!("instantiation failed: {e}"),
+    }
+}
+
+fn func(instance: &Instance, name: &str) -> Func {
+    instance
+        .get_export(name)
+        .and_then(Extern::into_func)
+        .unwrap_or_else(|| panic!("no function export {name}"))
+}
+
+fn call1(f: &Func, params: &[Val]) -> Result<Val, Trap> {
+    let mut results = [Val::I32(0)];
+    f.call(params, &mut results)?;
+    Ok(results[0].clone())
+}
+
+fn trap_of(r: Result<Val, Trap>) -> Trap {
+    match r {
+        Ok(v) => panic!("expected a trap, got {v:?}"),
+        Err(t) => t,
+    }
+}
+
+#[test]
+fn arithmetic_and_multi_value() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+            (func (export "swap") (param i64 f64) (result f64 i64) local.get 1 local.get 0)
+            (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s))"#,
+        &[],
+    );
+    assert_eq!(
+        call1(&func(&i, "add"), &[Val::I32(2), Val::I32(40)])
+            .unwrap()
+            .i32(),
+        Some(42)
+    );
+    let mut out = [Val::I32(0), Val::I32(0)];
+    func(&i, "swap")
+        .call(&[Val::I64(-7), Val::from(1.5f64)], &mut out)
+        .unwrap();
+    assert_eq!(out[0].f64(), Some(1.5));
+    assert_eq!(out[1].i64(), Some(-7));
+
+    let div = func(&i, "div");
+    let t = trap_of(call1(&div, &[Val::I32(1), Val::I32(0)]));
+    assert_eq!(t.kind(), Some(TrapKind::IntegerDivisionByZero));
+    assert_eq!(t.message(), "integer divide by zero");
+    let t = trap_of(call1(&div, &[Val::I32(i32::MIN), Val::I32(-1)]));
+    assert_eq!(t.message(), "integer overflow");
+    assert_eq!(
+        call1(&div, &[Val::I32(9), Val::I32(3)]).unwrap().i32(),
+        Some(3)
+    );
+}
+
+#[test]
+fn bad_calls_are_errors_not_crashes() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(
+        &store,
+        r#"(module (func (export "id") (param funcref) (result funcref) local.get 0))"#,
+        &[],
+    );
+    let f = func(&i, "id");
+    let mut r = [Val::FuncRef(None)];
+    assert!(f
+        .call(&[], &mut r)
+        .unwrap_err()
+        .message()
+        .contains("arguments"));
+    assert!(f
+        .call(&[Val::I32(1)], &mut r)
+        .unwrap_err()
+        .message()
+        .contains("argument 0"));
+    assert!(f
+        .call(&[Val::FuncRef(None)], &mut [])
+        .unwrap_err()
+        .message()
+        .contains("results"));
+
+    let other = Store::new(store.engine());
+    let foreign = Func::new(&other, FuncType::new([], []), Box::new(|_, _| Ok(())));
+    let err = f.call(&[Val::FuncRef(Some(foreign))], &mut r).unwrap_err();
+    assert!(err.message().contains("another store"), "{}", err.message());
+
+    // A funcref round-trips through wasm as the same function.
+    f.call(&[Val::FuncRef(Some(f.clone()))], &mut r).unwrap();
+    match &r[0] {
+        Val::FuncRef(Some(g)) => assert!(g.same(&f)),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn memory_access_bounds_and_growth() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (memory (export "mem") 1 3)
+            (data (i32.const 8) "\2a")
+            (func (export "load") (param i32) (result i32) local.get 0 i32.load8_u)
+            (func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store)
+            (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+            (func (export "size") (result i32) memory.size))"#,
+        &[],
+    );
+    let load = func(&i, "load");
+    assert_eq!(call1(&load, &[Val::I32(8)]).unwrap().i32(), Some(42));
+    let t = trap_of(call1(&load, &[Val::I32(65536)]));
+    assert_eq!(t.kind(), Some(TrapKind::MemoryOutOfBounds));
+    assert_eq!(t.message(), "out of bounds memory access");
+    let t = trap_of(call1(&load, &[Val::I32(-1)]));
+    assert_eq!(t.message(), "out of bounds memory access");
+
+    let store_fn = func(&i, "store");
+    let t = store_fn
+        .call(&[Val::I32(65534), Val::I32(1)], &mut [])
+        .unwrap_err();
+    assert_eq!(t.message(), "out of bounds memory access");
+
+    let grow = func(&i, "grow");
+    assert_eq!(call1(&grow, &[Val::I32(1)]).unwrap().i32(), Some(1));
+    assert_eq!(call1(&func(&i, "size"), &[]).unwrap().i32(), Some(2));
+    assert_eq!(call1(&load, &[Val::I32(65536)]).unwrap().i32(), Some(0));
+    assert_eq!(call1(&grow, &[Val::I32(2)]).unwrap().i32(), Some(-1));
+
+    let mem = i.get_export("mem").and_then(Extern::into_memory).unwrap();
+    assert_eq!(mem.size(), 2);
+    assert_eq!(mem.data_size(), 2 * 65536);
+    assert_eq!(mem.grow(1).unwrap(), 2);
+    assert!(mem.grow(1).is_err());
+    // SAFETY: the memory has 3 committed pages.
+    unsafe { *mem.data_ptr().add(3 * 65536 - 1) = 7 };
+    assert_eq!(
+        call1(&load, &[Val::I32(3 * 65536 - 1)]).unwrap().i32(),
+        Some(7)
+    );
+    let again = i.get_export("mem").and_then(Extern::into_memory).unwrap();
+    assert!(again.same(&mem));
+}
+
+#[test]
+fn dynamic_memories_bounds_check_and_move() {
+    let mut config = Config::new();
+    config.set_static_memory_maximum_size(0);
+    config.set_dynamic_memory_reserved_for_growth(0);
+    let store = Store::new(&Engine::new(&config).unwrap());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (memory 1)
+            (func (export "rw") (param i32) (result i32)
+                local.get 0 i32.const 5 i32.store8
+                local.get 0 i32.load8_u)
+            (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#,
+        &[],
+    );
+    let rw = func(&i, "rw");
+    assert_eq!(call1(&rw, &[Val::I32(100)]).unwrap().i32(), Some(5));
+    assert_eq!(
+        trap_of(call1(&rw, &[Val::I32(65536)])).message(),
+        "out of bounds memory access"
+    );
+    assert_eq!(
+        call1(&func(&i, "grow"), &[Val::I32(3)]).unwrap().i32(),
+        Some(1)
+    );
+    assert_eq!(
+        call1(&rw, &[Val::I32(4 * 65536 - 1)]).unwrap().i32(),
+        Some(5)
+    );
+    assert_eq!(call1(&rw, &[Val::I32(100)]).unwrap().i32(), Some(5));
+}
+
+#[test]
+fn tables_and_call_indirect_traps() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (type $ii (func (param i32) (result i32)))
+            (table (export "t") 4 funcref)
+            (elem (i32.const 0) $double $nullary)
+            (func $double (param i32) (result i32) local.get 0 i32.const 2 i32.mul)
+            (func $nullary (result i32) i32.const 1)
+            (func (export "call") (param i32 i32) (result i32)
+                local.get 1 local.get 0 call_indirect (type $ii)))"#,
+        &[],
+    );
+    let call = func(&i, "call");
+    assert_eq!(
+        call1(&call, &[Val::I32(0), Val::I32(21)]).unwrap().i32(),
+        Some(42)
+    );
+    let t = trap_of(call1(&call, &[Val::I32(1), Val::I32(0)]));
+    assert_eq!(t.message(), "indirect call type mismatch");
+    let t = trap_of(call1(&call, &[Val::I32(2), Val::I32(0)]));
+    assert_eq!(t.message(), "uninitialized element");
+    let t = trap_of(call1(&call, &[Val::I32(4), Val::I32(0)]));
+    assert_eq!(t.message(), "undefined element");
+
+    // A host function placed in the table is called through call_indirect.
+    let table = i.get_export("t").and_then(Extern::into_table).unwrap();
+    assert_eq!(table.size(), 4);
+    let host = Func::new(
+        &store,
+        FuncType::new([ValType::I32], [ValType::I32]),
+        Box::new(|p, r| {
+            r[0] = Val::I32(p[0].i32().unwrap() + 1000);
+            Ok(())
+        }),
+    );
+    table.set(2, Val::FuncRef(Some(host.clone()))).unwrap();
+    assert_eq!(
+        call1(&call, &[Val::I32(2), Val::I32(1)]).unwrap().i32(),
+        Some(1001)
+    );
+    match table.get(2) {
+        Some(Val::FuncRef(Some(f))) => assert!(f.same(&host)),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(table.get(4).is_none());
+    assert!(table.set(4, Val::FuncRef(None)).is_err());
+    assert!(table.set(0, Val::I32(0)).is_err());
+    assert_eq!(table.grow(2, Val::FuncRef(None)).unwrap(), 4);
+    let t = trap_of(call1(&call, &[Val::I32(5), Val::I32(0)]));
+    assert_eq!(t.message(), "uninitialized element");
+}
+
+#[test]
+fn globals_imported_exported_and_mutated() {
+    let store = Store::new(&Engine::default());
+    let g = Global::new(
+        &store,
+        GlobalType {
+            content: ValType::I64,
+            mutable: true,
+        },
+        Val::I64(5),
+    )
+    .unwrap();
+    let i = instantiate(
+        &store,
+        r#"(module
+            (import "env" "g" (global $g (mut i64)))
+            (global $h (export "h") (mut i32) (i32.const 7))
+            (global (export "c") f32 (f32.const 1.5))
+            (export "g2" (global $g))
+            (func (export "bump")
+                global.get $g i64.const 1 i64.add global.set $g
+                global.get $h i32.const 1 i32.add global.set $h))"#,
+        &[Extern::Global(g.clone())],
+    );
+    func(&i, "bump").call(&[], &mut []).unwrap();
+    assert_eq!(g.get().i64(), Some(6));
+    let h = i.get_export("h").and_then(Extern::into_global).unwrap();
+    assert_eq!(h.get().i32(), Some(8));
+    h.set(Val::I32(100)).unwrap();
+    func(&i, "bump").call(&[], &mut []).unwrap();
+    assert_eq!(h.get().i32(), Some(101));
+    assert!(h.set(Val::I64(1)).is_err());
+    let c = i.get_export("c").and_then(Extern::into_global).unwrap();
+    assert_eq!(c.get().f32(), Some(1.5));
+    assert!(c.set(Val::from(2.0f32)).is_err());
+    let g2 = i.get_export("g2").and_then(Extern::into_global).unwrap();
+    assert!(g2.same(&g));
+}
+
+#[test]
+fn imports_of_every_kind_and_link_errors() {
+    let engine = Engine::default();
+    let store = Store::new(&engine);
+    let memory = Memory::new(&store, MemoryType::new(1, Some(2))).unwrap();
+    let table = Table::new(
+        &store,
+        TableType {
+            element: ValType::FuncRef,
+            minimum: 2,
+            maximum: None,
+            table64: false,
+        },
+        Val::FuncRef(None),
+    )
+    .unwrap();
+    let global = Global::new(
+        &store,
+        GlobalType {
+            content: ValType::I32,
+            mutable: false,
+        },
+        Val::I32(3),
+    )
+    .unwrap();
+    let hits = Rc::new(Cell::new(0));
+    let hits2 = hits.clone();
+    let host = Func::new(
+        &store,
+        FuncType::new([ValType::I32], []),
+        Box::new(move |p, _| {
+            hits2.set(hits2.get() + p[0].i32().unwrap());
+            Ok(())
+        }),
+    );
+    let wat = r#"(module
+        (import "env" "f" (func $f (param i32)))
+        (import "env" "m" (memory 1))
+        (import "env" "t" (table 1 funcref))
+        (import "env" "g" (global $g i32))
+        (export "f" (func $f))
+        (export "t" (table 0))
+        (elem (i32.const 1) $f)
+        (data (i32.const 0) "hi")
+        (func (export "run") global.get $g call $f))"#;
+    let i = instantiate(
+        &store,
+        wat,
+        &[
+            host.clone().into(),
+            memory.clone().into(),
+            table.clone().into(),
+            global.clone().into(),
+        ],
+    );
+    func(&i, "run").call(&[], &mut []).unwrap();
+    assert_eq!(hits.get(), 3);
+    assert!(func(&i, "f").same(&host));
+    // SAFETY: the memory has a committed page.
+    assert_eq!(
+        unsafe { std::slice::from_raw_parts(memory.data_ptr(), 2) },
+        b"hi"
+    );
+    match table.get(1) {
+        Some(Val::FuncRef(Some(f))) => assert!(f.same(&host)),
+        other => panic!("unexpected {other:?}"),
+    }
+
+    let m = module(&engine, wat);
+    let err = |imports: &[Extern]| match Instance::new(&store, &m, imports) {
+        Err(InstantiationError::Link(e)) => format!("{e:#}"),
+        Err(InstantiationError::Trap(t)) => panic!("unexpected trap {t}"),
+        Ok(_) => panic!("linking should fail"),
+    };
+    let msg = err(&[host.clone().into()]);
+    assert!(msg.contains("4 imports"), "{msg}");
+    let msg = err(&[
+        memory.clone().into(),
+        memory.clone().into(),
+        table.clone().into(),
+        global.clone().into(),
+    ]);
+    assert!(msg.contains("env::f") && msg.contains("memory"), "{msg}");
+    let wrong = Func::new(&store, FuncType::new([], []), Box::new(|_, _| Ok(())));
+    let msg = err(&[
+        wrong.into(),
+        memory.clone().into(),
+        table.clone().into(),
+        global.clone().into(),
+    ]);
+    assert!(
+        msg.contains("env::f") && msg.contains("(param i32)"),
+        "{msg}"
+    );
+    let other = Store::new(&engine);
+    let foreign = Global::new(
+        &other,
+        GlobalType {
+            content: ValType::I32,
+            mutable: false,
+        },
+        Val::I32(0),
+    )
+    .unwrap();
+    let msg = err(&[host.into(), memory.into(), table.into(), foreign.into()]);
+    assert!(
+        msg.contains("env::g") && msg.contains("different store"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn host_functions_results_traps_and_reentry() {
+    let store = Store::new(&Engine::default());
+    let pair = Func::new(
+        &store,
+        FuncType::new([ValType::I32], [ValType::I32, ValType::I64, ValType::F64]),
+        Box::new(|p, r| {
+            let x = p[0].i32().unwrap();
+            r[0] = Val::I32(x + 1);
+            r[1] = Val::I64(i64::from(x) * 1_000_000_000_000);
+            r[2] = Val::from(f64::from(x) / 2.0);
+            Ok(())
+        }),
+    );
+    let host_trap = Trap::new("host says no");
+    let expected = host_trap.clone();
+    let fail = Func::new(
+        &store,
+        FuncType::new([], []),
+        Box::new(move |_, _| Err(host_trap.clone())),
+    );
+    let i = instantiate(
+        &store,
+        r#"(module
+            (import "" "pair" (func $pair (param i32) (result i32 i64 f64)))
+            (import "" "fail" (func $fail))
+            (func (export "sum") (param i32) (result f64)
+                (local i32 i64 f64)
+                local.get 0 call $pair
+                local.set 3 local.set 2 local.set 1
+                local.get 1 f64.convert_i32_s
+                local.get 2 f64.convert_i64_s f64.add
+                local.get 3 f64.add)
+            (func (export "fail") call $fail unreachable))"#,
+        &[pair.into(), fail.into()],
+    );
+    let r = call1(&func(&i, "sum"), &[Val::I32(4)]).unwrap();
+    assert_eq!(r.f64(), Some(5.0 + 4e12 + 2.0));
+    let t = func(&i, "fail").call(&[], &mut []).unwrap_err();
+    assert!(
+        t.same(&expected),
+        "the host's trap object arrives unchanged"
+    );
+    assert_eq!(t.message(), "host says no");
+    assert_eq!(t.kind(), None);
+
+    // A host function calling back into wasm, several levels deep.
+    let callback_store = store.clone();
+    let slot: Rc<std::cell::RefCell<Option<Func>>> = Rc::default();
+    let slot2 = slot.clone();
+    let reenter = Func::new(
+        &callback_store,
+        FuncType::new([ValType::I32], [ValType::I32]),
+        Box::new(move |p, r| {
+            let n = p[0].i32().unwrap();
+            if n == 0 {
+                r[0] = Val::I32(0);
+                return Ok(());
+            }
+            let f = slot2.borrow().clone().unwrap();
+            let mut out = [Val::I32(0)];
+            f.call(&[Val::I32(n - 1)], &mut out)?;
+            r[0] = Val::I32(out[0].i32().unwrap() + 1);
+            Ok(())
+        }),
+    );
+    let j = instantiate(
+        &store,
+        r#"(module
+            (import "" "h" (func $h (param i32) (result i32)))
+            (func (export "w") (param i32) (result i32)
+                local.get 0 i32.const 1000 i32.eq
+                if unreachable end
+                local.get 0 call $h))"#,
+        &[reenter.into()],
+    );
+    *slot.borrow_mut() = Some(func(&j, "w"));
+    assert_eq!(
+        call1(&func(&j, "w"), &[Val::I32(50)]).unwrap().i32(),
+        Some(50)
+    );
+    // A trap deep inside nested activations surfaces at the outermost call.
+    let t = trap_of(call1(&func(&j, "w"), &[Val::I32(1010)]));
+    assert_eq!(t.message(), "unreachable");
+    // Unbounded recursion through host functions is a trap, not a crash.
+    let t = trap_of(call1(&func(&j, "w"), &[Val::I32(-1)]));
+    assert_eq!(t.message(), "call stack exhausted");
+    assert_eq!(
+        call1(&func(&j, "w"), &[Val::I32(3)]).unwrap().i32(),
+        Some(3)
+    );
+}
+
+#[test]
+fn host_function_returning_wrong_type_traps() {
+    let store = Store::new(&Engine::default());
+    let bad = Func::new(
+        &store,
+        FuncType::new([], [ValType::I32]),
+        Box::new(|_, r| {
+            r[0] = Val::I64(1);
+            Ok(())
+        }),
+    );
+    let i = instantiate(
+        &store,
+        r#"(module (import "" "f" (func $f (result i32))) (func (export "g") (result i32) call $f))"#,
+        &[bad.into()],
+    );
+    let t = trap_of(call1(&func(&i, "g"), &[]));
+    assert!(t.message().contains("result 0"), "{}", t.message());
+}
+
+#[test]
+fn start_function_and_segment_traps_at_instantiation() {
+    let store = Store::new(&Engine::default());
+    let m = module(
+        store.engine(),
+        r#"(module (func $s unreachable) (start $s))"#,
+    );
+    match Instance::new(&store, &m, &[]) {
+        Err(InstantiationError::Trap(t)) => assert_eq!(t.message(), "unreachable"),
+        Err(e) => panic!("unexpected {e}"),
+        Ok(_) => panic!("start should trap"),
+    }
+
+    let memory = Memory::new(&store, MemoryType::new(1, None)).unwrap();
+    let m = module(
+        store.engine(),
+        r#"(module
+            (import "" "m" (memory 1))
+            (data (i32.const 0) "ok")
+            (data (i32.const 65535) "xx"))"#,
+    );
+    match Instance::new(&store, &m, &[memory.clone().into()]) {
+        Err(InstantiationError::Trap(t)) => {
+            assert_eq!(t.message(), "out of bounds memory access")
+        }
+        Err(e) => panic!("unexpected {e}"),
+        Ok(_) => panic!("segment should trap"),
+    }
+    // SAFETY: the memory has a committed page.
+    assert_eq!(
+        unsafe { std::slice::from_raw_parts(memory.data_ptr(), 2) },
+        b"ok"
+    );
+
+    let m = module(
+        store.engine(),
+        r#"(module (table 1 funcref) (func $f) (elem (i32.const 1) $f $f))"#,
+    );
+    match Instance::new(&store, &m, &[]) {
+        Err(InstantiationError::Trap(t)) => assert_eq!(t.message(), "out of bounds table access"),
+        Err(e) => panic!("unexpected {e}"),
+        Ok(_) => panic!("segment should trap"),
+    }
+}
+
+const RECURSE: &str = r#"(module
+    (func $r (export "recurse") (param i32) (result i32)
+        local.get 0 i32.const 1 i32.add call $r)
+    (func (export "tail") (param i64) (result i64)
+        local.get 0 i64.eqz
+        if (result i64) i64.const 7
+        else local.get 0 i64.const 1 i64.sub return_call 1 end))"#;
+
+#[test]
+fn infinite_recursion_traps_and_the_store_stays_usable() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(&store, RECURSE, &[]);
+    let r = func(&i, "recurse");
+    for _ in 0..3 {
+        let t = trap_of(call1(&r, &[Val::I32(0)]));
+        assert_eq!(t.kind(), Some(TrapKind::StackOverflow));
+        assert_eq!(t.message(), "call stack exhausted");
+    }
+    let mut out = [Val::I64(0)];
+    func(&i, "tail").call(&[Val::I64(3)], &mut out).unwrap();
+    assert_eq!(out[0].i64(), Some(7));
+}
+
+#[test]
+fn a_million_tail_calls() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(&store, RECURSE, &[]);
+    let mut out = [Val::I64(0)];
+    func(&i, "tail")
+        .call(&[Val::I64(1_000_000)], &mut out)
+        .unwrap();
+    assert_eq!(out[0].i64(), Some(7));
+}
+
+#[test]
+fn traps_on_several_threads_at_once() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        r#"(module
+            (memory 1)
+            (func $r (param i32) (result i32) local.get 0 call $r)
+            (func (export "oob") (param i32) (result i32) local.get 0 i32.load)
+            (func (export "rec") (result i32) i32.const 0 call $r)
+            (func (export "ok") (param i32) (result i32) local.get 0 i32.const 1 i32.add))"#,
+    );
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let (engine, m) = (engine.clone(), m.clone());
+            std::thread::spawn(move || {
+                let store = Store::new(&engine);
+                let i = Instance::new(&store, &m, &[]).unwrap();
+                for n in 0..50 {
+                    let t1 = trap_of(call1(&func(&i, "oob"), &[Val::I32(-4)]));
+                    assert_eq!(t1.message(), "out of bounds memory access");
+                    if n % 10 == 0 {
+                        let t2 = trap_of(call1(&func(&i, "rec"), &[]));
+                        assert_eq!(t2.message(), "call stack exhausted");
+                    }
+                    let v = call1(&func(&i, "ok"), &[Val::I32(t * 100 + n)]).unwrap();
+                    assert_eq!(v.i32(), Some(t * 100 + n + 1));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+#[test]
+fn externrefs_round_trip_through_wasm() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (table $t (export "t") 2 externref)
+            (func (export "put") (param externref) i32.const 1 local.get 0 table.set $t)
+            (func (export "get") (result externref) i32.const 1 table.get $t))"#,
+        &[],
+    );
+    let r = ExternRef::new(&store, Box::new(String::from("payload")));
+    func(&i, "put")
+        .call(&[Val::ExternRef(Some(r.clone()))], &mut [])
+        .unwrap();
+    let mut out = [Val::ExternRef(None)];
+    func(&i, "get").call(&[], &mut out).unwrap();
+    match &out[0] {
+        Val::ExternRef(Some(e)) => {
+            assert!(e.same(&r));
+            assert_eq!(e.data().downcast_ref::<String>().unwrap(), "payload");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn bulk_memory_and_table_builtins() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (memory 1)
+            (table 4 funcref)
+            (data $d "abcd")
+            (elem $e func $f $f)
+            (func $f)
+            (func (export "init") (param i32 i32 i32) local.get 0 local.get 1 local.get 2 memory.init $d)
+            (func (export "drop") data.drop $d)
+            (func (export "fill") (param i32 i32 i32) local.get 0 local.get 1 local.get 2 memory.fill)
+            (func (export "copy") (param i32 i32 i32) local.get 0 local.get 1 local.get 2 memory.copy)
+            (func (export "load") (param i32) (result i32) local.get 0 i32.load8_u)
+            (func (export "tinit") (param i32 i32 i32) local.get 0 local.get 1 local.get 2 table.init $e)
+            (func (export "tgrow") (param i32) (result i32) ref.null func local.get 0 table.grow 0))"#,
+        &[],
+    );
+    let call3 = |name: &str, a: i32, b: i32, c: i32| {
+        func(&i, name).call(&[Val::I32(a), Val::I32(b), Val::I32(c)], &mut [])
+    };
+    call3("init", 10, 1, 3).unwrap();
+    assert_eq!(
+        call1(&func(&i, "load"), &[Val::I32(11)]).unwrap().i32(),
+        Some(b'c' as i32)
+    );
+    assert_eq!(
+        call3("init", 10, 2, 3).unwrap_err().message(),
+        "out of bounds memory access"
+    );
+    func(&i, "drop").call(&[], &mut []).unwrap();
+    assert_eq!(
+        call3("init", 0, 0, 1).unwrap_err().message(),
+        "out of bounds memory access"
+    );
+    call3("init", 0, 0, 0).unwrap();
+    call3("fill", 100, 9, 5).unwrap();
+    assert_eq!(
+        call1(&func(&i, "load"), &[Val::I32(104)]).unwrap().i32(),
+        Some(9)
+    );
+    assert_eq!(
+        call3("fill", 65535, 9, 2).unwrap_err().message(),
+        "out of bounds memory access"
+    );
+    call3("copy", 101, 100, 5).unwrap();
+    assert_eq!(
+        call1(&func(&i, "load"), &[Val::I32(105)]).unwrap().i32(),
+        Some(9)
+    );
+    assert_eq!(
+        call3("copy", 0, 65535, 2).unwrap_err().message(),
+        "out of bounds memory access"
+    );
+    call3("tinit", 2, 0, 2).unwrap();
+    assert_eq!(
+        call3("tinit", 3, 0, 2).unwrap_err().message(),
+        "out of bounds table access"
+    );
+    assert_eq!(
+        call1(&func(&i, "tgrow"), &[Val::I32(3)]).unwrap().i32(),
+        Some(4)
+    );
+    assert_eq!(
+        call1(&func(&i, "tgrow"), &[Val::I32(-1)]).unwrap().i32(),
+        Some(-1)
+    );
+}
