@@ -2,9 +2,8 @@
 
 use super::info::ModuleInfo;
 use super::parse::parse;
-use super::signatures::signature_id;
 use super::types::{EntityType, ExternKind, ExternType};
-use crate::compiler::{compile_module, compile_trampolines, CompiledModule, CompiledTrampolines};
+use crate::compiler::{compile_module, CompiledModule};
 use crate::engine::Engine;
 use crate::runtime::{ArrayToWasmTrampoline, MemoryPlan, MemorySettings};
 use anyhow::Result;
@@ -22,7 +21,9 @@ struct ModuleInner {
     type_ids: Box<[u32]>,
     memory_plans: Box<[MemoryPlan]>,
     compiled: CompiledModule,
-    trampolines: CompiledTrampolines,
+    /// The host→wasm and wasm→host trampolines of each type, from the
+    /// engine's cache (their code lives as long as `engine`).
+    trampolines: Box<[(ArrayToWasmTrampoline, usize)]>,
 }
 
 /// The memory-shaping options of `engine`'s configuration.
@@ -54,9 +55,22 @@ impl Module {
             .iter()
             .map(|ty| MemoryPlan::new(&settings, ty))
             .collect();
-        let type_ids = info.types.iter().map(signature_id).collect();
+        let runtime = engine.runtime();
+        let type_ids = info
+            .types
+            .iter()
+            .map(|ty| runtime.signature_id(ty))
+            .collect();
         let compiled = compile_module(engine, &info, &memory_plans, wasm)?;
-        let trampolines = compile_trampolines(engine, &info.types)?;
+        runtime.ensure_trampolines(engine, &info.types)?;
+        let trampolines = info
+            .types
+            .iter()
+            .map(|ty| {
+                let (array_to_wasm, wasm_to_host) = runtime.trampolines(engine, ty)?;
+                Ok((array_to_wasm, wasm_to_host as usize))
+            })
+            .collect::<Result<_>>()?;
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
@@ -154,13 +168,13 @@ impl Module {
 
     /// The host→wasm trampoline for the module's type `type_index`.
     pub fn array_to_wasm_trampoline(&self, type_index: u32) -> ArrayToWasmTrampoline {
-        self.inner.trampolines.array_to_wasm(type_index as usize)
+        self.inner.trampolines[type_index as usize].0
     }
 
     /// The wasm→host trampoline (a `wasm_call` for host functions) for the
     /// module's type `type_index`.
     pub fn wasm_to_host_trampoline(&self, type_index: u32) -> *const u8 {
-        self.inner.trampolines.wasm_to_host(type_index as usize)
+        self.inner.trampolines[type_index as usize].1 as *const u8
     }
 
     /// An identity for the module's code, the one `compiler::lookup_frame`

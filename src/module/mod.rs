@@ -3,7 +3,6 @@
 mod compiled;
 pub mod info;
 pub mod parse;
-mod signatures;
 pub mod types;
 
 pub use compiled::Module;
