@@ -174,7 +174,7 @@ unsafe extern "C" fn table_fill(
 /// `[start, start + len)` as a range of a `size`-element table, if in bounds.
 fn range_in(start: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
     let end = start.checked_add(len)?;
-    (end <= size as u64).then(|| start as usize..end as usize)
+    (end <= size as u64).then_some(start as usize..end as usize)
 }
 
 unsafe extern "C" fn table_copy(

@@ -29,7 +29,10 @@ pub(crate) enum CtxOwner {
     HostFunc(NonNull<FuncData>),
 }
 
+/// Each object is boxed on its own so its address stays fixed while the
+/// lists grow: handles and compiled code point at the objects directly.
 #[derive(Default)]
+#[allow(clippy::vec_box)]
 struct StoreObjects {
     instances: Vec<Box<InstanceData>>,
     funcs: Vec<Box<FuncData>>,

@@ -45,13 +45,13 @@ pub struct Trap {
     inner: Arc<TrapInner>,
 }
 
-// SAFETY: a `Trap` is immutable after creation. Its only non-thread-safe
+// SAFETY: a trap is immutable after creation. Its only non-thread-safe
 // parts are the `Instance` handles of its frames, and those are only usable
 // through methods bound by the store's one-thread-at-a-time contract, like
 // every other handle of the store.
-unsafe impl Send for Trap {}
+unsafe impl Send for TrapInner {}
 // SAFETY: as for `Send`: shared access only reads immutable data.
-unsafe impl Sync for Trap {}
+unsafe impl Sync for TrapInner {}
 
 impl Trap {
     /// A trap raised by the host with `message`.
