@@ -884,3 +884,148 @@ fn val_vec_owns_and_copies_values() {
     }
     unsafe { wasm_val_vec_delete(Some(&mut u)) };
 }
+
+// ---------------------------------------------------------------------------
+// Values and vectors holding references (need a store and objects)
+
+mod with_objects {
+    use super::*;
+    use wasm_runtime::capi::engine::*;
+    use wasm_runtime::capi::foreign::*;
+    use wasm_runtime::capi::func::*;
+    use wasm_runtime::capi::r#extern::*;
+    use wasm_runtime::capi::r#ref::*;
+    use wasm_runtime::capi::store::*;
+    use wasm_runtime::capi::trap::wasm_trap_t;
+
+    /// An engine and store, freed at the end of the test.
+    struct Host {
+        engine: *mut wasm_engine_t,
+        store: *mut wasm_store_t,
+    }
+
+    impl Host {
+        fn new() -> Host {
+            let engine = Box::into_raw(wasm_engine_new().expect("wasm_engine_new"));
+            let store = Box::into_raw(unsafe { wasm_store_new(engine) }.expect("wasm_store_new"));
+            Host { engine, store }
+        }
+
+        /// A new foreign object, handed over as an owned `wasm_ref_t`.
+        fn foreign_ref(&self) -> Box<wasm_ref_t> {
+            let foreign = Box::into_raw(unsafe { wasm_foreign_new(self.store) }.unwrap());
+            let r = wasm_ref_copy(unsafe { wasm_foreign_as_ref(foreign).as_ref() }).unwrap();
+            wasm_foreign_delete(Some(unsafe { Box::from_raw(foreign) }));
+            r
+        }
+
+        /// A new host function `() -> ()`.
+        fn func(&self) -> Box<wasm_func_t> {
+            unsafe extern "C" fn nop(
+                _: *const wasm_val_vec_t,
+                _: *mut wasm_val_vec_t,
+            ) -> *mut wasm_trap_t {
+                ptr::null_mut()
+            }
+            let ty = wasm_functype_t::from_func_type(&FuncType::new([], []));
+            unsafe { wasm_func_new(self.store, Some(&ty), Some(nop)) }.expect("wasm_func_new")
+        }
+    }
+
+    impl Drop for Host {
+        fn drop(&mut self) {
+            // SAFETY: made by `Box::into_raw` in `new`, freed only here.
+            unsafe {
+                wasm_store_delete(Some(Box::from_raw(self.store)));
+                wasm_engine_delete(Some(Box::from_raw(self.engine)));
+            }
+        }
+    }
+
+    #[test]
+    fn val_copy_of_a_ref_is_a_new_handle_of_the_same_object() {
+        let host = Host::new();
+        for kind in [WASM_EXTERNREF, WASM_FUNCREF] {
+            let r = match kind {
+                WASM_FUNCREF => {
+                    let f = Box::into_raw(host.func());
+                    let r = wasm_ref_copy(unsafe { wasm_func_as_ref(f).as_ref() }).unwrap();
+                    wasm_func_delete(Some(unsafe { Box::from_raw(f) }));
+                    r
+                }
+                _ => host.foreign_ref(),
+            };
+            let mut val = wasm_val_t::from_ref(kind, Some(r));
+            let mut copy = wasm_val_t::zeroed(WASM_I32);
+            wasm_val_copy(Some(&mut copy), Some(&val));
+            assert_eq!(copy.kind, kind);
+            assert_ne!(unsafe { copy.of.r#ref }, unsafe { val.of.r#ref });
+            assert!(wasm_ref_same(copy.as_ref(), val.as_ref()));
+
+            // Deleting the original frees only its handle.
+            wasm_val_delete(Some(&mut val));
+            assert!(unsafe { val.of.r#ref }.is_null());
+            wasm_val_delete(Some(&mut val));
+            let again = wasm_ref_copy(copy.as_ref());
+            assert!(wasm_ref_same(again.as_deref(), copy.as_ref()));
+            wasm_ref_delete(again);
+            wasm_val_delete(Some(&mut copy));
+        }
+    }
+
+    #[test]
+    fn val_vec_elements_own_their_refs() {
+        let host = Host::new();
+        let r = host.foreign_ref();
+        let probe = wasm_ref_copy(Some(&r));
+        let vals = [
+            wasm_val_t::from_ref(WASM_EXTERNREF, Some(r)),
+            wasm_val_t::zeroed(WASM_I32),
+            wasm_val_t::from_ref(WASM_FUNCREF, None),
+        ];
+        let mut v = wasm_val_vec_t::empty();
+        unsafe { wasm_val_vec_new(Some(&mut v), 3, vals.as_ptr()) };
+        // The vector owns the values now (and the reference in the first).
+        std::mem::forget(vals);
+        let mut copy = wasm_val_vec_t::empty();
+        unsafe {
+            wasm_val_vec_copy(Some(&mut copy), Some(&v));
+            let (a, b) = (v.as_slice(), copy.as_slice());
+            assert_ne!(a[0].of.r#ref, b[0].of.r#ref);
+            assert!(wasm_ref_same(b[0].as_ref(), probe.as_deref()));
+            assert!(b[2].as_ref().is_none());
+            wasm_val_vec_delete(Some(&mut v));
+            assert!(wasm_ref_same(copy.as_slice()[0].as_ref(), probe.as_deref()));
+            wasm_val_vec_delete(Some(&mut copy));
+        }
+        wasm_ref_delete(probe);
+    }
+
+    #[test]
+    fn extern_vec_copies_are_new_handles() {
+        let host = Host::new();
+        let f = Box::into_raw(host.func());
+        let ext = wasm_extern_copy(unsafe { wasm_func_as_extern(f).as_ref() });
+        wasm_func_delete(Some(unsafe { Box::from_raw(f) }));
+        let elems = [ext, None];
+        let mut v = wasm_extern_vec_t::empty();
+        unsafe { wasm_extern_vec_new(Some(&mut v), 2, elems.as_ptr()) };
+        std::mem::forget(elems);
+        let mut copy = wasm_extern_vec_t::empty();
+        unsafe {
+            wasm_extern_vec_copy(Some(&mut copy), Some(&v));
+            let (a, b) = (v.as_slice(), copy.as_slice());
+            let (a0, b0) = (a[0].as_deref().unwrap(), b[0].as_deref().unwrap());
+            assert!(!ptr::eq(a0, b0));
+            assert!(wasm_extern_same(Some(a0), Some(b0)));
+            assert_eq!(wasm_extern_kind(Some(b0)), WASM_EXTERN_FUNC);
+            assert!(b[1].is_none());
+            wasm_extern_vec_delete(Some(&mut v));
+            assert_eq!(
+                wasm_extern_kind(copy.as_slice()[0].as_deref()),
+                WASM_EXTERN_FUNC
+            );
+            wasm_extern_vec_delete(Some(&mut copy));
+        }
+    }
+}
