@@ -985,8 +985,9 @@ mod with_objects {
         ];
         let mut v = wasm_val_vec_t::empty();
         unsafe { wasm_val_vec_new(Some(&mut v), 3, vals.as_ptr()) };
-        // The vector owns the values now (and the reference in the first).
-        std::mem::forget(vals);
+        // The vector owns the values now (and the reference in the first);
+        // `wasm_val_t` has no drop glue, so `vals` going out of scope frees
+        // nothing.
         let mut copy = wasm_val_vec_t::empty();
         unsafe {
             wasm_val_vec_copy(Some(&mut copy), Some(&v));
