@@ -1,12 +1,16 @@
 //! C programs against the installed headers and the shared library.
 //!
-//! Each `tests/c/<name>.c` is compiled with the system C compiler against
-//! `include/` and linked with the `libwasm_runtime.so` that `cargo test`
-//! builds next to this test binary; it must exit 0 and print every line of
-//! `tests/c/<name>.expected`, in order.
+//! Each `tests/c/<name>.c` (and each C example) is compiled with the
+//! system C compiler against `include/` and linked with the
+//! `libwasm_runtime.so` of this test's target directory and profile; it must
+//! exit 0 and print every line of its `.expected` file, in order.
+//!
+//! `cargo test` builds the library only as an rlib for the tests, so the
+//! shared library is brought up to date with `cargo build --lib` first.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// `target/<profile>`: this binary lives in `target/<profile>/deps`.
 fn profile_dir() -> PathBuf {
@@ -17,11 +21,34 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// The shared library, built (once per test run) from the current sources.
 fn shared_library() -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let profile_dir = profile_dir();
+        let target_dir = profile_dir.parent().expect("<target>/<profile>");
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("release") => "release",
+            _ => "dev",
+        };
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let output = Command::new(cargo)
+            .args(["build", "--lib", "--profile", profile])
+            .arg("--manifest-path")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", target_dir)
+            .output()
+            .expect("running cargo build");
+        assert!(
+            output.status.success(),
+            "cargo build --lib failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    });
     let lib = profile_dir().join("libwasm_runtime.so");
     assert!(
         lib.exists(),
-        "{} is missing: cargo builds the cdylib along with the tests",
+        "{} is missing after cargo build --lib",
         lib.display()
     );
     lib

@@ -21,6 +21,7 @@ use wasm_runtime::capi::externtype::{
     WASM_EXTERN_FUNC, WASM_EXTERN_GLOBAL, WASM_EXTERN_MEMORY, WASM_EXTERN_TABLE,
 };
 use wasm_runtime::capi::foreign::*;
+use wasm_runtime::capi::frame::*;
 use wasm_runtime::capi::func::*;
 use wasm_runtime::capi::functype::{wasm_functype_delete, wasm_functype_new, wasm_functype_t};
 use wasm_runtime::capi::global::*;
@@ -233,13 +234,13 @@ fn wrong_arity_kinds_and_nulls_are_traps_not_crashes() {
     let add = as_func(&exports[0]);
 
     let err = call(add, &mut [i32_val(1)], 1).unwrap_err();
-    assert!(!err.is_empty());
+    assert!(err.contains("1 arguments, expected 2"), "{err}");
     let err = call(add, &mut [i32_val(1), i32_val(2), i32_val(3)], 1).unwrap_err();
-    assert!(!err.is_empty());
+    assert!(err.contains("3 arguments, expected 2"), "{err}");
     let err = call(add, &mut [f64_val(1.0), i32_val(2)], 1).unwrap_err();
-    assert!(!err.is_empty());
+    assert!(err.contains("argument 0") && err.contains("f64"), "{err}");
     let err = call(add, &mut [i32_val(1), i32_val(2)], 0).unwrap_err();
-    assert!(!err.is_empty());
+    assert!(err.contains("room for 0 results, expected 1"), "{err}");
     let mut bad_kind = i32_val(1);
     bad_kind.kind = 77;
     let err = call(add, &mut [bad_kind, i32_val(2)], 1).unwrap_err();
@@ -249,7 +250,7 @@ fn wrong_arity_kinds_and_nulls_are_traps_not_crashes() {
     let msg = trap_text(unsafe { wasm_func_call(None, None, ptr::null_mut()) });
     assert!(msg.contains("NULL"), "{msg}");
     let msg = trap_text(unsafe { wasm_func_call(Some(add), None, ptr::null_mut()) });
-    assert!(!msg.is_empty());
+    assert!(msg.contains("0 arguments, expected 2"), "{msg}");
 
     // A funcref argument that is not a function.
     let foreign = unsafe { wasm_foreign_new(sp(&store)) }.unwrap();
@@ -810,4 +811,54 @@ fn modules_reflect_serialize_and_share() {
     for m in [m, m2, m3] {
         wasm_module_delete(Some(m));
     }
+}
+
+#[test]
+fn wasm_traps_carry_a_backtrace() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (instance, exports) = instantiate(
+        &store,
+        r#"(module
+          (func $inner unreachable)
+          (func (export "outer") nop call $inner))"#,
+        &[],
+    );
+    let args = wasm_val_vec_t::empty();
+    let mut results = wasm_val_vec_t::empty();
+    let trap = unsafe { wasm_func_call(Some(as_func(&exports[0])), Some(&args), &mut results) }
+        .expect("a trap");
+
+    let origin = wasm_trap_origin(Some(&trap)).expect("an origin frame");
+    assert_eq!(wasm_frame_func_index(Some(&origin)), 0, "innermost: $inner");
+    let frame_instance = wasm_frame_instance(Some(&origin));
+    assert!(!frame_instance.is_null());
+    // SAFETY: borrowed from the frame, which is alive.
+    assert!(wasm_instance_same(
+        Some(unsafe { &*frame_instance }),
+        Some(&instance)
+    ));
+    let copy = wasm_frame_copy(Some(&origin)).unwrap();
+    assert_eq!(
+        wasm_frame_module_offset(Some(&copy)),
+        wasm_frame_module_offset(Some(&origin))
+    );
+    wasm_frame_delete(Some(copy));
+    wasm_frame_delete(Some(origin));
+
+    let mut trace = wasm_frame_vec_t::empty();
+    wasm_trap_trace(Some(&trap), Some(&mut trace));
+    // SAFETY: made by wasm_trap_trace.
+    let frames: Vec<_> = unsafe { trace.take() }
+        .into_iter()
+        .map(Option::unwrap)
+        .collect();
+    let indices: Vec<u32> = frames
+        .iter()
+        .map(|f| wasm_frame_func_index(Some(f)))
+        .collect();
+    assert_eq!(indices, [0, 1], "innermost first");
+    wasm_trap_delete(Some(trap));
+    drop(frames);
+    wasm_instance_delete(Some(instance));
 }
