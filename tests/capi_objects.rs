@@ -469,7 +469,40 @@ fn link_errors_name_the_import() {
     let text = error_text(err);
     assert!(text.contains("env") && text.contains('f'), "{text}");
     assert!(inst.is_null() && trap.is_null());
+
+    // A function of another store.
+    let store2 = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let ty = functype(&[WASM_I32], &[]);
+    let foreign_func = unsafe { wasm_func_new(sp(&store2), Some(&ty), Some(ignore_args)) }.unwrap();
+    wasm_functype_delete(Some(ty));
+    let mut imports = vec![wasm_extern_copy(wasm_func_as_extern_const(Some(
+        &foreign_func,
+    )))];
+    let vec = wasm_extern_vec_t {
+        size: 1,
+        data: imports.as_mut_ptr(),
+    };
+    let (mut inst, mut trap) = (ptr::null_mut(), ptr::null_mut());
+    let err = unsafe {
+        wasm_instance_new_checked(
+            sp(&store),
+            Some(&m),
+            Some(&vec),
+            Some(&mut inst),
+            Some(&mut trap),
+        )
+    };
+    let text = error_text(err);
+    assert!(text.contains("store"), "{text}");
+    assert!(inst.is_null() && trap.is_null());
     wasm_module_delete(Some(m));
+}
+
+unsafe extern "C" fn ignore_args(
+    _: *const wasm_val_vec_t,
+    _: *mut wasm_val_vec_t,
+) -> *mut wasm_trap_t {
+    ptr::null_mut()
 }
 
 #[test]
@@ -861,4 +894,120 @@ fn wasm_traps_carry_a_backtrace() {
     wasm_trap_delete(Some(trap));
     drop(frames);
     wasm_instance_delete(Some(instance));
+}
+
+/// Counts heap allocations made by the current thread while enabled, to
+/// check that calls of ordinary signatures allocate nothing.
+mod alloc_counter {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static COUNTING: Cell<bool> = const { Cell::new(false) };
+        static COUNT: Cell<usize> = const { Cell::new(0) };
+    }
+
+    // SAFETY: forwards to the system allocator; the bookkeeping uses
+    // const-initialised thread-locals, which never allocate.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            if COUNTING.with(Cell::get) {
+                COUNT.with(|c| c.set(c.get() + 1));
+            }
+            // SAFETY: forwarded.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: forwarded.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    /// The number of allocations `f` makes on this thread.
+    pub fn allocations_in(f: impl FnOnce()) -> usize {
+        COUNT.with(|c| c.set(0));
+        COUNTING.with(|c| c.set(true));
+        f();
+        COUNTING.with(|c| c.set(false));
+        COUNT.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: alloc_counter::Counting = alloc_counter::Counting;
+
+unsafe extern "C" fn add_one(
+    args: *const wasm_val_vec_t,
+    results: *mut wasm_val_vec_t,
+) -> *mut wasm_trap_t {
+    // SAFETY: the runtime passes vectors of the declared arity.
+    unsafe { (*(*results).data).of.i64 = (*(*args).data).of.i64 + 1 };
+    ptr::null_mut()
+}
+
+/// Calls `f` with room for `results.len()` results, asserting no trap.
+fn call_into(f: &wasm_func_t, args: &mut [wasm_val_t], results: &mut [wasm_val_t]) {
+    let args_vec = wasm_val_vec_t {
+        size: args.len(),
+        data: args.as_mut_ptr(),
+    };
+    let mut results_vec = wasm_val_vec_t {
+        size: results.len(),
+        data: results.as_mut_ptr(),
+    };
+    let trap = unsafe { wasm_func_call(Some(f), Some(&args_vec), &mut results_vec) };
+    assert!(trap.is_none());
+}
+
+/// `wasm_func_call` converts values in stack buffers: calling wasm, and
+/// calling a host function, allocate nothing for ordinary signatures. (A
+/// host function called *from wasm* goes through the runtime's wasm-to-host
+/// path, which is measured by the runtime's own tests.)
+#[test]
+fn calls_of_ordinary_signatures_do_not_allocate() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (_instance, exports) = instantiate(
+        &store,
+        r#"(module
+          (func (export "mix") (param i32 i64 f32 f64) (result i64 f64)
+            local.get 1 local.get 0 i64.extend_i32_s i64.add
+            local.get 3 local.get 2 f64.promote_f32 f64.add))"#,
+        &[],
+    );
+    let mix = as_func(&exports[0]);
+    let mut args = [
+        i32_val(1),
+        wasm_val_t::zeroed(WASM_I64),
+        wasm_val_t::zeroed(WASM_F32),
+        f64_val(0.5),
+    ];
+    args[1].of.i64 = 41;
+    args[2].of.f32 = 1.5;
+    let mut results = [wasm_val_t::zeroed(WASM_I32), wasm_val_t::zeroed(WASM_I32)];
+    call_into(mix, &mut args, &mut results); // warm-up: per-thread state
+    let n = alloc_counter::allocations_in(|| call_into(mix, &mut args, &mut results));
+    assert_eq!((results[0].kind, results[1].kind), (WASM_I64, WASM_F64));
+    // SAFETY: kinds checked above.
+    assert_eq!(unsafe { (results[0].of.i64, results[1].of.f64) }, (42, 2.0));
+    assert_eq!(
+        n, 0,
+        "wasm_func_call of a wasm function allocated {n} times"
+    );
+
+    let ty = functype(&[WASM_I64], &[WASM_I64]);
+    let host = unsafe { wasm_func_new(sp(&store), Some(&ty), Some(add_one)) }.unwrap();
+    wasm_functype_delete(Some(ty));
+    let mut arg = [wasm_val_t::zeroed(WASM_I64)];
+    let mut result = [wasm_val_t::zeroed(WASM_I32)];
+    call_into(&host, &mut arg, &mut result);
+    let n = alloc_counter::allocations_in(|| call_into(&host, &mut arg, &mut result));
+    // SAFETY: an i64 result.
+    assert_eq!(unsafe { result[0].of.i64 }, 1);
+    assert_eq!(
+        n, 0,
+        "wasm_func_call of a host function allocated {n} times"
+    );
 }
