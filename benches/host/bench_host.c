@@ -21,8 +21,9 @@
  *                                       run(n) once to warm up and check,
  *                                       then REPEATS timed runs
  *   bench_host compile FILE REPEATS     wasm_module_new wall and CPU time
- *                                       (fresh engine each time), size of
- *                                       wasm_module_serialize's output
+ *                                       (fresh engine each time), executable
+ *                                       memory it mapped (the code size), and
+ *                                       size of wasm_module_serialize's output
  *   bench_host instantiate FILE COUNT   wasm_instance_new time per instance,
  *                                       each in a fresh store
  *   bench_host calls FILE COUNT         host->wasm and wasm->host calls
@@ -103,6 +104,23 @@ static double resident_kib(void) {
   if (fscanf(f, "%ld %ld", &size, &resident) != 2) fail("cannot parse /proc/self/statm");
   fclose(f);
   return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1024.0;
+}
+
+/* Bytes of executable memory mapped in the process, in KiB. The growth over
+ * wasm_module_new is the machine code the runtime produced (page-rounded),
+ * measured the same way for every runtime without asking its API. */
+static double executable_kib(void) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  if (!f) fail("cannot open /proc/self/maps");
+  char line[4096];
+  double total = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo = 0, hi = 0;
+    char perms[5] = {0};
+    if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && perms[2] == 'x') total += (double)(hi - lo);
+  }
+  fclose(f);
+  return total / 1024.0;
 }
 
 /* ---- wasm helpers ----------------------------------------------------- */
@@ -291,17 +309,20 @@ static void mode_compile(const char *path, int repeats) {
   double *cpu = calloc((size_t)repeats, sizeof *cpu);
   if (!wall || !cpu) fail("out of memory");
   size_t serialized = 0;
+  double code_kib = 0;
   for (int i = 0; i < repeats; i++) {
     /* A fresh engine each time, so no run can reuse an earlier one's work. */
     wasm_engine_t *engine = wasm_engine_new();
     if (!engine) fail("wasm_engine_new failed");
     wasm_store_t *store = wasm_store_new(engine);
     if (!store) fail("wasm_store_new failed");
+    double exec_before = executable_kib();
     double c0 = cpu_now(), t0 = now();
     wasm_module_t *module = compile(store, &binary, path);
     wall[i] = now() - t0;
     cpu[i] = cpu_now() - c0;
     if (i == 0) {
+      code_kib = executable_kib() - exec_before;
       wasm_byte_vec_t bytes = {0, NULL};
       wasm_module_serialize(module, &bytes);
       serialized = bytes.size;
@@ -311,7 +332,8 @@ static void mode_compile(const char *path, int repeats) {
     wasm_store_delete(store);
     wasm_engine_delete(engine);
   }
-  printf("{\"ok\": true, \"wasm_bytes\": %zu, \"serialized_bytes\": %zu", binary.size, serialized);
+  printf("{\"ok\": true, \"wasm_bytes\": %zu, \"code_bytes\": %.0f, \"serialized_bytes\": %zu",
+         binary.size, code_kib * 1024.0, serialized);
   print_array("wall", wall, repeats);
   print_array("cpu", cpu, repeats);
   printf("}\n");
