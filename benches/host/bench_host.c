@@ -20,6 +20,9 @@
  *   bench_host exec FILE REPEATS        run a kernel: bench_size(), then
  *                                       run(n) once to warm up and check,
  *                                       then REPEATS timed runs
+ * Single-threaded measurements (exec, instantiate, calls) report both wall
+ * time and the calling thread's CPU time; compile reports wall time and the
+ * whole process's CPU time (compilation may use several threads).
  *   bench_host compile FILE REPEATS     wasm_module_new wall and CPU time
  *                                       (fresh engine each time), executable
  *                                       memory it mapped (the code size), and
@@ -93,6 +96,12 @@ static double now(void) { return clock_seconds(CLOCK_MONOTONIC); }
 
 /* CPU time of the whole process, all threads: includes compiler threads. */
 static double cpu_now(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+
+/* CPU time of the calling thread, user and system. Wasm runs on the thread
+ * that calls it, so for execution, calls and instantiation this is the time
+ * the work took without the time other processes had the core: on a shared
+ * machine it is much steadier than wall time, and equal to it when idle. */
+static double thread_cpu_now(void) { return clock_seconds(CLOCK_THREAD_CPUTIME_ID); }
 
 /* Resident set size in KiB, after handing freed heap pages back to the OS
  * so that memory a runtime has already released does not count. */
@@ -273,18 +282,22 @@ static void mode_exec(const char *path, int repeats) {
 
   wasm_val_t n = i32_val(call_i32(size_fn, "bench_size", NULL));
   double *times = calloc((size_t)repeats, sizeof *times);
-  if (!times) fail("out of memory");
+  double *cpu_times = calloc((size_t)repeats, sizeof *cpu_times);
+  if (!times || !cpu_times) fail("out of memory");
   for (int i = -1; i < repeats; i++) { /* i == -1: warm-up and check */
-    double start = now();
+    double start = now(), cpu_start = thread_cpu_now();
     int32_t status = call_i32(run_fn, "run", &n);
-    double elapsed = now() - start;
+    double elapsed = now() - start, cpu_elapsed = thread_cpu_now() - cpu_start;
     if (status != 0) {
       wasm_val_t checksum;
       memset(&checksum, 0, sizeof checksum);
       call(checksum_fn, "last_checksum", NULL, &checksum);
       fail("wrong result (checksum %lld)", (long long)checksum.of.i64);
     }
-    if (i >= 0) times[i] = elapsed;
+    if (i >= 0) {
+      times[i] = elapsed;
+      cpu_times[i] = cpu_elapsed;
+    }
   }
   wasm_val_t checksum;
   memset(&checksum, 0, sizeof checksum);
@@ -292,8 +305,10 @@ static void mode_exec(const char *path, int repeats) {
   printf("{\"ok\": true, \"checksum\": %lld, \"compile_s\": %.9g", (long long)checksum.of.i64,
          compile_s);
   print_array("times", times, repeats);
+  print_array("cpu_times", cpu_times, repeats);
   printf("}\n");
   free(times);
+  free(cpu_times);
   exports_delete(&e);
   wasm_instance_delete(instance);
   wasm_module_delete(module);
@@ -365,27 +380,35 @@ static void mode_instantiate(const char *path, int count) {
   wasm_extern_vec_t imports = {0, NULL};
   double *inst = calloc((size_t)count, sizeof *inst);
   double *teardown = calloc((size_t)count, sizeof *teardown);
-  if (!inst || !teardown) fail("out of memory");
+  double *inst_cpu = calloc((size_t)count, sizeof *inst_cpu);
+  double *teardown_cpu = calloc((size_t)count, sizeof *teardown_cpu);
+  if (!inst || !teardown || !inst_cpu || !teardown_cpu) fail("out of memory");
   for (int i = 0; i < count; i++) {
     wasm_store_t *store = wasm_store_new(engine);
     if (!store) fail("wasm_store_new failed");
-    double t0 = now();
+    double t0 = now(), c0 = thread_cpu_now();
     wasm_instance_t *instance = instantiate(store, module, &imports);
-    double t1 = now();
+    double t1 = now(), c1 = thread_cpu_now();
     if (i == 0 || i == count - 1) check_instance(module, instance);
-    double t2 = now();
+    double t2 = now(), c2 = thread_cpu_now();
     wasm_instance_delete(instance);
     wasm_store_delete(store);
-    double t3 = now();
+    double t3 = now(), c3 = thread_cpu_now();
     inst[i] = t1 - t0;
     teardown[i] = t3 - t2;
+    inst_cpu[i] = c1 - c0;
+    teardown_cpu[i] = c3 - c2;
   }
   printf("{\"ok\": true");
   print_array("instantiate", inst, count);
   print_array("teardown", teardown, count);
+  print_array("instantiate_cpu", inst_cpu, count);
+  print_array("teardown_cpu", teardown_cpu, count);
   printf("}\n");
   free(inst);
   free(teardown);
+  free(inst_cpu);
+  free(teardown_cpu);
   wasm_module_delete(module);
   wasm_store_delete(compile_store);
   wasm_engine_delete(engine);
@@ -429,34 +452,41 @@ static void mode_calls(const char *path, int count) {
   wasm_func_t *call_host = export_func(&e, "call_host", 1, 0);
 
   double nop_ns[CALL_BATCHES], id_ns[CALL_BATCHES], host_ns[CALL_BATCHES];
+  double nop_cpu[CALL_BATCHES], id_cpu[CALL_BATCHES], host_cpu[CALL_BATCHES];
   /* Warm-up, and a check that arguments and results cross correctly. */
   wasm_val_t probe = i32_val(0x5eed);
   if (call_i32(id, "id", &probe) != 0x5eed) fail("`id` returned the wrong value");
   for (int b = 0; b < CALL_BATCHES; b++) {
-    double t0 = now();
+    double t0 = now(), c0 = thread_cpu_now();
     for (int i = 0; i < count; i++) call(nop, "nop", NULL, NULL);
-    double t1 = now();
+    double t1 = now(), c1 = thread_cpu_now();
     int32_t sum = 0;
     for (int i = 0; i < count; i++) {
       wasm_val_t arg = i32_val(i);
       sum += call_i32(id, "id", &arg) - i;
     }
-    double t2 = now();
+    double t2 = now(), c2 = thread_cpu_now();
     if (sum != 0) fail("`id` returned wrong values");
     long long before = host_calls;
     wasm_val_t n = i32_val(count);
     call(call_host, "call_host", &n, NULL);
-    double t3 = now();
+    double t3 = now(), c3 = thread_cpu_now();
     if (host_calls - before != count)
       fail("host function called %lld times, expected %d", host_calls - before, count);
     nop_ns[b] = (t1 - t0) * 1e9 / count;
     id_ns[b] = (t2 - t1) * 1e9 / count;
     host_ns[b] = (t3 - t2) * 1e9 / count;
+    nop_cpu[b] = (c1 - c0) * 1e9 / count;
+    id_cpu[b] = (c2 - c1) * 1e9 / count;
+    host_cpu[b] = (c3 - c2) * 1e9 / count;
   }
   printf("{\"ok\": true");
   print_array("host_to_wasm_nop_ns", nop_ns, CALL_BATCHES);
   print_array("host_to_wasm_i32_ns", id_ns, CALL_BATCHES);
   print_array("wasm_to_host_ns", host_ns, CALL_BATCHES);
+  print_array("host_to_wasm_nop_cpu_ns", nop_cpu, CALL_BATCHES);
+  print_array("host_to_wasm_i32_cpu_ns", id_cpu, CALL_BATCHES);
+  print_array("wasm_to_host_cpu_ns", host_cpu, CALL_BATCHES);
   printf("}\n");
   exports_delete(&e);
   wasm_instance_delete(instance);

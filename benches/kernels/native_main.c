@@ -1,5 +1,6 @@
 /* Native driver of one kernel: the same measurement loop as the wasm host
- * (host/bench_host.c, "exec" mode), printing the same JSON line.
+ * (host/bench_host.c, "exec" mode), printing the same JSON line: wall and
+ * thread CPU time of each run.
  *
  * usage: <kernel>-native <repeats>
  */
@@ -12,9 +13,9 @@ int32_t bench_size(void);
 int32_t run(int32_t n);
 int64_t last_checksum(void);
 
-static double now(void) {
+static double clock_seconds(clockid_t clock) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -28,18 +29,29 @@ int main(int argc, char **argv) {
            (long long)last_checksum());
     return 1;
   }
-  printf("{\"ok\": true, \"checksum\": %lld, \"times\": [", (long long)last_checksum());
+  double *times = calloc((size_t)repeats, sizeof *times);
+  double *cpu_times = calloc((size_t)repeats, sizeof *cpu_times);
+  if (!times || !cpu_times) {
+    printf("{\"ok\": false, \"error\": \"out of memory\"}\n");
+    return 1;
+  }
   for (int i = 0; i < repeats; i++) {
-    double t0 = now();
+    double t0 = clock_seconds(CLOCK_MONOTONIC), c0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
     int32_t status = run(n);
-    double t1 = now();
+    times[i] = clock_seconds(CLOCK_MONOTONIC) - t0;
+    cpu_times[i] = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - c0;
     if (status != 0) {
-      printf("]}\n{\"ok\": false, \"error\": \"wrong result on repeat %d: checksum %lld\"}\n",
-             i, (long long)last_checksum());
+      printf("{\"ok\": false, \"error\": \"wrong result on repeat %d: checksum %lld\"}\n", i,
+             (long long)last_checksum());
       return 1;
     }
-    printf("%s%.9f", i ? ", " : "", t1 - t0);
   }
+  printf("{\"ok\": true, \"checksum\": %lld, \"times\": [", (long long)last_checksum());
+  for (int i = 0; i < repeats; i++) printf("%s%.9g", i ? ", " : "", times[i]);
+  printf("], \"cpu_times\": [");
+  for (int i = 0; i < repeats; i++) printf("%s%.9g", i ? ", " : "", cpu_times[i]);
   printf("]}\n");
+  free(times);
+  free(cpu_times);
   return 0;
 }
