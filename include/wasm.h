@@ -476,7 +476,7 @@ WASM_API_EXTERN
 const struct wasm_externtype_t *wasm_exporttype_type(const struct wasm_exporttype_t *ty);
 
 /**
- * The extern's kind (`WASM_EXTERN_FUNC`, …); `WASM_EXTERN_FUNC` for NULL.
+ * The extern's kind (`WASM_EXTERN_FUNC`, …); 0xff (no kind) for NULL.
  */
 WASM_API_EXTERN wasm_externkind_t wasm_extern_kind(const struct wasm_extern_t *ext);
 

@@ -275,6 +275,7 @@ fn wrong_arity_kinds_and_nulls_are_traps_not_crashes() {
     assert!(unsafe { wasm_memory_new(ptr::null_mut(), None) }.is_none());
     assert!(wasm_func_type(None).is_none());
     assert_eq!(wasm_func_param_arity(None), 0);
+    assert_eq!(wasm_extern_kind(None), 0xff);
     assert!(unsafe { wasm_ref_as_func(ptr::null_mut()) }.is_null());
     assert!(unsafe { wasm_extern_as_func(ptr::null_mut()) }.is_null());
     assert!(unsafe { wasm_memory_data(ptr::null_mut()) }.is_null());

@@ -14,6 +14,7 @@ use crate::capi::memory::wasm_memory_t;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, RefKind, RefWrapper};
 use crate::capi::store::StoreContext;
 use crate::capi::table::wasm_table_t;
+use crate::capi::valtype::NO_KIND;
 use crate::runtime::Extern;
 
 /// A function, global, table or memory; the same object as the
@@ -62,14 +63,15 @@ impl wasm_extern_t {
     }
 }
 
-/// The extern's kind (`WASM_EXTERN_FUNC`, …); `WASM_EXTERN_FUNC` for NULL.
+/// The extern's kind (`WASM_EXTERN_FUNC`, …); 0xff (no kind) for NULL.
 #[no_mangle]
 pub extern "C" fn wasm_extern_kind(ext: Option<&wasm_extern_t>) -> wasm_externkind_t {
     match ext.map(|e| &e.r.kind) {
+        Some(RefKind::Func(_)) => WASM_EXTERN_FUNC,
         Some(RefKind::Global(_)) => WASM_EXTERN_GLOBAL,
         Some(RefKind::Table(_)) => WASM_EXTERN_TABLE,
         Some(RefKind::Memory(_)) => WASM_EXTERN_MEMORY,
-        _ => WASM_EXTERN_FUNC,
+        _ => NO_KIND,
     }
 }
 
