@@ -932,6 +932,94 @@ struct wasm_error_t *wasm_wat2wasm(const char *text,
                                    size_t len,
                                    wasm_byte_vec_t *out);
 
+/**
+ * Like `wasm_global_new`, storing the global (owned by the caller) in
+ * `*out`; on failure returns why and leaves `*out` untouched.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_global_new_checked(wasm_store_t *store,
+                                             const wasm_globaltype_t *ty,
+                                             const wasm_val_t *val,
+                                             wasm_global_t **out);
+
+/**
+ * Like `wasm_global_set`; returns why the value was refused (an immutable
+ * global, a value of another type or store), NULL on success.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_global_set_checked(wasm_global_t *global,
+                                             const wasm_val_t *val);
+
+/**
+ * Like `wasm_table_new`, storing the table (owned by the caller) in
+ * `*out`; on failure returns why and leaves `*out` untouched.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_table_new_checked(wasm_store_t *store,
+                                            const wasm_tabletype_t *ty,
+                                            wasm_ref_t *init,
+                                            wasm_table_t **out);
+
+/**
+ * Like `wasm_table_set`; returns why the element was refused (index out
+ * of bounds, a reference of the wrong kind or store), NULL on success.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_table_set_checked(wasm_table_t *table,
+                                            wasm_table_size_t index,
+                                            wasm_ref_t *r);
+
+/**
+ * Like `wasm_table_grow`, also storing the previous size in
+ * `*previous_size` (if not NULL); returns why the table cannot grow, NULL
+ * on success.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_table_grow_checked(wasm_table_t *table,
+                                             wasm_table_size_t delta,
+                                             wasm_ref_t *init,
+                                             wasm_table_size_t *previous_size);
+
+/**
+ * Like `wasm_memory_new`, storing the memory (owned by the caller) in
+ * `*out`; on failure returns why and leaves `*out` untouched.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_memory_new_checked(wasm_store_t *store,
+                                             const wasm_memorytype_t *ty,
+                                             wasm_memory_t **out);
+
+/**
+ * Like `wasm_memory_grow`, also storing the previous size in pages in
+ * `*previous_pages` (if not NULL); returns why the memory cannot grow
+ * (past its maximum, a resource limit), NULL on success.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_memory_grow_checked(wasm_memory_t *memory,
+                                              wasm_memory_pages_t delta,
+                                              wasm_memory_pages_t *previous_pages);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -1068,7 +1068,8 @@ const struct wasm_valtype_vec_t *wasm_functype_results(const struct wasm_functyp
 /**
  * Returns a new global of `store` with type `ty` and initial value `val`
  * (not consumed), owned by the caller; NULL if an argument is NULL or the
- * value's kind is not the global's type.
+ * value's kind is not the global's type (`wasm_global_new_checked` says
+ * why).
  *
  * # Safety
  * Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -1092,7 +1093,7 @@ WASM_API_EXTERN void wasm_global_get(const struct wasm_global_t *global, struct 
 /**
  * Sets the global to `val` (not consumed). Ignored if the global is
  * immutable, the value's kind is not the global's type, or an argument is
- * NULL.
+ * NULL; `wasm_global_set_checked` says why.
  *
  * # Safety
  * Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -1342,7 +1343,7 @@ const struct wasm_instance_t *wasm_ref_as_instance_const(const struct wasm_ref_t
 /**
  * Returns a new memory of `store` with type `ty`, owned by the caller;
  * NULL if an argument is NULL or the memory cannot be made (invalid limits,
- * out of memory, resource limits).
+ * out of memory, resource limits; `wasm_memory_new_checked` says why).
  *
  * # Safety
  * Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -1378,7 +1379,7 @@ WASM_API_EXTERN wasm_memory_pages_t wasm_memory_size(const struct wasm_memory_t 
 
 /**
  * Grows the memory by `delta` pages; false if that would pass its maximum
- * or a resource limit, or for NULL.
+ * or a resource limit, or for NULL (`wasm_memory_grow_checked` says why).
  *
  * # Safety
  * Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -1698,7 +1699,8 @@ WASM_API_EXTERN void wasm_store_delete(struct wasm_store_t *store);
 /**
  * Returns a new table of `store` with type `ty`, every element set to
  * `init` (NULL for null; a function for a `funcref` table), owned by the
- * caller; NULL on a NULL argument, a wrong `init` or invalid limits.
+ * caller; NULL on a NULL argument, a wrong `init` or invalid limits
+ * (`wasm_table_new_checked` says why).
  *
  * # Safety
  * Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -1725,7 +1727,7 @@ struct wasm_ref_t *wasm_table_get(const struct wasm_table_t *table,
 /**
  * Sets the element at `index` to `r` (not consumed; NULL for null);
  * false if the index is out of bounds, `r` does not fit the table's
- * element type, or the table is NULL.
+ * element type, or the table is NULL (`wasm_table_set_checked` says why).
  *
  * # Safety
  * Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -1744,7 +1746,7 @@ WASM_API_EXTERN wasm_table_size_t wasm_table_size(const struct wasm_table_t *tab
 /**
  * Grows the table by `delta` elements set to `init` (not consumed; NULL
  * for null); false if that would pass its maximum, `init` does not fit, or
- * the table is NULL.
+ * the table is NULL (`wasm_table_grow_checked` says why).
  *
  * # Safety
  * Pointer arguments must be NULL or valid, as wasm.h requires.

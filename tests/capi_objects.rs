@@ -1012,3 +1012,84 @@ fn calls_of_ordinary_signatures_do_not_allocate() {
         "wasm_func_call of a host function allocated {n} times"
     );
 }
+
+#[test]
+fn checked_variants_say_why() {
+    use wasm_runtime::capi::ext::objects::*;
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+
+    // Globals: wrong initial kind, immutable, wrong new kind.
+    let gt = wasm_globaltype_new(wasm_valtype_new(WASM_I32), WASM_CONST).unwrap();
+    let mut out = ptr::null_mut();
+    let err = unsafe {
+        wasm_global_new_checked(sp(&store), Some(&gt), Some(&f64_val(1.0)), Some(&mut out))
+    };
+    let text = error_text(err);
+    assert!(
+        text.contains("expected a value of type i32, got f64"),
+        "{text}"
+    );
+    assert!(out.is_null());
+    let err = unsafe {
+        wasm_global_new_checked(sp(&store), Some(&gt), Some(&i32_val(1)), Some(&mut out))
+    };
+    assert!(err.is_none());
+    // SAFETY: set on success.
+    let konst = unsafe { Box::from_raw(out) };
+    let text = error_text(unsafe {
+        wasm_global_set_checked(&*konst as *const _ as *mut _, Some(&i32_val(2)))
+    });
+    assert!(
+        text.contains("wasm_global_set_checked") && text.contains("immutable"),
+        "{text}"
+    );
+    wasm_globaltype_delete(Some(gt));
+    let text = error_text(unsafe { wasm_global_set_checked(ptr::null_mut(), None) });
+    assert!(text.contains("global is NULL"), "{text}");
+
+    // Tables: a foreign object in a funcref table, out of bounds, past max.
+    let limits = wasm_limits_t { min: 1, max: 2 };
+    let tt = wasm_runtime::capi::tabletype::wasm_tabletype_new(
+        wasm_valtype_new(WASM_FUNCREF),
+        Some(&limits),
+    )
+    .unwrap();
+    let foreign = unsafe { wasm_foreign_new(sp(&store)) }.unwrap();
+    let fref = wasm_foreign_as_ref_const(Some(&foreign)).unwrap() as *const _ as *mut wasm_ref_t;
+    let mut table = ptr::null_mut();
+    let text = error_text(unsafe {
+        wasm_table_new_checked(sp(&store), Some(&tt), fref, Some(&mut table))
+    });
+    assert!(text.contains("funcref"), "{text}");
+    assert!(unsafe {
+        wasm_table_new_checked(sp(&store), Some(&tt), ptr::null_mut(), Some(&mut table))
+    }
+    .is_none());
+    let text = error_text(unsafe { wasm_table_set_checked(table, 5, ptr::null_mut()) });
+    assert!(text.contains("wasm_table_set_checked"), "{text}");
+    let mut previous = 99;
+    assert!(
+        unsafe { wasm_table_grow_checked(table, 1, ptr::null_mut(), Some(&mut previous)) }
+            .is_none()
+    );
+    assert_eq!(previous, 1);
+    let text = error_text(unsafe { wasm_table_grow_checked(table, 1, ptr::null_mut(), None) });
+    assert!(text.contains("wasm_table_grow_checked"), "{text}");
+    // SAFETY: made by wasm_table_new_checked.
+    wasm_table_delete(Some(unsafe { Box::from_raw(table) }));
+
+    // Memories: past the maximum.
+    let limits = wasm_limits_t { min: 1, max: 2 };
+    let mt = wasm_memorytype_new(Some(&limits)).unwrap();
+    let mut memory = ptr::null_mut();
+    assert!(unsafe { wasm_memory_new_checked(sp(&store), Some(&mt), Some(&mut memory)) }.is_none());
+    let mut pages = 0;
+    assert!(unsafe { wasm_memory_grow_checked(memory, 1, Some(&mut pages)) }.is_none());
+    assert_eq!(pages, 1);
+    let text = error_text(unsafe { wasm_memory_grow_checked(memory, 1, None) });
+    assert!(text.contains("wasm_memory_grow_checked"), "{text}");
+    // SAFETY: made by wasm_memory_new_checked.
+    wasm_memory_delete(Some(unsafe { Box::from_raw(memory) }));
+    wasm_memorytype_delete(Some(mt));
+}

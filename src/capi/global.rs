@@ -2,6 +2,8 @@
 
 use std::ffi::c_void;
 
+use anyhow::{anyhow, Result};
+
 use crate::capi::globaltype::wasm_globaltype_t;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, RefKind, RefWrapper};
 use crate::capi::store::wasm_store_t;
@@ -25,11 +27,40 @@ impl wasm_global_t {
             _ => unreachable!("a wasm_global_t always holds a global"),
         }
     }
+
+    /// A new global of `store`; the error says why it cannot be made.
+    pub(crate) fn create(
+        store: &wasm_store_t,
+        ty: &wasm_globaltype_t,
+        val: &wasm_val_t,
+    ) -> Result<Box<wasm_global_t>> {
+        let ty = ty
+            .global_type()
+            .ok_or_else(|| anyhow!("the global type is not a global type"))?;
+        let init = c_to_val(val, Some(ty.content), Some(&store.ctx))
+            .map_err(|e| anyhow!("initial value: {e}"))?;
+        let global = Global::new(&store.ctx.store, ty, init)?;
+        Ok(Box::new(wasm_global_t {
+            r: wasm_ref_t {
+                kind: RefKind::Global(global),
+                ctx: Some(store.ctx.clone()),
+            },
+        }))
+    }
+
+    /// Sets the global; the error says why the value was refused.
+    pub(crate) fn set(&self, val: &wasm_val_t) -> Result<()> {
+        let g = self.global();
+        let val = c_to_val(val, Some(g.ty().content), self.r.ctx.as_ref())
+            .map_err(|e| anyhow!("new value: {e}"))?;
+        g.set(val)
+    }
 }
 
 /// Returns a new global of `store` with type `ty` and initial value `val`
 /// (not consumed), owned by the caller; NULL if an argument is NULL or the
-/// value's kind is not the global's type.
+/// value's kind is not the global's type (`wasm_global_new_checked` says
+/// why).
 ///
 /// # Safety
 /// Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -42,15 +73,7 @@ pub unsafe extern "C" fn wasm_global_new(
     // SAFETY: the C caller passes NULL or a live store (wasm.h contract);
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
-    let (store, ty, val) = (store?, ty?.global_type()?, val?);
-    let init = c_to_val(val, Some(ty.content), Some(&store.ctx)).ok()?;
-    let global = Global::new(&store.ctx.store, ty, init).ok()?;
-    Some(Box::new(wasm_global_t {
-        r: wasm_ref_t {
-            kind: RefKind::Global(global),
-            ctx: Some(store.ctx.clone()),
-        },
-    }))
+    wasm_global_t::create(store?, ty?, val?).ok()
 }
 
 /// Returns the global's type, owned by the caller; NULL for NULL.
@@ -78,7 +101,7 @@ pub extern "C" fn wasm_global_get(global: Option<&wasm_global_t>, out: Option<&m
 
 /// Sets the global to `val` (not consumed). Ignored if the global is
 /// immutable, the value's kind is not the global's type, or an argument is
-/// NULL.
+/// NULL; `wasm_global_set_checked` says why.
 ///
 /// # Safety
 /// Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -89,12 +112,10 @@ pub unsafe extern "C" fn wasm_global_set(global: *mut wasm_global_t, val: Option
     let (Some(global), Some(val)) = (unsafe { global.as_ref() }, val) else {
         return;
     };
-    let g = global.global();
-    if let Ok(val) = c_to_val(val, Some(g.ty().content), global.r.ctx.as_ref()) {
-        // The standard signature has no error channel; a rejected value
-        // (immutable global, another store's reference) leaves it as is.
-        let _ = g.set(val);
-    }
+    // The standard signature has no error channel; a rejected value
+    // (immutable global, wrong kind, another store's reference) leaves the
+    // global as it is.
+    let _ = global.set(val);
 }
 
 /// Frees a handle of a global; the object itself lives on while other handles

@@ -2,6 +2,8 @@
 
 use std::ffi::c_void;
 
+use anyhow::{anyhow, Result};
+
 use crate::capi::memorytype::wasm_memorytype_t;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, RefKind, RefWrapper};
 use crate::capi::store::wasm_store_t;
@@ -21,17 +23,34 @@ ref_wrapper!(wasm_memory_t, RefKind::Memory(_));
 pub type wasm_memory_pages_t = u32;
 
 impl wasm_memory_t {
-    fn memory(&self) -> &Memory {
+    pub(crate) fn memory(&self) -> &Memory {
         match &self.r.kind {
             RefKind::Memory(m) => m,
             _ => unreachable!("a wasm_memory_t always holds a memory"),
         }
     }
+
+    /// A new memory of `store`; the error says why it cannot be made.
+    pub(crate) fn create(
+        store: &wasm_store_t,
+        ty: &wasm_memorytype_t,
+    ) -> Result<Box<wasm_memory_t>> {
+        let ty = ty
+            .memory_type()
+            .ok_or_else(|| anyhow!("the memory type is not a memory type"))?;
+        let memory = Memory::new(&store.ctx.store, ty)?;
+        Ok(Box::new(wasm_memory_t {
+            r: wasm_ref_t {
+                kind: RefKind::Memory(memory),
+                ctx: Some(store.ctx.clone()),
+            },
+        }))
+    }
 }
 
 /// Returns a new memory of `store` with type `ty`, owned by the caller;
 /// NULL if an argument is NULL or the memory cannot be made (invalid limits,
-/// out of memory, resource limits).
+/// out of memory, resource limits; `wasm_memory_new_checked` says why).
 ///
 /// # Safety
 /// Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -43,14 +62,7 @@ pub unsafe extern "C" fn wasm_memory_new(
     // SAFETY: the C caller passes NULL or a live store (wasm.h contract);
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
-    let (store, ty) = (store?, ty?);
-    let memory = Memory::new(&store.ctx.store, ty.memory_type()?).ok()?;
-    Some(Box::new(wasm_memory_t {
-        r: wasm_ref_t {
-            kind: RefKind::Memory(memory),
-            ctx: Some(store.ctx.clone()),
-        },
-    }))
+    wasm_memory_t::create(store?, ty?).ok()
 }
 
 /// Returns the memory's type, owned by the caller; NULL for NULL.
@@ -89,7 +101,7 @@ pub extern "C" fn wasm_memory_size(memory: Option<&wasm_memory_t>) -> wasm_memor
 }
 
 /// Grows the memory by `delta` pages; false if that would pass its maximum
-/// or a resource limit, or for NULL.
+/// or a resource limit, or for NULL (`wasm_memory_grow_checked` says why).
 ///
 /// # Safety
 /// Pointer arguments must be NULL or valid, as wasm.h requires.

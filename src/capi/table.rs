@@ -2,6 +2,8 @@
 
 use std::ffi::c_void;
 
+use anyhow::{anyhow, Result};
+
 use crate::capi::r#ref::{
     self as refs, ref_to_val, ref_wrapper, val_to_ref, wasm_ref_t, RefKind, RefWrapper,
 };
@@ -32,20 +34,46 @@ impl wasm_table_t {
 
     /// `r` as an element of this table: NULL is the null reference, a
     /// `funcref` table takes only functions.
-    fn element(&self, r: *const wasm_ref_t) -> Option<Val> {
-        // SAFETY: the C caller passes NULL or a live reference.
-        ref_to_val(
-            unsafe { r.as_ref() },
-            self.table().ty().element,
-            self.r.ctx.as_ref(),
-        )
-        .ok()
+    fn element(&self, r: Option<&wasm_ref_t>) -> Result<Val> {
+        let ty = self.table().ty().element;
+        ref_to_val(r, ty, self.r.ctx.as_ref()).map_err(|e| anyhow!("element for a {ty} table: {e}"))
+    }
+
+    /// A new table of `store`; the error says why it cannot be made.
+    pub(crate) fn create(
+        store: &wasm_store_t,
+        ty: &wasm_tabletype_t,
+        init: Option<&wasm_ref_t>,
+    ) -> Result<Box<wasm_table_t>> {
+        let ty = ty
+            .table_type()
+            .ok_or_else(|| anyhow!("the table type is not a table type"))?;
+        let init = ref_to_val(init, ty.element, Some(&store.ctx))
+            .map_err(|e| anyhow!("initial element for a {} table: {e}", ty.element))?;
+        let table = Table::new(&store.ctx.store, ty, init)?;
+        Ok(Box::new(wasm_table_t {
+            r: wasm_ref_t {
+                kind: RefKind::Table(table),
+                ctx: Some(store.ctx.clone()),
+            },
+        }))
+    }
+
+    /// Sets element `index`; the error says why it was refused.
+    pub(crate) fn set(&self, index: wasm_table_size_t, r: Option<&wasm_ref_t>) -> Result<()> {
+        self.table().set(u64::from(index), self.element(r)?)
+    }
+
+    /// Grows the table; returns its previous size, or why it cannot grow.
+    pub(crate) fn grow(&self, delta: wasm_table_size_t, init: Option<&wasm_ref_t>) -> Result<u64> {
+        self.table().grow(u64::from(delta), self.element(init)?)
     }
 }
 
 /// Returns a new table of `store` with type `ty`, every element set to
 /// `init` (NULL for null; a function for a `funcref` table), owned by the
-/// caller; NULL on a NULL argument, a wrong `init` or invalid limits.
+/// caller; NULL on a NULL argument, a wrong `init` or invalid limits
+/// (`wasm_table_new_checked` says why).
 ///
 /// # Safety
 /// Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -58,16 +86,9 @@ pub unsafe extern "C" fn wasm_table_new(
     // SAFETY: the C caller passes NULL or a live store (wasm.h contract);
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
-    let (store, ty) = (store?, ty?.table_type()?);
     // SAFETY: the C caller passes NULL or a live reference.
-    let init = ref_to_val(unsafe { init.as_ref() }, ty.element, Some(&store.ctx)).ok()?;
-    let table = Table::new(&store.ctx.store, ty, init).ok()?;
-    Some(Box::new(wasm_table_t {
-        r: wasm_ref_t {
-            kind: RefKind::Table(table),
-            ctx: Some(store.ctx.clone()),
-        },
-    }))
+    let init = unsafe { init.as_ref() };
+    wasm_table_t::create(store?, ty?, init).ok()
 }
 
 /// Returns the table's type, owned by the caller; NULL for NULL.
@@ -91,7 +112,7 @@ pub extern "C" fn wasm_table_get(
 
 /// Sets the element at `index` to `r` (not consumed; NULL for null);
 /// false if the index is out of bounds, `r` does not fit the table's
-/// element type, or the table is NULL.
+/// element type, or the table is NULL (`wasm_table_set_checked` says why).
 ///
 /// # Safety
 /// Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -106,10 +127,8 @@ pub unsafe extern "C" fn wasm_table_set(
     let Some(table) = (unsafe { table.as_ref() }) else {
         return false;
     };
-    match table.element(r) {
-        Some(val) => table.table().set(u64::from(index), val).is_ok(),
-        None => false,
-    }
+    // SAFETY: the C caller passes NULL or a live reference.
+    table.set(index, unsafe { r.as_ref() }).is_ok()
 }
 
 /// The table's current number of elements (saturated to `UINT32_MAX`); 0
@@ -121,7 +140,7 @@ pub extern "C" fn wasm_table_size(table: Option<&wasm_table_t>) -> wasm_table_si
 
 /// Grows the table by `delta` elements set to `init` (not consumed; NULL
 /// for null); false if that would pass its maximum, `init` does not fit, or
-/// the table is NULL.
+/// the table is NULL (`wasm_table_grow_checked` says why).
 ///
 /// # Safety
 /// Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -135,10 +154,8 @@ pub unsafe extern "C" fn wasm_table_grow(
     let Some(table) = (unsafe { table.as_ref() }) else {
         return false;
     };
-    match table.element(init) {
-        Some(val) => table.table().grow(u64::from(delta), val).is_ok(),
-        None => false,
-    }
+    // SAFETY: the C caller passes NULL or a live reference.
+    table.grow(delta, unsafe { init.as_ref() }).is_ok()
 }
 
 /// Frees a handle of a table; the object itself lives on while other handles

@@ -6,3 +6,4 @@ pub mod engine;
 pub mod instance;
 pub mod module;
 pub mod wat;
+pub mod objects;
