@@ -89,6 +89,13 @@ fn stdout_of(command: &mut Command) -> String {
 }
 
 /// `cmake -S source -B build` with the cargo settings of this test run.
+///
+/// `--tests` makes CMake's `cargo build --lib` use the same dependency
+/// graph as the `cargo test` that built this binary: dev-dependencies
+/// unify features of the library's dependencies, so a plain `cargo build`
+/// would see a different graph and rebuild the library (and the next
+/// `cargo test` would rebuild it back). With it, the step only finds the
+/// library this test run already built.
 fn cmake_configure(source: &Path, build: &Path, extra: &[String]) {
     let (target_dir, profile) = cargo_build();
     run(Command::new("cmake")
@@ -98,6 +105,7 @@ fn cmake_configure(source: &Path, build: &Path, extra: &[String]) {
         .arg(build)
         .arg(format!("-DCARGO_TARGET_DIR={}", target_dir.display()))
         .arg(format!("-DWASM_RUNTIME_CARGO_PROFILE={profile}"))
+        .arg("-DWASM_RUNTIME_CARGO_FLAGS=--tests")
         .args(extra));
 }
 
