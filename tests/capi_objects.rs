@@ -709,6 +709,23 @@ fn externref_round_trip_keeps_identity_and_host_info() {
     let f = wasm_ref_as_func_const(Some(&back)).expect("still a function");
     assert!(wasm_func_same(Some(f), Some(as_func(&exports[1]))));
 
+    // Many objects: each keeps its own identity, and passing one again
+    // reuses its registration.
+    let many: Vec<_> = (0..200)
+        .map(|_| unsafe { wasm_foreign_new(sp(&store)) }.unwrap())
+        .collect();
+    for _ in 0..2 {
+        for f in &many {
+            let r = wasm_foreign_as_ref_const(Some(f)).unwrap();
+            let mut v = wasm_val_t::zeroed(WASM_EXTERNREF);
+            v.of.r#ref = r as *const _ as *mut _;
+            let mut out = call(as_func(&exports[1]), &mut [v], 1).unwrap();
+            let back = out[0].take_ref().unwrap();
+            assert!(wasm_ref_same(Some(&back), Some(r)));
+            assert!(!wasm_ref_same(Some(&back), Some(fref)));
+        }
+    }
+
     // Null stays null.
     let mut r = call(
         as_func(&exports[1]),

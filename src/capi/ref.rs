@@ -63,6 +63,16 @@ impl RefKind {
         }
     }
 
+    /// The address identity of objects the C API allocates itself (stable
+    /// while any handle holds them); `None` for runtime objects.
+    pub(crate) fn address(&self) -> Option<usize> {
+        match self {
+            RefKind::Module(m) => Some(Arc::as_ptr(m) as usize),
+            RefKind::Foreign(f) => Some(Arc::as_ptr(f) as usize),
+            _ => None,
+        }
+    }
+
     /// The host info slot of objects the C API allocates itself; `None` for
     /// runtime objects (including traps), whose host info lives in the
     /// [`StoreContext`] of the store they were made in.

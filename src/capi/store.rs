@@ -1,6 +1,7 @@
 //! `wasm_store_t`, and the C-side state every handle of a store's objects
 //! shares.
 
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
 
@@ -25,7 +26,48 @@ pub struct wasm_store_t {
 /// last handle of its objects are gone.
 pub(crate) struct StoreContext {
     pub(crate) store: Store,
-    objects: Mutex<Vec<Registered>>,
+    objects: Mutex<Registry>,
+}
+
+/// The objects a store state knows, in registration order (an `externref`
+/// payload names its object by index).
+#[derive(Default)]
+struct Registry {
+    entries: Vec<Registered>,
+    /// Index of the entries whose object has an address identity (objects
+    /// the C API allocates itself), so looking those up is O(1).
+    by_address: HashMap<usize, usize>,
+}
+
+impl Registry {
+    /// The index of `object`'s entry, if it has one.
+    ///
+    /// Runtime objects are found by a scan with the runtime's identity
+    /// test, as the runtime API has no hashable identity key; only objects
+    /// given host info or passed as `externref` are registered.
+    fn find(&self, object: &RefKind) -> Option<usize> {
+        match object.address() {
+            Some(address) => self.by_address.get(&address).copied(),
+            None => self.entries.iter().position(|e| e.object.same(object)),
+        }
+    }
+
+    /// The index of `object`'s entry, made if missing.
+    fn find_or_insert(&mut self, object: &RefKind) -> usize {
+        if let Some(i) = self.find(object) {
+            return i;
+        }
+        let i = self.entries.len();
+        if let Some(address) = object.address() {
+            self.by_address.insert(address, i);
+        }
+        self.entries.push(Registered {
+            object: object.clone(),
+            host_info: None,
+            externref: None,
+        });
+        i
+    }
 }
 
 /// An object the store state knows: its host info and the `externref`
@@ -41,33 +83,16 @@ impl StoreContext {
     pub(crate) fn new(store: Store) -> Arc<StoreContext> {
         Arc::new(StoreContext {
             store,
-            objects: Mutex::new(Vec::new()),
+            objects: Mutex::new(Registry::default()),
         })
-    }
-
-    /// The index of `object`'s entry, made if missing.
-    ///
-    /// Found by a scan with the runtime's identity test: the runtime API
-    /// has no hashable identity key, and only objects given host info or
-    /// passed as `externref` are registered.
-    fn entry_index(objects: &mut Vec<Registered>, object: &RefKind) -> usize {
-        if let Some(i) = objects.iter().position(|e| e.object.same(object)) {
-            return i;
-        }
-        objects.push(Registered {
-            object: object.clone(),
-            host_info: None,
-            externref: None,
-        });
-        objects.len() - 1
     }
 
     /// The host info of a store-owned object, or NULL.
     pub(crate) fn host_info(&self, object: &RefKind) -> *mut c_void {
-        lock(&self.objects)
-            .iter()
-            .find(|e| e.object.same(object))
-            .and_then(|e| e.host_info.as_ref())
+        let objects = lock(&self.objects);
+        objects
+            .find(object)
+            .and_then(|i| objects.entries[i].host_info.as_ref())
             .map_or(std::ptr::null_mut(), HostInfo::data)
     }
 
@@ -75,13 +100,16 @@ impl StoreContext {
     /// replaces, for the caller to finalize once the lock is released.
     pub(crate) fn set_host_info(&self, object: &RefKind, info: HostInfo) -> Option<HostInfo> {
         let mut objects = lock(&self.objects);
-        let i = Self::entry_index(&mut objects, object);
-        objects[i].host_info.replace(info)
+        let i = objects.find_or_insert(object);
+        objects.entries[i].host_info.replace(info)
     }
 
     /// The object registered at `index`.
     pub(crate) fn registered_object(&self, index: usize) -> Option<RefKind> {
-        lock(&self.objects).get(index).map(|e| e.object.clone())
+        lock(&self.objects)
+            .entries
+            .get(index)
+            .map(|e| e.object.clone())
     }
 
     /// The `externref` standing for `object` (whose handles carry `self`)
@@ -93,16 +121,16 @@ impl StoreContext {
         target: &StoreContext,
     ) -> ExternRef {
         let mut objects = lock(&self.objects);
-        let i = Self::entry_index(&mut objects, object);
+        let i = objects.find_or_insert(object);
         let same_store = self.store.same(&target.store);
         if same_store {
-            if let Some(e) = &objects[i].externref {
+            if let Some(e) = &objects.entries[i].externref {
                 return e.clone();
             }
         }
         let e = ExternRef::new(&target.store, new_externref_payload(self, i));
         if same_store {
-            objects[i].externref = Some(e.clone());
+            objects.entries[i].externref = Some(e.clone());
         }
         e
     }
@@ -114,7 +142,7 @@ impl Drop for StoreContext {
         // sees its object alive; no lock is held (a finalizer may call back
         // into the API).
         let objects = std::mem::take(self.objects.get_mut().unwrap_or_else(|p| p.into_inner()));
-        for mut entry in objects {
+        for mut entry in objects.entries {
             drop(entry.host_info.take());
         }
     }
