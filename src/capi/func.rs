@@ -174,6 +174,8 @@ impl HostFunc {
             let trap = unsafe { Box::from_raw(trap) };
             Err(trap.trap().clone())
         } else if outs_vec.raw_parts() != (self.results.len(), outs_data) {
+            // Whatever the host put there is left alone: it may not be an
+            // allocation of ours to free.
             Err(Trap::new(
                 "host function replaced its results vector instead of writing into it",
             ))
