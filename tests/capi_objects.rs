@@ -808,15 +808,18 @@ fn store_deleted_before_its_objects() {
     let engine = engine();
     let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
     let (instance, exports) = instantiate(&store, ADD, &[]);
+    // The engine and the store go first; their objects keep working.
+    wasm_engine_delete(Some(engine));
     wasm_store_delete(Some(store));
     wasm_instance_delete(Some(instance));
     let r = call(as_func(&exports[0]), &mut [i32_val(20), i32_val(22)], 1).unwrap();
     // SAFETY: an i32 result.
     assert_eq!(unsafe { r[0].of.i32 }, 42);
+    let err = call(as_func(&exports[1]), &mut [i32_val(1), i32_val(0)], 1).unwrap_err();
+    assert!(err.contains("divide by zero"), "{err}");
     let mem = wasm_extern_as_memory_const(Some(&exports[2])).unwrap();
     assert_eq!(wasm_memory_size(Some(mem)), 1);
     drop(exports);
-    wasm_engine_delete(Some(engine));
 }
 
 #[test]
