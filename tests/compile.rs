@@ -985,3 +985,35 @@ fn compiled_traps_have_the_spec_kinds_end_to_end() {
         [Val::I32(3)]
     ));
 }
+
+/// A deserialized module runs and traps like the freshly compiled one.
+#[test]
+fn deserialized_modules_run_without_recompiling() {
+    use wasm_runtime::runtime::{Extern, Instance, Store, Val};
+    let engine = Engine::new(&Config::new()).unwrap();
+    let original = compile(
+        &engine,
+        r#"(module
+            (func $fib (export "fib") (param i64) (result i64)
+              (if (result i64) (i64.lt_u (local.get 0) (i64.const 2))
+                (then (local.get 0))
+                (else (i64.add (call $fib (i64.sub (local.get 0) (i64.const 1)))
+                               (call $fib (i64.sub (local.get 0) (i64.const 2)))))))
+            (func (export "div") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0))))"#,
+    );
+    let bytes = original.serialize().unwrap();
+    drop(original);
+    let module = Module::deserialize(&engine, &bytes).unwrap();
+    let store = Store::new(&engine);
+    let instance = Instance::new(&store, &module, &[]).unwrap();
+    let func = |name: &str| match instance.get_export(name) {
+        Some(Extern::Func(f)) => f,
+        _ => panic!("no export {name}"),
+    };
+    let mut out = [Val::I64(0)];
+    func("fib").call(&[Val::I64(20)], &mut out).unwrap();
+    assert!(matches!(out, [Val::I64(6765)]));
+    let mut out = [Val::I32(0)];
+    let trap = func("div").call(&[Val::I32(0)], &mut out).unwrap_err();
+    assert_eq!(trap.kind(), Some(TrapKind::IntegerDivisionByZero));
+}

@@ -6,6 +6,7 @@
 //! region and registers its trap sites; `compile_trampolines` does the same
 //! for the per-signature host↔wasm trampolines.
 
+pub(crate) mod artifact;
 mod code_memory;
 pub mod registry;
 mod trampolines;
@@ -147,9 +148,58 @@ pub(crate) struct ModuleEnv<'a> {
 /// The machine code of a module's defined functions.
 pub struct CompiledModule {
     memory: CodeMemory,
+    /// What is needed besides the published bytes to lay the code out
+    /// again elsewhere (see `artifact`): each function's relocations and
+    /// alignment.
+    relocs: Vec<Vec<Relocation>>,
+    alignments: Vec<u32>,
 }
 
 impl CompiledModule {
+    /// Publishes `funcs` (one per defined function, in order).
+    pub(crate) fn publish(funcs: &[CompiledFunction]) -> Result<CompiledModule> {
+        Ok(CompiledModule {
+            memory: CodeMemory::publish(funcs)?,
+            relocs: funcs.iter().map(|f| f.relocs.clone()).collect(),
+            alignments: funcs.iter().map(|f| f.alignment).collect(),
+        })
+    }
+
+    /// The functions as they were before layout: the published code (whose
+    /// relocated fields are rewritten by any new layout) with its metadata.
+    pub(crate) fn functions(&self) -> Vec<CompiledFunction> {
+        let info = self.memory.info();
+        let mut funcs = Vec::with_capacity(info.funcs.len());
+        for (i, range) in info.funcs.iter().enumerate() {
+            let start = self.memory.func_ptr(i);
+            let len = (range.end - range.start) as usize;
+            // SAFETY: the function's code lies inside the published,
+            // readable region.
+            let code = unsafe { std::slice::from_raw_parts(start, len) }.to_vec();
+            let within = |o: u32| o >= range.start && o < range.end;
+            funcs.push(CompiledFunction {
+                code,
+                alignment: self.alignments[i],
+                relocs: self.relocs[i].clone(),
+                traps: info
+                    .traps
+                    .iter()
+                    .filter(|(o, _)| within(*o))
+                    .map(|&(o, k)| (o - range.start, k))
+                    .collect(),
+                srclocs: info
+                    .address_map
+                    .iter()
+                    .filter(|(o, _)| within(*o))
+                    .map(|&(o, w)| (o - range.start, w))
+                    .collect(),
+                func_index: range.func_index,
+                body_offset: range.body_offset,
+            });
+        }
+        funcs
+    }
+
     /// The entry of defined function `defined_index` (counted among
     /// defined functions only).
     pub fn func_ptr(&self, defined_index: u32) -> *const u8 {
@@ -293,7 +343,5 @@ pub fn compile_module(
             .map(|r| r.ok_or_else(|| anyhow!("internal: a function was not compiled"))?)
             .collect::<Result<_>>()?
     };
-    Ok(CompiledModule {
-        memory: CodeMemory::publish(&funcs)?,
-    })
+    CompiledModule::publish(&funcs)
 }

@@ -2,6 +2,7 @@
 
 use super::info::ModuleInfo;
 use super::parse::parse;
+use super::serialize;
 use super::types::{EntityType, ExternKind, ExternType};
 use crate::compiler::{compile_module, CompiledModule};
 use crate::engine::Engine;
@@ -18,6 +19,8 @@ pub struct Module {
 struct ModuleInner {
     engine: Engine,
     info: ModuleInfo,
+    /// The binary the module was compiled from (for `serialize`).
+    wasm: Arc<[u8]>,
     type_ids: Box<[u32]>,
     memory_plans: Box<[MemoryPlan]>,
     compiled: CompiledModule,
@@ -44,24 +47,69 @@ impl Module {
     /// offending construct (and the feature, for disabled or unsupported
     /// proposals).
     pub fn new(engine: &Engine, wasm: &[u8]) -> Result<Module> {
+        let cache = serialize::cache_path(engine, wasm);
+        if let Some(module) = cache
+            .as_ref()
+            .and_then(|path| serialize::cache_load(engine, wasm, path))
+        {
+            return Ok(module);
+        }
+        let info = Self::parse_supported(engine, wasm)?;
+        let plans = Self::memory_plans_for(engine, &info);
+        let compiled = compile_module(engine, &info, &plans, wasm)?;
+        let module = Self::assemble(engine, info, plans, wasm, compiled)?;
+        if let Some(path) = &cache {
+            serialize::cache_store(&module, path);
+        }
+        Ok(module)
+    }
+
+    /// Loads a module from `wasm` and its already compiled code (the rest
+    /// of a serialized module, read by `r`).
+    pub(super) fn from_artifact(
+        engine: &Engine,
+        wasm: &[u8],
+        r: &mut crate::compiler::artifact::Reader<'_>,
+    ) -> Result<Module> {
+        let info = Self::parse_supported(engine, wasm)?;
+        let plans = Self::memory_plans_for(engine, &info);
+        let compiled =
+            crate::compiler::artifact::read(r, info.num_defined_funcs(), info.num_imported_funcs)?;
+        Self::assemble(engine, info, plans, wasm, compiled)
+    }
+
+    /// Parses and validates `wasm`, refusing what this build cannot compile.
+    fn parse_supported(engine: &Engine, wasm: &[u8]) -> Result<ModuleInfo> {
         let parsed = parse(engine.wasm_features(), wasm)?;
         if let Some(unsupported) = parsed.unsupported {
             anyhow::bail!("{unsupported}");
         }
-        let info = parsed.info;
+        Ok(parsed.info)
+    }
+
+    fn memory_plans_for(engine: &Engine, info: &ModuleInfo) -> Box<[MemoryPlan]> {
         let settings = memory_settings(engine);
-        let memory_plans: Box<[MemoryPlan]> = info
-            .memories
+        info.memories
             .iter()
             .map(|ty| MemoryPlan::new(&settings, ty))
-            .collect();
+            .collect()
+    }
+
+    /// The module around its compiled code: signature ids and trampolines
+    /// from the engine's registry.
+    fn assemble(
+        engine: &Engine,
+        info: ModuleInfo,
+        memory_plans: Box<[MemoryPlan]>,
+        wasm: &[u8],
+        compiled: CompiledModule,
+    ) -> Result<Module> {
         let runtime = engine.runtime();
         let type_ids = info
             .types
             .iter()
             .map(|ty| runtime.signature_id(ty))
             .collect();
-        let compiled = compile_module(engine, &info, &memory_plans, wasm)?;
         runtime.ensure_trampolines(engine, &info.types)?;
         let trampolines = info
             .types
@@ -75,6 +123,7 @@ impl Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
                 info,
+                wasm: wasm.into(),
                 type_ids,
                 memory_plans,
                 compiled,
@@ -175,6 +224,15 @@ impl Module {
     /// module's type `type_index`.
     pub fn wasm_to_host_trampoline(&self, type_index: u32) -> *const u8 {
         self.inner.trampolines[type_index as usize].1 as *const u8
+    }
+
+    /// The binary the module was compiled from.
+    pub fn wasm(&self) -> &[u8] {
+        &self.inner.wasm
+    }
+
+    pub(super) fn compiled(&self) -> &CompiledModule {
+        &self.inner.compiled
     }
 
     /// An identity for the module's code, the one `compiler::lookup_frame`

@@ -3,6 +3,7 @@
 mod compiled;
 pub mod info;
 pub mod parse;
+mod serialize;
 pub mod types;
 
 pub use compiled::Module;
