@@ -1113,3 +1113,43 @@ fn checked_variants_say_why() {
     wasm_memory_delete(Some(unsafe { Box::from_raw(memory) }));
     wasm_memorytype_delete(Some(mt));
 }
+
+#[test]
+fn a_store_moves_between_threads() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let ty = functype(&[WASM_I64], &[WASM_I64]);
+    let host = unsafe { wasm_func_new(sp(&store), Some(&ty), Some(add_one)) }.unwrap();
+    wasm_functype_delete(Some(ty));
+    let (instance, exports) = instantiate(
+        &store,
+        r#"(module (import "" "inc" (func $inc (param i64) (result i64)))
+          (func (export "twice") (param i64) (result i64) local.get 0 call $inc call $inc))"#,
+        &[wasm_func_as_extern_const(Some(&host)).unwrap()],
+    );
+    // C hands the pointers to another thread; the store is used there only.
+    let twice = Box::into_raw(wasm_func_copy(Some(as_func(&exports[0]))).unwrap()) as usize;
+    let result = std::thread::spawn(move || {
+        // SAFETY: a live handle made above, used by one thread at a time.
+        let twice = unsafe { Box::from_raw(twice as *mut wasm_func_t) };
+        let mut arg = wasm_val_t::zeroed(WASM_I64);
+        arg.of.i64 = 40;
+        let r = call(&twice, &mut [arg], 1).unwrap();
+        let err = call(&twice, &mut [], 1).unwrap_err();
+        assert!(err.contains("0 arguments"), "{err}");
+        wasm_func_delete(Some(twice));
+        // SAFETY: an i64 result.
+        unsafe { r[0].of.i64 }
+    })
+    .join()
+    .unwrap();
+    assert_eq!(result, 42);
+    // And back on this thread.
+    let mut arg = wasm_val_t::zeroed(WASM_I64);
+    arg.of.i64 = 1;
+    let r = call(as_func(&exports[0]), &mut [arg], 1).unwrap();
+    // SAFETY: an i64 result.
+    assert_eq!(unsafe { r[0].of.i64 }, 3);
+    drop(exports);
+    wasm_instance_delete(Some(instance));
+}
