@@ -146,6 +146,59 @@ pub(super) fn cache_store(module: &Module, path: &PathBuf) {
         Ok(())
     };
     let _ = store();
+    if let Some(cache) = module.engine().config().cache_config() {
+        cache_cleanup(cache);
+    }
+}
+
+/// Keeps the cache folder within its soft limits (`file-count-soft-limit`,
+/// `files-total-size-soft-limit`): at most once per `cleanup-interval`
+/// (tracked by the modification time of a marker file), when a limit is
+/// exceeded, the least recently written entries are deleted until the
+/// folder is down to the configured percentage of the limits. Entries are
+/// not compressed (this build has no compressor), so the compression
+/// settings have no effect.
+fn cache_cleanup(cache: &crate::config::CacheConfig) {
+    let marker = cache.directory.join(".cleanup");
+    let due = std::fs::metadata(&marker)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_none_or(|age| age >= cache.cleanup_interval);
+    if !due || std::fs::write(&marker, b"").is_err() {
+        return;
+    }
+    let Ok(dir) = std::fs::read_dir(&cache.directory) else {
+        return;
+    };
+    let mut entries: Vec<(std::time::SystemTime, u64, PathBuf)> = dir
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "wrmod"))
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some((meta.modified().ok()?, meta.len(), e.path()))
+        })
+        .collect();
+    let mut count = entries.len() as u64;
+    let mut size: u64 = entries.iter().map(|e| e.1).sum();
+    if count <= cache.file_count_soft_limit && size <= cache.files_total_size_soft_limit {
+        return;
+    }
+    let keep_count =
+        cache.file_count_soft_limit * u64::from(cache.file_count_limit_percent_if_deleting) / 100;
+    let keep_size = cache.files_total_size_soft_limit
+        * u64::from(cache.files_total_size_limit_percent_if_deleting)
+        / 100;
+    entries.sort_by_key(|e| e.0);
+    for (_, len, path) in entries {
+        if count <= keep_count && size <= keep_size {
+            break;
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            count -= 1;
+            size = size.saturating_sub(len);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -215,11 +268,52 @@ mod tests {
         let engine = Engine::new(&config).unwrap();
         let wasm = wat::parse_str(WAT).unwrap();
         let first = Module::new(&engine, &wasm).unwrap();
-        let entries = || std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        let entries = || {
+            std::fs::read_dir(&dir)
+                .map(|d| {
+                    d.filter(|e| {
+                        e.as_ref()
+                            .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "wrmod"))
+                    })
+                    .count()
+                })
+                .unwrap_or(0)
+        };
         assert_eq!(entries(), 1);
         let second = Module::new(&engine, &wasm).unwrap();
         assert_eq!(entries(), 1);
         assert_eq!(first.info().func_bodies, second.info().func_bodies);
+        // A different module makes a second entry.
+        Module::new(&engine, &wat::parse_str("(module (func))").unwrap()).unwrap();
+        assert_eq!(entries(), 2);
         std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn cache_cleanup_keeps_the_newest_entries_within_limits() {
+        let dir = std::env::temp_dir().join(format!("wasm-runtime-cleanup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..10 {
+            std::fs::write(dir.join(format!("{i:02}.wrmod")), [0u8; 100]).unwrap();
+            let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000 + i);
+            std::fs::File::options()
+                .write(true)
+                .open(dir.join(format!("{i:02}.wrmod")))
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+        }
+        let mut cache = crate::config::CacheConfig::enabled_in(dir.clone());
+        cache.file_count_soft_limit = 5;
+        cache.file_count_limit_percent_if_deleting = 60;
+        super::cache_cleanup(&cache);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".wrmod"))
+            .collect();
+        left.sort();
+        assert_eq!(left, ["07.wrmod", "08.wrmod", "09.wrmod"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
