@@ -507,7 +507,7 @@ fn standard_names() -> BTreeSet<String> {
 }
 
 /// The identifiers a header defines or declares: macro names, names after
-/// `typedef`/`struct`/`enum`/`union`, and identifiers directly followed by
+/// `typedef`/`struct`/`enum`/`union` or in `(*name)`, and identifiers directly followed by
 /// `(` `;` `=` `,` or `}` (declarators, enum members, `static const`
 /// objects). Comments, macro bodies and function bodies are removed first,
 /// so a name that is only mentioned or used does not count.
@@ -524,6 +524,17 @@ fn declared_names(header: &str) -> BTreeSet<String> {
             "define" | "typedef" | "struct" | "enum" | "union"
         ) {
             names.insert(window[1].to_string());
+        }
+    }
+    // Function pointer typedefs: `typedef R (*NAME)(...)`.
+    for (at, _) in code.match_indices("(*") {
+        let name: String = code[at + 2..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            names.insert(name);
         }
     }
     let bytes = code.as_bytes();
