@@ -921,6 +921,21 @@ struct wasm_error_t *wasm_module_new_checked(wasm_store_t *store,
                                              wasm_module_t **out);
 
 /**
+ * Loads a module serialized by `wasm_module_serialize` like
+ * `wasm_module_deserialize`, storing it (owned by the caller) in `*out`.
+ * Returns NULL on success, else an error (owned by the caller) saying why
+ * the bytes were refused (not a serialized module, another version stamp,
+ * other code-generation settings); `*out` is then left untouched.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_module_deserialize_checked(wasm_store_t *store,
+                                                     const wasm_byte_vec_t *bytes,
+                                                     wasm_module_t **out);
+
+/**
  * Translates the WebAssembly text `text` (`len` bytes of UTF-8, not
  * necessarily NUL-terminated) into a binary module written into `out`
  * (owned by the caller, freed with `wasm_byte_vec_delete`). Returns NULL on

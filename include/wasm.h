@@ -1521,9 +1521,10 @@ void wasm_module_exports(const struct wasm_module_t *module,
                          struct wasm_exporttype_vec_t *out);
 
 /**
- * Writes a serialized form of the module into `out` (owned by the caller)
- * that `wasm_module_deserialize` turns back into an equivalent module;
- * empty for a NULL module.
+ * Writes a serialized form of the module (its binary and compiled code)
+ * into `out`, owned by the caller, that `wasm_module_deserialize` loads
+ * without compiling again; empty for a NULL module or if it cannot be
+ * serialized.
  */
 WASM_API_EXTERN
 void wasm_module_serialize(const struct wasm_module_t *module,
@@ -1531,8 +1532,10 @@ void wasm_module_serialize(const struct wasm_module_t *module,
 
 /**
  * Returns the module serialized in `bytes` by `wasm_module_serialize`,
- * compiled for the engine of `store` and owned by the caller; NULL if the
- * bytes are not such a module or an argument is NULL.
+ * loaded for the engine of `store` and owned by the caller; NULL if the
+ * bytes are not such a module, were made by an engine with other
+ * code-generation settings, or an argument is NULL
+ * (`wasm_module_deserialize_checked` says why).
  *
  * # Safety
  * Pointer arguments must be NULL or valid, as wasm.h requires.

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use wasm_runtime::capi::engine::{wasm_engine_delete, wasm_engine_new, wasm_engine_t};
 use wasm_runtime::capi::ext::error::{wasm_error_delete, wasm_error_message, wasm_error_t};
 use wasm_runtime::capi::ext::instance::wasm_instance_new_checked;
-use wasm_runtime::capi::ext::module::wasm_module_new_checked;
+use wasm_runtime::capi::ext::module::{wasm_module_deserialize_checked, wasm_module_new_checked};
 use wasm_runtime::capi::ext::wat::wasm_wat2wasm;
 use wasm_runtime::capi::externtype::{
     WASM_EXTERN_FUNC, WASM_EXTERN_GLOBAL, WASM_EXTERN_MEMORY, WASM_EXTERN_TABLE,
@@ -844,15 +844,47 @@ fn modules_reflect_serialize_and_share() {
     let mut bytes = wasm_byte_vec_t::empty();
     wasm_module_serialize(Some(&m), Some(&mut bytes));
     let m2 = unsafe { wasm_module_deserialize(sp(&store), Some(&bytes)) }.expect("deserialized");
-    // SAFETY: made by wasm_module_serialize.
-    drop(unsafe { bytes.take() });
     let mut exports = wasm_exporttype_vec_t::empty();
     wasm_module_exports(Some(&m2), Some(&mut exports));
     assert_eq!(exports.size, 1);
     // SAFETY: made by wasm_module_exports.
     unsafe { wasm_exporttype_vec_delete(Some(&mut exports)) };
+    // The loaded module runs.
+    let ty = functype(&[], &[]);
+    let nop = unsafe { wasm_func_new(sp(&store), Some(&ty), Some(ignore_args)) }.unwrap();
+    wasm_functype_delete(Some(ty));
+    let mut imports = vec![wasm_extern_copy(wasm_func_as_extern_const(Some(&nop)))];
+    let import_vec = wasm_extern_vec_t {
+        size: 1,
+        data: imports.as_mut_ptr(),
+    };
+    let instance =
+        unsafe { wasm_instance_new(sp(&store), Some(&m2), Some(&import_vec), None) }.unwrap();
+    let exported = exports_of(&instance);
+    let r = call(as_func(&exported[0]), &mut [], 1).unwrap();
+    // SAFETY: an i32 result.
+    assert_eq!(unsafe { r[0].of.i32 }, 5);
+
     let garbage = wasm_byte_vec_t::from_vec(b"\0asm\x01\0\0\0".to_vec());
     assert!(unsafe { wasm_module_deserialize(sp(&store), Some(&garbage)) }.is_none());
+    let mut out = ptr::null_mut();
+    let text = error_text(unsafe {
+        wasm_module_deserialize_checked(sp(&store), Some(&garbage), Some(&mut out))
+    });
+    assert!(text.contains("not a serialized module"), "{text}");
+    // An engine generating other code refuses the bytes, saying why.
+    let config = wasm_runtime::capi::engine::wasm_config_new();
+    let mut config = Some(config);
+    wasm_runtime::capi::ext::config::wasm_config_consume_fuel_set(config.as_deref_mut(), true);
+    let fuel_engine = wasm_runtime::capi::engine::wasm_engine_new_with_config(config).unwrap();
+    let fuel_store = unsafe { wasm_store_new(ep(&fuel_engine)) }.unwrap();
+    let text = error_text(unsafe {
+        wasm_module_deserialize_checked(sp(&fuel_store), Some(&bytes), Some(&mut out))
+    });
+    assert!(text.contains("code-generation settings"), "{text}");
+    assert!(out.is_null());
+    // SAFETY: made by wasm_module_serialize.
+    drop(unsafe { bytes.take() });
 
     // Shared with another store of the same engine; not with another engine.
     let shared = wasm_module_share(Some(&m)).unwrap();

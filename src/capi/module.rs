@@ -4,14 +4,13 @@
 use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use crate::capi::exporttype::wasm_exporttype_t;
 use crate::capi::importtype::wasm_importtype_t;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, HostInfo, RefKind, RefWrapper};
 use crate::capi::store::{wasm_store_t, StoreContext};
 use crate::capi::vec::{wasm_byte_vec_t, wasm_exporttype_vec_t, wasm_importtype_vec_t, CVec};
-use crate::engine::Engine;
 use crate::module::Module;
 
 /// A compiled module; it can be instantiated in any store of its engine.
@@ -27,18 +26,15 @@ ref_wrapper!(wasm_module_t, RefKind::Module(_));
 /// The state behind a `wasm_module_t`; its identity is the allocation.
 pub(crate) struct ModuleObject {
     pub(crate) module: Module,
-    /// The binary it was compiled from: what `wasm_module_serialize` writes.
-    wasm: Arc<[u8]>,
     pub(crate) host_info: Mutex<Option<HostInfo>>,
 }
 
 impl wasm_module_t {
-    fn boxed(module: Module, wasm: Arc<[u8]>, ctx: &Arc<StoreContext>) -> Box<wasm_module_t> {
+    fn boxed(module: Module, ctx: &Arc<StoreContext>) -> Box<wasm_module_t> {
         Box::new(wasm_module_t {
             r: wasm_ref_t {
                 kind: RefKind::Module(Arc::new(ModuleObject {
                     module,
-                    wasm,
                     host_info: Mutex::new(None),
                 })),
                 ctx: Some(ctx.clone()),
@@ -61,32 +57,15 @@ impl wasm_module_t {
     /// names the problem and its byte offset.
     pub(crate) fn compile(store: &wasm_store_t, wasm: &[u8]) -> Result<Box<wasm_module_t>> {
         let module = Module::new(store.ctx.store.engine(), wasm)?;
-        Ok(wasm_module_t::boxed(module, wasm.into(), &store.ctx))
+        Ok(wasm_module_t::boxed(module, &store.ctx))
     }
-}
 
-/// The magic prefix of a serialized module, with the format version.
-///
-/// The serialized form is the module's binary: deserializing validates and
-/// compiles it again, so the bytes stay valid across engine configurations
-/// and library versions (the compiled code itself is not portable between
-/// them).
-const SERIALIZED_MAGIC: &[u8; 8] = b"\0wrmod\x01\0";
-
-/// The serialized form of a module compiled from `wasm`.
-fn serialize(wasm: &[u8]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(SERIALIZED_MAGIC.len() + wasm.len());
-    bytes.extend_from_slice(SERIALIZED_MAGIC);
-    bytes.extend_from_slice(wasm);
-    bytes
-}
-
-/// The module a `serialize` output stands for, compiled for `engine`.
-pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<(Module, Arc<[u8]>)> {
-    let Some(wasm) = bytes.strip_prefix(SERIALIZED_MAGIC) else {
-        bail!("not a serialized module (made by wasm_module_serialize of this library)");
-    };
-    Ok((Module::new(engine, wasm)?, wasm.into()))
+    /// Loads a module serialized by `wasm_module_serialize` for the engine
+    /// of `store`; the error says why the bytes are refused.
+    pub(crate) fn load(store: &wasm_store_t, bytes: &[u8]) -> Result<Box<wasm_module_t>> {
+        let module = Module::deserialize(store.ctx.store.engine(), bytes)?;
+        Ok(wasm_module_t::boxed(module, &store.ctx))
+    }
 }
 
 /// Validates and compiles `binary` for the engine of `store`; returns the
@@ -164,22 +143,27 @@ pub extern "C" fn wasm_module_exports(
     *out = wasm_exporttype_vec_t::from_vec(exports);
 }
 
-/// Writes a serialized form of the module into `out` (owned by the caller)
-/// that `wasm_module_deserialize` turns back into an equivalent module;
-/// empty for a NULL module.
+/// Writes a serialized form of the module (its binary and compiled code)
+/// into `out`, owned by the caller, that `wasm_module_deserialize` loads
+/// without compiling again; empty for a NULL module or if it cannot be
+/// serialized.
 #[no_mangle]
 pub extern "C" fn wasm_module_serialize(
     module: Option<&wasm_module_t>,
     out: Option<&mut wasm_byte_vec_t>,
 ) {
     let Some(out) = out else { return };
-    let bytes = module.map_or_else(Vec::new, |m| serialize(&m.object().wasm));
+    let bytes = module
+        .and_then(|m| m.module().serialize().ok())
+        .unwrap_or_default();
     *out = wasm_byte_vec_t::from_vec(bytes);
 }
 
 /// Returns the module serialized in `bytes` by `wasm_module_serialize`,
-/// compiled for the engine of `store` and owned by the caller; NULL if the
-/// bytes are not such a module or an argument is NULL.
+/// loaded for the engine of `store` and owned by the caller; NULL if the
+/// bytes are not such a module, were made by an engine with other
+/// code-generation settings, or an argument is NULL
+/// (`wasm_module_deserialize_checked` says why).
 ///
 /// # Safety
 /// Pointer arguments must be NULL or valid, as wasm.h requires.
@@ -193,8 +177,7 @@ pub unsafe extern "C" fn wasm_module_deserialize(
     let store = unsafe { store.as_ref() };
     let (store, bytes) = (store?, bytes?);
     // SAFETY: the C caller passes a valid byte vector.
-    let (module, wasm) = deserialize(store.ctx.store.engine(), unsafe { bytes.as_slice() }).ok()?;
-    Some(wasm_module_t::boxed(module, wasm, &store.ctx))
+    wasm_module_t::load(store, unsafe { bytes.as_slice() }).ok()
 }
 
 /// A module in a form any thread may hold, to be obtained in a store of the
@@ -202,7 +185,6 @@ pub unsafe extern "C" fn wasm_module_deserialize(
 /// `wasm_shared_module_delete`.
 pub struct wasm_shared_module_t {
     module: Module,
-    wasm: Arc<[u8]>,
 }
 
 /// Frees a shared module; NULL is ignored.
@@ -217,10 +199,8 @@ pub extern "C" fn wasm_shared_module_delete(shared: Option<Box<wasm_shared_modul
 pub extern "C" fn wasm_module_share(
     module: Option<&wasm_module_t>,
 ) -> Option<Box<wasm_shared_module_t>> {
-    let object = module?.object();
     Some(Box::new(wasm_shared_module_t {
-        module: object.module.clone(),
-        wasm: object.wasm.clone(),
+        module: module?.module().clone(),
     }))
 }
 
@@ -242,11 +222,7 @@ pub unsafe extern "C" fn wasm_module_obtain(
     if !shared.module.engine().same(store.ctx.store.engine()) {
         return None;
     }
-    Some(wasm_module_t::boxed(
-        shared.module.clone(),
-        shared.wasm.clone(),
-        &store.ctx,
-    ))
+    Some(wasm_module_t::boxed(shared.module.clone(), &store.ctx))
 }
 
 /// Frees a handle of a module; the object itself lives on while other handles

@@ -46,3 +46,43 @@ pub unsafe extern "C" fn wasm_module_new_checked(
         Err(e) => Some(wasm_error_t::boxed(e)),
     }
 }
+
+/// Loads a module serialized by `wasm_module_serialize` like
+/// `wasm_module_deserialize`, storing it (owned by the caller) in `*out`.
+/// Returns NULL on success, else an error (owned by the caller) saying why
+/// the bytes were refused (not a serialized module, another version stamp,
+/// other code-generation settings); `*out` is then left untouched.
+///
+/// # Safety
+/// Pointer arguments must be NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_module_deserialize_checked(
+    store: *mut wasm_store_t,
+    bytes: Option<&wasm_byte_vec_t>,
+    out: Option<&mut *mut wasm_module_t>,
+) -> Option<Box<wasm_error_t>> {
+    let fail = |what: &str| {
+        Some(wasm_error_t::boxed(anyhow!(
+            "wasm_module_deserialize_checked: {what} is NULL"
+        )))
+    };
+    // SAFETY: NULL or a live store (the caller's contract), borrowed shared.
+    let Some(store) = (unsafe { store.as_ref() }) else {
+        return fail("store");
+    };
+    let Some(bytes) = bytes else {
+        return fail("bytes");
+    };
+    let Some(out) = out else { return fail("out") };
+    // SAFETY: the C caller passes a valid byte vector.
+    match wasm_module_t::load(store, unsafe { bytes.as_slice() }) {
+        Ok(module) => {
+            // The caller's slot may be uninitialised: nothing is read from it.
+            *out = Box::into_raw(module);
+            None
+        }
+        Err(e) => Some(wasm_error_t::boxed(
+            e.context("wasm_module_deserialize_checked"),
+        )),
+    }
+}
