@@ -1017,3 +1017,39 @@ fn deserialized_modules_run_without_recompiling() {
     let trap = func("div").call(&[Val::I32(0)], &mut out).unwrap_err();
     assert_eq!(trap.kind(), Some(TrapKind::IntegerDivisionByZero));
 }
+
+#[test]
+fn many_params_and_results_cross_calls_and_trampolines() {
+    let params: String = (0..20).map(|_| " i64").collect();
+    let gets: String = (0..20).map(|i| format!(" (local.get {i})")).collect();
+    let wat = format!(
+        r#"(module
+            (type $t (func (param{params}) (result{params})))
+            (table 1 funcref)
+            (elem (i32.const 0) $id)
+            (func $id (type $t){gets})
+            (func (export "direct") (type $t) (call $id{gets}))
+            (func (export "indirect") (type $t) (call_indirect (type $t){gets} (i32.const 0)))
+            (func (export "tail") (type $t) (return_call $id{gets})))"#
+    );
+    // Without the implicit return area, Cranelift refuses signatures with
+    // more results than return registers, and the error says what to do.
+    let plain = Engine::new(&Config::new()).unwrap();
+    let err = Module::new(&plain, &wat::parse_str(&wat).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("enable_multi_ret_implicit_sret"), "{err}");
+    let engine = engine_with(|c| {
+        // SAFETY: the implicit return area only changes how our own
+        // generated code passes results between its functions.
+        unsafe { c.cranelift_flag_set("enable_multi_ret_implicit_sret", "true") };
+    });
+    let mut h = Harness::new(compile(&engine, &wat), &[]);
+    let args: Vec<ValRaw> = (0..20).map(|i| ValRaw::from_i64(i * 1000 + 7)).collect();
+    for name in ["direct", "indirect", "tail"] {
+        let out = h.call(name, &args);
+        let got: Vec<i64> = out.iter().map(|v| v.get_i64()).collect();
+        let want: Vec<i64> = (0..20).map(|i| i * 1000 + 7).collect();
+        assert_eq!(got, want, "{name}");
+    }
+}

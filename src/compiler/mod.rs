@@ -25,7 +25,7 @@ use cranelift_codegen::ir::{
     self, types, AbiParam, ArgumentPurpose, ExternalName, Signature, UserExternalName,
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
-use cranelift_codegen::{Context, FinalizedRelocTarget};
+use cranelift_codegen::{CodegenError, Context, FinalizedRelocTarget};
 use cranelift_frontend::FunctionBuilderContext;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -74,9 +74,14 @@ pub(crate) fn finish_function(
 ) -> Result<CompiledFunction> {
     let names = ctx.func.params.user_named_funcs().clone();
     let mut ctrl_plane = ControlPlane::default();
-    let compiled = ctx
-        .compile(isa, &mut ctrl_plane)
-        .map_err(|e| anyhow!("{:?}", e.inner))?;
+    let compiled = ctx.compile(isa, &mut ctrl_plane).map_err(|e| match e.inner {
+        CodegenError::Unsupported(msg) if msg.starts_with("Too many return values") => anyhow!(
+            "not supported yet: this many results ({}) without the Cranelift setting \
+             enable_multi_ret_implicit_sret (cranelift_flag_set(\"enable_multi_ret_implicit_sret\", \"true\"))",
+            e.func.signature.returns.len()
+        ),
+        other => anyhow!("{other:?}"),
+    })?;
     let buffer = &compiled.buffer;
     let mut relocs = Vec::with_capacity(buffer.relocs().len());
     for r in buffer.relocs() {
@@ -261,7 +266,7 @@ pub fn compile_module(
                     .then(|| RelocTarget::Func(name.index - num_imported))
             },
         )
-        .with_context(|| format!("compiling function {func_index}"))
+        .map_err(|e| anyhow!("compiling function {func_index}: {e:#}"))
     };
     let compile_one = |builder_ctx: &mut FunctionBuilderContext,
                        ctx: &mut Context,
