@@ -115,6 +115,11 @@ fn traps_are_values_and_the_process_keeps_running() {
     run_and_check("tests/c", "traps");
 }
 
+#[test]
+fn objects_from_c() {
+    run_and_check("tests/c", "objects");
+}
+
 /// The examples also build straight against `include/` (the CMake package
 /// test covers the installed layout).
 #[test]
