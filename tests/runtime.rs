@@ -730,3 +730,142 @@ fn bulk_memory_and_table_builtins() {
         Some(-1)
     );
 }
+
+#[test]
+fn out_of_bounds_traps_under_every_memory_layout() {
+    let layouts: [(&str, fn(&mut Config)); 5] = [
+        ("no signals", |c| {
+            c.set_signals_based_traps(false);
+        }),
+        ("small guard", |c| {
+            c.set_memory_guard_size(65536);
+        }),
+        ("no guards", |c| {
+            c.set_memory_guard_size(0);
+            c.set_guard_before_linear_memory(false);
+        }),
+        ("small static", |c| {
+            c.set_static_memory_maximum_size(1 << 20);
+            c.set_static_memory_forced(true);
+        }),
+        ("dynamic with reserve", |c| {
+            c.set_static_memory_maximum_size(0);
+            c.set_dynamic_memory_reserved_for_growth(1 << 20);
+        }),
+    ];
+    for (name, configure) in layouts {
+        let mut config = Config::new();
+        configure(&mut config);
+        let store = Store::new(&Engine::new(&config).unwrap());
+        let i = instantiate(
+            &store,
+            r#"(module
+                (memory 1 4)
+                (func (export "load") (param i32) (result i64) local.get 0 i64.load offset=8)
+                (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+                (func (export "div") (param i32) (result i32) i32.const 1 local.get 0 i32.div_u))"#,
+            &[],
+        );
+        let load = func(&i, "load");
+        assert_eq!(
+            call1(&load, &[Val::I32(65536 - 16)]).unwrap().i64(),
+            Some(0),
+            "{name}"
+        );
+        for addr in [65536 - 15, 65536, -8, i32::MAX] {
+            let t = trap_of(call1(&load, &[Val::I32(addr)]));
+            assert_eq!(
+                t.message(),
+                "out of bounds memory access",
+                "{name} at {addr}"
+            );
+        }
+        assert_eq!(
+            call1(&func(&i, "grow"), &[Val::I32(3)]).unwrap().i32(),
+            Some(1),
+            "{name}"
+        );
+        assert_eq!(
+            call1(&load, &[Val::I32(4 * 65536 - 16)]).unwrap().i64(),
+            Some(0),
+            "{name}"
+        );
+        let t = trap_of(call1(&load, &[Val::I32(4 * 65536 - 15)]));
+        assert_eq!(t.message(), "out of bounds memory access", "{name}");
+        let t = trap_of(call1(&func(&i, "div"), &[Val::I32(0)]));
+        assert_eq!(t.message(), "integer divide by zero", "{name}");
+    }
+}
+
+#[test]
+fn small_max_wasm_stack_still_traps_cleanly() {
+    let mut config = Config::new();
+    config.set_max_wasm_stack(16 * 1024);
+    let store = Store::new(&Engine::new(&config).unwrap());
+    let i = instantiate(&store, RECURSE, &[]);
+    let t = trap_of(call1(&func(&i, "recurse"), &[Val::I32(0)]));
+    assert_eq!(t.message(), "call stack exhausted");
+    let mut out = [Val::I64(0)];
+    func(&i, "tail").call(&[Val::I64(100)], &mut out).unwrap();
+    assert_eq!(out[0].i64(), Some(7));
+}
+
+#[test]
+fn traps_carry_a_backtrace_of_wasm_frames() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (func $inner (param i32) (result i32) local.get 0 i32.const 0 i32.div_s)
+            (func $middle (param i32) (result i32) local.get 0 call $inner i32.const 1 i32.add)
+            (func (export "outer") (param i32) (result i32) local.get 0 call $middle i32.const 2 i32.add))"#,
+        &[],
+    );
+    let t = trap_of(call1(&func(&i, "outer"), &[Val::I32(1)]));
+    assert_eq!(t.message(), "integer divide by zero");
+    let frames: Vec<u32> = t.trace().iter().map(|f| f.func_index).collect();
+    assert_eq!(frames, [0, 1, 2], "innermost first");
+    for frame in t.trace() {
+        assert!(frame.instance.as_ref().is_some_and(|x| x.same(&i)));
+        assert!(frame.module_offset > 0);
+    }
+}
+
+#[test]
+fn objects_outlive_the_store_handle() {
+    let engine = Engine::default();
+    let (f, mem) = {
+        let store = Store::new(&engine);
+        let i = instantiate(
+            &store,
+            r#"(module (memory (export "m") 1) (func (export "f") (result i32) i32.const 9 i32.const 0 i32.load drop))"#,
+            &[],
+        );
+        (
+            func(&i, "f"),
+            i.get_export("m").and_then(Extern::into_memory).unwrap(),
+        )
+    };
+    assert_eq!(call1(&f, &[]).unwrap().i32(), Some(9));
+    assert_eq!(mem.size(), 1);
+}
+
+#[test]
+fn host_function_panics_become_traps() {
+    let store = Store::new(&Engine::default());
+    let boom = Func::new(
+        &store,
+        FuncType::new([], []),
+        Box::new(|_, _| panic!("boom")),
+    );
+    let i = instantiate(
+        &store,
+        r#"(module (import "" "f" (func $f)) (func (export "g") call $f))"#,
+        &[boom.into()],
+    );
+    let t = func(&i, "g").call(&[], &mut []).unwrap_err();
+    assert!(t.message().contains("boom"), "{}", t.message());
+    // The store still works afterwards.
+    let t = func(&i, "g").call(&[], &mut []).unwrap_err();
+    assert!(t.message().contains("panicked"));
+}
