@@ -98,6 +98,8 @@ pub(crate) fn translate_function(
         vm,
         vm_ro: vm.with_readonly().with_can_move(),
         table: MemFlagsData::trusted().with_alias_region(table_region),
+        spectre_heap: env.isa.flags().enable_heap_access_spectre_mitigation(),
+        spectre_table: env.isa.flags().enable_table_access_spectre_mitigation(),
     };
     t.translate(&ty, &body)?;
     t.b.finalize(env.isa.frontend_config());
@@ -152,6 +154,12 @@ struct FuncTranslator<'a, 'f> {
     vm_ro: MemFlagsData,
     /// Flags of table element accesses, in the table alias region.
     table: MemFlagsData,
+    /// Cranelift's `enable_heap_access_spectre_mitigation`: explicit memory
+    /// bounds checks redirect out-of-bounds accesses to address 0 with
+    /// `select_spectre_guard` (the engine turns it off without signals).
+    spectre_heap: bool,
+    /// Cranelift's `enable_table_access_spectre_mitigation`.
+    spectre_table: bool,
 }
 
 fn block_args(values: &[Value]) -> Vec<BlockArg> {
@@ -700,29 +708,39 @@ impl<'a> FuncTranslator<'a, '_> {
             .ins()
             .load(types::I64, base_flags, def, (at + memory_def::BASE) as i32);
         let offset = memarg.offset;
-        if !plan.can_elide_bounds_check(offset, u64::from(size)) {
-            let len = self.b.ins().load(
-                types::I64,
-                self.vm,
-                def,
-                (at + memory_def::CURRENT_LENGTH) as i32,
-            );
-            // A 32-bit index plus a 32-bit offset plus the size cannot
-            // overflow 64 bits.
-            let end = self
-                .b
-                .ins()
-                .iadd_imm_u(index, (offset + u64::from(size)) as i64);
-            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-            self.b
-                .ins()
-                .trapnz(oob, TrapKind::MemoryOutOfBounds.to_trap_code());
-        }
         let addr = self.b.ins().iadd(base, index);
-        Ok(if offset == 0 {
+        let addr = if offset == 0 {
             addr
         } else {
             self.b.ins().iadd_imm_u(addr, offset as i64)
+        };
+        if plan.can_elide_bounds_check(offset, u64::from(size)) {
+            return Ok(addr);
+        }
+        let len = self.b.ins().load(
+            types::I64,
+            self.vm,
+            def,
+            (at + memory_def::CURRENT_LENGTH) as i32,
+        );
+        // A 32-bit index plus a 32-bit offset plus the size cannot overflow
+        // 64 bits.
+        let end = self
+            .b
+            .ins()
+            .iadd_imm_u(index, (offset + u64::from(size)) as i64);
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        Ok(if self.spectre_heap {
+            // Even speculatively, an out-of-bounds access goes to address
+            // 0, where the access faults: that fault is the trap (the
+            // access is a recorded trap site), so no branch is needed.
+            let null = self.b.ins().iconst(types::I64, 0);
+            self.b.ins().select_spectre_guard(oob, null, addr)
+        } else {
+            self.b
+                .ins()
+                .trapnz(oob, TrapKind::MemoryOutOfBounds.to_trap_code());
+            addr
         })
     }
 
@@ -771,7 +789,14 @@ impl<'a> FuncTranslator<'a, '_> {
             .ins()
             .load(types::I64, self.vm, def, (at + table_def::BASE) as i32);
         let scaled = self.b.ins().ishl_imm_u(index, 3);
-        self.b.ins().iadd(base, scaled)
+        let addr = self.b.ins().iadd(base, scaled);
+        if self.spectre_table {
+            // The trap above is architectural; this keeps a mispredicted
+            // path from reading past the table either.
+            self.b.ins().select_spectre_guard(oob, base, addr)
+        } else {
+            addr
+        }
     }
 
     fn builtin_sig(&mut self, f: BuiltinFunction) -> SigRef {
