@@ -1035,6 +1035,34 @@ struct wasm_error_t *wasm_memory_grow_checked(wasm_memory_t *memory,
                                               wasm_memory_pages_t delta,
                                               wasm_memory_pages_t *previous_pages);
 
+/**
+ * Sets the fuel left in `store` to `fuel`; wasm traps when it runs out.
+ * Returns NULL on success, else an error (owned by the caller): the
+ * engine was made without `consume_fuel`, or `store` is NULL.
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+WASM_API_EXTERN struct wasm_error_t *wasm_store_set_fuel(wasm_store_t *store, uint64_t fuel);
+
+/**
+ * Stores the fuel left in `store` in `*fuel`. Returns NULL on success,
+ * else an error (owned by the caller): the engine was made without
+ * `consume_fuel`, or an argument is NULL (`*fuel` is then untouched).
+ */
+WASM_API_EXTERN struct wasm_error_t *wasm_store_get_fuel(const wasm_store_t *store, uint64_t *fuel);
+
+/**
+ * Sets the store's epoch deadline to `ticks` past the engine's current
+ * epoch: with `epoch_interruption`, wasm running in the store traps once
+ * `wasm_engine_increment_epoch` has moved the epoch past it. NULL is
+ * ignored.
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+WASM_API_EXTERN void wasm_store_set_epoch_deadline(wasm_store_t *store, uint64_t ticks);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

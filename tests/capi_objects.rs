@@ -1185,3 +1185,55 @@ fn a_store_moves_between_threads() {
     drop(exports);
     wasm_instance_delete(Some(instance));
 }
+
+#[test]
+fn fuel_and_epoch_deadlines_from_c() {
+    use wasm_runtime::capi::engine::{wasm_config_new, wasm_engine_new_with_config};
+    use wasm_runtime::capi::ext::config::{
+        wasm_config_consume_fuel_set, wasm_config_epoch_interruption_set,
+    };
+    use wasm_runtime::capi::ext::engine::wasm_engine_increment_epoch;
+    use wasm_runtime::capi::ext::store::*;
+    const LOOP: &str = r#"(module (func (export "spin") (loop br 0)))"#;
+
+    // Without fuel consumption the fuel calls say so.
+    let plain = engine();
+    let store = unsafe { wasm_store_new(ep(&plain)) }.unwrap();
+    let text = error_text(unsafe { wasm_store_set_fuel(sp(&store), 10) });
+    assert!(text.contains("consume_fuel"), "{text}");
+    let mut fuel = 0;
+    assert!(wasm_store_get_fuel(Some(&store), Some(&mut fuel)).is_some());
+    assert!(wasm_store_get_fuel(None, None).is_some());
+
+    // With it, an endless loop runs out of fuel.
+    let mut config = Some(wasm_config_new());
+    wasm_config_consume_fuel_set(config.as_deref_mut(), true);
+    let engine = wasm_engine_new_with_config(config).unwrap();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    assert!(unsafe { wasm_store_set_fuel(sp(&store), 10_000) }.is_none());
+    assert!(wasm_store_get_fuel(Some(&store), Some(&mut fuel)).is_none());
+    assert_eq!(fuel, 10_000);
+    let (_instance, exports) = instantiate(&store, LOOP, &[]);
+    let err = call(as_func(&exports[0]), &mut [], 0).unwrap_err();
+    assert!(err.contains("fuel"), "{err}");
+    assert!(wasm_store_get_fuel(Some(&store), Some(&mut fuel)).is_none());
+    assert_eq!(fuel, 0);
+
+    // Epochs: a deadline one tick ahead, passed by another thread.
+    let mut config = Some(wasm_config_new());
+    wasm_config_epoch_interruption_set(config.as_deref_mut(), true);
+    let engine = wasm_engine_new_with_config(config).unwrap();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    unsafe { wasm_store_set_epoch_deadline(sp(&store), 1) };
+    let (_instance, exports) = instantiate(&store, LOOP, &[]);
+    let engine_addr = ep(&engine) as usize;
+    let ticker = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // SAFETY: the engine outlives the thread (joined below); engines
+        // may be used from any thread.
+        wasm_engine_increment_epoch(Some(unsafe { &*(engine_addr as *const wasm_engine_t) }));
+    });
+    let err = call(as_func(&exports[0]), &mut [], 0).unwrap_err();
+    ticker.join().unwrap();
+    assert!(err.contains("interrupt"), "{err}");
+}

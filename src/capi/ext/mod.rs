@@ -7,3 +7,4 @@ pub mod instance;
 pub mod module;
 pub mod wat;
 pub mod objects;
+pub mod store;
