@@ -5,7 +5,7 @@ use super::instance::InstanceData;
 use super::store::{Store, StoreInner};
 use super::trap::Trap;
 use super::traphandlers;
-use super::val::Val;
+use super::val::{Val, ValBuf};
 use super::val_raw::ValRaw;
 use super::vm::{VMFuncRef, VMHostFuncContext};
 use crate::module::FuncType;
@@ -106,17 +106,14 @@ impl FuncData {
         let store = unsafe { Store::from_raw(self.store) };
         // SAFETY: the caller guarantees `len` valid slots.
         let values = unsafe { std::slice::from_raw_parts_mut(values, len) };
-        let params: Vec<Val> = ty
-            .params
-            .iter()
-            .zip(values.iter())
+        let params = ValBuf::from_fn(ty.params.len(), |i| {
             // SAFETY: the slots hold arguments of these types from this store.
-            .map(|(t, raw)| unsafe { Val::from_raw(&store, raw, *t) })
-            .collect();
-        let mut results: Vec<Val> = ty.results.iter().map(|t| Val::default_for(*t)).collect();
-        (host.callback)(&params, &mut results)?;
-        check_results(&store, ty, &results)?;
-        for (slot, v) in values.iter_mut().zip(&results) {
+            unsafe { Val::from_raw(&store, &values[i], ty.params[i]) }
+        });
+        let mut results = ValBuf::from_fn(ty.results.len(), |i| Val::default_for(ty.results[i]));
+        (host.callback)(params.as_slice(), results.as_mut_slice())?;
+        check_results(&store, ty, results.as_slice())?;
+        for (slot, v) in values.iter_mut().zip(results.as_slice()) {
             *slot = v.to_raw();
         }
         Ok(())

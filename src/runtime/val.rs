@@ -192,3 +192,42 @@ impl Val {
         }
     }
 }
+
+/// Up to this many values live in a `ValBuf` without a heap allocation.
+const VAL_BUF_INLINE: usize = 8;
+
+/// A short list of values, on the stack for ordinary signatures, so host
+/// calls from wasm allocate nothing.
+pub(crate) enum ValBuf {
+    Inline([Val; VAL_BUF_INLINE], usize),
+    Heap(Vec<Val>),
+}
+
+impl ValBuf {
+    /// Values produced by `f` for each index in `0..len`.
+    pub(crate) fn from_fn(len: usize, mut f: impl FnMut(usize) -> Val) -> ValBuf {
+        if len <= VAL_BUF_INLINE {
+            let mut vals: [Val; VAL_BUF_INLINE] = std::array::from_fn(|_| Val::I32(0));
+            for (i, v) in vals.iter_mut().take(len).enumerate() {
+                *v = f(i);
+            }
+            ValBuf::Inline(vals, len)
+        } else {
+            ValBuf::Heap((0..len).map(f).collect())
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[Val] {
+        match self {
+            ValBuf::Inline(vals, len) => &vals[..*len],
+            ValBuf::Heap(v) => v,
+        }
+    }
+
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [Val] {
+        match self {
+            ValBuf::Inline(vals, len) => &mut vals[..*len],
+            ValBuf::Heap(v) => v,
+        }
+    }
+}
