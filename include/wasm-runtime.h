@@ -209,6 +209,11 @@ typedef uint8_t wasm_backtrace_details_t;
 typedef uint8_t wasm_module_version_strategy_t;
 
 /**
+ * Why wasm trapped: one of the `WASM_TRAP_CODE_*` constants.
+ */
+typedef uint8_t wasm_trap_code_t;
+
+/**
  * Pick the best available compiler (Cranelift in this build); the default.
  */
 #define WASM_STRATEGY_AUTO 0
@@ -302,6 +307,71 @@ typedef uint8_t wasm_module_version_strategy_t;
  * No version check.
  */
 #define WASM_MODULE_VERSION_STRATEGY_NONE 2
+
+/**
+ * The wasm stack limit (`max_wasm_stack`) was reached.
+ */
+#define WASM_TRAP_CODE_STACK_OVERFLOW 0
+
+/**
+ * A memory access or bulk memory operation went out of bounds.
+ */
+#define WASM_TRAP_CODE_MEMORY_OUT_OF_BOUNDS 1
+
+/**
+ * A table access went out of bounds.
+ */
+#define WASM_TRAP_CODE_TABLE_OUT_OF_BOUNDS 2
+
+/**
+ * `call_indirect` with an index past the end of the table.
+ */
+#define WASM_TRAP_CODE_UNDEFINED_ELEMENT 3
+
+/**
+ * `call_indirect` through a null table entry.
+ */
+#define WASM_TRAP_CODE_INDIRECT_CALL_TO_NULL 4
+
+/**
+ * `call_indirect` through an entry of another signature.
+ */
+#define WASM_TRAP_CODE_BAD_SIGNATURE 5
+
+/**
+ * Integer overflow (`i32.div_s` of the minimum by -1, …).
+ */
+#define WASM_TRAP_CODE_INTEGER_OVERFLOW 6
+
+/**
+ * Integer division or remainder by zero.
+ */
+#define WASM_TRAP_CODE_INTEGER_DIVISION_BY_ZERO 7
+
+/**
+ * A float-to-integer conversion of NaN or an out-of-range value.
+ */
+#define WASM_TRAP_CODE_BAD_CONVERSION_TO_INTEGER 8
+
+/**
+ * An `unreachable` instruction was executed.
+ */
+#define WASM_TRAP_CODE_UNREACHABLE 9
+
+/**
+ * A null reference was dereferenced.
+ */
+#define WASM_TRAP_CODE_NULL_REFERENCE 10
+
+/**
+ * The store's epoch deadline passed (`epoch_interruption`).
+ */
+#define WASM_TRAP_CODE_INTERRUPT 11
+
+/**
+ * The store ran out of fuel (`consume_fuel`).
+ */
+#define WASM_TRAP_CODE_OUT_OF_FUEL 12
 
 #ifdef __cplusplus
 extern "C" {
@@ -1062,6 +1132,14 @@ WASM_API_EXTERN struct wasm_error_t *wasm_store_get_fuel(const wasm_store_t *sto
  * `store` must be NULL or a live store.
  */
 WASM_API_EXTERN void wasm_store_set_epoch_deadline(wasm_store_t *store, uint64_t ticks);
+
+/**
+ * If `trap` was raised by wasm execution, stores its `WASM_TRAP_CODE_*`
+ * in `*code` and returns true; returns false (leaving `*code` untouched)
+ * for traps made by the host or the runtime (`wasm_trap_new`, malformed
+ * calls, link errors) and for NULL arguments.
+ */
+WASM_API_EXTERN bool wasm_trap_code(const wasm_trap_t *trap, wasm_trap_code_t *code);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1237,3 +1237,61 @@ fn fuel_and_epoch_deadlines_from_c() {
     ticker.join().unwrap();
     assert!(err.contains("interrupt"), "{err}");
 }
+
+#[test]
+fn trap_codes_tell_wasm_traps_apart() {
+    use wasm_runtime::capi::ext::trap::*;
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (_instance, exports) = instantiate(
+        &store,
+        r#"(module
+          (func (export "div") (param i32) (result i32) i32.const 1 local.get 0 i32.div_u)
+          (func (export "oob") i32.const -1 i32.load drop)
+          (func (export "unreachable") unreachable)
+          (memory 1))"#,
+        &[],
+    );
+    let code_of_call = |f: &wasm_func_t, args: &mut [wasm_val_t], nresults: usize| {
+        let args_vec = wasm_val_vec_t {
+            size: args.len(),
+            data: args.as_mut_ptr(),
+        };
+        let mut results: Vec<wasm_val_t> = (0..nresults)
+            .map(|_| wasm_val_t::zeroed(WASM_I32))
+            .collect();
+        let mut results_vec = wasm_val_vec_t {
+            size: results.len(),
+            data: results.as_mut_ptr(),
+        };
+        let trap =
+            unsafe { wasm_func_call(Some(f), Some(&args_vec), &mut results_vec) }.expect("a trap");
+        let mut code = 0xff;
+        let known = wasm_trap_code(Some(&trap), Some(&mut code));
+        wasm_trap_delete(Some(trap));
+        known.then_some(code)
+    };
+    assert_eq!(
+        code_of_call(as_func(&exports[0]), &mut [i32_val(0)], 1),
+        Some(WASM_TRAP_CODE_INTEGER_DIVISION_BY_ZERO)
+    );
+    assert_eq!(
+        code_of_call(as_func(&exports[1]), &mut [], 0),
+        Some(WASM_TRAP_CODE_MEMORY_OUT_OF_BOUNDS)
+    );
+    assert_eq!(
+        code_of_call(as_func(&exports[2]), &mut [], 0),
+        Some(WASM_TRAP_CODE_UNREACHABLE)
+    );
+    // Malformed calls and host traps have no code.
+    assert_eq!(
+        code_of_call(as_func(&exports[2]), &mut [i32_val(1)], 0),
+        None
+    );
+    let msg = wasm_byte_vec_t::from_vec(b"host\0".to_vec());
+    let host_trap = unsafe { wasm_trap_new(sp(&store), Some(&msg)) }.unwrap();
+    let mut code = 0xff;
+    assert!(!wasm_trap_code(Some(&host_trap), Some(&mut code)));
+    assert_eq!(code, 0xff);
+    assert!(!wasm_trap_code(None, None));
+}

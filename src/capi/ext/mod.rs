@@ -8,3 +8,4 @@ pub mod module;
 pub mod wat;
 pub mod objects;
 pub mod store;
+pub mod trap;
