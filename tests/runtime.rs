@@ -869,3 +869,93 @@ fn host_function_panics_become_traps() {
     let t = func(&i, "g").call(&[], &mut []).unwrap_err();
     assert!(t.message().contains("panicked"));
 }
+
+/// A memory creator backed by a heap buffer, counting its memories.
+struct VecMemories(std::sync::atomic::AtomicUsize);
+
+struct VecMemory(Vec<u8>);
+
+impl wasm_runtime::config::LinearMemory for VecMemory {
+    fn byte_size(&self) -> usize {
+        self.0.len()
+    }
+    fn byte_capacity(&self) -> usize {
+        self.0.capacity()
+    }
+    fn grow_to(&mut self, new_size: usize) -> anyhow::Result<()> {
+        self.0.resize(new_size, 0);
+        Ok(())
+    }
+    fn as_ptr(&self) -> *mut u8 {
+        self.0.as_ptr().cast_mut()
+    }
+}
+
+impl wasm_runtime::config::MemoryCreator for VecMemories {
+    fn new_memory(
+        &self,
+        minimum: usize,
+        _maximum: Option<usize>,
+        reserved: Option<usize>,
+        _guard: usize,
+    ) -> anyhow::Result<Box<dyn wasm_runtime::config::LinearMemory>> {
+        anyhow::ensure!(reserved.is_none(), "only dynamic memories");
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Box::new(VecMemory(vec![0; minimum])))
+    }
+}
+
+#[test]
+fn memories_come_from_the_embedders_creator() {
+    let creator = std::sync::Arc::new(VecMemories(Default::default()));
+    let mut config = Config::new();
+    config.set_static_memory_maximum_size(0);
+    config.set_with_host_memory(Some(creator.clone()));
+    let store = Store::new(&Engine::new(&config).unwrap());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (memory (export "m") 1)
+            (func (export "rw") (param i32 i32) (result i32)
+                local.get 0 local.get 1 i32.store8
+                local.get 0 i32.load8_u)
+            (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#,
+        &[],
+    );
+    assert_eq!(creator.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let rw = func(&i, "rw");
+    assert_eq!(
+        call1(&rw, &[Val::I32(10), Val::I32(3)]).unwrap().i32(),
+        Some(3)
+    );
+    let t = trap_of(call1(&rw, &[Val::I32(65536), Val::I32(3)]));
+    assert_eq!(t.message(), "out of bounds memory access");
+    assert_eq!(
+        call1(&func(&i, "grow"), &[Val::I32(2)]).unwrap().i32(),
+        Some(1)
+    );
+    assert_eq!(
+        call1(&rw, &[Val::I32(3 * 65536 - 1), Val::I32(4)])
+            .unwrap()
+            .i32(),
+        Some(4)
+    );
+    assert_eq!(
+        call1(&rw, &[Val::I32(10), Val::I32(3)]).unwrap().i32(),
+        Some(3)
+    );
+    let m = i.get_export("m").and_then(Extern::into_memory).unwrap();
+    assert_eq!(m.data_size(), 3 * 65536);
+
+    // A creator that refuses is a link error naming the option.
+    let mut static_config = Config::new();
+    static_config.set_with_host_memory(Some(creator));
+    let store = Store::new(&Engine::new(&static_config).unwrap());
+    let m = module(store.engine(), "(module (memory 1))");
+    match Instance::new(&store, &m, &[]) {
+        Err(InstantiationError::Link(e)) => {
+            assert!(format!("{e:#}").contains("with_host_memory"), "{e:#}")
+        }
+        _ => panic!("the creator refuses static memories"),
+    }
+}

@@ -514,7 +514,7 @@ impl Instance {
             .enumerate()
         {
             let slot = data.vmctx_field::<VMMemoryDefinition>(offsets.defined_memory(i as u32));
-            let memory = MemoryData::new(*plan, Some(slot)).map_err(|e| {
+            let memory = MemoryData::new(engine.config(), *plan, Some(slot)).map_err(|e| {
                 anyhow!("memory {}: {e:#}", info.num_imported_memories as usize + i)
             })?;
             data.memories.push(store.adopt_memory(memory));

@@ -199,10 +199,139 @@ impl LinearMemory {
     }
 }
 
+/// An embedder's memory (`with_host_memory`) with the wasm-side facts
+/// the runtime keeps for it.
+struct HostMemory {
+    memory: Box<dyn crate::config::LinearMemory>,
+    page_size_log2: u8,
+    maximum: u64,
+    /// Static memories must never move: growth stays within the capacity.
+    is_static: bool,
+}
+
+impl HostMemory {
+    fn new(config: &Config, plan: &MemoryPlan) -> Result<Option<HostMemory>> {
+        let Some(creator) = config.with_host_memory() else {
+            return Ok(None);
+        };
+        let page_size = 1u64 << plan.ty.page_size_log2;
+        let maximum = plan.maximum_bytes();
+        let minimum = plan
+            .ty
+            .minimum
+            .checked_mul(page_size)
+            .filter(|b| *b <= maximum)
+            .ok_or_else(|| {
+                anyhow!(
+                    "memory minimum of {} pages exceeds its maximum",
+                    plan.ty.minimum
+                )
+            })?;
+        let reserved = match plan.style {
+            MemoryStyle::Static { reservation } => {
+                Some(to_usize(reservation, "memory reservation")?)
+            }
+            MemoryStyle::Dynamic { .. } => None,
+        };
+        let memory = creator
+            .new_memory(
+                to_usize(minimum, "memory minimum")?,
+                plan.ty
+                    .maximum
+                    .map(|_| maximum)
+                    .map(|m| usize::try_from(m).unwrap_or(usize::MAX)),
+                reserved,
+                to_usize(plan.offset_guard_size, "memory guard")?,
+            )
+            .map_err(|e| anyhow!("with_host_memory: the memory creator failed: {e:#}"))?;
+        if memory.byte_size() < minimum as usize {
+            bail!(
+                "with_host_memory: the memory creator returned {} bytes, {minimum} were asked for",
+                memory.byte_size()
+            );
+        }
+        if let Some(reserved) = reserved {
+            if memory.byte_capacity() < reserved {
+                bail!(
+                    "with_host_memory: the memory creator returned a capacity of {} bytes, the static reservation needs {reserved}",
+                    memory.byte_capacity()
+                );
+            }
+        }
+        Ok(Some(HostMemory {
+            memory,
+            page_size_log2: plan.ty.page_size_log2,
+            maximum,
+            is_static: reserved.is_some(),
+        }))
+    }
+
+    fn grow(&mut self, delta: u64) -> Result<u64> {
+        let old_pages = (self.memory.byte_size() >> self.page_size_log2) as u64;
+        let new_bytes = old_pages
+            .checked_add(delta)
+            .and_then(|p| p.checked_mul(1u64 << self.page_size_log2))
+            .filter(|b| *b <= self.maximum)
+            .ok_or_else(|| {
+                anyhow!(
+                    "memory cannot grow by {delta} pages from {old_pages}: its maximum is {} bytes",
+                    self.maximum
+                )
+            })?;
+        let new_bytes = to_usize(new_bytes, "memory size")?;
+        if self.is_static && new_bytes > self.memory.byte_capacity() {
+            bail!(
+                "memory cannot grow by {delta} pages from {old_pages}: past its static reservation of {} bytes",
+                self.memory.byte_capacity()
+            );
+        }
+        if new_bytes > self.memory.byte_size() {
+            self.memory.grow_to(new_bytes)?;
+        }
+        Ok(old_pages)
+    }
+}
+
+/// Where a memory's bytes live.
+enum Storage {
+    Mmap(LinearMemory),
+    Host(HostMemory),
+}
+
+impl Storage {
+    fn base(&self) -> *mut u8 {
+        match self {
+            Storage::Mmap(m) => m.base(),
+            Storage::Host(h) => h.memory.as_ptr(),
+        }
+    }
+
+    fn byte_len(&self) -> usize {
+        match self {
+            Storage::Mmap(m) => m.byte_len(),
+            Storage::Host(h) => h.memory.byte_size(),
+        }
+    }
+
+    fn pages(&self) -> u64 {
+        match self {
+            Storage::Mmap(m) => m.pages(),
+            Storage::Host(h) => (h.memory.byte_size() >> h.page_size_log2) as u64,
+        }
+    }
+
+    fn grow(&mut self, delta: u64) -> Result<u64> {
+        match self {
+            Storage::Mmap(m) => m.grow(delta),
+            Storage::Host(h) => h.grow(delta),
+        }
+    }
+}
+
 /// The runtime's record of one memory, owned by its store.
 pub(crate) struct MemoryData {
     pub(crate) plan: MemoryPlan,
-    mem: UnsafeCell<LinearMemory>,
+    storage: UnsafeCell<Storage>,
     /// Where compiled code reads the base and length: inside the defining
     /// instance's `VMContext`, or `own_def` for host-created memories.
     def: *mut VMMemoryDefinition,
@@ -210,19 +339,24 @@ pub(crate) struct MemoryData {
 }
 
 impl MemoryData {
-    /// A memory laid out per `plan`, publishing its definition at `slot`
-    /// (a `VMContext` field) or in its own allocation.
+    /// A memory laid out per `plan` (by the embedder's memory creator when
+    /// the config has one), publishing its definition at `slot` (a
+    /// `VMContext` field) or in its own allocation.
     pub(crate) fn new(
+        config: &Config,
         plan: MemoryPlan,
         slot: Option<*mut VMMemoryDefinition>,
     ) -> Result<MemoryData> {
         if plan.ty.shared && !plan.is_static() {
             bail!("a shared memory must be static: its maximum exceeds static_memory_maximum_size");
         }
-        let mem = LinearMemory::new(&plan)?;
+        let storage = match HostMemory::new(config, &plan)? {
+            Some(host) => Storage::Host(host),
+            None => Storage::Mmap(LinearMemory::new(&plan)?),
+        };
         let def = VMMemoryDefinition {
-            base: mem.base(),
-            current_length: mem.byte_len(),
+            base: storage.base(),
+            current_length: storage.byte_len(),
         };
         let (own_def, ptr) = match slot {
             Some(slot) => (None, slot),
@@ -237,7 +371,7 @@ impl MemoryData {
         unsafe { ptr.write(def) };
         Ok(MemoryData {
             plan,
-            mem: UnsafeCell::new(mem),
+            storage: UnsafeCell::new(storage),
             def: ptr,
             _own_def: own_def,
         })
@@ -248,22 +382,22 @@ impl MemoryData {
         self.def
     }
 
-    fn mem(&self) -> &LinearMemory {
+    fn storage(&self) -> &Storage {
         // SAFETY: the store is used by one thread at a time and no `&mut`
-        // to the memory outlives a `grow` call.
-        unsafe { &*self.mem.get() }
+        // to the storage outlives a `grow` call.
+        unsafe { &*self.storage.get() }
     }
 
     pub(crate) fn base(&self) -> *mut u8 {
-        self.mem().base()
+        self.storage().base()
     }
 
     pub(crate) fn byte_len(&self) -> usize {
-        self.mem().byte_len()
+        self.storage().byte_len()
     }
 
     pub(crate) fn pages(&self) -> u64 {
-        self.mem().pages()
+        self.storage().pages()
     }
 
     /// The memory's type with its current size as the minimum.
@@ -277,14 +411,14 @@ impl MemoryData {
     /// Grows by `delta` pages and republishes base and length.
     pub(crate) fn grow(&self, delta: u64) -> Result<u64> {
         // SAFETY: one thread at a time uses the store; this is the only
-        // live reference into the memory state during the call.
-        let mem = unsafe { &mut *self.mem.get() };
-        let old = mem.grow(delta)?;
+        // live reference into the storage during the call.
+        let storage = unsafe { &mut *self.storage.get() };
+        let old = storage.grow(delta)?;
         // SAFETY: `def` is valid for the memory's life (see `new`).
         unsafe {
             self.def.write(VMMemoryDefinition {
-                base: mem.base(),
-                current_length: mem.byte_len(),
+                base: storage.base(),
+                current_length: storage.byte_len(),
             })
         };
         Ok(old)
@@ -296,7 +430,7 @@ impl MemoryData {
         if end > self.byte_len() as u64 {
             return None;
         }
-        // SAFETY: `offset <= byte_len`, inside the committed region.
+        // SAFETY: `offset <= byte_len`, inside the accessible region.
         Some(unsafe { self.base().add(offset as usize) })
     }
 }
@@ -330,7 +464,7 @@ impl Memory {
             );
         }
         let plan = MemoryPlan::new(&memory_settings(store.engine().config()), &ty);
-        let data = MemoryData::new(plan, None)?;
+        let data = MemoryData::new(store.engine().config(), plan, None)?;
         Ok(Memory::from_data(store, store.adopt_memory(data)))
     }
 
