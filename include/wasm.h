@@ -286,7 +286,11 @@ typedef struct wasm_val_vec_t {
 /**
  * A host function: reads `args`, writes `results` (pre-sized to the
  * result arity, each element zeroed with its result's kind) and returns
- * NULL, or returns a trap (owned by the runtime from then on).
+ * NULL, or returns a trap (owned by the runtime from then on). References
+ * in `args` are lent for the call; references written into `results` are
+ * owned by the runtime from then on (write a new handle, such as
+ * `wasm_ref_copy` or `wasm_foreign_as_ref(wasm_foreign_copy(f))` gives,
+ * not a borrowed one).
  */
 typedef struct wasm_trap_t *(*wasm_func_callback_t)(const struct wasm_val_vec_t *args,
                                                     struct wasm_val_vec_t *results);

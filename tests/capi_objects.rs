@@ -1295,3 +1295,60 @@ fn trap_codes_tell_wasm_traps_apart() {
     assert_eq!(code, 0xff);
     assert!(!wasm_trap_code(None, None));
 }
+
+unsafe extern "C" fn echo_env_foreign(
+    env: *mut c_void,
+    args: *const wasm_val_vec_t,
+    results: *mut wasm_val_vec_t,
+) -> *mut wasm_trap_t {
+    // SAFETY: env is the test's foreign object; the vectors have the
+    // declared arity (externref) -> (externref).
+    unsafe {
+        let foreign = &*(env as *const wasm_foreign_t);
+        let arg = (*(*args).data).of.r#ref;
+        assert!(wasm_ref_same(
+            arg.as_ref(),
+            wasm_foreign_as_ref_const(Some(foreign))
+        ));
+        let out = &mut *(*results).data;
+        assert_eq!(out.kind, WASM_EXTERNREF);
+        out.of.r#ref =
+            wasm_foreign_as_ref(Box::into_raw(wasm_foreign_copy(Some(foreign)).unwrap()));
+    }
+    ptr::null_mut()
+}
+
+#[test]
+fn host_functions_take_and_return_references() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let foreign = unsafe { wasm_foreign_new(sp(&store)) }.unwrap();
+    let ty = functype(&[WASM_EXTERNREF], &[WASM_EXTERNREF]);
+    let echo = unsafe {
+        wasm_func_new_with_env(
+            sp(&store),
+            Some(&ty),
+            Some(echo_env_foreign),
+            &*foreign as *const wasm_foreign_t as *mut c_void,
+            None,
+        )
+    }
+    .unwrap();
+    wasm_functype_delete(Some(ty));
+    let (_instance, exports) = instantiate(
+        &store,
+        r#"(module (import "" "echo" (func $echo (param externref) (result externref)))
+          (func (export "via_wasm") (param externref) (result externref) local.get 0 call $echo))"#,
+        &[wasm_func_as_extern_const(Some(&echo)).unwrap()],
+    );
+    let fref = wasm_foreign_as_ref_const(Some(&foreign)).unwrap();
+    for f in [as_func(&exports[0]), &*echo] {
+        for _ in 0..3 {
+            let mut v = wasm_val_t::zeroed(WASM_EXTERNREF);
+            v.of.r#ref = fref as *const _ as *mut _;
+            let mut r = call(f, &mut [v], 1).unwrap();
+            let back = r[0].take_ref().expect("non-null");
+            assert!(wasm_ref_same(Some(&back), Some(fref)));
+        }
+    }
+}

@@ -37,7 +37,11 @@ impl wasm_func_t {
 
 /// A host function: reads `args`, writes `results` (pre-sized to the
 /// result arity, each element zeroed with its result's kind) and returns
-/// NULL, or returns a trap (owned by the runtime from then on).
+/// NULL, or returns a trap (owned by the runtime from then on). References
+/// in `args` are lent for the call; references written into `results` are
+/// owned by the runtime from then on (write a new handle, such as
+/// `wasm_ref_copy` or `wasm_foreign_as_ref(wasm_foreign_copy(f))` gives,
+/// not a borrowed one).
 pub type wasm_func_callback_t = Option<
     unsafe extern "C" fn(
         args: *const wasm_val_vec_t,
