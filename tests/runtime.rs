@@ -731,9 +731,12 @@ fn bulk_memory_and_table_builtins() {
     );
 }
 
+/// A named way to configure an engine.
+type Layout = (&'static str, fn(&mut Config));
+
 #[test]
 fn out_of_bounds_traps_under_every_memory_layout() {
-    let layouts: [(&str, fn(&mut Config)); 5] = [
+    let layouts: [Layout; 5] = [
         ("no signals", |c| {
             c.set_signals_based_traps(false);
         }),

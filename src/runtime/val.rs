@@ -198,6 +198,7 @@ const VAL_BUF_INLINE: usize = 8;
 
 /// A short list of values, on the stack for ordinary signatures, so host
 /// calls from wasm allocate nothing.
+#[allow(clippy::large_enum_variant)] // the inline variant is the point
 pub(crate) enum ValBuf {
     Inline([Val; VAL_BUF_INLINE], usize),
     Heap(Vec<Val>),
