@@ -1014,10 +1014,9 @@ fn call_into(f: &wasm_func_t, args: &mut [wasm_val_t], results: &mut [wasm_val_t
     assert!(trap.is_none());
 }
 
-/// `wasm_func_call` converts values in stack buffers: calling wasm, and
-/// calling a host function, allocate nothing for ordinary signatures. (A
-/// host function called *from wasm* goes through the runtime's wasm-to-host
-/// path, which is measured by the runtime's own tests.)
+/// `wasm_func_call` converts values in stack buffers: calling wasm,
+/// calling a host function, and wasm calling a host function allocate
+/// nothing for ordinary signatures.
 #[test]
 fn calls_of_ordinary_signatures_do_not_allocate() {
     let engine = engine();
@@ -1063,6 +1062,20 @@ fn calls_of_ordinary_signatures_do_not_allocate() {
         n, 0,
         "wasm_func_call of a host function allocated {n} times"
     );
+
+    // wasm -> host -> wasm.
+    let (_instance2, exports2) = instantiate(
+        &store,
+        r#"(module (import "" "inc" (func $inc (param i64) (result i64)))
+          (func (export "twice") (param i64) (result i64) local.get 0 call $inc call $inc))"#,
+        &[wasm_func_as_extern_const(Some(&host)).unwrap()],
+    );
+    let twice = as_func(&exports2[0]);
+    call_into(twice, &mut arg, &mut result);
+    let n = alloc_counter::allocations_in(|| call_into(twice, &mut arg, &mut result));
+    // SAFETY: an i64 result.
+    assert_eq!(unsafe { result[0].of.i64 }, 2);
+    assert_eq!(n, 0, "wasm calling a host function allocated {n} times");
 }
 
 #[test]
