@@ -962,3 +962,60 @@ fn memories_come_from_the_embedders_creator() {
         _ => panic!("the creator refuses static memories"),
     }
 }
+
+const SPIN: &str = r#"(module
+    (func (export "spin") (loop br 0))
+    (func (export "count") (param i32) (result i32)
+        (loop
+            local.get 0 i32.const 1 i32.sub local.tee 0
+            br_if 0)
+        local.get 0))"#;
+
+#[test]
+fn fuel_runs_out_and_can_be_refilled() {
+    let mut config = Config::new();
+    config.set_consume_fuel(true);
+    let store = Store::new(&Engine::new(&config).unwrap());
+    let i = instantiate(&store, SPIN, &[]);
+    assert_eq!(store.get_fuel().unwrap(), 0);
+    let t = trap_of(call1(&func(&i, "count"), &[Val::I32(10)]));
+    assert_eq!(t.kind(), Some(TrapKind::OutOfFuel));
+    store.set_fuel(1_000_000).unwrap();
+    assert_eq!(
+        call1(&func(&i, "count"), &[Val::I32(100)]).unwrap().i32(),
+        Some(0)
+    );
+    let left = store.get_fuel().unwrap();
+    assert!(left < 1_000_000 - 100 && left > 0, "{left}");
+    let t = func(&i, "spin").call(&[], &mut []).unwrap_err();
+    assert_eq!(t.message(), "all fuel consumed by WebAssembly");
+    assert_eq!(store.get_fuel().unwrap(), 0);
+
+    let plain = Store::new(&Engine::default());
+    assert!(plain.set_fuel(1).is_err());
+}
+
+#[test]
+fn epoch_deadlines_interrupt_running_wasm() {
+    let mut config = Config::new();
+    config.set_epoch_interruption(true);
+    let engine = Engine::new(&config).unwrap();
+    let store = Store::new(&engine);
+    let i = instantiate(&store, SPIN, &[]);
+    store.set_epoch_deadline(1);
+    let ticker = {
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            engine.increment_epoch();
+        })
+    };
+    let t = func(&i, "spin").call(&[], &mut []).unwrap_err();
+    assert_eq!(t.kind(), Some(TrapKind::Interrupt));
+    ticker.join().unwrap();
+    store.set_epoch_deadline(10);
+    assert_eq!(
+        call1(&func(&i, "count"), &[Val::I32(5)]).unwrap().i32(),
+        Some(0)
+    );
+}
