@@ -143,6 +143,51 @@ fn readelf_soname(library: &Path) -> String {
         .unwrap_or_else(|| panic!("{} has no SONAME:\n{dynamic}", library.display()))
 }
 
+/// Every function the installed headers declare is exported by the shared
+/// library (a declaration without a symbol would only fail when a host
+/// links).
+fn check_exports(library: &Path) {
+    require_tool("nm", "binutils");
+    let symbols = stdout_of(
+        Command::new("nm")
+            .args(["-D", "--defined-only"])
+            .arg(library),
+    );
+    let exported: std::collections::BTreeSet<&str> = symbols
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace().rev();
+            let name = fields.next()?;
+            let kind = fields.next()?;
+            matches!(kind, "T" | "W").then_some(name)
+        })
+        .collect();
+    let mut missing = Vec::new();
+    for header in ["wasm.h", "wasm-runtime.h"] {
+        let text = std::fs::read_to_string(source_dir().join("include").join(header)).unwrap();
+        // cbindgen starts every declaration with WASM_API_EXTERN; the name
+        // is the last identifier before the parameter list.
+        for declaration in text.split("WASM_API_EXTERN").skip(1) {
+            let Some((head, _)) = declaration.split_once('(') else {
+                continue;
+            };
+            let name = head
+                .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or_default();
+            if name.starts_with("wasm_") && !exported.contains(name) {
+                missing.push(format!("{name} ({header})"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "declared in the headers but not exported by {}:\n  {}",
+        library.display(),
+        missing.join("\n  ")
+    );
+}
+
 #[test]
 fn installed_package_works_with_find_package_and_pkg_config() {
     require_tool("cmake", "cmake");
@@ -193,6 +238,7 @@ fn installed_package_works_with_find_package_and_pkg_config() {
     );
     assert_eq!(link("libwasm-runtime.so"), Some(PathBuf::from(&soname)));
     assert_eq!(readelf_soname(&prefix.join("lib").join(&real)), soname);
+    check_exports(&prefix.join("lib").join(&real));
     for header in ["wasm.h", "wasm-runtime.h"] {
         let installed = std::fs::read(prefix.join("include").join(header)).unwrap();
         let checked_in = std::fs::read(source_dir().join("include").join(header)).unwrap();
