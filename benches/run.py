@@ -191,7 +191,7 @@ def build_ours(use_cargo):
     if not os.path.isabs(target):
         target = os.path.join(ROOT, target)
     if use_cargo:
-        log("building our library: cargo build --release (log: benches/build/cargo-release.log)")
+        log("building our library: cargo build --release --lib (log: benches/build/cargo-release.log)")
         ok, output = run_tool(["cargo", "build", "--release", "--lib"], cwd=ROOT,
                               log_path=os.path.join(BUILD, "cargo-release.log"))
         if not ok:
@@ -743,6 +743,7 @@ def main():
             if not value.endswith(".wasm"):
                 log(f"{label}: {value}")
 
+    measure_start = time.monotonic()
     results = {"meta": machine_info()}
     results["meta"]["unavailable"] = {rt: h["error"] for rt, h in hosts.items() if isinstance(h, dict)}
     results["meta"]["settings"] = vars(settings) | {"quick": args.quick}
@@ -768,7 +769,7 @@ def main():
     print(f"Measured {meta['date']} on {meta['cpu']} ({meta['cores']} cores, {meta['os']}), "
           f"commit {meta['commit']}, against Wasmtime {meta['wasmtime']} (its C library from "
           f"the `wasmtime` wheel); kernels built with {meta['clang']} (-O2; wasm32 without "
-          f"SIMD, native for the baseline x86-64/aarch64 target).\n")
+          f"SIMD; native for the baseline {platform.machine()} target).\n")
     for rt in RUNTIMES:
         if isinstance(hosts[rt], dict):
             print(f"**{rt} not measured**: {hosts[rt]['error']}\n")
@@ -784,6 +785,8 @@ def main():
             json.dump(results, f, indent=1)
     log(f"results written to {os.path.relpath(paths[0])} and {os.path.relpath(paths[1])}"
         + (f" and {args.json}" if args.json else ""))
+    log(f"done in {time.monotonic() - START:.0f} s (building and fetching {measure_start - START:.0f} s, "
+        f"measuring {time.monotonic() - measure_start:.0f} s)")
 
 
 if __name__ == "__main__":
