@@ -642,6 +642,23 @@ fn tables_hold_callable_functions_and_foreign_refs() {
     let foreign = unsafe { wasm_foreign_new(sp(&store)) }.unwrap();
     let foreign_ref = wasm_foreign_as_ref_const(Some(&foreign)).unwrap();
     assert!(!unsafe { wasm_table_set(table, 0, foreign_ref as *const _ as *mut _) });
+    // A function of another store does not fit either.
+    let other_store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let ty = functype(&[], &[]);
+    let other_func =
+        unsafe { wasm_func_new(sp(&other_store), Some(&ty), Some(ignore_args)) }.unwrap();
+    wasm_functype_delete(Some(ty));
+    let other_ref = wasm_func_as_ref_const(Some(&other_func)).unwrap();
+    assert!(!unsafe { wasm_table_set(table, 0, other_ref as *const _ as *mut _) });
+    let mut v = wasm_val_t::zeroed(WASM_FUNCREF);
+    v.of.r#ref = other_ref as *const _ as *mut _;
+    let (_i3, ex3) = instantiate(
+        &store,
+        r#"(module (func (export "f") (param funcref)))"#,
+        &[],
+    );
+    let err = call(as_func(&ex3[0]), &mut [v], 0).unwrap_err();
+    assert!(err.contains("another store"), "{err}");
     assert!(unsafe { wasm_table_grow(table, 3, ptr::null_mut()) });
     assert_eq!(wasm_table_size(Some(table_ref)), 5);
 
