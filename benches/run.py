@@ -36,8 +36,8 @@ Options:
   --kernels NAMES     comma-separated subset of the kernels
   --no-cargo          use the already built library instead of running cargo
   --json PATH         also write the JSON results to PATH
-  --compare OLD.json  add a column with the change of our medians against an
-                      earlier results file
+  --compare OLD.json  add a table with the change of our medians against an
+                      earlier results file (and the reference's, as a control)
   --wall              show wall time for execution, calls and instantiation
                       (default: the calling thread's CPU time, which other
                       processes' load does not inflate; both are in the JSON)
@@ -526,15 +526,52 @@ def table(header, rows):
     return "\n".join(lines)
 
 
-def previous_median(previous, path):
-    node = previous
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    if isinstance(node, dict) and "median" in node:
-        return node["median"]
-    return node if isinstance(node, (int, float)) else None
+def headline_metrics(results, runtime):
+    """The medians a before/after comparison looks at, as {label: value}."""
+    metrics = {}
+
+    def put(label, result, key):
+        value = median_of(result, key) if isinstance(result, dict) else None
+        if value is not None:
+            metrics[label] = value
+    for k, row in results.get("execution", {}).items():
+        put(f"exec {k} (ms)", row.get(runtime), "ms")
+    for m, row in results.get("compilation", {}).items():
+        put(f"compile {m} wall (s)", row.get(runtime), "wall_s")
+        put(f"compile {m} CPU (s)", row.get(runtime), "cpu_s")
+        put(f"compile {m} code (bytes)", row.get(runtime), "code_bytes")
+    inst = results.get("instantiation", {}).get(runtime)
+    put("instantiate (µs)", inst, "instantiate_us")
+    put("teardown (µs)", inst, "teardown_us")
+    calls = results.get("calls", {}).get(runtime)
+    for key in ("host_to_wasm_nop_ns", "host_to_wasm_i32_ns", "wasm_to_host_ns"):
+        put(f"calls {key[:-3].replace('_', ' ')} (ns)", calls, key)
+    mem = results.get("memory", {}).get(runtime, {})
+    put("memory compiled module (KiB)", mem.get("module"), "module_kib")
+    put("memory per instance (KiB)", mem.get("instances"), "per_instance_kib")
+    return metrics
+
+
+def report_compare(results, previous, previous_path):
+    """Our medians now against an earlier results file; the reference's
+    change alongside, as a measure of how much the machine itself moved."""
+    ours_now, ours_then = headline_metrics(results, "ours"), headline_metrics(previous, "ours")
+    ref_now, ref_then = headline_metrics(results, "wasmtime"), headline_metrics(previous, "wasmtime")
+    header = ["metric", "ours before", "ours now", "now/before", "wasmtime now/before"]
+    rows, changes = [], []
+    for label, now in ours_now.items():
+        then = ours_then.get(label)
+        if then is None:
+            continue
+        changes.append(ratio(now, then))
+        rows.append([label, fmt_num(then), fmt_num(now), fmt_ratio(changes[-1]),
+                     fmt_ratio(ratio(ref_now.get(label), ref_then.get(label)))])
+    if not rows:
+        return f"### Change against {previous_path}\n\nNo metric measured in both runs."
+    rows.append(["**geomean**", "", "", fmt_geomean(changes, fmt_ratio), ""])
+    return (f"### Change against {previous_path}\n\nMedians of this run over those of "
+            f"{previous.get('meta', {}).get('date', 'the earlier run')} (below 1: now "
+            f"smaller, i.e. faster or leaner).\n\n" + table(header, rows))
 
 
 def clock_words(settings):
@@ -543,20 +580,15 @@ def clock_words(settings):
     return "CPU time of the calling thread, which is wall time minus time the core spent on other processes"
 
 
-def report_exec(results, settings, previous):
+def report_exec(results, settings):
     header = ["kernel", "ours (ms)", "wasmtime (ms)", "native (ms)",
               "ours/wasmtime", "ours/native", "wasmtime/native"]
-    if previous:
-        header.append("ours vs previous")
     rows, cols = [], {h: [] for h in header[1:]}
     for k, row in results.items():
         o, w, n = (median_of(row[c], "ms") for c in ("ours", "wasmtime", "native"))
         values = [o, w, n, ratio(o, w), ratio(o, n), ratio(w, n)]
         cells = [k, fmt_stats(row["ours"], "ms"), fmt_stats(row["wasmtime"], "ms"),
                  fmt_stats(row["native"], "ms")] + [fmt_ratio(v) for v in values[3:]]
-        if previous:
-            values.append(ratio(o, previous_median(previous, ["execution", k, "ours", "ms"])))
-            cells.append(fmt_ratio(values[-1]))
         for h, v in zip(header[1:], values):
             cols[h].append(v)
         rows.append(cells)
@@ -751,7 +783,7 @@ def main():
     reports = []
     if "exec" in sections:
         results["execution"] = run_exec(hosts, built_kernels, settings)
-        reports.append(report_exec(results["execution"], settings, previous))
+        reports.append(report_exec(results["execution"], settings))
     if "compile" in sections:
         results["compilation"] = run_compile(hosts, modules, settings)
         reports.append(report_compile(results["compilation"], settings))
@@ -764,6 +796,8 @@ def main():
     if "memory" in sections:
         results["memory"] = run_memory(hosts, synthetic, modules, settings)
         reports.append(report_memory(results["memory"], settings))
+    if previous:
+        reports.append(report_compare(results, previous, args.compare))
 
     meta = results["meta"]
     print(f"Measured {meta['date']} on {meta['cpu']} ({meta['cores']} cores, {meta['os']}), "
