@@ -7,15 +7,30 @@ builds everything it needs, measures, prints Markdown tables (ours, the
 reference runtime, native where it applies, and the ratios, all measured in
 this run on this machine) and writes the results as JSON to
 benches/build/results.json (plus a timestamped copy in benches/build/results/).
+Progress goes to stderr, the tables to stdout. About 3 minutes of measuring on
+2 idle cores, plus the release build of the library.
+
+What it measures:
+  - execution: 13 C kernels (kernels/*.c; integer: sieve, sort, sha256,
+    interp, lz; floating point: nbody, matmul, spectralnorm, mandelbrot;
+    memory: memops, ptrchase; calls: fib, indirect), each checking its own
+    answer, in ours, in the reference and natively;
+  - compilation: wall and CPU time, throughput and code size of
+    wasm_module_new on real-world modules from the npm registry;
+  - instantiation: a module with a 1 MiB data segment and a 10 000-entry table;
+  - calls: host -> wasm and wasm -> host, ns per call;
+  - memory: resident size of a compiled module and of 1000 live instances.
 
 What it builds (into benches/build/, gitignored):
-  - our library: `cargo build --release` in the repository (honours
+  - our library: `cargo build --release --lib` in the repository (honours
     CARGO_TARGET_DIR), copied to build/ours/;
   - the reference: Wasmtime's C library, `_libwasmtime.so` from the `wasmtime`
-    wheel on PyPI (`pip download`, pinned version), as build/wasmtime/;
-  - host/bench_host.c twice, once against include/wasm.h linked to ours and
-    once against host/wasmtime-abi/wasm.h linked to the reference (the two
-    wasm_val_t layouts differ; see the host's header comment);
+    wheel on PyPI (`pip download`; version pinned below, or
+    BENCH_WASMTIME_VERSION), as build/wasmtime/<version>/;
+  - host/bench_host.c twice ($CC, default cc), once against include/wasm.h
+    linked to ours and once against host/wasmtime-abi/wasm.h linked to the
+    reference (the two wasm_val_t layouts differ; see the host's header
+    comment); both use each runtime's default configuration;
   - the C kernels in kernels/ to wasm32 (clang + wasm-ld, no libc) and
     natively (clang -O2) for the native column;
   - synthetic modules (wasmgen.py) for instantiation and calls;
@@ -23,7 +38,10 @@ What it builds (into benches/build/, gitignored):
     compilation benchmarks.
 
 Every measurement runs in its own process, one runtime at a time, runtimes
-interleaved per benchmark. When our library fails a benchmark (it does not
+interleaved per benchmark. Single-threaded measurements (execution, calls,
+instantiation) are timed by the calling thread's CPU clock, which does not
+count time the core spent on other processes (see --wall); compilation is
+timed by wall clock and by the process's CPU clock (all threads). When our library fails a benchmark (it does not
 build, the module does not compile, a trap, a wrong result, a crash, a
 timeout) the table cell says so and the run goes on.
 
