@@ -382,11 +382,11 @@ def run_exec(hosts, kernels, settings):
             elif entry["wasm"] is None:
                 row[rt] = {"ok": False, "error": entry["wasm_error"]}
             else:
-                row[rt] = measure([host, "exec", entry["wasm"], str(settings.exec_repeats)], 300)
+                row[rt] = measure([host, "exec", entry["wasm"], str(settings.exec_repeats)], 120)
         if entry["native"] is None:
             row["native"] = {"ok": False, "error": entry["native_error"]}
         else:
-            row["native"] = measure([entry["native"], str(settings.exec_repeats)], 300)
+            row["native"] = measure([entry["native"], str(settings.exec_repeats)], 120)
         for r in row.values():
             if r.get("ok") and "times" in r:
                 r["wall_ms"] = stats(r.pop("times"), 1e3)
