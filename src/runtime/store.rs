@@ -63,9 +63,12 @@ unsafe impl Sync for StoreInner {}
 
 /// A collection of instances and objects that wasm code runs in. Cheap to
 /// clone (a handle); `same` tells whether two handles are the same store.
+/// `Send` but not `Sync`: a store moves between threads but is used by one
+/// thread at a time.
 #[derive(Clone)]
 pub struct Store {
     pub(crate) inner: Arc<StoreInner>,
+    _not_sync: std::marker::PhantomData<std::cell::Cell<()>>,
 }
 
 impl Store {
@@ -86,6 +89,7 @@ impl Store {
                 limits: Box::new(UnsafeCell::new(limits)),
                 objects: Mutex::new(StoreObjects::default()),
             }),
+            _not_sync: std::marker::PhantomData,
         }
     }
 
@@ -154,6 +158,7 @@ impl Store {
             Arc::increment_strong_count(ptr);
             Store {
                 inner: Arc::from_raw(ptr),
+                _not_sync: std::marker::PhantomData,
             }
         }
     }
