@@ -1019,3 +1019,85 @@ fn epoch_deadlines_interrupt_running_wasm() {
         Some(0)
     );
 }
+
+#[test]
+fn host_created_objects_check_their_inputs() {
+    let store = Store::new(&Engine::default());
+    let other = Store::new(store.engine());
+
+    // Memories.
+    assert!(Memory::new(&store, MemoryType::new(2, Some(1))).is_err());
+    let m = Memory::new(&store, MemoryType::new(0, Some(2))).unwrap();
+    assert_eq!((m.size(), m.data_size()), (0, 0));
+    assert_eq!(m.grow(2).unwrap(), 0);
+    assert!(m.grow(1).is_err());
+    assert_eq!(m.ty().minimum, 2);
+    assert_eq!(m.ty().maximum, Some(2));
+
+    // Tables.
+    let ty = TableType {
+        element: ValType::ExternRef,
+        minimum: 1,
+        maximum: Some(3),
+        table64: false,
+    };
+    let payload = ExternRef::new(&store, Box::new(5u32));
+    let t = Table::new(&store, ty, Val::ExternRef(Some(payload.clone()))).unwrap();
+    match t.get(0) {
+        Some(Val::ExternRef(Some(e))) => assert!(e.same(&payload)),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(Table::new(&store, ty, Val::FuncRef(None)).is_err());
+    let foreign = ExternRef::new(&other, Box::new(()));
+    assert!(Table::new(&store, ty, Val::ExternRef(Some(foreign.clone()))).is_err());
+    assert!(t.set(0, Val::ExternRef(Some(foreign.clone()))).is_err());
+    assert!(t.grow(1, Val::ExternRef(Some(foreign))).is_err());
+    assert_eq!(t.grow(2, Val::ExternRef(None)).unwrap(), 1);
+    assert!(t.grow(1, Val::ExternRef(None)).is_err());
+    assert!(matches!(t.get(2), Some(Val::ExternRef(None))));
+    assert_eq!(t.ty().minimum, 3);
+    let ty_i32 = TableType {
+        element: ValType::I32,
+        ..ty
+    };
+    assert!(Table::new(&store, ty_i32, Val::I32(0)).is_err());
+
+    // Globals.
+    let gty = GlobalType {
+        content: ValType::FuncRef,
+        mutable: true,
+    };
+    assert!(Global::new(&store, gty, Val::I32(0)).is_err());
+    let f = Func::new(&other, FuncType::new([], []), Box::new(|_, _| Ok(())));
+    assert!(Global::new(&store, gty, Val::FuncRef(Some(f))).is_err());
+    let own = Func::new(&store, FuncType::new([], []), Box::new(|_, _| Ok(())));
+    let g = Global::new(&store, gty, Val::FuncRef(Some(own.clone()))).unwrap();
+    match g.get() {
+        Val::FuncRef(Some(h)) => assert!(h.same(&own)),
+        other => panic!("unexpected {other:?}"),
+    }
+    g.set(Val::FuncRef(None)).unwrap();
+    assert!(matches!(g.get(), Val::FuncRef(None)));
+
+    // Host functions called directly from the host.
+    let r = own.call(&[], &mut []);
+    assert!(r.is_ok());
+    let mut one = [Val::I32(0)];
+    assert!(own.call(&[], &mut one).is_err());
+}
+
+#[test]
+fn many_stores_and_instances_release_their_memory() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        "(module (memory 1) (table 10 funcref) (func (export \"f\")))",
+    );
+    // Each instance reserves about 8 GiB of address space; 20 000 live ones
+    // would exhaust it, so this only passes if dropped stores unmap.
+    for _ in 0..20_000 {
+        let store = Store::new(&engine);
+        let i = Instance::new(&store, &m, &[]).unwrap();
+        func(&i, "f").call(&[], &mut []).unwrap();
+    }
+}
