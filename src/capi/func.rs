@@ -7,6 +7,7 @@ use crate::capi::functype::wasm_functype_t;
 use crate::capi::r#ref::{
     self as refs, ref_wrapper, wasm_ref_t, HostInfoFinalizer, RefKind, RefWrapper,
 };
+use crate::capi::scratch::Scratch;
 use crate::capi::store::{wasm_store_t, StoreContext};
 use crate::capi::trap::wasm_trap_t;
 use crate::capi::val::wasm_val_t;
@@ -58,40 +59,6 @@ pub type wasm_func_callback_with_env_t = Option<
         results: *mut wasm_val_vec_t,
     ) -> *mut wasm_trap_t,
 >;
-
-/// Arities up to this many values convert in stack buffers: calls of
-/// ordinary signatures allocate nothing on the heap in this layer.
-const INLINE_VALUES: usize = 8;
-
-/// A scratch buffer of `n` values: on the stack for `n <= INLINE_VALUES`.
-struct Scratch<T> {
-    inline: [T; INLINE_VALUES],
-    heap: Vec<T>,
-    len: usize,
-}
-
-impl<T> Scratch<T> {
-    fn new(len: usize, fill: impl Fn() -> T) -> Scratch<T> {
-        let heap = if len > INLINE_VALUES {
-            (0..len).map(|_| fill()).collect()
-        } else {
-            Vec::new()
-        };
-        Scratch {
-            inline: std::array::from_fn(|_| fill()),
-            heap,
-            len,
-        }
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [T] {
-        if self.len > INLINE_VALUES {
-            &mut self.heap
-        } else {
-            &mut self.inline[..self.len]
-        }
-    }
-}
 
 /// The host's environment pointer and its finalizer, which runs once when
 /// the function is dropped (with its store).
@@ -146,14 +113,13 @@ impl HostFunc {
     fn call(&self, params: &[Val], results: &mut [Val]) -> Result<(), Trap> {
         let ctx = self.ctx.upgrade();
         let ctx = ctx.as_ref();
-        let mut args = Scratch::new(params.len(), || wasm_val_t::zeroed(0));
-        for (slot, val) in args.as_mut_slice().iter_mut().zip(params) {
-            *slot = val_to_c(val, ctx);
-        }
-        let mut outs = Scratch::new(self.results.len(), || wasm_val_t::zeroed(0));
-        for (slot, ty) in outs.as_mut_slice().iter_mut().zip(self.results.iter()) {
-            *slot = wasm_val_t::zeroed(valkind_of(*ty));
-        }
+        let mut args = Scratch::collect(params.len(), params.iter().map(|v| val_to_c(v, ctx)));
+        let mut outs = Scratch::collect(
+            self.results.len(),
+            self.results
+                .iter()
+                .map(|t| wasm_val_t::zeroed(valkind_of(*t))),
+        );
         let args_slice = args.as_mut_slice();
         let args_vec = wasm_val_vec_t::from_raw_parts(args_slice.len(), args_slice.as_mut_ptr());
         let outs_slice = outs.as_mut_slice();
@@ -326,14 +292,13 @@ pub unsafe extern "C" fn wasm_func_call(
         None => &mut [],
     };
 
-    let mut params = Scratch::new(args.len(), || Val::I32(0));
-    for (i, (slot, arg)) in params.as_mut_slice().iter_mut().zip(args).enumerate() {
-        match c_to_val(arg, None, ctx) {
-            Ok(val) => *slot = val,
-            Err(e) => return malformed(format!("wasm_func_call: argument {i}: {e}")),
-        }
-    }
-    let mut outs = Scratch::new(results.len(), || Val::I32(0));
+    let mut params =
+        match Scratch::try_collect(args.len(), args.iter().map(|a| c_to_val(a, None, ctx))) {
+            Ok(params) => params,
+            Err((i, e)) => return malformed(format!("wasm_func_call: argument {i}: {e}")),
+        };
+    // Placeholders the callee overwrites.
+    let mut outs = Scratch::collect(results.len(), std::iter::repeat_with(|| Val::I32(0)));
     match func.func().call(params.as_mut_slice(), outs.as_mut_slice()) {
         Ok(()) => {
             for (slot, val) in results.iter_mut().zip(outs.as_mut_slice().iter()) {

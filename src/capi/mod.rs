@@ -33,3 +33,4 @@ pub mod store;
 pub mod table;
 pub mod trap;
 pub mod values;
+mod scratch;

@@ -1,0 +1,128 @@
+//! `Scratch`: the values of one call, on the stack.
+
+use std::mem::MaybeUninit;
+
+/// How many values a [`Scratch`] holds without allocating: calls of
+/// ordinary signatures convert their values without touching the heap.
+pub(crate) const INLINE_VALUES: usize = 8;
+
+/// A buffer of values built for one call: on the stack when there are at
+/// most [`INLINE_VALUES`], else on the heap. Only the slots in use are ever
+/// written or dropped; filling all of them would cost more than the call a
+/// scratch buffer serves.
+pub(crate) struct Scratch<T> {
+    inline: [MaybeUninit<T>; INLINE_VALUES],
+    /// How many leading slots of `inline` are initialised.
+    inline_len: usize,
+    heap: Vec<T>,
+}
+
+impl<T> Scratch<T> {
+    /// The first `len` items, where `len` is what the iterator yields.
+    pub(crate) fn collect(len: usize, items: impl IntoIterator<Item = T>) -> Scratch<T> {
+        match Self::try_collect(len, items.into_iter().map(Ok::<T, ()>)) {
+            Ok(scratch) => scratch,
+            Err(_) => unreachable!("infallible items"),
+        }
+    }
+
+    /// Like [`Scratch::collect`] for fallible items: the first error, with
+    /// the index of its item, ends the collection.
+    pub(crate) fn try_collect<E>(
+        len: usize,
+        items: impl IntoIterator<Item = Result<T, E>>,
+    ) -> Result<Scratch<T>, (usize, E)> {
+        let mut scratch = Scratch {
+            inline: [const { MaybeUninit::uninit() }; INLINE_VALUES],
+            inline_len: 0,
+            heap: Vec::new(),
+        };
+        let items = items.into_iter().take(len).enumerate();
+        if len > INLINE_VALUES {
+            scratch.heap.reserve_exact(len);
+            for (i, item) in items {
+                scratch.heap.push(item.map_err(|e| (i, e))?);
+            }
+        } else {
+            for (i, item) in items {
+                // Counted as soon as it is written, so a later error (or a
+                // panic) drops exactly the initialised slots.
+                scratch.inline[i].write(item.map_err(|e| (i, e))?);
+                scratch.inline_len = i + 1;
+            }
+        }
+        Ok(scratch)
+    }
+
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
+        if self.inline_len > 0 {
+            // SAFETY: the first `inline_len` slots are initialised, and
+            // `MaybeUninit<T>` has the layout of `T`.
+            unsafe {
+                std::slice::from_raw_parts_mut(
+                    self.inline.as_mut_ptr().cast::<T>(),
+                    self.inline_len,
+                )
+            }
+        } else {
+            &mut self.heap
+        }
+    }
+}
+
+impl<T> Drop for Scratch<T> {
+    fn drop(&mut self) {
+        let initialised = self.inline_len;
+        self.inline_len = 0;
+        // SAFETY: exactly the first `initialised` slots hold values, each
+        // dropped once here (the count is cleared first).
+        unsafe {
+            std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(
+                self.inline.as_mut_ptr().cast::<T>(),
+                initialised,
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    #[test]
+    fn inline_and_heap_hold_the_items_and_drop_each_once() {
+        let token = Rc::new(());
+        for len in [0, 1, INLINE_VALUES, INLINE_VALUES + 1, 3 * INLINE_VALUES] {
+            let mut s = Scratch::collect(len, (0..len).map(|i| (i, token.clone())));
+            assert_eq!(s.as_mut_slice().len(), len);
+            assert!(s
+                .as_mut_slice()
+                .iter()
+                .enumerate()
+                .all(|(i, (j, _))| i == *j));
+            assert_eq!(Rc::strong_count(&token), len + 1);
+            drop(s);
+            assert_eq!(Rc::strong_count(&token), 1);
+        }
+    }
+
+    #[test]
+    fn an_error_drops_what_was_collected() {
+        let token = Rc::new(());
+        for len in [4, 2 * INLINE_VALUES] {
+            let items = (0..len).map(|i| {
+                if i == 3 {
+                    Err("bad")
+                } else {
+                    Ok(token.clone())
+                }
+            });
+            let Err((at, e)) = Scratch::try_collect(len, items) else {
+                panic!("expected an error")
+            };
+            assert_eq!((at, e), (3, "bad"));
+            assert_eq!(Rc::strong_count(&token), 1);
+        }
+    }
+}
