@@ -9,6 +9,7 @@ use super::val::{Val, ValBuf};
 use super::val_raw::ValRaw;
 use super::vm::{VMFuncRef, VMHostFuncContext};
 use crate::module::FuncType;
+use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
@@ -106,11 +107,13 @@ impl FuncData {
         let store = unsafe { Store::from_raw(self.store) };
         // SAFETY: the caller guarantees `len` valid slots.
         let values = unsafe { std::slice::from_raw_parts_mut(values, len) };
-        let params = ValBuf::from_fn(ty.params.len(), |i| {
+        let mut params = ValBuf::new();
+        params.fill(ty.params.len(), |i| {
             // SAFETY: the slots hold arguments of these types from this store.
             unsafe { Val::from_raw(&store, &values[i], ty.params[i]) }
         });
-        let mut results = ValBuf::from_fn(ty.results.len(), |i| Val::default_for(ty.results[i]));
+        let mut results = ValBuf::new();
+        results.fill(ty.results.len(), |i| Val::default_for(ty.results[i]));
         (host.callback)(params.as_slice(), results.as_mut_slice())?;
         check_results(&store, ty, results.as_slice())?;
         for (slot, v) in values.iter_mut().zip(results.as_slice()) {
@@ -341,17 +344,22 @@ impl Func {
                 // SAFETY: the funcref lives in the instance's `VMContext`.
                 let func_ref = unsafe { **func_ref };
                 let n = params.len().max(results.len());
-                let mut inline = [ValRaw::default(); INLINE_VALUES];
+                let mut inline = [MaybeUninit::<ValRaw>::uninit(); INLINE_VALUES];
                 let mut heap = Vec::new();
                 let values: &mut [ValRaw] = if n <= INLINE_VALUES {
-                    &mut inline[..n]
+                    for (i, slot) in inline[..n].iter_mut().enumerate() {
+                        slot.write(params.get(i).map_or(ValRaw::default(), Val::to_raw));
+                    }
+                    // SAFETY: the first `n` slots were just initialised.
+                    unsafe {
+                        std::slice::from_raw_parts_mut(inline.as_mut_ptr().cast::<ValRaw>(), n)
+                    }
                 } else {
-                    heap.resize(n, ValRaw::default());
+                    heap.extend(
+                        (0..n).map(|i| params.get(i).map_or(ValRaw::default(), Val::to_raw)),
+                    );
                     &mut heap
                 };
-                for (slot, v) in values.iter_mut().zip(params) {
-                    *slot = v.to_raw();
-                }
                 // SAFETY: the trampoline matches the function's type, the
                 // array holds `max(params, results)` slots of checked
                 // arguments, and the funcref's code and context are live.

@@ -71,7 +71,8 @@ struct Activation {
     prev: *const Activation,
     /// Set by the signal handler.
     trap_kind: Cell<Option<TrapKind>>,
-    trace: UnsafeCell<[usize; MAX_TRACE]>,
+    /// The first `trace_len` entries are written by the signal handler.
+    trace: UnsafeCell<MaybeUninit<[usize; MAX_TRACE]>>,
     trace_len: Cell<usize>,
     /// Set by the host-function shim before it reports failure.
     host_trap: UnsafeCell<Option<Trap>>,
@@ -131,7 +132,7 @@ pub(crate) unsafe fn enter_wasm(
         jmpbuf: UnsafeCell::new([0; JMPBUF_WORDS]),
         prev: CURRENT.with(|c| c.get()),
         trap_kind: Cell::new(None),
-        trace: UnsafeCell::new([0; MAX_TRACE]),
+        trace: UnsafeCell::new(MaybeUninit::uninit()),
         trace_len: Cell::new(0),
         host_trap: UnsafeCell::new(None),
     };
@@ -167,7 +168,12 @@ pub(crate) unsafe fn enter_wasm(
         }
     }
     // SAFETY: the handler wrote `trace_len` valid entries.
-    let pcs = unsafe { &(&*activation.trace.get())[..activation.trace_len.get()] };
+    let pcs = unsafe {
+        std::slice::from_raw_parts(
+            activation.trace.get().cast::<usize>(),
+            activation.trace_len.get(),
+        )
+    };
     Err(Trap::from_kind(kind, symbolicate(store, pcs)))
 }
 
@@ -349,15 +355,17 @@ unsafe fn redirect_to_resume(ucontext: *mut libc::c_void, jmpbuf: *mut usize) {
 /// # Safety
 /// `act` must be the thread's innermost activation.
 unsafe fn record_backtrace(act: &Activation, pc: usize, mut fp: usize, sp: usize) {
-    // SAFETY: the handler is the only code running on this thread.
-    let trace = unsafe { &mut *act.trace.get() };
+    // The handler is the only code running on this thread: nothing else
+    // touches the trace while we write it.
+    let trace = act.trace.get().cast::<usize>();
     // SAFETY: the jump buffer was filled by `wr_enter_wasm`.
     let jmpbuf = unsafe { &*act.jmpbuf.get() };
     #[cfg(target_arch = "x86_64")]
     let entry_sp = jmpbuf[6];
     #[cfg(target_arch = "aarch64")]
     let entry_sp = jmpbuf[12];
-    trace[0] = pc;
+    // SAFETY: index 0 is inside the array.
+    unsafe { trace.write(pc) };
     let mut n = 1;
     while n < MAX_TRACE && fp >= sp && fp < entry_sp && fp % 8 == 0 {
         // SAFETY: `fp` is an aligned address of this thread's live stack
@@ -366,7 +374,8 @@ unsafe fn record_backtrace(act: &Activation, pc: usize, mut fp: usize, sp: usize
         if !is_wasm_code(ret) {
             break;
         }
-        trace[n] = ret;
+        // SAFETY: `n < MAX_TRACE`.
+        unsafe { trace.add(n).write(ret) };
         n += 1;
         if next_fp <= fp {
             break;
