@@ -1101,3 +1101,19 @@ fn many_stores_and_instances_release_their_memory() {
         func(&i, "f").call(&[], &mut []).unwrap();
     }
 }
+
+#[test]
+fn backtraces_name_the_instance_that_trapped() {
+    let store = Store::new(&Engine::default());
+    let m = module(
+        store.engine(),
+        r#"(module (func (export "f") unreachable))"#,
+    );
+    let a = Instance::new(&store, &m, &[]).unwrap();
+    let b = Instance::new(&store, &m, &[]).unwrap();
+    for i in [&a, &b] {
+        let t = func(i, "f").call(&[], &mut []).unwrap_err();
+        let frame = &t.trace()[0];
+        assert!(frame.instance.as_ref().is_some_and(|x| x.same(i)));
+    }
+}

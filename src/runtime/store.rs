@@ -229,6 +229,14 @@ impl Store {
             .map(|i| NonNull::from(&**i))
     }
 
+    /// The instance whose `VMContext` is `vmctx`, if it is one of ours.
+    pub(crate) fn instance_by_vmctx(&self, vmctx: *mut u8) -> Option<NonNull<InstanceData>> {
+        match self.objects().ctx_owners.get(&(vmctx as usize)) {
+            Some(CtxOwner::Instance(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
     /// The `Func` a non-null funcref value of this store points at.
     pub(crate) fn func_from_raw(&self, raw: *const VMFuncRef) -> Option<Func> {
         if raw.is_null() {

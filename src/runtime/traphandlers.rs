@@ -174,22 +174,28 @@ pub(crate) unsafe fn enter_wasm(
             activation.trace_len.get(),
         )
     };
-    Err(Trap::from_kind(kind, symbolicate(store, pcs)))
+    Err(Trap::from_kind(kind, symbolicate(store, pcs, callee_vmctx)))
 }
 
 /// Frame information for the recorded pcs (the first is the faulting pc,
-/// the others return addresses).
-fn symbolicate(store: &Store, pcs: &[usize]) -> Vec<FrameInfo> {
+/// the others return addresses). A frame's instance is the entered one
+/// (`callee_vmctx`) when its code matches, else the store's first instance
+/// of the frame's module.
+fn symbolicate(store: &Store, pcs: &[usize], callee_vmctx: *mut u8) -> Vec<FrameInfo> {
+    let entered = store.instance_by_vmctx(callee_vmctx);
     pcs.iter()
         .enumerate()
         .filter_map(|(i, &pc)| {
             // A return address points after the call; look up the call.
             let pc = if i == 0 { pc } else { pc.wrapping_sub(1) };
             let loc = lookup_frame(pc)?;
+            let instance = entered
+                // SAFETY: instances live as long as their store.
+                .filter(|data| unsafe { data.as_ref() }.module().code_id() == loc.code_id)
+                .or_else(|| store.instance_by_code_id(loc.code_id))
+                .map(|data| Instance::from_data(store, data));
             Some(FrameInfo {
-                instance: store
-                    .instance_by_code_id(loc.code_id)
-                    .map(|data| Instance::from_data(store, data)),
+                instance,
                 func_index: loc.func_index,
                 func_offset: loc.func_offset.unwrap_or(0),
                 module_offset: loc.module_offset.unwrap_or(0),
