@@ -65,6 +65,11 @@ impl Module {
     /// when the bytes are not a serialized module, when the version stamp
     /// differs (unless `module_version` is `None`), or when the engine
     /// generates different code.
+    ///
+    /// Trust: the bytes carry machine code that is mapped and run as it
+    /// is. The checks above catch mistakes (wrong engine, truncation), not
+    /// malice; only load what this library serialized and stored where
+    /// nobody else could change it, as with any native code.
     pub fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         let Some(rest) = bytes.strip_prefix(MAGIC) else {
             bail!("not a serialized module of this library (bad magic)");
