@@ -36,6 +36,22 @@ impl Writer {
         self.u64(v.len() as u64);
         self.bytes.extend_from_slice(v);
     }
+    /// Unsigned LEB128: small deltas take one byte.
+    pub fn uleb(&mut self, mut v: u64) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.bytes.push(byte);
+                return;
+            }
+            self.bytes.push(byte | 0x80);
+        }
+    }
+    /// Signed values as zigzag-encoded LEB128.
+    pub fn sleb(&mut self, v: i64) {
+        self.uleb(((v << 1) ^ (v >> 63)) as u64);
+    }
 }
 
 /// Reads what `Writer` wrote, failing on truncation.
@@ -65,6 +81,28 @@ impl<'a> Reader<'a> {
         let n = usize::try_from(self.u64()?)?;
         self.take(n)
     }
+    pub fn uleb(&mut self) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.u8()?;
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        bail!("corrupt compiled artifact (varint)")
+    }
+    pub fn sleb(&mut self) -> Result<i64> {
+        let v = self.uleb()?;
+        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+    }
+    /// A code offset stored as a delta from `prev`.
+    fn offset_after(&mut self, prev: u32) -> Result<u32> {
+        u32::try_from(self.uleb()?)
+            .ok()
+            .and_then(|d| prev.checked_add(d))
+            .ok_or_else(|| anyhow!("corrupt compiled artifact (offset)"))
+    }
     /// A count of items that each take at least `min_size` bytes: bounded
     /// by what is left, so a corrupt count cannot reserve huge vectors.
     fn count(&mut self, min_size: usize) -> Result<usize> {
@@ -83,6 +121,13 @@ const RELOC_KINDS: [Reloc; 5] = [
     Reloc::X86CallPLTRel4,
     Reloc::Arm64Call,
 ];
+
+/// `offset - prev` for sorted metadata.
+fn sorted_delta(offset: u32, prev: u32) -> Result<u32> {
+    offset
+        .checked_sub(prev)
+        .ok_or_else(|| anyhow!("internal: unsorted code metadata"))
+}
 
 fn write_function(w: &mut Writer, f: &CompiledFunction) -> Result<()> {
     w.u32(f.func_index);
@@ -109,15 +154,21 @@ fn write_function(w: &mut Writer, f: &CompiledFunction) -> Result<()> {
         }
         w.u64(r.addend as u64);
     }
+    // Trap sites and the address map are sorted: store deltas.
     w.u32(f.traps.len() as u32);
+    let mut prev = 0;
     for &(offset, kind) in &f.traps {
-        w.u32(offset);
+        w.uleb(u64::from(sorted_delta(offset, prev)?));
         w.u8(kind.to_trap_code().as_raw().get());
+        prev = offset;
     }
     w.u32(f.srclocs.len() as u32);
+    let (mut prev, mut prev_wasm) = (0, 0i64);
     for &(offset, wasm) in &f.srclocs {
-        w.u32(offset);
-        w.u32(wasm);
+        w.uleb(u64::from(sorted_delta(offset, prev)?));
+        w.sleb(i64::from(wasm) - prev_wasm);
+        prev = offset;
+        prev_wasm = i64::from(wasm);
     }
     Ok(())
 }
@@ -160,20 +211,30 @@ fn read_function(r: &mut Reader<'_>) -> Result<CompiledFunction> {
             addend,
         });
     }
-    let n = r.count(5)?;
+    let n = r.count(2)?;
     let mut traps = Vec::with_capacity(n);
+    let mut prev = 0;
     for _ in 0..n {
-        let offset = r.u32()?;
+        let offset = r.offset_after(prev)?;
+        prev = offset;
         let code = NonZeroU8::new(r.u8()?)
             .map(TrapCode::from_raw)
             .and_then(TrapKind::from_trap_code)
             .ok_or_else(|| anyhow!("corrupt compiled artifact (trap code)"))?;
         traps.push((offset, code));
     }
-    let n = r.count(8)?;
+    let n = r.count(2)?;
     let mut srclocs = Vec::with_capacity(n);
+    let (mut prev, mut prev_wasm) = (0, 0i64);
     for _ in 0..n {
-        srclocs.push((r.u32()?, r.u32()?));
+        let offset = r.offset_after(prev)?;
+        let wasm = prev_wasm
+            .checked_add(r.sleb()?)
+            .and_then(|w| u32::try_from(w).ok())
+            .ok_or_else(|| anyhow!("corrupt compiled artifact (wasm offset)"))?;
+        srclocs.push((offset, wasm));
+        prev = offset;
+        prev_wasm = i64::from(wasm);
     }
     Ok(CompiledFunction {
         code,
@@ -224,4 +285,32 @@ pub(crate) fn read(
         funcs.push(f);
     }
     CompiledModule::publish(&funcs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_round_trip() {
+        let mut w = Writer::default();
+        let values = [0u64, 1, 127, 128, 300, u32::MAX as u64, u64::MAX];
+        let signed = [0i64, -1, 1, -64, 64, i64::MIN, i64::MAX];
+        for v in values {
+            w.uleb(v);
+        }
+        for v in signed {
+            w.sleb(v);
+        }
+        assert_eq!(w.bytes[..3], [0, 1, 127]);
+        let mut r = Reader { bytes: &w.bytes };
+        for v in values {
+            assert_eq!(r.uleb().unwrap(), v);
+        }
+        for v in signed {
+            assert_eq!(r.sleb().unwrap(), v);
+        }
+        assert!(r.bytes.is_empty());
+        assert!(Reader { bytes: &[0x80; 11] }.uleb().is_err());
+    }
 }
