@@ -20,7 +20,7 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 /// The magic prefix of a serialized module, with the format version.
-const MAGIC: &[u8; 8] = b"\0wrcode\x01";
+const MAGIC: &[u8; 8] = b"\0wrcode\x02";
 
 /// Everything about `engine` that shapes compiled code.
 fn fingerprint(engine: &Engine) -> String {
