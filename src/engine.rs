@@ -254,6 +254,10 @@ fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
     set("unwind_info", bool_str(config.native_unwind_info()))?;
     // Wasm stack overflow is caught by explicit stack-limit checks.
     set("enable_probestack", "false")?;
+    // Wasm functions may return more values than fit in registers; let
+    // Cranelift pass the rest through a hidden return area. Only our own
+    // generated code calls wasm functions, so the convention stays internal.
+    set("enable_multi_ret_implicit_sret", "true")?;
     if !config.signals_based_traps() {
         // Spectre mitigations turn out-of-bounds accesses into null-page
         // loads, which only a signal handler can turn into a trap.

@@ -1032,18 +1032,9 @@ fn many_params_and_results_cross_calls_and_trampolines() {
             (func (export "indirect") (type $t) (call_indirect (type $t){gets} (i32.const 0)))
             (func (export "tail") (type $t) (return_call $id{gets})))"#
     );
-    // Without the implicit return area, Cranelift refuses signatures with
-    // more results than return registers, and the error says what to do.
-    let plain = Engine::new(&Config::new()).unwrap();
-    let err = Module::new(&plain, &wat::parse_str(&wat).unwrap())
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("enable_multi_ret_implicit_sret"), "{err}");
-    let engine = engine_with(|c| {
-        // SAFETY: the implicit return area only changes how our own
-        // generated code passes results between its functions.
-        unsafe { c.cranelift_flag_set("enable_multi_ret_implicit_sret", "true") };
-    });
+    // The engine turns on Cranelift's implicit return area, so signatures
+    // with more results than return registers compile by default.
+    let engine = Engine::new(&Config::new()).unwrap();
     let mut h = Harness::new(compile(&engine, &wat), &[]);
     let args: Vec<ValRaw> = (0..20).map(|i| ValRaw::from_i64(i * 1000 + 7)).collect();
     for name in ["direct", "indirect", "tail"] {
