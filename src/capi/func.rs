@@ -113,8 +113,10 @@ impl HostFunc {
     fn call(&self, params: &[Val], results: &mut [Val]) -> Result<(), Trap> {
         let ctx = self.ctx.upgrade();
         let ctx = ctx.as_ref();
-        let mut args = Scratch::collect(params.len(), params.iter().map(|v| val_to_c(v, ctx)));
-        let mut outs = Scratch::collect(
+        let mut args = Scratch::new();
+        args.extend(params.len(), params.iter().map(|v| val_to_c(v, ctx)));
+        let mut outs = Scratch::new();
+        outs.extend(
             self.results.len(),
             self.results
                 .iter()
@@ -292,13 +294,14 @@ pub unsafe extern "C" fn wasm_func_call(
         None => &mut [],
     };
 
-    let mut params =
-        match Scratch::try_collect(args.len(), args.iter().map(|a| c_to_val(a, None, ctx))) {
-            Ok(params) => params,
-            Err((i, e)) => return malformed(format!("wasm_func_call: argument {i}: {e}")),
-        };
+    let mut params = Scratch::new();
+    let converted = params.try_extend(args.len(), args.iter().map(|a| c_to_val(a, None, ctx)));
+    if let Err((i, e)) = converted {
+        return malformed(format!("wasm_func_call: argument {i}: {e}"));
+    }
     // Placeholders the callee overwrites.
-    let mut outs = Scratch::collect(results.len(), std::iter::repeat_with(|| Val::I32(0)));
+    let mut outs = Scratch::new();
+    outs.extend(results.len(), std::iter::repeat_with(|| Val::I32(0)));
     match func.func().call(params.as_mut_slice(), outs.as_mut_slice()) {
         Ok(()) => {
             for (slot, val) in results.iter_mut().zip(outs.as_mut_slice().iter()) {

@@ -2,6 +2,9 @@
 
 use std::mem::MaybeUninit;
 
+/// An error that cannot happen.
+enum Never {}
+
 /// How many values a [`Scratch`] holds without allocating: calls of
 /// ordinary signatures convert their values without touching the heap.
 pub(crate) const INLINE_VALUES: usize = 8;
@@ -18,42 +21,54 @@ pub(crate) struct Scratch<T> {
 }
 
 impl<T> Scratch<T> {
-    /// The first `len` items, where `len` is what the iterator yields.
-    pub(crate) fn collect(len: usize, items: impl IntoIterator<Item = T>) -> Scratch<T> {
-        match Self::try_collect(len, items.into_iter().map(Ok::<T, ()>)) {
-            Ok(scratch) => scratch,
-            Err(_) => unreachable!("infallible items"),
-        }
-    }
-
-    /// Like [`Scratch::collect`] for fallible items: the first error, with
-    /// the index of its item, ends the collection.
-    pub(crate) fn try_collect<E>(
-        len: usize,
-        items: impl IntoIterator<Item = Result<T, E>>,
-    ) -> Result<Scratch<T>, (usize, E)> {
-        let mut scratch = Scratch {
+    /// An empty buffer. Fill it in place ([`Scratch::extend`],
+    /// [`Scratch::try_extend`]): it is large, and moving it would cost
+    /// more than the call it serves.
+    #[inline]
+    pub(crate) fn new() -> Scratch<T> {
+        Scratch {
             inline: [const { MaybeUninit::uninit() }; INLINE_VALUES],
             inline_len: 0,
             heap: Vec::new(),
-        };
+        }
+    }
+
+    /// Fills an empty buffer with the first `len` items, where `len` is
+    /// what the iterator yields.
+    #[inline]
+    pub(crate) fn extend(&mut self, len: usize, items: impl IntoIterator<Item = T>) {
+        if let Err((_, never)) = self.try_extend(len, items.into_iter().map(Ok::<T, Never>)) {
+            match never {}
+        }
+    }
+
+    /// Like [`Scratch::extend`] for fallible items: the first error, with
+    /// the index of its item, ends the filling.
+    #[inline]
+    pub(crate) fn try_extend<E>(
+        &mut self,
+        len: usize,
+        items: impl IntoIterator<Item = Result<T, E>>,
+    ) -> Result<(), (usize, E)> {
+        debug_assert!(self.inline_len == 0 && self.heap.is_empty(), "fill once");
         let items = items.into_iter().take(len).enumerate();
         if len > INLINE_VALUES {
-            scratch.heap.reserve_exact(len);
+            self.heap.reserve_exact(len);
             for (i, item) in items {
-                scratch.heap.push(item.map_err(|e| (i, e))?);
+                self.heap.push(item.map_err(|e| (i, e))?);
             }
         } else {
             for (i, item) in items {
                 // Counted as soon as it is written, so a later error (or a
                 // panic) drops exactly the initialised slots.
-                scratch.inline[i].write(item.map_err(|e| (i, e))?);
-                scratch.inline_len = i + 1;
+                self.inline[i].write(item.map_err(|e| (i, e))?);
+                self.inline_len = i + 1;
             }
         }
-        Ok(scratch)
+        Ok(())
     }
 
+    #[inline]
     pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
         if self.inline_len > 0 {
             // SAFETY: the first `inline_len` slots are initialised, and
@@ -94,7 +109,8 @@ mod tests {
     fn inline_and_heap_hold_the_items_and_drop_each_once() {
         let token = Rc::new(());
         for len in [0, 1, INLINE_VALUES, INLINE_VALUES + 1, 3 * INLINE_VALUES] {
-            let mut s = Scratch::collect(len, (0..len).map(|i| (i, token.clone())));
+            let mut s = Scratch::new();
+            s.extend(len, (0..len).map(|i| (i, token.clone())));
             assert_eq!(s.as_mut_slice().len(), len);
             assert!(s
                 .as_mut_slice()
@@ -118,9 +134,13 @@ mod tests {
                     Ok(token.clone())
                 }
             });
-            let Err((at, e)) = Scratch::try_collect(len, items) else {
+            let mut s = Scratch::new();
+            let Err((at, e)) = s.try_extend(len, items) else {
                 panic!("expected an error")
             };
+            // The items before the error stay until the buffer is dropped.
+            assert_eq!(s.as_mut_slice().len(), 3);
+            drop(s);
             assert_eq!((at, e), (3, "bad"));
             assert_eq!(Rc::strong_count(&token), 1);
         }
