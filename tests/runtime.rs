@@ -1117,3 +1117,79 @@ fn backtraces_name_the_instance_that_trapped() {
         assert!(frame.instance.as_ref().is_some_and(|x| x.same(i)));
     }
 }
+
+#[test]
+fn a_host_function_growing_a_dynamic_memory_moves_it_under_running_wasm() {
+    let mut config = Config::new();
+    config.set_static_memory_maximum_size(0);
+    config.set_dynamic_memory_reserved_for_growth(0);
+    let store = Store::new(&Engine::new(&config).unwrap());
+    let memory = Memory::new(&store, MemoryType::new(1, None)).unwrap();
+    let grower = {
+        let memory = memory.clone();
+        Func::new(
+            &store,
+            FuncType::new([], []),
+            Box::new(move |_, _| {
+                memory.grow(15).map_err(|e| Trap::new(e.to_string()))?;
+                Ok(())
+            }),
+        )
+    };
+    let i = instantiate(
+        &store,
+        r#"(module
+            (import "" "m" (memory 1))
+            (import "" "grow" (func $grow))
+            (func (export "run") (result i32)
+                i32.const 100 i32.const 7 i32.store8
+                call $grow
+                ;; the base moved: both accesses must use the new one
+                i32.const 1048000 i32.const 9 i32.store8
+                i32.const 100 i32.load8_u
+                i32.const 1048000 i32.load8_u
+                i32.add))"#,
+        &[memory.clone().into(), grower.into()],
+    );
+    let before = memory.data_ptr();
+    assert_eq!(call1(&func(&i, "run"), &[]).unwrap().i32(), Some(16));
+    assert_eq!(memory.size(), 16);
+    assert_ne!(
+        memory.data_ptr(),
+        before,
+        "a dynamic memory without reserve moves"
+    );
+}
+
+#[test]
+fn table_growth_is_seen_on_both_sides() {
+    let store = Store::new(&Engine::default());
+    let ty = TableType {
+        element: ValType::FuncRef,
+        minimum: 1,
+        maximum: None,
+        table64: false,
+    };
+    let table = Table::new(&store, ty, Val::FuncRef(None)).unwrap();
+    let i = instantiate(
+        &store,
+        r#"(module
+            (import "" "t" (table 1 funcref))
+            (func $f (result i32) i32.const 5)
+            (elem declare func $f)
+            (func (export "size") (result i32) table.size 0)
+            (func (export "grow") (result i32) ref.func $f i32.const 100 table.grow 0)
+            (func (export "call") (param i32) (result i32) local.get 0 call_indirect (result i32)))"#,
+        &[table.clone().into()],
+    );
+    assert_eq!(table.grow(9, Val::FuncRef(None)).unwrap(), 1);
+    assert_eq!(call1(&func(&i, "size"), &[]).unwrap().i32(), Some(10));
+    assert_eq!(call1(&func(&i, "grow"), &[]).unwrap().i32(), Some(10));
+    assert_eq!(table.size(), 110);
+    assert_eq!(
+        call1(&func(&i, "call"), &[Val::I32(109)]).unwrap().i32(),
+        Some(5)
+    );
+    let t = trap_of(call1(&func(&i, "call"), &[Val::I32(110)]));
+    assert_eq!(t.message(), "undefined element");
+}
