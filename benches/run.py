@@ -794,6 +794,7 @@ def main():
                 log(f"{label}: {value}")
 
     measure_start = time.monotonic()
+    load_at_start = os.getloadavg()[0]
     results = {"meta": machine_info()}
     results["meta"]["unavailable"] = {rt: h["error"] for rt, h in hosts.items() if isinstance(h, dict)}
     results["meta"]["settings"] = vars(settings) | {"quick": args.quick}
@@ -818,7 +819,10 @@ def main():
         reports.append(report_compare(results, previous, args.compare))
 
     meta = results["meta"]
-    print(f"Measured {meta['date']} on {meta['cpu']} ({meta['cores']} cores, {meta['os']}), "
+    meta["load_average"] = {"start": load_at_start, "end": os.getloadavg()[0]}
+    print(f"Measured {meta['date']} on {meta['cpu']} ({meta['cores']} cores, {meta['os']}; "
+          f"1-minute load average {load_at_start:.1f} at the start of measuring, "
+          f"{meta['load_average']['end']:.1f} at the end), "
           f"commit {meta['commit']}, against Wasmtime {meta['wasmtime']} (its C library from "
           f"the `wasmtime` wheel); kernels built with {meta['clang']} (-O2; wasm32 without "
           f"SIMD; native for the baseline {platform.machine()} target).\n")
