@@ -1193,3 +1193,67 @@ fn table_growth_is_seen_on_both_sides() {
     let t = trap_of(call1(&func(&i, "call"), &[Val::I32(110)]));
     assert_eq!(t.message(), "undefined element");
 }
+
+#[test]
+fn pooling_strategy_limits_are_enforced() {
+    use wasm_runtime::config::PoolingAllocationConfig;
+    let pooling = PoolingAllocationConfig {
+        total_core_instances: 2,
+        total_memories: 2,
+        total_tables: 2,
+        table_elements: 10,
+        max_memory_size: 2 << 16,
+        ..PoolingAllocationConfig::default()
+    };
+    let mut config = Config::new();
+    config.set_allocation_strategy(pooling);
+    let engine = Engine::new(&config).unwrap();
+    let m = module(
+        &engine,
+        r#"(module (memory 1) (table 1 funcref)
+            (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+            (func (export "tgrow") (param i32) (result i32) ref.null func local.get 0 table.grow 0))"#,
+    );
+    let store = Store::new(&engine);
+    let a = Instance::new(&store, &m, &[]).unwrap();
+    let _b = Instance::new(&store, &m, &[]).unwrap();
+    match Instance::new(&Store::new(&engine), &m, &[]) {
+        Err(InstantiationError::Link(e)) => {
+            assert!(format!("{e:#}").contains("total_core_instances"), "{e:#}")
+        }
+        _ => panic!("a third instance exceeds the pool"),
+    }
+    assert_eq!(
+        call1(&func(&a, "grow"), &[Val::I32(1)]).unwrap().i32(),
+        Some(1)
+    );
+    assert_eq!(
+        call1(&func(&a, "grow"), &[Val::I32(1)]).unwrap().i32(),
+        Some(-1)
+    );
+    assert_eq!(
+        call1(&func(&a, "tgrow"), &[Val::I32(9)]).unwrap().i32(),
+        Some(1)
+    );
+    assert_eq!(
+        call1(&func(&a, "tgrow"), &[Val::I32(1)]).unwrap().i32(),
+        Some(-1)
+    );
+    drop((a, _b, store));
+    // Dropping the store gives the slots back.
+    let store = Store::new(&engine);
+    Instance::new(&store, &m, &[]).unwrap();
+
+    let two_memories = module(&engine, "(module (memory 1) (memory 1))");
+    match Instance::new(&store, &two_memories, &[]) {
+        Err(InstantiationError::Link(e)) => {
+            assert!(
+                format!("{e:#}").contains("max_memories_per_module"),
+                "{e:#}"
+            )
+        }
+        _ => panic!("two memories exceed max_memories_per_module"),
+    }
+    let big_table = module(&engine, "(module (table 11 funcref))");
+    assert!(Instance::new(&store, &big_table, &[]).is_err());
+}

@@ -37,12 +37,18 @@ struct State {
 #[derive(Default)]
 pub struct EngineRuntime {
     state: Mutex<State>,
+    pool: super::pool::PoolCounts,
 }
 
 impl EngineRuntime {
     /// Fresh, empty engine-wide state.
     pub fn new() -> EngineRuntime {
         EngineRuntime::default()
+    }
+
+    /// Live slot counts for the pooling allocation strategy.
+    pub(crate) fn pool_counts(&self) -> &super::pool::PoolCounts {
+        &self.pool
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

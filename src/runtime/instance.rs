@@ -6,6 +6,7 @@ use super::func::{Func, FuncData};
 use super::global::{Global, GlobalData};
 use super::libcalls;
 use super::memory::{Memory, MemoryData};
+use super::pool::{self, PoolKind, PoolSlot};
 use super::store::Store;
 use super::table::{Table, TableData};
 use super::trap::Trap;
@@ -94,6 +95,8 @@ pub(crate) struct InstanceData {
     passive_elems: UnsafeCell<Vec<Option<Box<[usize]>>>>,
     /// Code address → defined function, built on first use.
     code_index: OnceCell<HashMap<usize, u32>>,
+    /// The pooling allocator's instance slot, given back with the instance.
+    _pool_slot: Option<PoolSlot>,
 }
 
 impl InstanceData {
@@ -412,6 +415,7 @@ impl Instance {
         }
 
         let offsets = VMOffsets::new(info);
+        let pool_slot = Self::check_pool_limits(engine, info, &offsets)?;
         let vmctx = VMContextAlloc::new(offsets.size())?;
         let runtime = engine.runtime();
         let type_ids: Box<[u32]> = info.types.iter().map(|t| runtime.signature_id(t)).collect();
@@ -428,6 +432,7 @@ impl Instance {
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
             passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),
             code_index: OnceCell::new(),
+            _pool_slot: pool_slot,
         });
         let inst_ptr = NonNull::from(&mut *data);
         let vm = data.vmctx();
@@ -514,7 +519,7 @@ impl Instance {
             .enumerate()
         {
             let slot = data.vmctx_field::<VMMemoryDefinition>(offsets.defined_memory(i as u32));
-            let memory = MemoryData::new(engine.config(), *plan, Some(slot)).map_err(|e| {
+            let memory = MemoryData::new(engine, *plan, Some(slot)).map_err(|e| {
                 anyhow!("memory {}: {e:#}", info.num_imported_memories as usize + i)
             })?;
             data.memories.push(store.adopt_memory(memory));
@@ -524,7 +529,7 @@ impl Instance {
             .enumerate()
         {
             let slot = data.vmctx_field::<VMTableDefinition>(offsets.defined_table(i as u32));
-            let table = TableData::new(*ty, 0, Some(slot))
+            let table = TableData::new(engine, *ty, 0, Some(slot))
                 .map_err(|e| anyhow!("table {}: {e:#}", info.num_imported_tables as usize + i))?;
             data.tables.push(store.adopt_table(table));
         }
@@ -538,6 +543,40 @@ impl Instance {
             data.globals.push(store.adopt_global(global));
         }
         Ok(data)
+    }
+
+    /// Checks the module against the pooling allocator's per-module limits
+    /// and takes an instance slot (nothing for on-demand engines).
+    fn check_pool_limits(
+        engine: &crate::engine::Engine,
+        info: &crate::module::ModuleInfo,
+        offsets: &VMOffsets,
+    ) -> Result<Option<PoolSlot>> {
+        let Some(config) = pool::pooling(engine) else {
+            return Ok(None);
+        };
+        if info.num_defined_memories() > config.max_memories_per_module {
+            bail!(
+                "pooling allocator: the module defines {} memories, max_memories_per_module is {}",
+                info.num_defined_memories(),
+                config.max_memories_per_module
+            );
+        }
+        if info.num_defined_tables() > config.max_tables_per_module {
+            bail!(
+                "pooling allocator: the module defines {} tables, max_tables_per_module is {}",
+                info.num_defined_tables(),
+                config.max_tables_per_module
+            );
+        }
+        if offsets.size() as usize > config.max_core_instance_size {
+            bail!(
+                "pooling allocator: the instance state takes {} bytes, max_core_instance_size is {}",
+                offsets.size(),
+                config.max_core_instance_size
+            );
+        }
+        PoolSlot::acquire(engine, PoolKind::Instance)
     }
 
     /// Applies the element and data segments in order, then runs the start

@@ -16,9 +16,11 @@
 
 use super::memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
 use super::mmap::{round_up_to_page, Mmap};
+use super::pool::{memory_byte_limit, PoolKind, PoolSlot};
 use super::store::Store;
 use super::vm::VMMemoryDefinition;
 use crate::config::Config;
+use crate::engine::Engine;
 use crate::module::MemoryType;
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
@@ -60,13 +62,14 @@ pub(crate) struct LinearMemory {
 }
 
 impl LinearMemory {
-    /// Reserves and commits a memory of `plan.ty.minimum` pages.
-    pub(crate) fn new(plan: &MemoryPlan) -> Result<LinearMemory> {
+    /// Reserves and commits a memory of `plan.ty.minimum` pages that may
+    /// never hold more than `byte_limit` bytes.
+    pub(crate) fn new(plan: &MemoryPlan, byte_limit: u64) -> Result<LinearMemory> {
         let ty = &plan.ty;
         if ty.page_size_log2 > 16 {
             bail!("memory page size 2^{} is not supported", ty.page_size_log2);
         }
-        let maximum = plan.maximum_bytes();
+        let maximum = plan.maximum_bytes().min(byte_limit);
         let min_bytes = ty
             .minimum
             .checked_mul(1u64 << ty.page_size_log2)
@@ -210,12 +213,12 @@ struct HostMemory {
 }
 
 impl HostMemory {
-    fn new(config: &Config, plan: &MemoryPlan) -> Result<Option<HostMemory>> {
+    fn new(config: &Config, plan: &MemoryPlan, byte_limit: u64) -> Result<Option<HostMemory>> {
         let Some(creator) = config.with_host_memory() else {
             return Ok(None);
         };
         let page_size = 1u64 << plan.ty.page_size_log2;
-        let maximum = plan.maximum_bytes();
+        let maximum = plan.maximum_bytes().min(byte_limit);
         let minimum = plan
             .ty
             .minimum
@@ -336,6 +339,8 @@ pub(crate) struct MemoryData {
     /// instance's `VMContext`, or `own_def` for host-created memories.
     def: *mut VMMemoryDefinition,
     _own_def: Option<Box<UnsafeCell<VMMemoryDefinition>>>,
+    /// The pooling allocator's slot, given back with the memory.
+    _pool_slot: Option<PoolSlot>,
 }
 
 impl MemoryData {
@@ -343,16 +348,18 @@ impl MemoryData {
     /// the config has one), publishing its definition at `slot` (a
     /// `VMContext` field) or in its own allocation.
     pub(crate) fn new(
-        config: &Config,
+        engine: &Engine,
         plan: MemoryPlan,
         slot: Option<*mut VMMemoryDefinition>,
     ) -> Result<MemoryData> {
         if plan.ty.shared && !plan.is_static() {
             bail!("a shared memory must be static: its maximum exceeds static_memory_maximum_size");
         }
-        let storage = match HostMemory::new(config, &plan)? {
+        let pool_slot = PoolSlot::acquire(engine, PoolKind::Memory)?;
+        let byte_limit = memory_byte_limit(engine);
+        let storage = match HostMemory::new(engine.config(), &plan, byte_limit)? {
             Some(host) => Storage::Host(host),
-            None => Storage::Mmap(LinearMemory::new(&plan)?),
+            None => Storage::Mmap(LinearMemory::new(&plan, byte_limit)?),
         };
         let def = VMMemoryDefinition {
             base: storage.base(),
@@ -374,6 +381,7 @@ impl MemoryData {
             storage: UnsafeCell::new(storage),
             def: ptr,
             _own_def: own_def,
+            _pool_slot: pool_slot,
         })
     }
 
@@ -464,7 +472,7 @@ impl Memory {
             );
         }
         let plan = MemoryPlan::new(&memory_settings(store.engine().config()), &ty);
-        let data = MemoryData::new(store.engine().config(), plan, None)?;
+        let data = MemoryData::new(store.engine(), plan, None)?;
         Ok(Memory::from_data(store, store.adopt_memory(data)))
     }
 
@@ -539,7 +547,7 @@ mod tests {
     #[test]
     fn static_memory_is_committed_to_its_minimum_and_grows_in_place() {
         let plan = MemoryPlan::new(&settings(), &MemoryType::new(1, Some(3)));
-        let mut mem = LinearMemory::new(&plan).unwrap();
+        let mut mem = LinearMemory::new(&plan, u64::MAX).unwrap();
         let base = mem.base();
         assert_eq!(mem.byte_len(), 65536);
         // SAFETY: the first page is committed.
@@ -567,7 +575,7 @@ mod tests {
             ..settings()
         };
         let plan = MemoryPlan::new(&s, &MemoryType::new(1, None));
-        let mut mem = LinearMemory::new(&plan).unwrap();
+        let mut mem = LinearMemory::new(&plan, u64::MAX).unwrap();
         // SAFETY: the first page is committed.
         unsafe { mem.base().add(100).write(42) };
         assert_eq!(mem.grow(1).unwrap(), 1);
@@ -586,7 +594,7 @@ mod tests {
             ..settings()
         };
         let plan = MemoryPlan::new(&s, &MemoryType::new(0, None));
-        let mut mem = LinearMemory::new(&plan).unwrap();
+        let mut mem = LinearMemory::new(&plan, u64::MAX).unwrap();
         assert_eq!(mem.grow(16).unwrap(), 0);
         let err = mem.grow(1).unwrap_err().to_string();
         assert!(err.contains("maximum"), "{err}");
@@ -600,6 +608,6 @@ mod tests {
             ..settings()
         };
         let plan = MemoryPlan::new(&s, &MemoryType::new(2, None));
-        assert!(LinearMemory::new(&plan).is_err());
+        assert!(LinearMemory::new(&plan, u64::MAX).is_err());
     }
 }

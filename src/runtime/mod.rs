@@ -19,6 +19,7 @@ mod instance;
 mod libcalls;
 mod memory;
 mod mmap;
+mod pool;
 mod store;
 mod table;
 mod trap;

@@ -4,9 +4,11 @@
 //! externref payload address for externref tables, NULL for null.
 
 use super::global::check_val;
+use super::pool::{table_element_limit, PoolKind, PoolSlot};
 use super::store::Store;
 use super::val::Val;
 use super::vm::VMTableDefinition;
+use crate::engine::Engine;
 use crate::module::TableType;
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
@@ -20,6 +22,11 @@ pub const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 /// The runtime's record of one table, owned by its store.
 pub(crate) struct TableData {
     pub(crate) declared: TableType,
+    /// The most elements the table may hold: its type's maximum capped by
+    /// the runtime's (or the pooling allocator's) limit.
+    limit: u64,
+    /// The pooling allocator's slot, given back with the table.
+    _pool_slot: Option<PoolSlot>,
     elements: UnsafeCell<Vec<usize>>,
     /// Where compiled code reads base and length: inside the defining
     /// instance's `VMContext`, or `own_def` for host-created tables.
@@ -31,6 +38,7 @@ impl TableData {
     /// A table of `ty.minimum` elements set to `init`, publishing its
     /// definition at `slot` or in its own allocation.
     pub(crate) fn new(
+        engine: &Engine,
         ty: TableType,
         init: usize,
         slot: Option<*mut VMTableDefinition>,
@@ -38,12 +46,17 @@ impl TableData {
         if ty.minimum > ty.maximum.unwrap_or(u64::MAX) {
             bail!("table type has maximum below its minimum {}", ty.minimum);
         }
-        if ty.minimum > MAX_TABLE_ELEMENTS {
+        let limit = ty
+            .maximum
+            .unwrap_or(u64::MAX)
+            .min(table_element_limit(engine));
+        if ty.minimum > limit {
             bail!(
-                "table minimum of {} elements exceeds this runtime's limit of {MAX_TABLE_ELEMENTS}",
+                "table minimum of {} elements exceeds this runtime's limit of {limit}",
                 ty.minimum
             );
         }
+        let pool_slot = PoolSlot::acquire(engine, PoolKind::Table)?;
         let mut elements = Vec::new();
         elements
             .try_reserve_exact(ty.minimum as usize)
@@ -62,6 +75,8 @@ impl TableData {
         };
         let data = TableData {
             declared: ty,
+            limit,
+            _pool_slot: pool_slot,
             elements: UnsafeCell::new(elements),
             def,
             _own_def: own,
@@ -113,8 +128,7 @@ impl TableData {
     pub(crate) fn grow(&self, delta: u64, init: usize) -> Option<u64> {
         let old = self.size();
         let new = old.checked_add(delta)?;
-        let max = self.declared.maximum.unwrap_or(u64::MAX);
-        if new > max || new > MAX_TABLE_ELEMENTS {
+        if new > self.limit {
             return None;
         }
         // SAFETY: see `elements`; no other reference is live here.
@@ -158,7 +172,7 @@ impl Table {
         }
         check_val(store, &init, ty.element, "table initial value")?;
         let raw = init.ref_to_raw().unwrap_or(std::ptr::null_mut()) as usize;
-        let data = store.adopt_table(TableData::new(ty, raw, None)?);
+        let data = store.adopt_table(TableData::new(store.engine(), ty, raw, None)?);
         Ok(Table::from_data(store, data))
     }
 
