@@ -1257,3 +1257,32 @@ fn pooling_strategy_limits_are_enforced() {
     let big_table = module(&engine, "(module (table 11 funcref))");
     assert!(Instance::new(&store, &big_table, &[]).is_err());
 }
+
+#[test]
+fn host_state_is_dropped_with_the_last_handle_to_the_store() {
+    struct Finalizer(Rc<Cell<bool>>);
+    impl Drop for Finalizer {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let finalized = Rc::new(Cell::new(false));
+    let store = Store::new(&Engine::default());
+    let env = Finalizer(finalized.clone());
+    let f = Func::new(
+        &store,
+        FuncType::new([], []),
+        Box::new(move |_, _| {
+            let _ = &env;
+            Ok(())
+        }),
+    );
+    let r = ExternRef::new(&store, Box::new(Finalizer(finalized.clone())));
+    drop(store);
+    f.call(&[], &mut []).unwrap();
+    assert!(!finalized.get(), "the function's handle keeps the store");
+    drop(f);
+    assert!(!finalized.get(), "the externref's handle keeps the store");
+    drop(r);
+    assert!(finalized.get());
+}
