@@ -1286,3 +1286,38 @@ fn host_state_is_dropped_with_the_last_handle_to_the_store() {
     drop(r);
     assert!(finalized.get());
 }
+
+#[test]
+fn a_store_reentered_from_another_thread_gets_that_threads_stack_limit() {
+    let store = Store::new(&Engine::default());
+    let recurse: Rc<std::cell::RefCell<Option<Func>>> = Rc::default();
+    // The host function hands the function to a helper thread and waits
+    // for it, so the store is still used by one thread at a time.
+    let slot = recurse.clone();
+    let hop = Func::new(
+        &store,
+        FuncType::new([], [ValType::I32]),
+        Box::new(move |_, r| {
+            let f = slot.borrow().clone().unwrap();
+            let msg = std::thread::spawn(move || {
+                let t = f.call(&[Val::I32(0)], &mut [Val::I32(0)]).unwrap_err();
+                t.message().to_string()
+            })
+            .join()
+            .unwrap();
+            assert_eq!(msg, "call stack exhausted");
+            r[0] = Val::I32(1);
+            Ok(())
+        }),
+    );
+    let i = instantiate(
+        &store,
+        r#"(module
+            (import "" "hop" (func $hop (result i32)))
+            (func $r (export "recurse") (param i32) (result i32) local.get 0 call $r)
+            (func (export "start") (result i32) call $hop))"#,
+        &[hop.into()],
+    );
+    *recurse.borrow_mut() = Some(func(&i, "recurse"));
+    assert_eq!(call1(&func(&i, "start"), &[]).unwrap().i32(), Some(1));
+}

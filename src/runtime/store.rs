@@ -17,7 +17,7 @@ use super::table::TableData;
 use super::vm::{VMFuncRef, VMRuntimeLimits};
 use crate::engine::Engine;
 use anyhow::{bail, Result};
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -48,6 +48,9 @@ struct StoreObjects {
 pub(crate) struct StoreInner {
     engine: Engine,
     limits: Box<UnsafeCell<VMRuntimeLimits>>,
+    /// The thread whose stack `limits.stack_limit` was computed for (a
+    /// thread token, 0 when no call is active).
+    stack_limit_owner: Cell<usize>,
     objects: Mutex<StoreObjects>,
 }
 
@@ -87,6 +90,7 @@ impl Store {
             inner: Arc::new(StoreInner {
                 engine: engine.clone(),
                 limits: Box::new(UnsafeCell::new(limits)),
+                stack_limit_owner: Cell::new(0),
                 objects: Mutex::new(StoreObjects::default()),
             }),
             _not_sync: std::marker::PhantomData,
@@ -135,6 +139,10 @@ impl Store {
         let deadline = self.engine().current_epoch().saturating_add(ticks);
         // SAFETY: as in `set_fuel`.
         unsafe { (*self.inner.limits.get()).epoch_deadline = deadline };
+    }
+
+    pub(crate) fn stack_limit_owner(&self) -> &Cell<usize> {
+        &self.inner.stack_limit_owner
     }
 
     pub(crate) fn limits_ptr(&self) -> *mut VMRuntimeLimits {

@@ -120,9 +120,13 @@ pub(crate) unsafe fn enter_wasm(
     let limits = store.limits_ptr();
     // SAFETY: the limits live as long as the store; one thread at a time.
     let prev_limit = unsafe { (*limits).stack_limit };
-    if prev_limit == 0 {
+    let thread = thread_token();
+    let prev_owner = store.stack_limit_owner().replace(thread);
+    if prev_limit == 0 || prev_owner != thread {
         // The outermost entry of this store on this thread sets the limit;
         // nested entries keep it, so wasm frames below host frames count.
+        // (A store entered again from another thread while an outer call
+        // waits gets that thread's own limit for the nested call.)
         let limit = stack_limit(store.engine().config().max_wasm_stack());
         // SAFETY: as above.
         unsafe { (*limits).stack_limit = limit };
@@ -153,6 +157,7 @@ pub(crate) unsafe fn enter_wasm(
     CURRENT.with(|c| c.set(activation.prev));
     // SAFETY: as above.
     unsafe { (*limits).stack_limit = prev_limit };
+    store.stack_limit_owner().set(prev_owner);
 
     if trapped == 0 {
         return Ok(());
@@ -202,6 +207,12 @@ fn symbolicate(store: &Store, pcs: &[usize], callee_vmctx: *mut u8) -> Vec<Frame
             })
         })
         .collect()
+}
+
+/// A token unique to the calling thread while it lives: the address of one
+/// of its thread-locals.
+fn thread_token() -> usize {
+    CURRENT.with(|c| c as *const Cell<*const Activation> as usize)
 }
 
 /// The address of a local: close enough to the stack pointer.
