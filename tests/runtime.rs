@@ -1321,3 +1321,29 @@ fn a_store_reentered_from_another_thread_gets_that_threads_stack_limit() {
     *recurse.borrow_mut() = Some(func(&i, "recurse"));
     assert_eq!(call1(&func(&i, "start"), &[]).unwrap().i32(), Some(1));
 }
+
+#[test]
+fn custom_page_sizes_trap_at_the_byte() {
+    let mut config = Config::new();
+    config.set_wasm_custom_page_sizes(true);
+    let store = Store::new(&Engine::new(&config).unwrap());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (memory 3 (pagesize 1))
+            (func (export "load") (param i32) (result i32) local.get 0 i32.load8_u)
+            (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"#,
+        &[],
+    );
+    let load = func(&i, "load");
+    assert_eq!(call1(&load, &[Val::I32(2)]).unwrap().i32(), Some(0));
+    let t = trap_of(call1(&load, &[Val::I32(3)]));
+    assert_eq!(t.message(), "out of bounds memory access");
+    assert_eq!(
+        call1(&func(&i, "grow"), &[Val::I32(1)]).unwrap().i32(),
+        Some(3)
+    );
+    assert_eq!(call1(&load, &[Val::I32(3)]).unwrap().i32(), Some(0));
+    let t = trap_of(call1(&load, &[Val::I32(4)]));
+    assert_eq!(t.message(), "out of bounds memory access");
+}

@@ -117,10 +117,16 @@ impl MemoryPlan {
     /// the constant `offset` cannot reach past the reservation and guard,
     /// so the guard region catches every out-of-bounds access and compiled
     /// code needs no explicit check.
+    ///
+    /// Pages smaller than 64 KiB (custom-page-sizes) never qualify: the
+    /// memory's end need not fall on a host page boundary, so the bytes
+    /// between it and the next page boundary are accessible and only an
+    /// explicit check can trap there.
     pub fn can_elide_bounds_check(&self, offset: u64, access_size: u64) -> bool {
         match self.style {
             MemoryStyle::Static { reservation } => {
                 !self.ty.memory64
+                    && self.ty.page_size_log2 >= MemoryType::DEFAULT_PAGE_SIZE_LOG2
                     && reservation >= (1u64 << 32)
                     && offset.saturating_add(access_size) <= self.offset_guard_size
             }
@@ -140,6 +146,17 @@ mod tests {
         assert!(plan.can_elide_bounds_check(0, 8));
         assert!(plan.can_elide_bounds_check((2 << 30) - 8, 8));
         assert!(!plan.can_elide_bounds_check((2 << 30) - 7, 8));
+    }
+
+    #[test]
+    fn small_pages_are_always_checked() {
+        let ty = MemoryType {
+            page_size_log2: 0,
+            ..MemoryType::new(1, None)
+        };
+        let plan = MemoryPlan::new(&MemorySettings::default(), &ty);
+        assert!(plan.is_static());
+        assert!(!plan.can_elide_bounds_check(0, 1));
     }
 
     #[test]
