@@ -79,8 +79,6 @@ pub(crate) struct InstanceData {
     module: Module,
     offsets: VMOffsets,
     vmctx: VMContextAlloc,
-    /// Engine-wide signature id of each type index (`VMContext::TYPE_IDS`).
-    type_ids: Box<[u32]>,
     /// Every function, imported ones first.
     funcs: Vec<NonNull<FuncData>>,
     /// The records of the defined functions.
@@ -417,13 +415,10 @@ impl Instance {
         let offsets = VMOffsets::new(info);
         let pool_slot = Self::check_pool_limits(engine, info, &offsets)?;
         let vmctx = VMContextAlloc::new(offsets.size())?;
-        let runtime = engine.runtime();
-        let type_ids: Box<[u32]> = info.types.iter().map(|t| runtime.signature_id(t)).collect();
         let mut data = Box::new(InstanceData {
             module: module.clone(),
             offsets,
             vmctx,
-            type_ids,
             funcs: Vec::with_capacity(info.functions.len()),
             defined_funcs: Box::new([]),
             memories: Vec::with_capacity(info.memories.len()),
@@ -447,8 +442,10 @@ impl Instance {
                 .write(libcalls::builtin_table());
             data.vmctx_field::<*const InstanceData>(VMOffsets::INSTANCE)
                 .write(inst_ptr.as_ptr());
+            // The module interned its signatures once; it outlives this
+            // instance (held in `data.module`), so the pointer stays valid.
             data.vmctx_field::<*const u32>(VMOffsets::TYPE_IDS)
-                .write(data.type_ids.as_ptr());
+                .write(data.module.type_ids().as_ptr());
         }
 
         for (import, ext) in info.imports.iter().zip(imports) {
@@ -502,7 +499,7 @@ impl Instance {
                     slot.write(VMFuncRef {
                         wasm_call: module.func_ptr(i),
                         vmctx: vm,
-                        type_id: data.type_ids[info.functions[i as usize] as usize],
+                        type_id: data.module.type_ids()[info.functions[i as usize] as usize],
                         _pad: 0,
                     });
                 }
