@@ -13,7 +13,8 @@
 //! unexpected failure, or a known failure that now passes, fails the run.
 //!
 //! `cargo test --release --test spec -- FILTER` runs only the files whose
-//! name contains FILTER and prints every failure's details.
+//! name contains FILTER and prints every failure's details;
+//! `WASM_SPEC_VERIFIER=1` adds Cranelift's IR verifier.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -106,6 +107,9 @@ fn in_scope_features() -> WasmFeatures {
 
 fn spec_engine() -> Engine {
     let mut config = Config::new();
+    // WASM_SPEC_VERIFIER=1 also runs Cranelift's IR verifier on every
+    // function (slower; for checking the translator).
+    config.set_cranelift_debug_verifier(std::env::var_os("WASM_SPEC_VERIFIER").is_some());
     config
         .set_wasm_simd(false)
         .set_wasm_relaxed_simd(false)
