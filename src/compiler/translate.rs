@@ -221,14 +221,7 @@ impl<'a> FuncTranslator<'a, '_> {
         for &r in ty.results.iter() {
             self.b.append_block_param(exit, ir_type(r));
         }
-        self.frames.push(Frame {
-            kind: FrameKind::Block,
-            next: exit,
-            num_params: 0,
-            num_results: ty.results.len(),
-            stack_base: 0,
-            branched_to_exit: false,
-        });
+        self.push_frame(FrameKind::Block, exit, 0, ty.results.len());
 
         self.interruption_checks();
         let mut reader = body.get_operators_reader().map_err(reader_error)?;
@@ -294,10 +287,10 @@ impl<'a> FuncTranslator<'a, '_> {
         );
         if flush && self.fuel_pending != 0 {
             let limits = self.load_ptr(self.vmctx, VMOffsets::RUNTIME_LIMITS);
-            let at = runtime_limits::FUEL_CONSUMED as i32;
-            let fuel = self.b.ins().load(types::I64, self.vm, limits, at);
+            let at = runtime_limits::FUEL_CONSUMED;
+            let fuel = self.load_vm_i64(limits, at);
             let fuel = self.b.ins().iadd_imm_s(fuel, self.fuel_pending);
-            self.b.ins().store(self.vm, fuel, limits, at);
+            self.b.ins().store(self.vm, fuel, limits, at as i32);
             self.fuel_pending = 0;
         }
     }
@@ -310,12 +303,7 @@ impl<'a> FuncTranslator<'a, '_> {
         }
         let limits = self.load_ptr(self.vmctx, VMOffsets::RUNTIME_LIMITS);
         if self.env.consume_fuel {
-            let fuel = self.b.ins().load(
-                types::I64,
-                self.vm,
-                limits,
-                runtime_limits::FUEL_CONSUMED as i32,
-            );
+            let fuel = self.load_vm_i64(limits, runtime_limits::FUEL_CONSUMED);
             let out = self
                 .b
                 .ins()
@@ -323,12 +311,7 @@ impl<'a> FuncTranslator<'a, '_> {
             self.b.ins().trapnz(out, TrapKind::OutOfFuel.to_trap_code());
         }
         if self.env.epoch_interruption {
-            let deadline = self.b.ins().load(
-                types::I64,
-                self.vm,
-                limits,
-                runtime_limits::EPOCH_DEADLINE as i32,
-            );
+            let deadline = self.load_vm_i64(limits, runtime_limits::EPOCH_DEADLINE);
             let counter = self.load_ptr(limits, runtime_limits::EPOCH_COUNTER_PTR);
             // An atomic load: the counter is an `AtomicU64` bumped by other
             // threads, and a plain load in a store-free loop could be
@@ -441,19 +424,30 @@ impl<'a> FuncTranslator<'a, '_> {
         self.b.ins().jump(target, &args);
     }
 
+    /// Pushes `block`'s parameters onto the operand stack.
+    fn push_block_params(&mut self, block: Block) {
+        self.stack.extend_from_slice(self.b.block_params(block));
+    }
+
+    /// Opens a control frame exiting to `next`, whose `num_params`
+    /// parameters are the top of the operand stack.
+    fn push_frame(&mut self, kind: FrameKind, next: Block, num_params: usize, num_results: usize) {
+        self.frames.push(Frame {
+            kind,
+            next,
+            num_params,
+            num_results,
+            stack_base: self.stack.len() - num_params,
+            branched_to_exit: false,
+        });
+    }
+
     // ----- control -----
 
     fn op_block(&mut self, bt: BlockType, offset: usize) -> Result<()> {
         let (params, results) = self.block_type(bt, offset)?;
         let next = self.block_with_params(&results);
-        self.frames.push(Frame {
-            kind: FrameKind::Block,
-            next,
-            num_params: params.len(),
-            num_results: results.len(),
-            stack_base: self.stack.len() - params.len(),
-            branched_to_exit: false,
-        });
+        self.push_frame(FrameKind::Block, next, params.len(), results.len());
         Ok(())
     }
 
@@ -464,17 +458,9 @@ impl<'a> FuncTranslator<'a, '_> {
         let args = self.pop_n(params.len());
         self.jump(header, &args);
         self.b.switch_to_block(header);
-        let stack_base = self.stack.len();
-        let header_params = self.b.block_params(header).to_vec();
-        self.stack.extend(header_params);
-        self.frames.push(Frame {
-            kind: FrameKind::Loop { header },
-            next,
-            num_params: params.len(),
-            num_results: results.len(),
-            stack_base,
-            branched_to_exit: false,
-        });
+        self.push_block_params(header);
+        let kind = FrameKind::Loop { header };
+        self.push_frame(kind, next, params.len(), results.len());
         Ok(())
     }
 
@@ -491,20 +477,12 @@ impl<'a> FuncTranslator<'a, '_> {
         self.b.seal_block(then_block);
         self.b.seal_block(else_block);
         self.b.switch_to_block(then_block);
-        let stack_base = self.stack.len();
-        let then_params = self.b.block_params(then_block).to_vec();
-        self.stack.extend(then_params);
-        self.frames.push(Frame {
-            kind: FrameKind::If {
-                else_block,
-                else_seen: false,
-            },
-            next,
-            num_params: params.len(),
-            num_results: results.len(),
-            stack_base,
-            branched_to_exit: false,
-        });
+        self.push_block_params(then_block);
+        let kind = FrameKind::If {
+            else_block,
+            else_seen: false,
+        };
+        self.push_frame(kind, next, params.len(), results.len());
         Ok(())
     }
 
@@ -540,8 +518,7 @@ impl<'a> FuncTranslator<'a, '_> {
         }
         self.stack.truncate(stack_base);
         self.b.switch_to_block(else_block);
-        let params = self.b.block_params(else_block).to_vec();
-        self.stack.extend(params);
+        self.push_block_params(else_block);
         self.reachable = true;
     }
 
@@ -570,14 +547,11 @@ impl<'a> FuncTranslator<'a, '_> {
         if next_reachable {
             self.b.switch_to_block(frame.next);
             self.b.seal_block(frame.next);
-            let results = self.b.block_params(frame.next).to_vec();
-            self.stack.extend(results);
-        } else {
-            // Nothing reaches the exit: keep the stack shape for the dead
-            // code that follows, with placeholders that are never used.
-            let results = self.b.block_params(frame.next).to_vec();
-            self.stack.extend(results);
         }
+        // The exit's parameters are the frame's results; when nothing
+        // reaches the exit they are placeholders, never used, that keep the
+        // stack shape for the dead code that follows.
+        self.push_block_params(frame.next);
         self.reachable = next_reachable;
     }
 
@@ -643,48 +617,66 @@ impl<'a> FuncTranslator<'a, '_> {
         self.b.ins().load(ptr, self.vm_ro, base, offset as i32)
     }
 
+    /// Loads the 64-bit runtime field at `base + offset`, one that may
+    /// change while code runs (a length, the fuel count, a deadline).
+    fn load_vm_i64(&mut self, base: Value, offset: u32) -> Value {
+        self.b.ins().load(types::I64, self.vm, base, offset as i32)
+    }
+
     fn offsets(&self) -> &VMOffsets {
         &self.env.offsets
     }
 
+    /// The base value and offset of entity `index`'s definition, where the
+    /// first `num_imported` indices are imports: an imported entity's
+    /// `VMContext` slot holds a pointer to its definition (offset 0 from
+    /// the loaded pointer), a defined one lives inline in the `VMContext`.
+    fn definition(
+        &mut self,
+        index: u32,
+        num_imported: u32,
+        imported: fn(&VMOffsets, u32) -> u32,
+        defined: fn(&VMOffsets, u32) -> u32,
+    ) -> (Value, u32) {
+        if index < num_imported {
+            let at = imported(self.offsets(), index);
+            (self.load_ptr(self.vmctx, at), 0)
+        } else {
+            (self.vmctx, defined(self.offsets(), index - num_imported))
+        }
+    }
+
     /// The base value and offset of memory `index`'s `VMMemoryDefinition`.
     fn memory_def(&mut self, index: u32) -> (Value, u32) {
-        let info = self.env.info;
-        if index < info.num_imported_memories {
-            let at = self.offsets().imported_memory(index);
-            (self.load_ptr(self.vmctx, at), 0)
-        } else {
-            let at = self
-                .offsets()
-                .defined_memory(index - info.num_imported_memories);
-            (self.vmctx, at)
-        }
+        let n = self.env.info.num_imported_memories;
+        self.definition(
+            index,
+            n,
+            VMOffsets::imported_memory,
+            VMOffsets::defined_memory,
+        )
     }
 
+    /// The base value and offset of table `index`'s `VMTableDefinition`.
     fn table_def(&mut self, index: u32) -> (Value, u32) {
-        let info = self.env.info;
-        if index < info.num_imported_tables {
-            let at = self.offsets().imported_table(index);
-            (self.load_ptr(self.vmctx, at), 0)
-        } else {
-            let at = self
-                .offsets()
-                .defined_table(index - info.num_imported_tables);
-            (self.vmctx, at)
-        }
+        let n = self.env.info.num_imported_tables;
+        self.definition(
+            index,
+            n,
+            VMOffsets::imported_table,
+            VMOffsets::defined_table,
+        )
     }
 
+    /// The base value and offset of global `index`'s `VMGlobalDefinition`.
     fn global_addr(&mut self, index: u32) -> (Value, u32) {
-        let info = self.env.info;
-        if index < info.num_imported_globals {
-            let at = self.offsets().imported_global(index);
-            (self.load_ptr(self.vmctx, at), 0)
-        } else {
-            let at = self
-                .offsets()
-                .defined_global(index - info.num_imported_globals);
-            (self.vmctx, at)
-        }
+        let n = self.env.info.num_imported_globals;
+        self.definition(
+            index,
+            n,
+            VMOffsets::imported_global,
+            VMOffsets::defined_global,
+        )
     }
 
     /// The native address of a `size`-byte access at the popped index plus
@@ -717,12 +709,7 @@ impl<'a> FuncTranslator<'a, '_> {
         if plan.can_elide_bounds_check(offset, u64::from(size)) {
             return Ok(addr);
         }
-        let len = self.b.ins().load(
-            types::I64,
-            self.vm,
-            def,
-            (at + memory_def::CURRENT_LENGTH) as i32,
-        );
+        let len = self.load_vm_i64(def, at + memory_def::CURRENT_LENGTH);
         // A 32-bit index plus a 32-bit offset plus the size cannot overflow
         // 64 bits.
         let end = self
@@ -773,21 +760,13 @@ impl<'a> FuncTranslator<'a, '_> {
     fn table_elem_addr(&mut self, table: u32, index: Value, trap: TrapKind) -> Value {
         let (def, at) = self.table_def(table);
         let index = self.b.ins().uextend(types::I64, index);
-        let len = self.b.ins().load(
-            types::I64,
-            self.vm,
-            def,
-            (at + table_def::CURRENT_ELEMENTS) as i32,
-        );
+        let len = self.load_vm_i64(def, at + table_def::CURRENT_ELEMENTS);
         let oob = self
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
         self.b.ins().trapnz(oob, trap.to_trap_code());
-        let base = self
-            .b
-            .ins()
-            .load(types::I64, self.vm, def, (at + table_def::BASE) as i32);
+        let base = self.load_vm_i64(def, at + table_def::BASE);
         let scaled = self.b.ins().ishl_imm_u(index, 3);
         let addr = self.b.ins().iadd(base, scaled);
         if self.spectre_table {
@@ -878,34 +857,44 @@ impl<'a> FuncTranslator<'a, '_> {
     }
 
     fn push_call_results(&mut self, call: ir::Inst) {
-        let results = self.b.inst_results(call).to_vec();
-        self.stack.extend(results);
+        self.stack.extend_from_slice(self.b.inst_results(call));
+    }
+
+    /// The arguments of a call: the callee's `vmctx`, the caller's, then
+    /// the `n` parameters popped from the operand stack.
+    fn call_args(&mut self, callee_vmctx: Value, n: usize) -> Vec<Value> {
+        let mut args = Vec::with_capacity(n + 2);
+        args.push(callee_vmctx);
+        args.push(self.vmctx);
+        let at = self.stack.len() - n;
+        args.extend(self.stack.drain(at..));
+        args
+    }
+
+    /// Calls the code at `callee` (signature `sig`): a tail call ends the
+    /// block, an ordinary call pushes its results.
+    fn emit_call_indirect(&mut self, sig: SigRef, callee: Value, args: &[Value], tail: bool) {
+        if tail {
+            self.b.ins().return_call_indirect(sig, callee, args);
+            self.reachable = false;
+        } else {
+            let call = self.b.ins().call_indirect(sig, callee, args);
+            self.push_call_results(call);
+        }
     }
 
     fn op_call(&mut self, func_index: u32, tail: bool) {
         let info = self.env.info;
-        let ty = info.func_type(func_index);
-        let n = ty.params.len();
-        let mut args = Vec::with_capacity(n + 2);
+        let n = info.func_type(func_index).params.len();
         if info.is_imported_func(func_index) {
             let at = self.offsets().func_ref(func_index);
             let callee = self.load_ptr(self.vmctx, at + func_ref::WASM_CALL);
             let callee_vmctx = self.load_ptr(self.vmctx, at + func_ref::VMCTX);
-            args.push(callee_vmctx);
-            args.push(self.vmctx);
-            args.extend(self.pop_n(n));
+            let args = self.call_args(callee_vmctx, n);
             let sig = self.sig_ref(info.functions[func_index as usize]);
-            if tail {
-                self.b.ins().return_call_indirect(sig, callee, &args);
-                self.reachable = false;
-            } else {
-                let call = self.b.ins().call_indirect(sig, callee, &args);
-                self.push_call_results(call);
-            }
+            self.emit_call_indirect(sig, callee, &args, tail);
         } else {
-            args.push(self.vmctx);
-            args.push(self.vmctx);
-            args.extend(self.pop_n(n));
+            let args = self.call_args(self.vmctx, n);
             let f = self.direct_func_ref(func_index);
             if tail {
                 self.b.ins().return_call(f, &args);
@@ -950,18 +939,9 @@ impl<'a> FuncTranslator<'a, '_> {
             .ins()
             .load(ptr, flags, funcref, func_ref::VMCTX as i32);
         let n = self.env.info.types[type_index as usize].params.len();
-        let mut args = Vec::with_capacity(n + 2);
-        args.push(callee_vmctx);
-        args.push(self.vmctx);
-        args.extend(self.pop_n(n));
+        let args = self.call_args(callee_vmctx, n);
         let sig = self.sig_ref(type_index);
-        if tail {
-            self.b.ins().return_call_indirect(sig, callee, &args);
-            self.reachable = false;
-        } else {
-            let call = self.b.ins().call_indirect(sig, callee, &args);
-            self.push_call_results(call);
-        }
+        self.emit_call_indirect(sig, callee, &args, tail);
     }
 
     // ----- numeric helpers -----
@@ -1100,12 +1080,7 @@ impl<'a> FuncTranslator<'a, '_> {
     fn memory_size(&mut self, mem: u32) {
         let plan = self.env.plans[mem as usize];
         let (def, at) = self.memory_def(mem);
-        let len = self.b.ins().load(
-            types::I64,
-            self.vm,
-            def,
-            (at + memory_def::CURRENT_LENGTH) as i32,
-        );
+        let len = self.load_vm_i64(def, at + memory_def::CURRENT_LENGTH);
         let pages = self
             .b
             .ins()
@@ -1289,12 +1264,7 @@ impl<'a> FuncTranslator<'a, '_> {
             }
             O::TableSize { table } => {
                 let (def, at) = self.table_def(table);
-                let len = self.b.ins().load(
-                    i64t,
-                    self.vm,
-                    def,
-                    (at + table_def::CURRENT_ELEMENTS) as i32,
-                );
+                let len = self.load_vm_i64(def, at + table_def::CURRENT_ELEMENTS);
                 let v = self.b.ins().ireduce(i32t, len);
                 self.push(v);
             }
