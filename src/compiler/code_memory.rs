@@ -260,35 +260,25 @@ fn apply_reloc(
     Ok(())
 }
 
-extern "C" fn ceil_f32(x: f32) -> f32 {
-    x.ceil()
+/// Defines `extern "C"` wrappers of std float methods, the targets of the
+/// Cranelift libcalls below: `name(args): type => expression;`.
+macro_rules! float_libcalls {
+    ($($name:ident($($arg:ident),+): $ty:ty => $body:expr;)*) => {
+        $(extern "C" fn $name($($arg: $ty),+) -> $ty { $body })*
+    };
 }
-extern "C" fn ceil_f64(x: f64) -> f64 {
-    x.ceil()
-}
-extern "C" fn floor_f32(x: f32) -> f32 {
-    x.floor()
-}
-extern "C" fn floor_f64(x: f64) -> f64 {
-    x.floor()
-}
-extern "C" fn trunc_f32(x: f32) -> f32 {
-    x.trunc()
-}
-extern "C" fn trunc_f64(x: f64) -> f64 {
-    x.trunc()
-}
-extern "C" fn nearest_f32(x: f32) -> f32 {
-    x.round_ties_even()
-}
-extern "C" fn nearest_f64(x: f64) -> f64 {
-    x.round_ties_even()
-}
-extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
-    a.mul_add(b, c)
-}
-extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
-    a.mul_add(b, c)
+
+float_libcalls! {
+    ceil_f32(x): f32 => x.ceil();
+    ceil_f64(x): f64 => x.ceil();
+    floor_f32(x): f32 => x.floor();
+    floor_f64(x): f64 => x.floor();
+    trunc_f32(x): f32 => x.trunc();
+    trunc_f64(x): f64 => x.trunc();
+    nearest_f32(x): f32 => x.round_ties_even();
+    nearest_f64(x): f64 => x.round_ties_even();
+    fma_f32(a, b, c): f32 => a.mul_add(b, c);
+    fma_f64(a, b, c): f64 => a.mul_add(b, c);
 }
 
 /// The Rust implementation of a Cranelift libcall (used when the ISA lacks
@@ -316,6 +306,25 @@ fn libcall_address(call: LibCall) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_libcalls_round_as_wasm_does() {
+        assert_eq!(nearest_f32(2.5), 2.0);
+        assert_eq!(nearest_f64(-3.5), -4.0);
+        assert_eq!(ceil_f32(-0.5).to_bits(), (-0.0f32).to_bits());
+        assert_eq!(ceil_f64(1.25), 2.0);
+        assert_eq!(floor_f32(1.75), 1.0);
+        assert_eq!(floor_f64(-0.5), -1.0);
+        assert_eq!(trunc_f32(-1.75), -1.0);
+        assert_eq!(trunc_f64(2.5), 2.0);
+        assert_eq!(fma_f32(2.0, 3.0, 1.0), 7.0);
+        // One rounding: 0.1 * 10 - 1 is not exactly 0.
+        assert_ne!(fma_f64(0.1, 10.0, -1.0), 0.0);
+        assert_eq!(
+            libcall_address(LibCall::NearestF64).unwrap(),
+            nearest_f64 as *const () as usize
+        );
+    }
 
     #[test]
     fn pc_relative_call_reaches_the_target_function() {
