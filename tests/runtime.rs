@@ -835,6 +835,21 @@ fn traps_carry_a_backtrace_of_wasm_frames() {
 }
 
 #[test]
+fn wasm_backtrace_off_leaves_traps_without_frames() {
+    let mut config = Config::new();
+    config.set_wasm_backtrace(false);
+    let store = Store::new(&Engine::new(&config).unwrap());
+    let i = instantiate(
+        &store,
+        r#"(module (func (export "boom") (result i32) unreachable))"#,
+        &[],
+    );
+    let t = trap_of(call1(&func(&i, "boom"), &[]));
+    assert_eq!(t.message(), "unreachable");
+    assert!(t.trace().is_empty(), "{:?}", t.trace());
+}
+
+#[test]
 fn objects_outlive_the_store_handle() {
     let engine = Engine::default();
     let (f, mem) = {

@@ -179,7 +179,14 @@ pub(crate) unsafe fn enter_wasm(
             activation.trace_len.get(),
         )
     };
-    Err(Trap::from_kind(kind, symbolicate(store, pcs, callee_vmctx)))
+    // With `wasm_backtrace` off the trace is not symbolicated or kept: the
+    // trap carries its kind and message only.
+    let frames = if store.engine().config().wasm_backtrace() {
+        symbolicate(store, pcs, callee_vmctx)
+    } else {
+        Vec::new()
+    };
+    Err(Trap::from_kind(kind, frames))
 }
 
 /// Frame information for the recorded pcs (the first is the faulting pc,
