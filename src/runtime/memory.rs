@@ -42,6 +42,22 @@ fn to_usize(n: u64, what: &str) -> Result<usize> {
     usize::try_from(n).map_err(|_| anyhow!("{what} of {n} bytes does not fit the address space"))
 }
 
+/// The byte size of a memory of `old_pages` pages of `2^page_size_log2`
+/// bytes grown by `delta` pages, or why it cannot grow (past `maximum`
+/// bytes, or past the address space).
+fn grown_byte_len(old_pages: u64, delta: u64, page_size_log2: u8, maximum: u64) -> Result<usize> {
+    let new_bytes = old_pages
+        .checked_add(delta)
+        .and_then(|p| p.checked_mul(1u64 << page_size_log2))
+        .filter(|b| *b <= maximum)
+        .ok_or_else(|| {
+            anyhow!(
+                "memory cannot grow by {delta} pages from {old_pages}: its maximum is {maximum} bytes"
+            )
+        })?;
+    to_usize(new_bytes, "memory size")
+}
+
 /// One linear memory's mapping and size.
 pub(crate) struct LinearMemory {
     mapping: Mmap,
@@ -152,17 +168,7 @@ impl LinearMemory {
     /// is -1 for wasm or an error for the host).
     pub(crate) fn grow(&mut self, delta: u64) -> Result<u64> {
         let old_pages = self.pages();
-        let new_bytes = old_pages
-            .checked_add(delta)
-            .and_then(|p| p.checked_mul(1u64 << self.page_size_log2))
-            .filter(|b| *b <= self.maximum)
-            .ok_or_else(|| {
-                anyhow!(
-                    "memory cannot grow by {delta} pages from {old_pages}: its maximum is {} bytes",
-                    self.maximum
-                )
-            })?;
-        let new_bytes = to_usize(new_bytes, "memory size")?;
+        let new_bytes = grown_byte_len(old_pages, delta, self.page_size_log2, self.maximum)?;
         if new_bytes > self.capacity {
             let Some(extra) = self.reserve_for_growth else {
                 bail!(
@@ -269,19 +275,13 @@ impl HostMemory {
         }))
     }
 
+    fn pages(&self) -> u64 {
+        (self.memory.byte_size() >> self.page_size_log2) as u64
+    }
+
     fn grow(&mut self, delta: u64) -> Result<u64> {
-        let old_pages = (self.memory.byte_size() >> self.page_size_log2) as u64;
-        let new_bytes = old_pages
-            .checked_add(delta)
-            .and_then(|p| p.checked_mul(1u64 << self.page_size_log2))
-            .filter(|b| *b <= self.maximum)
-            .ok_or_else(|| {
-                anyhow!(
-                    "memory cannot grow by {delta} pages from {old_pages}: its maximum is {} bytes",
-                    self.maximum
-                )
-            })?;
-        let new_bytes = to_usize(new_bytes, "memory size")?;
+        let old_pages = self.pages();
+        let new_bytes = grown_byte_len(old_pages, delta, self.page_size_log2, self.maximum)?;
         if self.is_static && new_bytes > self.memory.byte_capacity() {
             bail!(
                 "memory cannot grow by {delta} pages from {old_pages}: past its static reservation of {} bytes",
@@ -319,7 +319,7 @@ impl Storage {
     fn pages(&self) -> u64 {
         match self {
             Storage::Mmap(m) => m.pages(),
-            Storage::Host(h) => (h.memory.byte_size() >> h.page_size_log2) as u64,
+            Storage::Host(h) => h.pages(),
         }
     }
 
