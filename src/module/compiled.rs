@@ -6,7 +6,7 @@ use super::serialize;
 use super::types::{EntityType, ExternKind, ExternType};
 use crate::compiler::{compile_module, CompiledModule};
 use crate::engine::Engine;
-use crate::runtime::{ArrayToWasmTrampoline, MemoryPlan, MemorySettings};
+use crate::runtime::{memory_settings, ArrayToWasmTrampoline, MemoryPlan};
 use anyhow::Result;
 use std::sync::Arc;
 
@@ -27,19 +27,6 @@ struct ModuleInner {
     /// The host→wasm and wasm→host trampolines of each type, from the
     /// engine's cache (their code lives as long as `engine`).
     trampolines: Box<[(ArrayToWasmTrampoline, usize)]>,
-}
-
-/// The memory-shaping options of `engine`'s configuration.
-pub(crate) fn memory_settings(engine: &Engine) -> MemorySettings {
-    let config = engine.config();
-    MemorySettings {
-        static_memory_maximum_size: config.static_memory_maximum_size(),
-        static_memory_forced: config.static_memory_forced(),
-        memory_guard_size: config.memory_guard_size(),
-        dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
-        guard_before_linear_memory: config.guard_before_linear_memory(),
-        signals_based_traps: config.signals_based_traps(),
-    }
 }
 
 impl Module {
@@ -88,7 +75,7 @@ impl Module {
     }
 
     fn memory_plans_for(engine: &Engine, info: &ModuleInfo) -> Box<[MemoryPlan]> {
-        let settings = memory_settings(engine);
+        let settings = memory_settings(engine.config());
         info.memories
             .iter()
             .map(|ty| MemoryPlan::new(&settings, ty))

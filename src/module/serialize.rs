@@ -11,10 +11,11 @@
 //! of the fingerprint and the binary; a missing, unreadable or stale entry
 //! just means compiling again.
 
-use super::compiled::{memory_settings, Module};
+use super::compiled::Module;
 use crate::compiler::artifact::{self, Reader, Writer};
 use crate::config::CacheSetting;
 use crate::engine::Engine;
+use crate::runtime::memory_settings;
 use anyhow::{bail, Context as _, Result};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -34,7 +35,7 @@ fn fingerprint(engine: &Engine) -> String {
         isa.triple(),
         isa_flags.join(","),
         isa.flags(),
-        memory_settings(engine),
+        memory_settings(config),
         config.consume_fuel(),
         config.epoch_interruption(),
         config.generate_address_map(),

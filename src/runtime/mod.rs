@@ -40,6 +40,7 @@ pub use func::{Func, HostCallback};
 pub use global::Global;
 pub use instance::{Instance, InstantiationError};
 pub use memory::Memory;
+pub(crate) use memory::memory_settings;
 pub use store::Store;
 pub use table::{Table, MAX_TABLE_ELEMENTS};
 pub use trap::{FrameInfo, Trap};
