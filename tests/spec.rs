@@ -629,7 +629,7 @@ impl Context {
         Instance::new(&self.store, module, &imports).map_err(|e| Failure::Error(e.to_string()))
     }
 
-    fn to_val(&mut self, arg: &WastArg<'_>) -> Result<Val, Failure> {
+    fn arg_value(&mut self, arg: &WastArg<'_>) -> Result<Val, Failure> {
         let WastArg::Core(arg) = arg else {
             return Err(Failure::OutOfScope("component model values".into()));
         };
@@ -681,7 +681,7 @@ impl Context {
         let params = invoke
             .args
             .iter()
-            .map(|a| self.to_val(a))
+            .map(|a| self.arg_value(a))
             .collect::<Result<Vec<_>, _>>()?;
         let ty = func.ty();
         let mut results: Vec<Val> = ty.results.iter().map(|t| Val::default_for(*t)).collect();
