@@ -378,26 +378,6 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Creates an error carrying `message` (copied; NULL gives a generic text),
- * for host callbacks that must report failure; owned by the caller.
- *
- * # Safety
- * `message` must be NULL or point at a NUL-terminated string.
- */
-WASM_API_EXTERN struct wasm_error_t *wasm_error_new(const char *message);
-
-/**
- * Writes the error's full message (with its causes) into `out`, which the
- * caller owns and frees with `wasm_byte_vec_delete`. Not NUL-terminated.
- */
-WASM_API_EXTERN void wasm_error_message(const struct wasm_error_t *error, wasm_name_t *out);
-
-/**
- * Frees an error returned by an extension function; NULL is ignored.
- */
-WASM_API_EXTERN void wasm_error_delete(struct wasm_error_t *error);
-
-/**
  * Uses `creator` (copied; its `env` is owned by the library from now on)
  * to allocate linear memories; NULL restores the built-in allocator.
  * Default: none. Callbacks must be thread-safe.
@@ -956,6 +936,26 @@ struct wasm_error_t *wasm_engine_try_new(wasm_config_t *config,
 WASM_API_EXTERN void wasm_engine_increment_epoch(const wasm_engine_t *engine);
 
 /**
+ * Creates an error carrying `message` (copied; NULL gives a generic text),
+ * for host callbacks that must report failure; owned by the caller.
+ *
+ * # Safety
+ * `message` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN struct wasm_error_t *wasm_error_new(const char *message);
+
+/**
+ * Writes the error's full message (with its causes) into `out`, which the
+ * caller owns and frees with `wasm_byte_vec_delete`. Not NUL-terminated.
+ */
+WASM_API_EXTERN void wasm_error_message(const struct wasm_error_t *error, wasm_name_t *out);
+
+/**
+ * Frees an error returned by an extension function; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_error_delete(struct wasm_error_t *error);
+
+/**
  * Instantiates `module` in `store` with `imports` (in the module's import
  * order; not consumed), telling the two ways it can fail apart:
  * - success: returns NULL and stores the instance (owned by the caller) in
@@ -1004,18 +1004,6 @@ WASM_API_EXTERN
 struct wasm_error_t *wasm_module_deserialize_checked(wasm_store_t *store,
                                                      const wasm_byte_vec_t *bytes,
                                                      wasm_module_t **out);
-
-/**
- * Translates the WebAssembly text `text` (`len` bytes of UTF-8, not
- * necessarily NUL-terminated) into a binary module written into `out`
- * (owned by the caller, freed with `wasm_byte_vec_delete`). Returns NULL on
- * success, else an error (owned by the caller) giving the line and column
- * of the problem; `out` is then left untouched.
- */
-WASM_API_EXTERN
-struct wasm_error_t *wasm_wat2wasm(const char *text,
-                                   size_t len,
-                                   wasm_byte_vec_t *out);
 
 /**
  * Like `wasm_global_new`, storing the global (owned by the caller) in
@@ -1140,6 +1128,18 @@ WASM_API_EXTERN void wasm_store_set_epoch_deadline(wasm_store_t *store, uint64_t
  * calls, link errors) and for NULL arguments.
  */
 WASM_API_EXTERN bool wasm_trap_code(const wasm_trap_t *trap, wasm_trap_code_t *code);
+
+/**
+ * Translates the WebAssembly text `text` (`len` bytes of UTF-8, not
+ * necessarily NUL-terminated) into a binary module written into `out`
+ * (owned by the caller, freed with `wasm_byte_vec_delete`). Returns NULL on
+ * success, else an error (owned by the caller) giving the line and column
+ * of the problem; `out` is then left untouched.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_wat2wasm(const char *text,
+                                   size_t len,
+                                   wasm_byte_vec_t *out);
 
 #ifdef __cplusplus
 }  // extern "C"
