@@ -38,26 +38,47 @@ fn guarded<R>(failure: R, f: impl FnOnce() -> R) -> R {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(failure)
 }
 
-/// The instance of the calling code.
+/// Runs `f` on the instance of the calling code, turning a panic into
+/// `failure` (see [`guarded`]).
 ///
 /// # Safety
 /// `vmctx` must be the caller's `VMContext`, as compiled code passes it.
-unsafe fn instance<'a>(vmctx: *mut u8) -> &'a InstanceData {
-    // SAFETY: forwarded from the caller.
-    unsafe { InstanceData::from_vmctx(vmctx) }
+unsafe fn with_instance<R>(vmctx: *mut u8, failure: R, f: impl FnOnce(&InstanceData) -> R) -> R {
+    guarded(failure, || {
+        // SAFETY: forwarded from the caller.
+        f(unsafe { InstanceData::from_vmctx(vmctx) })
+    })
 }
 
 const FAILED: u32 = 0;
 const OK: u32 = 1;
 
+/// [`with_instance`] for builtins that report success as `OK` and any
+/// failure (`None`, e.g. an out-of-bounds range) as `FAILED`.
+///
+/// # Safety
+/// As for [`with_instance`].
+unsafe fn checked(vmctx: *mut u8, f: impl FnOnce(&InstanceData) -> Option<()>) -> u32 {
+    // SAFETY: forwarded from the caller.
+    unsafe { with_instance(vmctx, FAILED, |inst| f(inst).map_or(FAILED, |()| OK)) }
+}
+
+/// `[start, start + len)` as a range of a `size`-element table or segment,
+/// if in bounds.
+fn range_in(start: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
+    let end = start.checked_add(len)?;
+    (end <= size as u64).then_some(start as usize..end as usize)
+}
+
 unsafe extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> u64 {
-    guarded(u64::MAX, || {
-        // SAFETY: called by compiled code with its own vmctx.
-        let inst = unsafe { instance(vmctx) };
-        inst.memory(memory)
-            .and_then(|m| m.grow(delta).ok())
-            .unwrap_or(u64::MAX)
-    })
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        with_instance(vmctx, u64::MAX, |inst| {
+            inst.memory(memory)
+                .and_then(|m| m.grow(delta).ok())
+                .unwrap_or(u64::MAX)
+        })
+    }
 }
 
 unsafe extern "C" fn memory_fill(
@@ -67,16 +88,14 @@ unsafe extern "C" fn memory_fill(
     value: u32,
     len: u64,
 ) -> u32 {
-    guarded(FAILED, || {
-        // SAFETY: called by compiled code with its own vmctx.
-        let inst = unsafe { instance(vmctx) };
-        let Some(ptr) = inst.memory(memory).and_then(|m| m.checked_range(dst, len)) else {
-            return FAILED;
-        };
+    let fill = |inst: &InstanceData| {
+        let ptr = inst.memory(memory)?.checked_range(dst, len)?;
         // SAFETY: `checked_range` proved the range is inside the memory.
         unsafe { std::ptr::write_bytes(ptr, value as u8, len as usize) };
-        OK
-    })
+        Some(())
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { checked(vmctx, fill) }
 }
 
 unsafe extern "C" fn memory_copy(
@@ -87,23 +106,16 @@ unsafe extern "C" fn memory_copy(
     src: u64,
     len: u64,
 ) -> u32 {
-    guarded(FAILED, || {
-        // SAFETY: called by compiled code with its own vmctx.
-        let inst = unsafe { instance(vmctx) };
-        let dst_ptr = inst
-            .memory(dst_memory)
-            .and_then(|m| m.checked_range(dst, len));
-        let src_ptr = inst
-            .memory(src_memory)
-            .and_then(|m| m.checked_range(src, len));
-        let (Some(d), Some(s)) = (dst_ptr, src_ptr) else {
-            return FAILED;
-        };
+    let copy = |inst: &InstanceData| {
+        let d = inst.memory(dst_memory)?.checked_range(dst, len)?;
+        let s = inst.memory(src_memory)?.checked_range(src, len)?;
         // SAFETY: both ranges are inside their memories; `copy` allows
         // overlap (memory.copy has memmove semantics).
         unsafe { std::ptr::copy(s, d, len as usize) };
-        OK
-    })
+        Some(())
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { checked(vmctx, copy) }
 }
 
 unsafe extern "C" fn memory_init(
@@ -114,44 +126,33 @@ unsafe extern "C" fn memory_init(
     src: u32,
     len: u32,
 ) -> u32 {
-    guarded(FAILED, || {
-        // SAFETY: called by compiled code with its own vmctx.
-        let inst = unsafe { instance(vmctx) };
+    let init = |inst: &InstanceData| {
         let bytes = inst.data_segment(data);
-        let Some(src_bytes) = (src as usize)
-            .checked_add(len as usize)
-            .and_then(|end| bytes.get(src as usize..end))
-        else {
-            return FAILED;
-        };
-        let Some(ptr) = inst
-            .memory(memory)
-            .and_then(|m| m.checked_range(dst, u64::from(len)))
-        else {
-            return FAILED;
-        };
+        let src_bytes = &bytes[range_in(u64::from(src), u64::from(len), bytes.len())?];
+        let ptr = inst.memory(memory)?.checked_range(dst, u64::from(len))?;
         // SAFETY: the destination is inside the memory, the source inside
         // the module's segment bytes; they never overlap.
         unsafe { std::ptr::copy_nonoverlapping(src_bytes.as_ptr(), ptr, src_bytes.len()) };
-        OK
-    })
+        Some(())
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { checked(vmctx, init) }
 }
 
 unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
-    guarded((), || {
-        // SAFETY: called by compiled code with its own vmctx.
-        unsafe { instance(vmctx) }.drop_data(data)
-    })
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, (), |inst| inst.drop_data(data)) }
 }
 
 unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, delta: u64, init: *mut u8) -> u64 {
-    guarded(u64::MAX, || {
-        // SAFETY: called by compiled code with its own vmctx.
-        let inst = unsafe { instance(vmctx) };
-        inst.table(table)
-            .and_then(|t| t.grow(delta, init as usize))
-            .unwrap_or(u64::MAX)
-    })
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        with_instance(vmctx, u64::MAX, |inst| {
+            inst.table(table)
+                .and_then(|t| t.grow(delta, init as usize))
+                .unwrap_or(u64::MAX)
+        })
+    }
 }
 
 unsafe extern "C" fn table_fill(
@@ -161,20 +162,14 @@ unsafe extern "C" fn table_fill(
     value: *mut u8,
     len: u64,
 ) -> u32 {
-    guarded(FAILED, || {
-        // SAFETY: called by compiled code with its own vmctx.
-        let inst = unsafe { instance(vmctx) };
-        match inst.table(table) {
-            Some(t) if t.fill(dst, value as usize, len) => OK,
-            _ => FAILED,
-        }
-    })
-}
-
-/// `[start, start + len)` as a range of a `size`-element table, if in bounds.
-fn range_in(start: u64, len: u64, size: usize) -> Option<std::ops::Range<usize>> {
-    let end = start.checked_add(len)?;
-    (end <= size as u64).then_some(start as usize..end as usize)
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        checked(vmctx, |inst| {
+            inst.table(table)?
+                .fill(dst, value as usize, len)
+                .then_some(())
+        })
+    }
 }
 
 unsafe extern "C" fn table_copy(
@@ -185,30 +180,23 @@ unsafe extern "C" fn table_copy(
     src: u64,
     len: u64,
 ) -> u32 {
-    guarded(FAILED, || {
-        // SAFETY: called by compiled code with its own vmctx.
-        let inst = unsafe { instance(vmctx) };
-        let (Some(d), Some(s)) = (inst.table(dst_table), inst.table(src_table)) else {
-            return FAILED;
-        };
-        let dst_elems = d.elements();
-        let Some(dst_range) = range_in(dst, len, dst_elems.len()) else {
-            return FAILED;
-        };
-        if std::ptr::eq(d, s) {
-            let Some(src_range) = range_in(src, len, dst_elems.len()) else {
-                return FAILED;
-            };
-            dst_elems.copy_within(src_range, dst_range.start);
-        } else {
-            let src_elems = s.elements();
-            let Some(src_range) = range_in(src, len, src_elems.len()) else {
-                return FAILED;
-            };
-            dst_elems[dst_range].copy_from_slice(&src_elems[src_range]);
-        }
-        OK
-    })
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        checked(vmctx, |inst| {
+            let (d, s) = (inst.table(dst_table)?, inst.table(src_table)?);
+            let dst_elems = d.elements();
+            let dst_range = range_in(dst, len, dst_elems.len())?;
+            if std::ptr::eq(d, s) {
+                let src_range = range_in(src, len, dst_elems.len())?;
+                dst_elems.copy_within(src_range, dst_range.start);
+            } else {
+                let src_elems = s.elements();
+                let src_range = range_in(src, len, src_elems.len())?;
+                dst_elems[dst_range].copy_from_slice(&src_elems[src_range]);
+            }
+            Some(())
+        })
+    }
 }
 
 unsafe extern "C" fn table_init(
@@ -219,30 +207,22 @@ unsafe extern "C" fn table_init(
     src: u32,
     len: u32,
 ) -> u32 {
-    guarded(FAILED, || {
-        // SAFETY: called by compiled code with its own vmctx.
-        let inst = unsafe { instance(vmctx) };
-        let items = inst.elem_segment(elem);
-        let Some(src_range) = range_in(u64::from(src), u64::from(len), items.len()) else {
-            return FAILED;
-        };
-        let Some(t) = inst.table(table) else {
-            return FAILED;
-        };
-        let elements = t.elements();
-        let Some(dst_range) = range_in(dst, u64::from(len), elements.len()) else {
-            return FAILED;
-        };
-        elements[dst_range].copy_from_slice(&items[src_range]);
-        OK
-    })
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        checked(vmctx, |inst| {
+            let items = inst.elem_segment(elem);
+            let src_range = range_in(u64::from(src), u64::from(len), items.len())?;
+            let elements = inst.table(table)?.elements();
+            let dst_range = range_in(dst, u64::from(len), elements.len())?;
+            elements[dst_range].copy_from_slice(&items[src_range]);
+            Some(())
+        })
+    }
 }
 
 unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
-    guarded((), || {
-        // SAFETY: called by compiled code with its own vmctx.
-        unsafe { instance(vmctx) }.drop_elem(elem)
-    })
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, (), |inst| inst.drop_elem(elem)) }
 }
 
 #[cfg(test)]
