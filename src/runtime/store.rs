@@ -175,32 +175,29 @@ impl Store {
         Arc::as_ptr(&self.inner)
     }
 
-    pub(crate) fn adopt_memory(&self, data: MemoryData) -> NonNull<MemoryData> {
+    /// Boxes `data` into the store's `list` (its address stays fixed from
+    /// now until the store goes) and returns where it lives.
+    fn adopt<T>(&self, data: T, list: fn(&mut StoreObjects) -> &mut Vec<Box<T>>) -> NonNull<T> {
         let mut boxed = Box::new(data);
         let ptr = NonNull::from(&mut *boxed);
-        self.objects().memories.push(boxed);
+        list(&mut self.objects()).push(boxed);
         ptr
+    }
+
+    pub(crate) fn adopt_memory(&self, data: MemoryData) -> NonNull<MemoryData> {
+        self.adopt(data, |o| &mut o.memories)
     }
 
     pub(crate) fn adopt_table(&self, data: TableData) -> NonNull<TableData> {
-        let mut boxed = Box::new(data);
-        let ptr = NonNull::from(&mut *boxed);
-        self.objects().tables.push(boxed);
-        ptr
+        self.adopt(data, |o| &mut o.tables)
     }
 
     pub(crate) fn adopt_global(&self, data: GlobalData) -> NonNull<GlobalData> {
-        let mut boxed = Box::new(data);
-        let ptr = NonNull::from(&mut *boxed);
-        self.objects().globals.push(boxed);
-        ptr
+        self.adopt(data, |o| &mut o.globals)
     }
 
     pub(crate) fn adopt_extern(&self, data: ExternData) -> NonNull<ExternData> {
-        let mut boxed = Box::new(data);
-        let ptr = NonNull::from(&mut *boxed);
-        self.objects().externs.push(boxed);
-        ptr
+        self.adopt(data, |o| &mut o.externs)
     }
 
     /// Takes ownership of a host function and registers its context.
