@@ -1362,3 +1362,55 @@ fn custom_page_sizes_trap_at_the_byte() {
     let t = trap_of(call1(&load, &[Val::I32(4)]));
     assert_eq!(t.message(), "out of bounds memory access");
 }
+
+/// `id()` is the hashable form of `same()`: handles of one object (an
+/// export fetched twice, a function read back from a table, an externref
+/// through wasm) share it, distinct objects do not.
+#[test]
+fn ids_agree_with_same() {
+    let engine = Engine::new(&Config::new()).unwrap();
+    let store = Store::new(&engine);
+    let i = instantiate(
+        &store,
+        r#"(module
+            (func $f (export "f"))
+            (func (export "g"))
+            (table (export "t") 2 funcref)
+            (elem (i32.const 0) $f)
+            (memory (export "m") 1)
+            (global (export "x") (mut i32) (i32.const 0))
+            (func (export "id") (param externref) (result externref) local.get 0))"#,
+        &[],
+    );
+    let export = |name: &str| i.get_export(name).unwrap();
+    let (f, g) = (func(&i, "f"), func(&i, "g"));
+    assert_eq!(f.id(), func(&i, "f").id());
+    assert_ne!(f.id(), g.id());
+    let table = export("t").into_table().unwrap();
+    match table.get(0) {
+        Some(Val::FuncRef(Some(from_table))) => assert_eq!(from_table.id(), f.id()),
+        other => panic!("expected a funcref, got {other:?}"),
+    }
+    assert_eq!(table.id(), export("t").into_table().unwrap().id());
+    let memory = export("m").into_memory().unwrap();
+    assert_eq!(memory.id(), export("m").into_memory().unwrap().id());
+    let global = export("x").into_global().unwrap();
+    assert_eq!(global.id(), export("x").into_global().unwrap().id());
+    let other = Global::new(&store, global.ty(), Val::I32(1)).unwrap();
+    assert_ne!(other.id(), global.id());
+    assert_eq!(i.id(), i.clone().id());
+    let second = instantiate(&store, "(module)", &[]);
+    assert_ne!(second.id(), i.id());
+
+    let payload = ExternRef::new(&store, Box::new(7u32));
+    let back = call1(&func(&i, "id"), &[Val::ExternRef(Some(payload.clone()))]).unwrap();
+    match back {
+        Val::ExternRef(Some(e)) => assert_eq!(e.id(), payload.id()),
+        other => panic!("expected an externref, got {other:?}"),
+    }
+    assert_ne!(ExternRef::new(&store, Box::new(7u32)).id(), payload.id());
+
+    let trap = Trap::new("boom");
+    assert_eq!(trap.clone().id(), trap.id());
+    assert_ne!(Trap::new("boom").id(), trap.id());
+}

@@ -46,6 +46,13 @@ impl ExternRef {
         self.data == other.data
     }
 
+    /// A hashable identity of the host value: equal for two handles exactly
+    /// when `same` is true, and stable while any handle of it exists (the
+    /// address of its record, which the store owns and never moves).
+    pub fn id(&self) -> usize {
+        self.data.as_ptr() as usize
+    }
+
     /// The store that owns the payload.
     pub fn store(&self) -> &Store {
         &self.store

@@ -286,6 +286,13 @@ impl Func {
         self.data == other.data
     }
 
+    /// A hashable identity of the function: equal for two handles exactly
+    /// when `same` is true, and stable while any handle of it exists (the
+    /// address of its record, which the store owns and never moves).
+    pub fn id(&self) -> usize {
+        self.data.as_ptr() as usize
+    }
+
     /// Calls the function. Wrong arity, wrong value kinds and references of
     /// another store are reported as traps; a trap returned by a host
     /// function arrives unchanged.

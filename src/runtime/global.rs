@@ -138,6 +138,13 @@ impl Global {
     pub fn same(&self, other: &Global) -> bool {
         self.data == other.data
     }
+
+    /// A hashable identity of the global: equal for two handles exactly
+    /// when `same` is true, and stable while any handle of it exists (the
+    /// address of its record, which the store owns and never moves).
+    pub fn id(&self) -> usize {
+        self.data.as_ptr() as usize
+    }
 }
 
 impl std::fmt::Debug for Global {

@@ -699,6 +699,13 @@ impl Instance {
     pub fn same(&self, other: &Instance) -> bool {
         self.data == other.data
     }
+
+    /// A hashable identity of the instance: equal for two handles exactly
+    /// when `same` is true, and stable while any handle of it exists (the
+    /// address of its record, which the store owns and never moves).
+    pub fn id(&self) -> usize {
+        self.data.as_ptr() as usize
+    }
 }
 
 impl fmt::Debug for Instance {

@@ -526,6 +526,13 @@ impl Memory {
     pub fn same(&self, other: &Memory) -> bool {
         self.data == other.data
     }
+
+    /// A hashable identity of the memory: equal for two handles exactly
+    /// when `same` is true, and stable while any handle of it exists (the
+    /// address of its record, which the store owns and never moves).
+    pub fn id(&self) -> usize {
+        self.data.as_ptr() as usize
+    }
 }
 
 impl std::fmt::Debug for Memory {

@@ -95,6 +95,13 @@ impl Trap {
     pub fn same(&self, other: &Trap) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
+
+    /// A hashable identity of the trap object: equal for two handles
+    /// exactly when `same` is true, and stable while any handle of it
+    /// exists (the address of the shared allocation).
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
 }
 
 impl fmt::Display for Trap {
