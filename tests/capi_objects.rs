@@ -1382,3 +1382,155 @@ fn host_functions_take_and_return_references() {
         }
     }
 }
+
+/// Host info values finalized by `record_finalized`, for
+/// `host_info_for_thousands_of_objects` only.
+static MANY_FINALIZED: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+unsafe extern "C" fn record_finalized(data: *mut c_void) {
+    MANY_FINALIZED.lock().unwrap().push(data as usize);
+}
+
+fn many_finalized() -> Vec<usize> {
+    let mut v = MANY_FINALIZED.lock().unwrap().clone();
+    v.sort_unstable();
+    v
+}
+
+/// Thousands of store objects of every kind, each with its own host info:
+/// every object keeps its own (seen through another handle and after a
+/// round trip through wasm as an `externref`), and every finalizer runs
+/// exactly once, when its info is replaced or when the store goes. The
+/// store state finds objects by identity, so this runs in well under a
+/// second however many objects there are.
+#[test]
+fn host_info_for_thousands_of_objects() {
+    const N: usize = 2000;
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let (instance, exports) = instantiate(
+        &store,
+        r#"(module (func (export "id") (param externref) (result externref) local.get 0))"#,
+        &[],
+    );
+    let ty = functype(&[], &[]);
+    let gt = wasm_globaltype_new(Some(wasm_valtype_new(WASM_I32).unwrap()), WASM_VAR).unwrap();
+    let limits = wasm_limits_t { min: 1, max: 1 };
+    let tt = wasm_tabletype_new_for_test(wasm_valtype_new(WASM_FUNCREF), &limits);
+    let mt = wasm_memorytype_new(Some(&limits)).unwrap();
+    let mut msg = wasm_byte_vec_t::from_vec(b"boom\0".to_vec());
+    let empty = module(&store, "(module)");
+    let no_imports = wasm_extern_vec_t::empty();
+
+    // Each object gets info `16 * (its number + 1)` through its own kind's
+    // setter; only a reference handle of it is kept.
+    let mut objects: Vec<Box<wasm_ref_t>> = Vec::new();
+    let mut next_info = 0usize;
+    let mut info = || {
+        next_info += 16;
+        next_info as *mut c_void
+    };
+    let fin = Some(record_finalized as unsafe extern "C" fn(*mut c_void));
+    for i in 0..N {
+        let f = unsafe { wasm_func_new(sp(&store), Some(&ty), Some(ignore_args)) }.unwrap();
+        unsafe { wasm_func_set_host_info_with_finalizer(&*f as *const _ as *mut _, info(), fin) };
+        objects.push(wasm_ref_copy(wasm_func_as_ref_const(Some(&f))).unwrap());
+
+        let g =
+            unsafe { wasm_global_new(sp(&store), Some(&gt), Some(&i32_val(i as i32))) }.unwrap();
+        unsafe { wasm_global_set_host_info_with_finalizer(&*g as *const _ as *mut _, info(), fin) };
+        objects.push(wasm_ref_copy(wasm_global_as_ref_const(Some(&g))).unwrap());
+
+        let t = unsafe { wasm_table_new(sp(&store), Some(&tt), ptr::null_mut()) }.unwrap();
+        unsafe { wasm_table_set_host_info_with_finalizer(&*t as *const _ as *mut _, info(), fin) };
+        objects.push(wasm_ref_copy(wasm_table_as_ref_const(Some(&t))).unwrap());
+
+        let trap = unsafe { wasm_trap_new(sp(&store), Some(&msg)) }.unwrap();
+        unsafe {
+            wasm_trap_set_host_info_with_finalizer(&*trap as *const _ as *mut _, info(), fin)
+        };
+        objects.push(wasm_ref_copy(wasm_trap_as_ref_const(Some(&trap))).unwrap());
+
+        let foreign = unsafe { wasm_foreign_new(sp(&store)) }.unwrap();
+        unsafe {
+            wasm_foreign_set_host_info_with_finalizer(&*foreign as *const _ as *mut _, info(), fin)
+        };
+        objects.push(wasm_ref_copy(wasm_foreign_as_ref_const(Some(&foreign))).unwrap());
+
+        if i % 4 == 0 {
+            let mut trap = ptr::null_mut();
+            let inst = unsafe {
+                wasm_instance_new(sp(&store), Some(&empty), Some(&no_imports), Some(&mut trap))
+            }
+            .unwrap();
+            unsafe {
+                wasm_instance_set_host_info_with_finalizer(
+                    &*inst as *const _ as *mut _,
+                    info(),
+                    fin,
+                )
+            };
+            objects.push(wasm_ref_copy(wasm_instance_as_ref_const(Some(&inst))).unwrap());
+        }
+        if i % 40 == 0 {
+            let m = unsafe { wasm_memory_new(sp(&store), Some(&mt)) }.unwrap();
+            unsafe {
+                wasm_memory_set_host_info_with_finalizer(&*m as *const _ as *mut _, info(), fin)
+            };
+            objects.push(wasm_ref_copy(wasm_memory_as_ref_const(Some(&m))).unwrap());
+        }
+    }
+    let count = objects.len();
+    assert_eq!(next_info, 16 * count);
+    let expected = |k: usize| (16 * (k + 1)) as *mut c_void;
+
+    // Each object has its own info, also after a trip through wasm.
+    for (k, r) in objects.iter().enumerate() {
+        assert_eq!(wasm_ref_get_host_info(Some(r)), expected(k), "object {k}");
+        let mut v = wasm_val_t::zeroed(WASM_EXTERNREF);
+        v.of.r#ref = &**r as *const _ as *mut _;
+        let mut out = call(as_func(&exports[0]), &mut [v], 1).unwrap();
+        let back = out[0].take_ref().expect("non-null");
+        assert!(wasm_ref_same(Some(&back), Some(r)), "object {k}");
+        assert_eq!(
+            wasm_ref_get_host_info(Some(&back)),
+            expected(k),
+            "object {k}"
+        );
+    }
+    assert!(many_finalized().is_empty(), "nothing is finalized yet");
+
+    // Replacing every other object's info finalizes the old info at once.
+    for (k, r) in objects.iter().enumerate().filter(|(k, _)| k % 2 == 1) {
+        let replacement = (16 * (count + k + 1)) as *mut c_void;
+        unsafe {
+            wasm_ref_set_host_info_with_finalizer(&**r as *const _ as *mut _, replacement, fin)
+        };
+        assert_eq!(wasm_ref_get_host_info(Some(r)), replacement, "object {k}");
+    }
+    let replaced: Vec<usize> = (0..count)
+        .filter(|k| k % 2 == 1)
+        .map(|k| 16 * (k + 1))
+        .collect();
+    assert_eq!(many_finalized(), replaced);
+
+    // Every remaining info is finalized exactly once, once the store and
+    // every handle of its objects are gone.
+    drop(objects);
+    // SAFETY: made by from_vec above.
+    drop(unsafe { msg.take() });
+    wasm_module_delete(Some(empty));
+    wasm_globaltype_delete(Some(gt));
+    wasm_functype_delete(Some(ty));
+    drop(exports);
+    wasm_instance_delete(Some(instance));
+    wasm_store_delete(Some(store));
+    let mut all: Vec<usize> = (0..count).map(|k| 16 * (k + 1)).collect();
+    all.extend(
+        (0..count)
+            .filter(|k| k % 2 == 1)
+            .map(|k| 16 * (count + k + 1)),
+    );
+    all.sort_unstable();
+    assert_eq!(many_finalized(), all);
+}

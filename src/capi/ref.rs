@@ -49,27 +49,28 @@ pub(crate) enum RefKind {
 impl RefKind {
     /// Whether both refer to the same underlying object.
     pub(crate) fn same(&self, other: &RefKind) -> bool {
-        match (self, other) {
-            (RefKind::Func(a), RefKind::Func(b)) => a.same(b),
-            (RefKind::Global(a), RefKind::Global(b)) => a.same(b),
-            (RefKind::Table(a), RefKind::Table(b)) => a.same(b),
-            (RefKind::Memory(a), RefKind::Memory(b)) => a.same(b),
-            (RefKind::Instance(a), RefKind::Instance(b)) => a.same(b),
-            (RefKind::Module(a), RefKind::Module(b)) => Arc::ptr_eq(a, b),
-            (RefKind::Foreign(a), RefKind::Foreign(b)) => Arc::ptr_eq(a, b),
-            (RefKind::Trap(a), RefKind::Trap(b)) => a.same(b),
-            (RefKind::Extern(a), RefKind::Extern(b)) => a.same(b),
-            _ => false,
-        }
+        self.id() == other.id()
     }
 
-    /// The address identity of objects the C API allocates itself (stable
-    /// while any handle holds them); `None` for runtime objects.
-    pub(crate) fn address(&self) -> Option<usize> {
-        match self {
-            RefKind::Module(m) => Some(Arc::as_ptr(m) as usize),
-            RefKind::Foreign(f) => Some(Arc::as_ptr(f) as usize),
-            _ => None,
+    /// A hashable identity of the object: equal exactly when `same` is
+    /// true. Runtime objects give their runtime `id()`; objects the C API
+    /// allocates itself (modules, foreign objects) give their allocation's
+    /// address. Either stays put while any handle holds the object.
+    pub(crate) fn id(&self) -> ObjectId {
+        let address = match self {
+            RefKind::Func(f) => f.id(),
+            RefKind::Global(g) => g.id(),
+            RefKind::Table(t) => t.id(),
+            RefKind::Memory(m) => m.id(),
+            RefKind::Instance(i) => i.id(),
+            RefKind::Module(m) => Arc::as_ptr(m) as usize,
+            RefKind::Foreign(f) => Arc::as_ptr(f) as usize,
+            RefKind::Trap(t) => t.id(),
+            RefKind::Extern(e) => e.id(),
+        };
+        ObjectId {
+            kind: std::mem::discriminant(self),
+            address,
         }
     }
 
@@ -83,6 +84,15 @@ impl RefKind {
             _ => None,
         }
     }
+}
+
+/// The identity of the object a reference refers to (see [`RefKind::id`]).
+/// The kind is part of it: a function and, say, an `externref` are never
+/// the same object.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ObjectId {
+    kind: std::mem::Discriminant<RefKind>,
+    address: usize,
 }
 
 /// The state behind a `wasm_foreign_t`: only host info; its identity is the

@@ -6,7 +6,7 @@ use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
 
 use crate::capi::engine::wasm_engine_t;
-use crate::capi::r#ref::{lock, new_externref_payload, HostInfo, RefKind};
+use crate::capi::r#ref::{lock, new_externref_payload, HostInfo, ObjectId, RefKind};
 use crate::runtime::{ExternRef, Store};
 
 /// A store: the objects of one "thread" of wasm execution. Owned by the
@@ -30,42 +30,32 @@ pub(crate) struct StoreContext {
 }
 
 /// The objects a store state knows, in registration order (an `externref`
-/// payload names its object by index).
+/// payload names its object by index). Only objects given host info or
+/// passed as `externref` are registered.
 #[derive(Default)]
 struct Registry {
     entries: Vec<Registered>,
-    /// Index of the entries whose object has an address identity (objects
-    /// the C API allocates itself), so looking those up is O(1).
-    by_address: HashMap<usize, usize>,
+    /// The index of each object's entry, so finding an object is O(1).
+    by_id: HashMap<ObjectId, usize>,
 }
 
 impl Registry {
     /// The index of `object`'s entry, if it has one.
-    ///
-    /// Runtime objects are found by a scan with the runtime's identity
-    /// test, as the runtime API has no hashable identity key; only objects
-    /// given host info or passed as `externref` are registered.
     fn find(&self, object: &RefKind) -> Option<usize> {
-        match object.address() {
-            Some(address) => self.by_address.get(&address).copied(),
-            None => self.entries.iter().position(|e| e.object.same(object)),
-        }
+        self.by_id.get(&object.id()).copied()
     }
 
     /// The index of `object`'s entry, made if missing.
     fn find_or_insert(&mut self, object: &RefKind) -> usize {
-        if let Some(i) = self.find(object) {
-            return i;
+        let next = self.entries.len();
+        let i = *self.by_id.entry(object.id()).or_insert(next);
+        if i == next {
+            self.entries.push(Registered {
+                object: object.clone(),
+                host_info: None,
+                externref: None,
+            });
         }
-        let i = self.entries.len();
-        if let Some(address) = object.address() {
-            self.by_address.insert(address, i);
-        }
-        self.entries.push(Registered {
-            object: object.clone(),
-            host_info: None,
-            externref: None,
-        });
         i
     }
 }
