@@ -531,7 +531,7 @@ fn address_map_gives_wasm_offsets() {
 #[test]
 fn disabled_features_are_named_with_offsets() {
     type Case = (&'static str, fn(&mut Config), &'static str);
-    let cases: [Case; 5] = [
+    let cases: [Case; 7] = [
         (
             "(module (func (result i32 i32) (i32.const 1) (i32.const 2)))",
             |c| {
@@ -565,6 +565,20 @@ fn disabled_features_are_named_with_offsets() {
                 c.set_wasm_multi_memory(false);
             },
             "multiple memories",
+        ),
+        (
+            "(module (func (result externref) (ref.null extern)))",
+            |c| {
+                c.set_wasm_reference_types(false);
+            },
+            "reference types",
+        ),
+        (
+            "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))",
+            |c| {
+                c.set_wasm_extended_const(false);
+            },
+            "wasm_config_wasm_extended_const_set",
         ),
     ];
     for (wat, configure, feature) in cases {

@@ -59,8 +59,125 @@ fn invalid(e: BinaryReaderError) -> anyhow::Error {
     )
 }
 
-/// Parses and validates `wasm` against `features`.
+/// Parses and validates `wasm` against `features`. When the module is
+/// invalid only because a proposal is switched off, the error names the
+/// proposal and the option that turns it on.
 pub fn parse(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
+    parse_with(features, wasm).map_err(|e| match disabled_proposal(features, wasm) {
+        Some((proposal, option)) => anyhow!(
+            "{e}; the module needs the {proposal} proposal, which this engine's \
+             configuration disables (wasm_config_{option}_set)"
+        ),
+        None => e,
+    })
+}
+
+/// Configurable proposals, with the options that enable them and the
+/// proposals each one needs alongside.
+const PROPOSALS: &[(&str, &str, WasmFeatures, WasmFeatures)] = &[
+    (
+        "multi-value",
+        "wasm_multi_value",
+        WasmFeatures::MULTI_VALUE,
+        WasmFeatures::empty(),
+    ),
+    (
+        "bulk memory",
+        "wasm_bulk_memory",
+        WasmFeatures::BULK_MEMORY,
+        WasmFeatures::empty(),
+    ),
+    (
+        "reference types",
+        "wasm_reference_types",
+        WasmFeatures::REFERENCE_TYPES,
+        WasmFeatures::BULK_MEMORY,
+    ),
+    (
+        "tail call",
+        "wasm_tail_call",
+        WasmFeatures::TAIL_CALL,
+        WasmFeatures::empty(),
+    ),
+    (
+        "multi-memory",
+        "wasm_multi_memory",
+        WasmFeatures::MULTI_MEMORY,
+        WasmFeatures::empty(),
+    ),
+    (
+        "extended-const",
+        "wasm_extended_const",
+        WasmFeatures::EXTENDED_CONST,
+        WasmFeatures::empty(),
+    ),
+    (
+        "SIMD",
+        "wasm_simd",
+        WasmFeatures::SIMD,
+        WasmFeatures::empty(),
+    ),
+    (
+        "relaxed SIMD",
+        "wasm_relaxed_simd",
+        WasmFeatures::RELAXED_SIMD,
+        WasmFeatures::SIMD,
+    ),
+    (
+        "threads",
+        "wasm_threads",
+        WasmFeatures::THREADS,
+        WasmFeatures::empty(),
+    ),
+    (
+        "memory64",
+        "wasm_memory64",
+        WasmFeatures::MEMORY64,
+        WasmFeatures::empty(),
+    ),
+    (
+        "custom page sizes",
+        "wasm_custom_page_sizes",
+        WasmFeatures::CUSTOM_PAGE_SIZES,
+        WasmFeatures::empty(),
+    ),
+    (
+        "wide arithmetic",
+        "wasm_wide_arithmetic",
+        WasmFeatures::WIDE_ARITHMETIC,
+        WasmFeatures::empty(),
+    ),
+    (
+        "function references",
+        "wasm_function_references",
+        WasmFeatures::FUNCTION_REFERENCES,
+        WasmFeatures::REFERENCE_TYPES.union(WasmFeatures::BULK_MEMORY),
+    ),
+    (
+        "GC",
+        "wasm_gc",
+        WasmFeatures::GC,
+        WasmFeatures::FUNCTION_REFERENCES
+            .union(WasmFeatures::REFERENCE_TYPES)
+            .union(WasmFeatures::BULK_MEMORY),
+    ),
+];
+
+/// The first switched-off proposal whose enabling (with what it needs)
+/// makes `wasm` valid. Runs only on the error path.
+fn disabled_proposal(features: WasmFeatures, wasm: &[u8]) -> Option<(&'static str, &'static str)> {
+    PROPOSALS
+        .iter()
+        .filter(|(_, _, flag, _)| !features.contains(*flag))
+        .find(|(_, _, flag, needs)| {
+            Validator::new_with_features(features | *flag | *needs)
+                .validate_all(wasm)
+                .is_ok()
+        })
+        .map(|(proposal, option, _, _)| (*proposal, *option))
+}
+
+fn parse_with(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
     let mut validator = Validator::new_with_features(features);
     let mut builder = InfoBuilder::default();
     let mut allocs = FuncValidatorAllocations::default();
