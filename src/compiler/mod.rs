@@ -150,6 +150,16 @@ pub(crate) struct ModuleEnv<'a> {
     pub epoch_interruption: bool,
 }
 
+/// The entries of `table` (keyed by code offset in the region) that fall
+/// in `range`, keyed by offset from its start instead.
+fn entries_within<T: Copy>(table: &[(u32, T)], range: &std::ops::Range<u32>) -> Vec<(u32, T)> {
+    table
+        .iter()
+        .filter(|(offset, _)| range.contains(offset))
+        .map(|&(offset, x)| (offset - range.start, x))
+        .collect()
+}
+
 /// The machine code of a module's defined functions.
 pub struct CompiledModule {
     memory: CodeMemory,
@@ -181,23 +191,13 @@ impl CompiledModule {
             // SAFETY: the function's code lies inside the published,
             // readable region.
             let code = unsafe { std::slice::from_raw_parts(start, len) }.to_vec();
-            let within = |o: u32| o >= range.start && o < range.end;
+            let code_range = range.start..range.end;
             funcs.push(CompiledFunction {
                 code,
                 alignment: self.alignments[i],
                 relocs: self.relocs[i].clone(),
-                traps: info
-                    .traps
-                    .iter()
-                    .filter(|(o, _)| within(*o))
-                    .map(|&(o, k)| (o - range.start, k))
-                    .collect(),
-                srclocs: info
-                    .address_map
-                    .iter()
-                    .filter(|(o, _)| within(*o))
-                    .map(|&(o, w)| (o - range.start, w))
-                    .collect(),
+                traps: entries_within(&info.traps, &code_range),
+                srclocs: entries_within(&info.address_map, &code_range),
                 func_index: range.func_index,
                 body_offset: range.body_offset,
             });
