@@ -26,7 +26,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_codegen::{CodegenError, Context, FinalizedRelocTarget};
-use cranelift_frontend::FunctionBuilderContext;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -60,6 +60,16 @@ pub(crate) fn wasm_signature(isa: &dyn TargetIsa, ty: &FuncType) -> Signature {
     sig.returns
         .extend(ty.results.iter().map(|t| AbiParam::new(ir_type(*t))));
     sig
+}
+
+/// Starts a function body: its entry block, taking the function's
+/// parameters, current and sealed (nothing else jumps to it).
+pub(crate) fn start_entry_block(b: &mut FunctionBuilder<'_>) -> ir::Block {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    entry
 }
 
 /// Compiles the function in `ctx` and extracts its code and metadata.

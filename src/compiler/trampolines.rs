@@ -11,7 +11,7 @@
 //!   results from the array.
 
 use super::code_memory::{CodeMemory, CompiledFunction};
-use super::{finish_function, ir_type, wasm_signature};
+use super::{finish_function, ir_type, start_entry_block, wasm_signature};
 use crate::engine::Engine;
 use crate::module::FuncType;
 use crate::runtime::vmoffsets::host_func_ctx;
@@ -81,10 +81,7 @@ fn array_to_wasm_function(
     sig.params.extend([AbiParam::new(ptr); 4]);
     let mut func = ir::Function::with_name_signature(UserFuncName::user(1, 0), sig);
     let mut b = FunctionBuilder::new(&mut func, builder_ctx);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
+    let block = start_entry_block(&mut b);
     let [wasm_call, callee_vmctx, caller_vmctx, values] = *b.block_params(block) else {
         unreachable!("four parameters were declared")
     };
@@ -115,10 +112,7 @@ fn wasm_to_host_function(
     let mut func =
         ir::Function::with_name_signature(UserFuncName::user(1, 1), wasm_signature(isa, ty));
     let mut b = FunctionBuilder::new(&mut func, builder_ctx);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
+    let block = start_entry_block(&mut b);
     let params = b.block_params(block).to_vec();
     let (callee_vmctx, caller_vmctx) = (params[0], params[1]);
     let slots = ty.params.len().max(ty.results.len()).max(1) as u32;

@@ -12,7 +12,7 @@
 //! `runtime::vmoffsets` (the `VMContext` layout) and `runtime::builtins`
 //! (libcalls); memory accesses follow each memory's `MemoryPlan`.
 
-use super::{ir_type, wasm_signature, ModuleEnv, FUNC_NAMESPACE};
+use super::{ir_type, start_entry_block, wasm_signature, ModuleEnv, FUNC_NAMESPACE};
 use crate::module::{FuncType, ValType};
 use crate::runtime::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
 use crate::runtime::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
@@ -185,10 +185,7 @@ fn operator_proposal(op: &Operator<'_>) -> &'static str {
 
 impl<'a> FuncTranslator<'a, '_> {
     fn translate(&mut self, ty: &FuncType, body: &FunctionBody<'_>) -> Result<()> {
-        let entry = self.b.create_block();
-        self.b.append_block_params_for_function_params(entry);
-        self.b.switch_to_block(entry);
-        self.b.seal_block(entry);
+        let entry = start_entry_block(&mut self.b);
         let params = self.b.block_params(entry).to_vec();
         self.vmctx = params[0];
 
