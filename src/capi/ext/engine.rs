@@ -1,9 +1,8 @@
 //! Engine extensions: fallible creation that says why, and epochs.
 
 use crate::capi::engine::{wasm_config_t, wasm_engine_t};
-use crate::capi::ext::error::wasm_error_t;
+use crate::capi::ext::error::{null_argument, wasm_error_t};
 use crate::engine::Engine;
-use anyhow::anyhow;
 
 /// Consumes `config` and stores a new engine (owned by the caller) in
 /// `*engine_out`; returns NULL on success, else an error naming the option
@@ -14,14 +13,10 @@ pub extern "C" fn wasm_engine_try_new(
     engine_out: Option<&mut *mut wasm_engine_t>,
 ) -> Option<Box<wasm_error_t>> {
     let Some(config) = config else {
-        return Some(wasm_error_t::boxed(anyhow!(
-            "wasm_engine_try_new: config is NULL"
-        )));
+        return null_argument("wasm_engine_try_new", "config");
     };
     let Some(engine_out) = engine_out else {
-        return Some(wasm_error_t::boxed(anyhow!(
-            "wasm_engine_try_new: engine_out is NULL"
-        )));
+        return null_argument("wasm_engine_try_new", "engine_out");
     };
     match Engine::new(&config.config) {
         Ok(engine) => {

@@ -15,6 +15,29 @@ impl wasm_error_t {
     }
 }
 
+/// The error an extension `function` returns for its NULL argument `what`.
+pub(crate) fn null_argument(function: &str, what: &str) -> Option<Box<wasm_error_t>> {
+    Some(wasm_error_t::boxed(anyhow::anyhow!(
+        "{function}: {what} is NULL"
+    )))
+}
+
+/// Converts a result into the C convention: on success hands the value to
+/// `ok` and returns NULL, else returns the error prefixed with `function`.
+pub(crate) fn report<T>(
+    function: &str,
+    result: anyhow::Result<T>,
+    ok: impl FnOnce(T),
+) -> Option<Box<wasm_error_t>> {
+    match result {
+        Ok(value) => {
+            ok(value);
+            None
+        }
+        Err(e) => Some(wasm_error_t::boxed(e.context(function.to_string()))),
+    }
+}
+
 /// Converts a Rust result into the C convention: NULL on success.
 pub fn into_c_error(result: anyhow::Result<()>) -> Option<Box<wasm_error_t>> {
     result.err().map(wasm_error_t::boxed)

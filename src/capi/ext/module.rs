@@ -1,8 +1,6 @@
 //! Module creation that says why a binary was rejected.
 
-use anyhow::anyhow;
-
-use crate::capi::ext::error::wasm_error_t;
+use crate::capi::ext::error::{null_argument, report, wasm_error_t};
 use crate::capi::module::wasm_module_t;
 use crate::capi::store::wasm_store_t;
 use crate::capi::vec::wasm_byte_vec_t;
@@ -23,11 +21,7 @@ pub unsafe extern "C" fn wasm_module_new_checked(
     // SAFETY: the C caller passes NULL or a live store (wasm.h contract);
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
-    let fail = |what: &str| {
-        Some(wasm_error_t::boxed(anyhow!(
-            "wasm_module_new_checked: {what} is NULL"
-        )))
-    };
+    let fail = |what: &str| null_argument("wasm_module_new_checked", what);
     let Some(store) = store else {
         return fail("store");
     };
@@ -61,11 +55,8 @@ pub unsafe extern "C" fn wasm_module_deserialize_checked(
     bytes: Option<&wasm_byte_vec_t>,
     out: Option<&mut *mut wasm_module_t>,
 ) -> Option<Box<wasm_error_t>> {
-    let fail = |what: &str| {
-        Some(wasm_error_t::boxed(anyhow!(
-            "wasm_module_deserialize_checked: {what} is NULL"
-        )))
-    };
+    const F: &str = "wasm_module_deserialize_checked";
+    let fail = |what: &str| null_argument(F, what);
     // SAFETY: NULL or a live store (the caller's contract), borrowed shared.
     let Some(store) = (unsafe { store.as_ref() }) else {
         return fail("store");
@@ -75,14 +66,7 @@ pub unsafe extern "C" fn wasm_module_deserialize_checked(
     };
     let Some(out) = out else { return fail("out") };
     // SAFETY: the C caller passes a valid byte vector.
-    match wasm_module_t::load(store, unsafe { bytes.as_slice() }) {
-        Ok(module) => {
-            // The caller's slot may be uninitialised: nothing is read from it.
-            *out = Box::into_raw(module);
-            None
-        }
-        Err(e) => Some(wasm_error_t::boxed(
-            e.context("wasm_module_deserialize_checked"),
-        )),
-    }
+    let loaded = wasm_module_t::load(store, unsafe { bytes.as_slice() });
+    // The caller's slot may be uninitialised: nothing is read from it.
+    report(F, loaded, |module| *out = Box::into_raw(module))
 }

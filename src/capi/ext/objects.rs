@@ -6,9 +6,7 @@
 //! here returns an error (owned by the caller, NULL on success) naming the
 //! problem, and otherwise behaves the same.
 
-use anyhow::anyhow;
-
-use crate::capi::ext::error::wasm_error_t;
+use crate::capi::ext::error::{null_argument, report, wasm_error_t};
 use crate::capi::global::wasm_global_t;
 use crate::capi::globaltype::wasm_globaltype_t;
 use crate::capi::memory::{wasm_memory_pages_t, wasm_memory_t};
@@ -18,26 +16,6 @@ use crate::capi::store::wasm_store_t;
 use crate::capi::table::{wasm_table_size_t, wasm_table_t};
 use crate::capi::tabletype::wasm_tabletype_t;
 use crate::capi::val::wasm_val_t;
-
-/// The error for a NULL argument of `function`.
-fn null(function: &str, what: &str) -> Option<Box<wasm_error_t>> {
-    Some(wasm_error_t::boxed(anyhow!("{function}: {what} is NULL")))
-}
-
-/// Converts a result into the C convention, prefixing the function name.
-fn report<T>(
-    function: &str,
-    result: anyhow::Result<T>,
-    ok: impl FnOnce(T),
-) -> Option<Box<wasm_error_t>> {
-    match result {
-        Ok(value) => {
-            ok(value);
-            None
-        }
-        Err(e) => Some(wasm_error_t::boxed(e.context(function.to_string()))),
-    }
-}
 
 /// Like `wasm_global_new`, storing the global (owned by the caller) in
 /// `*out`; on failure returns why and leaves `*out` untouched.
@@ -54,14 +32,16 @@ pub unsafe extern "C" fn wasm_global_new_checked(
     const F: &str = "wasm_global_new_checked";
     // SAFETY: NULL or a live store (the caller's contract), borrowed shared.
     let Some(store) = (unsafe { store.as_ref() }) else {
-        return null(F, "store");
+        return null_argument(F, "store");
     };
-    let Some(ty) = ty else { return null(F, "type") };
+    let Some(ty) = ty else {
+        return null_argument(F, "type");
+    };
     let Some(val) = val else {
-        return null(F, "value");
+        return null_argument(F, "value");
     };
     let Some(out) = out else {
-        return null(F, "out");
+        return null_argument(F, "out");
     };
     report(F, wasm_global_t::create(store, ty, val), |g| {
         *out = Box::into_raw(g)
@@ -82,10 +62,10 @@ pub unsafe extern "C" fn wasm_global_set_checked(
     // SAFETY: NULL or a live handle (the caller's contract), borrowed
     // shared: the value is set through the runtime.
     let Some(global) = (unsafe { global.as_ref() }) else {
-        return null(F, "global");
+        return null_argument(F, "global");
     };
     let Some(val) = val else {
-        return null(F, "value");
+        return null_argument(F, "value");
     };
     report(F, global.set(val), |()| ())
 }
@@ -105,11 +85,13 @@ pub unsafe extern "C" fn wasm_table_new_checked(
     const F: &str = "wasm_table_new_checked";
     // SAFETY: NULL or a live store (the caller's contract), borrowed shared.
     let Some(store) = (unsafe { store.as_ref() }) else {
-        return null(F, "store");
+        return null_argument(F, "store");
     };
-    let Some(ty) = ty else { return null(F, "type") };
+    let Some(ty) = ty else {
+        return null_argument(F, "type");
+    };
     let Some(out) = out else {
-        return null(F, "out");
+        return null_argument(F, "out");
     };
     // SAFETY: NULL or a live reference (the caller's contract).
     let init = unsafe { init.as_ref() };
@@ -133,7 +115,7 @@ pub unsafe extern "C" fn wasm_table_set_checked(
     // SAFETY: NULL or a live handle (the caller's contract), borrowed
     // shared: the table is changed through the runtime.
     let Some(table) = (unsafe { table.as_ref() }) else {
-        return null(F, "table");
+        return null_argument(F, "table");
     };
     // SAFETY: NULL or a live reference (the caller's contract).
     report(F, table.set(index, unsafe { r.as_ref() }), |()| ())
@@ -155,7 +137,7 @@ pub unsafe extern "C" fn wasm_table_grow_checked(
     const F: &str = "wasm_table_grow_checked";
     // SAFETY: as in `wasm_table_set_checked`.
     let Some(table) = (unsafe { table.as_ref() }) else {
-        return null(F, "table");
+        return null_argument(F, "table");
     };
     // SAFETY: NULL or a live reference (the caller's contract).
     let result = table.grow(delta, unsafe { init.as_ref() });
@@ -180,11 +162,13 @@ pub unsafe extern "C" fn wasm_memory_new_checked(
     const F: &str = "wasm_memory_new_checked";
     // SAFETY: NULL or a live store (the caller's contract), borrowed shared.
     let Some(store) = (unsafe { store.as_ref() }) else {
-        return null(F, "store");
+        return null_argument(F, "store");
     };
-    let Some(ty) = ty else { return null(F, "type") };
+    let Some(ty) = ty else {
+        return null_argument(F, "type");
+    };
     let Some(out) = out else {
-        return null(F, "out");
+        return null_argument(F, "out");
     };
     report(F, wasm_memory_t::create(store, ty), |m| {
         *out = Box::into_raw(m)
@@ -207,7 +191,7 @@ pub unsafe extern "C" fn wasm_memory_grow_checked(
     // SAFETY: NULL or a live handle (the caller's contract), borrowed
     // shared: growth goes through the runtime.
     let Some(memory) = (unsafe { memory.as_ref() }) else {
-        return null(F, "memory");
+        return null_argument(F, "memory");
     };
     report(F, memory.memory().grow(u64::from(delta)), |previous| {
         if let Some(out) = previous_pages {

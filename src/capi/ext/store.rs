@@ -8,7 +8,7 @@
 
 use anyhow::anyhow;
 
-use crate::capi::ext::error::wasm_error_t;
+use crate::capi::ext::error::{null_argument, wasm_error_t};
 use crate::capi::store::wasm_store_t;
 
 /// Sets the fuel left in `store` to `fuel`; wasm traps when it runs out.
@@ -24,9 +24,7 @@ pub unsafe extern "C" fn wasm_store_set_fuel(
 ) -> Option<Box<wasm_error_t>> {
     // SAFETY: NULL or a live store (the caller's contract), borrowed shared.
     let Some(store) = (unsafe { store.as_ref() }) else {
-        return Some(wasm_error_t::boxed(anyhow!(
-            "wasm_store_set_fuel: store is NULL"
-        )));
+        return null_argument("wasm_store_set_fuel", "store");
     };
     store
         .ctx

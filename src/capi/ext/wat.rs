@@ -2,7 +2,7 @@
 
 use anyhow::anyhow;
 
-use crate::capi::ext::error::wasm_error_t;
+use crate::capi::ext::error::{null_argument, wasm_error_t};
 use crate::capi::vec::wasm_byte_vec_t;
 
 /// Translates the WebAssembly text `text` (`len` bytes of UTF-8, not
@@ -17,7 +17,7 @@ pub extern "C" fn wasm_wat2wasm(
     out: Option<&mut wasm_byte_vec_t>,
 ) -> Option<Box<wasm_error_t>> {
     let Some(out) = out else {
-        return Some(wasm_error_t::boxed(anyhow!("wasm_wat2wasm: out is NULL")));
+        return null_argument("wasm_wat2wasm", "out");
     };
     let bytes = if len == 0 {
         &[][..]
