@@ -210,56 +210,409 @@ fn trap_message(trap: *const wasm_trap_t) -> String {
     String::from_utf8(bytes).unwrap()
 }
 
-/// Checks one kind's handle functions on a live object `$x` (a raw
-/// pointer), then gives it host info with the counting finalizer. `$other`
-/// is a `wasm_ref_as_*` of another kind, which must refuse `$x`.
-macro_rules! exercise_handle {
-    ($x:expr, $counters:expr, $kind:expr,
-     copy: $copy:ident, same: $same:ident, delete: $delete:ident,
-     get: $get:ident, set: $set:ident, set_fin: $set_fin:ident,
-     as_ref: $as_ref:ident, ref_as: $ref_as:ident,
-     as_ref_const: $as_ref_const:ident, ref_as_const: $ref_as_const:ident,
-     other: $other:ident) => {{
-        let x = $x;
-        // SAFETY: `x` is a live handle and every pointer below comes from it.
-        unsafe {
-            let copy = Box::into_raw($copy(x.as_ref()).expect("copy"));
-            assert!(
-                $same(x.as_ref(), copy.as_ref()),
-                "a copy is the same object"
-            );
-            assert!(!$same(x.as_ref(), None), "nothing is the same as NULL");
+type Finalizer = Option<unsafe extern "C" fn(*mut c_void)>;
 
-            // Host info belongs to the object: set through one handle,
-            // seen through the other; replacing info without a finalizer
-            // frees nothing.
-            assert!($get(x.as_ref()).is_null(), "no host info yet");
-            $set(copy, marker());
-            assert_eq!($get(x.as_ref()), marker());
-            let info = token($counters, $kind);
-            $set_fin(x, info, Some(finalize));
-            assert_eq!($get(copy.as_ref()), info);
+fn opt_ptr<T>(r: Option<&T>) -> *const T {
+    r.map_or(ptr::null(), |r| r as *const T)
+}
 
-            // As a reference: the same handle, of this kind only.
-            let r = $as_ref(x);
-            assert!(!r.is_null());
-            assert_eq!($ref_as(r), x, "ref_as gives back the same handle");
-            assert!(
-                $other(r).is_null(),
-                "a reference of another kind is refused"
-            );
-            assert_eq!(wasm_ref_get_host_info(r.as_ref()), info);
-            let r_const = $as_ref_const(x.as_ref()).expect("as_ref_const");
-            assert!(ptr::eq(
-                $ref_as_const(Some(r_const)).expect("ref_as_const"),
-                x
-            ));
-            assert!($ref_as(ptr::null_mut()).is_null());
+/// The handle functions every object kind has, each calling the kind's own
+/// C function (spelled out per kind, so every call is plain to see).
+///
+/// # Safety
+/// Every pointer passed must be a live handle of the kind (or a live
+/// reference, for the `r` parameters).
+trait Object {
+    unsafe fn copy(x: *mut Self) -> *mut Self;
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool;
+    unsafe fn delete(x: *mut Self);
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void;
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void);
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer);
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t;
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self;
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t;
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self;
+    /// Whether `r` is accepted as an object of some other kind.
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool;
+}
 
-            $delete(Some(Box::from_raw(copy)));
-            assert_eq!($get(x.as_ref()), info, "deleting a copy keeps the info");
-        }
-    }};
+// SAFETY (every impl below): the pointers are live handles, as the trait
+// requires of its callers.
+impl Object for wasm_func_t {
+    unsafe fn copy(x: *mut Self) -> *mut Self {
+        raw(wasm_func_copy(unsafe { x.as_ref() }), "wasm_func_copy")
+    }
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool {
+        wasm_func_same(unsafe { a.as_ref() }, unsafe { b.as_ref() })
+    }
+    unsafe fn delete(x: *mut Self) {
+        wasm_func_delete(Some(unsafe { Box::from_raw(x) }))
+    }
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void {
+        wasm_func_get_host_info(unsafe { x.as_ref() })
+    }
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void) {
+        unsafe { wasm_func_set_host_info(x, info) }
+    }
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer) {
+        unsafe { wasm_func_set_host_info_with_finalizer(x, info, f) }
+    }
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t {
+        wasm_func_as_ref(x)
+    }
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self {
+        unsafe { wasm_ref_as_func(r) }
+    }
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t {
+        opt_ptr(wasm_func_as_ref_const(unsafe { x.as_ref() }))
+    }
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self {
+        opt_ptr(wasm_ref_as_func_const(unsafe { r.as_ref() }))
+    }
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool {
+        !unsafe { wasm_ref_as_global(r) }.is_null()
+    }
+}
+
+impl Object for wasm_global_t {
+    unsafe fn copy(x: *mut Self) -> *mut Self {
+        raw(wasm_global_copy(unsafe { x.as_ref() }), "wasm_global_copy")
+    }
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool {
+        wasm_global_same(unsafe { a.as_ref() }, unsafe { b.as_ref() })
+    }
+    unsafe fn delete(x: *mut Self) {
+        wasm_global_delete(Some(unsafe { Box::from_raw(x) }))
+    }
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void {
+        wasm_global_get_host_info(unsafe { x.as_ref() })
+    }
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void) {
+        unsafe { wasm_global_set_host_info(x, info) }
+    }
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer) {
+        unsafe { wasm_global_set_host_info_with_finalizer(x, info, f) }
+    }
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t {
+        wasm_global_as_ref(x)
+    }
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self {
+        unsafe { wasm_ref_as_global(r) }
+    }
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t {
+        opt_ptr(wasm_global_as_ref_const(unsafe { x.as_ref() }))
+    }
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self {
+        opt_ptr(wasm_ref_as_global_const(unsafe { r.as_ref() }))
+    }
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool {
+        !unsafe { wasm_ref_as_table(r) }.is_null()
+    }
+}
+
+impl Object for wasm_table_t {
+    unsafe fn copy(x: *mut Self) -> *mut Self {
+        raw(wasm_table_copy(unsafe { x.as_ref() }), "wasm_table_copy")
+    }
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool {
+        wasm_table_same(unsafe { a.as_ref() }, unsafe { b.as_ref() })
+    }
+    unsafe fn delete(x: *mut Self) {
+        wasm_table_delete(Some(unsafe { Box::from_raw(x) }))
+    }
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void {
+        wasm_table_get_host_info(unsafe { x.as_ref() })
+    }
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void) {
+        unsafe { wasm_table_set_host_info(x, info) }
+    }
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer) {
+        unsafe { wasm_table_set_host_info_with_finalizer(x, info, f) }
+    }
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t {
+        wasm_table_as_ref(x)
+    }
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self {
+        unsafe { wasm_ref_as_table(r) }
+    }
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t {
+        opt_ptr(wasm_table_as_ref_const(unsafe { x.as_ref() }))
+    }
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self {
+        opt_ptr(wasm_ref_as_table_const(unsafe { r.as_ref() }))
+    }
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool {
+        !unsafe { wasm_ref_as_memory(r) }.is_null()
+    }
+}
+
+impl Object for wasm_memory_t {
+    unsafe fn copy(x: *mut Self) -> *mut Self {
+        raw(wasm_memory_copy(unsafe { x.as_ref() }), "wasm_memory_copy")
+    }
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool {
+        wasm_memory_same(unsafe { a.as_ref() }, unsafe { b.as_ref() })
+    }
+    unsafe fn delete(x: *mut Self) {
+        wasm_memory_delete(Some(unsafe { Box::from_raw(x) }))
+    }
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void {
+        wasm_memory_get_host_info(unsafe { x.as_ref() })
+    }
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void) {
+        unsafe { wasm_memory_set_host_info(x, info) }
+    }
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer) {
+        unsafe { wasm_memory_set_host_info_with_finalizer(x, info, f) }
+    }
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t {
+        wasm_memory_as_ref(x)
+    }
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self {
+        unsafe { wasm_ref_as_memory(r) }
+    }
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t {
+        opt_ptr(wasm_memory_as_ref_const(unsafe { x.as_ref() }))
+    }
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self {
+        opt_ptr(wasm_ref_as_memory_const(unsafe { r.as_ref() }))
+    }
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool {
+        !unsafe { wasm_ref_as_func(r) }.is_null()
+    }
+}
+
+impl Object for wasm_extern_t {
+    unsafe fn copy(x: *mut Self) -> *mut Self {
+        raw(wasm_extern_copy(unsafe { x.as_ref() }), "wasm_extern_copy")
+    }
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool {
+        wasm_extern_same(unsafe { a.as_ref() }, unsafe { b.as_ref() })
+    }
+    unsafe fn delete(x: *mut Self) {
+        wasm_extern_delete(Some(unsafe { Box::from_raw(x) }))
+    }
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void {
+        wasm_extern_get_host_info(unsafe { x.as_ref() })
+    }
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void) {
+        unsafe { wasm_extern_set_host_info(x, info) }
+    }
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer) {
+        unsafe { wasm_extern_set_host_info_with_finalizer(x, info, f) }
+    }
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t {
+        unsafe { wasm_extern_as_ref(x) }
+    }
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self {
+        unsafe { wasm_ref_as_extern(r) }
+    }
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t {
+        opt_ptr(wasm_extern_as_ref_const(unsafe { x.as_ref() }))
+    }
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self {
+        opt_ptr(wasm_ref_as_extern_const(unsafe { r.as_ref() }))
+    }
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool {
+        !unsafe { wasm_ref_as_instance(r) }.is_null()
+    }
+}
+
+impl Object for wasm_instance_t {
+    unsafe fn copy(x: *mut Self) -> *mut Self {
+        raw(
+            wasm_instance_copy(unsafe { x.as_ref() }),
+            "wasm_instance_copy",
+        )
+    }
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool {
+        wasm_instance_same(unsafe { a.as_ref() }, unsafe { b.as_ref() })
+    }
+    unsafe fn delete(x: *mut Self) {
+        wasm_instance_delete(Some(unsafe { Box::from_raw(x) }))
+    }
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void {
+        wasm_instance_get_host_info(unsafe { x.as_ref() })
+    }
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void) {
+        unsafe { wasm_instance_set_host_info(x, info) }
+    }
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer) {
+        unsafe { wasm_instance_set_host_info_with_finalizer(x, info, f) }
+    }
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t {
+        wasm_instance_as_ref(x)
+    }
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self {
+        unsafe { wasm_ref_as_instance(r) }
+    }
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t {
+        opt_ptr(wasm_instance_as_ref_const(unsafe { x.as_ref() }))
+    }
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self {
+        opt_ptr(wasm_ref_as_instance_const(unsafe { r.as_ref() }))
+    }
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool {
+        !unsafe { wasm_ref_as_module(r) }.is_null()
+    }
+}
+
+impl Object for wasm_module_t {
+    unsafe fn copy(x: *mut Self) -> *mut Self {
+        raw(wasm_module_copy(unsafe { x.as_ref() }), "wasm_module_copy")
+    }
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool {
+        wasm_module_same(unsafe { a.as_ref() }, unsafe { b.as_ref() })
+    }
+    unsafe fn delete(x: *mut Self) {
+        wasm_module_delete(Some(unsafe { Box::from_raw(x) }))
+    }
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void {
+        wasm_module_get_host_info(unsafe { x.as_ref() })
+    }
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void) {
+        unsafe { wasm_module_set_host_info(x, info) }
+    }
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer) {
+        unsafe { wasm_module_set_host_info_with_finalizer(x, info, f) }
+    }
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t {
+        wasm_module_as_ref(x)
+    }
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self {
+        unsafe { wasm_ref_as_module(r) }
+    }
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t {
+        opt_ptr(wasm_module_as_ref_const(unsafe { x.as_ref() }))
+    }
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self {
+        opt_ptr(wasm_ref_as_module_const(unsafe { r.as_ref() }))
+    }
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool {
+        !unsafe { wasm_ref_as_trap(r) }.is_null()
+    }
+}
+
+impl Object for wasm_foreign_t {
+    unsafe fn copy(x: *mut Self) -> *mut Self {
+        raw(
+            wasm_foreign_copy(unsafe { x.as_ref() }),
+            "wasm_foreign_copy",
+        )
+    }
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool {
+        wasm_foreign_same(unsafe { a.as_ref() }, unsafe { b.as_ref() })
+    }
+    unsafe fn delete(x: *mut Self) {
+        wasm_foreign_delete(Some(unsafe { Box::from_raw(x) }))
+    }
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void {
+        wasm_foreign_get_host_info(unsafe { x.as_ref() })
+    }
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void) {
+        unsafe { wasm_foreign_set_host_info(x, info) }
+    }
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer) {
+        unsafe { wasm_foreign_set_host_info_with_finalizer(x, info, f) }
+    }
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t {
+        wasm_foreign_as_ref(x)
+    }
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self {
+        unsafe { wasm_ref_as_foreign(r) }
+    }
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t {
+        opt_ptr(wasm_foreign_as_ref_const(unsafe { x.as_ref() }))
+    }
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self {
+        opt_ptr(wasm_ref_as_foreign_const(unsafe { r.as_ref() }))
+    }
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool {
+        !unsafe { wasm_ref_as_func(r) }.is_null()
+    }
+}
+
+impl Object for wasm_trap_t {
+    unsafe fn copy(x: *mut Self) -> *mut Self {
+        raw(wasm_trap_copy(unsafe { x.as_ref() }), "wasm_trap_copy")
+    }
+    unsafe fn same(a: *mut Self, b: *mut Self) -> bool {
+        wasm_trap_same(unsafe { a.as_ref() }, unsafe { b.as_ref() })
+    }
+    unsafe fn delete(x: *mut Self) {
+        wasm_trap_delete(Some(unsafe { Box::from_raw(x) }))
+    }
+    unsafe fn get_host_info(x: *mut Self) -> *mut c_void {
+        wasm_trap_get_host_info(unsafe { x.as_ref() })
+    }
+    unsafe fn set_host_info(x: *mut Self, info: *mut c_void) {
+        unsafe { wasm_trap_set_host_info(x, info) }
+    }
+    unsafe fn set_host_info_with_finalizer(x: *mut Self, info: *mut c_void, f: Finalizer) {
+        unsafe { wasm_trap_set_host_info_with_finalizer(x, info, f) }
+    }
+    unsafe fn as_ref(x: *mut Self) -> *mut wasm_ref_t {
+        wasm_trap_as_ref(x)
+    }
+    unsafe fn ref_as(r: *mut wasm_ref_t) -> *mut Self {
+        unsafe { wasm_ref_as_trap(r) }
+    }
+    unsafe fn as_ref_const(x: *mut Self) -> *const wasm_ref_t {
+        opt_ptr(wasm_trap_as_ref_const(unsafe { x.as_ref() }))
+    }
+    unsafe fn ref_as_const(r: *mut wasm_ref_t) -> *const Self {
+        opt_ptr(wasm_ref_as_trap_const(unsafe { r.as_ref() }))
+    }
+    unsafe fn is_other_kind(r: *mut wasm_ref_t) -> bool {
+        !unsafe { wasm_ref_as_foreign(r) }.is_null()
+    }
+}
+
+/// Checks one kind's handle functions on the live object `x`, then gives
+/// it host info with the counting finalizer.
+fn exercise_handle<T: Object>(x: *mut T, counters: &Arc<Counters>, kind: Kind) {
+    // SAFETY: `x` is a live handle and every pointer below comes from it.
+    unsafe {
+        let copy = T::copy(x);
+        assert!(T::same(x, copy), "{kind:?}: a copy is the same object");
+        assert!(
+            !T::same(x, ptr::null_mut()),
+            "{kind:?}: nothing is the same as NULL"
+        );
+
+        // Host info belongs to the object: set through one handle, seen
+        // through the other; replacing info without a finalizer frees
+        // nothing.
+        assert!(T::get_host_info(x).is_null(), "{kind:?}: no host info yet");
+        T::set_host_info(copy, marker());
+        assert_eq!(T::get_host_info(x), marker());
+        let info = token(counters, kind);
+        T::set_host_info_with_finalizer(x, info, Some(finalize));
+        assert_eq!(T::get_host_info(copy), info);
+
+        // As a reference: the same handle, of this kind only.
+        let r = T::as_ref(x);
+        assert!(!r.is_null());
+        assert_eq!(
+            T::ref_as(r),
+            x,
+            "{kind:?}: ref_as gives back the same handle"
+        );
+        assert!(!T::is_other_kind(r), "{kind:?}: refused as another kind");
+        assert_eq!(wasm_ref_get_host_info(r.as_ref()), info);
+        let r_const = T::as_ref_const(x);
+        assert!(ptr::eq(r_const, r));
+        assert!(ptr::eq(T::ref_as_const(r_const as *mut wasm_ref_t), x));
+        assert!(T::ref_as(ptr::null_mut()).is_null());
+
+        T::delete(copy);
+        assert_eq!(
+            T::get_host_info(x),
+            info,
+            "{kind:?}: deleting a copy keeps the info"
+        );
+    }
 }
 
 fn create(store: *mut wasm_store_t, counters: &Arc<Counters>) -> Objects {
@@ -378,70 +731,16 @@ fn create(store: *mut wasm_store_t, counters: &Arc<Counters>) -> Objects {
 /// Exercises every kind's handle functions and attaches the counted host
 /// info.
 fn attach_host_info(o: &Objects, counters: &Arc<Counters>) {
-    exercise_handle!(o.func, counters, Kind::Func,
-        copy: wasm_func_copy, same: wasm_func_same, delete: wasm_func_delete,
-        get: wasm_func_get_host_info, set: wasm_func_set_host_info,
-        set_fin: wasm_func_set_host_info_with_finalizer,
-        as_ref: wasm_func_as_ref, ref_as: wasm_ref_as_func,
-        as_ref_const: wasm_func_as_ref_const, ref_as_const: wasm_ref_as_func_const,
-        other: wasm_ref_as_global);
-    exercise_handle!(o.global, counters, Kind::Global,
-        copy: wasm_global_copy, same: wasm_global_same, delete: wasm_global_delete,
-        get: wasm_global_get_host_info, set: wasm_global_set_host_info,
-        set_fin: wasm_global_set_host_info_with_finalizer,
-        as_ref: wasm_global_as_ref, ref_as: wasm_ref_as_global,
-        as_ref_const: wasm_global_as_ref_const, ref_as_const: wasm_ref_as_global_const,
-        other: wasm_ref_as_table);
-    exercise_handle!(o.table, counters, Kind::Table,
-        copy: wasm_table_copy, same: wasm_table_same, delete: wasm_table_delete,
-        get: wasm_table_get_host_info, set: wasm_table_set_host_info,
-        set_fin: wasm_table_set_host_info_with_finalizer,
-        as_ref: wasm_table_as_ref, ref_as: wasm_ref_as_table,
-        as_ref_const: wasm_table_as_ref_const, ref_as_const: wasm_ref_as_table_const,
-        other: wasm_ref_as_memory);
-    exercise_handle!(o.memory, counters, Kind::Memory,
-        copy: wasm_memory_copy, same: wasm_memory_same, delete: wasm_memory_delete,
-        get: wasm_memory_get_host_info, set: wasm_memory_set_host_info,
-        set_fin: wasm_memory_set_host_info_with_finalizer,
-        as_ref: wasm_memory_as_ref, ref_as: wasm_ref_as_memory,
-        as_ref_const: wasm_memory_as_ref_const, ref_as_const: wasm_ref_as_memory_const,
-        other: wasm_ref_as_func);
+    exercise_handle(o.func, counters, Kind::Func);
+    exercise_handle(o.global, counters, Kind::Global);
+    exercise_handle(o.table, counters, Kind::Table);
+    exercise_handle(o.memory, counters, Kind::Memory);
     // The extern kind: the exported global, through its extern handle.
-    exercise_handle!(o.exports[2], counters, Kind::Extern,
-        copy: wasm_extern_copy, same: wasm_extern_same, delete: wasm_extern_delete,
-        get: wasm_extern_get_host_info, set: wasm_extern_set_host_info,
-        set_fin: wasm_extern_set_host_info_with_finalizer,
-        as_ref: wasm_extern_as_ref, ref_as: wasm_ref_as_extern,
-        as_ref_const: wasm_extern_as_ref_const, ref_as_const: wasm_ref_as_extern_const,
-        other: wasm_ref_as_instance);
-    exercise_handle!(o.instance, counters, Kind::Instance,
-        copy: wasm_instance_copy, same: wasm_instance_same, delete: wasm_instance_delete,
-        get: wasm_instance_get_host_info, set: wasm_instance_set_host_info,
-        set_fin: wasm_instance_set_host_info_with_finalizer,
-        as_ref: wasm_instance_as_ref, ref_as: wasm_ref_as_instance,
-        as_ref_const: wasm_instance_as_ref_const, ref_as_const: wasm_ref_as_instance_const,
-        other: wasm_ref_as_module);
-    exercise_handle!(o.module, counters, Kind::Module,
-        copy: wasm_module_copy, same: wasm_module_same, delete: wasm_module_delete,
-        get: wasm_module_get_host_info, set: wasm_module_set_host_info,
-        set_fin: wasm_module_set_host_info_with_finalizer,
-        as_ref: wasm_module_as_ref, ref_as: wasm_ref_as_module,
-        as_ref_const: wasm_module_as_ref_const, ref_as_const: wasm_ref_as_module_const,
-        other: wasm_ref_as_trap);
-    exercise_handle!(o.foreign, counters, Kind::Foreign,
-        copy: wasm_foreign_copy, same: wasm_foreign_same, delete: wasm_foreign_delete,
-        get: wasm_foreign_get_host_info, set: wasm_foreign_set_host_info,
-        set_fin: wasm_foreign_set_host_info_with_finalizer,
-        as_ref: wasm_foreign_as_ref, ref_as: wasm_ref_as_foreign,
-        as_ref_const: wasm_foreign_as_ref_const, ref_as_const: wasm_ref_as_foreign_const,
-        other: wasm_ref_as_func);
-    exercise_handle!(o.host_trap, counters, Kind::Trap,
-        copy: wasm_trap_copy, same: wasm_trap_same, delete: wasm_trap_delete,
-        get: wasm_trap_get_host_info, set: wasm_trap_set_host_info,
-        set_fin: wasm_trap_set_host_info_with_finalizer,
-        as_ref: wasm_trap_as_ref, ref_as: wasm_ref_as_trap,
-        as_ref_const: wasm_trap_as_ref_const, ref_as_const: wasm_ref_as_trap_const,
-        other: wasm_ref_as_foreign);
+    exercise_handle(o.exports[2], counters, Kind::Extern);
+    exercise_handle(o.instance, counters, Kind::Instance);
+    exercise_handle(o.module, counters, Kind::Module);
+    exercise_handle(o.foreign, counters, Kind::Foreign);
+    exercise_handle(o.host_trap, counters, Kind::Trap);
 
     // The plain reference: the generic wasm_ref_* functions.
     let r = o.reference;
