@@ -70,6 +70,11 @@ struct Registered {
 }
 
 impl StoreContext {
+    // The store is `Send` but not `Sync`, so Rust would not move this `Arc`
+    // between threads; C hosts do, one thread at a time as wasm.h requires,
+    // and atomic counts keep handle copies and deletes right across such a
+    // hand-off, which `Rc` would not.
+    #[allow(clippy::arc_with_non_send_sync)]
     pub(crate) fn new(store: Store) -> Arc<StoreContext> {
         Arc::new(StoreContext {
             store,
