@@ -101,7 +101,7 @@ int main(void) {
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
   wasm_table_t* table = wasm_extern_as_table(exports.data[0]);
-  const wasm_func_t* add = wasm_extern_as_func(exports.data[1]);
+  wasm_func_t* add = wasm_extern_as_func(exports.data[1]);
   const wasm_func_t* apply = wasm_extern_as_func(exports.data[2]);
   const wasm_func_t* size = wasm_extern_as_func(exports.data[3]);
   const wasm_func_t* grow = wasm_extern_as_func(exports.data[4]);
@@ -137,7 +137,7 @@ int main(void) {
   /* Growth: by the host (with an initial value), then by wasm (with a
      function of another type, which call_indirect refuses). */
   printf("host grows by 1 with add: %s\n",
-         wasm_table_grow(table, 1, wasm_func_as_ref((wasm_func_t*)add)) ? "ok" : "refused");
+         wasm_table_grow(table, 1, wasm_func_as_ref(add)) ? "ok" : "refused");
   printf("wasm grows by 1: old size %" PRId32 "\n", call(grow, 1, 1, 0, 0));
   printf("wasm grows by 1 more: %" PRId32 "\n", call(grow, 1, 1, 0, 0));
   printf("host grows by 1 more: %s\n", wasm_table_grow(table, 1, NULL) ? "ok" : "refused");
