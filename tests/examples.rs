@@ -11,7 +11,8 @@
 //! The shared library is the one cargo built for this test run: cargo
 //! compiles the library's crate types (rlib, cdylib, staticlib) in one go,
 //! so `<target>/<profile>/deps/libwasm_runtime.so` is already up to date
-//! and no second cargo build is needed.
+//! and no second cargo build is needed (the C++ example's CMake build
+//! runs cargo, which finds that build up to date).
 //!
 //! valgrind is required (`apt-get install -y valgrind`; `.ci/run` installs
 //! it); without it the tests fail and say so.
@@ -54,9 +55,11 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// A directory holding the shared library under its SONAME, for programs
-/// to find at run time (their `DT_NEEDED` is `libwasm-runtime.so.0`), and
-/// the path to link against.
+/// The shared library, copied under its SONAME into a directory of its
+/// own, for programs to link against and find at run time (their
+/// `DT_NEEDED` is `libwasm-runtime.so.0`); returns the copy and its
+/// directory. A copy, not a link: the C++ test's CMake build runs cargo
+/// in the same target directory meanwhile.
 fn shared_library() -> (PathBuf, PathBuf) {
     let lib = profile_dir().join("deps").join("libwasm_runtime.so");
     assert!(
@@ -70,18 +73,13 @@ fn shared_library() -> (PathBuf, PathBuf) {
         "libwasm-runtime.so.{}",
         env!("CARGO_PKG_VERSION_MAJOR")
     ));
-    // Another test thread may be doing the same; a link that exists and
-    // points at the library is fine.
-    let _ = std::fs::remove_file(&soname);
-    if let Err(e) = std::os::unix::fs::symlink(&lib, &soname) {
-        assert!(
-            std::fs::read_link(&soname).is_ok_and(|target| target == lib),
-            "cannot link {} to {}: {e}",
-            soname.display(),
-            lib.display()
-        );
-    }
-    (lib, dir)
+    // Copy, then rename into place, so a concurrent run never sees half a
+    // library.
+    let partial = dir.join(format!("partial-{}", std::process::id()));
+    std::fs::copy(&lib, &partial)
+        .unwrap_or_else(|e| panic!("copying {} to {}: {e}", lib.display(), partial.display()));
+    std::fs::rename(&partial, &soname).unwrap();
+    (soname, dir)
 }
 
 fn require_tool(program: &str, package: &str) {
