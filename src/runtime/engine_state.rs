@@ -38,6 +38,7 @@ struct State {
 pub struct EngineRuntime {
     state: Mutex<State>,
     pool: super::pool::PoolCounts,
+    images: super::memory_image::ImageCache,
 }
 
 impl EngineRuntime {
@@ -49,6 +50,11 @@ impl EngineRuntime {
     /// Live slot counts for the pooling allocation strategy.
     pub(crate) fn pool_counts(&self) -> &super::pool::PoolCounts {
         &self.pool
+    }
+
+    /// Copy-on-write images of modules' initial memories.
+    pub(crate) fn memory_images(&self) -> &super::memory_image::ImageCache {
+        &self.images
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -6,6 +6,7 @@ use super::func::{Func, FuncData};
 use super::global::{Global, GlobalData};
 use super::libcalls;
 use super::memory::{Memory, MemoryData};
+use super::memory_image::MemoryInit;
 use super::pool::{self, PoolKind, PoolSlot};
 use super::store::Store;
 use super::table::{Table, TableData};
@@ -86,6 +87,9 @@ pub(crate) struct InstanceData {
     pub(crate) memories: Vec<NonNull<MemoryData>>,
     pub(crate) tables: Vec<NonNull<TableData>>,
     globals: Vec<NonNull<GlobalData>>,
+    /// `true` for each memory (whole index space) whose active data
+    /// segments a copy-on-write image already applied at creation.
+    memory_from_image: Vec<bool>,
     /// `true` for dropped data segments (active ones drop after use).
     dropped_data: UnsafeCell<Vec<bool>>,
     /// Evaluated items of passive element segments; `None` once dropped
@@ -193,6 +197,13 @@ impl InstanceData {
 
     /// Evaluates a constant expression of this instance.
     fn eval_const(&self, expr: &ConstExpr) -> Result<ValRaw> {
+        // Almost every expression is a single constant or `ref.func`
+        // (element items are one each): evaluate those without a stack.
+        if let [op] = expr.ops.as_slice() {
+            if let Some(v) = self.eval_single(op)? {
+                return Ok(v);
+            }
+        }
         let mut stack: Vec<ValRaw> = Vec::with_capacity(2);
         let pop = |stack: &mut Vec<ValRaw>| {
             stack
@@ -200,27 +211,11 @@ impl InstanceData {
                 .ok_or_else(|| anyhow!("internal: constant expression stack underflow"))
         };
         for op in &expr.ops {
+            if let Some(v) = self.eval_single(op)? {
+                stack.push(v);
+                continue;
+            }
             let v = match *op {
-                ConstOp::I32Const(v) => ValRaw::from_i32(v),
-                ConstOp::I64Const(v) => ValRaw::from_i64(v),
-                ConstOp::F32Const(v) => ValRaw::from_f32_bits(v),
-                ConstOp::F64Const(v) => ValRaw::from_f64_bits(v),
-                ConstOp::V128Const(v) => ValRaw::from_v128(v),
-                ConstOp::RefNull(_) => ValRaw::from_ptr(std::ptr::null_mut()),
-                ConstOp::RefFunc(i) => {
-                    if i as usize >= self.funcs.len() {
-                        bail!("internal: ref.func {i} out of range");
-                    }
-                    ValRaw::from_ptr(self.vmctx_field::<u8>(self.offsets.func_ref(i)))
-                }
-                ConstOp::GlobalGet(i) => {
-                    let g = self
-                        .globals
-                        .get(i as usize)
-                        .ok_or_else(|| anyhow!("internal: global.get {i} out of range"))?;
-                    // SAFETY: globals live as long as the store.
-                    unsafe { g.as_ref() }.get_raw()
-                }
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = pop(&mut stack)?.get_i32();
                     let a = pop(&mut stack)?.get_i32();
@@ -239,10 +234,57 @@ impl InstanceData {
                         _ => a.wrapping_mul(b),
                     })
                 }
+                _ => bail!("internal: constant operator {op:?} out of place"),
             };
             stack.push(v);
         }
         pop(&mut stack)
+    }
+
+    /// The raw value of an element item (a reference expression). The
+    /// usual items, `ref.func` and `ref.null`, take a direct path: tables
+    /// of many thousands of items are filled at every instantiation.
+    fn eval_ref(&self, expr: &ConstExpr) -> Result<usize> {
+        match expr.ops.as_slice() {
+            [ConstOp::RefFunc(i)] if (*i as usize) < self.funcs.len() => {
+                Ok(self.vmctx() as usize + self.offsets.func_ref(*i) as usize)
+            }
+            [ConstOp::RefNull(_)] => Ok(0),
+            _ => self.eval_const(expr).map(|v| v.get_ptr() as usize),
+        }
+    }
+
+    /// The value an operator that takes no operands pushes; `None` for
+    /// the arithmetic operators.
+    fn eval_single(&self, op: &ConstOp) -> Result<Option<ValRaw>> {
+        Ok(Some(match *op {
+            ConstOp::I32Const(v) => ValRaw::from_i32(v),
+            ConstOp::I64Const(v) => ValRaw::from_i64(v),
+            ConstOp::F32Const(v) => ValRaw::from_f32_bits(v),
+            ConstOp::F64Const(v) => ValRaw::from_f64_bits(v),
+            ConstOp::V128Const(v) => ValRaw::from_v128(v),
+            ConstOp::RefNull(_) => ValRaw::from_ptr(std::ptr::null_mut()),
+            ConstOp::RefFunc(i) => {
+                if i as usize >= self.funcs.len() {
+                    bail!("internal: ref.func {i} out of range");
+                }
+                ValRaw::from_ptr(self.vmctx_field::<u8>(self.offsets.func_ref(i)))
+            }
+            ConstOp::GlobalGet(i) => {
+                let g = self
+                    .globals
+                    .get(i as usize)
+                    .ok_or_else(|| anyhow!("internal: global.get {i} out of range"))?;
+                // SAFETY: globals live as long as the store.
+                unsafe { g.as_ref() }.get_raw()
+            }
+            ConstOp::I32Add
+            | ConstOp::I32Sub
+            | ConstOp::I32Mul
+            | ConstOp::I64Add
+            | ConstOp::I64Sub
+            | ConstOp::I64Mul => return Ok(None),
+        }))
     }
 }
 
@@ -424,6 +466,7 @@ impl Instance {
             memories: Vec::with_capacity(info.memories.len()),
             tables: Vec::with_capacity(info.tables.len()),
             globals: Vec::with_capacity(info.globals.len()),
+            memory_from_image: vec![false; info.memories.len()],
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
             passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),
             code_index: OnceCell::new(),
@@ -511,14 +554,26 @@ impl Instance {
             data.defined_funcs.iter().map(NonNull::from).collect();
         data.funcs.extend(defined_ptrs);
 
+        let images = if engine.config().memory_init_cow() {
+            engine.runtime().memory_images().get(module)
+        } else {
+            None
+        };
         for (i, plan) in module.memory_plans()[info.num_imported_memories as usize..]
             .iter()
             .enumerate()
         {
+            let index = info.num_imported_memories as usize + i;
             let slot = data.vmctx_field::<VMMemoryDefinition>(offsets.defined_memory(i as u32));
-            let memory = MemoryData::new(engine, *plan, Some(slot)).map_err(|e| {
-                anyhow!("memory {}: {e:#}", info.num_imported_memories as usize + i)
-            })?;
+            let memory = MemoryData::new(engine, *plan, Some(slot))
+                .map_err(|e| anyhow!("memory {index}: {e:#}"))?;
+            data.memory_from_image[index] = match images.as_ref().map(|m| &m.memories[i]) {
+                Some(MemoryInit::Image(None)) => true,
+                Some(MemoryInit::Image(Some(image))) => memory
+                    .apply_image(image)
+                    .map_err(|e| anyhow!("memory {index}: {e:#}"))?,
+                Some(MemoryInit::Eager) | None => false,
+            };
             data.memories.push(store.adopt_memory(memory));
         }
         for (i, ty) in info.tables[info.num_imported_tables as usize..]
@@ -584,14 +639,12 @@ impl Instance {
         let info = data.module.info();
         let trap = |kind: TrapKind| InstantiationError::Trap(Trap::from_kind(kind, Vec::new()));
 
+        let eval_item = |e: &ConstExpr| data.eval_ref(e);
         for (i, seg) in info.elems.iter().enumerate() {
-            let items: Box<[usize]> = seg
-                .items
-                .iter()
-                .map(|e| data.eval_const(e).map(|v| v.get_ptr() as usize))
-                .collect::<Result<_>>()?;
             match &seg.mode {
                 ElemMode::Passive => {
+                    let items: Box<[usize]> =
+                        seg.items.iter().map(eval_item).collect::<Result<_>>()?;
                     // SAFETY: one thread at a time uses the store.
                     unsafe { (&mut *data.passive_elems.get())[i] = Some(items) };
                 }
@@ -608,10 +661,18 @@ impl Instance {
                     };
                     let elements = table.elements();
                     let end = start
-                        .checked_add(items.len() as u64)
+                        .checked_add(seg.items.len() as u64)
                         .filter(|e| *e <= elements.len() as u64)
                         .ok_or_else(|| trap(TrapKind::TableOutOfBounds))?;
-                    elements[start as usize..end as usize].copy_from_slice(&items);
+                    // Bounds are checked before anything is written, and
+                    // evaluating an item cannot touch the table, so the
+                    // items go straight into place.
+                    for (slot, item) in elements[start as usize..end as usize]
+                        .iter_mut()
+                        .zip(&seg.items)
+                    {
+                        *slot = eval_item(item)?;
+                    }
                 }
             }
         }
@@ -620,6 +681,12 @@ impl Instance {
             let DataMode::Active { memory, offset } = &seg.mode else {
                 continue;
             };
+            if data.memory_from_image.get(*memory as usize) == Some(&true) {
+                // The memory's image already holds this segment, which was
+                // proven in bounds when the image was built.
+                data.drop_data(i as u32);
+                continue;
+            }
             let mem = data
                 .memory(*memory)
                 .ok_or_else(|| anyhow!("internal: data segment {i} names memory {memory}"))?;

@@ -14,6 +14,7 @@
 //! growth reserve, and growing past it moves the memory to a bigger
 //! reservation.
 
+use super::memory_image::MemoryImage;
 use super::memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
 use super::mmap::{round_up_to_page, Mmap};
 use super::pool::{memory_byte_limit, PoolKind, PoolSlot};
@@ -148,6 +149,21 @@ impl LinearMemory {
             self.committed = target;
         }
         Ok(())
+    }
+
+    /// Maps `image` copy-on-write over the start of a memory that nothing
+    /// has written yet. False (and nothing changed) when the image does
+    /// not fit the committed bytes.
+    fn map_image(&mut self, image: &MemoryImage) -> Result<bool> {
+        if image.len() > self.committed {
+            return Ok(false);
+        }
+        // SAFETY: `[base, base + image.len())` is page aligned (the
+        // pre-guard and the image length are page multiples) and inside
+        // our committed bytes; the memory is fresh, so no one holds
+        // references into it.
+        unsafe { image.map_at(self.base())? };
+        Ok(true)
     }
 
     pub(crate) fn base(&self) -> *mut u8 {
@@ -383,6 +399,19 @@ impl MemoryData {
             _own_def: own_def,
             _pool_slot: pool_slot,
         })
+    }
+
+    /// Gives a fresh memory the initial contents `image` by mapping it
+    /// copy-on-write. False when this memory cannot take an image (an
+    /// embedder's memory, or one too small): the caller then applies the
+    /// data segments itself.
+    pub(crate) fn apply_image(&self, image: &MemoryImage) -> Result<bool> {
+        // SAFETY: one thread at a time uses the store; this is the only
+        // live reference into the storage during the call.
+        match unsafe { &mut *self.storage.get() } {
+            Storage::Mmap(m) => m.map_image(image),
+            Storage::Host(_) => Ok(false),
+        }
     }
 
     /// The definition compiled code reads (imported memories point here).

@@ -18,6 +18,7 @@ mod global;
 mod instance;
 mod libcalls;
 mod memory;
+mod memory_image;
 mod mmap;
 mod pool;
 mod store;

@@ -1,0 +1,284 @@
+//! Instantiation fast paths: memories initialised from copy-on-write
+//! images (`memory_init_cow`), element segments written straight into
+//! tables, and fresh memories that read as zero whatever earlier instances
+//! did. Every behaviour is checked with `memory_init_cow` on and off: the
+//! fast path must be indistinguishable from applying segments one by one.
+
+use wasm_runtime::config::Config;
+use wasm_runtime::engine::Engine;
+use wasm_runtime::module::{MemoryType, Module, TableType, ValType};
+use wasm_runtime::runtime::{
+    Extern, Func, Instance, InstantiationError, Memory, Store, Table, TrapKind, Val,
+};
+
+fn engines() -> Vec<(bool, Engine)> {
+    [true, false]
+        .into_iter()
+        .map(|cow| {
+            let mut config = Config::default();
+            config.set_memory_init_cow(cow);
+            (cow, Engine::new(&config).unwrap())
+        })
+        .collect()
+}
+
+fn module(engine: &Engine, wat: &str) -> Module {
+    Module::new(engine, &wat::parse_str(wat).expect("valid wat")).expect("module compiles")
+}
+
+fn func(instance: &Instance, name: &str) -> Func {
+    instance
+        .get_export(name)
+        .and_then(Extern::into_func)
+        .unwrap_or_else(|| panic!("no function export {name}"))
+}
+
+fn memory(instance: &Instance) -> Memory {
+    instance
+        .get_export("memory")
+        .and_then(Extern::into_memory)
+        .expect("memory export")
+}
+
+fn call(f: &Func, params: &[Val]) -> i32 {
+    let mut results = [Val::I32(0)];
+    f.call(params, &mut results).expect("call succeeds");
+    match results[0] {
+        Val::I32(v) => v,
+        ref other => panic!("expected an i32 result, got {other:?}"),
+    }
+}
+
+fn bytes(mem: &Memory, offset: usize, len: usize) -> Vec<u8> {
+    assert!(offset + len <= mem.data_size());
+    // SAFETY: the range is inside the memory (checked above) and nothing
+    // runs wasm while the slice is read.
+    unsafe { std::slice::from_raw_parts(mem.data_ptr().add(offset), len).to_vec() }
+}
+
+/// Two pages (up to four), data on both, helpers to poke and grow it, and
+/// `nonzero_from` counting nonzero bytes from an address to the end.
+const DATA_MODULE: &str = r#"
+(module
+  (memory (export "memory") 2 4)
+  (data (i32.const 0) "hello")
+  (data (i32.const 3) "LP")
+  (data (i32.add (i32.const 70000) (i32.const 1)) "world")
+  (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "fill") (param i32 i32)
+    (memory.fill (local.get 0) (i32.const 0xAB) (local.get 1)))
+  (func (export "nonzero_from") (param $a i32) (result i32)
+    (local $n i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $a) (i32.mul (memory.size) (i32.const 65536))))
+        (if (i32.load8_u (local.get $a))
+          (then (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $next)))
+    (local.get $n)))
+"#;
+
+fn check_initial_contents(instance: &Instance) {
+    let mem = memory(instance);
+    assert_eq!(mem.size(), 2);
+    assert_eq!(bytes(&mem, 0, 5), b"helLP");
+    assert_eq!(bytes(&mem, 70001, 5), b"world");
+    // Only the ten data bytes are nonzero, on both pages.
+    assert_eq!(call(&func(instance, "nonzero_from"), &[Val::I32(0)]), 10);
+}
+
+#[test]
+fn image_writes_stay_private_to_their_instance() {
+    for (cow, engine) in engines() {
+        let m = module(&engine, DATA_MODULE);
+        let store = Store::new(&engine);
+        let a = Instance::new(&store, &m, &[]).unwrap();
+        let b = Instance::new(&store, &m, &[]).unwrap();
+        check_initial_contents(&a);
+        // Dirty every byte of `a`, image pages included, and grow it.
+        func(&a, "fill")
+            .call(&[Val::I32(0), Val::I32(2 * 65536)], &mut [])
+            .unwrap();
+        assert_eq!(call(&func(&a, "grow"), &[Val::I32(2)]), 2, "cow={cow}");
+        func(&a, "fill")
+            .call(&[Val::I32(0), Val::I32(4 * 65536)], &mut [])
+            .unwrap();
+        assert_eq!(call(&func(&a, "load"), &[Val::I32(1)]), 0xAB);
+        // `b`, a later instance in the same store and one in a new store
+        // all still see exactly the module's data.
+        check_initial_contents(&b);
+        let c = Instance::new(&Store::new(&engine), &m, &[]).unwrap();
+        check_initial_contents(&c);
+        drop((a, b, c));
+        drop(store);
+        let d = Instance::new(&Store::new(&engine), &m, &[]).unwrap();
+        check_initial_contents(&d);
+    }
+}
+
+#[test]
+fn fresh_memories_read_zero_after_earlier_instances_dirtied_theirs() {
+    for (cow, engine) in engines() {
+        let m = module(&engine, DATA_MODULE);
+        for round in 0..20 {
+            let store = Store::new(&engine);
+            let i = Instance::new(&store, &m, &[]).unwrap();
+            check_initial_contents(&i);
+            let grow = func(&i, "grow");
+            assert_eq!(call(&grow, &[Val::I32(2)]), 2);
+            // The grown pages read as zero, then get dirtied for the next
+            // round's instance, as does everything else.
+            assert_eq!(
+                call(&func(&i, "nonzero_from"), &[Val::I32(2 * 65536)]),
+                0,
+                "round {round}, cow={cow}"
+            );
+            func(&i, "fill")
+                .call(&[Val::I32(0), Val::I32(4 * 65536)], &mut [])
+                .unwrap();
+            assert_eq!(call(&grow, &[Val::I32(1)]), -1, "past the maximum");
+        }
+    }
+}
+
+#[test]
+fn grow_keeps_image_contents_and_adds_zero_pages() {
+    for (cow, engine) in engines() {
+        let m = module(&engine, DATA_MODULE);
+        let i = Instance::new(&Store::new(&engine), &m, &[]).unwrap();
+        let store8 = func(&i, "store");
+        store8
+            .call(&[Val::I32(1), Val::I32(b'E' as i32)], &mut [])
+            .unwrap();
+        let mem = memory(&i);
+        assert_eq!(mem.grow(1).unwrap(), 2);
+        assert_eq!(call(&func(&i, "grow"), &[Val::I32(1)]), 3);
+        assert_eq!(mem.size(), 4);
+        assert_eq!(bytes(&mem, 0, 5), b"hElLP", "cow={cow}");
+        assert_eq!(bytes(&mem, 70001, 5), b"world");
+        assert_eq!(call(&func(&i, "nonzero_from"), &[Val::I32(2 * 65536)]), 0);
+        store8
+            .call(&[Val::I32(4 * 65536 - 1), Val::I32(7)], &mut [])
+            .unwrap();
+        assert_eq!(call(&func(&i, "load"), &[Val::I32(4 * 65536 - 1)]), 7);
+        assert_eq!(call(&func(&i, "nonzero_from"), &[Val::I32(0)]), 11);
+    }
+}
+
+#[test]
+fn out_of_bounds_data_traps_after_earlier_segments_were_applied() {
+    for (cow, engine) in engines() {
+        let store = Store::new(&engine);
+        let imported = Memory::new(&store, MemoryType::new(1, None)).unwrap();
+        // The defined memory's segments are all in bounds (an image could
+        // hold them); the imported memory's second segment is not.
+        let m = module(
+            &engine,
+            r#"(module
+                 (import "env" "memory" (memory 1))
+                 (memory $own 1)
+                 (data (memory $own) (i32.const 0) "mine")
+                 (data (memory 0) (i32.const 10) "first")
+                 (data (memory 0) (i32.const 65534) "past the end")
+                 (data (memory 0) (i32.const 20) "never"))"#,
+        );
+        match Instance::new(&store, &m, &[Extern::Memory(imported.clone())]) {
+            Err(InstantiationError::Trap(t)) => {
+                assert_eq!(t.kind(), Some(TrapKind::MemoryOutOfBounds), "cow={cow}")
+            }
+            Err(e) => panic!("expected a trap, got {e}"),
+            Ok(_) => panic!("expected a trap, cow={cow}"),
+        }
+        assert_eq!(bytes(&imported, 10, 5), b"first");
+        assert_eq!(bytes(&imported, 20, 5), [0; 5]);
+        assert_eq!(bytes(&imported, 65530, 6), [0; 6]);
+
+        // A defined memory whose own segment is out of bounds traps too,
+        // also for an empty segment past the end.
+        for seg in [r#"(i32.const 65534) "xyz""#, r#"(i32.const 65537) """#] {
+            let wat = format!(r#"(module (memory 1) (data (i32.const 0) "ok") (data {seg}))"#);
+            match Instance::new(&store, &module(&engine, &wat), &[]) {
+                Err(InstantiationError::Trap(t)) => {
+                    assert_eq!(t.kind(), Some(TrapKind::MemoryOutOfBounds))
+                }
+                _ => panic!("{seg}: expected a memory out-of-bounds trap, cow={cow}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn data_offsets_from_globals_and_passive_segments_still_work() {
+    for (cow, engine) in engines() {
+        let store = Store::new(&engine);
+        let g = wasm_runtime::runtime::Global::new(
+            &store,
+            wasm_runtime::module::GlobalType {
+                content: ValType::I32,
+                mutable: false,
+            },
+            Val::I32(100),
+        )
+        .unwrap();
+        let m = module(
+            &engine,
+            r#"(module
+                 (import "env" "base" (global i32))
+                 (memory (export "memory") 1)
+                 (data (i32.const 0) "static")
+                 (data (global.get 0) "dynamic")
+                 (data $p "passive")
+                 (func (export "init") (memory.init $p (i32.const 200) (i32.const 0) (i32.const 7))))"#,
+        );
+        let i = Instance::new(&store, &m, &[Extern::Global(g)]).unwrap();
+        let mem = memory(&i);
+        assert_eq!(bytes(&mem, 0, 6), b"static", "cow={cow}");
+        assert_eq!(bytes(&mem, 100, 7), b"dynamic");
+        assert_eq!(bytes(&mem, 200, 7), [0; 7]);
+        func(&i, "init").call(&[], &mut []).unwrap();
+        assert_eq!(bytes(&mem, 200, 7), b"passive");
+    }
+}
+
+#[test]
+fn element_segments_fill_tables_and_trap_after_earlier_ones() {
+    for (_, engine) in engines() {
+        let store = Store::new(&engine);
+        let table = Table::new(
+            &store,
+            TableType {
+                element: ValType::FuncRef,
+                minimum: 4,
+                maximum: None,
+                table64: false,
+            },
+            Val::FuncRef(None),
+        )
+        .unwrap();
+        let m = module(
+            &engine,
+            r#"(module
+                 (import "env" "table" (table 4 funcref))
+                 (func $seven (result i32) (i32.const 7))
+                 (elem (i32.const 0) func $seven)
+                 (elem (i32.const 2) funcref (ref.null func) (ref.func $seven))
+                 (elem (i32.const 3) func $seven $seven))"#,
+        );
+        match Instance::new(&store, &m, &[Extern::Table(table.clone())]) {
+            Err(InstantiationError::Trap(t)) => {
+                assert_eq!(t.kind(), Some(TrapKind::TableOutOfBounds))
+            }
+            _ => panic!("expected a table out-of-bounds trap"),
+        }
+        let Some(Val::FuncRef(Some(f))) = table.get(0) else {
+            panic!("element 0 was set by the first segment")
+        };
+        assert_eq!(call(&f, &[]), 7);
+        assert!(matches!(table.get(1), Some(Val::FuncRef(None))));
+        assert!(matches!(table.get(2), Some(Val::FuncRef(None))));
+        assert!(matches!(table.get(3), Some(Val::FuncRef(Some(_)))));
+    }
+}
