@@ -245,7 +245,13 @@ fn data_offsets_from_globals_and_passive_segments_still_work() {
 
 #[test]
 fn element_segments_fill_tables_and_trap_after_earlier_ones() {
-    for (_, engine) in engines() {
+    // With a data segment the module's init plan (cached per module) fills
+    // the table from precomputed function indices; without one, items are
+    // evaluated one by one. Both must agree.
+    for (data, (_, engine)) in ["", r#"(memory 1) (data (i32.const 0) "x")"#]
+        .into_iter()
+        .flat_map(|d| engines().into_iter().map(move |e| (d, e)))
+    {
         let store = Store::new(&engine);
         let table = Table::new(
             &store,
@@ -258,27 +264,67 @@ fn element_segments_fill_tables_and_trap_after_earlier_ones() {
             Val::FuncRef(None),
         )
         .unwrap();
-        let m = module(
-            &engine,
+        let wat = format!(
             r#"(module
                  (import "env" "table" (table 4 funcref))
+                 {data}
                  (func $seven (result i32) (i32.const 7))
                  (elem (i32.const 0) func $seven)
                  (elem (i32.const 2) funcref (ref.null func) (ref.func $seven))
-                 (elem (i32.const 3) func $seven $seven))"#,
+                 (elem (i32.const 3) func $seven $seven))"#
         );
-        match Instance::new(&store, &m, &[Extern::Table(table.clone())]) {
-            Err(InstantiationError::Trap(t)) => {
-                assert_eq!(t.kind(), Some(TrapKind::TableOutOfBounds))
+        let m = module(&engine, &wat);
+        // Twice: the second instantiation takes the cached plan.
+        for _ in 0..2 {
+            for index in [0, 3] {
+                table.set(index, Val::FuncRef(None)).unwrap();
             }
-            _ => panic!("expected a table out-of-bounds trap"),
+            match Instance::new(&store, &m, &[Extern::Table(table.clone())]) {
+                Err(InstantiationError::Trap(t)) => {
+                    assert_eq!(t.kind(), Some(TrapKind::TableOutOfBounds))
+                }
+                _ => panic!("expected a table out-of-bounds trap"),
+            }
+            let Some(Val::FuncRef(Some(f))) = table.get(0) else {
+                panic!("element 0 was set by the first segment")
+            };
+            assert_eq!(call(&f, &[]), 7);
+            assert!(matches!(table.get(1), Some(Val::FuncRef(None))));
+            assert!(matches!(table.get(2), Some(Val::FuncRef(None))));
+            assert!(matches!(table.get(3), Some(Val::FuncRef(Some(_)))));
         }
-        let Some(Val::FuncRef(Some(f))) = table.get(0) else {
-            panic!("element 0 was set by the first segment")
-        };
-        assert_eq!(call(&f, &[]), 7);
-        assert!(matches!(table.get(1), Some(Val::FuncRef(None))));
-        assert!(matches!(table.get(2), Some(Val::FuncRef(None))));
-        assert!(matches!(table.get(3), Some(Val::FuncRef(Some(_)))));
+    }
+}
+
+#[test]
+fn instances_from_a_cached_plan_call_their_own_functions() {
+    for (cow, engine) in engines() {
+        let m = module(
+            &engine,
+            r#"(module
+                 (memory 1)
+                 (data (i32.const 0) "\2a")
+                 (global $g (mut i32) (i32.const 0))
+                 (table 3 funcref)
+                 (func $get (result i32) (global.get $g))
+                 (func (export "set") (param i32) (global.set $g (local.get 0)))
+                 (elem (i32.const 1) funcref (ref.func $get) (ref.null func))
+                 (func (export "call") (param i32) (result i32)
+                   (call_indirect (result i32) (local.get 0))))"#,
+        );
+        let store = Store::new(&engine);
+        let a = Instance::new(&store, &m, &[]).unwrap();
+        let b = Instance::new(&store, &m, &[]).unwrap();
+        func(&a, "set").call(&[Val::I32(1)], &mut []).unwrap();
+        func(&b, "set").call(&[Val::I32(2)], &mut []).unwrap();
+        assert_eq!(call(&func(&a, "call"), &[Val::I32(1)]), 1, "cow={cow}");
+        assert_eq!(call(&func(&b, "call"), &[Val::I32(1)]), 2);
+        for i in [&a, &b] {
+            for index in [0, 2] {
+                let r = func(i, "call").call(&[Val::I32(index)], &mut [Val::I32(0)]);
+                let t = r.expect_err("null element traps");
+                assert_eq!(t.kind(), Some(TrapKind::IndirectCallToNull));
+            }
+        }
     }
 }

@@ -38,7 +38,7 @@ struct State {
 pub struct EngineRuntime {
     state: Mutex<State>,
     pool: super::pool::PoolCounts,
-    images: super::memory_image::ImageCache,
+    init_plans: super::init_plan::InitPlanCache,
 }
 
 impl EngineRuntime {
@@ -52,9 +52,10 @@ impl EngineRuntime {
         &self.pool
     }
 
-    /// Copy-on-write images of modules' initial memories.
-    pub(crate) fn memory_images(&self) -> &super::memory_image::ImageCache {
-        &self.images
+    /// How each module's instances are initialised (memory images,
+    /// element indices), worked out once per module.
+    pub(crate) fn init_plans(&self) -> &super::init_plan::InitPlanCache {
+        &self.init_plans
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

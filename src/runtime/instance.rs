@@ -4,9 +4,9 @@
 use super::externals::Extern;
 use super::func::{Func, FuncData};
 use super::global::{Global, GlobalData};
+use super::init_plan::{InitPlan, MemoryInit, NULL_FUNC};
 use super::libcalls;
 use super::memory::{Memory, MemoryData};
-use super::memory_image::MemoryInit;
 use super::pool::{self, PoolKind, PoolSlot};
 use super::store::Store;
 use super::table::{Table, TableData};
@@ -87,6 +87,8 @@ pub(crate) struct InstanceData {
     pub(crate) memories: Vec<NonNull<MemoryData>>,
     pub(crate) tables: Vec<NonNull<TableData>>,
     globals: Vec<NonNull<GlobalData>>,
+    /// The module's cached initialisation plan, when it has one.
+    init_plan: Option<std::sync::Arc<InitPlan>>,
     /// `true` for each memory (whole index space) whose active data
     /// segments a copy-on-write image already applied at creation.
     memory_from_image: Vec<bool>,
@@ -239,6 +241,23 @@ impl InstanceData {
             stack.push(v);
         }
         pop(&mut stack)
+    }
+
+    /// Writes the `VMFuncRef` addresses of functions `indices` (NULL for
+    /// `NULL_FUNC`) into `dst`, which has the same length.
+    fn write_func_refs(&self, dst: &mut [usize], indices: &[u32]) -> Result<()> {
+        let vmctx = self.vmctx() as usize;
+        let num_funcs = self.funcs.len();
+        for (slot, &index) in dst.iter_mut().zip(indices) {
+            *slot = if index == NULL_FUNC {
+                0
+            } else if (index as usize) < num_funcs {
+                vmctx + self.offsets.func_ref(index) as usize
+            } else {
+                bail!("internal: element item names function {index} of {num_funcs}");
+            };
+        }
+        Ok(())
     }
 
     /// The raw value of an element item (a reference expression). The
@@ -466,6 +485,10 @@ impl Instance {
             memories: Vec::with_capacity(info.memories.len()),
             tables: Vec::with_capacity(info.tables.len()),
             globals: Vec::with_capacity(info.globals.len()),
+            init_plan: engine
+                .runtime()
+                .init_plans()
+                .get(module, engine.config().memory_init_cow()),
             memory_from_image: vec![false; info.memories.len()],
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
             passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),
@@ -554,11 +577,7 @@ impl Instance {
             data.defined_funcs.iter().map(NonNull::from).collect();
         data.funcs.extend(defined_ptrs);
 
-        let images = if engine.config().memory_init_cow() {
-            engine.runtime().memory_images().get(module)
-        } else {
-            None
-        };
+        let images = data.init_plan.clone();
         for (i, plan) in module.memory_plans()[info.num_imported_memories as usize..]
             .iter()
             .enumerate()
@@ -667,11 +686,18 @@ impl Instance {
                     // Bounds are checked before anything is written, and
                     // evaluating an item cannot touch the table, so the
                     // items go straight into place.
-                    for (slot, item) in elements[start as usize..end as usize]
-                        .iter_mut()
-                        .zip(&seg.items)
+                    let dst = &mut elements[start as usize..end as usize];
+                    match data
+                        .init_plan
+                        .as_ref()
+                        .and_then(|p| p.elements[i].as_deref())
                     {
-                        *slot = eval_item(item)?;
+                        Some(indices) => data.write_func_refs(dst, indices)?,
+                        None => {
+                            for (slot, item) in dst.iter_mut().zip(&seg.items) {
+                                *slot = eval_item(item)?;
+                            }
+                        }
                     }
                 }
             }

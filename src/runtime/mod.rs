@@ -15,6 +15,7 @@ mod extern_ref;
 mod externals;
 mod func;
 mod global;
+mod init_plan;
 mod instance;
 mod libcalls;
 mod memory;

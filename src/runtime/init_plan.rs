@@ -1,0 +1,238 @@
+//! What instantiating a module does beyond building its `VMContext`,
+//! worked out once per module and engine and cached (`InitPlanCache`):
+//!
+//! - for each defined memory, whether a copy-on-write image
+//!   (`memory_image`) holds all its active data segments
+//!   (`memory_init_cow`): every such segment has a statically known offset
+//!   and lies inside the memory's minimum size;
+//! - for each active element segment made only of `ref.func` / `ref.null`
+//!   items, the function indices, so filling a table reads one compact
+//!   array instead of thousands of separately allocated expressions.
+//!
+//! A cache entry keeps clones of the module's data segment bytes
+//! (`Arc<[u8]>`): their identity names the module's contents, and while the
+//! entry holds them no other module can get the same allocations, so a
+//! match is never stale. A module without data segments has no such
+//! identity and is not cached (its instances take the general paths).
+//! Entries whose segments nobody else holds any more (the module is gone)
+//! are dropped on the next insertion.
+
+use super::memory_image::MemoryImage;
+use crate::module::info::{ConstExpr, ConstOp, DataMode, ElemMode};
+use crate::module::Module;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The element-item value of `ref.null` in `InitPlan::elements`.
+pub(crate) const NULL_FUNC: u32 = u32::MAX;
+
+/// Data segments placed in one memory: (offset, bytes), in order.
+type Placed<'a> = Vec<(usize, &'a [u8])>;
+
+/// How one defined memory of a module gets its initial contents.
+pub(crate) enum MemoryInit {
+    /// Its data segments are applied one by one at instantiation (some
+    /// segment has a dynamic offset or may be out of bounds).
+    Eager,
+    /// Every active segment is static and in bounds: map this image (none
+    /// when the segments hold no bytes) and skip the segments.
+    Image(Option<Arc<MemoryImage>>),
+}
+
+/// How one module's instances are initialised.
+pub(crate) struct InitPlan {
+    /// The module's data segments, in order (identity of the entry).
+    segments: Vec<Arc<[u8]>>,
+    code_id: usize,
+    /// Indexed by defined memory.
+    pub(crate) memories: Vec<MemoryInit>,
+    /// Indexed by element segment: for active segments of only `ref.func`
+    /// and `ref.null` items, the function indices (`NULL_FUNC` for null).
+    pub(crate) elements: Vec<Option<Box<[u32]>>>,
+}
+
+impl InitPlan {
+    fn matches(&self, module: &Module) -> bool {
+        let data = &module.info().data;
+        self.code_id == module.code_id()
+            && self.segments.len() == data.len()
+            && self
+                .segments
+                .iter()
+                .zip(data.iter())
+                .all(|(a, b)| Arc::ptr_eq(a, &b.data))
+    }
+
+    /// Whether the module is gone: only this entry holds its segments.
+    fn orphaned(&self) -> bool {
+        self.segments.iter().all(|s| Arc::strong_count(s) == 1)
+    }
+
+    fn build(module: &Module, cow: bool) -> InitPlan {
+        let info = module.info();
+        let imported = info.num_imported_memories as usize;
+        let plans = module.memory_plans();
+        // Per defined memory: its segments as (offset, bytes), or `None`
+        // once one of them rules out an image.
+        let mut per_memory: Vec<Option<Placed<'_>>> =
+            (imported..plans.len()).map(|_| Some(Vec::new())).collect();
+        for seg in info.data.iter() {
+            let DataMode::Active { memory, offset } = &seg.mode else {
+                continue;
+            };
+            let Some(index) = (*memory as usize).checked_sub(imported) else {
+                continue;
+            };
+            let Some(slot) = per_memory.get_mut(index) else {
+                continue;
+            };
+            let Some(list) = slot else { continue };
+            let ty = &plans[*memory as usize].ty;
+            let min_bytes = ty.minimum.checked_mul(1u64 << ty.page_size_log2);
+            let placed = static_offset(offset, ty.memory64).and_then(|start| {
+                let end = start.checked_add(seg.data.len() as u64)?;
+                (end <= min_bytes?).then_some(usize::try_from(start).ok()?)
+            });
+            match placed {
+                Some(start) => list.push((start, &seg.data[..])),
+                None => *slot = None,
+            }
+        }
+        let memories = per_memory
+            .into_iter()
+            .map(|segments| match segments {
+                // An image that cannot be built (no memfd) just means the
+                // slow path: the segments are applied eagerly.
+                Some(segments) if cow => match MemoryImage::build(&segments) {
+                    Ok(image) => MemoryInit::Image(image.map(Arc::new)),
+                    Err(_) => MemoryInit::Eager,
+                },
+                _ => MemoryInit::Eager,
+            })
+            .collect();
+        let elements = info
+            .elems
+            .iter()
+            .map(|seg| match seg.mode {
+                ElemMode::Active { .. } => seg.items.iter().map(func_index).collect(),
+                ElemMode::Passive | ElemMode::Declared => None,
+            })
+            .collect();
+        InitPlan {
+            segments: info.data.iter().map(|s| s.data.clone()).collect(),
+            code_id: module.code_id(),
+            memories,
+            elements,
+        }
+    }
+}
+
+/// The function index of a `ref.func` item, `NULL_FUNC` for `ref.null`,
+/// `None` for anything else.
+fn func_index(item: &ConstExpr) -> Option<u32> {
+    match item.ops.as_slice() {
+        [ConstOp::RefFunc(i)] if *i != NULL_FUNC => Some(*i),
+        [ConstOp::RefNull(_)] => Some(NULL_FUNC),
+        _ => None,
+    }
+}
+
+/// The value of a data segment's offset expression when it depends on
+/// nothing but constants (no `global.get`), else `None`.
+fn static_offset(expr: &ConstExpr, memory64: bool) -> Option<u64> {
+    let mut stack: Vec<i64> = Vec::with_capacity(2);
+    for op in &expr.ops {
+        let v = match *op {
+            ConstOp::I32Const(v) => v as i64,
+            ConstOp::I64Const(v) => v,
+            ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                let b = stack.pop()? as i32;
+                let a = stack.pop()? as i32;
+                (match op {
+                    ConstOp::I32Add => a.wrapping_add(b),
+                    ConstOp::I32Sub => a.wrapping_sub(b),
+                    _ => a.wrapping_mul(b),
+                }) as i64
+            }
+            ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                let b = stack.pop()?;
+                let a = stack.pop()?;
+                match op {
+                    ConstOp::I64Add => a.wrapping_add(b),
+                    ConstOp::I64Sub => a.wrapping_sub(b),
+                    _ => a.wrapping_mul(b),
+                }
+            }
+            _ => return None,
+        };
+        stack.push(v);
+    }
+    let v = stack.pop()?;
+    Some(if memory64 {
+        v as u64
+    } else {
+        v as i32 as u32 as u64
+    })
+}
+
+/// The engine's cache of init plans, keyed by code identity.
+#[derive(Default)]
+pub(crate) struct InitPlanCache {
+    entries: Mutex<HashMap<usize, Arc<InitPlan>>>,
+}
+
+impl InitPlanCache {
+    /// The init plan of `module` (with memory images when `cow`; the
+    /// engine's setting, so the same for every call), built on first use;
+    /// `None` when the module has no data segments, hence no identity to
+    /// cache it by.
+    pub(crate) fn get(&self, module: &Module, cow: bool) -> Option<Arc<InitPlan>> {
+        if module.info().data.is_empty() {
+            return None;
+        }
+        let key = module.code_id();
+        {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(found) = entries.get(&key).filter(|e| e.matches(module)) {
+                return Some(found.clone());
+            }
+        }
+        // Built outside the lock: two threads may build the same images,
+        // and either result is correct.
+        let images = Arc::new(InitPlan::build(module, cow));
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|_, e| !e.orphaned());
+        entries.insert(key, images.clone());
+        Some(images)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_with_globals_are_not_static() {
+        let dynamic = ConstExpr {
+            ops: vec![ConstOp::GlobalGet(0)],
+        };
+        assert_eq!(static_offset(&dynamic, false), None);
+        let folded = ConstExpr {
+            ops: vec![ConstOp::I32Const(-1), ConstOp::I32Const(2), ConstOp::I32Mul],
+        };
+        assert_eq!(static_offset(&folded, false), Some(0xFFFF_FFFE));
+    }
+
+    #[test]
+    fn only_plain_function_items_have_indices() {
+        let null = ConstExpr {
+            ops: vec![ConstOp::RefNull(crate::module::ValType::FuncRef)],
+        };
+        assert_eq!(func_index(&ConstExpr::ref_func(3)), Some(3));
+        assert_eq!(func_index(&null), Some(NULL_FUNC));
+        let global = ConstExpr {
+            ops: vec![ConstOp::GlobalGet(0)],
+        };
+        assert_eq!(func_index(&global), None);
+    }
+}
