@@ -1,6 +1,7 @@
 /* Traps: a wasm trap (integer division by zero) and a trap raised by a
  * host function both come back from wasm_func_call as a wasm_trap_t with a
- * message, and the instance stays usable afterwards.
+ * message and, for the wasm trap, the frames where it happened; the
+ * instance stays usable afterwards.
  *
  * Uses only the installed headers. Exits non-zero if anything behaves
  * unexpectedly. */
@@ -29,6 +30,27 @@ static wasm_trap_t* check(void* env, const wasm_val_vec_t* args, wasm_val_vec_t*
   return trap;
 }
 
+/* Prints where a trap happened: its origin and every wasm frame of its
+   trace, innermost first. A trap made by the host has no wasm frames. */
+static void print_frames(const wasm_trap_t* trap) {
+  wasm_frame_t* origin = wasm_trap_origin(trap);
+  if (!origin) {
+    printf("  no wasm frames (raised by the host)\n");
+    return;
+  }
+  printf("  origin: func %" PRIu32 ", offset %zu in the function, %zu in the module\n",
+         wasm_frame_func_index(origin), wasm_frame_func_offset(origin),
+         wasm_frame_module_offset(origin));
+  wasm_frame_delete(origin);
+  wasm_frame_vec_t trace;
+  wasm_trap_trace(trap, &trace);
+  for (size_t i = 0; i < trace.size; i++) {
+    printf("  frame %zu: func %" PRIu32 ", module offset %zu\n", i,
+           wasm_frame_func_index(trace.data[i]), wasm_frame_module_offset(trace.data[i]));
+  }
+  wasm_frame_vec_delete(&trace);
+}
+
 /* Calls div(a, b); prints the quotient or the trap's message. Returns
    whether it trapped. */
 static int call_div(wasm_func_t* div, int32_t a, int32_t b) {
@@ -45,6 +67,7 @@ static int call_div(wasm_func_t* div, int32_t a, int32_t b) {
   wasm_trap_message(trap, &message);
   printf("div(%" PRId32 ", %" PRId32 ") trapped: %s\n", a, b, message.data);
   wasm_byte_vec_delete(&message);
+  print_frames(trap);
   wasm_trap_delete(trap);
   return 1;
 }
