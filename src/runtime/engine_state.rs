@@ -39,6 +39,7 @@ pub struct EngineRuntime {
     state: Mutex<State>,
     pool: super::pool::PoolCounts,
     init_plans: super::init_plan::InitPlanCache,
+    memory_slots: super::memory_slots::SlotCache,
 }
 
 impl EngineRuntime {
@@ -56,6 +57,11 @@ impl EngineRuntime {
     /// element indices), worked out once per module.
     pub(crate) fn init_plans(&self) -> &super::init_plan::InitPlanCache {
         &self.init_plans
+    }
+
+    /// Free static memory reservations, kept for reuse.
+    pub(crate) fn memory_slots(&self) -> &super::memory_slots::SlotCache {
+        &self.memory_slots
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

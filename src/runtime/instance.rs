@@ -584,15 +584,15 @@ impl Instance {
         {
             let index = info.num_imported_memories as usize + i;
             let slot = data.vmctx_field::<VMMemoryDefinition>(offsets.defined_memory(i as u32));
-            let memory = MemoryData::new(engine, *plan, Some(slot))
-                .map_err(|e| anyhow!("memory {index}: {e:#}"))?;
-            data.memory_from_image[index] = match images.as_ref().map(|m| &m.memories[i]) {
-                Some(MemoryInit::Image(None)) => true,
-                Some(MemoryInit::Image(Some(image))) => memory
-                    .apply_image(image)
-                    .map_err(|e| anyhow!("memory {index}: {e:#}"))?,
-                Some(MemoryInit::Eager) | None => false,
+            let (image, covered) = match images.as_ref().map(|m| &m.memories[i]) {
+                // All segments are in bounds and empty: nothing to write.
+                Some(MemoryInit::Image(None)) => (None, true),
+                Some(MemoryInit::Image(Some(image))) => (Some(&**image), false),
+                Some(MemoryInit::Eager) | None => (None, false),
             };
+            let (memory, from_image) = MemoryData::new_with_image(engine, *plan, Some(slot), image)
+                .map_err(|e| anyhow!("memory {index}: {e:#}"))?;
+            data.memory_from_image[index] = covered || from_image;
             data.memories.push(store.adopt_memory(memory));
         }
         for (i, ty) in info.tables[info.num_imported_tables as usize..]

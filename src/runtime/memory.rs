@@ -76,12 +76,32 @@ pub(crate) struct LinearMemory {
     /// `Some(extra)` for a dynamic memory: bytes reserved beyond the size
     /// when it moves.
     reserve_for_growth: Option<usize>,
+    /// For a static memory, the engine whose slot cache takes the
+    /// reservation back when the memory is dropped.
+    recycle: Option<Engine>,
 }
 
 impl LinearMemory {
     /// Reserves and commits a memory of `plan.ty.minimum` pages that may
     /// never hold more than `byte_limit` bytes.
+    #[cfg(test)]
     pub(crate) fn new(plan: &MemoryPlan, byte_limit: u64) -> Result<LinearMemory> {
+        Self::new_with_image(plan, byte_limit, None, None).map(|(mem, _)| mem)
+    }
+
+    /// Like `new`, but when `image` fits the memory's minimum size, maps
+    /// it copy-on-write as the memory's first bytes instead of committing
+    /// zero pages there; the flag says whether it did.
+    ///
+    /// With `engine`, a static memory takes its reservation from the
+    /// engine's slot cache when one of its shape is free, and gives it
+    /// back when dropped.
+    pub(crate) fn new_with_image(
+        plan: &MemoryPlan,
+        byte_limit: u64,
+        image: Option<&MemoryImage>,
+        engine: Option<&Engine>,
+    ) -> Result<(LinearMemory, bool)> {
         let ty = &plan.ty;
         if ty.page_size_log2 > 16 {
             bail!("memory page size 2^{} is not supported", ty.page_size_log2);
@@ -114,8 +134,18 @@ impl LinearMemory {
                 )
             }
         };
+        let recycle = engine.filter(|_| reserve_for_growth.is_none()).cloned();
+        let cached = recycle.as_ref().and_then(|e| {
+            e.runtime()
+                .memory_slots()
+                .take((pre_guard, capacity, offset_guard))
+        });
+        let mapping = match cached {
+            Some(mapping) => mapping,
+            None => Self::reserve(pre_guard, capacity, offset_guard)?,
+        };
         let mut mem = LinearMemory {
-            mapping: Self::reserve(pre_guard, capacity, offset_guard)?,
+            mapping,
             pre_guard,
             offset_guard,
             capacity,
@@ -124,10 +154,20 @@ impl LinearMemory {
             maximum,
             page_size_log2: ty.page_size_log2,
             reserve_for_growth,
+            recycle,
         };
+        let image = image.filter(|image| round_up_to_page(min_bytes) >= Some(image.len()));
+        if let Some(image) = image {
+            // SAFETY: `[base, base + image.len())` is page aligned (the
+            // pre-guard and the image length are page multiples), inside
+            // the fresh reservation (the image fits the committed minimum,
+            // which fits the capacity), and nothing refers to it yet.
+            unsafe { image.map_at(mem.base())? };
+            mem.committed = image.len();
+        }
         mem.commit_to(min_bytes)?;
         mem.byte_len = min_bytes;
-        Ok(mem)
+        Ok((mem, image.is_some()))
     }
 
     fn reserve(pre_guard: usize, capacity: usize, offset_guard: usize) -> Result<Mmap> {
@@ -149,21 +189,6 @@ impl LinearMemory {
             self.committed = target;
         }
         Ok(())
-    }
-
-    /// Maps `image` copy-on-write over the start of a memory that nothing
-    /// has written yet. False (and nothing changed) when the image does
-    /// not fit the committed bytes.
-    fn map_image(&mut self, image: &MemoryImage) -> Result<bool> {
-        if image.len() > self.committed {
-            return Ok(false);
-        }
-        // SAFETY: `[base, base + image.len())` is page aligned (the
-        // pre-guard and the image length are page multiples) and inside
-        // our committed bytes; the memory is fresh, so no one holds
-        // references into it.
-        unsafe { image.map_at(self.base())? };
-        Ok(true)
     }
 
     pub(crate) fn base(&self) -> *mut u8 {
@@ -221,6 +246,19 @@ impl LinearMemory {
         self.capacity = capacity;
         self.committed = committed;
         Ok(())
+    }
+}
+
+impl Drop for LinearMemory {
+    fn drop(&mut self) {
+        if let Some(engine) = self.recycle.take() {
+            let mapping = std::mem::replace(&mut self.mapping, Mmap::empty());
+            let shape = (self.pre_guard, self.capacity, self.offset_guard);
+            engine
+                .runtime()
+                .memory_slots()
+                .give(shape, mapping, self.committed);
+        }
     }
 }
 
@@ -368,14 +406,31 @@ impl MemoryData {
         plan: MemoryPlan,
         slot: Option<*mut VMMemoryDefinition>,
     ) -> Result<MemoryData> {
+        Self::new_with_image(engine, plan, slot, None).map(|(data, _)| data)
+    }
+
+    /// Like `new`, but gives the memory the initial contents `image`
+    /// (mapped copy-on-write) when it can; the flag says whether it did.
+    /// When not (an embedder's memory, or an image larger than the
+    /// minimum), the caller applies the data segments itself.
+    pub(crate) fn new_with_image(
+        engine: &Engine,
+        plan: MemoryPlan,
+        slot: Option<*mut VMMemoryDefinition>,
+        image: Option<&MemoryImage>,
+    ) -> Result<(MemoryData, bool)> {
         if plan.ty.shared && !plan.is_static() {
             bail!("a shared memory must be static: its maximum exceeds static_memory_maximum_size");
         }
         let pool_slot = PoolSlot::acquire(engine, PoolKind::Memory)?;
         let byte_limit = memory_byte_limit(engine);
-        let storage = match HostMemory::new(engine.config(), &plan, byte_limit)? {
-            Some(host) => Storage::Host(host),
-            None => Storage::Mmap(LinearMemory::new(&plan, byte_limit)?),
+        let (storage, from_image) = match HostMemory::new(engine.config(), &plan, byte_limit)? {
+            Some(host) => (Storage::Host(host), false),
+            None => {
+                let (mem, from_image) =
+                    LinearMemory::new_with_image(&plan, byte_limit, image, Some(engine))?;
+                (Storage::Mmap(mem), from_image)
+            }
         };
         let def = VMMemoryDefinition {
             base: storage.base(),
@@ -392,26 +447,16 @@ impl MemoryData {
         // SAFETY: `ptr` is either our own box or a `VMContext` field the
         // caller reserved for this memory.
         unsafe { ptr.write(def) };
-        Ok(MemoryData {
-            plan,
-            storage: UnsafeCell::new(storage),
-            def: ptr,
-            _own_def: own_def,
-            _pool_slot: pool_slot,
-        })
-    }
-
-    /// Gives a fresh memory the initial contents `image` by mapping it
-    /// copy-on-write. False when this memory cannot take an image (an
-    /// embedder's memory, or one too small): the caller then applies the
-    /// data segments itself.
-    pub(crate) fn apply_image(&self, image: &MemoryImage) -> Result<bool> {
-        // SAFETY: one thread at a time uses the store; this is the only
-        // live reference into the storage during the call.
-        match unsafe { &mut *self.storage.get() } {
-            Storage::Mmap(m) => m.map_image(image),
-            Storage::Host(_) => Ok(false),
-        }
+        Ok((
+            MemoryData {
+                plan,
+                storage: UnsafeCell::new(storage),
+                def: ptr,
+                _own_def: own_def,
+                _pool_slot: pool_slot,
+            },
+            from_image,
+        ))
     }
 
     /// The definition compiled code reads (imported memories point here).
@@ -634,6 +679,31 @@ mod tests {
         assert_eq!(mem.grow(16).unwrap(), 0);
         let err = mem.grow(1).unwrap_err().to_string();
         assert!(err.contains("maximum"), "{err}");
+    }
+
+    #[test]
+    fn a_reused_reservation_reads_zero_where_the_last_memory_wrote() {
+        let engine = Engine::default();
+        let plan = MemoryPlan::new(&settings(), &MemoryType::new(1, Some(4)));
+        let new = || {
+            LinearMemory::new_with_image(&plan, u64::MAX, None, Some(&engine))
+                .unwrap()
+                .0
+        };
+        let mut first = new();
+        first.grow(3).unwrap();
+        let base = first.base();
+        // SAFETY: four pages are committed.
+        unsafe { std::ptr::write_bytes(base, 0xEE, 4 * 65536) };
+        drop(first);
+        let mut second = new();
+        assert_eq!(second.base(), base, "the reservation was reused");
+        assert_eq!(second.pages(), 1);
+        assert_eq!(second.committed, 65536, "only the minimum is committed");
+        second.grow(3).unwrap();
+        // SAFETY: four pages are committed again.
+        let bytes = unsafe { std::slice::from_raw_parts(base, 4 * 65536) };
+        assert!(bytes.iter().all(|b| *b == 0), "dirtied and grown pages read zero");
     }
 
     #[test]

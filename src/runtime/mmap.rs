@@ -108,8 +108,53 @@ impl Mmap {
     }
 }
 
+impl Mmap {
+    /// Replaces `[start, start + len)` (offsets into the mapping, page
+    /// aligned) by fresh inaccessible anonymous memory: the pages it held
+    /// are discarded (they read as zero once committed again) and any file
+    /// mapped there is unmapped. False when the kernel refused.
+    pub(crate) fn reset(&self, start: usize, len: usize) -> bool {
+        if len == 0 {
+            return true;
+        }
+        let page = host_page_size();
+        assert!(start % page == 0 && len % page == 0, "unaligned reset");
+        assert!(
+            start.checked_add(len).is_some_and(|end| end <= self.len),
+            "reset outside the mapping"
+        );
+        // SAFETY: the range lies inside our own mapping (checked above),
+        // and MAP_FIXED only replaces what we mapped there.
+        let ptr = unsafe {
+            libc::mmap(
+                self.ptr.as_ptr().add(start).cast(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        ptr != libc::MAP_FAILED
+    }
+}
+
+impl Mmap {
+    /// A value owning no mapping (what is left after the mapping was
+    /// taken out of its owner).
+    pub(crate) fn empty() -> Mmap {
+        Mmap {
+            ptr: NonNull::dangling(),
+            len: 0,
+        }
+    }
+}
+
 impl Drop for Mmap {
     fn drop(&mut self) {
+        if self.len == 0 {
+            return;
+        }
         // SAFETY: we own the whole mapping; nothing refers to it any more.
         unsafe {
             libc::munmap(self.ptr.as_ptr().cast(), self.len);

@@ -20,6 +20,7 @@ mod instance;
 mod libcalls;
 mod memory;
 mod memory_image;
+mod memory_slots;
 mod mmap;
 mod pool;
 mod store;
