@@ -6,8 +6,9 @@
 //!   (`memory_init_cow`): every such segment has a statically known offset
 //!   and lies inside the memory's minimum size;
 //! - for each active element segment made only of `ref.func` / `ref.null`
-//!   items, the function indices, so filling a table reads one compact
-//!   array instead of thousands of separately allocated expressions.
+//!   items, where each item's `VMFuncRef` lives in the `VMContext`, so
+//!   filling a table reads one compact array instead of thousands of
+//!   separately allocated expressions.
 //!
 //! A cache entry keeps clones of the module's data segment bytes
 //! (`Arc<[u8]>`): their identity names the module's contents, and while the
@@ -18,13 +19,15 @@
 //! are dropped on the next insertion.
 
 use super::memory_image::MemoryImage;
+use super::vmoffsets::VMOffsets;
 use crate::module::info::{ConstExpr, ConstOp, DataMode, ElemMode};
 use crate::module::Module;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// The element-item value of `ref.null` in `InitPlan::elements`.
-pub(crate) const NULL_FUNC: u32 = u32::MAX;
+/// The element-item value of `ref.null` in `InitPlan::elements` (no
+/// `VMFuncRef` sits at offset 0 of a `VMContext`).
+pub(crate) const NULL_FUNC: u32 = 0;
 
 /// Data segments placed in one memory: (offset, bytes), in order.
 type Placed<'a> = Vec<(usize, &'a [u8])>;
@@ -47,7 +50,8 @@ pub(crate) struct InitPlan {
     /// Indexed by defined memory.
     pub(crate) memories: Vec<MemoryInit>,
     /// Indexed by element segment: for active segments of only `ref.func`
-    /// and `ref.null` items, the function indices (`NULL_FUNC` for null).
+    /// and `ref.null` items, the `VMContext` offset of each item's
+    /// `VMFuncRef` (`NULL_FUNC` for null).
     pub(crate) elements: Vec<Option<Box<[u32]>>>,
 }
 
@@ -110,11 +114,16 @@ impl InitPlan {
                 _ => MemoryInit::Eager,
             })
             .collect();
+        let offsets = VMOffsets::new(info);
         let elements = info
             .elems
             .iter()
             .map(|seg| match seg.mode {
-                ElemMode::Active { .. } => seg.items.iter().map(func_index).collect(),
+                ElemMode::Active { .. } => seg
+                    .items
+                    .iter()
+                    .map(|item| func_ref_offset(item, info.functions.len(), &offsets))
+                    .collect(),
                 ElemMode::Passive | ElemMode::Declared => None,
             })
             .collect();
@@ -127,11 +136,14 @@ impl InitPlan {
     }
 }
 
-/// The function index of a `ref.func` item, `NULL_FUNC` for `ref.null`,
-/// `None` for anything else.
-fn func_index(item: &ConstExpr) -> Option<u32> {
+/// The `VMContext` offset of the `VMFuncRef` a `ref.func` item names
+/// (of `num_funcs` functions), `NULL_FUNC` for `ref.null`, `None` for
+/// anything else.
+fn func_ref_offset(item: &ConstExpr, num_funcs: usize, offsets: &VMOffsets) -> Option<u32> {
     match item.ops.as_slice() {
-        [ConstOp::RefFunc(i)] if *i != NULL_FUNC => Some(*i),
+        [ConstOp::RefFunc(i)] if (*i as usize) < num_funcs => {
+            Some(offsets.func_ref(*i)).filter(|o| *o != NULL_FUNC)
+        }
         [ConstOp::RefNull(_)] => Some(NULL_FUNC),
         _ => None,
     }
@@ -228,11 +240,19 @@ mod tests {
         let null = ConstExpr {
             ops: vec![ConstOp::RefNull(crate::module::ValType::FuncRef)],
         };
-        assert_eq!(func_index(&ConstExpr::ref_func(3)), Some(3));
-        assert_eq!(func_index(&null), Some(NULL_FUNC));
+        let info = crate::module::ModuleInfo {
+            functions: vec![0; 4],
+            ..Default::default()
+        };
+        let offsets = VMOffsets::new(&info);
+        let third = func_ref_offset(&ConstExpr::ref_func(3), 4, &offsets);
+        assert_eq!(third, Some(offsets.func_ref(3)));
+        assert_ne!(third, Some(NULL_FUNC));
+        assert_eq!(func_ref_offset(&ConstExpr::ref_func(4), 4, &offsets), None);
+        assert_eq!(func_ref_offset(&null, 4, &offsets), Some(NULL_FUNC));
         let global = ConstExpr {
             ops: vec![ConstOp::GlobalGet(0)],
         };
-        assert_eq!(func_index(&global), None);
+        assert_eq!(func_ref_offset(&global, 4, &offsets), None);
     }
 }

@@ -243,21 +243,19 @@ impl InstanceData {
         pop(&mut stack)
     }
 
-    /// Writes the `VMFuncRef` addresses of functions `indices` (NULL for
-    /// `NULL_FUNC`) into `dst`, which has the same length.
-    fn write_func_refs(&self, dst: &mut [usize], indices: &[u32]) -> Result<()> {
+    /// Writes the addresses of the `VMFuncRef`s at `VMContext` offsets
+    /// `offsets` (NULL for `NULL_FUNC`) into `dst`, which has the same
+    /// length. The offsets come from this module's init plan, which
+    /// checked each against the module's function count.
+    fn write_func_refs(&self, dst: &mut [usize], offsets: &[u32]) {
         let vmctx = self.vmctx() as usize;
-        let num_funcs = self.funcs.len();
-        for (slot, &index) in dst.iter_mut().zip(indices) {
-            *slot = if index == NULL_FUNC {
+        for (slot, &offset) in dst.iter_mut().zip(offsets) {
+            *slot = if offset == NULL_FUNC {
                 0
-            } else if (index as usize) < num_funcs {
-                vmctx + self.offsets.func_ref(index) as usize
             } else {
-                bail!("internal: element item names function {index} of {num_funcs}");
+                vmctx + offset as usize
             };
         }
-        Ok(())
     }
 
     /// The raw value of an element item (a reference expression). The
@@ -692,7 +690,7 @@ impl Instance {
                         .as_ref()
                         .and_then(|p| p.elements[i].as_deref())
                     {
-                        Some(indices) => data.write_func_refs(dst, indices)?,
+                        Some(offsets) => data.write_func_refs(dst, offsets),
                         None => {
                             for (slot, item) in dst.iter_mut().zip(&seg.items) {
                                 *slot = eval_item(item)?;
