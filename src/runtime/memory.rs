@@ -703,7 +703,10 @@ mod tests {
         second.grow(3).unwrap();
         // SAFETY: four pages are committed again.
         let bytes = unsafe { std::slice::from_raw_parts(base, 4 * 65536) };
-        assert!(bytes.iter().all(|b| *b == 0), "dirtied and grown pages read zero");
+        assert!(
+            bytes.iter().all(|b| *b == 0),
+            "dirtied and grown pages read zero"
+        );
     }
 
     #[test]
