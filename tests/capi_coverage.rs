@@ -10,7 +10,8 @@
 // Handles are boxes because that is how C owns them.
 #![allow(clippy::vec_box)]
 
-use std::process::Command;
+mod support;
+
 use std::ptr;
 
 use wasm_runtime::capi::engine::*;
@@ -413,34 +414,9 @@ fn coverage_tests_run_clean_under_valgrind() {
     if std::env::var_os("WASM_RUNTIME_COVERAGE_UNDER_VALGRIND").is_some() {
         return; // the inner run
     }
-    let found = Command::new("valgrind")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "`valgrind` is required by this test but was not found; install it \
-         (Debian/Ubuntu: apt-get install -y valgrind; .ci/run does this)"
-    );
-    let supp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
-    let output = Command::new("valgrind")
-        .args([
-            "--error-exitcode=99",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite",
-            "--show-leak-kinds=definite",
-        ])
-        .arg(format!("--suppressions={}", supp.display()))
-        .arg(std::env::current_exe().unwrap())
-        .args(["--test-threads=1", "--skip", "under_valgrind"])
-        .env("WASM_RUNTIME_COVERAGE_UNDER_VALGRIND", "1")
-        .output()
-        .expect("running valgrind");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("test result: ok. 3 passed"),
-        "the coverage tests under valgrind failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
+    support::rerun_tests_under_memcheck(
+        "WASM_RUNTIME_COVERAGE_UNDER_VALGRIND",
+        "coverage_tests_run_clean_under_valgrind",
+        3,
     );
 }

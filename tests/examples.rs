@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
+mod support;
+use support::{memcheck, require_tool, Scratch, VALGRIND_ERROR_EXIT};
+
 /// The examples the C API issue asks for; each must exist with its
 /// `.expected` file (others in `examples-c/` are run too).
 const REQUIRED: &[&str] = &[
@@ -38,9 +41,6 @@ const REQUIRED: &[&str] = &[
     "threads",
     "hostref",
 ];
-
-/// valgrind's exit status when it found errors (`--error-exitcode`).
-const VALGRIND_ERROR_EXIT: i32 = 99;
 
 fn source_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -82,18 +82,6 @@ fn shared_library() -> (PathBuf, PathBuf) {
     (soname, dir)
 }
 
-fn require_tool(program: &str, package: &str) {
-    let found = Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "`{program}` is required by the example tests but was not found; install it \
-         (Debian/Ubuntu: apt-get install -y {package}; .ci/run does this)"
-    );
-}
-
 fn describe(output: &Output) -> String {
     format!(
         "({})\n--- stdout\n{}\n--- stderr\n{}",
@@ -121,23 +109,7 @@ fn run(command: &mut Command) -> Output {
 /// went wrong, if anything: a failed exit, valgrind errors, or output other
 /// than `expected`.
 fn check_under_valgrind(name: &str, program: &Path, dir: &Path, expected: &str) -> Option<String> {
-    let output = Command::new("valgrind")
-        .arg(format!("--error-exitcode={VALGRIND_ERROR_EXIT}"))
-        .args([
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite",
-            "--show-leak-kinds=definite",
-            // Wasm code is generated at run time into anonymous mappings:
-            // have valgrind notice new code there (its x86 default, spelled
-            // out for other hosts).
-            "--smc-check=all-non-file",
-        ])
-        // Out-of-bounds wasm accesses fault in guard regions by design (the
-        // file says exactly what it suppresses and why).
-        .arg(format!(
-            "--suppressions={}",
-            source_dir().join("tests/valgrind.supp").display()
-        ))
+    let output = memcheck()
         .arg(program)
         .current_dir(dir)
         .output()
@@ -229,26 +201,6 @@ fn c_examples_run_clean_under_valgrind() {
         sources.len(),
         failures.join("\n\n")
     );
-}
-
-/// A fresh scratch directory, removed again when the test passes.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("wasm-runtime-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 /// The C++ example, built as a separate CMake project against the installed

@@ -20,8 +20,9 @@
 // Handles are boxes because that is how C owns them.
 #![allow(clippy::vec_box)]
 
+mod support;
+
 use std::ffi::c_void;
-use std::process::Command;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -986,39 +987,9 @@ fn lifetimes_run_clean_under_valgrind() {
     if std::env::var_os("WASM_RUNTIME_LIFETIMES_UNDER_VALGRIND").is_some() {
         return; // the inner run
     }
-    let found = Command::new("valgrind")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "`valgrind` is required by this test but was not found; install it \
-         (Debian/Ubuntu: apt-get install -y valgrind; .ci/run does this)"
-    );
-    let exe = std::env::current_exe().unwrap();
-    let supp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
-    let output = Command::new("valgrind")
-        .args([
-            "--error-exitcode=99",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite",
-            "--show-leak-kinds=definite",
-        ])
-        .arg(format!("--suppressions={}", supp.display()))
-        .arg(&exe)
-        .args([
-            "--test-threads=1",
-            "--skip",
-            "lifetimes_run_clean_under_valgrind",
-        ])
-        .env("WASM_RUNTIME_LIFETIMES_UNDER_VALGRIND", "1")
-        .output()
-        .expect("running valgrind");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("test result: ok. 4 passed"),
-        "the lifetime tests under valgrind failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
+    support::rerun_tests_under_memcheck(
+        "WASM_RUNTIME_LIFETIMES_UNDER_VALGRIND",
+        "lifetimes_run_clean_under_valgrind",
+        4,
     );
 }

@@ -12,6 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+use support::{require_tool, Scratch};
+
 fn source_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -34,38 +37,6 @@ fn cargo_build() -> (PathBuf, &'static str) {
         ),
     };
     (target_dir, profile)
-}
-
-/// A fresh scratch directory, removed again when the test passes.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("wasm-runtime-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn require_tool(program: &str, package: &str) {
-    let found = Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "`{program}` is required by the package tests but was not found; install it \
-         (Debian/Ubuntu: apt-get install -y {package}; .ci/run does this)"
-    );
 }
 
 /// Runs a command, failing the test with its full output if it fails.

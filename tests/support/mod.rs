@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests that drive outside tools
+//! (valgrind, CMake, compilers). Each test crate uses its own subset.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// valgrind's exit status when it found errors (`--error-exitcode`).
+pub const VALGRIND_ERROR_EXIT: i32 = 99;
+
+/// A fresh scratch directory, removed again when the test passes (kept for
+/// inspection when it fails).
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("wasm-runtime-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// Fails the test with the install command when `program` is missing: CI
+/// installs every tool (`.ci/run`), so a missing one is never skipped.
+pub fn require_tool(program: &str, package: &str) {
+    let found = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "`{program}` is required by this test but was not found; install it \
+         (Debian/Ubuntu: apt-get install -y {package}; .ci/run does this)"
+    );
+}
+
+/// `valgrind` set up as every memcheck run of ours is: errors make it exit
+/// with `VALGRIND_ERROR_EXIT`, definite leaks count as errors, and
+/// `tests/valgrind.supp` lets through only what that file explains.
+pub fn memcheck() -> Command {
+    require_tool("valgrind", "valgrind");
+    let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp");
+    let mut command = Command::new("valgrind");
+    command
+        .arg(format!("--error-exitcode={VALGRIND_ERROR_EXIT}"))
+        .args([
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite",
+            // Wasm code is generated at run time into anonymous mappings:
+            // have valgrind notice new code there (its x86 default, spelled
+            // out for other hosts).
+            "--smc-check=all-non-file",
+        ])
+        .arg(format!("--suppressions={}", supp.display()));
+    command
+}
+
+/// Runs the calling test binary's other tests again under memcheck and
+/// asserts they all pass clean. `marker` is an environment variable the
+/// inner run sees (the caller returns early when it is set), `this_test`
+/// the name of the calling test, skipped in the inner run, and `tests` how
+/// many tests the inner run must pass.
+pub fn rerun_tests_under_memcheck(marker: &str, this_test: &str, tests: usize) {
+    let output = memcheck()
+        .arg(std::env::current_exe().unwrap())
+        .args(["--test-threads=1", "--skip", this_test])
+        .env(marker, "1")
+        .output()
+        .expect("running valgrind");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains(&format!("test result: ok. {tests} passed")),
+        "the tests under valgrind failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
