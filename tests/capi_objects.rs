@@ -437,6 +437,33 @@ fn start_function_trap_comes_back_through_the_out_parameter() {
     wasm_module_delete(Some(m));
 }
 
+/// Instantiates `m` with the single import `import` through
+/// `wasm_instance_new_checked`, which must fail with a link error (neither
+/// an instance nor a trap); returns the error's text.
+fn link_error(
+    store: &wasm_store_t,
+    m: &wasm_module_t,
+    import: Option<Box<wasm_extern_t>>,
+) -> String {
+    let mut imports = vec![import];
+    let vec = wasm_extern_vec_t {
+        size: 1,
+        data: imports.as_mut_ptr(),
+    };
+    let (mut inst, mut trap) = (ptr::null_mut(), ptr::null_mut());
+    let err = unsafe {
+        wasm_instance_new_checked(
+            sp(store),
+            Some(m),
+            Some(&vec),
+            Some(&mut inst),
+            Some(&mut trap),
+        )
+    };
+    assert!(inst.is_null() && trap.is_null());
+    error_text(err)
+}
+
 #[test]
 fn link_errors_name_the_import() {
     let engine = engine();
@@ -452,50 +479,24 @@ fn link_errors_name_the_import() {
     let gt = wasm_globaltype_new(Some(wasm_valtype_new(WASM_I32).unwrap()), WASM_CONST).unwrap();
     let g = unsafe { wasm_global_new(sp(&store), Some(&gt), Some(&i32_val(1))) }.unwrap();
     wasm_globaltype_delete(Some(gt));
-    let mut imports = vec![wasm_extern_copy(wasm_global_as_extern_const(Some(&g)))];
-    let vec = wasm_extern_vec_t {
-        size: 1,
-        data: imports.as_mut_ptr(),
-    };
-    let (mut inst, mut trap) = (ptr::null_mut(), ptr::null_mut());
-    let err = unsafe {
-        wasm_instance_new_checked(
-            sp(&store),
-            Some(&m),
-            Some(&vec),
-            Some(&mut inst),
-            Some(&mut trap),
-        )
-    };
-    let text = error_text(err);
+    let text = link_error(
+        &store,
+        &m,
+        wasm_extern_copy(wasm_global_as_extern_const(Some(&g))),
+    );
     assert!(text.contains("env") && text.contains('f'), "{text}");
-    assert!(inst.is_null() && trap.is_null());
 
     // A function of another store.
     let store2 = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
     let ty = functype(&[WASM_I32], &[]);
     let foreign_func = unsafe { wasm_func_new(sp(&store2), Some(&ty), Some(ignore_args)) }.unwrap();
     wasm_functype_delete(Some(ty));
-    let mut imports = vec![wasm_extern_copy(wasm_func_as_extern_const(Some(
-        &foreign_func,
-    )))];
-    let vec = wasm_extern_vec_t {
-        size: 1,
-        data: imports.as_mut_ptr(),
-    };
-    let (mut inst, mut trap) = (ptr::null_mut(), ptr::null_mut());
-    let err = unsafe {
-        wasm_instance_new_checked(
-            sp(&store),
-            Some(&m),
-            Some(&vec),
-            Some(&mut inst),
-            Some(&mut trap),
-        )
-    };
-    let text = error_text(err);
+    let text = link_error(
+        &store,
+        &m,
+        wasm_extern_copy(wasm_func_as_extern_const(Some(&foreign_func))),
+    );
     assert!(text.contains("store"), "{text}");
-    assert!(inst.is_null() && trap.is_null());
     wasm_module_delete(Some(m));
 }
 
