@@ -259,17 +259,36 @@ static int parse_count(const char *text) {
   return (int)v;
 }
 
+/* The module file, an engine and a store: what every mode but `compile`
+ * starts from (and `session_close` ends with). */
+struct session {
+  wasm_byte_vec_t binary;
+  wasm_engine_t *engine;
+  wasm_store_t *store;
+};
+
+static void session_open(struct session *se, const char *path) {
+  read_file(path, &se->binary);
+  se->engine = wasm_engine_new();
+  if (!se->engine) fail("wasm_engine_new failed");
+  se->store = wasm_store_new(se->engine);
+  if (!se->store) fail("wasm_store_new failed");
+}
+
+static void session_close(struct session *se) {
+  wasm_store_delete(se->store);
+  wasm_engine_delete(se->engine);
+  wasm_byte_vec_delete(&se->binary);
+}
+
 /* ---- modes ------------------------------------------------------------ */
 
 static void mode_exec(const char *path, int repeats) {
-  wasm_byte_vec_t binary;
-  read_file(path, &binary);
-  wasm_engine_t *engine = wasm_engine_new();
-  if (!engine) fail("wasm_engine_new failed");
-  wasm_store_t *store = wasm_store_new(engine);
-  if (!store) fail("wasm_store_new failed");
+  struct session se;
+  session_open(&se, path);
+  wasm_store_t *store = se.store;
   double t0 = now();
-  wasm_module_t *module = compile(store, &binary, path);
+  wasm_module_t *module = compile(store, &se.binary, path);
   double compile_s = now() - t0;
   no_imports_expected(module, path);
   wasm_extern_vec_t imports = {0, NULL};
@@ -312,9 +331,7 @@ static void mode_exec(const char *path, int repeats) {
   exports_delete(&e);
   wasm_instance_delete(instance);
   wasm_module_delete(module);
-  wasm_store_delete(store);
-  wasm_engine_delete(engine);
-  wasm_byte_vec_delete(&binary);
+  session_close(&se);
 }
 
 static void mode_compile(const char *path, int repeats) {
@@ -369,13 +386,10 @@ static void check_instance(const wasm_module_t *module, const wasm_instance_t *i
 }
 
 static void mode_instantiate(const char *path, int count) {
-  wasm_byte_vec_t binary;
-  read_file(path, &binary);
-  wasm_engine_t *engine = wasm_engine_new();
-  if (!engine) fail("wasm_engine_new failed");
-  wasm_store_t *compile_store = wasm_store_new(engine);
-  if (!compile_store) fail("wasm_store_new failed");
-  wasm_module_t *module = compile(compile_store, &binary, path);
+  struct session se;
+  session_open(&se, path);
+  wasm_store_t *compile_store = se.store;
+  wasm_module_t *module = compile(compile_store, &se.binary, path);
   no_imports_expected(module, path);
   wasm_extern_vec_t imports = {0, NULL};
   double *inst = calloc((size_t)count, sizeof *inst);
@@ -384,7 +398,7 @@ static void mode_instantiate(const char *path, int count) {
   double *teardown_cpu = calloc((size_t)count, sizeof *teardown_cpu);
   if (!inst || !teardown || !inst_cpu || !teardown_cpu) fail("out of memory");
   for (int i = 0; i < count; i++) {
-    wasm_store_t *store = wasm_store_new(engine);
+    wasm_store_t *store = wasm_store_new(se.engine);
     if (!store) fail("wasm_store_new failed");
     double t0 = now(), c0 = thread_cpu_now();
     wasm_instance_t *instance = instantiate(store, module, &imports);
@@ -410,9 +424,7 @@ static void mode_instantiate(const char *path, int count) {
   free(inst_cpu);
   free(teardown_cpu);
   wasm_module_delete(module);
-  wasm_store_delete(compile_store);
-  wasm_engine_delete(engine);
-  wasm_byte_vec_delete(&binary);
+  session_close(&se);
 }
 
 static long long host_calls;
@@ -427,13 +439,10 @@ static wasm_trap_t *host_nop(const wasm_val_vec_t *args, wasm_val_vec_t *results
 #define CALL_BATCHES 7
 
 static void mode_calls(const char *path, int count) {
-  wasm_byte_vec_t binary;
-  read_file(path, &binary);
-  wasm_engine_t *engine = wasm_engine_new();
-  if (!engine) fail("wasm_engine_new failed");
-  wasm_store_t *store = wasm_store_new(engine);
-  if (!store) fail("wasm_store_new failed");
-  wasm_module_t *module = compile(store, &binary, path);
+  struct session se;
+  session_open(&se, path);
+  wasm_store_t *store = se.store;
+  wasm_module_t *module = compile(store, &se.binary, path);
 
   wasm_valtype_vec_t no_params, no_results;
   wasm_valtype_vec_new_empty(&no_params);
@@ -492,37 +501,27 @@ static void mode_calls(const char *path, int count) {
   wasm_instance_delete(instance);
   wasm_func_delete(host);
   wasm_module_delete(module);
-  wasm_store_delete(store);
-  wasm_engine_delete(engine);
-  wasm_byte_vec_delete(&binary);
+  session_close(&se);
 }
 
 static void mode_memory_module(const char *path) {
-  wasm_byte_vec_t binary;
-  read_file(path, &binary);
-  wasm_engine_t *engine = wasm_engine_new();
-  if (!engine) fail("wasm_engine_new failed");
-  wasm_store_t *store = wasm_store_new(engine);
-  if (!store) fail("wasm_store_new failed");
+  struct session se;
+  session_open(&se, path);
+  wasm_store_t *store = se.store;
   double before = resident_kib();
-  wasm_module_t *module = compile(store, &binary, path);
+  wasm_module_t *module = compile(store, &se.binary, path);
   double after = resident_kib();
   printf("{\"ok\": true, \"wasm_bytes\": %zu, \"module_kib\": %.1f, \"baseline_kib\": %.1f}\n",
-         binary.size, after - before, before);
+         se.binary.size, after - before, before);
   wasm_module_delete(module);
-  wasm_store_delete(store);
-  wasm_engine_delete(engine);
-  wasm_byte_vec_delete(&binary);
+  session_close(&se);
 }
 
 static void mode_memory_instances(const char *path, int count) {
-  wasm_byte_vec_t binary;
-  read_file(path, &binary);
-  wasm_engine_t *engine = wasm_engine_new();
-  if (!engine) fail("wasm_engine_new failed");
-  wasm_store_t *compile_store = wasm_store_new(engine);
-  if (!compile_store) fail("wasm_store_new failed");
-  wasm_module_t *module = compile(compile_store, &binary, path);
+  struct session se;
+  session_open(&se, path);
+  wasm_store_t *compile_store = se.store;
+  wasm_module_t *module = compile(compile_store, &se.binary, path);
   no_imports_expected(module, path);
   wasm_extern_vec_t imports = {0, NULL};
   wasm_store_t **stores = calloc((size_t)count, sizeof *stores);
@@ -530,7 +529,7 @@ static void mode_memory_instances(const char *path, int count) {
   if (!stores || !instances) fail("out of memory");
   double before = resident_kib();
   for (int i = 0; i < count; i++) {
-    stores[i] = wasm_store_new(engine);
+    stores[i] = wasm_store_new(se.engine);
     if (!stores[i]) fail("wasm_store_new failed");
     instances[i] = instantiate(stores[i], module, &imports);
     check_instance(module, instances[i]);
@@ -545,9 +544,7 @@ static void mode_memory_instances(const char *path, int count) {
   free(instances);
   free(stores);
   wasm_module_delete(module);
-  wasm_store_delete(compile_store);
-  wasm_engine_delete(engine);
-  wasm_byte_vec_delete(&binary);
+  session_close(&se);
 }
 
 int main(int argc, char **argv) {
