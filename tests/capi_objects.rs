@@ -145,12 +145,22 @@ fn f64_val(f: f64) -> wasm_val_t {
     v
 }
 
-/// Calls `f` with `args` and room for `nresults` results.
+/// Calls `f` with `args` and room for `nresults` results; the results, or
+/// the trap's message.
 fn call(
     f: &wasm_func_t,
     args: &mut [wasm_val_t],
     nresults: usize,
 ) -> Result<Vec<wasm_val_t>, String> {
+    call_for_trap(f, args, nresults).map_err(|trap| trap_text(Some(trap)))
+}
+
+/// Like `call`, handing back the trap object itself.
+fn call_for_trap(
+    f: &wasm_func_t,
+    args: &mut [wasm_val_t],
+    nresults: usize,
+) -> Result<Vec<wasm_val_t>, Box<wasm_trap_t>> {
     let args_vec = wasm_val_vec_t {
         size: args.len(),
         data: args.as_mut_ptr(),
@@ -164,7 +174,7 @@ fn call(
     };
     match unsafe { wasm_func_call(Some(f), Some(&args_vec), &mut results_vec) } {
         None => Ok(results),
-        Some(trap) => Err(trap_text(Some(trap))),
+        Some(trap) => Err(trap),
     }
 }
 
@@ -1284,19 +1294,7 @@ fn trap_codes_tell_wasm_traps_apart() {
         &[],
     );
     let code_of_call = |f: &wasm_func_t, args: &mut [wasm_val_t], nresults: usize| {
-        let args_vec = wasm_val_vec_t {
-            size: args.len(),
-            data: args.as_mut_ptr(),
-        };
-        let mut results: Vec<wasm_val_t> = (0..nresults)
-            .map(|_| wasm_val_t::zeroed(WASM_I32))
-            .collect();
-        let mut results_vec = wasm_val_vec_t {
-            size: results.len(),
-            data: results.as_mut_ptr(),
-        };
-        let trap =
-            unsafe { wasm_func_call(Some(f), Some(&args_vec), &mut results_vec) }.expect("a trap");
+        let trap = call_for_trap(f, args, nresults).err().expect("a trap");
         let mut code = 0xff;
         let known = wasm_trap_code(Some(&trap), Some(&mut code));
         wasm_trap_delete(Some(trap));
