@@ -1294,7 +1294,7 @@ fn trap_codes_tell_wasm_traps_apart() {
         &[],
     );
     let code_of_call = |f: &wasm_func_t, args: &mut [wasm_val_t], nresults: usize| {
-        let trap = call_for_trap(f, args, nresults).err().expect("a trap");
+        let trap = call_for_trap(f, args, nresults).expect_err("a trap");
         let mut code = 0xff;
         let known = wasm_trap_code(Some(&trap), Some(&mut code));
         wasm_trap_delete(Some(trap));
