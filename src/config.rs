@@ -538,6 +538,17 @@ impl Config {
         &self.cranelift_flags
     }
 
+    /// The option that last requested the Cranelift setting `name`:
+    /// `cranelift_flag_set` or `cranelift_flag_enable`. A setting no request
+    /// names was switched on by a preset, which only `cranelift_flag_enable`
+    /// can request. Errors about a setting name this option.
+    pub fn cranelift_flag_origin(&self, name: &str) -> &'static str {
+        match self.cranelift_flags.iter().rev().find(|f| f.name() == name) {
+            Some(CraneliftFlag::Set(..)) => "cranelift_flag_set",
+            Some(CraneliftFlag::Enable(_)) | None => "cranelift_flag_enable",
+        }
+    }
+
     /// Loads the cache config file at `path` (TOML with a `[cache]` table)
     /// and enables the module cache accordingly; fails at once on I/O,
     /// syntax or setting errors (which name the line).

@@ -404,7 +404,8 @@ fn check_isa(
         };
         if present == Some(false) {
             bail!(
-                "cranelift_flag_enable: Cranelift ISA flag {flag} is enabled, but the host CPU lacks `{feature}`"
+                "{}: Cranelift ISA flag {flag} is enabled, but the host CPU lacks `{feature}`",
+                config.cranelift_flag_origin(flag)
             );
         }
     }

@@ -1172,3 +1172,49 @@ fn feature_detector_drives_the_host_isa() {
         assert!(msg.contains("has_avx"), "{msg}");
     }
 }
+
+/// Issue 20: an ISA flag the host lacks, requested through
+/// `cranelift_flag_set`, is reported as coming from `cranelift_flag_set`
+/// (it used to name `cranelift_flag_enable` whatever the request was).
+#[test]
+fn denied_isa_flag_names_the_setter_that_requested_it() {
+    let flag = if cfg!(target_arch = "aarch64") {
+        c"has_lse"
+    } else {
+        c"has_avx"
+    };
+    let deny_everything = |c: &mut wasm_config_t| {
+        let detector = wasm_host_feature_detector_t {
+            env: null_mut(),
+            detect: Some(detect_nothing),
+            finalizer: None,
+        };
+        wasm_config_detect_host_feature_set(Some(c), Some(&detector));
+    };
+    let name = flag.to_str().unwrap();
+    let msg = assert_refused("cranelift_flag_set", |c| {
+        deny_everything(c);
+        // SAFETY: NUL-terminated strings.
+        unsafe { wasm_config_cranelift_flag_set_set(Some(c), flag.as_ptr(), c"true".as_ptr()) };
+    });
+    assert!(msg.contains(name), "{msg}");
+    // The last request for the setting is the one named.
+    let msg = assert_refused("cranelift_flag_enable", |c| {
+        deny_everything(c);
+        // SAFETY: NUL-terminated strings.
+        unsafe {
+            wasm_config_cranelift_flag_set_set(Some(c), flag.as_ptr(), c"false".as_ptr());
+            wasm_config_cranelift_flag_enable_set(Some(c), flag.as_ptr());
+        }
+    });
+    assert!(msg.contains(name), "{msg}");
+    let msg = assert_refused("cranelift_flag_set", |c| {
+        deny_everything(c);
+        // SAFETY: NUL-terminated strings.
+        unsafe {
+            wasm_config_cranelift_flag_enable_set(Some(c), flag.as_ptr());
+            wasm_config_cranelift_flag_set_set(Some(c), flag.as_ptr(), c"true".as_ptr());
+        }
+    });
+    assert!(msg.contains(name), "{msg}");
+}
