@@ -378,43 +378,171 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Uses `creator` (copied; its `env` is owned by the library from now on)
- * to allocate linear memories; NULL restores the built-in allocator.
- * Default: none. Callbacks must be thread-safe.
+ * Enables the on-disk module cache as a cache config file says. Default: no
+ * cache. File parsed at once; compiled modules cached on disk.
+ *
+ * `path` names a TOML file with a `[cache]` table (`enabled`, `directory`,
+ * ...). Returns NULL on success or an error naming the file, line and key.
+ *
+ * # Safety
+ * `path` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_config_cache_config_load_set(wasm_config_t *config,
+                                                       const char *path);
+
+/**
+ * Disables the on-disk module cache. Default: no cache. The cache is off.
+ *
+ * Takes no value.
+ */
+WASM_API_EXTERN void wasm_config_disable_cache_set(wasm_config_t *config);
+
+/**
+ * Enables the on-disk module cache as the default cache config file says.
+ * Default: no cache.
+ *
+ * The file is $XDG_CONFIG_HOME/wasm-runtime/config.toml, else
+ * ~/.config/wasm-runtime/config.toml; a missing file means an enabled cache
+ * under $XDG_CACHE_HOME/wasm-runtime or ~/.cache/wasm-runtime. Returns NULL
+ * on success or an error.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_config_cache_config_load_default_set(wasm_config_t *config);
+
+/**
+ * Allocates linear memories with the embedder's memory creator. Default: the
+ * runtime's own allocator. Linear memories come from the embedder's creator.
+ *
+ * `creator` is copied, and its `env` is owned by the library from now on; NULL
+ * restores the built-in allocator. Callbacks must be thread-safe.
  */
 WASM_API_EXTERN
 void wasm_config_with_host_memory_set(wasm_config_t *config,
                                       const struct wasm_memory_creator_t *creator);
 
 /**
- * Uses `creator` (copied; its `env` is owned by the library from now on)
- * to allocate async stacks; NULL restores the default. Default: none. This
- * build has no async support, so a creator is refused at engine creation.
+ * Allocates async stacks with the embedder's stack creator. Default: the
+ * runtime's own allocator. Needs async support.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ *
+ * `creator` is copied, and its `env` is owned by the library from now on; NULL
+ * restores the default. This build has no async support, so a creator is
+ * refused at engine creation.
  */
 WASM_API_EXTERN
 void wasm_config_with_host_stack_set(wasm_config_t *config,
                                      const struct wasm_stack_creator_t *creator);
 
 /**
- * Enables Cranelift's incremental compilation cache backed by `store`
- * (copied; its `env` is owned by the library from now on). Returns NULL on
- * success or an error. This build lacks the incremental cache, so it always
- * fails and finalizes `store` at once. Default: off.
+ * Enables Cranelift's incremental compilation cache, backed by the embedder's
+ * store. Default: off. Cranelift's incremental cache is not compiled in.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ *
+ * `store` is copied, and its `env` is owned by the library from now on.
+ * Returns NULL on success or an error: this build lacks the incremental cache,
+ * so it always fails and finalizes `store` at once.
  */
 WASM_API_EXTERN
 struct wasm_error_t *wasm_config_enable_incremental_compilation_set(wasm_config_t *config,
                                                                     const struct wasm_cache_store_t *store);
 
 /**
- * Uses `detector` (copied; its `env` is owned by the library from now on)
- * to learn the host's CPU features when building the host ISA; NULL
- * restores the built-in detection (the default). Code is generated for the
- * features it reports, so wrong answers make code the CPU cannot run.
- * Callbacks must be thread-safe.
+ * Learns the host's CPU features from the embedder's probe when building the
+ * host ISA. Default: the standard library's detection. Consulted when the
+ * engine builds the host ISA.
+ *
+ * `detector` is copied, and its `env` is owned by the library from now on;
+ * NULL restores the built-in detection. Code is generated for the features it
+ * reports, so wrong answers make code the CPU cannot run. Callbacks must be
+ * thread-safe.
  */
 WASM_API_EXTERN
 void wasm_config_detect_host_feature_set(wasm_config_t *config,
                                          const struct wasm_host_feature_detector_t *detector);
+
+/**
+ * Selects the compiler. Default: auto (Cranelift). Auto/Cranelift; Winch is
+ * refused.
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ *
+ * `strategy` is one of the `WASM_STRATEGY_*` values; any other value is refused
+ * at engine creation.
+ */
+WASM_API_EXTERN void wasm_config_strategy_set(wasm_config_t *config, wasm_strategy_t strategy);
+
+/**
+ * Selects the garbage collector of wasm GC objects. Default: auto. Only `auto`
+ * is accepted.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ *
+ * `collector` is one of the `WASM_COLLECTOR_*` values; any other value is
+ * refused at engine creation.
+ */
+WASM_API_EXTERN void wasm_config_collector_set(wasm_config_t *config, wasm_collector_t collector);
+
+/**
+ * Selects the profiler compiled code is reported to. Default: none. Only
+ * `none` is accepted.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ *
+ * `profiler` is one of the `WASM_PROFILING_STRATEGY_*` values; any other value
+ * is refused at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_profiler_set(wasm_config_t *config,
+                              wasm_profiling_strategy_t profiler);
+
+/**
+ * Selects Cranelift's optimization level. Default: speed. Applied to the ISA
+ * flags; default `speed` (see above).
+ *
+ * `level` is one of the `WASM_OPT_LEVEL_*` values; any other value is refused
+ * at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_cranelift_opt_level_set(wasm_config_t *config,
+                                         wasm_opt_level_t level);
+
+/**
+ * Symbolicates backtraces from the module's debug info. Default: environment
+ * (`WASMTIME_BACKTRACE_DETAILS=1` enables).
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ *
+ * `details` is one of the `WASM_BACKTRACE_DETAILS_*` values; any other value
+ * is refused at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_wasm_backtrace_details_set(wasm_config_t *config,
+                                            wasm_backtrace_details_t details);
+
+/**
+ * Selects the version stamp serialized modules carry and must match. Default:
+ * this library's version. Checked when deserializing modules.
+ *
+ * `strategy` is one of the `WASM_MODULE_VERSION_STRATEGY_*` values; `custom`
+ * is read only for CUSTOM (copied, at most 255 bytes of UTF-8). Returns NULL
+ * on success or an error, also for a NULL `config`.
+ *
+ * # Safety
+ * `custom` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_config_module_version_set(wasm_config_t *config,
+                                                    wasm_module_version_strategy_t strategy,
+                                                    const char *custom);
 
 /**
  * Returns new pooling limits at their defaults; the caller owns them.
@@ -428,391 +556,17 @@ WASM_API_EXTERN
 void wasm_pooling_allocation_config_delete(struct wasm_pooling_allocation_config_t *config);
 
 /**
- * Uses the pooling allocator with a copy of `pooling` (borrowed) for
- * instances, memories and tables; NULL selects on-demand allocation, the
- * default. Limits are checked at engine creation.
+ * Selects how instances, memories and tables are allocated. Default:
+ * on-demand. On-demand, or pooling with its instance/memory/table limits
+ * enforced (memories still mapped on demand).
+ *
+ * With `pooling`, uses the pooling allocator with a copy of those limits
+ * (borrowed) for instances, memories and tables; NULL selects on-demand
+ * allocation. The limits are checked at engine creation.
  */
 WASM_API_EXTERN
 void wasm_config_allocation_strategy_set(wasm_config_t *config,
                                          const struct wasm_pooling_allocation_config_t *pooling);
-
-/**
- * Selects the compiler (`WASM_STRATEGY_*`); default auto. Winch is refused
- * at engine creation, as is a value no constant names.
- */
-WASM_API_EXTERN void wasm_config_strategy_set(wasm_config_t *config, wasm_strategy_t strategy);
-
-/**
- * Selects the garbage collector (`WASM_COLLECTOR_*`); default auto. Others
- * are refused at engine creation (this build has no collector).
- */
-WASM_API_EXTERN void wasm_config_collector_set(wasm_config_t *config, wasm_collector_t collector);
-
-/**
- * Selects the profiler integration (`WASM_PROFILING_STRATEGY_*`); default
- * none. Others are refused at engine creation (not in this build).
- */
-WASM_API_EXTERN
-void wasm_config_profiler_set(wasm_config_t *config,
-                              wasm_profiling_strategy_t profiler);
-
-/**
- * Selects Cranelift's optimization level (`WASM_OPT_LEVEL_*`); default speed.
- */
-WASM_API_EXTERN
-void wasm_config_cranelift_opt_level_set(wasm_config_t *config,
-                                         wasm_opt_level_t level);
-
-/**
- * Selects whether backtraces are symbolicated from debug info
- * (`WASM_BACKTRACE_DETAILS_*`); default environment (`WASMTIME_BACKTRACE_DETAILS=1`).
- */
-WASM_API_EXTERN
-void wasm_config_wasm_backtrace_details_set(wasm_config_t *config,
-                                            wasm_backtrace_details_t details);
-
-/**
- * Sets the version stamp of serialized modules
- * (`WASM_MODULE_VERSION_STRATEGY_*`; `custom` is read only for CUSTOM,
- * copied, at most 255 bytes of UTF-8). Returns NULL on success or an
- * error. Default: this library's version.
- *
- * # Safety
- * `custom` must be NULL or point at a NUL-terminated string.
- */
-WASM_API_EXTERN
-struct wasm_error_t *wasm_config_module_version_set(wasm_config_t *config,
-                                                    wasm_module_version_strategy_t strategy,
-                                                    const char *custom);
-
-/**
- * Compiles for the target triple `target` (e.g. "x86_64-unknown-linux-gnu")
- * instead of the host. Returns NULL on success or an error for a malformed
- * triple or an architecture this build cannot compile for. Default: the host.
- *
- * # Safety
- * `target` must be NULL or point at a NUL-terminated string.
- */
-WASM_API_EXTERN
-struct wasm_error_t *wasm_config_target_set(wasm_config_t *config,
-                                            const char *target);
-
-/**
- * Enables the boolean Cranelift setting or preset named `flag` (copied).
- * Unknown names are refused at engine creation. Unsafe in spirit: wrong
- * settings can break generated code. Default: none.
- *
- * # Safety
- * `flag` must be NULL or point at a NUL-terminated string.
- */
-WASM_API_EXTERN void wasm_config_cranelift_flag_enable_set(wasm_config_t *config, const char *flag);
-
-/**
- * Sets the Cranelift setting `name` to `value` (both copied). Unknown
- * names and bad values are refused at engine creation. Unsafe in spirit:
- * wrong settings can break generated code. Default: none.
- *
- * # Safety
- * `name` and `value` must be NULL or point at a NUL-terminated string.
- */
-WASM_API_EXTERN
-void wasm_config_cranelift_flag_set_set(wasm_config_t *config,
-                                        const char *name,
-                                        const char *value);
-
-/**
- * Loads the module cache settings from the TOML file at `path` (a
- * `[cache]` table with `enabled`, `directory`, …) and enables the cache
- * accordingly. Returns NULL on success or an error naming the file, line
- * and key. Default: no cache.
- *
- * # Safety
- * `path` must be NULL or point at a NUL-terminated string.
- */
-WASM_API_EXTERN
-struct wasm_error_t *wasm_config_cache_config_load_set(wasm_config_t *config,
-                                                       const char *path);
-
-/**
- * Disables the module cache (the default).
- */
-WASM_API_EXTERN void wasm_config_disable_cache_set(wasm_config_t *config);
-
-/**
- * Loads the default cache settings ($XDG_CONFIG_HOME/wasm-runtime/config.toml,
- * else ~/.config/wasm-runtime/config.toml; a missing file means an enabled
- * cache under $XDG_CACHE_HOME/wasm-runtime or ~/.cache/wasm-runtime).
- * Returns NULL on success or an error. Default: no cache.
- */
-WASM_API_EXTERN
-struct wasm_error_t *wasm_config_cache_config_load_default_set(wasm_config_t *config);
-
-/**
- * Writes each compiled function's Cranelift IR into the existing folder
- * `path` (copied); NULL turns it off, the default. The folder is checked at
- * engine creation.
- *
- * # Safety
- * `path` must be NULL or point at a NUL-terminated string.
- */
-WASM_API_EXTERN void wasm_config_emit_clif_set(wasm_config_t *config, const char *path);
-
-/**
- * Run async host functions on separate stacks; default false. This build refuses true at engine creation.
- */
-WASM_API_EXTERN
-void wasm_config_async_support_set(wasm_config_t *config,
-                                   bool enable);
-
-/**
- * Emit DWARF debug info for native debuggers; default false. This build refuses true at engine creation.
- */
-WASM_API_EXTERN
-void wasm_config_debug_info_set(wasm_config_t *config,
-                                bool enable);
-
-/**
- * Capture wasm backtraces for traps and host errors; default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_backtrace_set(wasm_config_t *config, bool enable);
-
-/**
- * Emit native unwind info (.eh_frame) for external unwinders; default true.
- */
-WASM_API_EXTERN void wasm_config_native_unwind_info_set(wasm_config_t *config, bool enable);
-
-/**
- * Instrument code to consume fuel (stores start with none; running out traps); default false.
- */
-WASM_API_EXTERN void wasm_config_consume_fuel_set(wasm_config_t *config, bool enable);
-
-/**
- * Instrument code with epoch-deadline checks; default false.
- */
-WASM_API_EXTERN void wasm_config_epoch_interruption_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable the wasm tail-call proposal; default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_tail_call_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable the wasm custom-page-sizes proposal; default false.
- */
-WASM_API_EXTERN void wasm_config_wasm_custom_page_sizes_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable the wasm threads proposal (shared memories, atomics); default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_threads_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable wasm reference types (needs bulk memory, checked at engine creation); default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_reference_types_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable wasm typed function references (needs reference types); default false.
- */
-WASM_API_EXTERN void wasm_config_wasm_function_references_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable the wasm wide-arithmetic proposal; default false.
- */
-WASM_API_EXTERN void wasm_config_wasm_wide_arithmetic_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable wasm GC (needs function references); default false. This build refuses true at engine creation.
- */
-WASM_API_EXTERN
-void wasm_config_wasm_gc_set(wasm_config_t *config,
-                             bool enable);
-
-/**
- * Enable wasm SIMD; default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_simd_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable wasm relaxed SIMD (needs SIMD); default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_relaxed_simd_set(wasm_config_t *config, bool enable);
-
-/**
- * Lower relaxed-SIMD instructions to the same results on every host; default false.
- */
-WASM_API_EXTERN void wasm_config_relaxed_simd_deterministic_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable wasm bulk memory operations; default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_bulk_memory_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable wasm multi-value; default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_multi_value_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable wasm multi-memory; default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_multi_memory_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable wasm 64-bit memories; default false.
- */
-WASM_API_EXTERN void wasm_config_wasm_memory64_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable wasm extended constant expressions; default true.
- */
-WASM_API_EXTERN void wasm_config_wasm_extended_const_set(wasm_config_t *config, bool enable);
-
-/**
- * Enable the component model; default false. This build refuses true at engine creation.
- */
-WASM_API_EXTERN void wasm_config_wasm_component_model_set(wasm_config_t *config, bool enable);
-
-/**
- * Allow more than 32 flags per component flags type; default false. This build refuses true at engine creation.
- */
-WASM_API_EXTERN
-void wasm_config_wasm_component_model_more_flags_set(wasm_config_t *config,
-                                                     bool enable);
-
-/**
- * Allow several component function results; default false. This build refuses true at engine creation.
- */
-WASM_API_EXTERN
-void wasm_config_wasm_component_model_multiple_returns_set(wasm_config_t *config,
-                                                           bool enable);
-
-/**
- * Run Cranelift's IR verifier on every function; default false.
- */
-WASM_API_EXTERN void wasm_config_cranelift_debug_verifier_set(wasm_config_t *config, bool enable);
-
-/**
- * Canonicalize NaNs produced by float operations; default false.
- */
-WASM_API_EXTERN
-void wasm_config_cranelift_nan_canonicalization_set(wasm_config_t *config,
-                                                    bool enable);
-
-/**
- * Check sandbox lowering with proof-carrying code; default false. This build's Cranelift has none, so true is refused at engine creation.
- */
-WASM_API_EXTERN
-void wasm_config_cranelift_pcc_set(wasm_config_t *config,
-                                   bool enable);
-
-/**
- * Make every memory static (reserved up front, limited to static_memory_maximum_size); default false.
- */
-WASM_API_EXTERN
-void wasm_config_static_memory_forced_set(wasm_config_t *config,
-                                          bool enable);
-
-/**
- * Also place a guard region before each linear memory; default true.
- */
-WASM_API_EXTERN void wasm_config_guard_before_linear_memory_set(wasm_config_t *config, bool enable);
-
-/**
- * Initialize table elements lazily on first use; default true.
- */
-WASM_API_EXTERN void wasm_config_table_lazy_init_set(wasm_config_t *config, bool enable);
-
-/**
- * Compile a module's functions on several threads; default true.
- */
-WASM_API_EXTERN void wasm_config_parallel_compilation_set(wasm_config_t *config, bool enable);
-
-/**
- * Keep native-address to wasm-offset maps for backtraces; default true.
- */
-WASM_API_EXTERN void wasm_config_generate_address_map_set(wasm_config_t *config, bool enable);
-
-/**
- * Initialize memories from copy-on-write images when possible; default true.
- */
-WASM_API_EXTERN void wasm_config_memory_init_cow_set(wasm_config_t *config, bool enable);
-
-/**
- * Always back memory images with memfd_create on Linux; default false.
- */
-WASM_API_EXTERN void wasm_config_force_memory_init_memfd_set(wasm_config_t *config, bool enable);
-
-/**
- * Attach a core dump to trap errors; default false. This build refuses true at engine creation.
- */
-WASM_API_EXTERN void wasm_config_coredump_on_trap_set(wasm_config_t *config, bool enable);
-
-/**
- * Check wasm heap use with wmemcheck; default false. This build refuses true at engine creation.
- */
-WASM_API_EXTERN void wasm_config_wmemcheck_set(wasm_config_t *config, bool enable);
-
-/**
- * Extra checks in component adapter modules; default false. This build refuses true at engine creation.
- */
-WASM_API_EXTERN
-void wasm_config_debug_adapter_modules_set(wasm_config_t *config,
-                                           bool enable);
-
-/**
- * Use Mach ports instead of signals for traps on macOS; default true. This build always uses signals: an explicit true is refused at engine creation.
- */
-WASM_API_EXTERN
-void wasm_config_macos_use_mach_ports_set(wasm_config_t *config,
-                                          bool enable);
-
-/**
- * Rely on signal handlers for out-of-bounds and divide traps (false: explicit checks); default true.
- */
-WASM_API_EXTERN
-void wasm_config_signals_based_traps_set(wasm_config_t *config,
-                                         bool enable);
-
-/**
- * Stack bytes wasm may use before a stack-overflow trap; must be above 0 (checked at engine creation); default 512 KiB.
- */
-WASM_API_EXTERN
-void wasm_config_max_wasm_stack_set(wasm_config_t *config,
-                                    size_t size);
-
-/**
- * Size of async execution stacks, at least max_wasm_stack when async is on; default 2 MiB.
- */
-WASM_API_EXTERN void wasm_config_async_stack_size_set(wasm_config_t *config, size_t size);
-
-/**
- * Largest memory reservation treated as static (memories whose maximum fits never move); default 4 GiB (1 GiB on 32-bit hosts).
- */
-WASM_API_EXTERN
-void wasm_config_static_memory_maximum_size_set(wasm_config_t *config,
-                                                uint64_t size);
-
-/**
- * Guard bytes after each memory reservation, letting code skip bounds checks that would hit it; default 2 GiB (64 KiB on 32-bit hosts).
- */
-WASM_API_EXTERN
-void wasm_config_memory_guard_size_set(wasm_config_t *config,
-                                       uint64_t size);
-
-/**
- * Extra bytes reserved after a dynamic memory to grow into without moving; default 2 GiB (1 MiB on 32-bit hosts).
- */
-WASM_API_EXTERN
-void wasm_config_dynamic_memory_reserved_for_growth_set(wasm_config_t *config,
-                                                        uint64_t size);
-
-/**
- * Initialized-data size up to which a dense copy-on-write image is always made; default 16 MiB.
- */
-WASM_API_EXTERN
-void wasm_config_memory_guaranteed_dense_image_size_set(wasm_config_t *config,
-                                                        uint64_t size);
 
 /**
  * Instances alive at once across the engine; default 1000.
@@ -918,6 +672,408 @@ void wasm_pooling_allocation_config_decommit_batch_size_set(struct wasm_pooling_
 WASM_API_EXTERN
 void wasm_pooling_allocation_config_async_stack_zeroing_set(struct wasm_pooling_allocation_config_t *pooling,
                                                             bool value);
+
+/**
+ * Runs async host functions on separate native stacks. Default: false.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_async_support_set(wasm_config_t *config, bool enable);
+
+/**
+ * Emits DWARF debug info for native debuggers. Default: false. No DWARF for
+ * native debuggers.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_debug_info_set(wasm_config_t *config, bool enable);
+
+/**
+ * Captures wasm backtraces for traps and host errors. Default: true. Traps
+ * carry wasm frames (`wasm_trap_trace`); off: no frames.
+ */
+WASM_API_EXTERN void wasm_config_wasm_backtrace_set(wasm_config_t *config, bool enable);
+
+/**
+ * Emits native unwind info (`.eh_frame`) for external unwinders. Default:
+ * true. Applied to the ISA flags at engine creation.
+ */
+WASM_API_EXTERN void wasm_config_native_unwind_info_set(wasm_config_t *config, bool enable);
+
+/**
+ * Instruments code to consume fuel: stores start with none, and running out
+ * traps. Default: false. Compiled code meters fuel; stores start empty.
+ */
+WASM_API_EXTERN void wasm_config_consume_fuel_set(wasm_config_t *config, bool enable);
+
+/**
+ * Instruments code with epoch-deadline checks. Default: false. Compiled code
+ * checks the epoch deadline.
+ */
+WASM_API_EXTERN void wasm_config_epoch_interruption_set(wasm_config_t *config, bool enable);
+
+/**
+ * Stack bytes wasm may use before a stack-overflow trap; must be greater than
+ * 0. Default: 512 KiB. Overflow traps; must be > 0.
+ */
+WASM_API_EXTERN void wasm_config_max_wasm_stack_set(wasm_config_t *config, size_t size);
+
+/**
+ * Size of async execution stacks; with async support, at least
+ * `max_wasm_stack`. Default: 2 MiB. Only matters with async support.
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_async_stack_size_set(wasm_config_t *config, size_t size);
+
+/**
+ * Enables the wasm tail-call proposal. Default: true. Off: modules using it
+ * are refused, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_wasm_tail_call_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables the wasm custom-page-sizes proposal. Default: false.
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_wasm_custom_page_sizes_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables the wasm threads proposal: shared memories and atomics. Default:
+ * true. Compilation refuses shared memories and atomics ("not supported yet").
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_wasm_threads_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables wasm reference types. Default: true. Requires `wasm_bulk_memory`;
+ * off: modules using it are refused.
+ */
+WASM_API_EXTERN void wasm_config_wasm_reference_types_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables wasm typed function references. Default: false. Requires
+ * `wasm_reference_types`; typed references are refused at compilation.
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_wasm_function_references_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables the wasm wide-arithmetic proposal. Default: false. Compilation
+ * refuses its operators ("not supported yet").
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_wasm_wide_arithmetic_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables the wasm GC proposal. Default: false. Requires
+ * `wasm_function_references`; no garbage collector.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_wasm_gc_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables wasm SIMD. Default: true. Modules validate; compilation refuses SIMD
+ * code ("not supported yet").
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_wasm_simd_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables wasm relaxed SIMD. Default: true. Requires `wasm_simd`; compilation
+ * refuses it ("not supported yet").
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_wasm_relaxed_simd_set(wasm_config_t *config, bool enable);
+
+/**
+ * Lowers relaxed-SIMD instructions to the same results on every host. Default:
+ * false.
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_relaxed_simd_deterministic_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables wasm bulk memory operations. Default: true. Off: modules using it
+ * are refused, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_wasm_bulk_memory_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables wasm multi-value. Default: true. Off: modules using it are refused,
+ * naming the option.
+ */
+WASM_API_EXTERN void wasm_config_wasm_multi_value_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables wasm multi-memory. Default: true. Off: modules using it are refused,
+ * naming the option.
+ */
+WASM_API_EXTERN void wasm_config_wasm_multi_memory_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables wasm 64-bit memories. Default: false. Compilation refuses 64-bit
+ * memories ("not supported yet").
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_wasm_memory64_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables wasm extended constant expressions. Default: true. Off: modules
+ * using it are refused, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_wasm_extended_const_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables the component model. Default: false.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_wasm_component_model_set(wasm_config_t *config, bool enable);
+
+/**
+ * Allows more than 32 flags per component `flags` type. Default: false.
+ * Requires `wasm_component_model`.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN
+void wasm_config_wasm_component_model_more_flags_set(wasm_config_t *config,
+                                                     bool enable);
+
+/**
+ * Allows several results per component function. Default: false. Requires
+ * `wasm_component_model`.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN
+void wasm_config_wasm_component_model_multiple_returns_set(wasm_config_t *config,
+                                                           bool enable);
+
+/**
+ * Runs Cranelift's IR verifier on every function. Default: false. Applied to
+ * the ISA flags at engine creation.
+ */
+WASM_API_EXTERN void wasm_config_cranelift_debug_verifier_set(wasm_config_t *config, bool enable);
+
+/**
+ * Canonicalizes the NaNs float operations produce. Default: false. Applied to
+ * the ISA flags at engine creation.
+ */
+WASM_API_EXTERN
+void wasm_config_cranelift_nan_canonicalization_set(wasm_config_t *config,
+                                                    bool enable);
+
+/**
+ * Checks the lowering of sandbox checks with proof-carrying code. Default:
+ * false. This Cranelift has no proof-carrying code.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_cranelift_pcc_set(wasm_config_t *config, bool enable);
+
+/**
+ * Largest memory reservation treated as static: memories whose maximum fits
+ * never move. Default: 4 GiB (1 GiB on 32-bit hosts).
+ */
+WASM_API_EXTERN
+void wasm_config_static_memory_maximum_size_set(wasm_config_t *config,
+                                                uint64_t size);
+
+/**
+ * Makes every memory static, limited to `static_memory_maximum_size`. Default:
+ * false.
+ */
+WASM_API_EXTERN void wasm_config_static_memory_forced_set(wasm_config_t *config, bool enable);
+
+/**
+ * Guard bytes after each memory reservation; accesses proven to land in it
+ * need no bounds check. Default: 2 GiB (64 KiB on 32-bit hosts).
+ */
+WASM_API_EXTERN void wasm_config_memory_guard_size_set(wasm_config_t *config, uint64_t size);
+
+/**
+ * Extra bytes reserved after a dynamic memory to grow into without moving.
+ * Default: 2 GiB (1 MiB on 32-bit hosts).
+ */
+WASM_API_EXTERN
+void wasm_config_dynamic_memory_reserved_for_growth_set(wasm_config_t *config,
+                                                        uint64_t size);
+
+/**
+ * Places a guard region of `memory_guard_size` bytes before each memory too.
+ * Default: true.
+ */
+WASM_API_EXTERN void wasm_config_guard_before_linear_memory_set(wasm_config_t *config, bool enable);
+
+/**
+ * Initializes table elements lazily, on first use. Default: true.
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_table_lazy_init_set(wasm_config_t *config, bool enable);
+
+/**
+ * Compiles a module's functions on several threads. Default: true.
+ */
+WASM_API_EXTERN void wasm_config_parallel_compilation_set(wasm_config_t *config, bool enable);
+
+/**
+ * Keeps native-address to wasm-offset maps for backtraces. Default: true.
+ */
+WASM_API_EXTERN void wasm_config_generate_address_map_set(wasm_config_t *config, bool enable);
+
+/**
+ * Initializes memories from copy-on-write images when possible. Default: true.
+ * Data segments mapped copy-on-write from a per-module memfd image; off:
+ * copied at instantiation.
+ */
+WASM_API_EXTERN void wasm_config_memory_init_cow_set(wasm_config_t *config, bool enable);
+
+/**
+ * Always backs memory images with `memfd_create` on Linux. Default: false.
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN void wasm_config_force_memory_init_memfd_set(wasm_config_t *config, bool enable);
+
+/**
+ * Attaches a core dump to trap errors. Default: false.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_coredump_on_trap_set(wasm_config_t *config, bool enable);
+
+/**
+ * Checks wasm heap use with wmemcheck. Default: false.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_wmemcheck_set(wasm_config_t *config, bool enable);
+
+/**
+ * Initialized-data size up to which a dense copy-on-write memory image is
+ * always made. Default: 16 MiB.
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ */
+WASM_API_EXTERN
+void wasm_config_memory_guaranteed_dense_image_size_set(wasm_config_t *config,
+                                                        uint64_t size);
+
+/**
+ * Adds extra checks to component adapter modules. Default: false. No component
+ * model.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_debug_adapter_modules_set(wasm_config_t *config, bool enable);
+
+/**
+ * Handles traps with Mach ports instead of signals on macOS. Default: true.
+ * Traps use signals on every OS.
+ *
+ * Off only: this build lacks the feature; engine creation refuses a request
+ * for it, naming the option.
+ */
+WASM_API_EXTERN void wasm_config_macos_use_mach_ports_set(wasm_config_t *config, bool enable);
+
+/**
+ * Relies on signal handlers for out-of-bounds and divide traps; when false,
+ * code checks explicitly. Default: true. False: explicit bounds checks instead
+ * of signals.
+ */
+WASM_API_EXTERN void wasm_config_signals_based_traps_set(wasm_config_t *config, bool enable);
+
+/**
+ * Compiles for this target triple instead of the host. Default: the host.
+ * Triple parsed and its ISA built at engine creation; cross targets build an
+ * engine that cannot run code.
+ *
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
+ *
+ * `target` is a triple such as "x86_64-unknown-linux-gnu". Returns NULL on
+ * success, or an error for a malformed triple, an architecture this build
+ * cannot compile for, or a NULL `config`.
+ *
+ * # Safety
+ * `target` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_config_target_set(wasm_config_t *config,
+                                            const char *target);
+
+/**
+ * Enables a boolean Cranelift setting or preset when the engine is built.
+ * Default: none. Applied at engine creation; unknown flags refused.
+ *
+ * `flag` (copied) names the setting or preset; unknown names are refused at
+ * engine creation. Unsafe in spirit: wrong settings can break generated code.
+ *
+ * # Safety
+ * `flag` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN void wasm_config_cranelift_flag_enable_set(wasm_config_t *config, const char *flag);
+
+/**
+ * Sets a Cranelift setting to a value when the engine is built. Default: none.
+ * Applied at engine creation; unknown flags or values refused.
+ *
+ * `name` and `value` are copied; unknown names and bad values are refused at
+ * engine creation. Unsafe in spirit: wrong settings can break generated code.
+ *
+ * # Safety
+ * `name` and `value` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN
+void wasm_config_cranelift_flag_set_set(wasm_config_t *config,
+                                        const char *name,
+                                        const char *value);
+
+/**
+ * Writes each compiled function's Cranelift IR into an existing folder.
+ * Default: off. Directory must exist.
+ *
+ * `path` (copied) names the folder, which is checked at engine creation; NULL
+ * turns the output off.
+ *
+ * # Safety
+ * `path` must be NULL or point at a NUL-terminated string.
+ */
+WASM_API_EXTERN void wasm_config_emit_clif_set(wasm_config_t *config, const char *path);
 
 /**
  * Consumes `config` and stores a new engine (owned by the caller) in

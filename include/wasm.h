@@ -2219,8 +2219,8 @@ void wasm_tabletype_vec_copy(struct wasm_tabletype_vec_t *out,
                              const struct wasm_tabletype_vec_t *src);
 
 /**
- * Frees an owned vector and every table type in it, leaving it empty;
- * NULL is ignored.
+ * Frees an owned vector and every table type in it, leaving it empty; NULL
+ * is ignored.
  *
  * # Safety
  * `vec` must be NULL or a vector made by this library and not freed since.

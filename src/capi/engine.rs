@@ -1,13 +1,20 @@
 //! wasm.h's configuration and engine objects.
 
-use crate::config::Config;
+use crate::config::{option_error, Config};
 use crate::engine::Engine;
+use anyhow::Result;
 
 /// Engine options; made by `wasm_config_new`, set with the
 /// `wasm_config_<option>_set` extensions, consumed by
 /// `wasm_engine_new_with_config`.
 pub struct wasm_config_t {
     pub(crate) config: Config,
+    /// Values that reached a setter but name no setting (an out-of-range
+    /// enumeration value, a NULL or non-UTF-8 string, a callback struct
+    /// without its callback), by option, in the order they came. The C
+    /// setters keep the reference's infallible signatures, so these are
+    /// reported when the engine is built, before the options are checked.
+    invalid_values: Vec<(&'static str, String)>,
 }
 
 /// A compilation and runtime environment; shared by every store made from it.
@@ -19,6 +26,29 @@ impl wasm_config_t {
     /// The options set so far (for Rust code and tests holding a C config).
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Records that a setter of `option` received a value no setting can
+    /// hold, described by `message`; building an engine then fails with it.
+    /// A later value for the same option replaces it, valid or not (see
+    /// `clear_invalid_value`).
+    pub(crate) fn record_invalid_value(&mut self, option: &'static str, message: String) {
+        self.clear_invalid_value(option);
+        self.invalid_values.push((option, message));
+    }
+
+    /// Forgets an invalid value recorded for `option` (a valid one came).
+    pub(crate) fn clear_invalid_value(&mut self, option: &'static str) {
+        self.invalid_values.retain(|(name, _)| *name != option);
+    }
+
+    /// An engine built from these options: fails for the first invalid
+    /// value recorded, then as `Engine::new` does.
+    pub(crate) fn build_engine(&self) -> Result<Engine> {
+        if let Some((option, message)) = self.invalid_values.first() {
+            return Err(option_error(option, message));
+        }
+        Engine::new(&self.config)
     }
 }
 
@@ -35,6 +65,7 @@ impl wasm_engine_t {
 pub extern "C" fn wasm_config_new() -> Box<wasm_config_t> {
     Box::new(wasm_config_t {
         config: Config::new(),
+        invalid_values: Vec::new(),
     })
 }
 
@@ -61,7 +92,8 @@ pub extern "C" fn wasm_engine_new_with_config(
     config: Option<Box<wasm_config_t>>,
 ) -> Option<Box<wasm_engine_t>> {
     let config = config?;
-    Engine::new(&config.config)
+    config
+        .build_engine()
         .ok()
         .map(|engine| Box::new(wasm_engine_t { engine }))
 }
@@ -71,4 +103,32 @@ pub extern "C" fn wasm_engine_new_with_config(
 #[no_mangle]
 pub extern "C" fn wasm_engine_delete(engine: Option<Box<wasm_engine_t>>) {
     drop(engine);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_value_is_reported_until_replaced() {
+        let mut c = wasm_config_new();
+        c.record_invalid_value("strategy", "invalid value 9".into());
+        c.record_invalid_value("profiler", "invalid value 7".into());
+        let message = c.build_engine().err().unwrap().to_string();
+        assert_eq!(message, "strategy: invalid value 9");
+        c.clear_invalid_value("strategy");
+        let message = c.build_engine().err().unwrap().to_string();
+        assert_eq!(message, "profiler: invalid value 7");
+        c.clear_invalid_value("profiler");
+        c.build_engine().unwrap();
+    }
+
+    #[test]
+    fn invalid_values_come_before_the_option_checks() {
+        let mut c = wasm_config_new();
+        c.config.set_max_wasm_stack(0);
+        c.record_invalid_value("emit_clif", "the path is not valid UTF-8".into());
+        let message = c.build_engine().err().unwrap().to_string();
+        assert!(message.starts_with("emit_clif:"), "{message}");
+    }
 }

@@ -2,7 +2,6 @@
 
 use crate::capi::engine::{wasm_config_t, wasm_engine_t};
 use crate::capi::ext::error::{null_argument, wasm_error_t};
-use crate::engine::Engine;
 
 /// Consumes `config` and stores a new engine (owned by the caller) in
 /// `*engine_out`; returns NULL on success, else an error naming the option
@@ -18,7 +17,7 @@ pub extern "C" fn wasm_engine_try_new(
     let Some(engine_out) = engine_out else {
         return null_argument("wasm_engine_try_new", "engine_out");
     };
-    match Engine::new(&config.config) {
+    match config.build_engine() {
         Ok(engine) => {
             // A raw-pointer store: the caller's slot may be uninitialized, so
             // nothing is read or dropped from it.

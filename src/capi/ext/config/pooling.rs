@@ -1,0 +1,220 @@
+//! `allocation_strategy` and the pooling allocator's limits: made by
+//! `wasm_pooling_allocation_config_new` with the reference's defaults and
+//! set one by one.
+
+use crate::capi::engine::wasm_config_t;
+use crate::config::{InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// Limits of the pooling instance allocator, for
+/// `wasm_config_allocation_strategy_set`; made by
+/// `wasm_pooling_allocation_config_new` with Wasmtime's defaults.
+pub struct wasm_pooling_allocation_config_t {
+    pub(crate) config: PoolingAllocationConfig,
+}
+
+/// Returns new pooling limits at their defaults; the caller owns them.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_new() -> Box<wasm_pooling_allocation_config_t> {
+    Box::new(wasm_pooling_allocation_config_t {
+        config: PoolingAllocationConfig::default(),
+    })
+}
+
+/// Frees pooling limits; NULL is ignored.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_delete(
+    config: Option<Box<wasm_pooling_allocation_config_t>>,
+) {
+    drop(config);
+}
+
+// <option-doc allocation_strategy>
+/// Selects how instances, memories and tables are allocated. Default:
+/// on-demand. On-demand, or pooling with its instance/memory/table limits
+/// enforced (memories still mapped on demand).
+///
+// </option-doc>
+/// With `pooling`, uses the pooling allocator with a copy of those limits
+/// (borrowed) for instances, memories and tables; NULL selects on-demand
+/// allocation. The limits are checked at engine creation.
+#[no_mangle]
+pub extern "C" fn wasm_config_allocation_strategy_set(
+    config: Option<&mut wasm_config_t>,
+    pooling: Option<&wasm_pooling_allocation_config_t>,
+) {
+    if let Some(c) = config {
+        let strategy = match pooling {
+            Some(p) => InstanceAllocationStrategy::Pooling(p.config.clone()),
+            None => InstanceAllocationStrategy::OnDemand,
+        };
+        c.config.set_allocation_strategy(strategy);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Pooling allocation limits
+
+/// Instances alive at once across the engine; default 1000.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_total_core_instances_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: u32,
+) {
+    if let Some(p) = pooling {
+        p.config.total_core_instances = value;
+    }
+}
+
+/// Linear memories alive at once across the engine; default 1000.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_total_memories_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: u32,
+) {
+    if let Some(p) = pooling {
+        p.config.total_memories = value;
+    }
+}
+
+/// Tables alive at once across the engine; default 1000.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_total_tables_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: u32,
+) {
+    if let Some(p) = pooling {
+        p.config.total_tables = value;
+    }
+}
+
+/// Async stacks alive at once across the engine; default 1000.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_total_stacks_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: u32,
+) {
+    if let Some(p) = pooling {
+        p.config.total_stacks = value;
+    }
+}
+
+/// Memories one module may define; default 1.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_max_memories_per_module_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: u32,
+) {
+    if let Some(p) = pooling {
+        p.config.max_memories_per_module = value;
+    }
+}
+
+/// Tables one module may define; default 1.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_max_tables_per_module_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: u32,
+) {
+    if let Some(p) = pooling {
+        p.config.max_tables_per_module = value;
+    }
+}
+
+/// Elements each pooled table can hold; default 20000.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_table_elements_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: usize,
+) {
+    if let Some(p) = pooling {
+        p.config.table_elements = value;
+    }
+}
+
+/// Bytes each pooled memory can grow to (at most static_memory_maximum_size); default 4 GiB (10 MiB on 32-bit hosts).
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_max_memory_size_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: usize,
+) {
+    if let Some(p) = pooling {
+        p.config.max_memory_size = value;
+    }
+}
+
+/// Bytes of instance state each slot holds; default 1 MiB.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_max_core_instance_size_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: usize,
+) {
+    if let Some(p) = pooling {
+        p.config.max_core_instance_size = value;
+    }
+}
+
+/// Freed slots kept warm for reuse; default 100.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_max_unused_warm_slots_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: u32,
+) {
+    if let Some(p) = pooling {
+        p.config.max_unused_warm_slots = value;
+    }
+}
+
+/// Bytes of a freed memory kept resident instead of decommitted; default 0.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_linear_memory_keep_resident_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: usize,
+) {
+    if let Some(p) = pooling {
+        p.config.linear_memory_keep_resident = value;
+    }
+}
+
+/// Bytes of a freed table kept resident instead of decommitted; default 0.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_table_keep_resident_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: usize,
+) {
+    if let Some(p) = pooling {
+        p.config.table_keep_resident = value;
+    }
+}
+
+/// Bytes of a freed async stack kept resident; default 0.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_async_stack_keep_resident_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: usize,
+) {
+    if let Some(p) = pooling {
+        p.config.async_stack_keep_resident = value;
+    }
+}
+
+/// Freed regions collected before one batched decommit (at least 1); default 1.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_decommit_batch_size_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: usize,
+) {
+    if let Some(p) = pooling {
+        p.config.decommit_batch_size = value;
+    }
+}
+
+/// Zero async stacks before reuse; default false.
+#[no_mangle]
+pub extern "C" fn wasm_pooling_allocation_config_async_stack_zeroing_set(
+    pooling: Option<&mut wasm_pooling_allocation_config_t>,
+    value: bool,
+) {
+    if let Some(p) = pooling {
+        p.config.async_stack_zeroing = value;
+    }
+}

@@ -1,0 +1,579 @@
+// The option table: the one declarative source of every engine option and of
+// every wasm proposal this build knows.
+//
+// This file is not a module of the crate. `build.rs` includes it (see
+// `build/table.rs`), reads the rows and generates from them:
+//   - `Config`'s fields, defaults and plain accessors, the option-dependency
+//     and off-only checks, `Config::wasm_features`, the settings recorded in
+//     the serialized-module fingerprint, and the `OPTIONS` / `PROPOSALS`
+//     tables (`$OUT_DIR/config_table.rs`, included by `src/config.rs`);
+//   - the C setters of the options that take a boolean or a size
+//     (`src/capi/ext/config/setters.rs`, checked in because cbindgen reads
+//     real source), and the option text in the doc comments of the
+//     hand-written C setters (between `// <option-doc NAME>` markers);
+//   - the option table of README.md (between its `options-table` markers).
+// The checked-in results are refreshed with
+// `WASM_RUNTIME_UPDATE_HEADERS=1 cargo build --release`; `tests/generated.rs`
+// fails while they are stale.
+//
+// One row per option of the configuration reference, in its order:
+//
+//   /// One line saying what the option does (C and Rust docs, README).
+//   name {
+//       field: other_name,   // optional: the `Config` field, when it is not `name`
+//       ty: Type = default,  // the field's type and default; without `= default`
+//                            // the row shares the field another row declares,
+//                            // and without `field:` either it has no storage
+//       shown: "text",       // optional: the default as documentation shows it
+//                            // (else the default expression itself)
+//       access: custom,      // optional: accessors hand-written in src/config.rs;
+//                            // else `set_name(T)` / `name() -> T` are generated
+//       c_arg: bool,         // optional: the generated C setter's argument type,
+//                            // when the stored type is not one C passes (a C
+//                            // setter is generated for bool, usize and u64)
+//       status: works | validated_only | off_only,
+//       refused: "why",      // off-only booleans: engine creation refuses `true`
+//                            // with "<name>: not supported by this build (why)"
+//       requires: [option],  // booleans that must be on as well (checked at
+//                            // engine creation)
+//       code: no | value | isa,  // whether the option shapes compiled code:
+//                            // `value` rows are recorded in the fingerprint of
+//                            // serialized modules; `isa` rows act through the
+//                            // Cranelift ISA and flags, which it records built
+//       proposal: { key: "k", name: "n", flags: [F], operators: [group] },
+//                            // optional: the wasm proposal the option enables;
+//                            // `key` names it in "not supported yet: <key>",
+//                            // `name` in the disabled-proposal hint, `flags` are
+//                            // wasmparser's `WasmFeatures`, `operators` the
+//                            // proposal groups of `wasmparser::for_each_operator`.
+//                            // Its support in this build follows `status`:
+//                            // works = compiled, validated only = validated but
+//                            // compilation refuses it, off only = refused.
+//       notes: "text",       // optional: the README's notes column
+//   }
+//
+// `proposals!` lists the proposals no option controls: always on, or never.
+
+options! {
+    /// Compiles for this target triple instead of the host.
+    target {
+        ty: Option<Triple> = None,
+        shown: "the host",
+        access: custom,
+        status: validated_only,
+        code: isa,
+        notes: "triple parsed and its ISA built at engine creation; cross targets build an engine that cannot run code",
+    }
+    /// Enables Cranelift's incremental compilation cache, backed by the embedder's store.
+    enable_incremental_compilation {
+        ty: Arc<dyn CacheStore>,
+        shown: "off",
+        access: custom,
+        status: off_only,
+        code: no,
+        notes: "Cranelift's incremental cache is not compiled in",
+    }
+    /// Runs async host functions on separate native stacks.
+    async_support {
+        ty: bool = false,
+        status: off_only,
+        refused: "async execution is not implemented",
+        code: no,
+    }
+    /// Emits DWARF debug info for native debuggers.
+    debug_info {
+        ty: bool = false,
+        status: off_only,
+        refused: "DWARF for native debuggers is not generated",
+        code: no,
+        notes: "no DWARF for native debuggers",
+    }
+    /// Captures wasm backtraces for traps and host errors.
+    wasm_backtrace {
+        ty: bool = true,
+        status: works,
+        code: no,
+        notes: "traps carry wasm frames (`wasm_trap_trace`); off: no frames",
+    }
+    /// Symbolicates backtraces from the module's debug info.
+    wasm_backtrace_details {
+        ty: WasmBacktraceDetails = WasmBacktraceDetails::Environment,
+        shown: "environment (`WASMTIME_BACKTRACE_DETAILS=1` enables)",
+        status: validated_only,
+        code: no,
+    }
+    /// Emits native unwind info (`.eh_frame`) for external unwinders.
+    native_unwind_info {
+        ty: bool = true,
+        status: works,
+        code: isa,
+        notes: "applied to the ISA flags at engine creation",
+    }
+    /// Instruments code to consume fuel: stores start with none, and running out traps.
+    consume_fuel {
+        ty: bool = false,
+        status: works,
+        code: value,
+        notes: "compiled code meters fuel; stores start empty",
+    }
+    /// Instruments code with epoch-deadline checks.
+    epoch_interruption {
+        ty: bool = false,
+        status: works,
+        code: value,
+        notes: "compiled code checks the epoch deadline",
+    }
+    /// Stack bytes wasm may use before a stack-overflow trap; must be greater than 0.
+    max_wasm_stack {
+        ty: usize = 512 * KIB as usize,
+        shown: "512 KiB",
+        status: works,
+        code: no,
+        notes: "overflow traps; must be > 0",
+    }
+    /// Size of async execution stacks; with async support, at least `max_wasm_stack`.
+    async_stack_size {
+        ty: usize = 2 * MIB as usize,
+        shown: "2 MiB",
+        status: validated_only,
+        code: no,
+        notes: "only matters with async support",
+    }
+    /// Enables the wasm tail-call proposal.
+    wasm_tail_call {
+        ty: bool = true,
+        status: works,
+        code: no,
+        proposal: { key: "tail-call", name: "tail call", flags: [TAIL_CALL], operators: [tail_call] },
+        notes: "off: modules using it are refused, naming the option",
+    }
+    /// Enables the wasm custom-page-sizes proposal.
+    wasm_custom_page_sizes {
+        ty: bool = false,
+        status: validated_only,
+        code: no,
+        proposal: { key: "custom-page-sizes", name: "custom page sizes", flags: [CUSTOM_PAGE_SIZES], operators: [] },
+    }
+    /// Enables the wasm threads proposal: shared memories and atomics.
+    wasm_threads {
+        ty: bool = true,
+        status: validated_only,
+        code: no,
+        proposal: { key: "threads", name: "threads", flags: [THREADS], operators: [threads] },
+        notes: "compilation refuses shared memories and atomics (\"not supported yet\")",
+    }
+    /// Enables wasm reference types.
+    wasm_reference_types {
+        ty: bool = true,
+        status: works,
+        requires: [wasm_bulk_memory],
+        code: no,
+        proposal: { key: "reference-types", name: "reference types", flags: [REFERENCE_TYPES], operators: [reference_types] },
+        notes: "off: modules using it are refused",
+    }
+    /// Enables wasm typed function references.
+    wasm_function_references {
+        ty: bool = false,
+        status: validated_only,
+        requires: [wasm_reference_types],
+        code: no,
+        proposal: { key: "function-references", name: "function references", flags: [FUNCTION_REFERENCES], operators: [function_references] },
+        notes: "typed references are refused at compilation",
+    }
+    /// Enables the wasm wide-arithmetic proposal.
+    wasm_wide_arithmetic {
+        ty: bool = false,
+        status: validated_only,
+        code: no,
+        proposal: { key: "wide-arithmetic", name: "wide arithmetic", flags: [WIDE_ARITHMETIC], operators: [wide_arithmetic] },
+        notes: "compilation refuses its operators (\"not supported yet\")",
+    }
+    /// Enables the wasm GC proposal.
+    wasm_gc {
+        ty: bool = false,
+        status: off_only,
+        refused: "there is no garbage collector",
+        requires: [wasm_function_references],
+        code: no,
+        proposal: { key: "gc", name: "GC", flags: [GC], operators: [gc] },
+        notes: "no garbage collector",
+    }
+    /// Enables wasm SIMD.
+    wasm_simd {
+        ty: bool = true,
+        status: validated_only,
+        code: no,
+        proposal: { key: "simd", name: "SIMD", flags: [SIMD], operators: [simd] },
+        notes: "modules validate; compilation refuses SIMD code (\"not supported yet\")",
+    }
+    /// Enables wasm relaxed SIMD.
+    wasm_relaxed_simd {
+        ty: bool = true,
+        status: validated_only,
+        requires: [wasm_simd],
+        code: no,
+        proposal: { key: "relaxed-simd", name: "relaxed SIMD", flags: [RELAXED_SIMD], operators: [relaxed_simd] },
+        notes: "compilation refuses it (\"not supported yet\")",
+    }
+    /// Lowers relaxed-SIMD instructions to the same results on every host.
+    relaxed_simd_deterministic {
+        ty: bool = false,
+        status: validated_only,
+        code: no,
+    }
+    /// Enables wasm bulk memory operations.
+    wasm_bulk_memory {
+        ty: bool = true,
+        status: works,
+        code: no,
+        proposal: { key: "bulk-memory", name: "bulk memory", flags: [BULK_MEMORY], operators: [bulk_memory] },
+        notes: "off: modules using it are refused, naming the option",
+    }
+    /// Enables wasm multi-value.
+    wasm_multi_value {
+        ty: bool = true,
+        status: works,
+        code: no,
+        proposal: { key: "multi-value", name: "multi-value", flags: [MULTI_VALUE], operators: [] },
+        notes: "off: modules using it are refused, naming the option",
+    }
+    /// Enables wasm multi-memory.
+    wasm_multi_memory {
+        ty: bool = true,
+        status: works,
+        code: no,
+        proposal: { key: "multi-memory", name: "multi-memory", flags: [MULTI_MEMORY], operators: [] },
+        notes: "off: modules using it are refused, naming the option",
+    }
+    /// Enables wasm 64-bit memories.
+    wasm_memory64 {
+        ty: bool = false,
+        status: validated_only,
+        code: no,
+        proposal: { key: "memory64", name: "memory64", flags: [MEMORY64], operators: [] },
+        notes: "compilation refuses 64-bit memories (\"not supported yet\")",
+    }
+    /// Enables wasm extended constant expressions.
+    wasm_extended_const {
+        ty: bool = true,
+        status: works,
+        code: no,
+        proposal: { key: "extended-const", name: "extended-const", flags: [EXTENDED_CONST], operators: [] },
+        notes: "off: modules using it are refused, naming the option",
+    }
+    /// Enables the component model.
+    wasm_component_model {
+        ty: bool = false,
+        status: off_only,
+        refused: "the component model is not implemented",
+        code: no,
+        proposal: { key: "component-model", name: "component model", flags: [COMPONENT_MODEL], operators: [] },
+    }
+    /// Allows more than 32 flags per component `flags` type.
+    wasm_component_model_more_flags {
+        ty: bool = false,
+        status: off_only,
+        refused: "the component model is not implemented",
+        requires: [wasm_component_model],
+        code: no,
+    }
+    /// Allows several results per component function.
+    wasm_component_model_multiple_returns {
+        ty: bool = false,
+        status: off_only,
+        refused: "the component model is not implemented",
+        requires: [wasm_component_model],
+        code: no,
+    }
+    /// Selects the compiler.
+    strategy {
+        ty: Strategy = Strategy::Auto,
+        shown: "auto (Cranelift)",
+        status: validated_only,
+        code: no,
+        notes: "auto/Cranelift; Winch is refused",
+    }
+    /// Selects the garbage collector of wasm GC objects.
+    collector {
+        ty: Collector = Collector::Auto,
+        shown: "auto",
+        status: off_only,
+        code: no,
+        notes: "only `auto` is accepted",
+    }
+    /// Selects the profiler compiled code is reported to.
+    profiler {
+        ty: ProfilingStrategy = ProfilingStrategy::None,
+        shown: "none",
+        status: off_only,
+        code: no,
+        notes: "only `none` is accepted",
+    }
+    /// Runs Cranelift's IR verifier on every function.
+    cranelift_debug_verifier {
+        ty: bool = false,
+        status: works,
+        code: isa,
+        notes: "applied to the ISA flags at engine creation",
+    }
+    /// Selects Cranelift's optimization level.
+    cranelift_opt_level {
+        ty: OptLevel = OptLevel::Speed,
+        shown: "speed",
+        status: works,
+        code: isa,
+        notes: "applied to the ISA flags; default `speed` (see above)",
+    }
+    /// Canonicalizes the NaNs float operations produce.
+    cranelift_nan_canonicalization {
+        ty: bool = false,
+        status: works,
+        code: isa,
+        notes: "applied to the ISA flags at engine creation",
+    }
+    /// Checks the lowering of sandbox checks with proof-carrying code.
+    cranelift_pcc {
+        ty: bool = false,
+        status: off_only,
+        refused: "this Cranelift version has no proof-carrying code",
+        code: no,
+        notes: "this Cranelift has no proof-carrying code",
+    }
+    /// Enables a boolean Cranelift setting or preset when the engine is built.
+    cranelift_flag_enable {
+        field: cranelift_flags,
+        ty: Vec<CraneliftFlag> = Vec::new(),
+        shown: "none",
+        access: custom,
+        status: works,
+        code: isa,
+        notes: "applied at engine creation; unknown flags refused",
+    }
+    /// Sets a Cranelift setting to a value when the engine is built.
+    cranelift_flag_set {
+        field: cranelift_flags,
+        ty: Vec<CraneliftFlag>,
+        shown: "none",
+        access: custom,
+        status: works,
+        code: isa,
+        notes: "applied at engine creation; unknown flags or values refused",
+    }
+    /// Enables the on-disk module cache as a cache config file says.
+    cache_config_load {
+        field: cache,
+        ty: CacheSetting = CacheSetting::Disabled,
+        shown: "no cache",
+        access: custom,
+        status: works,
+        code: no,
+        notes: "file parsed at once; compiled modules cached on disk",
+    }
+    /// Disables the on-disk module cache.
+    disable_cache {
+        field: cache,
+        ty: CacheSetting,
+        shown: "no cache",
+        access: custom,
+        status: works,
+        code: no,
+        notes: "the cache is off",
+    }
+    /// Enables the on-disk module cache as the default cache config file says.
+    cache_config_load_default {
+        field: cache,
+        ty: CacheSetting,
+        shown: "no cache",
+        access: custom,
+        status: works,
+        code: no,
+    }
+    /// Allocates linear memories with the embedder's memory creator.
+    with_host_memory {
+        ty: Option<Arc<dyn MemoryCreator>> = None,
+        shown: "the runtime's own allocator",
+        access: custom,
+        status: works,
+        code: no,
+        notes: "linear memories come from the embedder's creator",
+    }
+    /// Allocates async stacks with the embedder's stack creator.
+    with_host_stack {
+        ty: Option<Arc<dyn StackCreator>> = None,
+        shown: "the runtime's own allocator",
+        access: custom,
+        status: off_only,
+        code: no,
+        notes: "needs async support",
+    }
+    /// Selects how instances, memories and tables are allocated.
+    allocation_strategy {
+        ty: InstanceAllocationStrategy = InstanceAllocationStrategy::OnDemand,
+        shown: "on-demand",
+        access: custom,
+        status: works,
+        code: no,
+        notes: "on-demand, or pooling with its instance/memory/table limits enforced (memories still mapped on demand)",
+    }
+    /// Largest memory reservation treated as static: memories whose maximum fits never move.
+    static_memory_maximum_size {
+        ty: u64 = if IS_64_BIT { 4 * GIB } else { GIB },
+        shown: "4 GiB (1 GiB on 32-bit hosts)",
+        status: works,
+        code: value,
+    }
+    /// Makes every memory static, limited to `static_memory_maximum_size`.
+    static_memory_forced {
+        ty: bool = false,
+        status: works,
+        code: value,
+    }
+    /// Guard bytes after each memory reservation; accesses proven to land in it need no bounds check.
+    memory_guard_size {
+        ty: u64 = if IS_64_BIT { 2 * GIB } else { 64 * KIB },
+        shown: "2 GiB (64 KiB on 32-bit hosts)",
+        status: works,
+        code: value,
+    }
+    /// Extra bytes reserved after a dynamic memory to grow into without moving.
+    dynamic_memory_reserved_for_growth {
+        ty: u64 = if IS_64_BIT { 2 * GIB } else { MIB },
+        shown: "2 GiB (1 MiB on 32-bit hosts)",
+        status: works,
+        code: value,
+    }
+    /// Places a guard region of `memory_guard_size` bytes before each memory too.
+    guard_before_linear_memory {
+        ty: bool = true,
+        status: works,
+        code: value,
+    }
+    /// Initializes table elements lazily, on first use.
+    table_lazy_init {
+        ty: bool = true,
+        status: validated_only,
+        code: no,
+    }
+    /// Selects the version stamp serialized modules carry and must match.
+    module_version {
+        ty: ModuleVersionStrategy = ModuleVersionStrategy::CrateVersion,
+        shown: "this library's version",
+        access: custom,
+        status: works,
+        code: no,
+        notes: "checked when deserializing modules",
+    }
+    /// Compiles a module's functions on several threads.
+    parallel_compilation {
+        ty: bool = true,
+        status: works,
+        code: no,
+    }
+    /// Keeps native-address to wasm-offset maps for backtraces.
+    generate_address_map {
+        ty: bool = true,
+        status: works,
+        code: value,
+    }
+    /// Initializes memories from copy-on-write images when possible.
+    memory_init_cow {
+        ty: bool = true,
+        status: works,
+        code: no,
+        notes: "data segments mapped copy-on-write from a per-module memfd image; off: copied at instantiation",
+    }
+    /// Always backs memory images with `memfd_create` on Linux.
+    force_memory_init_memfd {
+        ty: bool = false,
+        status: validated_only,
+        code: no,
+    }
+    /// Attaches a core dump to trap errors.
+    coredump_on_trap {
+        ty: bool = false,
+        status: off_only,
+        refused: "core dumps are not implemented",
+        code: no,
+    }
+    /// Checks wasm heap use with wmemcheck.
+    wmemcheck {
+        ty: bool = false,
+        status: off_only,
+        refused: "wmemcheck is not implemented",
+        code: no,
+    }
+    /// Initialized-data size up to which a dense copy-on-write memory image is always made.
+    memory_guaranteed_dense_image_size {
+        ty: u64 = 16 * MIB,
+        shown: "16 MiB",
+        status: validated_only,
+        code: no,
+    }
+    /// Adds extra checks to component adapter modules.
+    debug_adapter_modules {
+        ty: bool = false,
+        status: off_only,
+        refused: "the component model is not implemented",
+        code: no,
+        notes: "no component model",
+    }
+    /// Writes each compiled function's Cranelift IR into an existing folder.
+    emit_clif {
+        ty: Option<PathBuf> = None,
+        shown: "off",
+        access: custom,
+        status: works,
+        code: no,
+        notes: "directory must exist",
+    }
+    /// Handles traps with Mach ports instead of signals on macOS.
+    macos_use_mach_ports {
+        // `None` until set: the reference's default (true) is accepted,
+        // an explicit `true` is refused.
+        ty: Option<bool> = None,
+        shown: "true",
+        access: custom,
+        c_arg: bool,
+        status: off_only,
+        code: no,
+        notes: "traps use signals on every OS",
+    }
+    /// Learns the host's CPU features from the embedder's probe when building the host ISA.
+    detect_host_feature {
+        ty: Option<Arc<dyn HostFeatureDetector>> = None,
+        shown: "the standard library's detection",
+        access: custom,
+        status: works,
+        code: isa,
+        notes: "consulted when the engine builds the host ISA",
+    }
+    /// Relies on signal handlers for out-of-bounds and divide traps; when false, code checks explicitly.
+    signals_based_traps {
+        ty: bool = true,
+        status: works,
+        code: value,
+        notes: "false: explicit bounds checks instead of signals",
+    }
+}
+
+proposals! {
+    /// The MVP, with mutable globals and floats (wasmparser's `WASM1`, which
+    /// includes the GC types `externref` needs even without a collector).
+    mvp { name: "MVP", flags: [WASM1], operators: [mvp], support: always }
+    /// Sign-extension operators.
+    sign_extension { name: "sign extension", flags: [SIGN_EXTENSION], operators: [sign_extension], support: always }
+    /// Saturating float-to-int conversions.
+    saturating_float_to_int { name: "saturating float-to-int", flags: [SATURATING_FLOAT_TO_INT], operators: [saturating_float_to_int], support: always }
+    /// Exception handling, current and legacy.
+    exceptions { name: "exception handling", flags: [EXCEPTIONS, LEGACY_EXCEPTIONS], operators: [exceptions, legacy_exceptions], support: never }
+    /// Shared-everything threads.
+    shared_everything_threads { name: "shared-everything threads", flags: [SHARED_EVERYTHING_THREADS], operators: [shared_everything_threads], support: never }
+    /// Stack switching.
+    stack_switching { name: "stack switching", flags: [STACK_SWITCHING], operators: [stack_switching], support: never }
+    /// Memory control.
+    memory_control { name: "memory control", flags: [MEMORY_CONTROL], operators: [memory_control], support: never }
+    /// Custom descriptors.
+    custom_descriptors { name: "custom descriptors", flags: [CUSTOM_DESCRIPTORS], operators: [custom_descriptors], support: never }
+    /// Acquire-release atomics.
+    acquire_release_atomics { name: "acquire-release atomics", flags: [ACQUIRE_RELEASE_ATOMICS], operators: [acquire_release_atomics], support: never }
+}
