@@ -4,8 +4,9 @@
 //! loading it validates the binary again (cheap) but skips Cranelift (the
 //! expensive part). It is only accepted by an engine whose code generation
 //! matches: the header carries the `module_version` stamp and a
-//! fingerprint of everything that shapes the machine code (target, ISA and
-//! Cranelift flags, memory layout options, fuel, epochs, address maps).
+//! fingerprint of everything that shapes the machine code (the built ISA
+//! and the options the option table marks as shaping code: memory layout,
+//! signals-based traps, fuel, epochs, address maps).
 //!
 //! The cache (`cache_config_load`) stores exactly this form under a hash
 //! of the fingerprint and the binary; a missing, unreadable or stale entry
@@ -15,7 +16,6 @@ use super::compiled::Module;
 use crate::compiler::artifact::{self, Reader, Writer};
 use crate::config::CacheSetting;
 use crate::engine::Engine;
-use crate::runtime::memory_settings;
 use anyhow::{bail, Context as _, Result};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -23,23 +23,56 @@ use std::path::PathBuf;
 /// The magic prefix of a serialized module, with the format version.
 const MAGIC: &[u8; 8] = b"\0wrcode\x02";
 
-/// Everything about `engine` that shapes compiled code.
+/// Everything about `engine` that shapes compiled code, as `|`-separated
+/// parts: this library's version, the built ISA (target triple, CPU
+/// features, Cranelift flags), which is what the options marked `code: isa`
+/// in the option table (`src/config/table.rs`) act through, then
+/// `name=value` for every option marked `code: value`. The option list
+/// comes from the table, so an option that starts to shape code is
+/// recorded as soon as its row says so.
 fn fingerprint(engine: &Engine) -> String {
     let isa = engine.isa();
-    let config = engine.config();
     let mut isa_flags: Vec<String> = isa.isa_flags().iter().map(|v| v.to_string()).collect();
     isa_flags.sort();
-    format!(
-        "cranelift-{}|{}|{}|{}|{:?}|fuel={}|epoch={}|address_map={}",
-        env!("CARGO_PKG_VERSION"),
-        isa.triple(),
+    let mut parts = vec![
+        format!("cranelift-{}", env!("CARGO_PKG_VERSION")),
+        isa.triple().to_string(),
         isa_flags.join(","),
-        isa.flags(),
-        memory_settings(config),
-        config.consume_fuel(),
-        config.epoch_interruption(),
-        config.generate_address_map(),
-    )
+        isa.flags().to_string(),
+    ];
+    parts.extend(
+        engine
+            .config()
+            .code_shaping_settings()
+            .into_iter()
+            .map(|(name, value)| format!("{name}={value}")),
+    );
+    parts.join("|")
+}
+
+/// Names the first part in which two fingerprints differ, for the error of
+/// a refused serialized module.
+fn first_difference(stored: &str, current: &str) -> String {
+    const ISA_PARTS: [&str; 4] = [
+        "the library version",
+        "the target",
+        "the CPU features",
+        "the Cranelift flags",
+    ];
+    let stored_parts: Vec<&str> = stored.split('|').collect();
+    let current_parts: Vec<&str> = current.split('|').collect();
+    let index = (0..stored_parts.len().max(current_parts.len()))
+        .find(|&i| stored_parts.get(i) != current_parts.get(i))
+        .unwrap_or(0);
+    match (stored_parts.get(index), current_parts.get(index)) {
+        (Some(old), Some(new)) if index >= ISA_PARTS.len() => {
+            format!("the module has `{old}`, this engine `{new}`")
+        }
+        _ => ISA_PARTS.get(index).map_or_else(
+            || "the set of recorded settings".to_string(),
+            |part| part.to_string(),
+        ),
+    }
 }
 
 impl Module {
@@ -85,10 +118,12 @@ impl Module {
             }
         }
         let stored = r.bytes()?;
-        if stored != fingerprint(engine).as_bytes() {
+        let current = fingerprint(engine);
+        if stored != current.as_bytes() {
             bail!(
                 "serialized module was compiled with other code-generation settings \
-                 (target, CPU features, Cranelift flags, memory, fuel, epoch or address-map options)"
+                 (first difference: {})",
+                first_difference(&String::from_utf8_lossy(stored), &current)
             );
         }
         let wasm = r.bytes()?;
@@ -247,6 +282,28 @@ mod tests {
         let other = Engine::new(&config).unwrap();
         let err = Module::deserialize(&other, &bytes).unwrap_err().to_string();
         assert!(err.contains("code-generation settings"), "{err}");
+        assert!(
+            err.contains("the module has `consume_fuel=false`, this engine `consume_fuel=true`"),
+            "{err}"
+        );
+
+        // Options that do not shape code do not matter.
+        let mut config = Config::new();
+        config
+            .set_parallel_compilation(false)
+            .set_wasm_backtrace(false)
+            .set_memory_init_cow(false);
+        let same_code = Engine::new(&config).unwrap();
+        Module::deserialize(&same_code, &bytes).unwrap();
+
+        let mut config = Config::new();
+        config.set_cranelift_opt_level(crate::config::OptLevel::None);
+        let other = Engine::new(&config).unwrap();
+        let err = Module::deserialize(&other, &bytes).unwrap_err().to_string();
+        assert!(
+            err.contains("first difference: the Cranelift flags"),
+            "{err}"
+        );
 
         let err = Module::deserialize(&engine, b"\0asm\x01\0\0\0")
             .unwrap_err()
@@ -256,6 +313,28 @@ mod tests {
         for cut in [9, 40, bytes.len() - 1] {
             assert!(Module::deserialize(&engine, &bytes[..cut]).is_err());
         }
+    }
+
+    /// Every option the table marks as shaping code by its value is in the
+    /// fingerprint, and changing it changes the fingerprint.
+    #[test]
+    fn fingerprint_records_every_code_shaping_option() {
+        let engine = Engine::default();
+        let print = super::fingerprint(&engine);
+        for option in crate::config::OPTIONS
+            .iter()
+            .filter(|o| o.code == crate::config::CodeShaping::Value)
+        {
+            assert!(
+                print.contains(&format!("|{}=", option.name)),
+                "{} is missing from {print}",
+                option.name
+            );
+        }
+        let mut config = Config::new();
+        config.set_guard_before_linear_memory(false);
+        let other = Engine::new(&config).unwrap();
+        assert_ne!(super::fingerprint(&other), print);
     }
 
     #[test]
