@@ -13,6 +13,7 @@
 //! (libcalls); memory accesses follow each memory's `MemoryPlan`.
 
 use super::{ir_type, start_entry_block, wasm_signature, ModuleEnv, FUNC_NAMESPACE};
+use crate::config::Proposal;
 use crate::module::{FuncType, ValType};
 use crate::runtime::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
 use crate::runtime::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
@@ -1438,15 +1439,8 @@ impl<'a> FuncTranslator<'a, '_> {
             O::I64Extend32S => self.sext_from(types::I32, i64t),
 
             other => {
-                let proposal = operator_proposal(&other);
-                let feature = match proposal {
-                    "threads" => "threads",
-                    "simd" | "relaxed_simd" => "simd",
-                    "exceptions" | "legacy_exceptions" => "exceptions",
-                    "function_references" => "function-references",
-                    "gc" => "gc",
-                    other_proposal => other_proposal,
-                };
+                let group = operator_proposal(&other);
+                let feature = Proposal::of_operator_group(group).map_or(group, |p| p.key);
                 bail!("not supported yet: {feature} (operator {other:?} at offset {offset:#x})")
             }
         }

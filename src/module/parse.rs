@@ -6,7 +6,8 @@
 //! without compiling anything.
 //!
 //! Constructs that validate (because the embedder enabled their proposal)
-//! but that this build cannot compile yet are remembered in
+//! but that this build cannot compile yet, as the feature table
+//! (`config::PROPOSALS`) says, are remembered in
 //! `ParsedModule::unsupported`; compilation refuses them with an error that
 //! names the feature and its byte offset, while plain validation accepts
 //! them.
@@ -15,6 +16,7 @@ use super::info::{
     ConstExpr, ConstOp, DataMode, DataSegment, ElemMode, ElemSegment, Export, Import, ModuleInfo,
 };
 use super::types::{EntityType, ExternKind, FuncType, GlobalType, MemoryType, TableType, ValType};
+use crate::config::Proposal;
 use anyhow::{anyhow, bail, Result};
 use std::sync::Arc;
 use wasmparser::{
@@ -72,109 +74,17 @@ pub fn parse(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
     })
 }
 
-/// Configurable proposals, with the options that enable them and the
-/// proposals each one needs alongside.
-const PROPOSALS: &[(&str, &str, WasmFeatures, WasmFeatures)] = &[
-    (
-        "multi-value",
-        "wasm_multi_value",
-        WasmFeatures::MULTI_VALUE,
-        WasmFeatures::empty(),
-    ),
-    (
-        "bulk memory",
-        "wasm_bulk_memory",
-        WasmFeatures::BULK_MEMORY,
-        WasmFeatures::empty(),
-    ),
-    (
-        "reference types",
-        "wasm_reference_types",
-        WasmFeatures::REFERENCE_TYPES,
-        WasmFeatures::BULK_MEMORY,
-    ),
-    (
-        "tail call",
-        "wasm_tail_call",
-        WasmFeatures::TAIL_CALL,
-        WasmFeatures::empty(),
-    ),
-    (
-        "multi-memory",
-        "wasm_multi_memory",
-        WasmFeatures::MULTI_MEMORY,
-        WasmFeatures::empty(),
-    ),
-    (
-        "extended-const",
-        "wasm_extended_const",
-        WasmFeatures::EXTENDED_CONST,
-        WasmFeatures::empty(),
-    ),
-    (
-        "SIMD",
-        "wasm_simd",
-        WasmFeatures::SIMD,
-        WasmFeatures::empty(),
-    ),
-    (
-        "relaxed SIMD",
-        "wasm_relaxed_simd",
-        WasmFeatures::RELAXED_SIMD,
-        WasmFeatures::SIMD,
-    ),
-    (
-        "threads",
-        "wasm_threads",
-        WasmFeatures::THREADS,
-        WasmFeatures::empty(),
-    ),
-    (
-        "memory64",
-        "wasm_memory64",
-        WasmFeatures::MEMORY64,
-        WasmFeatures::empty(),
-    ),
-    (
-        "custom page sizes",
-        "wasm_custom_page_sizes",
-        WasmFeatures::CUSTOM_PAGE_SIZES,
-        WasmFeatures::empty(),
-    ),
-    (
-        "wide arithmetic",
-        "wasm_wide_arithmetic",
-        WasmFeatures::WIDE_ARITHMETIC,
-        WasmFeatures::empty(),
-    ),
-    (
-        "function references",
-        "wasm_function_references",
-        WasmFeatures::FUNCTION_REFERENCES,
-        WasmFeatures::REFERENCE_TYPES.union(WasmFeatures::BULK_MEMORY),
-    ),
-    (
-        "GC",
-        "wasm_gc",
-        WasmFeatures::GC,
-        WasmFeatures::FUNCTION_REFERENCES
-            .union(WasmFeatures::REFERENCE_TYPES)
-            .union(WasmFeatures::BULK_MEMORY),
-    ),
-];
-
 /// The first switched-off proposal whose enabling (with what it needs)
-/// makes `wasm` valid. Runs only on the error path.
+/// makes `wasm` valid, by the feature table. Runs only on the error path.
 fn disabled_proposal(features: WasmFeatures, wasm: &[u8]) -> Option<(&'static str, &'static str)> {
-    PROPOSALS
-        .iter()
-        .filter(|(_, _, flag, _)| !features.contains(*flag))
-        .find(|(_, _, flag, needs)| {
-            Validator::new_with_features(features | *flag | *needs)
+    Proposal::configurable()
+        .filter(|p| !features.contains(p.flags))
+        .find(|p| {
+            Validator::new_with_features(features | p.flags | p.needs)
                 .validate_all(wasm)
                 .is_ok()
         })
-        .map(|(proposal, option, _, _)| (*proposal, *option))
+        .and_then(|p| Some((p.name, p.option?)))
 }
 
 fn parse_with(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
@@ -221,9 +131,14 @@ struct InfoBuilder {
 }
 
 impl InfoBuilder {
-    fn note_unsupported(&mut self, feature: &'static str, offset: u64) {
-        if self.unsupported.is_none() {
-            self.unsupported = Some(Unsupported { feature, offset });
+    /// Notes a use of `proposal`, which validated; compilation refuses it
+    /// unless the feature table says this build compiles the proposal.
+    fn note_unsupported(&mut self, proposal: &'static Proposal, offset: u64) {
+        if self.unsupported.is_none() && !proposal.compiles() {
+            self.unsupported = Some(Unsupported {
+                feature: proposal.key,
+                offset,
+            });
         }
     }
 
@@ -242,7 +157,7 @@ impl InfoBuilder {
             wasmparser::ValType::F32 => ValType::F32,
             wasmparser::ValType::F64 => ValType::F64,
             wasmparser::ValType::V128 => {
-                self.note_unsupported("simd", offset);
+                self.note_unsupported(Proposal::SIMD, offset);
                 ValType::V128
             }
             wasmparser::ValType::Ref(r) => self.ref_type(r, offset)?,
@@ -277,10 +192,10 @@ impl InfoBuilder {
 
     fn table_type(&mut self, ty: &wasmparser::TableType, offset: u64) -> Result<TableType> {
         if ty.table64 {
-            self.note_unsupported("memory64", offset);
+            self.note_unsupported(Proposal::MEMORY64, offset);
         }
         if ty.shared {
-            self.note_unsupported("shared-everything-threads", offset);
+            self.note_unsupported(Proposal::SHARED_EVERYTHING_THREADS, offset);
         }
         Ok(TableType {
             element: self.ref_type(ty.element_type, offset)?,
@@ -292,10 +207,10 @@ impl InfoBuilder {
 
     fn memory_type(&mut self, ty: &wasmparser::MemoryType, offset: u64) -> MemoryType {
         if ty.memory64 {
-            self.note_unsupported("memory64", offset);
+            self.note_unsupported(Proposal::MEMORY64, offset);
         }
         if ty.shared {
-            self.note_unsupported("threads", offset);
+            self.note_unsupported(Proposal::THREADS, offset);
         }
         MemoryType {
             minimum: ty.initial,
@@ -308,7 +223,7 @@ impl InfoBuilder {
 
     fn global_type(&mut self, ty: &wasmparser::GlobalType, offset: u64) -> Result<GlobalType> {
         if ty.shared {
-            self.note_unsupported("shared-everything-threads", offset);
+            self.note_unsupported(Proposal::SHARED_EVERYTHING_THREADS, offset);
         }
         Ok(GlobalType {
             content: self.val_type(ty.content_type, offset)?,
@@ -327,7 +242,7 @@ impl InfoBuilder {
                 Operator::F32Const { value } => ConstOp::F32Const(value.bits()),
                 Operator::F64Const { value } => ConstOp::F64Const(value.bits()),
                 Operator::V128Const { value } => {
-                    self.note_unsupported("simd", offset);
+                    self.note_unsupported(Proposal::SIMD, offset);
                     ConstOp::V128Const(u128::from_le_bytes(*value.bytes()))
                 }
                 Operator::RefNull { hty } => {
@@ -452,7 +367,7 @@ impl InfoBuilder {
                     // A table initialiser expression is a function-references
                     // feature (non-nullable element types).
                     if let wasmparser::TableInit::Expr(_) = table.init {
-                        self.note_unsupported("function-references", offset);
+                        self.note_unsupported(Proposal::FUNCTION_REFERENCES, offset);
                     }
                 }
             }
