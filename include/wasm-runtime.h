@@ -454,7 +454,8 @@ struct wasm_error_t *wasm_config_enable_incremental_compilation_set(wasm_config_
 /**
  * Learns the host's CPU features from the embedder's probe when building the
  * host ISA. Default: the standard library's detection. Consulted when the
- * engine builds the host ISA.
+ * engine builds the host ISA. Compiled code depends on it: serialized modules
+ * record it.
  *
  * `detector` is copied, and its `env` is owned by the library from now on;
  * NULL restores the built-in detection. Code is generated for the features it
@@ -505,7 +506,8 @@ void wasm_config_profiler_set(wasm_config_t *config,
 
 /**
  * Selects Cranelift's optimization level. Default: speed. Applied to the ISA
- * flags; default `speed` (see above).
+ * flags; default `speed` (see above). Compiled code depends on it: serialized
+ * modules record it.
  *
  * `level` is one of the `WASM_OPT_LEVEL_*` values; any other value is refused
  * at engine creation.
@@ -698,19 +700,22 @@ WASM_API_EXTERN void wasm_config_wasm_backtrace_set(wasm_config_t *config, bool 
 
 /**
  * Emits native unwind info (`.eh_frame`) for external unwinders. Default:
- * true. Applied to the ISA flags at engine creation.
+ * true. Applied to the ISA flags at engine creation. Compiled code depends on
+ * it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_native_unwind_info_set(wasm_config_t *config, bool enable);
 
 /**
  * Instruments code to consume fuel: stores start with none, and running out
  * traps. Default: false. Compiled code meters fuel; stores start empty.
+ * Compiled code depends on it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_consume_fuel_set(wasm_config_t *config, bool enable);
 
 /**
  * Instruments code with epoch-deadline checks. Default: false. Compiled code
- * checks the epoch deadline.
+ * checks the epoch deadline. Compiled code depends on it: serialized modules
+ * record it.
  */
 WASM_API_EXTERN void wasm_config_epoch_interruption_set(wasm_config_t *config, bool enable);
 
@@ -877,13 +882,15 @@ void wasm_config_wasm_component_model_multiple_returns_set(wasm_config_t *config
 
 /**
  * Runs Cranelift's IR verifier on every function. Default: false. Applied to
- * the ISA flags at engine creation.
+ * the ISA flags at engine creation. Compiled code depends on it: serialized
+ * modules record it.
  */
 WASM_API_EXTERN void wasm_config_cranelift_debug_verifier_set(wasm_config_t *config, bool enable);
 
 /**
  * Canonicalizes the NaNs float operations produce. Default: false. Applied to
- * the ISA flags at engine creation.
+ * the ISA flags at engine creation. Compiled code depends on it: serialized
+ * modules record it.
  */
 WASM_API_EXTERN
 void wasm_config_cranelift_nan_canonicalization_set(wasm_config_t *config,
@@ -900,7 +907,8 @@ WASM_API_EXTERN void wasm_config_cranelift_pcc_set(wasm_config_t *config, bool e
 
 /**
  * Largest memory reservation treated as static: memories whose maximum fits
- * never move. Default: 4 GiB (1 GiB on 32-bit hosts).
+ * never move. Default: 4 GiB (1 GiB on 32-bit hosts). Compiled code depends on
+ * it: serialized modules record it.
  */
 WASM_API_EXTERN
 void wasm_config_static_memory_maximum_size_set(wasm_config_t *config,
@@ -908,19 +916,21 @@ void wasm_config_static_memory_maximum_size_set(wasm_config_t *config,
 
 /**
  * Makes every memory static, limited to `static_memory_maximum_size`. Default:
- * false.
+ * false. Compiled code depends on it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_static_memory_forced_set(wasm_config_t *config, bool enable);
 
 /**
  * Guard bytes after each memory reservation; accesses proven to land in it
- * need no bounds check. Default: 2 GiB (64 KiB on 32-bit hosts).
+ * need no bounds check. Default: 2 GiB (64 KiB on 32-bit hosts). Compiled code
+ * depends on it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_memory_guard_size_set(wasm_config_t *config, uint64_t size);
 
 /**
  * Extra bytes reserved after a dynamic memory to grow into without moving.
- * Default: 2 GiB (1 MiB on 32-bit hosts).
+ * Default: 2 GiB (1 MiB on 32-bit hosts). Compiled code depends on it:
+ * serialized modules record it.
  */
 WASM_API_EXTERN
 void wasm_config_dynamic_memory_reserved_for_growth_set(wasm_config_t *config,
@@ -928,7 +938,7 @@ void wasm_config_dynamic_memory_reserved_for_growth_set(wasm_config_t *config,
 
 /**
  * Places a guard region of `memory_guard_size` bytes before each memory too.
- * Default: true.
+ * Default: true. Compiled code depends on it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_guard_before_linear_memory_set(wasm_config_t *config, bool enable);
 
@@ -947,6 +957,7 @@ WASM_API_EXTERN void wasm_config_parallel_compilation_set(wasm_config_t *config,
 
 /**
  * Keeps native-address to wasm-offset maps for backtraces. Default: true.
+ * Compiled code depends on it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_generate_address_map_set(wasm_config_t *config, bool enable);
 
@@ -1013,14 +1024,15 @@ WASM_API_EXTERN void wasm_config_macos_use_mach_ports_set(wasm_config_t *config,
 /**
  * Relies on signal handlers for out-of-bounds and divide traps; when false,
  * code checks explicitly. Default: true. False: explicit bounds checks instead
- * of signals.
+ * of signals. Compiled code depends on it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_signals_based_traps_set(wasm_config_t *config, bool enable);
 
 /**
  * Compiles for this target triple instead of the host. Default: the host.
  * Triple parsed and its ISA built at engine creation; cross targets build an
- * engine that cannot run code.
+ * engine that cannot run code. Compiled code depends on it: serialized modules
+ * record it.
  *
  * Validated only: accepted and checked when the engine is created, but this
  * build does not act on it yet.
@@ -1038,7 +1050,8 @@ struct wasm_error_t *wasm_config_target_set(wasm_config_t *config,
 
 /**
  * Enables a boolean Cranelift setting or preset when the engine is built.
- * Default: none. Applied at engine creation; unknown flags refused.
+ * Default: none. Applied at engine creation; unknown flags refused. Compiled
+ * code depends on it: serialized modules record it.
  *
  * `flag` (copied) names the setting or preset; unknown names are refused at
  * engine creation. Unsafe in spirit: wrong settings can break generated code.
@@ -1050,7 +1063,8 @@ WASM_API_EXTERN void wasm_config_cranelift_flag_enable_set(wasm_config_t *config
 
 /**
  * Sets a Cranelift setting to a value when the engine is built. Default: none.
- * Applied at engine creation; unknown flags or values refused.
+ * Applied at engine creation; unknown flags or values refused. Compiled code
+ * depends on it: serialized modules record it.
  *
  * `name` and `value` are copied; unknown names and bad values are refused at
  * engine creation. Unsafe in spirit: wrong settings can break generated code.

@@ -9,6 +9,7 @@
 //! The headers made from these sources are checked by `tests/headers.rs`.
 
 use std::path::{Path, PathBuf};
+use wasm_runtime::config::{CodeShaping, Status};
 
 fn expected_dir() -> PathBuf {
     Path::new(env!("OUT_DIR")).join("checked-in")
@@ -87,10 +88,35 @@ fn readme_table_lists_every_option_with_its_status() {
         assert_eq!(cells[1], format!("`{}`", option.name));
         assert_eq!(cells[2], format!("`{}`", option.c_setter));
         let status = match option.status {
-            wasm_runtime::config::Status::Works => "works",
-            wasm_runtime::config::Status::ValidatedOnly => "validated only",
-            wasm_runtime::config::Status::OffOnly => "off only",
+            Status::Works => "works",
+            Status::ValidatedOnly => "validated only",
+            Status::OffOnly => "off only",
         };
-        assert_eq!(cells[4].trim_end_matches(" |"), status, "{row}");
+        assert_eq!(cells[4], status, "{row}");
+        let shapes = match option.code {
+            CodeShaping::No => "|",
+            CodeShaping::Value => "yes",
+            CodeShaping::Isa => "yes, via the ISA",
+        };
+        assert!(cells[5].starts_with(shapes), "{row}");
+    }
+}
+
+/// Every option of the table has its C setter in the extension header,
+/// under the name the table gives.
+#[test]
+fn every_option_has_its_c_setter_in_the_header() {
+    let header = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("include/wasm-runtime.h"));
+    for option in wasm_runtime::config::OPTIONS {
+        let declaration = format!("{}(", option.c_setter);
+        let declared = header.match_indices(&declaration).any(|(at, _)| {
+            let before = header[..at].chars().next_back();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        assert!(
+            declared,
+            "include/wasm-runtime.h does not declare {}",
+            option.c_setter
+        );
     }
 }

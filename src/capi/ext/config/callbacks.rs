@@ -548,7 +548,8 @@ impl HostFeatureDetector for CHostFeatureDetector {
 // <option-doc detect_host_feature>
 /// Learns the host's CPU features from the embedder's probe when building the
 /// host ISA. Default: the standard library's detection. Consulted when the
-/// engine builds the host ISA.
+/// engine builds the host ISA. Compiled code depends on it: serialized modules
+/// record it.
 ///
 // </option-doc>
 /// `detector` is copied, and its `env` is owned by the library from now on;

@@ -168,7 +168,8 @@ pub extern "C" fn wasm_config_profiler_set(
 
 // <option-doc cranelift_opt_level>
 /// Selects Cranelift's optimization level. Default: speed. Applied to the ISA
-/// flags; default `speed` (see above).
+/// flags; default `speed` (see above). Compiled code depends on it: serialized
+/// modules record it.
 ///
 // </option-doc>
 /// `level` is one of the `WASM_OPT_LEVEL_*` values; any other value is refused

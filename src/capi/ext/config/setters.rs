@@ -40,7 +40,8 @@ pub extern "C" fn wasm_config_wasm_backtrace_set(config: Option<&mut wasm_config
 }
 
 /// Emits native unwind info (`.eh_frame`) for external unwinders. Default:
-/// true. Applied to the ISA flags at engine creation.
+/// true. Applied to the ISA flags at engine creation. Compiled code depends on
+/// it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_native_unwind_info_set(
     config: Option<&mut wasm_config_t>,
@@ -53,6 +54,7 @@ pub extern "C" fn wasm_config_native_unwind_info_set(
 
 /// Instruments code to consume fuel: stores start with none, and running out
 /// traps. Default: false. Compiled code meters fuel; stores start empty.
+/// Compiled code depends on it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_consume_fuel_set(config: Option<&mut wasm_config_t>, enable: bool) {
     if let Some(c) = config {
@@ -61,7 +63,8 @@ pub extern "C" fn wasm_config_consume_fuel_set(config: Option<&mut wasm_config_t
 }
 
 /// Instruments code with epoch-deadline checks. Default: false. Compiled code
-/// checks the epoch deadline.
+/// checks the epoch deadline. Compiled code depends on it: serialized modules
+/// record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_epoch_interruption_set(
     config: Option<&mut wasm_config_t>,
@@ -332,7 +335,8 @@ pub extern "C" fn wasm_config_wasm_component_model_multiple_returns_set(
 }
 
 /// Runs Cranelift's IR verifier on every function. Default: false. Applied to
-/// the ISA flags at engine creation.
+/// the ISA flags at engine creation. Compiled code depends on it: serialized
+/// modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_cranelift_debug_verifier_set(
     config: Option<&mut wasm_config_t>,
@@ -344,7 +348,8 @@ pub extern "C" fn wasm_config_cranelift_debug_verifier_set(
 }
 
 /// Canonicalizes the NaNs float operations produce. Default: false. Applied to
-/// the ISA flags at engine creation.
+/// the ISA flags at engine creation. Compiled code depends on it: serialized
+/// modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_cranelift_nan_canonicalization_set(
     config: Option<&mut wasm_config_t>,
@@ -368,7 +373,8 @@ pub extern "C" fn wasm_config_cranelift_pcc_set(config: Option<&mut wasm_config_
 }
 
 /// Largest memory reservation treated as static: memories whose maximum fits
-/// never move. Default: 4 GiB (1 GiB on 32-bit hosts).
+/// never move. Default: 4 GiB (1 GiB on 32-bit hosts). Compiled code depends on
+/// it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_static_memory_maximum_size_set(
     config: Option<&mut wasm_config_t>,
@@ -380,7 +386,7 @@ pub extern "C" fn wasm_config_static_memory_maximum_size_set(
 }
 
 /// Makes every memory static, limited to `static_memory_maximum_size`. Default:
-/// false.
+/// false. Compiled code depends on it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_static_memory_forced_set(
     config: Option<&mut wasm_config_t>,
@@ -392,7 +398,8 @@ pub extern "C" fn wasm_config_static_memory_forced_set(
 }
 
 /// Guard bytes after each memory reservation; accesses proven to land in it
-/// need no bounds check. Default: 2 GiB (64 KiB on 32-bit hosts).
+/// need no bounds check. Default: 2 GiB (64 KiB on 32-bit hosts). Compiled code
+/// depends on it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_memory_guard_size_set(config: Option<&mut wasm_config_t>, size: u64) {
     if let Some(c) = config {
@@ -401,7 +408,8 @@ pub extern "C" fn wasm_config_memory_guard_size_set(config: Option<&mut wasm_con
 }
 
 /// Extra bytes reserved after a dynamic memory to grow into without moving.
-/// Default: 2 GiB (1 MiB on 32-bit hosts).
+/// Default: 2 GiB (1 MiB on 32-bit hosts). Compiled code depends on it:
+/// serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_dynamic_memory_reserved_for_growth_set(
     config: Option<&mut wasm_config_t>,
@@ -413,7 +421,7 @@ pub extern "C" fn wasm_config_dynamic_memory_reserved_for_growth_set(
 }
 
 /// Places a guard region of `memory_guard_size` bytes before each memory too.
-/// Default: true.
+/// Default: true. Compiled code depends on it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_guard_before_linear_memory_set(
     config: Option<&mut wasm_config_t>,
@@ -450,6 +458,7 @@ pub extern "C" fn wasm_config_parallel_compilation_set(
 }
 
 /// Keeps native-address to wasm-offset maps for backtraces. Default: true.
+/// Compiled code depends on it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_generate_address_map_set(
     config: Option<&mut wasm_config_t>,
@@ -559,7 +568,7 @@ pub extern "C" fn wasm_config_macos_use_mach_ports_set(
 
 /// Relies on signal handlers for out-of-bounds and divide traps; when false,
 /// code checks explicitly. Default: true. False: explicit bounds checks instead
-/// of signals.
+/// of signals. Compiled code depends on it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_signals_based_traps_set(
     config: Option<&mut wasm_config_t>,

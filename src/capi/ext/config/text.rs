@@ -12,7 +12,8 @@ use std::path::Path;
 // <option-doc target>
 /// Compiles for this target triple instead of the host. Default: the host.
 /// Triple parsed and its ISA built at engine creation; cross targets build an
-/// engine that cannot run code.
+/// engine that cannot run code. Compiled code depends on it: serialized modules
+/// record it.
 ///
 /// Validated only: accepted and checked when the engine is created, but this
 /// build does not act on it yet.
@@ -40,7 +41,8 @@ pub unsafe extern "C" fn wasm_config_target_set(
 
 // <option-doc cranelift_flag_enable>
 /// Enables a boolean Cranelift setting or preset when the engine is built.
-/// Default: none. Applied at engine creation; unknown flags refused.
+/// Default: none. Applied at engine creation; unknown flags refused. Compiled
+/// code depends on it: serialized modules record it.
 ///
 // </option-doc>
 /// `flag` (copied) names the setting or preset; unknown names are refused at
@@ -67,7 +69,8 @@ pub unsafe extern "C" fn wasm_config_cranelift_flag_enable_set(
 
 // <option-doc cranelift_flag_set>
 /// Sets a Cranelift setting to a value when the engine is built. Default: none.
-/// Applied at engine creation; unknown flags or values refused.
+/// Applied at engine creation; unknown flags or values refused. Compiled code
+/// depends on it: serialized modules record it.
 ///
 // </option-doc>
 /// `name` and `value` are copied; unknown names and bad values are refused at
