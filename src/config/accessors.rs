@@ -114,8 +114,8 @@ impl Config {
     }
 
     /// Loads the system default cache config (see
-    /// [`default_config_file`]); a missing file enables the cache with
-    /// default settings in [`default_cache_directory`].
+    /// [`default_config_file`](super::default_config_file)); a missing file enables the cache with
+    /// default settings in [`default_cache_directory`](super::default_cache_directory).
     pub fn cache_config_load_default(&mut self) -> Result<&mut Self> {
         let config = CacheConfig::load_default().context("cache_config_load_default")?;
         self.cache = CacheSetting::Enabled(config);

@@ -18,7 +18,7 @@ pub enum Support {
     /// Validated and compiled when its option is on.
     Compiled,
     /// Validated when its option is on, but compilation refuses modules
-    /// that use it ("not supported yet: <key>"); `Module::validate` accepts
+    /// that use it (`not supported yet: <key>`); `Module::validate` accepts
     /// them.
     ValidatedOnly,
     /// Not in this build: engine creation refuses its option when on.
@@ -30,10 +30,9 @@ pub enum Support {
 /// One wasm proposal.
 #[derive(Debug)]
 pub struct Proposal {
-    /// The name errors use: "not supported yet: <key>" (`simd`, `threads`, ...).
+    /// The name errors use: `not supported yet: <key>` (`simd`, `threads`, ...).
     pub key: &'static str,
-    /// The name the disabled-proposal hint uses ("the module needs the
-    /// <name> proposal").
+    /// The name the disabled-proposal hint uses (`the module needs the <name> proposal`).
     pub name: &'static str,
     /// The option that enables it, if any.
     pub option: Option<&'static str>,

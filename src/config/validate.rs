@@ -9,7 +9,7 @@ use anyhow::Result;
 use std::fmt::Display;
 
 /// The error for a configuration that `option` makes invalid: the one
-/// place that formats "<option>: <reason>", so every configuration error
+/// place that formats `<option>: <reason>`, so every configuration error
 /// names its option first.
 pub fn option_error(option: &str, reason: impl Display) -> anyhow::Error {
     anyhow::anyhow!("{option}: {reason}")
