@@ -7,7 +7,7 @@ use super::global::{Global, GlobalData};
 use super::init_plan::{InitPlan, MemoryInit, NULL_FUNC};
 use super::libcalls;
 use super::memory::{Memory, MemoryData};
-use super::pool::{self, PoolKind, PoolSlot};
+use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::Store;
 use super::table::{Table, TableData};
 use super::trap::Trap;
@@ -588,7 +588,7 @@ impl Instance {
                 Some(MemoryInit::Image(Some(image))) => (Some(&**image), false),
                 Some(MemoryInit::Eager) | None => (None, false),
             };
-            let (memory, from_image) = MemoryData::new_with_image(engine, *plan, Some(slot), image)
+            let (memory, from_image) = MemoryData::new_for_instance(engine, *plan, slot, image)
                 .map_err(|e| anyhow!("memory {index}: {e:#}"))?;
             data.memory_from_image[index] = covered || from_image;
             data.memories.push(store.adopt_memory(memory));
@@ -598,7 +598,7 @@ impl Instance {
             .enumerate()
         {
             let slot = data.vmctx_field::<VMTableDefinition>(offsets.defined_table(i as u32));
-            let table = TableData::new(engine, *ty, 0, Some(slot))
+            let table = TableData::new_for_instance(engine, *ty, slot)
                 .map_err(|e| anyhow!("table {}: {e:#}", info.num_imported_tables as usize + i))?;
             data.tables.push(store.adopt_table(table));
         }
@@ -621,7 +621,8 @@ impl Instance {
         info: &crate::module::ModuleInfo,
         offsets: &VMOffsets,
     ) -> Result<Option<PoolSlot>> {
-        let Some(config) = pool::pooling(engine) else {
+        let allocator = Allocator::of(engine, Origin::Instance);
+        let Allocator::Pooling(config) = allocator else {
             return Ok(None);
         };
         if info.num_defined_memories() > config.max_memories_per_module {
@@ -645,7 +646,7 @@ impl Instance {
                 config.max_core_instance_size
             );
         }
-        PoolSlot::acquire(engine, PoolKind::Instance)
+        allocator.take_slot(engine, PoolKind::Instance)
     }
 
     /// Applies the element and data segments in order, then runs the start

@@ -307,8 +307,10 @@ impl LinearMemory for CLinearMemory {
 }
 
 /// Uses `creator` (copied; its `env` is owned by the library from now on)
-/// to allocate linear memories; NULL restores the built-in allocator.
-/// Default: none. Callbacks must be thread-safe.
+/// to allocate the linear memories made on demand: host-created ones
+/// (`wasm_memory_new`) and, with on-demand allocation, instance memories;
+/// a pooled instance memory never comes from it. NULL restores the
+/// built-in allocator. Default: none. Callbacks must be thread-safe.
 #[no_mangle]
 pub extern "C" fn wasm_config_with_host_memory_set(
     config: Option<&mut wasm_config_t>,
@@ -691,8 +693,10 @@ pub extern "C" fn wasm_pooling_allocation_config_delete(
 }
 
 /// Uses the pooling allocator with a copy of `pooling` (borrowed) for
-/// instances, memories and tables; NULL selects on-demand allocation, the
-/// default. Limits are checked at engine creation.
+/// instances and the memories and tables they define; host-created
+/// memories and tables (`wasm_memory_new`, `wasm_table_new`) are still
+/// allocated on demand, taking no slots. NULL selects on-demand
+/// allocation, the default. Limits are checked at engine creation.
 #[no_mangle]
 pub extern "C" fn wasm_config_allocation_strategy_set(
     config: Option<&mut wasm_config_t>,
