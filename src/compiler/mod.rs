@@ -16,7 +16,7 @@ pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
 pub use trampolines::{compile_trampolines, CompiledTrampolines};
 
 use crate::engine::Engine;
-use crate::module::{FuncType, ModuleInfo, ValType};
+use crate::environ::{FuncType, ModuleInfo, ValType};
 use crate::runtime::{MemoryPlan, TrapKind, VMOffsets};
 use anyhow::{anyhow, Context as _, Result};
 use code_memory::{CodeMemory, CompiledFunction, RelocTarget, Relocation};

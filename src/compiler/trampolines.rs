@@ -13,7 +13,7 @@
 use super::code_memory::{CodeMemory, CompiledFunction};
 use super::{finish_function, ir_type, start_entry_block, wasm_signature};
 use crate::engine::Engine;
-use crate::module::FuncType;
+use crate::environ::FuncType;
 use crate::runtime::vmoffsets::host_func_ctx;
 use crate::runtime::{ArrayToWasmTrampoline, TrapKind};
 use anyhow::Result;

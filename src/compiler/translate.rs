@@ -13,7 +13,7 @@
 //! (libcalls); memory accesses follow each memory's `MemoryPlan`.
 
 use super::{ir_type, start_entry_block, wasm_signature, ModuleEnv, FUNC_NAMESPACE};
-use crate::module::{FuncType, ValType};
+use crate::environ::{FuncType, ValType};
 use crate::runtime::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
 use crate::runtime::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
 use anyhow::{anyhow, bail, Result};

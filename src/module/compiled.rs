@@ -1,11 +1,11 @@
 //! `Module`: a validated, compiled module, shared by every instance of it.
 
-use super::info::ModuleInfo;
-use super::parse::parse;
 use super::serialize;
-use super::types::{EntityType, ExternKind, ExternType};
 use crate::compiler::{compile_module, CompiledModule};
 use crate::engine::Engine;
+use crate::environ::info::ModuleInfo;
+use crate::environ::parse::parse;
+use crate::environ::types::{EntityType, ExternKind, ExternType};
 use crate::runtime::{memory_settings, ArrayToWasmTrampoline, MemoryPlan};
 use anyhow::Result;
 use std::sync::Arc;

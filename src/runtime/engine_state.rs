@@ -14,7 +14,7 @@
 use super::val_raw::ArrayToWasmTrampoline;
 use crate::compiler::{compile_trampolines, CompiledTrampolines};
 use crate::engine::Engine;
-use crate::module::FuncType;
+use crate::environ::FuncType;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 

@@ -8,7 +8,7 @@ use super::traphandlers;
 use super::val::{Val, ValBuf};
 use super::val_raw::ValRaw;
 use super::vm::{VMFuncRef, VMHostFuncContext};
-use crate::module::FuncType;
+use crate::environ::FuncType;
 use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;

@@ -16,8 +16,9 @@ use super::val_raw::ValRaw;
 use super::vm::{VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMTableDefinition};
 use super::vmoffsets::VMOffsets;
 use super::MemoryPlan;
-use crate::module::info::{ConstExpr, ConstOp, DataMode, ElemMode};
-use crate::module::{EntityType, ExternKind, MemoryType, Module, TableType};
+use crate::environ::info::{ConstExpr, ConstOp, DataMode, ElemMode};
+use crate::environ::{EntityType, ExternKind, MemoryType, TableType};
+use crate::module::Module;
 use anyhow::{anyhow, bail, Result};
 use std::alloc::Layout;
 use std::cell::{OnceCell, UnsafeCell};
@@ -618,7 +619,7 @@ impl Instance {
     /// and takes an instance slot (nothing for on-demand engines).
     fn check_pool_limits(
         engine: &crate::engine::Engine,
-        info: &crate::module::ModuleInfo,
+        info: &crate::environ::ModuleInfo,
         offsets: &VMOffsets,
     ) -> Result<Option<PoolSlot>> {
         let Some(config) = pool::pooling(engine) else {

@@ -22,7 +22,7 @@ use super::store::Store;
 use super::vm::VMMemoryDefinition;
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::module::MemoryType;
+use crate::environ::MemoryType;
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;
