@@ -9,9 +9,9 @@ use wasm_runtime::compiler::{is_wasm_code, lookup_frame, lookup_trap};
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
 use wasm_runtime::environ::info::{ConstOp, ElemMode};
+use wasm_runtime::environ::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
+use wasm_runtime::environ::{TrapKind, VMOffsets, ValRaw};
 use wasm_runtime::module::{ExternKind, Module};
-use wasm_runtime::runtime::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
-use wasm_runtime::runtime::{TrapKind, VMOffsets, ValRaw};
 
 /// A minimal instance: a `VMContext` with limits, type ids, one dynamic
 /// memory, defined globals, defined tables and func refs.

@@ -9,8 +9,8 @@
 //! artifact was made by this library for this engine configuration).
 
 use super::code_memory::{CompiledFunction, RelocTarget, Relocation};
+use super::trap_codes::{trap_kind, ToTrapCode};
 use super::CompiledModule;
-use crate::runtime::TrapKind;
 use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::{LibCall, TrapCode};
@@ -219,7 +219,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<CompiledFunction> {
         prev = offset;
         let code = NonZeroU8::new(r.u8()?)
             .map(TrapCode::from_raw)
-            .and_then(TrapKind::from_trap_code)
+            .and_then(trap_kind)
             .ok_or_else(|| anyhow!("corrupt compiled artifact (trap code)"))?;
         traps.push((offset, code));
     }

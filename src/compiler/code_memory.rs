@@ -4,7 +4,7 @@
 //! with the global code registry. Dropping it unregisters and unmaps.
 
 use super::registry::{self, CodeInfo, FuncRange};
-use crate::runtime::TrapKind;
+use crate::environ::TrapKind;
 use anyhow::{bail, Result};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::LibCall;

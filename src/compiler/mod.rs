@@ -11,13 +11,14 @@ mod code_memory;
 pub mod registry;
 mod trampolines;
 mod translate;
+mod trap_codes;
 
 pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
 pub use trampolines::{compile_trampolines, CompiledTrampolines};
 
 use crate::engine::Engine;
 use crate::environ::{FuncType, ModuleInfo, ValType};
-use crate::runtime::{MemoryPlan, TrapKind, VMOffsets};
+use crate::environ::{MemoryPlan, VMOffsets};
 use anyhow::{anyhow, Context as _, Result};
 use code_memory::{CodeMemory, CompiledFunction, RelocTarget, Relocation};
 use cranelift_codegen::control::ControlPlane;
@@ -115,7 +116,7 @@ pub(crate) fn finish_function(
     }
     let mut traps = Vec::with_capacity(buffer.traps().len());
     for t in buffer.traps() {
-        let kind = TrapKind::from_trap_code(t.code)
+        let kind = trap_codes::trap_kind(t.code)
             .ok_or_else(|| anyhow!("compiled code uses unknown trap code {}", t.code))?;
         traps.push((t.offset, kind));
     }

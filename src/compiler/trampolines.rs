@@ -11,11 +11,12 @@
 //!   results from the array.
 
 use super::code_memory::{CodeMemory, CompiledFunction};
+use super::trap_codes::ToTrapCode;
 use super::{finish_function, ir_type, start_entry_block, wasm_signature};
 use crate::engine::Engine;
+use crate::environ::vmoffsets::host_func_ctx;
 use crate::environ::FuncType;
-use crate::runtime::vmoffsets::host_func_ctx;
-use crate::runtime::{ArrayToWasmTrampoline, TrapKind};
+use crate::environ::{ArrayToWasmTrampoline, TrapKind};
 use anyhow::Result;
 use cranelift_codegen::ir::{
     self, types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,

@@ -12,10 +12,11 @@
 //! `runtime::vmoffsets` (the `VMContext` layout) and `runtime::builtins`
 //! (libcalls); memory accesses follow each memory's `MemoryPlan`.
 
+use super::trap_codes::ToTrapCode;
 use super::{ir_type, start_entry_block, wasm_signature, ModuleEnv, FUNC_NAMESPACE};
+use crate::environ::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
+use crate::environ::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
 use crate::environ::{FuncType, ValType};
-use crate::runtime::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
-use crate::runtime::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
 use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};

@@ -1,15 +1,27 @@
 //! What the compiler and the runtime share, and nothing else: the module
-//! types and `ModuleInfo`, parsing and validation.
+//! types and `ModuleInfo`, parsing and validation, the `VMContext` layout,
+//! the builtins compiled code calls, trap kinds, memory plans and the value
+//! slots and trampoline signatures of host↔wasm calls.
 //!
 //! This layer sits below both: it imports neither the compiler nor the
 //! runtime (nor the engine, `module` or `capi` above them), so either can
 //! change without the other.
 
+pub mod builtins;
 pub mod info;
+pub mod memory_plan;
 pub mod parse;
+pub mod trap_kind;
 pub mod types;
+pub mod val_raw;
+pub mod vmoffsets;
 
+pub use builtins::{BuiltinFunction, BuiltinType};
 pub use info::ModuleInfo;
+pub use memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
+pub use trap_kind::TrapKind;
 pub use types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, MemoryType, TableType, ValType,
 };
+pub use val_raw::{ArrayToWasmTrampoline, HostArrayCall, ValRaw};
+pub use vmoffsets::VMOffsets;

@@ -6,7 +6,8 @@ use crate::engine::Engine;
 use crate::environ::info::ModuleInfo;
 use crate::environ::parse::parse;
 use crate::environ::types::{EntityType, ExternKind, ExternType};
-use crate::runtime::{memory_settings, ArrayToWasmTrampoline, MemoryPlan};
+use crate::environ::{ArrayToWasmTrampoline, MemoryPlan};
+use crate::runtime::memory_settings;
 use anyhow::Result;
 use std::sync::Arc;
 

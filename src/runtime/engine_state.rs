@@ -11,9 +11,9 @@
 //!   signature and kept alive as long as the engine (a host function's
 //!   `VMFuncRef` points into them).
 
-use super::val_raw::ArrayToWasmTrampoline;
 use crate::compiler::{compile_trampolines, CompiledTrampolines};
 use crate::engine::Engine;
+use crate::environ::val_raw::ArrayToWasmTrampoline;
 use crate::environ::FuncType;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

@@ -2,8 +2,8 @@
 
 use super::store::Store;
 use super::val::Val;
-use super::val_raw::ValRaw;
 use super::vm::VMGlobalDefinition;
+use crate::environ::val_raw::ValRaw;
 use crate::environ::GlobalType;
 use anyhow::{bail, Result};
 use std::cell::UnsafeCell;

@@ -19,8 +19,8 @@
 //! are dropped on the next insertion.
 
 use super::memory_image::MemoryImage;
-use super::vmoffsets::VMOffsets;
 use crate::environ::info::{ConstExpr, ConstOp, DataMode, ElemMode};
+use crate::environ::vmoffsets::VMOffsets;
 use crate::module::Module;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

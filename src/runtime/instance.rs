@@ -11,12 +11,12 @@ use super::pool::{self, PoolKind, PoolSlot};
 use super::store::Store;
 use super::table::{Table, TableData};
 use super::trap::Trap;
-use super::trap_kind::TrapKind;
-use super::val_raw::ValRaw;
 use super::vm::{VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMTableDefinition};
-use super::vmoffsets::VMOffsets;
-use super::MemoryPlan;
 use crate::environ::info::{ConstExpr, ConstOp, DataMode, ElemMode};
+use crate::environ::trap_kind::TrapKind;
+use crate::environ::val_raw::ValRaw;
+use crate::environ::vmoffsets::VMOffsets;
+use crate::environ::MemoryPlan;
 use crate::environ::{EntityType, ExternKind, MemoryType, TableType};
 use crate::module::Module;
 use anyhow::{anyhow, bail, Result};
@@ -342,16 +342,19 @@ fn limits_match(min: u64, max: Option<u64>, exp_min: u64, exp_max: Option<u64>) 
 /// `actual` (it may have elided bounds checks or cached the base).
 fn plan_compatible(actual: &MemoryPlan, expected: &MemoryPlan) -> bool {
     match (expected.style, actual.style) {
-        (super::MemoryStyle::Dynamic { .. }, _) => true,
+        (crate::environ::MemoryStyle::Dynamic { .. }, _) => true,
         (
-            super::MemoryStyle::Static { reservation: e },
-            super::MemoryStyle::Static { reservation: a },
+            crate::environ::MemoryStyle::Static { reservation: e },
+            crate::environ::MemoryStyle::Static { reservation: a },
         ) => {
             a >= e
                 && actual.offset_guard_size >= expected.offset_guard_size
                 && actual.pre_guard_size >= expected.pre_guard_size
         }
-        (super::MemoryStyle::Static { .. }, super::MemoryStyle::Dynamic { .. }) => false,
+        (
+            crate::environ::MemoryStyle::Static { .. },
+            crate::environ::MemoryStyle::Dynamic { .. },
+        ) => false,
     }
 }
 

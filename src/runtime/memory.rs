@@ -15,13 +15,13 @@
 //! reservation.
 
 use super::memory_image::MemoryImage;
-use super::memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
 use super::mmap::{round_up_to_page, Mmap};
 use super::pool::{memory_byte_limit, PoolKind, PoolSlot};
 use super::store::Store;
 use super::vm::VMMemoryDefinition;
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::environ::memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
 use crate::environ::MemoryType;
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;

@@ -1,11 +1,6 @@
 //! Stores, instances, memories, tables, globals, host functions and traps.
 
-pub mod builtins;
 mod engine_state;
-pub mod memory_plan;
-pub mod trap_kind;
-pub mod val_raw;
-pub mod vmoffsets;
 
 #[cfg(target_arch = "aarch64")]
 mod entry_aarch64;
@@ -30,13 +25,9 @@ mod traphandlers;
 mod val;
 mod vm;
 
-pub use builtins::{BuiltinFunction, BuiltinType};
 pub use engine_state::EngineRuntime;
-pub use memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
-pub use trap_kind::TrapKind;
-pub use val_raw::{ArrayToWasmTrampoline, HostArrayCall, ValRaw};
-pub use vmoffsets::VMOffsets;
 
+pub use crate::environ::TrapKind;
 pub use extern_ref::ExternRef;
 pub use externals::Extern;
 pub use func::{Func, HostCallback};

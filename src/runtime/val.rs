@@ -4,8 +4,8 @@
 use super::extern_ref::ExternRef;
 use super::func::Func;
 use super::store::Store;
-use super::val_raw::ValRaw;
 use super::vm::VMFuncRef;
+use crate::environ::val_raw::ValRaw;
 use crate::environ::ValType;
 use std::mem::MaybeUninit;
 
