@@ -320,10 +320,15 @@ mod tests {
         assert_eq!(fma_f32(2.0, 3.0, 1.0), 7.0);
         // One rounding: 0.1 * 10 - 1 is not exactly 0.
         assert_ne!(fma_f64(0.1, 10.0, -1.0), 0.0);
-        assert_eq!(
-            libcall_address(LibCall::NearestF64).unwrap(),
-            nearest_f64 as *const () as usize
-        );
+        // Call through the resolved address rather than compare it with
+        // `nearest_f64 as usize`: a small function may have a copy in
+        // several codegen units, so its address is not unique.
+        let nearest = libcall_address(LibCall::NearestF64).unwrap();
+        // SAFETY: the address of `NearestF64` is that of an
+        // `extern "C" fn(f64) -> f64` (`nearest_f64`).
+        let nearest = unsafe { std::mem::transmute::<usize, extern "C" fn(f64) -> f64>(nearest) };
+        assert_eq!(nearest(2.5), 2.0);
+        assert_eq!(nearest(-3.5), -4.0);
     }
 
     #[test]
