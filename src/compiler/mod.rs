@@ -16,9 +16,8 @@ mod trap_codes;
 pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
 pub use trampolines::{compile_trampolines, CompiledTrampolines};
 
-use crate::engine::Engine;
 use crate::environ::{FuncType, ModuleInfo, ValType};
-use crate::environ::{MemoryPlan, VMOffsets};
+use crate::environ::{MemoryPlan, Tunables, VMOffsets};
 use anyhow::{anyhow, Context as _, Result};
 use code_memory::{CodeMemory, CompiledFunction, RelocTarget, Relocation};
 use cranelift_codegen::control::ControlPlane;
@@ -152,13 +151,18 @@ pub(crate) struct ModuleEnv<'a> {
     pub offsets: VMOffsets,
     pub plans: &'a [MemoryPlan],
     pub isa: &'a dyn TargetIsa,
-    /// `consume_fuel`: count operators into `VMRuntimeLimits::FUEL_CONSUMED`
-    /// and trap with `OutOfFuel` at function entries and loop headers once
-    /// it is no longer negative.
-    pub consume_fuel: bool,
-    /// `epoch_interruption`: trap with `Interrupt` at function entries and
-    /// loop headers once the engine's epoch reaches the store's deadline.
-    pub epoch_interruption: bool,
+    /// The code-shaping settings: fuel, epochs, address maps (see
+    /// `Tunables` for what each makes the code do).
+    pub tunables: &'a Tunables,
+}
+
+/// Inputs of a compilation that do not shape the code.
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    /// `parallel_compilation`: translate functions on several threads.
+    pub parallel: bool,
+    /// `emit_clif`: the folder each function's Cranelift IR is written to.
+    pub emit_clif: Option<std::path::PathBuf>,
 }
 
 /// The entries of `table` (keyed by code offset in the region) that fall
@@ -229,24 +233,25 @@ impl CompiledModule {
 }
 
 /// Translates and compiles every defined function of `info` (whose binary
-/// is `wasm`) and publishes the code.
+/// is `wasm`) for `isa` with the code-shaping settings of `tunables`, and
+/// publishes the code.
 pub fn compile_module(
-    engine: &Engine,
+    isa: &dyn TargetIsa,
+    tunables: &Tunables,
     info: &ModuleInfo,
-    plans: &[MemoryPlan],
     wasm: &[u8],
+    options: &CompileOptions,
 ) -> Result<CompiledModule> {
-    let config = engine.config();
+    let plans = tunables.memory_plans(info);
     let env = ModuleEnv {
         info,
         offsets: VMOffsets::new(info),
-        plans,
-        isa: engine.isa(),
-        consume_fuel: config.consume_fuel(),
-        epoch_interruption: config.epoch_interruption(),
+        plans: &plans,
+        isa,
+        tunables,
     };
-    let address_map = config.generate_address_map();
-    let clif_dir = config.emit_clif().map(|p| p.to_path_buf());
+    let address_map = tunables.generate_address_map;
+    let clif_dir = options.emit_clif.as_deref();
     let n = info.func_bodies.len();
     let compile_one_unchecked = |builder_ctx: &mut FunctionBuilderContext,
                                  ctx: &mut Context,
@@ -304,7 +309,7 @@ pub fn compile_module(
         })
     };
 
-    let threads = if config.parallel_compilation() {
+    let threads = if options.parallel {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)

@@ -13,7 +13,6 @@
 use super::code_memory::{CodeMemory, CompiledFunction};
 use super::trap_codes::ToTrapCode;
 use super::{finish_function, ir_type, start_entry_block, wasm_signature};
-use crate::engine::Engine;
 use crate::environ::vmoffsets::host_func_ctx;
 use crate::environ::FuncType;
 use crate::environ::{ArrayToWasmTrampoline, TrapKind};
@@ -50,8 +49,7 @@ impl CompiledTrampolines {
 }
 
 /// Compiles both trampolines for every type in `types` into one region.
-pub fn compile_trampolines(engine: &Engine, types: &[FuncType]) -> Result<CompiledTrampolines> {
-    let isa = engine.isa();
+pub fn compile_trampolines(isa: &dyn TargetIsa, types: &[FuncType]) -> Result<CompiledTrampolines> {
     let mut builder_ctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
     let mut funcs: Vec<CompiledFunction> = Vec::with_capacity(types.len() * 2);

@@ -1,7 +1,8 @@
 //! What the compiler and the runtime share, and nothing else: the module
 //! types and `ModuleInfo`, parsing and validation, the `VMContext` layout,
 //! the builtins compiled code calls, trap kinds, memory plans and the value
-//! slots and trampoline signatures of host↔wasm calls.
+//! slots and trampoline signatures of host↔wasm calls, and the `Tunables`
+//! both read instead of the configuration.
 //!
 //! This layer sits below both: it imports neither the compiler nor the
 //! runtime (nor the engine, `module` or `capi` above them), so either can
@@ -12,6 +13,7 @@ pub mod info;
 pub mod memory_plan;
 pub mod parse;
 pub mod trap_kind;
+pub mod tunables;
 pub mod types;
 pub mod val_raw;
 pub mod vmoffsets;
@@ -20,6 +22,7 @@ pub use builtins::{BuiltinFunction, BuiltinType};
 pub use info::ModuleInfo;
 pub use memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
 pub use trap_kind::TrapKind;
+pub use tunables::Tunables;
 pub use types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, MemoryType, TableType, ValType,
 };

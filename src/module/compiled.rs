@@ -1,13 +1,12 @@
 //! `Module`: a validated, compiled module, shared by every instance of it.
 
 use super::serialize;
-use crate::compiler::{compile_module, CompiledModule};
+use crate::compiler::{compile_module, CompileOptions, CompiledModule};
 use crate::engine::Engine;
 use crate::environ::info::ModuleInfo;
 use crate::environ::parse::parse;
 use crate::environ::types::{EntityType, ExternKind, ExternType};
 use crate::environ::{ArrayToWasmTrampoline, MemoryPlan};
-use crate::runtime::memory_settings;
 use anyhow::Result;
 use std::sync::Arc;
 
@@ -43,8 +42,13 @@ impl Module {
             return Ok(module);
         }
         let info = Self::parse_supported(engine, wasm)?;
-        let plans = Self::memory_plans_for(engine, &info);
-        let compiled = compile_module(engine, &info, &plans, wasm)?;
+        let plans = engine.tunables().memory_plans(&info);
+        let config = engine.config();
+        let options = CompileOptions {
+            parallel: config.parallel_compilation(),
+            emit_clif: config.emit_clif().map(|p| p.to_path_buf()),
+        };
+        let compiled = compile_module(engine.isa(), engine.tunables(), &info, wasm, &options)?;
         let module = Self::assemble(engine, info, plans, wasm, compiled)?;
         if let Some(path) = &cache {
             serialize::cache_store(&module, path);
@@ -60,7 +64,7 @@ impl Module {
         r: &mut crate::compiler::artifact::Reader<'_>,
     ) -> Result<Module> {
         let info = Self::parse_supported(engine, wasm)?;
-        let plans = Self::memory_plans_for(engine, &info);
+        let plans = engine.tunables().memory_plans(&info);
         let compiled =
             crate::compiler::artifact::read(r, info.num_defined_funcs(), info.num_imported_funcs)?;
         Self::assemble(engine, info, plans, wasm, compiled)
@@ -73,14 +77,6 @@ impl Module {
             anyhow::bail!("{unsupported}");
         }
         Ok(parsed.info)
-    }
-
-    fn memory_plans_for(engine: &Engine, info: &ModuleInfo) -> Box<[MemoryPlan]> {
-        let settings = memory_settings(engine.config());
-        info.memories
-            .iter()
-            .map(|ty| MemoryPlan::new(&settings, ty))
-            .collect()
     }
 
     /// The module around its compiled code: signature ids and trampolines

@@ -15,7 +15,6 @@ use super::compiled::Module;
 use crate::compiler::artifact::{self, Reader, Writer};
 use crate::config::CacheSetting;
 use crate::engine::Engine;
-use crate::runtime::memory_settings;
 use anyhow::{bail, Context as _, Result};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -35,7 +34,7 @@ fn fingerprint(engine: &Engine) -> String {
         isa.triple(),
         isa_flags.join(","),
         isa.flags(),
-        memory_settings(config),
+        engine.tunables().memory,
         config.consume_fuel(),
         config.epoch_interruption(),
         config.generate_address_map(),

@@ -93,7 +93,7 @@ impl EngineRuntime {
         }
         // Compiling under the lock keeps two stores from compiling the same
         // signature twice; it happens once per signature per engine.
-        let compiled = compile_trampolines(engine, &missing)?;
+        let compiled = compile_trampolines(engine.isa(), &missing)?;
         let batch = state.batches.len();
         state.batches.push(compiled);
         for (index, ty) in missing.into_iter().enumerate() {

@@ -490,7 +490,7 @@ impl Instance {
             init_plan: engine
                 .runtime()
                 .init_plans()
-                .get(module, engine.config().memory_init_cow()),
+                .get(module, engine.tunables().memory_init_cow),
             memory_from_image: vec![false; info.memories.len()],
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
             passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),

@@ -33,7 +33,6 @@ pub use externals::Extern;
 pub use func::{Func, HostCallback};
 pub use global::Global;
 pub use instance::{Instance, InstantiationError};
-pub(crate) use memory::memory_settings;
 pub use memory::Memory;
 pub use store::Store;
 pub use table::{Table, MAX_TABLE_ELEMENTS};
