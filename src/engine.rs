@@ -6,6 +6,7 @@
 //! An `Engine` is cheap to clone (one `Arc`) and is `Send + Sync`: modules
 //! and stores of any thread may share it.
 
+use crate::compiler::CraneliftTrampolines;
 use crate::config::{Config, CraneliftFlag, HostFeatureDetector};
 use crate::environ::{MemorySettings, Tunables};
 use crate::runtime::EngineRuntime;
@@ -42,6 +43,9 @@ impl Engine {
         let tunables = tunables(config);
         let isa = build_isa(config, &tunables)?;
         let is_host_target = config.target().is_none_or(runs_on_host);
+        // The runtime compiles trampolines through the compiler without
+        // naming it: it gets them from this `TrampolineCompiler`.
+        let runtime = EngineRuntime::new(Box::new(CraneliftTrampolines::new(isa.clone())));
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
@@ -51,7 +55,7 @@ impl Engine {
                 is_host_target,
                 backtrace_details: config.wasm_backtrace_details_enabled(),
                 epoch: AtomicU64::new(0),
-                runtime: EngineRuntime::new(),
+                runtime,
             }),
         })
     }

@@ -9,6 +9,7 @@
 //! change without the other.
 
 pub mod builtins;
+pub mod compiled_code;
 pub mod info;
 pub mod memory_plan;
 pub mod parse;
@@ -19,6 +20,7 @@ pub mod val_raw;
 pub mod vmoffsets;
 
 pub use builtins::{BuiltinFunction, BuiltinType};
+pub use compiled_code::{CompiledFunction, TrampolineCompiler};
 pub use info::ModuleInfo;
 pub use memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
 pub use trap_kind::TrapKind;

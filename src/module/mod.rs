@@ -3,6 +3,8 @@
 //! The types its API speaks in live in `environ` and are re-exported here
 //! so Rust embedders find them beside `Module`.
 
+mod artifact;
+mod code;
 mod compiled;
 mod serialize;
 

@@ -194,7 +194,7 @@ impl Func {
     pub fn new(store: &Store, ty: FuncType, callback: HostCallback) -> Func {
         let engine = store.engine();
         let runtime = engine.runtime();
-        let (wasm_call, trampoline_error) = match runtime.trampolines(engine, &ty) {
+        let (wasm_call, trampoline_error) = match runtime.trampolines(&ty) {
             Ok((_, wasm_to_host)) => (wasm_to_host, None),
             Err(e) => (std::ptr::null(), Some(format!("{e:#}"))),
         };

@@ -1,6 +1,15 @@
-//! Stores, instances, memories, tables, globals, host functions and traps.
+//! Stores, instances, memories, tables, globals, host functions and traps;
+//! executable memory for compiled code and the registry of it that the
+//! signal handler reads.
+//!
+//! The runtime never names the compiler: compiled code arrives as
+//! `environ::CompiledFunction`s, which it lays out and publishes
+//! (`CodeMemory`), and the trampolines of a signature come from the
+//! engine's `environ::TrampolineCompiler`.
 
+mod code_memory;
 mod engine_state;
+pub mod registry;
 
 #[cfg(target_arch = "aarch64")]
 mod entry_aarch64;
@@ -25,7 +34,9 @@ mod traphandlers;
 mod val;
 mod vm;
 
+pub(crate) use code_memory::CodeMemory;
 pub use engine_state::EngineRuntime;
+pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
 
 pub use crate::environ::TrapKind;
 pub use extern_ref::ExternRef;

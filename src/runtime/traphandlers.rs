@@ -21,9 +21,9 @@ use super::entry_aarch64::JMPBUF_WORDS;
 #[cfg(target_arch = "x86_64")]
 use super::entry_x86_64::JMPBUF_WORDS;
 use super::instance::Instance;
+use super::registry::{is_wasm_code, lookup_frame, lookup_trap};
 use super::store::Store;
 use super::trap::{FrameInfo, Trap};
-use crate::compiler::{is_wasm_code, lookup_frame, lookup_trap};
 use crate::environ::trap_kind::TrapKind;
 use crate::environ::val_raw::{ArrayToWasmTrampoline, ValRaw};
 use std::cell::{Cell, UnsafeCell};
