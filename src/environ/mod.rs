@@ -1,12 +1,13 @@
 //! What the compiler and the runtime share, and nothing else: the module
 //! types and `ModuleInfo`, parsing and validation, the `VMContext` layout,
-//! the builtins compiled code calls, trap kinds, memory plans and the value
-//! slots and trampoline signatures of host↔wasm calls, and the `Tunables`
-//! both read instead of the configuration.
+//! the builtins compiled code calls, trap kinds, memory plans, the value
+//! slots and trampoline signatures of host↔wasm calls, the `Tunables` both
+//! read instead of the configuration, and compiled code as the compiler
+//! hands it to the runtime (`CompiledFunction`, `TrampolineCompiler`).
 //!
 //! This layer sits below both: it imports neither the compiler nor the
-//! runtime (nor the engine, `module` or `capi` above them), so either can
-//! change without the other.
+//! runtime (nor the engine, `module` or `capi` above them), and not
+//! Cranelift, so either side can change without the other.
 
 pub mod builtins;
 pub mod compiled_code;
