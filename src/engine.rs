@@ -1,11 +1,14 @@
 //! The engine: a validated configuration, the Cranelift target ISA built
-//! from it, the wasm features modules are checked against, the epoch
-//! counter, and the engine-wide runtime state shared by every store.
+//! from it, the `Tunables` the compiler and runtime act on, the wasm
+//! features modules are checked against, the epoch counter, and the
+//! engine-wide runtime state shared by every store.
 //!
 //! An `Engine` is cheap to clone (one `Arc`) and is `Send + Sync`: modules
 //! and stores of any thread may share it.
 
+use crate::compiler::CraneliftTrampolines;
 use crate::config::{Config, CraneliftFlag, HostFeatureDetector};
+use crate::environ::{MemorySettings, Tunables};
 use crate::runtime::EngineRuntime;
 use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
@@ -24,6 +27,7 @@ pub struct Engine {
 struct EngineInner {
     config: Config,
     isa: OwnedTargetIsa,
+    tunables: Tunables,
     features: WasmFeatures,
     is_host_target: bool,
     backtrace_details: bool,
@@ -36,17 +40,22 @@ impl Engine {
     /// names the option (or Cranelift flag) at fault.
     pub fn new(config: &Config) -> Result<Engine> {
         config.validate()?;
-        let isa = build_isa(config)?;
+        let tunables = tunables(config);
+        let isa = build_isa(config, &tunables)?;
         let is_host_target = config.target().is_none_or(runs_on_host);
+        // The runtime compiles trampolines through the compiler without
+        // naming it: it gets them from this `TrampolineCompiler`.
+        let runtime = EngineRuntime::new(Box::new(CraneliftTrampolines::new(isa.clone())));
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 features: config.wasm_features(),
                 isa,
+                tunables,
                 is_host_target,
                 backtrace_details: config.wasm_backtrace_details_enabled(),
                 epoch: AtomicU64::new(0),
-                runtime: EngineRuntime::new(),
+                runtime,
             }),
         })
     }
@@ -59,6 +68,11 @@ impl Engine {
     /// The Cranelift target ISA code is compiled for.
     pub fn isa(&self) -> &dyn TargetIsa {
         &*self.inner.isa
+    }
+
+    /// The configuration values the compiler and runtime act on.
+    pub fn tunables(&self) -> &Tunables {
+        &self.inner.tunables
     }
 
     /// The wasm features modules are validated against.
@@ -124,6 +138,27 @@ impl std::fmt::Debug for Engine {
             .field("target", self.isa().triple())
             .field("features", &self.inner.features)
             .finish_non_exhaustive()
+    }
+}
+
+/// The values of `config` the compiler and runtime act on.
+fn tunables(config: &Config) -> Tunables {
+    Tunables {
+        memory: MemorySettings {
+            static_memory_maximum_size: config.static_memory_maximum_size(),
+            static_memory_forced: config.static_memory_forced(),
+            memory_guard_size: config.memory_guard_size(),
+            dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
+            guard_before_linear_memory: config.guard_before_linear_memory(),
+            signals_based_traps: config.signals_based_traps(),
+        },
+        consume_fuel: config.consume_fuel(),
+        epoch_interruption: config.epoch_interruption(),
+        nan_canonicalization: config.cranelift_nan_canonicalization(),
+        generate_address_map: config.generate_address_map(),
+        max_wasm_stack: config.max_wasm_stack(),
+        wasm_backtrace: config.wasm_backtrace(),
+        memory_init_cow: config.memory_init_cow(),
     }
 }
 
@@ -225,8 +260,9 @@ fn std_detect(feature: &str) -> Option<bool> {
     }
 }
 
-/// Builds the Cranelift ISA the config describes.
-fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
+/// Builds the Cranelift ISA the config describes (with the code-shaping
+/// values of `tunables`, which come from the same config).
+fn build_isa(config: &Config, tunables: &Tunables) -> Result<OwnedTargetIsa> {
     let detector = config.detect_host_feature().map(|d| &**d);
     let mut isa_builder = match config.target() {
         Some(triple) => isa::lookup(triple.clone())
@@ -247,7 +283,7 @@ fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
     )?;
     set(
         "enable_nan_canonicalization",
-        bool_str(config.cranelift_nan_canonicalization()),
+        bool_str(tunables.nan_canonicalization),
     )?;
     // Backtraces walk frame pointers.
     set("preserve_frame_pointers", "true")?;
@@ -258,7 +294,7 @@ fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
     // Cranelift pass the rest through a hidden return area. Only our own
     // generated code calls wasm functions, so the convention stays internal.
     set("enable_multi_ret_implicit_sret", "true")?;
-    if !config.signals_based_traps() {
+    if !tunables.signals_based_traps() {
         // Spectre mitigations turn out-of-bounds accesses into null-page
         // loads, which only a signal handler can turn into a trap.
         set("enable_heap_access_spectre_mitigation", "false")?;
@@ -270,7 +306,7 @@ fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
     }
 
     let flags = settings::Flags::new(shared);
-    check_shared_flags(config, &flags)?;
+    check_shared_flags(config, tunables, &flags)?;
     let isa = isa_builder
         .finish(flags)
         .map_err(|e| match config.target() {
@@ -349,7 +385,7 @@ fn apply_user_flag(
 }
 
 /// Refuses user flags that contradict options or runtime invariants.
-fn check_shared_flags(config: &Config, flags: &settings::Flags) -> Result<()> {
+fn check_shared_flags(config: &Config, tunables: &Tunables, flags: &settings::Flags) -> Result<()> {
     if !flags.preserve_frame_pointers() {
         bail!("cranelift_flag_set: preserve_frame_pointers must stay true (backtraces walk frame pointers)");
     }
@@ -363,7 +399,7 @@ fn check_shared_flags(config: &Config, flags: &settings::Flags) -> Result<()> {
             config.native_unwind_info()
         );
     }
-    if !config.signals_based_traps()
+    if !tunables.signals_based_traps()
         && (flags.enable_heap_access_spectre_mitigation()
             || flags.enable_table_access_spectre_mitigation())
     {
@@ -431,6 +467,28 @@ mod tests {
         assert!(engine.isa().flags().preserve_frame_pointers());
         assert!(engine.same(&engine.clone()));
         assert!(!engine.same(&Engine::default()));
+    }
+
+    #[test]
+    fn default_tunables_are_the_default_configs() {
+        assert_eq!(Engine::default().tunables(), &Tunables::default());
+    }
+
+    #[test]
+    fn tunables_follow_the_config() {
+        let mut config = Config::new();
+        config
+            .set_consume_fuel(true)
+            .set_epoch_interruption(true)
+            .set_max_wasm_stack(1 << 20)
+            .set_signals_based_traps(false)
+            .set_memory_guard_size(1 << 16);
+        let engine = Engine::new(&config).unwrap();
+        let tunables = engine.tunables();
+        assert!(tunables.consume_fuel && tunables.epoch_interruption);
+        assert_eq!(tunables.max_wasm_stack, 1 << 20);
+        assert!(!tunables.signals_based_traps());
+        assert_eq!(tunables.memory.memory_guard_size, 1 << 16);
     }
 
     #[test]

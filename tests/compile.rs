@@ -5,13 +5,13 @@
 //! The hand-built instances use dynamic memories (explicit bounds checks)
 //! and never trap: trap delivery needs the runtime's signal handlers.
 
-use wasm_runtime::compiler::{is_wasm_code, lookup_frame, lookup_trap};
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
-use wasm_runtime::module::info::{ConstOp, ElemMode};
+use wasm_runtime::environ::info::{ConstOp, ElemMode};
+use wasm_runtime::environ::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
+use wasm_runtime::environ::{TrapKind, VMOffsets, ValRaw};
 use wasm_runtime::module::{ExternKind, Module};
-use wasm_runtime::runtime::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
-use wasm_runtime::runtime::{TrapKind, VMOffsets, ValRaw};
+use wasm_runtime::runtime::{is_wasm_code, lookup_frame, lookup_trap};
 
 /// A minimal instance: a `VMContext` with limits, type ids, one dynamic
 /// memory, defined globals, defined tables and func refs.

@@ -9,48 +9,53 @@
 //!   `array_call` from the callee's `VMHostFuncContext` with the C
 //!   convention, traps with `HostTrap` when it returns 0, else loads the
 //!   results from the array.
+//!
+//! The runtime publishes them (see `environ::TrampolineCompiler`, which
+//! `CraneliftTrampolines` implements for the engine).
 
-use super::code_memory::{CodeMemory, CompiledFunction};
+use super::trap_codes::ToTrapCode;
 use super::{finish_function, ir_type, start_entry_block, wasm_signature};
-use crate::engine::Engine;
-use crate::module::FuncType;
-use crate::runtime::vmoffsets::host_func_ctx;
-use crate::runtime::{ArrayToWasmTrampoline, TrapKind};
+use crate::environ::compiled_code::{CompiledFunction, TrampolineCompiler};
+use crate::environ::vmoffsets::host_func_ctx;
+use crate::environ::FuncType;
+use crate::environ::TrapKind;
 use anyhow::Result;
 use cranelift_codegen::ir::{
     self, types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
     UserFuncName,
 };
-use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 /// Size of one `ValRaw` slot.
 const VAL_RAW_SIZE: u32 = 16;
 
-/// Compiled trampolines for a list of function types, kept alive together.
-pub struct CompiledTrampolines {
-    memory: CodeMemory,
+/// The trampolines of an engine's signatures, compiled for its ISA: what
+/// the engine hands the runtime as its `TrampolineCompiler`.
+pub struct CraneliftTrampolines {
+    isa: OwnedTargetIsa,
 }
 
-impl CompiledTrampolines {
-    /// The host→wasm trampoline of type `i` of the compiled list.
-    pub fn array_to_wasm(&self, i: usize) -> ArrayToWasmTrampoline {
-        let ptr = self.memory.func_ptr(2 * i);
-        // SAFETY: function `2 * i` of the region was compiled from
-        // `array_to_wasm_function` with exactly this C signature.
-        unsafe { std::mem::transmute::<*const u8, ArrayToWasmTrampoline>(ptr) }
-    }
-
-    /// The wasm→host trampoline of type `i` of the compiled list.
-    pub fn wasm_to_host(&self, i: usize) -> *const u8 {
-        self.memory.func_ptr(2 * i + 1)
+impl CraneliftTrampolines {
+    /// Trampolines compiled for `isa`.
+    pub fn new(isa: OwnedTargetIsa) -> CraneliftTrampolines {
+        CraneliftTrampolines { isa }
     }
 }
 
-/// Compiles both trampolines for every type in `types` into one region.
-pub fn compile_trampolines(engine: &Engine, types: &[FuncType]) -> Result<CompiledTrampolines> {
-    let isa = engine.isa();
+impl TrampolineCompiler for CraneliftTrampolines {
+    fn compile_trampolines(&self, types: &[FuncType]) -> Result<Vec<CompiledFunction>> {
+        compile_trampolines(&*self.isa, types)
+    }
+}
+
+/// Compiles both trampolines for every type in `types`: for type `i`, the
+/// host→wasm one is function `2 * i` and the wasm→host one `2 * i + 1`.
+pub fn compile_trampolines(
+    isa: &dyn TargetIsa,
+    types: &[FuncType],
+) -> Result<Vec<CompiledFunction>> {
     let mut builder_ctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
     let mut funcs: Vec<CompiledFunction> = Vec::with_capacity(types.len() * 2);
@@ -66,9 +71,7 @@ pub fn compile_trampolines(engine: &Engine, types: &[FuncType]) -> Result<Compil
             None
         })?);
     }
-    Ok(CompiledTrampolines {
-        memory: CodeMemory::publish(&funcs)?,
-    })
+    Ok(funcs)
 }
 
 fn array_to_wasm_function(

@@ -12,10 +12,11 @@
 //! `runtime::vmoffsets` (the `VMContext` layout) and `runtime::builtins`
 //! (libcalls); memory accesses follow each memory's `MemoryPlan`.
 
+use super::trap_codes::ToTrapCode;
 use super::{ir_type, start_entry_block, wasm_signature, ModuleEnv, FUNC_NAMESPACE};
-use crate::module::{FuncType, ValType};
-use crate::runtime::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
-use crate::runtime::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
+use crate::environ::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
+use crate::environ::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
+use crate::environ::{FuncType, ValType};
 use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
@@ -228,7 +229,7 @@ impl<'a> FuncTranslator<'a, '_> {
             self.b.set_srcloc(SourceLoc::new(offset as u32));
             self.op_offset = offset;
             if self.reachable {
-                if self.env.consume_fuel {
+                if self.env.tunables.consume_fuel {
                     self.fuel_before(&op);
                 }
                 let is_loop = matches!(op, Operator::Loop { .. });
@@ -295,11 +296,11 @@ impl<'a> FuncTranslator<'a, '_> {
     /// The fuel and epoch checks made at function entry and loop headers,
     /// so that every unbounded computation meets them.
     fn interruption_checks(&mut self) {
-        if !self.env.consume_fuel && !self.env.epoch_interruption {
+        if !self.env.tunables.consume_fuel && !self.env.tunables.epoch_interruption {
             return;
         }
         let limits = self.load_ptr(self.vmctx, VMOffsets::RUNTIME_LIMITS);
-        if self.env.consume_fuel {
+        if self.env.tunables.consume_fuel {
             let fuel = self.load_vm_i64(limits, runtime_limits::FUEL_CONSUMED);
             let out = self
                 .b
@@ -307,7 +308,7 @@ impl<'a> FuncTranslator<'a, '_> {
                 .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, fuel, 0);
             self.b.ins().trapnz(out, TrapKind::OutOfFuel.to_trap_code());
         }
-        if self.env.epoch_interruption {
+        if self.env.tunables.epoch_interruption {
             let deadline = self.load_vm_i64(limits, runtime_limits::EPOCH_DEADLINE);
             let counter = self.load_ptr(limits, runtime_limits::EPOCH_COUNTER_PTR);
             // An atomic load: the counter is an `AtomicU64` bumped by other

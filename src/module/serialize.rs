@@ -11,11 +11,10 @@
 //! of the fingerprint and the binary; a missing, unreadable or stale entry
 //! just means compiling again.
 
+use super::artifact::{self, Reader, Writer};
 use super::compiled::Module;
-use crate::compiler::artifact::{self, Reader, Writer};
 use crate::config::CacheSetting;
 use crate::engine::Engine;
-use crate::runtime::memory_settings;
 use anyhow::{bail, Context as _, Result};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -35,7 +34,7 @@ fn fingerprint(engine: &Engine) -> String {
         isa.triple(),
         isa_flags.join(","),
         isa.flags(),
-        memory_settings(config),
+        engine.tunables().memory,
         config.consume_fuel(),
         config.epoch_interruption(),
         config.generate_address_map(),
@@ -229,7 +228,7 @@ mod tests {
         let traps = |m: &Module| {
             let start = m.func_ptr(0) as usize;
             (0..64)
-                .filter_map(|o| crate::compiler::lookup_trap(start + o).map(|k| (o, k)))
+                .filter_map(|o| crate::runtime::lookup_trap(start + o).map(|k| (o, k)))
                 .collect::<Vec<_>>()
         };
         assert_eq!(traps(&module), traps(&loaded));

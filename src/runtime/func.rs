@@ -6,9 +6,9 @@ use super::store::{Store, StoreInner};
 use super::trap::Trap;
 use super::traphandlers;
 use super::val::{Val, ValBuf};
-use super::val_raw::ValRaw;
 use super::vm::{VMFuncRef, VMHostFuncContext};
-use crate::module::FuncType;
+use crate::environ::val_raw::ValRaw;
+use crate::environ::FuncType;
 use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
@@ -194,7 +194,7 @@ impl Func {
     pub fn new(store: &Store, ty: FuncType, callback: HostCallback) -> Func {
         let engine = store.engine();
         let runtime = engine.runtime();
-        let (wasm_call, trampoline_error) = match runtime.trampolines(engine, &ty) {
+        let (wasm_call, trampoline_error) = match runtime.trampolines(&ty) {
             Ok((_, wasm_to_host)) => (wasm_to_host, None),
             Err(e) => (std::ptr::null(), Some(format!("{e:#}"))),
         };

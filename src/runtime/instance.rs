@@ -11,13 +11,14 @@ use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::Store;
 use super::table::{Table, TableData};
 use super::trap::Trap;
-use super::trap_kind::TrapKind;
-use super::val_raw::ValRaw;
 use super::vm::{VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMTableDefinition};
-use super::vmoffsets::VMOffsets;
-use super::MemoryPlan;
-use crate::module::info::{ConstExpr, ConstOp, DataMode, ElemMode};
-use crate::module::{EntityType, ExternKind, MemoryType, Module, TableType};
+use crate::environ::info::{ConstExpr, ConstOp, DataMode, ElemMode};
+use crate::environ::trap_kind::TrapKind;
+use crate::environ::val_raw::ValRaw;
+use crate::environ::vmoffsets::VMOffsets;
+use crate::environ::MemoryPlan;
+use crate::environ::{EntityType, ExternKind, MemoryType, TableType};
+use crate::module::Module;
 use anyhow::{anyhow, bail, Result};
 use std::alloc::Layout;
 use std::cell::{OnceCell, UnsafeCell};
@@ -341,16 +342,19 @@ fn limits_match(min: u64, max: Option<u64>, exp_min: u64, exp_max: Option<u64>) 
 /// `actual` (it may have elided bounds checks or cached the base).
 fn plan_compatible(actual: &MemoryPlan, expected: &MemoryPlan) -> bool {
     match (expected.style, actual.style) {
-        (super::MemoryStyle::Dynamic { .. }, _) => true,
+        (crate::environ::MemoryStyle::Dynamic { .. }, _) => true,
         (
-            super::MemoryStyle::Static { reservation: e },
-            super::MemoryStyle::Static { reservation: a },
+            crate::environ::MemoryStyle::Static { reservation: e },
+            crate::environ::MemoryStyle::Static { reservation: a },
         ) => {
             a >= e
                 && actual.offset_guard_size >= expected.offset_guard_size
                 && actual.pre_guard_size >= expected.pre_guard_size
         }
-        (super::MemoryStyle::Static { .. }, super::MemoryStyle::Dynamic { .. }) => false,
+        (
+            crate::environ::MemoryStyle::Static { .. },
+            crate::environ::MemoryStyle::Dynamic { .. },
+        ) => false,
     }
 }
 
@@ -486,7 +490,7 @@ impl Instance {
             init_plan: engine
                 .runtime()
                 .init_plans()
-                .get(module, engine.config().memory_init_cow()),
+                .get(module, engine.tunables().memory_init_cow),
             memory_from_image: vec![false; info.memories.len()],
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
             passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),
@@ -618,7 +622,7 @@ impl Instance {
     /// and takes an instance slot (nothing for on-demand engines).
     fn check_pool_limits(
         engine: &crate::engine::Engine,
-        info: &crate::module::ModuleInfo,
+        info: &crate::environ::ModuleInfo,
         offsets: &VMOffsets,
     ) -> Result<Option<PoolSlot>> {
         let allocator = Allocator::of(engine, Origin::Instance);

@@ -3,8 +3,8 @@
 //! the work with explicit bounds checks and reports failure with a flag:
 //! none of them traps, panics across the FFI boundary or unwinds.
 
-use super::builtins::BuiltinFunction;
 use super::instance::InstanceData;
+use crate::environ::builtins::BuiltinFunction;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The table `VMContext::BUILTINS` points at, in `BuiltinFunction` order.

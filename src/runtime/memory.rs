@@ -15,29 +15,17 @@
 //! reservation.
 
 use super::memory_image::MemoryImage;
-use super::memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
 use super::mmap::{round_up_to_page, Mmap};
 use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::Store;
 use super::vm::VMMemoryDefinition;
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::module::MemoryType;
+use crate::environ::memory_plan::{MemoryPlan, MemoryStyle};
+use crate::environ::MemoryType;
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;
-
-/// The memory-shaping options of `config`.
-pub(crate) fn memory_settings(config: &Config) -> MemorySettings {
-    MemorySettings {
-        static_memory_maximum_size: config.static_memory_maximum_size(),
-        static_memory_forced: config.static_memory_forced(),
-        memory_guard_size: config.memory_guard_size(),
-        dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
-        guard_before_linear_memory: config.guard_before_linear_memory(),
-        signals_based_traps: config.signals_based_traps(),
-    }
-}
 
 fn to_usize(n: u64, what: &str) -> Result<usize> {
     usize::try_from(n).map_err(|_| anyhow!("{what} of {n} bytes does not fit the address space"))
@@ -565,7 +553,7 @@ impl Memory {
                 ty.minimum
             );
         }
-        let plan = MemoryPlan::new(&memory_settings(store.engine().config()), &ty);
+        let plan = MemoryPlan::new(&store.engine().tunables().memory, &ty);
         let data = MemoryData::new_for_host(store.engine(), plan)?;
         Ok(Memory::from_data(store, store.adopt_memory(data)))
     }
@@ -640,6 +628,7 @@ impl std::fmt::Debug for Memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::environ::MemorySettings;
 
     fn settings() -> MemorySettings {
         MemorySettings::default()

@@ -9,7 +9,7 @@ use super::store::Store;
 use super::val::Val;
 use super::vm::VMTableDefinition;
 use crate::engine::Engine;
-use crate::module::TableType;
+use crate::environ::TableType;
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;

@@ -1,7 +1,7 @@
 //! `Trap`: why a call into wasm (or a host function) did not complete.
 
 use super::instance::Instance;
-use super::trap_kind::TrapKind;
+use crate::environ::trap_kind::TrapKind;
 use std::fmt;
 use std::sync::Arc;
 

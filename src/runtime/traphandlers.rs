@@ -21,11 +21,11 @@ use super::entry_aarch64::JMPBUF_WORDS;
 #[cfg(target_arch = "x86_64")]
 use super::entry_x86_64::JMPBUF_WORDS;
 use super::instance::Instance;
+use super::registry::{is_wasm_code, lookup_frame, lookup_trap};
 use super::store::Store;
 use super::trap::{FrameInfo, Trap};
-use super::trap_kind::TrapKind;
-use super::val_raw::{ArrayToWasmTrampoline, ValRaw};
-use crate::compiler::{is_wasm_code, lookup_frame, lookup_trap};
+use crate::environ::trap_kind::TrapKind;
+use crate::environ::val_raw::{ArrayToWasmTrampoline, ValRaw};
 use std::cell::{Cell, UnsafeCell};
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -127,7 +127,7 @@ pub(crate) unsafe fn enter_wasm(
         // nested entries keep it, so wasm frames below host frames count.
         // (A store entered again from another thread while an outer call
         // waits gets that thread's own limit for the nested call.)
-        let limit = stack_limit(store.engine().config().max_wasm_stack());
+        let limit = stack_limit(store.engine().tunables().max_wasm_stack);
         // SAFETY: as above.
         unsafe { (*limits).stack_limit = limit };
     }
@@ -181,7 +181,7 @@ pub(crate) unsafe fn enter_wasm(
     };
     // With `wasm_backtrace` off the trace is not symbolicated or kept: the
     // trap carries its kind and message only.
-    let frames = if store.engine().config().wasm_backtrace() {
+    let frames = if store.engine().tunables().wasm_backtrace {
         symbolicate(store, pcs, callee_vmctx)
     } else {
         Vec::new()

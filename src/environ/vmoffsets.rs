@@ -19,7 +19,7 @@
 //! Calls to imported functions load `wasm_call` and `vmctx` from the
 //! function's `VMFuncRef`; `ref.func` is the address of that `VMFuncRef`.
 
-use crate::module::ModuleInfo;
+use crate::environ::ModuleInfo;
 
 /// Size of a pointer on every target we support.
 pub const PTR: u32 = 8;
