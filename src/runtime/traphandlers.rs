@@ -227,7 +227,9 @@ impl HostCall {
     /// Records `trap` as the reason the host call failed, for the entry to
     /// return once the trampoline has unwound to it. With `wasm_backtrace`
     /// on, a trap without frames first gets the wasm frames below the
-    /// call. Called by the shim just before it returns 0.
+    /// call. Called by the shim just before it returns 0, outside its
+    /// `catch_unwind`: nothing here panics (registry lookups never do, the
+    /// store's locks recover from poisoning).
     pub(crate) fn fail(&self, store: &Store, trap: Trap) {
         if self.act.is_null() {
             return;
