@@ -7,8 +7,9 @@
 //! - wasm → host (`tail` convention, a `wasm_call` like any wasm
 //!   function): spills the arguments into a stack array of `ValRaw`, calls
 //!   `array_call` from the callee's `VMHostFuncContext` with the C
-//!   convention, traps with `HostTrap` when it returns 0, else loads the
-//!   results from the array.
+//!   convention, passing its own frame pointer (the runtime walks the wasm
+//!   frames above it when the host function fails), traps with `HostTrap`
+//!   when it returns 0, else loads the results from the array.
 //!
 //! The runtime publishes them (see `environ::TrampolineCompiler`, which
 //! `CraneliftTrampolines` implements for the engine).
@@ -137,14 +138,18 @@ fn wasm_to_host_function(
         host_func_ctx::ARRAY_CALL as i32,
     );
     let mut host_sig = Signature::new(isa.default_call_conv());
-    host_sig.params.extend([AbiParam::new(ptr); 4]);
+    host_sig.params.extend([AbiParam::new(ptr); 5]);
     host_sig.returns.push(AbiParam::new(types::I32));
     let host_sig = b.import_signature(host_sig);
     let len = b.ins().iconst(ptr, i64::from(slots));
+    // This frame's record (saved frame pointer, return address into the
+    // wasm caller) starts the walk of a failed call's wasm frames: frame
+    // pointers are always kept (`preserve_frame_pointers`).
+    let exit_fp = b.ins().get_frame_pointer(ptr);
     let call = b.ins().call_indirect(
         host_sig,
         array_call,
-        &[callee_vmctx, caller_vmctx, values, len],
+        &[callee_vmctx, caller_vmctx, values, len, exit_fp],
     );
     let ok = b.inst_results(call)[0];
     b.ins().trapz(ok, TrapKind::HostTrap.to_trap_code());
