@@ -41,7 +41,7 @@ pub use extern_ref::ExternRef;
 pub use externals::Extern;
 pub use func::{Func, HostCallback};
 pub use global::Global;
-pub use instance::{Instance, InstantiationError};
+pub use instance::Instance;
 pub(crate) use memory::memory_settings;
 pub use memory::Memory;
 pub use store::Store;

@@ -2,6 +2,7 @@
 
 use super::instance::Instance;
 use super::trap_kind::TrapKind;
+use crate::environ::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
@@ -121,3 +122,18 @@ impl fmt::Debug for Trap {
 }
 
 impl std::error::Error for Trap {}
+
+impl From<Trap> for Error {
+    fn from(trap: Trap) -> Error {
+        Error::trap(trap)
+    }
+}
+
+// `Error` sits in `environ`, below the runtime, so it carries a trap as an
+// opaque payload; this is the typed way back.
+impl Error {
+    /// The trap of an error of kind `Trap` (instantiation trapped).
+    pub fn as_trap(&self) -> Option<&Trap> {
+        self.trap_payload::<Trap>()
+    }
+}
