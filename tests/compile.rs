@@ -659,6 +659,27 @@ fn unsupported_proposals_are_refused_by_compilation() {
     }
 }
 
+/// A construct this build cannot represent, in a module that is valid for
+/// the engine, is refused as unsupported; no disabled proposal is blamed
+/// (the module needs none).
+#[test]
+fn valid_typed_references_are_not_blamed_on_a_disabled_proposal() {
+    let engine = engine_with(|c| {
+        c.set_wasm_function_references(true);
+    });
+    let wasm = wat::parse_str("(module (func (param (ref func))))").unwrap();
+    let err = Module::new(&engine, &wasm).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Unsupported { feature, option: None, offset: Some(_) }
+                if feature == "function-references"
+        ),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("proposal"), "{err}");
+}
+
 #[test]
 fn verifier_accepts_the_translation() {
     let engine = engine_with(|c| {

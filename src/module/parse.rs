@@ -40,11 +40,7 @@ impl From<Unsupported> for Error {
 
 impl std::fmt::Display for Unsupported {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "not supported yet: {} (at offset {:#x})",
-            self.feature, self.offset
-        )
+        write!(f, "{}", Error::from(self.clone()))
     }
 }
 
@@ -63,9 +59,19 @@ fn invalid(e: BinaryReaderError) -> Error {
 
 /// Parses and validates `wasm` against `features`. When the module is
 /// invalid only because a proposal is switched off, the error names the
-/// proposal and the option that turns it on.
+/// proposal and the option that turns it on. (Only an invalid module is
+/// searched for one: a valid module refused as unsupported needs none.)
 pub fn parse(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
-    parse_with(features, wasm).map_err(|e| match disabled_proposal(features, wasm) {
+    parse_with(features, wasm).map_err(|e| match e.kind() {
+        ErrorKind::Invalid { .. } => blame_disabled_proposal(features, wasm, e),
+        _ => e,
+    })
+}
+
+/// `e`, the error of an invalid module, as an unsupported one when
+/// enabling a switched-off proposal makes the module valid.
+fn blame_disabled_proposal(features: WasmFeatures, wasm: &[u8], e: Error) -> Error {
+    match disabled_proposal(features, wasm) {
         Some((proposal, option)) => Error::new(
             ErrorKind::Unsupported {
                 feature: proposal.to_string(),
@@ -78,7 +84,7 @@ pub fn parse(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
             ),
         ),
         None => e,
-    })
+    }
 }
 
 /// Configurable proposals, with the options that enable them and the
@@ -756,6 +762,32 @@ mod tests {
         assert_eq!(feature, "multi-value");
         assert_eq!(option.as_deref(), Some("wasm_multi_value"));
         assert!(offset.is_some(), "{err}");
+    }
+
+    #[test]
+    fn constructs_without_a_representation_name_their_proposal() {
+        let all = WasmFeatures::default()
+            | WasmFeatures::FUNCTION_REFERENCES
+            | WasmFeatures::GC
+            | WasmFeatures::EXCEPTIONS;
+        for (wat, expected) in [
+            ("(module (func (param (ref func))))", "function-references"),
+            ("(module (func (param anyref)))", "gc"),
+            ("(module (type (struct)))", "gc"),
+            ("(module (tag))", "exceptions"),
+            ("(module (func (param exnref)))", "exceptions"),
+        ] {
+            let err = parse_wat(all, wat).unwrap_err();
+            match err.kind() {
+                ErrorKind::Unsupported {
+                    feature,
+                    option: None,
+                    offset: Some(_),
+                } => assert_eq!(feature, expected, "{wat}: {err}"),
+                other => panic!("{wat}: expected an unsupported construct, got {other:?}"),
+            }
+            assert!(err.to_string().starts_with("not supported yet: "), "{err}");
+        }
     }
 
     #[test]
