@@ -390,7 +390,7 @@ impl InfoBuilder {
                         wasmparser::HeapType::EXTERN => ValType::ExternRef,
                         other => return Err(unsupported_typed_ref(
                             other,
-                            offset as u64,
+                            offset,
                             format!("not supported yet: function-references or gc heap type `{other:?}` (at offset {offset:#x})"),
                         )),
                     };
@@ -409,7 +409,7 @@ impl InfoBuilder {
                 Operator::I64Mul => ConstOp::I64Mul,
                 Operator::End => continue,
                 other => return Err(Error::new(
-                    unsupported_kind("gc", offset as u64),
+                    unsupported_kind("gc", offset),
                     format!("not supported yet: constant expression operator {other:?} (at offset {offset:#x})"),
                 )),
             });
@@ -447,7 +447,7 @@ impl InfoBuilder {
                                         wasmparser::CompositeInnerType::Cont(_) => "stack-switching",
                                         _ => "gc",
                                     },
-                                    offset as u64,
+                                    offset,
                                 ),
                                 format!("not supported yet: gc (struct, array or continuation types) (at offset {offset:#x})"),
                             )),
@@ -492,7 +492,7 @@ impl InfoBuilder {
                         }
                         TypeRef::Tag(_) => {
                             return Err(Error::new(
-                                unsupported_kind("exceptions", offset as u64),
+                                unsupported_kind("exceptions", offset),
                                 format!("not supported yet: exceptions (tag import) (at offset {offset:#x})"),
                             ))
                         }
@@ -534,7 +534,7 @@ impl InfoBuilder {
             Payload::TagSection(reader) => {
                 let offset = reader.range().start;
                 return Err(Error::new(
-                    unsupported_kind("exceptions", offset as u64),
+                    unsupported_kind("exceptions", offset),
                     format!("not supported yet: exceptions (tag section) (at offset {offset:#x})"),
                 ));
             }
