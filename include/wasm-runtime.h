@@ -209,6 +209,11 @@ typedef uint8_t wasm_backtrace_details_t;
 typedef uint8_t wasm_module_version_strategy_t;
 
 /**
+ * What kind of failure a `wasm_error_t` reports (`wasm_error_kind`).
+ */
+typedef uint8_t wasm_error_kind_t;
+
+/**
  * Why wasm trapped: one of the `WASM_TRAP_CODE_*` constants.
  */
 typedef uint8_t wasm_trap_code_t;
@@ -307,6 +312,43 @@ typedef uint8_t wasm_trap_code_t;
  * No version check.
  */
 #define WASM_MODULE_VERSION_STRATEGY_NONE 2
+
+/**
+ * Anything without a kind of its own: a NULL argument, resources, the
+ * operating system, a corrupt serialized module, a host callback's error.
+ */
+#define WASM_ERROR_KIND_OTHER 0
+
+/**
+ * The module binary is malformed or invalid (`wasm_error_offset` says where).
+ */
+#define WASM_ERROR_KIND_INVALID 1
+
+/**
+ * The module uses a proposal this build or configuration does not support.
+ */
+#define WASM_ERROR_KIND_UNSUPPORTED 2
+
+/**
+ * An implementation or configured limit was exceeded.
+ */
+#define WASM_ERROR_KIND_IMPL_LIMIT 3
+
+/**
+ * Instantiation could not link an import.
+ */
+#define WASM_ERROR_KIND_LINK 4
+
+/**
+ * The configuration (an option's value) was refused.
+ */
+#define WASM_ERROR_KIND_CONFIG 5
+
+/**
+ * Instantiation trapped (`wasm_instance_new_checked` hands such a trap out
+ * as a `wasm_trap_t` instead).
+ */
+#define WASM_ERROR_KIND_TRAP 6
 
 /**
  * The wasm stack limit (`max_wasm_stack`) was reached.
@@ -958,6 +1000,22 @@ WASM_API_EXTERN void wasm_error_message(const struct wasm_error_t *error, wasm_n
  * Frees an error returned by an extension function; NULL is ignored.
  */
 WASM_API_EXTERN void wasm_error_delete(struct wasm_error_t *error);
+
+/**
+ * What kind of failure `error` reports: one of the `WASM_ERROR_KIND_*`
+ * values; `WASM_ERROR_KIND_OTHER` for NULL. The error stays owned by the
+ * caller.
+ */
+WASM_API_EXTERN wasm_error_kind_t wasm_error_kind(const struct wasm_error_t *error);
+
+/**
+ * The byte offset in the module binary that `error` points at: returns
+ * true and stores it in `*out` for invalid or unsupported modules whose
+ * offset is known; otherwise returns false and leaves `*out` untouched
+ * (also when `error` or `out` is NULL). The error stays owned by the
+ * caller.
+ */
+WASM_API_EXTERN bool wasm_error_offset(const struct wasm_error_t *error, size_t *out);
 
 /**
  * Instantiates `module` in `store` with `imports` (in the module's import

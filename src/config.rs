@@ -19,7 +19,8 @@ pub use host::{
 };
 pub use pooling::{InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use anyhow::{anyhow, bail, Context, Result};
+use crate::environ::error::{Error, ErrorKind};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -480,10 +481,18 @@ impl Config {
     /// at once for a malformed triple or an architecture this build cannot
     /// compile for.
     pub fn set_target(&mut self, target: &str) -> Result<&mut Self> {
-        let triple = Triple::from_str(target)
-            .map_err(|e| anyhow!("target: `{target}` is not a valid target triple: {e}"))?;
-        cranelift_codegen::isa::lookup(triple.clone())
-            .map_err(|e| anyhow!("target: `{target}` is not supported by this build: {e}"))?;
+        let triple = Triple::from_str(target).map_err(|e| {
+            config_error(
+                "target",
+                format!("`{target}` is not a valid target triple: {e}"),
+            )
+        })?;
+        cranelift_codegen::isa::lookup(triple.clone()).map_err(|e| {
+            config_error(
+                "target",
+                format!("`{target}` is not supported by this build: {e}"),
+            )
+        })?;
         self.target = Some(triple);
         Ok(self)
     }
@@ -500,10 +509,11 @@ impl Config {
         store: Arc<dyn CacheStore>,
     ) -> Result<&mut Self> {
         drop(store);
-        bail!(
-            "enable_incremental_compilation: not supported by this build \
-             (Cranelift's incremental compilation cache is not compiled in)"
-        )
+        Err(config_error(
+            "enable_incremental_compilation",
+            "not supported by this build \
+             (Cranelift's incremental compilation cache is not compiled in)",
+        ))
     }
 
     /// Appends `cranelift_flag_enable(flag)`: enables a boolean Cranelift
@@ -542,7 +552,8 @@ impl Config {
     /// and enables the module cache accordingly; fails at once on I/O,
     /// syntax or setting errors (which name the line).
     pub fn cache_config_load(&mut self, path: impl AsRef<Path>) -> Result<&mut Self> {
-        let config = CacheConfig::load(path.as_ref()).context("cache_config_load")?;
+        let config =
+            CacheConfig::load(path.as_ref()).map_err(|e| config_cause("cache_config_load", e))?;
         self.cache = CacheSetting::Enabled(config);
         Ok(self)
     }
@@ -557,7 +568,8 @@ impl Config {
     /// [`default_config_file`]); a missing file enables the cache with
     /// default settings in [`default_cache_directory`].
     pub fn cache_config_load_default(&mut self) -> Result<&mut Self> {
-        let config = CacheConfig::load_default().context("cache_config_load_default")?;
+        let config = CacheConfig::load_default()
+            .map_err(|e| config_cause("cache_config_load_default", e))?;
         self.cache = CacheSetting::Enabled(config);
         Ok(self)
     }
@@ -619,11 +631,14 @@ impl Config {
     pub fn set_module_version(&mut self, strategy: ModuleVersionStrategy) -> Result<&mut Self> {
         if let ModuleVersionStrategy::Custom(version) = &strategy {
             if version.len() > MAX_MODULE_VERSION_LEN {
-                bail!(
-                    "module_version: the custom version string is {} bytes long, \
-                     at most {MAX_MODULE_VERSION_LEN} are allowed",
-                    version.len()
-                );
+                return Err(config_error(
+                    "module_version",
+                    format!(
+                        "the custom version string is {} bytes long, \
+                         at most {MAX_MODULE_VERSION_LEN} are allowed",
+                        version.len()
+                    ),
+                ));
             }
         }
         self.module_version = strategy;
@@ -756,17 +771,17 @@ impl Config {
     /// provides; run by `Engine::new`. The error names the offending option.
     pub fn validate(&self) -> Result<()> {
         if let Some((option, message)) = self.invalid_values.first() {
-            bail!("{option}: {message}");
+            return Err(config_error(option, message.as_str()));
         }
         self.validate_stack()?;
         self.validate_features()?;
         self.validate_memory()?;
         if let Some(dir) = &self.emit_clif {
             if !dir.is_dir() {
-                bail!(
-                    "emit_clif: `{}` is not an existing directory",
-                    dir.display()
-                );
+                return Err(config_error(
+                    "emit_clif",
+                    format!("`{}` is not an existing directory", dir.display()),
+                ));
             }
         }
         self.validate_build_support()
@@ -774,15 +789,17 @@ impl Config {
 
     fn validate_stack(&self) -> Result<()> {
         if self.max_wasm_stack == 0 {
-            bail!("max_wasm_stack: must be greater than 0");
+            return Err(config_error("max_wasm_stack", "must be greater than 0"));
         }
         if self.async_support && self.max_wasm_stack > self.async_stack_size {
-            bail!(
-                "max_wasm_stack: {} bytes exceeds async_stack_size ({} bytes); \
-                 with async_support the wasm stack must fit in the async stack",
-                self.max_wasm_stack,
-                self.async_stack_size
-            );
+            return Err(config_error(
+                "max_wasm_stack",
+                format!(
+                    "{} bytes exceeds async_stack_size ({} bytes); \
+                     with async_support the wasm stack must fit in the async stack",
+                    self.max_wasm_stack, self.async_stack_size
+                ),
+            ));
         }
         Ok(())
     }
@@ -828,7 +845,10 @@ impl Config {
         ];
         for (enabled, option, required, required_option) in requirements {
             if enabled && !required {
-                bail!("{option}: requires {required_option}, which is disabled");
+                return Err(config_error(
+                    option,
+                    format!("requires {required_option}, which is disabled"),
+                ));
             }
         }
         Ok(())
@@ -846,24 +866,35 @@ impl Config {
             .and_then(|g| g.checked_add(self.static_memory_maximum_size))
             .filter(|&total| total <= usize::MAX as u64);
         if reservation.is_none() {
-            bail!(
-                "static_memory_maximum_size: {} bytes plus memory_guard_size ({} bytes){} \
-                 does not fit in the address space",
-                self.static_memory_maximum_size,
-                self.memory_guard_size,
-                if guards == 2 { " before and after" } else { "" }
-            );
+            return Err(config_error(
+                "static_memory_maximum_size",
+                format!(
+                    "{} bytes plus memory_guard_size ({} bytes){} \
+                     does not fit in the address space",
+                    self.static_memory_maximum_size,
+                    self.memory_guard_size,
+                    if guards == 2 { " before and after" } else { "" }
+                ),
+            ));
         }
         if self.dynamic_memory_reserved_for_growth > usize::MAX as u64 {
-            bail!(
-                "dynamic_memory_reserved_for_growth: {} bytes does not fit in the address space",
-                self.dynamic_memory_reserved_for_growth
-            );
+            return Err(config_error(
+                "dynamic_memory_reserved_for_growth",
+                format!(
+                    "{} bytes does not fit in the address space",
+                    self.dynamic_memory_reserved_for_growth
+                ),
+            ));
         }
         if let InstanceAllocationStrategy::Pooling(pooling) = &self.allocation_strategy {
             pooling
                 .validate(self.static_memory_maximum_size)
-                .context("allocation_strategy: invalid pooling configuration")?;
+                .map_err(|e| {
+                    anyhow::Error::from(
+                        Error::config("allocation_strategy", "invalid pooling configuration")
+                            .with_source(e),
+                    )
+                })?;
         }
         Ok(())
     }
@@ -871,7 +902,10 @@ impl Config {
     /// Refuses options whose behaviour this build does not provide.
     fn validate_build_support(&self) -> Result<()> {
         let unsupported = |option: &str, why: &str| -> Result<()> {
-            bail!("{option}: not supported by this build ({why})")
+            Err(config_error(
+                option,
+                format!("not supported by this build ({why})"),
+            ))
         };
         if self.async_support {
             unsupported("async_support", "async execution is not implemented")?;
@@ -959,6 +993,22 @@ impl Config {
     }
 }
 
+/// The error for a refused value of `option`: typed (`ErrorKind::Config`),
+/// carried in this module's `anyhow` results.
+fn config_error(option: &str, reason: impl Into<String>) -> anyhow::Error {
+    Error::config(option, reason).into()
+}
+
+/// The error of `option` that failed because of `cause`, shown as the
+/// option's name followed (with `{:#}`) by the cause.
+fn config_cause(option: &str, cause: anyhow::Error) -> anyhow::Error {
+    let kind = ErrorKind::Config {
+        option: option.to_string(),
+        reason: format!("{cause:#}"),
+    };
+    Error::new(kind, option).with_source(cause).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -993,11 +1043,15 @@ mod tests {
     fn invalid_value_is_reported_until_replaced() {
         let mut c = Config::new();
         c.record_invalid_value("strategy", "invalid value 9".into());
-        assert!(c
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("strategy: invalid value 9"));
+        let err = c.validate().unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<Error>().map(Error::kind),
+            Some(&ErrorKind::Config {
+                option: "strategy".into(),
+                reason: "invalid value 9".into()
+            })
+        );
+        assert_eq!(err.to_string(), "strategy: invalid value 9");
         c.clear_invalid_value("strategy");
         c.validate().unwrap();
     }
@@ -1010,10 +1064,13 @@ mod tests {
         c.set_macos_use_mach_ports(false);
         c.validate().unwrap();
         c.set_macos_use_mach_ports(true);
-        assert!(c
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .starts_with("macos_use_mach_ports"));
+        let err = c.validate().unwrap_err();
+        assert!(
+            matches!(
+                err.downcast_ref::<Error>().map(Error::kind),
+                Some(ErrorKind::Config { option, .. }) if option == "macos_use_mach_ports"
+            ),
+            "{err:#}"
+        );
     }
 }

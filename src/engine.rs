@@ -8,9 +8,9 @@
 
 use crate::compiler::CraneliftTrampolines;
 use crate::config::{Config, CraneliftFlag, HostFeatureDetector};
+use crate::environ::error::{Error, ErrorKind, Result};
 use crate::environ::{MemorySettings, Tunables};
 use crate::runtime::EngineRuntime;
-use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable, SetError};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -265,8 +265,12 @@ fn std_detect(feature: &str) -> Option<bool> {
 fn build_isa(config: &Config, tunables: &Tunables) -> Result<OwnedTargetIsa> {
     let detector = config.detect_host_feature().map(|d| &**d);
     let mut isa_builder = match config.target() {
-        Some(triple) => isa::lookup(triple.clone())
-            .map_err(|e| anyhow!("target: `{triple}` is not supported by this build: {e}"))?,
+        Some(triple) => isa::lookup(triple.clone()).map_err(|e| {
+            Error::config(
+                "target",
+                format!("`{triple}` is not supported by this build: {e}"),
+            )
+        })?,
         None => host_isa_builder(detector)?,
     };
 
@@ -274,7 +278,7 @@ fn build_isa(config: &Config, tunables: &Tunables) -> Result<OwnedTargetIsa> {
     let mut set = |name: &str, value: &str| {
         shared
             .set(name, value)
-            .map_err(|e| anyhow!("internal: Cranelift setting {name}={value}: {e}"))
+            .map_err(|e| internal(format!("Cranelift setting {name}={value}: {e}")))
     };
     set("opt_level", config.cranelift_opt_level().cranelift_name())?;
     set(
@@ -310,11 +314,22 @@ fn build_isa(config: &Config, tunables: &Tunables) -> Result<OwnedTargetIsa> {
     let isa = isa_builder
         .finish(flags)
         .map_err(|e| match config.target() {
-            Some(triple) => anyhow!("target: cannot build the ISA for `{triple}`: {e}"),
-            None => anyhow!("cranelift_flag_set: cannot build the host ISA with these flags: {e}"),
+            Some(triple) => Error::config(
+                "target",
+                format!("cannot build the ISA for `{triple}`: {e}"),
+            ),
+            None => Error::config(
+                "cranelift_flag_set",
+                format!("cannot build the host ISA with these flags: {e}"),
+            ),
         })?;
     check_isa(config, &*isa, detector)?;
     Ok(isa)
+}
+
+/// An error that is the library's fault, not the configuration's.
+fn internal(message: String) -> Error {
+    Error::new(ErrorKind::Other, format!("internal: {message}"))
 }
 
 fn bool_str(b: bool) -> &'static str {
@@ -328,7 +343,12 @@ fn bool_str(b: bool) -> &'static str {
 /// The host ISA builder with the host's CPU features enabled, as reported
 /// by the embedder's probe when there is one.
 fn host_isa_builder(detector: Option<&dyn HostFeatureDetector>) -> Result<isa::Builder> {
-    let unsupported = |e: &str| anyhow!("target: the host is not supported by this build: {e}");
+    let unsupported = |e: &str| {
+        Error::config(
+            "target",
+            format!("the host is not supported by this build: {e}"),
+        )
+    };
     let Some(detector) = detector else {
         return cranelift_native::builder().map_err(unsupported);
     };
@@ -337,7 +357,7 @@ fn host_isa_builder(detector: Option<&dyn HostFeatureDetector>) -> Result<isa::B
         if detector.detect(feature) == Some(true) {
             builder
                 .enable(flag)
-                .map_err(|e| anyhow!("internal: Cranelift ISA flag {flag}: {e}"))?;
+                .map_err(|e| internal(format!("Cranelift ISA flag {flag}: {e}")))?;
         }
     }
     Ok(builder)
@@ -372,14 +392,20 @@ fn apply_user_flag(
             CraneliftFlag::Set(name, value) => format!("`{name}` = `{value}`"),
         };
         match e {
-            SetError::BadName(_) => anyhow!("{option}: unknown Cranelift setting {what}"),
-            SetError::BadType => anyhow!(
-                "{option}: Cranelift setting {what} has another type \
-                 (enable takes boolean settings and presets; set takes a value)"
-            ),
-            SetError::BadValue(expected) => {
-                anyhow!("{option}: bad value for Cranelift setting {what}: expected {expected}")
+            SetError::BadName(_) => {
+                Error::config(option, format!("unknown Cranelift setting {what}"))
             }
+            SetError::BadType => Error::config(
+                option,
+                format!(
+                    "Cranelift setting {what} has another type \
+                     (enable takes boolean settings and presets; set takes a value)"
+                ),
+            ),
+            SetError::BadValue(expected) => Error::config(
+                option,
+                format!("bad value for Cranelift setting {what}: expected {expected}"),
+            ),
         }
     })
 }
@@ -387,27 +413,37 @@ fn apply_user_flag(
 /// Refuses user flags that contradict options or runtime invariants.
 fn check_shared_flags(config: &Config, tunables: &Tunables, flags: &settings::Flags) -> Result<()> {
     if !flags.preserve_frame_pointers() {
-        bail!("cranelift_flag_set: preserve_frame_pointers must stay true (backtraces walk frame pointers)");
+        return Err(Error::config(
+            "cranelift_flag_set",
+            "preserve_frame_pointers must stay true (backtraces walk frame pointers)",
+        ));
     }
     if flags.enable_probestack() {
-        bail!("cranelift_flag_set: enable_probestack is not supported (the stack limit is checked explicitly)");
+        return Err(Error::config(
+            "cranelift_flag_set",
+            "enable_probestack is not supported (the stack limit is checked explicitly)",
+        ));
     }
     if flags.unwind_info() != config.native_unwind_info() {
-        bail!(
-            "cranelift_flag_set: unwind_info={} contradicts native_unwind_info={}; use native_unwind_info",
-            flags.unwind_info(),
-            config.native_unwind_info()
-        );
+        return Err(Error::config(
+            "cranelift_flag_set",
+            format!(
+                "unwind_info={} contradicts native_unwind_info={}; use native_unwind_info",
+                flags.unwind_info(),
+                config.native_unwind_info()
+            ),
+        ));
     }
     if !tunables.signals_based_traps()
         && (flags.enable_heap_access_spectre_mitigation()
             || flags.enable_table_access_spectre_mitigation())
     {
-        bail!(
-            "signals_based_traps: disabled, which requires the Cranelift settings \
+        return Err(Error::config(
+            "signals_based_traps",
+            "disabled, which requires the Cranelift settings \
              enable_heap_access_spectre_mitigation and enable_table_access_spectre_mitigation \
-             to stay false"
-        );
+             to stay false",
+        ));
     }
     Ok(())
 }
@@ -439,9 +475,10 @@ fn check_isa(
             None => std_detect(feature),
         };
         if present == Some(false) {
-            bail!(
-                "cranelift_flag_enable: Cranelift ISA flag {flag} is enabled, but the host CPU lacks `{feature}`"
-            );
+            return Err(Error::config(
+                "cranelift_flag_enable",
+                format!("Cranelift ISA flag {flag} is enabled, but the host CPU lacks `{feature}`"),
+            ));
         }
     }
     Ok(())

@@ -24,9 +24,10 @@ use std::time::{Duration, Instant};
 
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
+use wasm_runtime::environ::error::ErrorKind;
 use wasm_runtime::module::{FuncType, GlobalType, MemoryType, Module, TableType, ValType};
 use wasm_runtime::runtime::{
-    Extern, ExternRef, Func, Global, Instance, InstantiationError, Memory, Store, Table, Trap, Val,
+    Extern, ExternRef, Func, Global, Instance, Memory, Store, Table, Trap, Val,
 };
 use wasmparser::WasmFeatures;
 use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
@@ -716,8 +717,10 @@ impl Context {
                 let imports = self.imports_for(&module)?;
                 match Instance::new(&self.store, &module, &imports) {
                     Ok(_) => Ok(Ok(Vec::new())),
-                    Err(InstantiationError::Trap(trap)) => Ok(Err(trap)),
-                    Err(e) => Err(Failure::Error(format!("instantiation failed: {e}"))),
+                    Err(e) => match e.as_trap() {
+                        Some(trap) => Ok(Err(trap.clone())),
+                        None => Err(Failure::Error(format!("instantiation failed: {e}"))),
+                    },
                 }
             }
         }
@@ -845,7 +848,11 @@ impl Context {
             Ok(_) => Outcome::Fail(format!(
                 "expected {what} module ({message:?}) to be refused"
             )),
-            Err(_) => Outcome::Pass,
+            Err(e) if matches!(e.kind(), ErrorKind::Invalid { .. }) => Outcome::Pass,
+            Err(e) => Outcome::Fail(format!(
+                "expected {what} module ({message:?}) to be refused as invalid, got {:?}: {e}",
+                e.kind()
+            )),
         }
     }
 
@@ -877,10 +884,10 @@ impl Context {
         };
         match Instance::new(&self.store, &module, &imports) {
             Ok(_) => Outcome::Fail(format!("expected unlinkable ({message:?}), but it linked")),
-            Err(InstantiationError::Link(_)) => Outcome::Pass,
-            Err(InstantiationError::Trap(t)) => Outcome::Fail(format!(
-                "expected a link error ({message:?}), got trap {:?}",
-                t.message()
+            Err(e) if matches!(e.kind(), ErrorKind::Link { .. }) => Outcome::Pass,
+            Err(e) => Outcome::Fail(format!(
+                "expected a link error ({message:?}), got {:?}: {e}",
+                e.kind()
             )),
         }
     }

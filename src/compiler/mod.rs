@@ -19,6 +19,7 @@ pub(crate) use trap_codes::{trap_kind, ToTrapCode};
 use crate::environ::compiled_code::{
     CompiledFunction, LibCall, RelocKind, RelocTarget, Relocation,
 };
+use crate::environ::error::{Error, ErrorKind};
 use crate::environ::{FuncType, ModuleInfo, ValType};
 use crate::environ::{MemoryPlan, Tunables, VMOffsets};
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -88,11 +89,19 @@ pub(crate) fn finish_function(
     let names = ctx.func.params.user_named_funcs().clone();
     let mut ctrl_plane = ControlPlane::default();
     let compiled = ctx.compile(isa, &mut ctrl_plane).map_err(|e| match e.inner {
-        CodegenError::Unsupported(msg) if msg.starts_with("Too many return values") => anyhow!(
-            "not supported yet: this many results ({}) without the Cranelift setting \
-             enable_multi_ret_implicit_sret (cranelift_flag_set(\"enable_multi_ret_implicit_sret\", \"true\"))",
-            e.func.signature.returns.len()
-        ),
+        CodegenError::Unsupported(msg) if msg.starts_with("Too many return values") => {
+            let kind = ErrorKind::Unsupported {
+                feature: "multi-value".to_string(),
+                option: Some("enable_multi_ret_implicit_sret".to_string()),
+                offset: None,
+            };
+            Error::new(kind, format!(
+                "not supported yet: this many results ({}) without the Cranelift setting \
+                 enable_multi_ret_implicit_sret (cranelift_flag_set(\"enable_multi_ret_implicit_sret\", \"true\"))",
+                e.func.signature.returns.len()
+            ))
+            .into()
+        }
         other => anyhow!("{other:?}"),
     })?;
     let buffer = &compiled.buffer;
@@ -253,7 +262,13 @@ pub fn compile_module(
                     .then(|| RelocTarget::Func(name.index - num_imported))
             },
         )
-        .map_err(|e| anyhow!("compiling function {func_index}: {e:#}"))
+        // The prefix keeps the error's kind (an unsupported feature, an
+        // invalid body) for the caller.
+        .map_err(|e| {
+            Error::from(e)
+                .prefixed(format!("compiling function {func_index}"))
+                .into()
+        })
     };
     let compile_one = |builder_ctx: &mut FunctionBuilderContext,
                        ctx: &mut Context,

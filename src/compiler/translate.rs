@@ -14,10 +14,11 @@
 
 use super::trap_codes::ToTrapCode;
 use super::{ir_type, start_entry_block, wasm_signature, ModuleEnv, FUNC_NAMESPACE};
+use crate::environ::error::{Error, ErrorKind};
 use crate::environ::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
 use crate::environ::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
 use crate::environ::{FuncType, ValType};
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{
@@ -168,7 +169,7 @@ fn block_args(values: &[Value]) -> Vec<BlockArg> {
 }
 
 fn unsupported(feature: &str, offset: usize) -> anyhow::Error {
-    anyhow!("not supported yet: {feature} (at offset {offset:#x})")
+    Error::unsupported(feature, offset).into()
 }
 
 /// The proposal an operator belongs to, for "not supported" errors.
@@ -1448,7 +1449,15 @@ impl<'a> FuncTranslator<'a, '_> {
                     "gc" => "gc",
                     other_proposal => other_proposal,
                 };
-                bail!("not supported yet: {feature} (operator {other:?} at offset {offset:#x})")
+                let kind = ErrorKind::Unsupported {
+                    feature: feature.to_string(),
+                    option: None,
+                    offset: Some(offset),
+                };
+                let message = format!(
+                    "not supported yet: {feature} (operator {other:?} at offset {offset:#x})"
+                );
+                return Err(Error::new(kind, message).into());
             }
         }
         Ok(())
@@ -1456,9 +1465,5 @@ impl<'a> FuncTranslator<'a, '_> {
 }
 
 fn reader_error(e: wasmparser::BinaryReaderError) -> anyhow::Error {
-    anyhow!(
-        "invalid module: {} (at offset {:#x})",
-        e.message(),
-        e.offset()
-    )
+    Error::invalid(e.message(), Some(e.offset() as usize)).into()
 }

@@ -11,6 +11,7 @@
 
 pub mod builtins;
 pub mod compiled_code;
+pub mod error;
 pub mod info;
 pub mod memory_plan;
 pub mod parse;

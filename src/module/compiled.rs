@@ -4,11 +4,11 @@ use super::code::CompiledModule;
 use super::serialize;
 use crate::compiler::{compile_module, CompileOptions};
 use crate::engine::Engine;
+use crate::environ::error::Result;
 use crate::environ::info::ModuleInfo;
 use crate::environ::parse::parse;
 use crate::environ::types::{EntityType, ExternKind, ExternType};
 use crate::environ::{ArrayToWasmTrampoline, MemoryPlan};
-use anyhow::Result;
 use std::sync::Arc;
 
 /// A compiled WebAssembly module. Cheap to clone; `Send + Sync`.
@@ -75,7 +75,7 @@ impl Module {
     fn parse_supported(engine: &Engine, wasm: &[u8]) -> Result<ModuleInfo> {
         let parsed = parse(engine.wasm_features(), wasm)?;
         if let Some(unsupported) = parsed.unsupported {
-            anyhow::bail!("{unsupported}");
+            return Err(unsupported.into());
         }
         Ok(parsed.info)
     }
@@ -252,10 +252,14 @@ mod tests {
         let engine = Engine::default();
         let wasm = wat::parse_str("(module (memory 1 1 shared))").unwrap();
         Module::validate(&engine, &wasm).unwrap();
-        let err = Module::new(&engine, &wasm).unwrap_err().to_string();
+        let err = Module::new(&engine, &wasm).unwrap_err();
         assert!(
-            err.starts_with("not supported yet: threads (at offset 0x"),
-            "{err}"
+            matches!(
+                err.kind(),
+                crate::environ::error::ErrorKind::Unsupported { feature, option: None, offset: Some(_) }
+                    if feature == "threads"
+            ),
+            "{err:?}"
         );
     }
 }

@@ -43,7 +43,7 @@ pub use extern_ref::ExternRef;
 pub use externals::Extern;
 pub use func::{Func, HostCallback};
 pub use global::Global;
-pub use instance::{Instance, InstantiationError};
+pub use instance::Instance;
 pub use memory::Memory;
 pub use store::Store;
 pub use table::{Table, MAX_TABLE_ELEMENTS};

@@ -17,7 +17,8 @@
 
 use crate::config::{InstanceAllocationStrategy, PoolingAllocationConfig};
 use crate::engine::Engine;
-use anyhow::{bail, Result};
+use crate::environ::error::Error;
+use anyhow::Result;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// What a slot was taken for.
@@ -128,14 +129,14 @@ impl PoolSlot {
             (n < limit).then_some(n + 1)
         });
         if taken.is_err() {
-            bail!(
-                "pooling allocator: all {limit} {} slots are in use ({option})",
-                match kind {
-                    PoolKind::Instance => "instance",
-                    PoolKind::Memory => "memory",
-                    PoolKind::Table => "table",
-                }
-            );
+            let what = match kind {
+                PoolKind::Instance => "instance",
+                PoolKind::Memory => "memory",
+                PoolKind::Table => "table",
+            };
+            let message =
+                format!("pooling allocator: all {limit} {what} slots are in use ({option})");
+            return Err(Error::impl_limit(option, message).into());
         }
         Ok(PoolSlot {
             engine: engine.clone(),

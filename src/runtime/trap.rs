@@ -1,6 +1,7 @@
 //! `Trap`: why a call into wasm (or a host function) did not complete.
 
 use super::instance::Instance;
+use crate::environ::error::Error;
 use crate::environ::trap_kind::TrapKind;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -146,3 +147,18 @@ impl fmt::Debug for Trap {
 }
 
 impl std::error::Error for Trap {}
+
+impl From<Trap> for Error {
+    fn from(trap: Trap) -> Error {
+        Error::trap(trap)
+    }
+}
+
+// `Error` sits in `environ`, below the runtime, so it carries a trap as an
+// opaque payload; this is the typed way back.
+impl Error {
+    /// The trap of an error of kind `Trap` (instantiation trapped).
+    pub fn as_trap(&self) -> Option<&Trap> {
+        self.trap_payload::<Trap>()
+    }
+}
