@@ -320,10 +320,15 @@ mod tests {
         assert_eq!(fma_f32(2.0, 3.0, 1.0), 7.0);
         // One rounding: 0.1 * 10 - 1 is not exactly 0.
         assert_ne!(fma_f64(0.1, 10.0, -1.0), 0.0);
-        assert_eq!(
-            libcall_address(LibCall::NearestF64).unwrap(),
-            nearest_f64 as *const () as usize
-        );
+        // The address given to compiled code runs the wrapper. (Compared
+        // by behaviour: Rust may give one function several addresses, one
+        // per codegen unit that inlines it.)
+        let address = libcall_address(LibCall::NearestF64).unwrap();
+        // SAFETY: `libcall_address` returns the address of an
+        // `extern "C" fn(f64) -> f64` for `NearestF64`.
+        let nearest = unsafe { std::mem::transmute::<usize, extern "C" fn(f64) -> f64>(address) };
+        assert_eq!(nearest(-3.5), -4.0);
+        assert_eq!(nearest(2.5), 2.0);
     }
 
     #[test]
