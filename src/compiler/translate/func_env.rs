@@ -1,0 +1,244 @@
+//! The function's environment: how compiled code reaches the runtime.
+//!
+//! - `VMContext` access: the runtime limits, the builtin table, and the
+//!   definitions of memories, tables and globals (imported ones through a
+//!   pointer in the `VMContext`, defined ones inline).
+//! - Builtin calls (`runtime::builtins`), with the trap a fallible builtin
+//!   reports by returning 0.
+//! - Fuel accounting and the fuel and epoch checks.
+//! - Traps: [`FuncTranslator::trap`], [`FuncTranslator::trapz`] and
+//!   [`FuncTranslator::trapnz`] are the one place that decides how a trap
+//!   is raised. Every other file raises traps through them and never emits
+//!   a Cranelift trap instruction itself.
+//!
+//! Where later features plug in:
+//! - GC barriers: once GC references exist, every read and write of a
+//!   reference slot (table elements, globals, struct and array fields)
+//!   goes through read/write barrier helpers defined here, so the operator
+//!   families never load or store a GC reference directly.
+//! - Exception tables: once exceptions exist, calls that may throw are
+//!   emitted by one helper here, which turns them into `try_call` with the
+//!   exception table of the innermost enclosing `try_table`; `control`
+//!   asks for a call and never builds a table itself.
+
+use super::FuncTranslator;
+use crate::runtime::vmoffsets::runtime_limits;
+use crate::runtime::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, SigRef, Signature, Value};
+use wasmparser::Operator;
+
+impl FuncTranslator<'_, '_> {
+    // ----- runtime data -----
+
+    pub(super) fn offsets(&self) -> &VMOffsets {
+        &self.env.offsets
+    }
+
+    /// Loads the pointer at `base + offset`, one that never changes while
+    /// code runs.
+    pub(super) fn load_ptr(&mut self, base: Value, offset: u32) -> Value {
+        let ptr = self.env.isa.pointer_type();
+        self.builder
+            .ins()
+            .load(ptr, self.vm_readonly_flags, base, offset as i32)
+    }
+
+    /// Loads the 64-bit runtime field at `base + offset`, one that may
+    /// change while code runs (a length, the fuel count, a deadline).
+    pub(super) fn load_vm_i64(&mut self, base: Value, offset: u32) -> Value {
+        self.builder
+            .ins()
+            .load(types::I64, self.vm_flags, base, offset as i32)
+    }
+
+    /// The base value and offset of entity `index`'s definition, where the
+    /// first `num_imported` indices are imports: an imported entity's
+    /// `VMContext` slot holds a pointer to its definition (offset 0 from
+    /// the loaded pointer), a defined one lives inline in the `VMContext`.
+    fn definition(
+        &mut self,
+        index: u32,
+        num_imported: u32,
+        imported: fn(&VMOffsets, u32) -> u32,
+        defined: fn(&VMOffsets, u32) -> u32,
+    ) -> (Value, u32) {
+        if index < num_imported {
+            let at = imported(self.offsets(), index);
+            (self.load_ptr(self.vmctx, at), 0)
+        } else {
+            (self.vmctx, defined(self.offsets(), index - num_imported))
+        }
+    }
+
+    /// The base value and offset of memory `index`'s `VMMemoryDefinition`.
+    pub(super) fn memory_def(&mut self, index: u32) -> (Value, u32) {
+        let n = self.env.info.num_imported_memories;
+        self.definition(
+            index,
+            n,
+            VMOffsets::imported_memory,
+            VMOffsets::defined_memory,
+        )
+    }
+
+    /// The base value and offset of table `index`'s `VMTableDefinition`.
+    pub(super) fn table_def(&mut self, index: u32) -> (Value, u32) {
+        let n = self.env.info.num_imported_tables;
+        self.definition(
+            index,
+            n,
+            VMOffsets::imported_table,
+            VMOffsets::defined_table,
+        )
+    }
+
+    /// The base value and offset of global `index`'s `VMGlobalDefinition`.
+    pub(super) fn global_addr(&mut self, index: u32) -> (Value, u32) {
+        let n = self.env.info.num_imported_globals;
+        self.definition(
+            index,
+            n,
+            VMOffsets::imported_global,
+            VMOffsets::defined_global,
+        )
+    }
+
+    // ----- builtins -----
+
+    fn builtin_sig(&mut self, f: BuiltinFunction) -> SigRef {
+        if let Some(s) = self.builtin_sigs.get(&f) {
+            return *s;
+        }
+        let ptr = self.env.isa.pointer_type();
+        let ty = |t: BuiltinType| match t {
+            BuiltinType::VMCtx | BuiltinType::Pointer => ptr,
+            BuiltinType::I32 => types::I32,
+            BuiltinType::I64 => types::I64,
+        };
+        let (params, result) = f.signature();
+        let mut sig = Signature::new(self.env.isa.default_call_conv());
+        sig.params
+            .extend(params.iter().map(|t| AbiParam::new(ty(*t))));
+        sig.returns
+            .extend(result.iter().map(|t| AbiParam::new(ty(*t))));
+        let s = self.builder.import_signature(sig);
+        self.builtin_sigs.insert(f, s);
+        s
+    }
+
+    /// Calls builtin `f` with `(vmctx, args...)`, trapping on a 0 flag when
+    /// the builtin is fallible.
+    pub(super) fn call_builtin(&mut self, f: BuiltinFunction, args: &[Value]) -> Option<Value> {
+        let sig = self.builtin_sig(f);
+        let table = self.load_ptr(self.vmctx, VMOffsets::BUILTINS);
+        let callee = self.load_ptr(table, f.table_offset());
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let call = self.builder.ins().call_indirect(sig, callee, &all);
+        let result = self.builder.inst_results(call).first().copied();
+        if let (Some(trap), Some(flag)) = (f.trap_on_failure(), result) {
+            self.trapz(flag, trap);
+        }
+        result
+    }
+
+    // ----- fuel and epochs -----
+
+    /// Accounts for `op` in the fuel count: every operator costs 1 except
+    /// the structural ones, and the count is written back to the store
+    /// before anything that leaves straight-line code, so a trap or a call
+    /// sees an exact count.
+    pub(super) fn fuel_before(&mut self, op: &Operator<'_>) {
+        use Operator as O;
+        let cost = match op {
+            O::Nop
+            | O::Drop
+            | O::Block { .. }
+            | O::Loop { .. }
+            | O::Unreachable
+            | O::Return
+            | O::Else
+            | O::End => 0,
+            _ => 1,
+        };
+        self.fuel_pending += cost;
+        let flush = matches!(
+            op,
+            O::Unreachable
+                | O::Return
+                | O::Call { .. }
+                | O::CallIndirect { .. }
+                | O::ReturnCall { .. }
+                | O::ReturnCallIndirect { .. }
+                | O::Br { .. }
+                | O::BrIf { .. }
+                | O::BrTable { .. }
+                | O::Loop { .. }
+                | O::If { .. }
+                | O::Else
+                | O::End
+        );
+        if flush && self.fuel_pending != 0 {
+            let limits = self.load_ptr(self.vmctx, VMOffsets::RUNTIME_LIMITS);
+            let at = runtime_limits::FUEL_CONSUMED;
+            let fuel = self.load_vm_i64(limits, at);
+            let fuel = self.builder.ins().iadd_imm_s(fuel, self.fuel_pending);
+            self.builder
+                .ins()
+                .store(self.vm_flags, fuel, limits, at as i32);
+            self.fuel_pending = 0;
+        }
+    }
+
+    /// The fuel and epoch checks made at function entry and loop headers,
+    /// so that every unbounded computation meets them.
+    pub(super) fn interruption_checks(&mut self) {
+        if !self.env.consume_fuel && !self.env.epoch_interruption {
+            return;
+        }
+        let limits = self.load_ptr(self.vmctx, VMOffsets::RUNTIME_LIMITS);
+        if self.env.consume_fuel {
+            let fuel = self.load_vm_i64(limits, runtime_limits::FUEL_CONSUMED);
+            let out = self
+                .builder
+                .ins()
+                .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, fuel, 0);
+            self.trapnz(out, TrapKind::OutOfFuel);
+        }
+        if self.env.epoch_interruption {
+            let deadline = self.load_vm_i64(limits, runtime_limits::EPOCH_DEADLINE);
+            let counter = self.load_ptr(limits, runtime_limits::EPOCH_COUNTER_PTR);
+            // An atomic load: the counter is an `AtomicU64` bumped by other
+            // threads, and a plain load in a store-free loop could be
+            // merged with the one at function entry.
+            let epoch =
+                self.builder
+                    .ins()
+                    .atomic_load(types::I64, MemFlagsData::trusted(), counter);
+            let due = self
+                .builder
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThanOrEqual, epoch, deadline);
+            self.trapnz(due, TrapKind::Interrupt);
+        }
+    }
+
+    // ----- traps -----
+
+    /// Raises `kind` unconditionally; the current block ends here.
+    pub(super) fn trap(&mut self, kind: TrapKind) {
+        self.builder.ins().trap(kind.to_trap_code());
+    }
+
+    /// Raises `kind` when `value` is zero.
+    pub(super) fn trapz(&mut self, value: Value, kind: TrapKind) {
+        self.builder.ins().trapz(value, kind.to_trap_code());
+    }
+
+    /// Raises `kind` when `value` is not zero.
+    pub(super) fn trapnz(&mut self, value: Value, kind: TrapKind) {
+        self.builder.ins().trapnz(value, kind.to_trap_code());
+    }
+}
