@@ -9,8 +9,13 @@
 //! bounds, and the compiled code then traps with the code that
 //! `BuiltinFunction::trap_on_failure` names. That keeps Rust frames off the
 //! stack whenever a trap unwinds to the host.
+//!
+//! The one exception is `RaiseTrap`, which *is* the trap: without
+//! `signals_based_traps`, compiled code calls it instead of executing a
+//! trapping instruction, and it never returns (see `traphandlers`).
 
 use super::trap_kind::TrapKind;
+use cranelift_codegen::ir::TrapCode;
 
 /// An argument or result of a builtin, as compiled code sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,11 +53,17 @@ pub enum BuiltinFunction {
     TableInit,
     /// `(vmctx, elem: i32)`
     ElemDrop,
+    /// `(vmctx, code: i32)`, never returns: raises the trap whose
+    /// [`raise_trap_code`] is `code` in the innermost activation of the
+    /// thread and resumes at that activation's entry, as the signal handler
+    /// does after a fault. Called by code compiled without
+    /// `signals_based_traps`, the only kind that calls it.
+    RaiseTrap,
 }
 
 impl BuiltinFunction {
     /// Every builtin, in table order.
-    pub const ALL: [BuiltinFunction; 10] = [
+    pub const ALL: [BuiltinFunction; 11] = [
         BuiltinFunction::MemoryGrow,
         BuiltinFunction::MemoryFill,
         BuiltinFunction::MemoryCopy,
@@ -63,6 +74,7 @@ impl BuiltinFunction {
         BuiltinFunction::TableCopy,
         BuiltinFunction::TableInit,
         BuiltinFunction::ElemDrop,
+        BuiltinFunction::RaiseTrap,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -85,6 +97,7 @@ impl BuiltinFunction {
             BuiltinFunction::TableCopy => (&[VMCtx, I32, I32, I64, I64, I64], Some(I32)),
             BuiltinFunction::TableInit => (&[VMCtx, I32, I32, I64, I32, I32], Some(I32)),
             BuiltinFunction::ElemDrop => (&[VMCtx, I32], None),
+            BuiltinFunction::RaiseTrap => (&[VMCtx, I32], None),
         }
     }
 
@@ -100,7 +113,55 @@ impl BuiltinFunction {
             BuiltinFunction::MemoryGrow
             | BuiltinFunction::DataDrop
             | BuiltinFunction::TableGrow
-            | BuiltinFunction::ElemDrop => None,
+            | BuiltinFunction::ElemDrop
+            | BuiltinFunction::RaiseTrap => None,
         }
+    }
+}
+
+/// The `code` argument of `BuiltinFunction::RaiseTrap` for `kind`: the same
+/// number compiled code records for `kind` at a trap site.
+pub fn raise_trap_code(kind: TrapKind) -> u32 {
+    u32::from(kind.to_trap_code().as_raw().get())
+}
+
+/// The trap kind a `RaiseTrap` `code` stands for (`None` for a number no
+/// kind has).
+pub fn trap_kind_of_raise_code(code: u32) -> Option<TrapKind> {
+    let byte = std::num::NonZeroU8::new(u8::try_from(code).ok()?)?;
+    TrapKind::from_trap_code(TrapCode::from_raw(byte))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raise_codes_round_trip() {
+        for code in 0..=300 {
+            if let Some(kind) = trap_kind_of_raise_code(code) {
+                assert_eq!(raise_trap_code(kind), code);
+            }
+        }
+        for kind in [
+            TrapKind::StackOverflow,
+            TrapKind::MemoryOutOfBounds,
+            TrapKind::TableOutOfBounds,
+            TrapKind::UndefinedElement,
+            TrapKind::IndirectCallToNull,
+            TrapKind::BadSignature,
+            TrapKind::IntegerOverflow,
+            TrapKind::IntegerDivisionByZero,
+            TrapKind::BadConversionToInteger,
+            TrapKind::UnreachableCodeReached,
+            TrapKind::NullReference,
+            TrapKind::Interrupt,
+            TrapKind::OutOfFuel,
+            TrapKind::HostTrap,
+        ] {
+            assert_eq!(trap_kind_of_raise_code(raise_trap_code(kind)), Some(kind));
+        }
+        assert_eq!(trap_kind_of_raise_code(0), None);
+        assert_eq!(trap_kind_of_raise_code(1 << 20), None);
     }
 }

@@ -1,21 +1,31 @@
-//! Entering wasm and turning faults in wasm code into `Trap`s.
+//! Entering wasm and turning traps in wasm code into `Trap`s.
 //!
 //! Every call from the host into wasm goes through `enter_wasm`, which
 //! pushes an `Activation` on a thread-local stack and calls the assembly
-//! entry `wr_enter_wasm` (see `entry_*.rs`). Compiled code traps with a
-//! faulting instruction (`ud2`/`udf`, a guard-page access, a division). The
-//! process-wide signal handler, running on a per-thread alternate stack,
-//! asks the code registry whether the faulting pc is a known trap site; if
-//! so it records the trap kind and a frame-pointer backtrace in the
-//! innermost activation and rewrites the signal context so that the thread
-//! resumes in `wr_resume_trap`, which returns "trapped" from the entry.
-//! Only wasm frames and trampolines are skipped: builtins and host
-//! functions never trap themselves, they return a flag and let compiled
-//! code trap after they have returned.
+//! entry `wr_enter_wasm` (see `entry_*.rs`). Compiled code raises a trap in
+//! one of two ways, chosen by the engine's `signals_based_traps`:
+//!
+//! - With signals (the default), it executes a faulting instruction
+//!   (`ud2`/`udf`, a guard-page access, a division). The process-wide
+//!   signal handler, installed at the first entry of such an engine and
+//!   running on a per-thread alternate stack, asks the code registry
+//!   whether the faulting pc is a known trap site; if so it records the
+//!   trap kind and a frame-pointer backtrace in the innermost activation
+//!   and rewrites the signal context so that the thread resumes in
+//!   `wr_resume_trap`, which returns "trapped" from the entry.
+//! - Without signals, it calls the `RaiseTrap` builtin (`wr_raise_trap`)
+//!   with the trap's code; `raise_trap_at` records the kind and the
+//!   backtrace the same way and jumps to `wr_resume_trap` itself.
+//!
+//! Either way only wasm frames, trampolines and the raise path's own
+//! frames (which own nothing) are skipped: builtins and host functions
+//! never trap themselves, they return a flag and let compiled code trap
+//! after they have returned.
 //!
 //! Faults that are not ours are passed to whatever handler was installed
 //! before us, or to the default action.
 
+use super::builtins::trap_kind_of_raise_code;
 #[cfg(target_arch = "aarch64")]
 use super::entry_aarch64::JMPBUF_WORDS;
 #[cfg(target_arch = "x86_64")]
@@ -49,7 +59,9 @@ extern "C" {
         caller_vmctx: *mut u8,
         values: *mut ValRaw,
     ) -> u32;
-    fn wr_resume_trap(jmpbuf: *mut usize);
+    fn wr_resume_trap(jmpbuf: *mut usize) -> !;
+    /// The `RaiseTrap` builtin: `(vmctx, code)`, never returns.
+    pub(super) fn wr_raise_trap(vmctx: *mut u8, code: u32) -> !;
 }
 
 /// Return addresses recorded per trap, innermost first.
@@ -69,9 +81,10 @@ struct Activation {
     jmpbuf: UnsafeCell<[usize; JMPBUF_WORDS]>,
     /// The enclosing activation on this thread.
     prev: *const Activation,
-    /// Set by the signal handler.
+    /// Set by the signal handler or `raise_trap_at`.
     trap_kind: Cell<Option<TrapKind>>,
-    /// The first `trace_len` entries are written by the signal handler.
+    /// The first `trace_len` entries are written by the signal handler or
+    /// `raise_trap_at`.
     trace: UnsafeCell<MaybeUninit<[usize; MAX_TRACE]>>,
     trace_len: Cell<usize>,
     /// Set by the host-function shim before it reports failure.
@@ -187,6 +200,49 @@ pub(crate) unsafe fn enter_wasm(
         Vec::new()
     };
     Err(Trap::from_kind(kind, frames))
+}
+
+/// Raises the trap with `RaiseTrap` code `code` for wasm code running in
+/// this thread's innermost activation, and resumes at its entry: the
+/// signal handler's work, for code compiled without signals-based traps.
+/// Entered from `wr_raise_trap` with the trapping wasm frame's return
+/// address `pc`, frame pointer `fp` and stack pointer `sp`.
+///
+/// Owns nothing and runs no destructors, so jumping out of it to
+/// `wr_resume_trap` (over its own frame, `wr_raise_trap`'s and the wasm
+/// frames) skips nothing that needs to run. It may run a little below the
+/// wasm stack limit (a stack overflow is raised from there), within the
+/// reserve the limit leaves for the host.
+///
+/// # Safety
+/// Only compiled wasm code may call it (through `wr_raise_trap`), so an
+/// activation of this thread is live and `fp`..`sp` is its stack.
+pub(super) unsafe extern "C" fn raise_trap_at(code: u32, pc: usize, fp: usize, sp: usize) -> ! {
+    let act = CURRENT.with(|c| c.get());
+    let Some(kind) = trap_kind_of_raise_code(code) else {
+        fatal(b"wasm-runtime: compiled code raised an unknown trap code\n")
+    };
+    if act.is_null() {
+        fatal(b"wasm-runtime: a trap was raised outside any wasm call\n")
+    }
+    // SAFETY: `act` is this thread's innermost activation, alive in
+    // `enter_wasm`'s frame; wasm code of it is the only code running on
+    // this thread, so nothing else touches it. `pc - 1` lies in the call
+    // that raised the trap, the position backtraces report for it.
+    unsafe {
+        let act = &*act;
+        act.trap_kind.set(Some(kind));
+        record_backtrace(act, pc.wrapping_sub(1), fp, sp);
+        wr_resume_trap(act.jmpbuf.get().cast())
+    }
+}
+
+/// Reports a broken invariant of the trap path and aborts: nothing can be
+/// unwound or returned to from here.
+fn fatal(message: &[u8]) -> ! {
+    // SAFETY: writing a byte buffer to stderr.
+    unsafe { libc::write(2, message.as_ptr().cast(), message.len()) };
+    std::process::abort()
 }
 
 /// Frame information for the recorded pcs (the first is the faulting pc,
