@@ -158,6 +158,10 @@ pub(crate) struct ModuleEnv<'a> {
     /// `epoch_interruption`: trap with `Interrupt` at function entries and
     /// loop headers once the engine's epoch reaches the store's deadline.
     pub epoch_interruption: bool,
+    /// `signals_based_traps`: raise traps with faulting instructions (and
+    /// leave the stack limit to Cranelift's prologue check); when false,
+    /// every trap is an explicit check that calls the `RaiseTrap` builtin.
+    pub signals_based_traps: bool,
 }
 
 /// The entries of `table` (keyed by code offset in the region) that fall
@@ -243,6 +247,7 @@ pub fn compile_module(
         isa: engine.isa(),
         consume_fuel: config.consume_fuel(),
         epoch_interruption: config.epoch_interruption(),
+        signals_based_traps: config.signals_based_traps(),
     };
     let address_map = config.generate_address_map();
     let clif_dir = config.emit_clif().map(|p| p.to_path_buf());

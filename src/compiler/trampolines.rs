@@ -8,14 +8,17 @@
 //!   function): spills the arguments into a stack array of `ValRaw`, calls
 //!   `array_call` from the callee's `VMHostFuncContext` with the C
 //!   convention, traps with `HostTrap` when it returns 0, else loads the
-//!   results from the array.
+//!   results from the array. Without signals-based traps that trap is a
+//!   call to the `RaiseTrap` builtin found through the caller's `VMContext`
+//!   (the caller of a wasm→host trampoline is always compiled wasm).
 
 use super::code_memory::{CodeMemory, CompiledFunction};
 use super::{finish_function, ir_type, start_entry_block, wasm_signature};
 use crate::engine::Engine;
 use crate::module::FuncType;
+use crate::runtime::builtins::raise_trap_code;
 use crate::runtime::vmoffsets::host_func_ctx;
-use crate::runtime::{ArrayToWasmTrampoline, TrapKind};
+use crate::runtime::{ArrayToWasmTrampoline, BuiltinFunction, TrapKind, VMOffsets};
 use anyhow::Result;
 use cranelift_codegen::ir::{
     self, types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
@@ -51,6 +54,7 @@ impl CompiledTrampolines {
 /// Compiles both trampolines for every type in `types` into one region.
 pub fn compile_trampolines(engine: &Engine, types: &[FuncType]) -> Result<CompiledTrampolines> {
     let isa = engine.isa();
+    let signals_based_traps = engine.config().signals_based_traps();
     let mut builder_ctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
     let mut funcs: Vec<CompiledFunction> = Vec::with_capacity(types.len() * 2);
@@ -61,7 +65,7 @@ pub fn compile_trampolines(engine: &Engine, types: &[FuncType]) -> Result<Compil
             None
         })?);
         ctx.clear();
-        ctx.func = wasm_to_host_function(isa, ty, &mut builder_ctx);
+        ctx.func = wasm_to_host_function(isa, ty, signals_based_traps, &mut builder_ctx);
         funcs.push(finish_function(isa, &mut ctx, u32::MAX, 0, false, &|_| {
             None
         })?);
@@ -106,6 +110,7 @@ fn array_to_wasm_function(
 fn wasm_to_host_function(
     isa: &dyn TargetIsa,
     ty: &FuncType,
+    signals_based_traps: bool,
     builder_ctx: &mut FunctionBuilderContext,
 ) -> ir::Function {
     let ptr = isa.pointer_type();
@@ -144,7 +149,11 @@ fn wasm_to_host_function(
         &[callee_vmctx, caller_vmctx, values, len],
     );
     let ok = b.inst_results(call)[0];
-    b.ins().trapz(ok, TrapKind::HostTrap.to_trap_code());
+    if signals_based_traps {
+        b.ins().trapz(ok, TrapKind::HostTrap.to_trap_code());
+    } else {
+        raise_host_trap_unless(&mut b, isa, ok, caller_vmctx);
+    }
     let results: Vec<_> = ty
         .results
         .iter()
@@ -157,4 +166,43 @@ fn wasm_to_host_function(
     b.ins().return_(&results);
     b.finalize(isa.frontend_config());
     func
+}
+
+/// Without signals: when `ok` is 0, calls the `RaiseTrap` builtin of
+/// `caller_vmctx` (a wasm instance's `VMContext`) with `HostTrap`, in a
+/// cold block; continues in a new block otherwise.
+fn raise_host_trap_unless(
+    b: &mut FunctionBuilder<'_>,
+    isa: &dyn TargetIsa,
+    ok: ir::Value,
+    caller_vmctx: ir::Value,
+) {
+    let ptr = isa.pointer_type();
+    let raise_block = b.create_block();
+    let cont = b.create_block();
+    b.set_cold_block(raise_block);
+    b.ins().brif(ok, cont, &[], raise_block, &[]);
+    b.seal_block(raise_block);
+    b.seal_block(cont);
+    b.switch_to_block(raise_block);
+    let readonly = MemFlagsData::trusted().with_readonly();
+    let builtins = b
+        .ins()
+        .load(ptr, readonly, caller_vmctx, VMOffsets::BUILTINS as i32);
+    let raise = BuiltinFunction::RaiseTrap;
+    let entry = b
+        .ins()
+        .load(ptr, readonly, builtins, raise.table_offset() as i32);
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(types::I32));
+    let sig = b.import_signature(sig);
+    let code = b
+        .ins()
+        .iconst(types::I32, i64::from(raise_trap_code(TrapKind::HostTrap)));
+    b.ins().call_indirect(sig, entry, &[caller_vmctx, code]);
+    // `RaiseTrap` never returns; the block still needs a terminator, and
+    // this one is never executed.
+    b.ins().trap(TrapKind::HostTrap.to_trap_code());
+    b.switch_to_block(cont);
 }

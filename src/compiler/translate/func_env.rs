@@ -8,8 +8,10 @@
 //! - Fuel accounting and the fuel and epoch checks.
 //! - Traps: [`FuncTranslator::trap`], [`FuncTranslator::trapz`] and
 //!   [`FuncTranslator::trapnz`] are the one place that decides how a trap
-//!   is raised. Every other file raises traps through them and never emits
-//!   a Cranelift trap instruction itself.
+//!   is raised (a trap instruction with signals-based traps, a call to the
+//!   `RaiseTrap` builtin without). Every other file raises traps through
+//!   them and never emits a Cranelift trap instruction itself; the
+//!   stack-limit check of code compiled without signals is here too.
 //!
 //! Where later features plug in:
 //! - GC barriers: once GC references exist, every read and write of a
@@ -22,6 +24,7 @@
 //!   asks for a call and never builds a table itself.
 
 use super::FuncTranslator;
+use crate::runtime::builtins::raise_trap_code;
 use crate::runtime::vmoffsets::runtime_limits;
 use crate::runtime::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -226,19 +229,94 @@ impl FuncTranslator<'_, '_> {
     }
 
     // ----- traps -----
+    //
+    // With `signals_based_traps` a trap is a Cranelift trap instruction,
+    // whose offset and code the code registry keeps for the signal
+    // handler. Without, it is a call to the `RaiseTrap` builtin in a cold
+    // block: a conditional trap branches there, so the hot path gains one
+    // compare-and-branch and no call.
 
     /// Raises `kind` unconditionally; the current block ends here.
     pub(super) fn trap(&mut self, kind: TrapKind) {
-        self.builder.ins().trap(kind.to_trap_code());
+        if self.env.signals_based_traps {
+            self.builder.ins().trap(kind.to_trap_code());
+        } else {
+            self.raise(kind);
+        }
     }
 
     /// Raises `kind` when `value` is zero.
     pub(super) fn trapz(&mut self, value: Value, kind: TrapKind) {
-        self.builder.ins().trapz(value, kind.to_trap_code());
+        if self.env.signals_based_traps {
+            self.builder.ins().trapz(value, kind.to_trap_code());
+        } else {
+            self.raise_if(value, false, kind);
+        }
     }
 
     /// Raises `kind` when `value` is not zero.
     pub(super) fn trapnz(&mut self, value: Value, kind: TrapKind) {
-        self.builder.ins().trapnz(value, kind.to_trap_code());
+        if self.env.signals_based_traps {
+            self.builder.ins().trapnz(value, kind.to_trap_code());
+        } else {
+            self.raise_if(value, true, kind);
+        }
+    }
+
+    /// Branches to a cold block raising `kind` when `value` is nonzero
+    /// (`when_nonzero`) or zero, and continues in a new block otherwise.
+    fn raise_if(&mut self, value: Value, when_nonzero: bool, kind: TrapKind) {
+        let raise_block = self.builder.create_block();
+        let cont = self.builder.create_block();
+        self.builder.set_cold_block(raise_block);
+        if when_nonzero {
+            self.builder.ins().brif(value, raise_block, &[], cont, &[]);
+        } else {
+            self.builder.ins().brif(value, cont, &[], raise_block, &[]);
+        }
+        // Each has this branch as its only predecessor.
+        self.builder.seal_block(raise_block);
+        self.builder.seal_block(cont);
+        self.builder.switch_to_block(raise_block);
+        self.raise(kind);
+        self.builder.switch_to_block(cont);
+    }
+
+    /// Calls `RaiseTrap` with `kind`'s code, ending the current block. The
+    /// call carries the operator's source location, so the backtrace
+    /// points at the operator that trapped.
+    fn raise(&mut self, kind: TrapKind) {
+        let code = self.i32_const(raise_trap_code(kind));
+        self.call_builtin(BuiltinFunction::RaiseTrap, &[code]);
+        // `RaiseTrap` never returns; the block still needs a terminator,
+        // and this one is never executed.
+        self.builder.ins().trap(kind.to_trap_code());
+    }
+
+    /// The stack-limit check at function entry of code compiled without
+    /// signals: Cranelift's own check (`Function::stack_limit`, in the
+    /// prologue) raises `StackOverflow` with a trap instruction, so this
+    /// one takes its place and raises it with `RaiseTrap` when the stack
+    /// pointer is below `VMRuntimeLimits::STACK_LIMIT`.
+    ///
+    /// Margin: the check runs after the prologue, which has already pushed
+    /// the frame (saved registers and spill slots; the translator makes no
+    /// stack slots of its own), and the raise path then runs below that
+    /// (`wr_raise_trap`, `raise_trap_at` and the backtrace walk, a few
+    /// hundred bytes). So the stack may reach below the limit by one frame
+    /// plus the raise path before the trap, where Cranelift's check (which
+    /// adds the frame size first) reaches it by nothing. The runtime sets
+    /// the limit at least `HOST_STACK_RESERVE` (128 KiB) above the lowest
+    /// address of the thread's stack (`traphandlers::stack_limit`), and
+    /// that reserve absorbs the overshoot of every frame smaller than it,
+    /// that is every function with fewer than about 16 000 values live at
+    /// once.
+    pub(super) fn stack_limit_check(&mut self) {
+        let ptr = self.env.isa.pointer_type();
+        let limits = self.load_ptr(self.vmctx, VMOffsets::RUNTIME_LIMITS);
+        let limit = self.load_ptr(limits, runtime_limits::STACK_LIMIT);
+        let sp = self.builder.ins().get_stack_pointer(ptr);
+        let overflow = self.builder.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        self.trapnz(overflow, TrapKind::StackOverflow);
     }
 }

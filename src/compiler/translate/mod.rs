@@ -65,27 +65,30 @@ pub(crate) fn translate_function(
         UserFuncName::user(FUNC_NAMESPACE, func_index),
         wasm_signature(env.isa, &ty),
     );
-    // Stack limit: `*(*(vmctx + RUNTIME_LIMITS) + STACK_LIMIT)`, checked by
-    // Cranelift in the prologue.
-    let vmctx_gv = func.create_global_value(GlobalValueData::VMContext);
-    let readonly = func
-        .dfg
-        .mem_flags
-        .insert(MemFlagsData::trusted().with_readonly())
-        .map_err(|_| anyhow!("too many memory flag sets"))?;
-    let limits_gv = func.create_global_value(GlobalValueData::Load {
-        base: vmctx_gv,
-        offset: (VMOffsets::RUNTIME_LIMITS as i32).into(),
-        global_type: env.isa.pointer_type(),
-        flags: readonly,
-    });
-    let stack_limit = func.create_global_value(GlobalValueData::Load {
-        base: limits_gv,
-        offset: (runtime_limits::STACK_LIMIT as i32).into(),
-        global_type: env.isa.pointer_type(),
-        flags: readonly,
-    });
-    func.stack_limit = Some(stack_limit);
+    if env.signals_based_traps {
+        // Stack limit: `*(*(vmctx + RUNTIME_LIMITS) + STACK_LIMIT)`, checked
+        // by Cranelift in the prologue (a trap instruction). Without
+        // signals the translator checks it instead (`stack_limit_check`).
+        let vmctx_gv = func.create_global_value(GlobalValueData::VMContext);
+        let readonly = func
+            .dfg
+            .mem_flags
+            .insert(MemFlagsData::trusted().with_readonly())
+            .map_err(|_| anyhow!("too many memory flag sets"))?;
+        let limits_gv = func.create_global_value(GlobalValueData::Load {
+            base: vmctx_gv,
+            offset: (VMOffsets::RUNTIME_LIMITS as i32).into(),
+            global_type: env.isa.pointer_type(),
+            flags: readonly,
+        });
+        let stack_limit = func.create_global_value(GlobalValueData::Load {
+            base: limits_gv,
+            offset: (runtime_limits::STACK_LIMIT as i32).into(),
+            global_type: env.isa.pointer_type(),
+            flags: readonly,
+        });
+        func.stack_limit = Some(stack_limit);
+    }
 
     // Disjoint alias regions let Cranelift keep, say, a global's value in a
     // register across stores to linear memory.
@@ -238,6 +241,9 @@ impl<'m> FuncTranslator<'m, '_> {
         let entry = start_entry_block(&mut self.builder);
         let params = self.builder.block_params(entry).to_vec();
         self.vmctx = params[0];
+        if !self.env.signals_based_traps {
+            self.stack_limit_check();
+        }
 
         for (i, &p) in ty.params.iter().enumerate() {
             let var = self.builder.declare_var(ir_type(p));

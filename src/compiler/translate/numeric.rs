@@ -266,16 +266,63 @@ impl FuncTranslator<'_, '_> {
 
     /// A trapping float→int conversion with the spec's two trap kinds:
     /// NaN is "invalid conversion", out of range is "integer overflow".
+    ///
+    /// With signals-based traps Cranelift's `fcvt_to_*int` checks the
+    /// range itself (with trap instructions). Without, the range is checked
+    /// here too and the conversion is the saturating one, which has no trap
+    /// of its own and agrees with the trapping one on every in-range value.
     fn trunc(&mut self, to: ValType, signed: bool) {
-        let x = self.pop();
-        let is_nan = self.builder.ins().fcmp(FloatCC::Unordered, x, x);
+        let x = self.pop_operand();
+        let is_nan = self
+            .builder
+            .ins()
+            .fcmp(FloatCC::Unordered, x.value, x.value);
         self.trapnz(is_nan, TrapKind::BadConversionToInteger);
-        let v = if signed {
-            self.builder.ins().fcvt_to_sint(ir_type(to), x)
+        let ir_to = ir_type(to);
+        let v = if self.env.signals_based_traps {
+            if signed {
+                self.builder.ins().fcvt_to_sint(ir_to, x.value)
+            } else {
+                self.builder.ins().fcvt_to_uint(ir_to, x.value)
+            }
         } else {
-            self.builder.ins().fcvt_to_uint(ir_type(to), x)
+            let bounds = TruncBounds::of(x.ty, to, signed);
+            let below = self.float_const(x.ty, bounds.lower);
+            let above = self.float_const(x.ty, bounds.upper);
+            let low_cc = if bounds.lower_exclusive {
+                FloatCC::LessThanOrEqual
+            } else {
+                FloatCC::LessThan
+            };
+            let too_low = self.builder.ins().fcmp(low_cc, x.value, below);
+            let too_high = self
+                .builder
+                .ins()
+                .fcmp(FloatCC::GreaterThanOrEqual, x.value, above);
+            let out_of_range = self.builder.ins().bor(too_low, too_high);
+            self.trapnz(out_of_range, TrapKind::IntegerOverflow);
+            if signed {
+                self.builder.ins().fcvt_to_sint_sat(ir_to, x.value)
+            } else {
+                self.builder.ins().fcvt_to_uint_sat(ir_to, x.value)
+            }
         };
         self.push(v, to);
+    }
+
+    /// `value` (exactly representable in `ty`) as a constant of float type
+    /// `ty`.
+    fn float_const(&mut self, ty: ValType, value: f64) -> Value {
+        match ty {
+            ValType::F32 => self
+                .builder
+                .ins()
+                .f32const(Ieee32::with_bits((value as f32).to_bits())),
+            _ => self
+                .builder
+                .ins()
+                .f64const(Ieee64::with_bits(value.to_bits())),
+        }
     }
 
     fn sext_from(&mut self, narrow: Type, to: ValType) {
@@ -292,5 +339,135 @@ impl FuncTranslator<'_, '_> {
             .ins()
             .bitcast(ir_type(to), MemFlagsData::new(), a);
         self.push(v, to);
+    }
+}
+
+/// The floats a trapping truncation accepts: those above `lower` (or equal
+/// to it unless `lower_exclusive`) and below `upper`. Each bound is exactly
+/// representable in the source type.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct TruncBounds {
+    lower: f64,
+    lower_exclusive: bool,
+    upper: f64,
+}
+
+impl TruncBounds {
+    /// The bounds for truncating a `from` (f32 or f64) to `to` (i32 or
+    /// i64). Truncation rounds toward zero, so a value is in range when its
+    /// integer part is: above `MIN - 1` (signed) or `-1` (unsigned), and
+    /// below `MAX + 1`. `MAX + 1` is a power of two, exact in both float
+    /// types; `MIN - 1` is exact only as an f64 below `i32::MIN`, and where
+    /// it is not, the next float up is `MIN` itself, which is then the
+    /// inclusive bound.
+    fn of(from: ValType, to: ValType, signed: bool) -> TruncBounds {
+        let bits = if to == ValType::I32 { 32 } else { 64 };
+        if !signed {
+            return TruncBounds {
+                lower: -1.0,
+                lower_exclusive: true,
+                upper: 2f64.powi(bits),
+            };
+        }
+        let upper = 2f64.powi(bits - 1);
+        if from == ValType::F64 && bits == 32 {
+            TruncBounds {
+                lower: -upper - 1.0,
+                lower_exclusive: true,
+                upper,
+            }
+        } else {
+            TruncBounds {
+                lower: -upper,
+                lower_exclusive: false,
+                upper,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The float after `x` in `from`'s precision (toward +inf).
+    fn next_up(x: f64, from: ValType) -> f64 {
+        if from == ValType::F32 {
+            let x = x as f32;
+            let bits = x.to_bits();
+            let next = if x == 0.0 {
+                1
+            } else if x > 0.0 {
+                bits + 1
+            } else {
+                bits - 1
+            };
+            f64::from(f32::from_bits(next))
+        } else {
+            let bits = x.to_bits();
+            let next = if x == 0.0 {
+                1
+            } else if x > 0.0 {
+                bits + 1
+            } else {
+                bits - 1
+            };
+            f64::from_bits(next)
+        }
+    }
+
+    /// The float before `x` in `from`'s precision (toward -inf).
+    fn next_down(x: f64, from: ValType) -> f64 {
+        -next_up(-x, from)
+    }
+
+    /// Checks `TruncBounds::of(from, to, signed)` against the definition
+    /// on the floats around each bound and each end of the integer range:
+    /// accepted exactly when the truncated value fits `to`.
+    fn check(from: ValType, to: ValType, signed: bool) {
+        let bounds = TruncBounds::of(from, to, signed);
+        let (min, max): (i128, i128) = match (to, signed) {
+            (ValType::I32, true) => (i32::MIN.into(), i32::MAX.into()),
+            (ValType::I32, false) => (0, u32::MAX.into()),
+            (_, true) => (i64::MIN.into(), i64::MAX.into()),
+            (_, false) => (0, u64::MAX.into()),
+        };
+        let accepts = |x: f64| {
+            let above_lower = if bounds.lower_exclusive {
+                x > bounds.lower
+            } else {
+                x >= bounds.lower
+            };
+            above_lower && x < bounds.upper
+        };
+        for edge in [bounds.lower, bounds.upper, min as f64, max as f64, 0.0] {
+            // The edge rounded into `from`, and three floats either side.
+            let mut x = if from == ValType::F32 {
+                f64::from(edge as f32)
+            } else {
+                edge
+            };
+            for _ in 0..3 {
+                x = next_down(x, from);
+            }
+            for _ in 0..7 {
+                // Exact: `x` is finite and far below 2^127 in magnitude.
+                let t = x.trunc() as i128;
+                let fits = t >= min && t <= max;
+                assert_eq!(accepts(x), fits, "{from} -> {to} signed={signed}: {x:e}");
+                x = next_up(x, from);
+            }
+        }
+    }
+
+    #[test]
+    fn trunc_bounds_match_the_definition() {
+        for from in [ValType::F32, ValType::F64] {
+            for to in [ValType::I32, ValType::I64] {
+                for signed in [true, false] {
+                    check(from, to, signed);
+                }
+            }
+        }
     }
 }
