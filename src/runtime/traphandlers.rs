@@ -15,7 +15,8 @@
 //!   `wr_resume_trap`, which returns "trapped" from the entry.
 //! - Without signals, it calls the `RaiseTrap` builtin (`wr_raise_trap`)
 //!   with the trap's code; `raise_trap_at` records the kind and the
-//!   backtrace the same way and jumps to `wr_resume_trap` itself.
+//!   backtrace the same way and jumps to `wr_resume_trap` itself. Such an
+//!   engine never installs a signal handler or an alternate signal stack.
 //!
 //! Either way only wasm frames, trampolines and the raise path's own
 //! frames (which own nothing) are skipped: builtins and host functions
@@ -127,8 +128,12 @@ pub(crate) unsafe fn enter_wasm(
     caller_vmctx: *mut u8,
     values: *mut ValRaw,
 ) -> Result<(), Trap> {
-    install_signal_handlers()?;
-    ensure_alt_stack()?;
+    if store.engine().config().signals_based_traps() {
+        // Only engines whose code traps with signals need the handlers: an
+        // embedder that turned the option off owns the signals.
+        install_signal_handlers()?;
+        ensure_alt_stack()?;
+    }
 
     let limits = store.limits_ptr();
     // SAFETY: the limits live as long as the store; one thread at a time.
