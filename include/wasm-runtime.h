@@ -814,7 +814,7 @@ void wasm_config_macos_use_mach_ports_set(wasm_config_t *config,
                                           bool enable);
 
 /**
- * Rely on signal handlers for out-of-bounds and divide traps (false: explicit checks); default true.
+ * Whether compiled code traps by faulting, caught by the library's SIGSEGV/SIGBUS/SIGILL/SIGFPE handlers; default true. With false, calls into this engine never install a signal handler or an alternate signal stack (the library installs them, process-wide, only at the first call into an engine with true), linear memories get no guard regions, and every trap (unreachable, out-of-bounds memory or table access, integer division by zero and overflow, float-to-int conversion, call_indirect, failing bulk memory and table operations, host function errors, stack overflow, fuel exhaustion, epoch interruption) is an explicit check in compiled code that calls into the library, which returns the trap to the caller; the code is larger and checks the bounds of every memory access. The Cranelift settings enable_heap_access_spectre_mitigation and enable_table_access_spectre_mitigation must then stay false (checked at engine creation).
  */
 WASM_API_EXTERN
 void wasm_config_signals_based_traps_set(wasm_config_t *config,

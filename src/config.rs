@@ -274,7 +274,12 @@ pub struct Config {
     macos_use_mach_ports_explicit: bool,
     /// Host CPU feature probe; default none (the standard library's detection).
     detect_host_feature: Option<Arc<dyn HostFeatureDetector>>,
-    /// Rely on signal handlers for bounds and divide checks; default true.
+    /// Whether compiled code traps by faulting, caught by signal handlers
+    /// (default true). When false, calls into the engine never install a
+    /// signal handler or an alternate signal stack, memories get no guard
+    /// regions (every access is bounds-checked), and every trap is an
+    /// explicit check in compiled code that calls into the runtime;
+    /// Cranelift's Spectre heap and table mitigations must stay off.
     signals_based_traps: bool,
     /// Values that reached a setter through the C API but name no valid
     /// setting (an out-of-range enum, …), by option; reported by `validate`
@@ -466,7 +471,7 @@ plain_options! {
     memory_guaranteed_dense_image_size / set_memory_guaranteed_dense_image_size: u64;
     /// Extra checks in component adapter modules (default false; refused by this build).
     debug_adapter_modules / set_debug_adapter_modules: bool;
-    /// Rely on signal handlers for out-of-bounds and divide traps; when false, code checks explicitly (default true).
+    /// Trap by faulting, caught by signal handlers (default true); when false no signal handler is installed and every trap is an explicit check that calls into the runtime.
     signals_based_traps / set_signals_based_traps: bool;
 }
 

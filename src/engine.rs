@@ -45,7 +45,8 @@ impl Engine {
         let is_host_target = config.target().is_none_or(runs_on_host);
         // The runtime compiles trampolines through the compiler without
         // naming it: it gets them from this `TrampolineCompiler`.
-        let runtime = EngineRuntime::new(Box::new(CraneliftTrampolines::new(isa.clone())));
+        let runtime =
+            EngineRuntime::new(Box::new(CraneliftTrampolines::new(isa.clone(), &tunables)));
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),

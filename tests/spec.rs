@@ -14,7 +14,9 @@
 //!
 //! `cargo test --release --test spec -- FILTER` runs only the files whose
 //! name contains FILTER and prints every failure's details;
-//! `WASM_SPEC_VERIFIER=1` adds Cranelift's IR verifier.
+//! `WASM_SPEC_VERIFIER=1` adds Cranelift's IR verifier, and
+//! `WASM_SPEC_NO_SIGNALS=1` runs everything with `signals_based_traps`
+//! off (every trap an explicit check, no signal handler).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -111,6 +113,8 @@ fn spec_engine() -> Engine {
     // WASM_SPEC_VERIFIER=1 also runs Cranelift's IR verifier on every
     // function (slower; for checking the translator).
     config.set_cranelift_debug_verifier(std::env::var_os("WASM_SPEC_VERIFIER").is_some());
+    // WASM_SPEC_NO_SIGNALS=1 compiles every trap as an explicit check.
+    config.set_signals_based_traps(std::env::var_os("WASM_SPEC_NO_SIGNALS").is_none());
     config
         .set_wasm_simd(false)
         .set_wasm_relaxed_simd(false)

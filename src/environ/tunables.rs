@@ -58,8 +58,11 @@ impl Default for Tunables {
 }
 
 impl Tunables {
-    /// Whether faults in compiled code become traps through signal
-    /// handlers (guard pages, null pointers) rather than explicit checks.
+    /// `signals_based_traps`: whether compiled code may trap by faulting
+    /// (guard pages, trap instructions) for the runtime's signal handlers
+    /// to catch. When false, every trap is an explicit check that calls the
+    /// `RaiseTrap` builtin and the runtime installs no signal handler. The
+    /// value lives in `memory` because it also decides the memory layout.
     pub fn signals_based_traps(&self) -> bool {
         self.memory.signals_based_traps
     }

@@ -1,17 +1,27 @@
-//! Entering wasm and turning faults in wasm code into `Trap`s.
+//! Entering wasm and turning traps in wasm code into `Trap`s.
 //!
 //! Every call from the host into wasm goes through `enter_wasm`, which
 //! pushes an `Activation` on a thread-local stack and calls the assembly
-//! entry `wr_enter_wasm` (see `entry_*.rs`). Compiled code traps with a
-//! faulting instruction (`ud2`/`udf`, a guard-page access, a division). The
-//! process-wide signal handler, running on a per-thread alternate stack,
-//! asks the code registry whether the faulting pc is a known trap site; if
-//! so it records the trap kind and a frame-pointer backtrace in the
-//! innermost activation and rewrites the signal context so that the thread
-//! resumes in `wr_resume_trap`, which returns "trapped" from the entry.
-//! Only wasm frames and trampolines are skipped: builtins and host
-//! functions never trap themselves, they return a flag and let compiled
-//! code trap after they have returned.
+//! entry `wr_enter_wasm` (see `entry_*.rs`). Compiled code raises a trap in
+//! one of two ways, chosen by the engine's `signals_based_traps`:
+//!
+//! - With signals (the default), it executes a faulting instruction
+//!   (`ud2`/`udf`, a guard-page access, a division). The process-wide
+//!   signal handler, installed at the first entry of such an engine and
+//!   running on a per-thread alternate stack, asks the code registry
+//!   whether the faulting pc is a known trap site; if so it records the
+//!   trap kind and a frame-pointer backtrace in the innermost activation
+//!   and rewrites the signal context so that the thread resumes in
+//!   `wr_resume_trap`, which returns "trapped" from the entry.
+//! - Without signals, it calls the `RaiseTrap` builtin (`wr_raise_trap`)
+//!   with the trap's code; `raise_trap_at` records the kind and the
+//!   backtrace the same way and jumps to `wr_resume_trap` itself. Such an
+//!   engine never installs a signal handler or an alternate signal stack.
+//!
+//! Either way only wasm frames, trampolines and the raise path's own
+//! frames (which own nothing) are skipped: builtins and host functions
+//! never trap themselves, they return a flag and let compiled code trap
+//! after they have returned.
 //!
 //! Backtraces are one frame-pointer walk (`walk_wasm_frames`), used for
 //! both kinds of trap. A wasm trap starts it at the faulting frame; a trap
@@ -33,6 +43,7 @@ use super::instance::Instance;
 use super::registry::{is_wasm_code, lookup_frame, lookup_trap};
 use super::store::{Store, StoreInner};
 use super::trap::{FrameInfo, Trap};
+use crate::environ::builtins::trap_kind_of_raise_code;
 use crate::environ::trap_kind::TrapKind;
 use crate::environ::val_raw::{ArrayToWasmTrampoline, ValRaw};
 use std::cell::{Cell, UnsafeCell};
@@ -58,7 +69,9 @@ extern "C" {
         caller_vmctx: *mut u8,
         values: *mut ValRaw,
     ) -> u32;
-    fn wr_resume_trap(jmpbuf: *mut usize);
+    fn wr_resume_trap(jmpbuf: *mut usize) -> !;
+    /// The `RaiseTrap` builtin: `(vmctx, code)`, never returns.
+    pub(super) fn wr_raise_trap(vmctx: *mut u8, code: u32) -> !;
 }
 
 /// Frames recorded per trap, innermost first.
@@ -152,9 +165,9 @@ struct Activation {
     /// Set by `HostCall` while a host function called by this entry's
     /// wasm runs.
     host_exit: Cell<HostExit>,
-    /// Set by the signal handler.
+    /// Set by the signal handler or `raise_trap_at`.
     trap_kind: Cell<Option<TrapKind>>,
-    /// Written by the signal handler for wasm traps.
+    /// Written by the signal handler or `raise_trap_at` for wasm traps.
     trace: UnsafeCell<RawTrace>,
     /// Set by the host-function shim before it reports failure.
     host_trap: UnsafeCell<Option<Trap>>,
@@ -278,8 +291,12 @@ pub(crate) unsafe fn enter_wasm(
     caller_vmctx: *mut u8,
     values: *mut ValRaw,
 ) -> Result<(), Trap> {
-    install_signal_handlers()?;
-    ensure_alt_stack()?;
+    if store.engine().config().signals_based_traps() {
+        // Only engines whose code traps with signals need the handlers: an
+        // embedder that turned the option off owns the signals.
+        install_signal_handlers()?;
+        ensure_alt_stack()?;
+    }
 
     let limits = store.limits_ptr();
     // SAFETY: the limits live as long as the store; one thread at a time.
@@ -348,6 +365,59 @@ pub(crate) unsafe fn enter_wasm(
         Vec::new()
     };
     Err(Trap::from_kind(kind, frames))
+}
+
+/// Raises the trap with `RaiseTrap` code `code` for wasm code running in
+/// this thread's innermost activation, and resumes at its entry: the
+/// signal handler's work, for code compiled without signals-based traps.
+/// Entered from `wr_raise_trap` with the trapping wasm frame's return
+/// address `pc`, frame pointer `fp` and stack pointer `sp`.
+///
+/// Owns nothing and runs no destructors, so jumping out of it to
+/// `wr_resume_trap` (over its own frame, `wr_raise_trap`'s and the wasm
+/// frames) skips nothing that needs to run. It may run a little below the
+/// wasm stack limit (a stack overflow is raised from there), within the
+/// reserve the limit leaves for the host.
+///
+/// # Safety
+/// Only compiled wasm code may call it (through `wr_raise_trap`), so an
+/// activation of this thread is live and `fp`..`sp` is its stack.
+pub(super) unsafe extern "C" fn raise_trap_at(code: u32, pc: usize, fp: usize, sp: usize) -> ! {
+    let act = CURRENT.with(|c| c.get());
+    let Some(kind) = trap_kind_of_raise_code(code) else {
+        fatal(b"wasm-runtime: compiled code raised an unknown trap code\n")
+    };
+    if act.is_null() {
+        fatal(b"wasm-runtime: a trap was raised outside any wasm call\n")
+    }
+    // SAFETY: `act` is this thread's innermost activation, alive in
+    // `enter_wasm`'s frame; wasm code of it is the only code running on
+    // this thread, so nothing else touches it. `pc - 1` lies in the call
+    // that raised the trap, the position backtraces report for it; `fp`
+    // and `sp` are the raising wasm frame's, live until we jump.
+    unsafe {
+        let act = &*act;
+        act.trap_kind.set(Some(kind));
+        // A host trap's frames were taken by its `HostCall`.
+        if kind != TrapKind::HostTrap {
+            let start = WalkStart {
+                pc: Some(pc.wrapping_sub(1)),
+                fp,
+                low: sp,
+                vmctx: act.entered_vmctx,
+            };
+            walk_wasm_frames(act, start, &mut *act.trace.get());
+        }
+        wr_resume_trap(act.jmpbuf.get().cast())
+    }
+}
+
+/// Reports a broken invariant of the trap path and aborts: nothing can be
+/// unwound or returned to from here.
+fn fatal(message: &[u8]) -> ! {
+    // SAFETY: writing a byte buffer to stderr.
+    unsafe { libc::write(2, message.as_ptr().cast(), message.len()) };
+    std::process::abort()
 }
 
 /// Frame information for the raw frames of a walk. A frame's instance is
