@@ -82,6 +82,10 @@ fn main() {
         &out_dir.join("config_table.rs"),
         &config_code::generate(&rows, &fixed),
     );
+    write_if_changed(
+        &out_dir.join("proposals_table.rs"),
+        &config_code::generate_proposals(&rows, &fixed),
+    );
     c_setters::generate(&manifest_dir, &rows, &mut checked_in);
     readme::generate(&rows, &mut checked_in);
     vectors::generate(&mut checked_in);

@@ -1,6 +1,7 @@
 /* Traps: a wasm trap (integer division by zero) and a trap raised by a
  * host function both come back from wasm_func_call as a wasm_trap_t with a
- * message and, for the wasm trap, the frames where it happened; the
+ * message and the wasm frames where it happened (for the host's trap, the
+ * frames below the host call: its origin is the `call $check`); the
  * instance stays usable afterwards.
  *
  * Uses only the installed headers. Exits non-zero if anything behaves
@@ -31,11 +32,12 @@ static wasm_trap_t* check(void* env, const wasm_val_vec_t* args, wasm_val_vec_t*
 }
 
 /* Prints where a trap happened: its origin and every wasm frame of its
-   trace, innermost first. A trap made by the host has no wasm frames. */
+   trace, innermost first. A trap that never crossed wasm (made by the host
+   outside any call from wasm) has no wasm frames. */
 static void print_frames(const wasm_trap_t* trap) {
   wasm_frame_t* origin = wasm_trap_origin(trap);
   if (!origin) {
-    printf("  no wasm frames (raised by the host)\n");
+    printf("  no wasm frames\n");
     return;
   }
   printf("  origin: func %" PRIu32 ", offset %zu in the function, %zu in the module\n",

@@ -209,6 +209,11 @@ typedef uint8_t wasm_backtrace_details_t;
 typedef uint8_t wasm_module_version_strategy_t;
 
 /**
+ * What kind of failure a `wasm_error_t` reports (`wasm_error_kind`).
+ */
+typedef uint8_t wasm_error_kind_t;
+
+/**
  * Why wasm trapped: one of the `WASM_TRAP_CODE_*` constants.
  */
 typedef uint8_t wasm_trap_code_t;
@@ -309,6 +314,43 @@ typedef uint8_t wasm_trap_code_t;
 #define WASM_MODULE_VERSION_STRATEGY_NONE 2
 
 /**
+ * Anything without a kind of its own: a NULL argument, resources, the
+ * operating system, a corrupt serialized module, a host callback's error.
+ */
+#define WASM_ERROR_KIND_OTHER 0
+
+/**
+ * The module binary is malformed or invalid (`wasm_error_offset` says where).
+ */
+#define WASM_ERROR_KIND_INVALID 1
+
+/**
+ * The module uses a proposal this build or configuration does not support.
+ */
+#define WASM_ERROR_KIND_UNSUPPORTED 2
+
+/**
+ * An implementation or configured limit was exceeded.
+ */
+#define WASM_ERROR_KIND_IMPL_LIMIT 3
+
+/**
+ * Instantiation could not link an import.
+ */
+#define WASM_ERROR_KIND_LINK 4
+
+/**
+ * The configuration (an option's value) was refused.
+ */
+#define WASM_ERROR_KIND_CONFIG 5
+
+/**
+ * Instantiation trapped (`wasm_instance_new_checked` hands such a trap out
+ * as a `wasm_trap_t` instead).
+ */
+#define WASM_ERROR_KIND_TRAP 6
+
+/**
  * The wasm stack limit (`max_wasm_stack`) was reached.
  */
 #define WASM_TRAP_CODE_STACK_OVERFLOW 0
@@ -379,7 +421,9 @@ extern "C" {
 
 /**
  * Enables the on-disk module cache as a cache config file says. Default: no
- * cache. File parsed at once; compiled modules cached on disk.
+ * cache. File parsed and folder checked at once, but the folder is created by
+ * the first stored module; entries are written by a background thread and are
+ * complete when the engine is deleted or the process exits.
  *
  * `path` names a TOML file with a `[cache]` table (`enabled`, `directory`,
  * ...). Returns NULL on success or an error naming the file, line and key.
@@ -400,7 +444,11 @@ WASM_API_EXTERN void wasm_config_disable_cache_set(wasm_config_t *config);
 
 /**
  * Enables the on-disk module cache as the default cache config file says.
- * Default: no cache.
+ * Default: no cache. `$XDG_CONFIG_HOME/wasm-runtime/config.toml`, else
+ * `~/.config/…`; a missing file means a cache in
+ * `$XDG_CACHE_HOME/wasm-runtime`, else `~/.cache/…`; nothing is created
+ * before the first stored module, so a following `disable_cache` leaves no
+ * folder.
  *
  * The file is $XDG_CONFIG_HOME/wasm-runtime/config.toml, else
  * ~/.config/wasm-runtime/config.toml; a missing file means an enabled cache
@@ -411,8 +459,12 @@ WASM_API_EXTERN
 struct wasm_error_t *wasm_config_cache_config_load_default_set(wasm_config_t *config);
 
 /**
- * Allocates linear memories with the embedder's memory creator. Default: the
- * runtime's own allocator. Linear memories come from the embedder's creator.
+ * Allocates the linear memories made on demand (host-created ones, and
+ * instance memories without pooling) with the embedder's memory creator.
+ * Default: the runtime's own allocator. Memories allocated on demand come from
+ * the embedder's creator: host-created ones (`wasm_memory_new`) and, with
+ * on-demand allocation, instance memories; pooled instance memories never do
+ * (as in the reference).
  *
  * `creator` is copied, and its `env` is owned by the library from now on; NULL
  * restores the built-in allocator. Callbacks must be thread-safe.
@@ -558,12 +610,18 @@ WASM_API_EXTERN
 void wasm_pooling_allocation_config_delete(struct wasm_pooling_allocation_config_t *config);
 
 /**
- * Selects how instances, memories and tables are allocated. Default:
+ * Selects how instances and the memories and tables they define are allocated
+ * (host-created memories and tables are always allocated on demand). Default:
  * on-demand. On-demand, or pooling with its instance/memory/table limits
- * enforced (memories still mapped on demand).
+ * enforced for instances and the memories and tables they define (memories
+ * still mapped on demand); host-created memories and tables
+ * (`wasm_memory_new`, `wasm_table_new`) are allocated on demand, take no slots
+ * and obey no pool limit (as in the reference).
  *
  * With `pooling`, uses the pooling allocator with a copy of those limits
- * (borrowed) for instances, memories and tables; NULL selects on-demand
+ * (borrowed) for instances and the memories and tables they define;
+ * host-created memories and tables (`wasm_memory_new`, `wasm_table_new`)
+ * are still allocated on demand, taking no slots. NULL selects on-demand
  * allocation. The limits are checked at engine creation.
  */
 WASM_API_EXTERN
@@ -694,7 +752,10 @@ WASM_API_EXTERN void wasm_config_debug_info_set(wasm_config_t *config, bool enab
 
 /**
  * Captures wasm backtraces for traps and host errors. Default: true. Traps
- * carry wasm frames (`wasm_trap_trace`); off: no frames.
+ * carry the wasm frames below them, innermost first (`wasm_trap_trace`,
+ * `wasm_trap_origin`): for a trap returned by a host function, the wasm
+ * function that called it (at the call) and its callers; through nested
+ * host→wasm calls, every level of the same store; off: no frames.
  */
 WASM_API_EXTERN void wasm_config_wasm_backtrace_set(wasm_config_t *config, bool enable);
 
@@ -921,9 +982,11 @@ void wasm_config_static_memory_maximum_size_set(wasm_config_t *config,
 WASM_API_EXTERN void wasm_config_static_memory_forced_set(wasm_config_t *config, bool enable);
 
 /**
- * Guard bytes after each memory reservation; accesses proven to land in it
- * need no bounds check. Default: 2 GiB (64 KiB on 32-bit hosts). Compiled code
- * depends on it: serialized modules record it.
+ * Guard bytes after each memory reservation, rounded up to whole host pages;
+ * accesses proven to land in it need no bounds check. Default: 2 GiB (64 KiB
+ * on 32-bit hosts). Rounded up to whole host pages (1 or 4097 bytes give one
+ * or two 4 KiB pages), as the reference does; accesses the guard covers need
+ * no bounds check. Compiled code depends on it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_memory_guard_size_set(wasm_config_t *config, uint64_t size);
 
@@ -1022,9 +1085,15 @@ WASM_API_EXTERN void wasm_config_debug_adapter_modules_set(wasm_config_t *config
 WASM_API_EXTERN void wasm_config_macos_use_mach_ports_set(wasm_config_t *config, bool enable);
 
 /**
- * Relies on signal handlers for out-of-bounds and divide traps; when false,
- * code checks explicitly. Default: true. False: explicit bounds checks instead
- * of signals. Compiled code depends on it: serialized modules record it.
+ * Traps by faulting, caught by the library's SIGSEGV/SIGBUS/SIGILL/SIGFPE
+ * handlers; when false, no signal handler is ever installed for this engine,
+ * memories get no guard regions, and every trap (out-of-bounds access,
+ * division, conversion, call_indirect, stack overflow, host error, fuel,
+ * epoch) is an explicit check in compiled code that calls into the runtime;
+ * Cranelift's Spectre heap and table mitigations must then stay off. Default:
+ * true. False: no signal handler is ever installed; no guard regions; every
+ * trap is an explicit check that calls into the runtime. Compiled code depends
+ * on it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_signals_based_traps_set(wasm_config_t *config, bool enable);
 
@@ -1124,6 +1193,22 @@ WASM_API_EXTERN void wasm_error_message(const struct wasm_error_t *error, wasm_n
  * Frees an error returned by an extension function; NULL is ignored.
  */
 WASM_API_EXTERN void wasm_error_delete(struct wasm_error_t *error);
+
+/**
+ * What kind of failure `error` reports: one of the `WASM_ERROR_KIND_*`
+ * values; `WASM_ERROR_KIND_OTHER` for NULL. The error stays owned by the
+ * caller.
+ */
+WASM_API_EXTERN wasm_error_kind_t wasm_error_kind(const struct wasm_error_t *error);
+
+/**
+ * The byte offset in the module binary that `error` points at: returns
+ * true and stores it in `*out` for invalid or unsupported modules whose
+ * offset is known; otherwise returns false and leaves `*out` untouched
+ * (also when `error` or `out` is NULL). The error stays owned by the
+ * caller.
+ */
+WASM_API_EXTERN bool wasm_error_offset(const struct wasm_error_t *error, size_t *out);
 
 /**
  * Instantiates `module` in `store` with `imports` (in the module's import

@@ -174,6 +174,11 @@ typedef struct wasm_memorytype_t wasm_memorytype_t;
 /**
  * A compiled module; it can be instantiated in any store of its engine.
  * Owned handles are freed with `wasm_module_delete`.
+ *
+ * A module belongs to the engine, not to the store it was made in: its
+ * handles carry no store state, so a live module never keeps a deleted
+ * store (and the instances, memories, tables and pooling slots it owns)
+ * alive, and it keeps working in every other store of the engine.
  */
 typedef struct wasm_module_t wasm_module_t;
 
@@ -1572,13 +1577,15 @@ struct wasm_module_t *wasm_module_obtain(struct wasm_store_t *store,
                                          const struct wasm_shared_module_t *shared);
 
 /**
- * Frees a handle of a module; the object itself lives on while other handles
- * (or its store) need it. NULL is ignored.
+ * Frees a handle of a module; the compiled code lives on while other
+ * handles or instances of it need it. A module's handles never keep a
+ * store alive. NULL is ignored.
  */
 WASM_API_EXTERN void wasm_module_delete(struct wasm_module_t *module);
 
 /**
- * Returns a new handle of the same module, owned by the caller; NULL for NULL.
+ * Returns a new handle of the same module, owned by the caller (like every
+ * module handle, it holds no store); NULL for NULL.
  */
 WASM_API_EXTERN struct wasm_module_t *wasm_module_copy(const struct wasm_module_t *module);
 

@@ -22,15 +22,14 @@
 
 mod accessors;
 mod cache;
-mod features;
 mod host;
 mod options;
 mod pooling;
 mod types;
 mod validate;
 
+pub use crate::environ::features::{Proposal, Support, PROPOSALS};
 pub use cache::{default_cache_directory, default_config_file, CacheConfig};
-pub use features::{Proposal, Support};
 pub use host::{
     CacheStore, HostFeatureDetector, LinearMemory, MemoryCreator, StackCreator, StackMemory,
 };
@@ -55,7 +54,8 @@ const GIB: u64 = 1 << 30;
 const IS_64_BIT: bool = cfg!(target_pointer_width = "64");
 
 // `Config`, its `Default`, the plain accessors, the table-driven checks,
-// `wasm_features`, `code_shaping_settings`, `OPTIONS` and `PROPOSALS`.
+// `wasm_features`, `code_shaping_settings` and `OPTIONS` (`PROPOSALS` is
+// generated beside it into `environ::features`).
 include!(concat!(env!("OUT_DIR"), "/config_table.rs"));
 
 impl Config {

@@ -1,13 +1,16 @@
 //! The engine: a validated configuration, the Cranelift target ISA built
-//! from it, the wasm features modules are checked against, the epoch
-//! counter, and the engine-wide runtime state shared by every store.
+//! from it, the `Tunables` the compiler and runtime act on, the wasm
+//! features modules are checked against, the epoch counter, and the
+//! engine-wide runtime state shared by every store.
 //!
 //! An `Engine` is cheap to clone (one `Arc`) and is `Send + Sync`: modules
 //! and stores of any thread may share it.
 
+use crate::compiler::CraneliftTrampolines;
 use crate::config::{Config, CraneliftFlag, HostFeatureDetector};
+use crate::environ::error::{Error, ErrorKind, Result};
+use crate::environ::{MemorySettings, Tunables};
 use crate::runtime::EngineRuntime;
-use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable, SetError};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +27,7 @@ pub struct Engine {
 struct EngineInner {
     config: Config,
     isa: OwnedTargetIsa,
+    tunables: Tunables,
     features: WasmFeatures,
     is_host_target: bool,
     backtrace_details: bool,
@@ -36,17 +40,23 @@ impl Engine {
     /// names the option (or Cranelift flag) at fault.
     pub fn new(config: &Config) -> Result<Engine> {
         config.validate()?;
-        let isa = build_isa(config)?;
+        let tunables = tunables(config);
+        let isa = build_isa(config, &tunables)?;
         let is_host_target = config.target().is_none_or(runs_on_host);
+        // The runtime compiles trampolines through the compiler without
+        // naming it: it gets them from this `TrampolineCompiler`.
+        let runtime =
+            EngineRuntime::new(Box::new(CraneliftTrampolines::new(isa.clone(), &tunables)));
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
                 features: config.wasm_features(),
                 isa,
+                tunables,
                 is_host_target,
                 backtrace_details: config.wasm_backtrace_details_enabled(),
                 epoch: AtomicU64::new(0),
-                runtime: EngineRuntime::new(),
+                runtime,
             }),
         })
     }
@@ -59,6 +69,11 @@ impl Engine {
     /// The Cranelift target ISA code is compiled for.
     pub fn isa(&self) -> &dyn TargetIsa {
         &*self.inner.isa
+    }
+
+    /// The configuration values the compiler and runtime act on.
+    pub fn tunables(&self) -> &Tunables {
+        &self.inner.tunables
     }
 
     /// The wasm features modules are validated against.
@@ -124,6 +139,27 @@ impl std::fmt::Debug for Engine {
             .field("target", self.isa().triple())
             .field("features", &self.inner.features)
             .finish_non_exhaustive()
+    }
+}
+
+/// The values of `config` the compiler and runtime act on.
+fn tunables(config: &Config) -> Tunables {
+    Tunables {
+        memory: MemorySettings {
+            static_memory_maximum_size: config.static_memory_maximum_size(),
+            static_memory_forced: config.static_memory_forced(),
+            memory_guard_size: config.memory_guard_size(),
+            dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
+            guard_before_linear_memory: config.guard_before_linear_memory(),
+            signals_based_traps: config.signals_based_traps(),
+        },
+        consume_fuel: config.consume_fuel(),
+        epoch_interruption: config.epoch_interruption(),
+        nan_canonicalization: config.cranelift_nan_canonicalization(),
+        generate_address_map: config.generate_address_map(),
+        max_wasm_stack: config.max_wasm_stack(),
+        wasm_backtrace: config.wasm_backtrace(),
+        memory_init_cow: config.memory_init_cow(),
     }
 }
 
@@ -225,12 +261,17 @@ fn std_detect(feature: &str) -> Option<bool> {
     }
 }
 
-/// Builds the Cranelift ISA the config describes.
-fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
+/// Builds the Cranelift ISA the config describes (with the code-shaping
+/// values of `tunables`, which come from the same config).
+fn build_isa(config: &Config, tunables: &Tunables) -> Result<OwnedTargetIsa> {
     let detector = config.detect_host_feature().map(|d| &**d);
     let mut isa_builder = match config.target() {
-        Some(triple) => isa::lookup(triple.clone())
-            .map_err(|e| anyhow!("target: `{triple}` is not supported by this build: {e}"))?,
+        Some(triple) => isa::lookup(triple.clone()).map_err(|e| {
+            Error::config(
+                "target",
+                format!("`{triple}` is not supported by this build: {e}"),
+            )
+        })?,
         None => host_isa_builder(detector)?,
     };
 
@@ -238,7 +279,7 @@ fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
     let mut set = |name: &str, value: &str| {
         shared
             .set(name, value)
-            .map_err(|e| anyhow!("internal: Cranelift setting {name}={value}: {e}"))
+            .map_err(|e| internal(format!("Cranelift setting {name}={value}: {e}")))
     };
     set("opt_level", config.cranelift_opt_level().cranelift_name())?;
     set(
@@ -247,7 +288,7 @@ fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
     )?;
     set(
         "enable_nan_canonicalization",
-        bool_str(config.cranelift_nan_canonicalization()),
+        bool_str(tunables.nan_canonicalization),
     )?;
     // Backtraces walk frame pointers.
     set("preserve_frame_pointers", "true")?;
@@ -258,7 +299,7 @@ fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
     // Cranelift pass the rest through a hidden return area. Only our own
     // generated code calls wasm functions, so the convention stays internal.
     set("enable_multi_ret_implicit_sret", "true")?;
-    if !config.signals_based_traps() {
+    if !tunables.signals_based_traps() {
         // Spectre mitigations turn out-of-bounds accesses into null-page
         // loads, which only a signal handler can turn into a trap.
         set("enable_heap_access_spectre_mitigation", "false")?;
@@ -270,15 +311,26 @@ fn build_isa(config: &Config) -> Result<OwnedTargetIsa> {
     }
 
     let flags = settings::Flags::new(shared);
-    check_shared_flags(config, &flags)?;
+    check_shared_flags(config, tunables, &flags)?;
     let isa = isa_builder
         .finish(flags)
         .map_err(|e| match config.target() {
-            Some(triple) => anyhow!("target: cannot build the ISA for `{triple}`: {e}"),
-            None => anyhow!("cranelift_flag_set: cannot build the host ISA with these flags: {e}"),
+            Some(triple) => Error::config(
+                "target",
+                format!("cannot build the ISA for `{triple}`: {e}"),
+            ),
+            None => Error::config(
+                "cranelift_flag_set",
+                format!("cannot build the host ISA with these flags: {e}"),
+            ),
         })?;
     check_isa(config, &*isa, detector)?;
     Ok(isa)
+}
+
+/// An error that is the library's fault, not the configuration's.
+fn internal(message: String) -> Error {
+    Error::new(ErrorKind::Other, format!("internal: {message}"))
 }
 
 fn bool_str(b: bool) -> &'static str {
@@ -292,7 +344,12 @@ fn bool_str(b: bool) -> &'static str {
 /// The host ISA builder with the host's CPU features enabled, as reported
 /// by the embedder's probe when there is one.
 fn host_isa_builder(detector: Option<&dyn HostFeatureDetector>) -> Result<isa::Builder> {
-    let unsupported = |e: &str| anyhow!("target: the host is not supported by this build: {e}");
+    let unsupported = |e: &str| {
+        Error::config(
+            "target",
+            format!("the host is not supported by this build: {e}"),
+        )
+    };
     let Some(detector) = detector else {
         return cranelift_native::builder().map_err(unsupported);
     };
@@ -301,7 +358,7 @@ fn host_isa_builder(detector: Option<&dyn HostFeatureDetector>) -> Result<isa::B
         if detector.detect(feature) == Some(true) {
             builder
                 .enable(flag)
-                .map_err(|e| anyhow!("internal: Cranelift ISA flag {flag}: {e}"))?;
+                .map_err(|e| internal(format!("Cranelift ISA flag {flag}: {e}")))?;
         }
     }
     Ok(builder)
@@ -336,42 +393,58 @@ fn apply_user_flag(
             CraneliftFlag::Set(name, value) => format!("`{name}` = `{value}`"),
         };
         match e {
-            SetError::BadName(_) => anyhow!("{option}: unknown Cranelift setting {what}"),
-            SetError::BadType => anyhow!(
-                "{option}: Cranelift setting {what} has another type \
-                 (enable takes boolean settings and presets; set takes a value)"
-            ),
-            SetError::BadValue(expected) => {
-                anyhow!("{option}: bad value for Cranelift setting {what}: expected {expected}")
+            SetError::BadName(_) => {
+                Error::config(option, format!("unknown Cranelift setting {what}"))
             }
+            SetError::BadType => Error::config(
+                option,
+                format!(
+                    "Cranelift setting {what} has another type \
+                     (enable takes boolean settings and presets; set takes a value)"
+                ),
+            ),
+            SetError::BadValue(expected) => Error::config(
+                option,
+                format!("bad value for Cranelift setting {what}: expected {expected}"),
+            ),
         }
     })
 }
 
 /// Refuses user flags that contradict options or runtime invariants.
-fn check_shared_flags(config: &Config, flags: &settings::Flags) -> Result<()> {
+fn check_shared_flags(config: &Config, tunables: &Tunables, flags: &settings::Flags) -> Result<()> {
     if !flags.preserve_frame_pointers() {
-        bail!("cranelift_flag_set: preserve_frame_pointers must stay true (backtraces walk frame pointers)");
+        return Err(Error::config(
+            "cranelift_flag_set",
+            "preserve_frame_pointers must stay true (backtraces walk frame pointers)",
+        ));
     }
     if flags.enable_probestack() {
-        bail!("cranelift_flag_set: enable_probestack is not supported (the stack limit is checked explicitly)");
+        return Err(Error::config(
+            "cranelift_flag_set",
+            "enable_probestack is not supported (the stack limit is checked explicitly)",
+        ));
     }
     if flags.unwind_info() != config.native_unwind_info() {
-        bail!(
-            "cranelift_flag_set: unwind_info={} contradicts native_unwind_info={}; use native_unwind_info",
-            flags.unwind_info(),
-            config.native_unwind_info()
-        );
+        return Err(Error::config(
+            "cranelift_flag_set",
+            format!(
+                "unwind_info={} contradicts native_unwind_info={}; use native_unwind_info",
+                flags.unwind_info(),
+                config.native_unwind_info()
+            ),
+        ));
     }
-    if !config.signals_based_traps()
+    if !tunables.signals_based_traps()
         && (flags.enable_heap_access_spectre_mitigation()
             || flags.enable_table_access_spectre_mitigation())
     {
-        bail!(
-            "signals_based_traps: disabled, which requires the Cranelift settings \
+        return Err(Error::config(
+            "signals_based_traps",
+            "disabled, which requires the Cranelift settings \
              enable_heap_access_spectre_mitigation and enable_table_access_spectre_mitigation \
-             to stay false"
-        );
+             to stay false",
+        ));
     }
     Ok(())
 }
@@ -403,10 +476,10 @@ fn check_isa(
             None => std_detect(feature),
         };
         if present == Some(false) {
-            bail!(
-                "{}: Cranelift ISA flag {flag} is enabled, but the host CPU lacks `{feature}`",
-                config.cranelift_flag_origin(flag)
-            );
+            return Err(Error::config(
+                config.cranelift_flag_origin(flag),
+                format!("Cranelift ISA flag {flag} is enabled, but the host CPU lacks `{feature}`"),
+            ));
         }
     }
     Ok(())
@@ -432,6 +505,28 @@ mod tests {
         assert!(engine.isa().flags().preserve_frame_pointers());
         assert!(engine.same(&engine.clone()));
         assert!(!engine.same(&Engine::default()));
+    }
+
+    #[test]
+    fn default_tunables_are_the_default_configs() {
+        assert_eq!(Engine::default().tunables(), &Tunables::default());
+    }
+
+    #[test]
+    fn tunables_follow_the_config() {
+        let mut config = Config::new();
+        config
+            .set_consume_fuel(true)
+            .set_epoch_interruption(true)
+            .set_max_wasm_stack(1 << 20)
+            .set_signals_based_traps(false)
+            .set_memory_guard_size(1 << 16);
+        let engine = Engine::new(&config).unwrap();
+        let tunables = engine.tunables();
+        assert!(tunables.consume_fuel && tunables.epoch_interruption);
+        assert_eq!(tunables.max_wasm_stack, 1 << 20);
+        assert!(!tunables.signals_based_traps());
+        assert_eq!(tunables.memory.memory_guard_size, 1 << 16);
     }
 
     #[test]

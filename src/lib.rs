@@ -8,5 +8,6 @@ pub mod capi;
 pub mod compiler;
 pub mod config;
 pub mod engine;
+pub mod environ;
 pub mod module;
 pub mod runtime;

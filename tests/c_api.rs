@@ -120,6 +120,11 @@ fn objects_from_c() {
     run_and_check("tests/c", "objects");
 }
 
+#[test]
+fn error_kinds_and_offsets_from_c() {
+    run_and_check("tests/c", "errors");
+}
+
 /// The examples also build straight against `include/` (the CMake package
 /// test covers the installed layout).
 #[test]

@@ -13,7 +13,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasm_runtime::capi::engine::{wasm_engine_delete, wasm_engine_new, wasm_engine_t};
-use wasm_runtime::capi::ext::error::{wasm_error_delete, wasm_error_message, wasm_error_t};
+use wasm_runtime::capi::ext::error::*;
 use wasm_runtime::capi::ext::instance::wasm_instance_new_checked;
 use wasm_runtime::capi::ext::module::{wasm_module_deserialize_checked, wasm_module_new_checked};
 use wasm_runtime::capi::ext::wat::wasm_wat2wasm;
@@ -64,6 +64,32 @@ fn wat(text: &str) -> wasm_byte_vec_t {
     let err = wasm_wat2wasm(text.as_ptr().cast(), text.len(), Some(&mut out));
     assert!(err.is_none(), "wat2wasm: {}", error_text(err));
     out
+}
+
+/// The kind and byte offset (`wasm_error_kind`, `wasm_error_offset`) of
+/// an error, which stays the caller's.
+fn kind_and_offset(err: &wasm_error_t) -> (wasm_error_kind_t, Option<usize>) {
+    let mut offset = usize::MAX;
+    let has = wasm_error_offset(Some(err), Some(&mut offset));
+    assert_eq!(
+        has,
+        offset != usize::MAX,
+        "offset written exactly when true is returned"
+    );
+    (wasm_error_kind(Some(err)), has.then_some(offset))
+}
+
+/// `error_text` after checking the error's kind and offset.
+fn error_text_of_kind(
+    err: Option<Box<wasm_error_t>>,
+    kind: wasm_error_kind_t,
+    offset: Option<usize>,
+) -> String {
+    let err = err.expect("an error");
+    let seen = kind_and_offset(&err);
+    let text = error_text(Some(err));
+    assert_eq!(seen, (kind, offset), "{text}");
+    text
 }
 
 fn error_text(err: Option<Box<wasm_error_t>>) -> String {
@@ -471,7 +497,7 @@ fn link_error(
         )
     };
     assert!(inst.is_null() && trap.is_null());
-    error_text(err)
+    error_text_of_kind(err, WASM_ERROR_KIND_LINK, None)
 }
 
 #[test]
@@ -525,9 +551,10 @@ fn invalid_modules_say_why() {
     assert!(unsafe { wasm_module_new(sp(&store), Some(&bin)) }.is_none());
     assert!(!unsafe { wasm_module_validate(sp(&store), Some(&bin)) });
     let mut out = ptr::null_mut();
-    let text =
-        error_text(unsafe { wasm_module_new_checked(sp(&store), Some(&bin), Some(&mut out)) });
-    assert!(text.contains("offset") || text.contains("0x"), "{text}");
+    // The section id at offset 8 has no size byte: the binary ends at 9.
+    let err = unsafe { wasm_module_new_checked(sp(&store), Some(&bin), Some(&mut out)) };
+    let text = error_text_of_kind(err, WASM_ERROR_KIND_INVALID, Some(9));
+    assert!(text.starts_with("invalid module: "), "{text}");
     assert!(out.is_null());
 
     let bad_wat = "(module (func (result i32) i32.const))";
@@ -538,6 +565,93 @@ fn invalid_modules_say_why() {
         Some(&mut out),
     ));
     assert!(text.contains("wat2wasm"), "{text}");
+}
+
+#[test]
+fn error_kinds_and_offsets() {
+    let engine = engine();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let compile = |bytes: Vec<u8>| {
+        let bin = wasm_byte_vec_t::from_vec(bytes);
+        let mut out = ptr::null_mut();
+        let err = unsafe { wasm_module_new_checked(sp(&store), Some(&bin), Some(&mut out)) };
+        assert!(out.is_null());
+        err
+    };
+
+    // `(module (func (result i32) i64.const 1))`: the type mismatch is
+    // reported at the body's `end`, byte 26.
+    let mismatch = b"\0asm\x01\0\0\0\x01\x05\x01\x60\x00\x01\x7f\x03\x02\x01\x00\x0a\x06\x01\x04\x00\x42\x01\x0b";
+    let text = error_text_of_kind(
+        compile(mismatch.to_vec()),
+        WASM_ERROR_KIND_INVALID,
+        Some(26),
+    );
+    assert!(text.ends_with("(at offset 0x1a)"), "{text}");
+
+    // A shared memory validates but is not compiled yet: reported at the
+    // memory section's contents, byte 10 (after its id and size).
+    let mut shared = wat("(module (memory 1 1 shared))");
+    // SAFETY: made by wat().
+    let text = error_text_of_kind(
+        compile(unsafe { shared.take() }),
+        WASM_ERROR_KIND_UNSUPPORTED,
+        Some(10),
+    );
+    assert!(text.starts_with("not supported yet: threads"), "{text}");
+
+    // A proposal the configuration disables names its option; the offset
+    // is the validator's.
+    let mut config = wasm_runtime::capi::engine::wasm_config_new();
+    wasm_runtime::capi::ext::config::wasm_config_wasm_multi_value_set(Some(&mut config), false);
+    let strict = wasm_runtime::capi::engine::wasm_engine_new_with_config(Some(config)).unwrap();
+    let strict_store = unsafe { wasm_store_new(ep(&strict)) }.unwrap();
+    let mut two_results = wat("(module (func (result i32 i32) i32.const 1 i32.const 2))");
+    let mut out = ptr::null_mut();
+    let err =
+        unsafe { wasm_module_new_checked(sp(&strict_store), Some(&two_results), Some(&mut out)) };
+    let (kind, offset) = kind_and_offset(err.as_deref().unwrap());
+    assert_eq!(kind, WASM_ERROR_KIND_UNSUPPORTED);
+    // SAFETY: made by wat().
+    assert!(offset.is_some_and(|o| o > 8 && o < unsafe { two_results.as_slice() }.len()));
+    assert!(error_text(err).contains("wasm_config_wasm_multi_value_set"));
+    // SAFETY: made by wat().
+    drop(unsafe { two_results.take() });
+    drop(strict_store);
+    wasm_engine_delete(Some(strict));
+
+    // A configuration error.
+    let mut config = wasm_runtime::capi::engine::wasm_config_new();
+    wasm_runtime::capi::ext::config::wasm_config_max_wasm_stack_set(Some(&mut config), 0);
+    let mut engine_out = ptr::null_mut();
+    let err =
+        wasm_runtime::capi::ext::engine::wasm_engine_try_new(Some(config), Some(&mut engine_out));
+    let text = error_text_of_kind(err, WASM_ERROR_KIND_CONFIG, None);
+    assert!(text.starts_with("max_wasm_stack: "), "{text}");
+
+    // A missing import is a link error, with no offset.
+    let m = module(&store, r#"(module (import "env" "f" (func)))"#);
+    let (mut inst, mut trap) = (ptr::null_mut(), ptr::null_mut());
+    let err = unsafe {
+        wasm_instance_new_checked(sp(&store), Some(&m), None, Some(&mut inst), Some(&mut trap))
+    };
+    error_text_of_kind(err, WASM_ERROR_KIND_LINK, None);
+    wasm_module_delete(Some(m));
+
+    // A host callback's error, and NULL arguments.
+    let host = unsafe { wasm_error_new(c"refused".as_ptr()) };
+    assert_eq!(kind_and_offset(&host), (WASM_ERROR_KIND_OTHER, None));
+    let mut offset = 7;
+    assert!(!wasm_error_offset(Some(&host), Some(&mut offset)));
+    assert_eq!(offset, 7, "untouched without an offset");
+    wasm_error_delete(Some(host));
+    assert_eq!(wasm_error_kind(None), WASM_ERROR_KIND_OTHER);
+    assert!(!wasm_error_offset(None, Some(&mut offset)));
+    let invalid = compile(b"\0asm".to_vec()).unwrap();
+    assert!(!wasm_error_offset(Some(&invalid), None));
+    assert_eq!(wasm_error_kind(Some(&invalid)), WASM_ERROR_KIND_INVALID);
+    wasm_error_delete(Some(invalid));
+    assert_eq!(offset, 7);
 }
 
 #[test]
@@ -896,9 +1010,10 @@ fn modules_reflect_serialize_and_share() {
     let garbage = wasm_byte_vec_t::from_vec(b"\0asm\x01\0\0\0".to_vec());
     assert!(unsafe { wasm_module_deserialize(sp(&store), Some(&garbage)) }.is_none());
     let mut out = ptr::null_mut();
-    let text = error_text(unsafe {
-        wasm_module_deserialize_checked(sp(&store), Some(&garbage), Some(&mut out))
-    });
+    let err =
+        unsafe { wasm_module_deserialize_checked(sp(&store), Some(&garbage), Some(&mut out)) };
+    // No kind of its own: the text is what says why.
+    let text = error_text_of_kind(err, WASM_ERROR_KIND_OTHER, None);
     assert!(text.contains("not a serialized module"), "{text}");
     // An engine generating other code refuses the bytes, saying why.
     let config = wasm_runtime::capi::engine::wasm_config_new();
@@ -906,9 +1021,9 @@ fn modules_reflect_serialize_and_share() {
     wasm_runtime::capi::ext::config::wasm_config_consume_fuel_set(config.as_deref_mut(), true);
     let fuel_engine = wasm_runtime::capi::engine::wasm_engine_new_with_config(config).unwrap();
     let fuel_store = unsafe { wasm_store_new(ep(&fuel_engine)) }.unwrap();
-    let text = error_text(unsafe {
-        wasm_module_deserialize_checked(sp(&fuel_store), Some(&bytes), Some(&mut out))
-    });
+    let err =
+        unsafe { wasm_module_deserialize_checked(sp(&fuel_store), Some(&bytes), Some(&mut out)) };
+    let text = error_text_of_kind(err, WASM_ERROR_KIND_OTHER, None);
     assert!(text.contains("code-generation settings"), "{text}");
     assert!(out.is_null());
     // SAFETY: made by wasm_module_serialize.

@@ -5,13 +5,14 @@
 //! The hand-built instances use dynamic memories (explicit bounds checks)
 //! and never trap: trap delivery needs the runtime's signal handlers.
 
-use wasm_runtime::compiler::{is_wasm_code, lookup_frame, lookup_trap};
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
-use wasm_runtime::module::info::{ConstOp, ElemMode};
+use wasm_runtime::environ::error::ErrorKind;
+use wasm_runtime::environ::info::{ConstOp, ElemMode};
+use wasm_runtime::environ::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
+use wasm_runtime::environ::{TrapKind, VMOffsets, ValRaw};
 use wasm_runtime::module::{ExternKind, Module};
-use wasm_runtime::runtime::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
-use wasm_runtime::runtime::{TrapKind, VMOffsets, ValRaw};
+use wasm_runtime::runtime::{is_wasm_code, lookup_frame, lookup_trap};
 
 /// A minimal instance: a `VMContext` with limits, type ids, one dynamic
 /// memory, defined globals, defined tables and func refs.
@@ -530,26 +531,31 @@ fn address_map_gives_wasm_offsets() {
 
 #[test]
 fn disabled_features_are_named_with_offsets() {
-    type Case = (&'static str, fn(&mut Config), &'static str);
+    // (module, configuration, the proposal and the option that enables it)
+    type Case = (
+        &'static str,
+        fn(&mut Config),
+        Option<(&'static str, &'static str)>,
+    );
     let cases: [Case; 7] = [
         (
             "(module (func (result i32 i32) (i32.const 1) (i32.const 2)))",
             |c| {
                 c.set_wasm_multi_value(false);
             },
-            "multi-value",
+            Some(("multi-value", "wasm_multi_value")),
         ),
         (
             "(module (func (param i32) (result i32) (i32.extend8_s (local.get 0))))",
             |_| {},
-            "",
+            None,
         ),
         (
             "(module (func $f (return_call $f)))",
             |c| {
                 c.set_wasm_tail_call(false);
             },
-            "tail call",
+            Some(("tail call", "wasm_tail_call")),
         ),
         (
             "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))",
@@ -557,42 +563,62 @@ fn disabled_features_are_named_with_offsets() {
                 c.set_wasm_reference_types(false);
                 c.set_wasm_bulk_memory(false);
             },
-            "bulk memory",
+            Some(("bulk memory", "wasm_bulk_memory")),
         ),
         (
             "(module (memory 1) (memory 1))",
             |c| {
                 c.set_wasm_multi_memory(false);
             },
-            "multiple memories",
+            Some(("multi-memory", "wasm_multi_memory")),
         ),
         (
             "(module (func (result externref) (ref.null extern)))",
             |c| {
                 c.set_wasm_reference_types(false);
             },
-            "reference types",
+            Some(("reference types", "wasm_reference_types")),
         ),
         (
             "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))",
             |c| {
                 c.set_wasm_extended_const(false);
             },
-            "wasm_config_wasm_extended_const_set",
+            Some(("extended-const", "wasm_extended_const")),
         ),
     ];
-    for (wat, configure, feature) in cases {
+    for (wat, configure, expected) in cases {
         let engine = engine_with(configure);
         let wasm = wat::parse_str(wat).unwrap();
         let result = Module::new(&engine, &wasm);
-        if feature.is_empty() {
+        let Some((feature, option)) = expected else {
             result.unwrap();
             continue;
-        }
-        let err = result.unwrap_err().to_string();
-        assert!(err.contains(feature), "{wat}: {err}");
-        assert!(err.contains("(at offset 0x"), "{wat}: {err}");
-        assert!(Module::validate(&engine, &wasm).is_err());
+        };
+        let err = result.unwrap_err();
+        let ErrorKind::Unsupported {
+            feature: named,
+            option: enabling,
+            offset,
+        } = err.kind()
+        else {
+            panic!("{wat}: expected an unsupported proposal, got {err:?}");
+        };
+        assert_eq!(
+            (named.as_str(), enabling.as_deref()),
+            (feature, Some(option)),
+            "{wat}"
+        );
+        let offset = offset.unwrap_or_else(|| panic!("{wat}: no offset in {err}"));
+        assert!(offset > 8 && offset < wasm.len(), "{wat}: offset {offset}");
+        // The message says it too, for people (the C API's text).
+        assert!(
+            err.to_string()
+                .contains(&format!("wasm_config_{option}_set")),
+            "{err}"
+        );
+        let validate = Module::validate(&engine, &wasm).unwrap_err();
+        assert_eq!(validate.kind(), err.kind(), "{wat}");
     }
 }
 
@@ -615,12 +641,43 @@ fn unsupported_proposals_are_refused_by_compilation() {
     ] {
         let wasm = wat::parse_str(wat).unwrap();
         Module::validate(&engine, &wasm).unwrap();
-        let err = Module::new(&engine, &wasm).unwrap_err().to_string();
-        assert!(
-            err.contains(&format!("not supported yet: {feature}")) && err.contains("offset 0x"),
-            "{wat}: {err}"
-        );
+        let err = Module::new(&engine, &wasm).unwrap_err();
+        match err.kind() {
+            ErrorKind::Unsupported {
+                feature: named,
+                option: None,
+                offset: Some(offset),
+            } => {
+                assert_eq!(named, feature, "{wat}");
+                assert!(
+                    *offset > 8 && *offset < wasm.len(),
+                    "{wat}: offset {offset}"
+                );
+            }
+            _ => panic!("{wat}: expected an unsupported feature with its offset, got {err:?}"),
+        }
     }
+}
+
+/// A construct this build cannot represent, in a module that is valid for
+/// the engine, is refused as unsupported; no disabled proposal is blamed
+/// (the module needs none).
+#[test]
+fn valid_typed_references_are_not_blamed_on_a_disabled_proposal() {
+    let engine = engine_with(|c| {
+        c.set_wasm_function_references(true);
+    });
+    let wasm = wat::parse_str("(module (func (param (ref func))))").unwrap();
+    let err = Module::new(&engine, &wasm).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Unsupported { feature, option: None, offset: Some(_) }
+                if feature == "function-references"
+        ),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("proposal"), "{err}");
 }
 
 #[test]

@@ -11,12 +11,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use wasm_runtime::capi::engine::*;
 use wasm_runtime::capi::ext::config::*;
 use wasm_runtime::capi::ext::engine::*;
-use wasm_runtime::capi::ext::error::{wasm_error_delete, wasm_error_message, wasm_error_t};
+use wasm_runtime::capi::ext::error::{
+    wasm_error_delete, wasm_error_kind, wasm_error_kind_t, wasm_error_message, wasm_error_t,
+    WASM_ERROR_KIND_CONFIG, WASM_ERROR_KIND_OTHER,
+};
 use wasm_runtime::capi::vec::wasm_byte_vec_t;
 use wasm_runtime::config::{
     CacheSetting, Collector, Config, CraneliftFlag, InstanceAllocationStrategy,
     ModuleVersionStrategy, OptLevel, ProfilingStrategy, Strategy, WasmBacktraceDetails,
 };
+use wasm_runtime::engine::Engine;
+use wasm_runtime::environ::error::ErrorKind;
 
 const KIB: u64 = 1 << 10;
 const MIB: u64 = 1 << 20;
@@ -33,12 +38,26 @@ fn message(error: &wasm_error_t) -> String {
 }
 
 fn error_text(error: Option<Box<wasm_error_t>>) -> Option<String> {
-    let text = error.as_deref().map(message);
+    error_kind_and_text(error).map(|(_, text)| text)
+}
+
+/// The error's kind and message (and frees it).
+fn error_kind_and_text(error: Option<Box<wasm_error_t>>) -> Option<(wasm_error_kind_t, String)> {
+    let seen = error
+        .as_deref()
+        .map(|e| (wasm_error_kind(Some(e)), message(e)));
     wasm_error_delete(error);
+    seen
+}
+
+/// The message of a `WASM_ERROR_KIND_CONFIG` error.
+fn config_error_text(error: Option<Box<wasm_error_t>>) -> String {
+    let (kind, text) = error_kind_and_text(error).expect("an error");
+    assert_eq!(kind, WASM_ERROR_KIND_CONFIG, "{text}");
     text
 }
 
-fn try_new(config: Box<wasm_config_t>) -> Result<Box<wasm_engine_t>, String> {
+fn try_new(config: Box<wasm_config_t>) -> Result<Box<wasm_engine_t>, (wasm_error_kind_t, String)> {
     let mut out: *mut wasm_engine_t = null_mut();
     match wasm_engine_try_new(Some(config), Some(&mut out)) {
         None => {
@@ -48,19 +67,30 @@ fn try_new(config: Box<wasm_config_t>) -> Result<Box<wasm_engine_t>, String> {
         }
         Some(error) => {
             assert!(out.is_null(), "engine_out written on failure");
-            Err(error_text(Some(error)).unwrap())
+            Err(error_kind_and_text(Some(error)).unwrap())
         }
     }
 }
 
-/// A config set up by `setup` is refused, naming `option` first; and
-/// `wasm_engine_new_with_config` returns NULL for it.
+/// A config set up by `setup` is refused with a `Config` error naming
+/// `option` (in the Rust API's kind, and first in the C API's message);
+/// and `wasm_engine_new_with_config` returns NULL for it.
 fn assert_refused(option: &str, setup: impl Fn(&mut wasm_config_t)) -> String {
     let mut config = wasm_config_new();
     setup(&mut config);
+    match Engine::new(config.config()) {
+        Ok(_) => panic!("config with bad {option} built an engine"),
+        Err(e) => match e.kind() {
+            ErrorKind::Config { option: named, .. } => assert_eq!(named, option, "{e:#}"),
+            other => panic!("expected a config error naming {option}, got {other:?}: {e:#}"),
+        },
+    }
     let msg = match try_new(config) {
         Ok(_) => panic!("config with bad {option} built an engine"),
-        Err(msg) => msg,
+        Err((kind, msg)) => {
+            assert_eq!(kind, WASM_ERROR_KIND_CONFIG, "{msg}");
+            msg
+        }
     };
     assert!(
         msg.starts_with(&format!("{option}:")),
@@ -75,7 +105,7 @@ fn assert_refused(option: &str, setup: impl Fn(&mut wasm_config_t)) -> String {
 fn assert_builds(setup: impl Fn(&mut wasm_config_t)) -> Box<wasm_engine_t> {
     let mut config = wasm_config_new();
     setup(&mut config);
-    let engine = try_new(config).unwrap_or_else(|msg| panic!("valid config refused: {msg}"));
+    let engine = try_new(config).unwrap_or_else(|(_, msg)| panic!("valid config refused: {msg}"));
     let mut config = wasm_config_new();
     setup(&mut config);
     let second = wasm_engine_new_with_config(Some(config)).expect("valid config");
@@ -347,9 +377,7 @@ fn every_setter_reaches_its_option() {
         finalizer: None,
     };
     let incremental = set!(wasm_config_enable_incremental_compilation_set(Some(&store)));
-    assert!(error_text(incremental)
-        .unwrap()
-        .starts_with("enable_incremental_compilation:"));
+    assert!(config_error_text(incremental).starts_with("enable_incremental_compilation:"));
 
     let c = cfg.config();
     assert_eq!(c.target(), Some(&target_lexicon::Triple::host()));
@@ -745,11 +773,10 @@ fn failing_setters_return_errors() {
     let mut c = wasm_config_new();
     // SAFETY (block): NUL-terminated strings or NULL, as each setter allows.
     unsafe {
-        let msg = error_text(wasm_config_target_set(
+        let msg = config_error_text(wasm_config_target_set(
             Some(&mut c),
             c"bogus-triple".as_ptr(),
-        ))
-        .unwrap();
+        ));
         assert!(
             msg.starts_with("target:") && msg.contains("bogus-triple"),
             "{msg}"
@@ -757,11 +784,10 @@ fn failing_setters_return_errors() {
         let msg = error_text(wasm_config_target_set(Some(&mut c), null())).unwrap();
         assert!(msg.starts_with("target:"), "{msg}");
         if cfg!(target_arch = "x86_64") {
-            let msg = error_text(wasm_config_target_set(
+            let msg = config_error_text(wasm_config_target_set(
                 Some(&mut c),
                 c"aarch64-unknown-linux-gnu".as_ptr(),
-            ))
-            .unwrap();
+            ));
             assert!(msg.contains("not supported by this build"), "{msg}");
         }
         assert_eq!(
@@ -770,23 +796,21 @@ fn failing_setters_return_errors() {
             "failed setters leave the option alone"
         );
 
-        let msg = error_text(wasm_config_cache_config_load_set(
+        let msg = config_error_text(wasm_config_cache_config_load_set(
             Some(&mut c),
             c"/nonexistent/wasm-runtime/cache.toml".as_ptr(),
-        ))
-        .unwrap();
+        ));
         assert!(
             msg.starts_with("cache_config_load:") && msg.contains("/nonexistent"),
             "{msg}"
         );
 
         let long = cstring(&"x".repeat(256));
-        let msg = error_text(wasm_config_module_version_set(
+        let msg = config_error_text(wasm_config_module_version_set(
             Some(&mut c),
             WASM_MODULE_VERSION_STRATEGY_CUSTOM,
             long.as_ptr(),
-        ))
-        .unwrap();
+        ));
         assert!(
             msg.starts_with("module_version:") && msg.contains("256"),
             "{msg}"
@@ -820,8 +844,9 @@ fn cache_config_file_errors_name_the_line() {
     let path = cstring(file.to_str().unwrap());
     let mut c = wasm_config_new();
     // SAFETY: NUL-terminated string.
-    let msg = error_text(unsafe { wasm_config_cache_config_load_set(Some(&mut c), path.as_ptr()) })
-        .unwrap();
+    let msg = config_error_text(unsafe {
+        wasm_config_cache_config_load_set(Some(&mut c), path.as_ptr())
+    });
     assert!(msg.contains("line 3") && msg.contains("bogus-key"), "{msg}");
     std::fs::write(&file, "[cache]\nenabled = false\n").unwrap();
     // SAFETY: NUL-terminated string.
@@ -910,9 +935,15 @@ fn null_pointers_do_not_crash() {
     wasm_engine_delete(None);
     wasm_engine_increment_epoch(None);
     assert!(wasm_engine_new_with_config(None).is_none());
-    let msg = error_text(wasm_engine_try_new(None, None)).unwrap();
+    let (kind, msg) = error_kind_and_text(wasm_engine_try_new(None, None)).unwrap();
+    assert_eq!(
+        kind, WASM_ERROR_KIND_OTHER,
+        "a NULL argument is no configuration error"
+    );
     assert!(msg.contains("config is NULL"), "{msg}");
-    let msg = error_text(wasm_engine_try_new(Some(wasm_config_new()), None)).unwrap();
+    let (kind, msg) =
+        error_kind_and_text(wasm_engine_try_new(Some(wasm_config_new()), None)).unwrap();
+    assert_eq!(kind, WASM_ERROR_KIND_OTHER);
     assert!(msg.contains("engine_out is NULL"), "{msg}");
 
     // Callback structs with NULL callbacks are refused at engine creation.
@@ -1128,11 +1159,10 @@ fn refused_incremental_cache_store_is_finalized_at_once() {
         finalizer: Some(count_finalizer),
     };
     let mut c = wasm_config_new();
-    let msg = error_text(wasm_config_enable_incremental_compilation_set(
+    let msg = config_error_text(wasm_config_enable_incremental_compilation_set(
         Some(&mut c),
         Some(&store),
-    ))
-    .unwrap();
+    ));
     assert!(msg.contains("not supported by this build"), "{msg}");
     assert_eq!(CACHE_STORE_FINALIZED.load(Ordering::SeqCst), 1);
     wasm_config_delete(Some(c));

@@ -7,9 +7,7 @@
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
 use wasm_runtime::module::{MemoryType, Module, TableType, ValType};
-use wasm_runtime::runtime::{
-    Extern, Func, Instance, InstantiationError, Memory, Store, Table, TrapKind, Val,
-};
+use wasm_runtime::runtime::{Extern, Func, Instance, Memory, Store, Table, TrapKind, Val};
 
 fn engines() -> Vec<(bool, Engine)> {
     [true, false]
@@ -186,10 +184,10 @@ fn out_of_bounds_data_traps_after_earlier_segments_were_applied() {
                  (data (memory 0) (i32.const 20) "never"))"#,
         );
         match Instance::new(&store, &m, &[Extern::Memory(imported.clone())]) {
-            Err(InstantiationError::Trap(t)) => {
-                assert_eq!(t.kind(), Some(TrapKind::MemoryOutOfBounds), "cow={cow}")
-            }
-            Err(e) => panic!("expected a trap, got {e}"),
+            Err(e) => match e.as_trap() {
+                Some(t) => assert_eq!(t.kind(), Some(TrapKind::MemoryOutOfBounds), "cow={cow}"),
+                None => panic!("expected a trap, got {e}"),
+            },
             Ok(_) => panic!("expected a trap, cow={cow}"),
         }
         assert_eq!(bytes(&imported, 10, 5), b"first");
@@ -201,8 +199,11 @@ fn out_of_bounds_data_traps_after_earlier_segments_were_applied() {
         for seg in [r#"(i32.const 65534) "xyz""#, r#"(i32.const 65537) """#] {
             let wat = format!(r#"(module (memory 1) (data (i32.const 0) "ok") (data {seg}))"#);
             match Instance::new(&store, &module(&engine, &wat), &[]) {
-                Err(InstantiationError::Trap(t)) => {
-                    assert_eq!(t.kind(), Some(TrapKind::MemoryOutOfBounds))
+                Err(e) if e.as_trap().is_some() => {
+                    assert_eq!(
+                        e.as_trap().unwrap().kind(),
+                        Some(TrapKind::MemoryOutOfBounds)
+                    )
                 }
                 _ => panic!("{seg}: expected a memory out-of-bounds trap, cow={cow}"),
             }
@@ -280,8 +281,11 @@ fn element_segments_fill_tables_and_trap_after_earlier_ones() {
                 table.set(index, Val::FuncRef(None)).unwrap();
             }
             match Instance::new(&store, &m, &[Extern::Table(table.clone())]) {
-                Err(InstantiationError::Trap(t)) => {
-                    assert_eq!(t.kind(), Some(TrapKind::TableOutOfBounds))
+                Err(e) if e.as_trap().is_some() => {
+                    assert_eq!(
+                        e.as_trap().unwrap().kind(),
+                        Some(TrapKind::TableOutOfBounds)
+                    )
                 }
                 _ => panic!("expected a table out-of-bounds trap"),
             }

@@ -5,8 +5,10 @@
 //! order may crash, objects stay usable after their store is deleted, and
 //! every host-info finalizer runs exactly once, at the moment
 //! `docs/c-api.md` gives: foreign objects and modules with their last
-//! handle, store objects once both the store and their last handle are
-//! gone.
+//! handle, store objects once both the store and the last handle of any
+//! of its objects are gone. A module handle is not one of those: modules
+//! belong to the engine, so a live module neither keeps the store it was
+//! compiled in alive nor stops working in other stores.
 //!
 //! Along the way each kind's handle functions are checked: `_copy` and
 //! `_same`, host info through one handle seen through another, `_as_ref` /
@@ -882,6 +884,14 @@ fn delete(o: &mut Objects, handle: Handle) {
     }
 }
 
+impl Handle {
+    /// Whether the handle keeps its store's objects alive: every handle
+    /// of a store's objects does; a module's handle does not.
+    fn holds_store(self) -> bool {
+        self != Handle::Module
+    }
+}
+
 /// Which counters a handle's deletion may finalize at once (when it is
 /// the last handle of a module, foreign or reference).
 fn finalizes_at_once(handle: Handle) -> Option<Kind> {
@@ -932,14 +942,15 @@ fn run(store_deleted: StoreDeleted, order: &[Handle]) {
     for (i, &handle) in order.iter().enumerate() {
         delete(&mut objects, handle);
         finalized.extend(finalizes_at_once(handle));
-        let last = i + 1 == order.len();
-        let store_gone = store_deleted == StoreDeleted::First;
+        // The store's objects go with the store's last holder, even when
+        // module handles remain.
+        let store_gone =
+            store_deleted == StoreDeleted::First && !order[i + 1..].iter().any(|h| h.holds_store());
         assert_counts(
             &counters,
             |kind| {
                 usize::from(
-                    finalized.contains(&kind)
-                        || (store_gone && last && !kind.goes_with_last_handle()),
+                    finalized.contains(&kind) || (store_gone && !kind.goes_with_last_handle()),
                 )
             },
             &format!("after deleting {handle:?}"),
@@ -980,6 +991,137 @@ fn objects_deleted_in_reverse_order_then_the_store() {
     run(StoreDeleted::Last, &order);
 }
 
+/// The ways a module handle is made in a store.
+#[derive(Clone, Copy, Debug)]
+enum Made {
+    New,
+    Deserialize,
+    Obtain,
+    Copy,
+}
+
+/// A module of `WAT` made in `store` the way `how` says. Whatever the
+/// module was made from (another store's module, its serialized form) is
+/// deleted before this returns.
+///
+/// # Safety
+/// `store` and `engine` are live, and `store` belongs to `engine`.
+unsafe fn module_made_in(
+    engine: *mut wasm_engine_t,
+    store: *mut wasm_store_t,
+    how: Made,
+) -> *mut wasm_module_t {
+    // SAFETY (whole function): live engine and store (the caller's
+    // contract); every other pointer was just made by the library.
+    unsafe {
+        let mut binary = wasm_byte_vec_t::from_vec(Vec::new());
+        assert!(wasm_wat2wasm(WAT.as_ptr().cast(), WAT.len(), Some(&mut binary)).is_none());
+        let module = match how {
+            Made::New => wasm_module_new(store, Some(&binary)),
+            Made::Copy => {
+                let original = wasm_module_new(store, Some(&binary)).expect("wasm_module_new");
+                let copy = wasm_module_copy(Some(&original));
+                wasm_module_delete(Some(original));
+                copy
+            }
+            Made::Deserialize | Made::Obtain => {
+                let other = Box::into_raw(wasm_store_new(engine).expect("wasm_store_new"));
+                let original = wasm_module_new(other, Some(&binary)).expect("wasm_module_new");
+                // A module holds no store: the one it came from can go.
+                wasm_store_delete(Some(Box::from_raw(other)));
+                let module = if matches!(how, Made::Deserialize) {
+                    let mut bytes = wasm_byte_vec_t::from_vec(Vec::new());
+                    wasm_module_serialize(Some(&original), Some(&mut bytes));
+                    let module = wasm_module_deserialize(store, Some(&bytes));
+                    drop(bytes.take());
+                    module
+                } else {
+                    let shared = wasm_module_share(Some(&original));
+                    let module = wasm_module_obtain(store, shared.as_deref());
+                    wasm_shared_module_delete(shared);
+                    module
+                };
+                wasm_module_delete(Some(original));
+                module
+            }
+        };
+        drop(binary.take());
+        raw(module, &format!("the module made by {how:?}"))
+    }
+}
+
+/// A module outlives the store it was made in without keeping it: once
+/// that store and the handles of its objects are deleted, the store's
+/// objects are gone (their host info finalized) while the module lives on,
+/// and the module instantiates and runs in a new store of the engine.
+#[test]
+fn a_module_outlives_its_store_and_instantiates_in_another() {
+    for how in [Made::New, Made::Deserialize, Made::Obtain, Made::Copy] {
+        let counters = Counters::new();
+        let engine = Box::into_raw(wasm_engine_new().unwrap());
+        // SAFETY (whole loop body): every pointer passed is live, made by
+        // the library just before, and deleted once.
+        unsafe {
+            let first = Box::into_raw(wasm_store_new(engine).unwrap());
+            let module = module_made_in(engine, first, how);
+            wasm_module_set_host_info_with_finalizer(
+                module,
+                token(&counters, Kind::Module),
+                Some(finalize),
+            );
+            let empty = wasm_extern_vec_t::empty();
+            let instance = raw(
+                wasm_instance_new(first, module.as_ref(), Some(&empty), None),
+                "wasm_instance_new",
+            );
+            wasm_instance_set_host_info_with_finalizer(
+                instance,
+                token(&counters, Kind::Instance),
+                Some(finalize),
+            );
+            wasm_instance_delete(Some(Box::from_raw(instance)));
+            wasm_store_delete(Some(Box::from_raw(first)));
+            assert_eq!(
+                counters.get(Kind::Instance),
+                1,
+                "{how:?}: the store's objects are gone with the store, though its module lives"
+            );
+            assert_eq!(counters.get(Kind::Module), 0, "{how:?}: the module lives");
+
+            let second = Box::into_raw(wasm_store_new(engine).unwrap());
+            let instance = raw(
+                wasm_instance_new(second, module.as_ref(), Some(&empty), None),
+                "wasm_instance_new in another store",
+            );
+            let mut exports = wasm_extern_vec_t::empty();
+            wasm_instance_exports(instance.as_ref(), Some(&mut exports));
+            let inc = wasm_extern_as_func_const(exports.as_slice()[0].as_deref()).unwrap();
+            assert_eq!(
+                call_i32(inc, 41),
+                42,
+                "{how:?}: the module runs in another store"
+            );
+            assert!(!wasm_module_get_host_info(module.as_ref()).is_null());
+            wasm_extern_vec_delete(Some(&mut exports));
+            wasm_instance_delete(Some(Box::from_raw(instance)));
+            wasm_store_delete(Some(Box::from_raw(second)));
+            assert_eq!(
+                counters.get(Kind::Module),
+                0,
+                "{how:?}: the module still lives"
+            );
+
+            wasm_module_delete(Some(Box::from_raw(module)));
+            assert_eq!(
+                counters.get(Kind::Module),
+                1,
+                "{how:?}: with its last handle"
+            );
+            wasm_engine_delete(Some(Box::from_raw(engine)));
+        }
+    }
+}
+
 /// The tests above, again, under valgrind's memcheck: no invalid accesses,
 /// no uses of uninitialised values, no definite leaks.
 #[test]
@@ -990,6 +1132,6 @@ fn lifetimes_run_clean_under_valgrind() {
     support::rerun_tests_under_memcheck(
         "WASM_RUNTIME_LIFETIMES_UNDER_VALGRIND",
         "lifetimes_run_clean_under_valgrind",
-        4,
+        5,
     );
 }

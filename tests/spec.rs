@@ -14,7 +14,9 @@
 //!
 //! `cargo test --release --test spec -- FILTER` runs only the files whose
 //! name contains FILTER and prints every failure's details;
-//! `WASM_SPEC_VERIFIER=1` adds Cranelift's IR verifier.
+//! `WASM_SPEC_VERIFIER=1` adds Cranelift's IR verifier, and
+//! `WASM_SPEC_NO_SIGNALS=1` runs everything with `signals_based_traps`
+//! off (every trap an explicit check, no signal handler).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -24,9 +26,10 @@ use std::time::{Duration, Instant};
 
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
+use wasm_runtime::environ::error::ErrorKind;
 use wasm_runtime::module::{FuncType, GlobalType, MemoryType, Module, TableType, ValType};
 use wasm_runtime::runtime::{
-    Extern, ExternRef, Func, Global, Instance, InstantiationError, Memory, Store, Table, Trap, Val,
+    Extern, ExternRef, Func, Global, Instance, Memory, Store, Table, Trap, Val,
 };
 use wasmparser::WasmFeatures;
 use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
@@ -110,6 +113,8 @@ fn spec_engine() -> Engine {
     // WASM_SPEC_VERIFIER=1 also runs Cranelift's IR verifier on every
     // function (slower; for checking the translator).
     config.set_cranelift_debug_verifier(std::env::var_os("WASM_SPEC_VERIFIER").is_some());
+    // WASM_SPEC_NO_SIGNALS=1 compiles every trap as an explicit check.
+    config.set_signals_based_traps(std::env::var_os("WASM_SPEC_NO_SIGNALS").is_none());
     config
         .set_wasm_simd(false)
         .set_wasm_relaxed_simd(false)
@@ -716,8 +721,10 @@ impl Context {
                 let imports = self.imports_for(&module)?;
                 match Instance::new(&self.store, &module, &imports) {
                     Ok(_) => Ok(Ok(Vec::new())),
-                    Err(InstantiationError::Trap(trap)) => Ok(Err(trap)),
-                    Err(e) => Err(Failure::Error(format!("instantiation failed: {e}"))),
+                    Err(e) => match e.as_trap() {
+                        Some(trap) => Ok(Err(trap.clone())),
+                        None => Err(Failure::Error(format!("instantiation failed: {e}"))),
+                    },
                 }
             }
         }
@@ -845,7 +852,11 @@ impl Context {
             Ok(_) => Outcome::Fail(format!(
                 "expected {what} module ({message:?}) to be refused"
             )),
-            Err(_) => Outcome::Pass,
+            Err(e) if matches!(e.kind(), ErrorKind::Invalid { .. }) => Outcome::Pass,
+            Err(e) => Outcome::Fail(format!(
+                "expected {what} module ({message:?}) to be refused as invalid, got {:?}: {e}",
+                e.kind()
+            )),
         }
     }
 
@@ -877,10 +888,10 @@ impl Context {
         };
         match Instance::new(&self.store, &module, &imports) {
             Ok(_) => Outcome::Fail(format!("expected unlinkable ({message:?}), but it linked")),
-            Err(InstantiationError::Link(_)) => Outcome::Pass,
-            Err(InstantiationError::Trap(t)) => Outcome::Fail(format!(
-                "expected a link error ({message:?}), got trap {:?}",
-                t.message()
+            Err(e) if matches!(e.kind(), ErrorKind::Link { .. }) => Outcome::Pass,
+            Err(e) => Outcome::Fail(format!(
+                "expected a link error ({message:?}), got {:?}: {e}",
+                e.kind()
             )),
         }
     }

@@ -1,8 +1,8 @@
 //! wasm.h's configuration and engine objects.
 
-use crate::config::{option_error, Config};
+use crate::config::Config;
 use crate::engine::Engine;
-use anyhow::Result;
+use crate::environ::error::Error;
 
 /// Engine options; made by `wasm_config_new`, set with the
 /// `wasm_config_<option>_set` extensions, consumed by
@@ -44,9 +44,9 @@ impl wasm_config_t {
 
     /// An engine built from these options: fails for the first invalid
     /// value recorded, then as `Engine::new` does.
-    pub(crate) fn build_engine(&self) -> Result<Engine> {
+    pub(crate) fn build_engine(&self) -> Result<Engine, Error> {
         if let Some((option, message)) = self.invalid_values.first() {
-            return Err(option_error(option, message));
+            return Err(Error::config(*option, message.as_str()));
         }
         Engine::new(&self.config)
     }

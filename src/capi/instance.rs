@@ -3,15 +3,14 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use anyhow::{anyhow, Error};
-
 use crate::capi::module::wasm_module_t;
 use crate::capi::r#extern::wasm_extern_t;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, RefKind, RefWrapper};
 use crate::capi::store::{wasm_store_t, StoreContext};
 use crate::capi::trap::wasm_trap_t;
 use crate::capi::vec::{wasm_extern_vec_t, CVec};
-use crate::runtime::{Instance, InstantiationError, Trap};
+use crate::environ::error::{Error, ErrorKind};
+use crate::runtime::{Instance, Trap};
 
 /// An instance of a module. Owned handles are freed with
 /// `wasm_instance_delete`.
@@ -32,41 +31,33 @@ impl wasm_instance_t {
     }
 }
 
-/// Why instantiation failed: the imports did not fit (or an argument was
-/// bad), or the start function trapped.
-pub(crate) enum InstantiateFailure {
-    Link(Error),
-    Trap(Trap),
-}
-
 /// Instantiates `module` in `store` with `imports` (in the module's import
-/// order; not consumed).
+/// order; not consumed). The error is a `Trap` one when the start function
+/// (or a segment) trapped; a NULL argument is an `Other` one.
 pub(crate) fn instantiate(
     store: Option<&wasm_store_t>,
     module: Option<&wasm_module_t>,
     imports: Option<&wasm_extern_vec_t>,
-) -> Result<Box<wasm_instance_t>, InstantiateFailure> {
-    let store = store.ok_or_else(|| InstantiateFailure::Link(anyhow!("the store is NULL")))?;
-    let module = module.ok_or_else(|| InstantiateFailure::Link(anyhow!("the module is NULL")))?;
+) -> Result<Box<wasm_instance_t>, Error> {
+    let null = |what: String| Error::new(ErrorKind::Other, what);
+    let store = store.ok_or_else(|| null("the store is NULL".into()))?;
+    let module = module.ok_or_else(|| null("the module is NULL".into()))?;
     // SAFETY: the C caller passes NULL or a valid extern vector.
     let given = imports.map_or(&[][..], |v| unsafe { v.as_slice() });
     let mut externs = Vec::with_capacity(given.len());
     for (i, ext) in given.iter().enumerate() {
         match ext {
             Some(ext) => externs.push(ext.to_extern()),
-            None => return Err(InstantiateFailure::Link(anyhow!("import {i} is NULL"))),
+            None => return Err(null(format!("import {i} is NULL"))),
         }
     }
-    match Instance::new(&store.ctx.store, module.module(), &externs) {
-        Ok(instance) => Ok(Box::new(wasm_instance_t {
-            r: wasm_ref_t {
-                kind: RefKind::Instance(instance),
-                ctx: Some(store.ctx.clone()),
-            },
-        })),
-        Err(InstantiationError::Link(e)) => Err(InstantiateFailure::Link(e)),
-        Err(InstantiationError::Trap(t)) => Err(InstantiateFailure::Trap(t)),
-    }
+    let instance = Instance::new(&store.ctx.store, module.module(), &externs)?;
+    Ok(Box::new(wasm_instance_t {
+        r: wasm_ref_t {
+            kind: RefKind::Instance(instance),
+            ctx: Some(store.ctx.clone()),
+        },
+    }))
 }
 
 /// Instantiates `module` in `store` with `imports` (in the module's import
@@ -93,9 +84,9 @@ pub unsafe extern "C" fn wasm_instance_new(
         Ok(instance) => Some(instance),
         Err(failure) => {
             if let Some(out) = trap {
-                let t = match failure {
-                    InstantiateFailure::Trap(t) => t,
-                    InstantiateFailure::Link(e) => Trap::new(format!("wasm_instance_new: {e:#}")),
+                let t = match failure.as_trap() {
+                    Some(t) => t.clone(),
+                    None => Trap::new(format!("wasm_instance_new: {failure:#}")),
                 };
                 *out = Box::into_raw(wasm_trap_t::boxed(t, ctx));
             }

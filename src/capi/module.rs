@@ -9,12 +9,17 @@ use anyhow::Result;
 use crate::capi::exporttype::wasm_exporttype_t;
 use crate::capi::importtype::wasm_importtype_t;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, HostInfo, RefKind, RefWrapper};
-use crate::capi::store::{wasm_store_t, StoreContext};
+use crate::capi::store::wasm_store_t;
 use crate::capi::vec::{wasm_byte_vec_t, wasm_exporttype_vec_t, wasm_importtype_vec_t, CVec};
 use crate::module::Module;
 
 /// A compiled module; it can be instantiated in any store of its engine.
 /// Owned handles are freed with `wasm_module_delete`.
+///
+/// A module belongs to the engine, not to the store it was made in: its
+/// handles carry no store state, so a live module never keeps a deleted
+/// store (and the instances, memories, tables and pooling slots it owns)
+/// alive, and it keeps working in every other store of the engine.
 #[cfg_attr(all(), repr(transparent))]
 #[derive(Clone)]
 pub struct wasm_module_t {
@@ -30,14 +35,17 @@ pub(crate) struct ModuleObject {
 }
 
 impl wasm_module_t {
-    fn boxed(module: Module, ctx: &Arc<StoreContext>) -> Box<wasm_module_t> {
+    /// A handle of a new module object. The store it is made in is not
+    /// recorded (see the type's comment); the object's host info lives in
+    /// the object itself.
+    fn boxed(module: Module) -> Box<wasm_module_t> {
         Box::new(wasm_module_t {
             r: wasm_ref_t {
                 kind: RefKind::Module(Arc::new(ModuleObject {
                     module,
                     host_info: Mutex::new(None),
                 })),
-                ctx: Some(ctx.clone()),
+                ctx: None,
             },
         })
     }
@@ -57,14 +65,14 @@ impl wasm_module_t {
     /// names the problem and its byte offset.
     pub(crate) fn compile(store: &wasm_store_t, wasm: &[u8]) -> Result<Box<wasm_module_t>> {
         let module = Module::new(store.ctx.store.engine(), wasm)?;
-        Ok(wasm_module_t::boxed(module, &store.ctx))
+        Ok(wasm_module_t::boxed(module))
     }
 
     /// Loads a module serialized by `wasm_module_serialize` for the engine
     /// of `store`; the error says why the bytes are refused.
     pub(crate) fn load(store: &wasm_store_t, bytes: &[u8]) -> Result<Box<wasm_module_t>> {
         let module = Module::deserialize(store.ctx.store.engine(), bytes)?;
-        Ok(wasm_module_t::boxed(module, &store.ctx))
+        Ok(wasm_module_t::boxed(module))
     }
 }
 
@@ -222,20 +230,26 @@ pub unsafe extern "C" fn wasm_module_obtain(
     if !shared.module.engine().same(store.ctx.store.engine()) {
         return None;
     }
-    Some(wasm_module_t::boxed(shared.module.clone(), &store.ctx))
+    Some(wasm_module_t::boxed(shared.module.clone()))
 }
 
-/// Frees a handle of a module; the object itself lives on while other handles
-/// (or its store) need it. NULL is ignored.
+/// Frees a handle of a module; the compiled code lives on while other
+/// handles or instances of it need it. A module's handles never keep a
+/// store alive. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn wasm_module_delete(module: Option<Box<wasm_module_t>>) {
     drop(module);
 }
 
-/// Returns a new handle of the same module, owned by the caller; NULL for NULL.
+/// Returns a new handle of the same module, owned by the caller (like every
+/// module handle, it holds no store); NULL for NULL.
 #[no_mangle]
 pub extern "C" fn wasm_module_copy(module: Option<&wasm_module_t>) -> Option<Box<wasm_module_t>> {
-    refs::copy(module)
+    // A module handle that came back out of wasm as an `externref` carries
+    // the state of the store it came from; its copies need none.
+    let mut copy = refs::copy(module)?;
+    copy.r.ctx = None;
+    Some(copy)
 }
 
 /// Whether `a` and `b` are handles of the same object (false if either is

@@ -22,8 +22,10 @@ use crate::runtime::{ExternRef, Func, Global, Instance, Memory, Table, Trap, Val
 #[derive(Clone)]
 pub struct wasm_ref_t {
     pub(crate) kind: RefKind,
-    /// The C-side state of the store the handle was made in; `None` only
-    /// for a trap reporting a call without a function (no store known).
+    /// The C-side state of the store the handle was made in; `None` for
+    /// modules (they belong to the engine, and must not keep a store
+    /// alive) and for a trap reporting a call without a function (no store
+    /// known).
     pub(crate) ctx: Option<Arc<StoreContext>>,
 }
 

@@ -1,25 +1,29 @@
-//! WebAssembly → native code with Cranelift: function translation,
-//! trampolines, code layout, and the registry the signal handler reads.
+//! WebAssembly → native code with Cranelift: function translation and
+//! the per-signature host↔wasm trampolines.
 //!
-//! `compile_module` translates every defined function (on several threads
-//! when `parallel_compilation` is on), lays them out in one executable
-//! region and registers its trap sites; `compile_trampolines` does the same
-//! for the per-signature host↔wasm trampolines.
+//! The compiler depends on `environ` only. `compile_module` translates
+//! every defined function (on several threads when `parallel_compilation`
+//! is on) for a `TargetIsa` with the code-shaping `Tunables`;
+//! `compile_trampolines` (and `CraneliftTrampolines`, the engine's
+//! `TrampolineCompiler`) does the same for the trampolines. Both return
+//! `CompiledFunction`s: laying them out in executable memory and
+//! registering their trap sites is the runtime's job.
 
-pub(crate) mod artifact;
-mod code_memory;
-pub mod registry;
 mod trampolines;
 mod translate;
+mod trap_codes;
 
-pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
-pub use trampolines::{compile_trampolines, CompiledTrampolines};
+pub use trampolines::{compile_trampolines, CraneliftTrampolines};
+pub(crate) use trap_codes::{trap_kind, ToTrapCode};
 
-use crate::engine::Engine;
-use crate::module::{FuncType, ModuleInfo, ValType};
-use crate::runtime::{MemoryPlan, TrapKind, VMOffsets};
-use anyhow::{anyhow, Context as _, Result};
-use code_memory::{CodeMemory, CompiledFunction, RelocTarget, Relocation};
+use crate::environ::compiled_code::{
+    CompiledFunction, LibCall, RelocKind, RelocTarget, Relocation,
+};
+use crate::environ::error::{Error, ErrorKind};
+use crate::environ::{FuncType, ModuleInfo, ValType};
+use crate::environ::{MemoryPlan, Tunables, VMOffsets};
+use anyhow::{anyhow, bail, Context as _, Result};
+use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{
     self, types, AbiParam, ArgumentPurpose, ExternalName, Signature, UserExternalName,
@@ -85,11 +89,19 @@ pub(crate) fn finish_function(
     let names = ctx.func.params.user_named_funcs().clone();
     let mut ctrl_plane = ControlPlane::default();
     let compiled = ctx.compile(isa, &mut ctrl_plane).map_err(|e| match e.inner {
-        CodegenError::Unsupported(msg) if msg.starts_with("Too many return values") => anyhow!(
-            "not supported yet: this many results ({}) without the Cranelift setting \
-             enable_multi_ret_implicit_sret (cranelift_flag_set(\"enable_multi_ret_implicit_sret\", \"true\"))",
-            e.func.signature.returns.len()
-        ),
+        CodegenError::Unsupported(msg) if msg.starts_with("Too many return values") => {
+            let kind = ErrorKind::Unsupported {
+                feature: "multi-value".to_string(),
+                option: Some("enable_multi_ret_implicit_sret".to_string()),
+                offset: None,
+            };
+            Error::new(kind, format!(
+                "not supported yet: this many results ({}) without the Cranelift setting \
+                 enable_multi_ret_implicit_sret (cranelift_flag_set(\"enable_multi_ret_implicit_sret\", \"true\"))",
+                e.func.signature.returns.len()
+            ))
+            .into()
+        }
         other => anyhow!("{other:?}"),
     })?;
     let buffer = &compiled.buffer;
@@ -102,20 +114,20 @@ pub(crate) fn finish_function(
                     .ok_or_else(|| anyhow!("relocation against unknown function {name:?}"))?
             }
             FinalizedRelocTarget::ExternalName(ExternalName::LibCall(call)) => {
-                RelocTarget::LibCall(*call)
+                RelocTarget::LibCall(libcall(*call)?)
             }
             other => return Err(anyhow!("unexpected relocation target {other:?}")),
         };
         relocs.push(Relocation {
             offset: r.offset,
-            kind: r.kind,
+            kind: reloc_kind(r.kind)?,
             target,
             addend: r.addend,
         });
     }
     let mut traps = Vec::with_capacity(buffer.traps().len());
     for t in buffer.traps() {
-        let kind = TrapKind::from_trap_code(t.code)
+        let kind = trap_codes::trap_kind(t.code)
             .ok_or_else(|| anyhow!("compiled code uses unknown trap code {}", t.code))?;
         traps.push((t.offset, kind));
     }
@@ -145,107 +157,81 @@ pub(crate) fn finish_function(
     })
 }
 
+/// The relocation kinds the runtime can patch.
+fn reloc_kind(kind: Reloc) -> Result<RelocKind> {
+    Ok(match kind {
+        Reloc::Abs8 => RelocKind::Abs8,
+        Reloc::X86PCRel4 => RelocKind::X86PCRel4,
+        Reloc::X86CallPCRel4 => RelocKind::X86CallPCRel4,
+        Reloc::X86CallPLTRel4 => RelocKind::X86CallPLTRel4,
+        Reloc::Arm64Call => RelocKind::Arm64Call,
+        other => bail!("unsupported relocation kind {other:?}"),
+    })
+}
+
+/// The libcalls the runtime provides.
+fn libcall(call: ir::LibCall) -> Result<LibCall> {
+    use ir::LibCall as Cl;
+    Ok(match call {
+        Cl::CeilF32 => LibCall::CeilF32,
+        Cl::CeilF64 => LibCall::CeilF64,
+        Cl::FloorF32 => LibCall::FloorF32,
+        Cl::FloorF64 => LibCall::FloorF64,
+        Cl::TruncF32 => LibCall::TruncF32,
+        Cl::TruncF64 => LibCall::TruncF64,
+        Cl::NearestF32 => LibCall::NearestF32,
+        Cl::NearestF64 => LibCall::NearestF64,
+        Cl::FmaF32 => LibCall::FmaF32,
+        Cl::FmaF64 => LibCall::FmaF64,
+        Cl::Memcpy => LibCall::Memcpy,
+        Cl::Memset => LibCall::Memset,
+        Cl::Memmove => LibCall::Memmove,
+        Cl::Memcmp => LibCall::Memcmp,
+        other => bail!("unsupported Cranelift libcall {other:?}"),
+    })
+}
+
 /// Everything the translator needs to know about the module being compiled.
 pub(crate) struct ModuleEnv<'a> {
     pub info: &'a ModuleInfo,
     pub offsets: VMOffsets,
     pub plans: &'a [MemoryPlan],
     pub isa: &'a dyn TargetIsa,
-    /// `consume_fuel`: count operators into `VMRuntimeLimits::FUEL_CONSUMED`
-    /// and trap with `OutOfFuel` at function entries and loop headers once
-    /// it is no longer negative.
-    pub consume_fuel: bool,
-    /// `epoch_interruption`: trap with `Interrupt` at function entries and
-    /// loop headers once the engine's epoch reaches the store's deadline.
-    pub epoch_interruption: bool,
+    /// The code-shaping settings: fuel, epochs, address maps (see
+    /// `Tunables` for what each makes the code do).
+    pub tunables: &'a Tunables,
 }
 
-/// The entries of `table` (keyed by code offset in the region) that fall
-/// in `range`, keyed by offset from its start instead.
-fn entries_within<T: Copy>(table: &[(u32, T)], range: &std::ops::Range<u32>) -> Vec<(u32, T)> {
-    table
-        .iter()
-        .filter(|(offset, _)| range.contains(offset))
-        .map(|&(offset, x)| (offset - range.start, x))
-        .collect()
-}
-
-/// The machine code of a module's defined functions.
-pub struct CompiledModule {
-    memory: CodeMemory,
-    /// What is needed besides the published bytes to lay the code out
-    /// again elsewhere (see `artifact`): each function's relocations and
-    /// alignment.
-    relocs: Vec<Vec<Relocation>>,
-    alignments: Vec<u32>,
-}
-
-impl CompiledModule {
-    /// Publishes `funcs` (one per defined function, in order).
-    pub(crate) fn publish(funcs: &[CompiledFunction]) -> Result<CompiledModule> {
-        Ok(CompiledModule {
-            memory: CodeMemory::publish(funcs)?,
-            relocs: funcs.iter().map(|f| f.relocs.clone()).collect(),
-            alignments: funcs.iter().map(|f| f.alignment).collect(),
-        })
-    }
-
-    /// The functions as they were before layout: the published code (whose
-    /// relocated fields are rewritten by any new layout) with its metadata.
-    pub(crate) fn functions(&self) -> Vec<CompiledFunction> {
-        let info = self.memory.info();
-        let mut funcs = Vec::with_capacity(info.funcs.len());
-        for (i, range) in info.funcs.iter().enumerate() {
-            let start = self.memory.func_ptr(i);
-            let len = (range.end - range.start) as usize;
-            // SAFETY: the function's code lies inside the published,
-            // readable region.
-            let code = unsafe { std::slice::from_raw_parts(start, len) }.to_vec();
-            let code_range = range.start..range.end;
-            funcs.push(CompiledFunction {
-                code,
-                alignment: self.alignments[i],
-                relocs: self.relocs[i].clone(),
-                traps: entries_within(&info.traps, &code_range),
-                srclocs: entries_within(&info.address_map, &code_range),
-                func_index: range.func_index,
-                body_offset: range.body_offset,
-            });
-        }
-        funcs
-    }
-
-    /// The entry of defined function `defined_index` (counted among
-    /// defined functions only).
-    pub fn func_ptr(&self, defined_index: u32) -> *const u8 {
-        self.memory.func_ptr(defined_index as usize)
-    }
-
-    /// The registry identity of the code region.
-    pub fn code_id(&self) -> usize {
-        self.memory.info().code_id
-    }
+/// Inputs of a compilation that do not shape the code.
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    /// `parallel_compilation`: translate functions on several threads.
+    pub parallel: bool,
+    /// `emit_clif`: the folder each function's Cranelift IR is written to.
+    pub emit_clif: Option<std::path::PathBuf>,
 }
 
 /// Translates and compiles every defined function of `info` (whose binary
-/// is `wasm`) and publishes the code.
+/// is `wasm`) for `isa` with the code-shaping settings of `tunables`: one
+/// `CompiledFunction` per defined function, in order, whose relocations
+/// name functions by their position in that list.
 pub fn compile_module(
-    engine: &Engine,
+    isa: &dyn TargetIsa,
+    tunables: &Tunables,
     info: &ModuleInfo,
-    plans: &[MemoryPlan],
     wasm: &[u8],
-) -> Result<CompiledModule> {
-    let config = engine.config();
+    options: &CompileOptions,
+) -> Result<Vec<CompiledFunction>> {
+    let plans = tunables.memory_plans(info);
     let env = ModuleEnv {
         info,
         offsets: VMOffsets::new(info),
-        plans,
-        isa: engine.isa(),
-        consume_fuel: config.consume_fuel(),
-        epoch_interruption: config.epoch_interruption(),
+        plans: &plans,
+        isa,
+        tunables,
     };
-    let address_map = config.generate_address_map();
-    let clif_dir = config.emit_clif().map(|p| p.to_path_buf());
+    let address_map = tunables.generate_address_map;
+    let clif_dir = options.emit_clif.as_deref();
     let n = info.func_bodies.len();
     let compile_one_unchecked = |builder_ctx: &mut FunctionBuilderContext,
                                  ctx: &mut Context,
@@ -276,7 +262,13 @@ pub fn compile_module(
                     .then(|| RelocTarget::Func(name.index - num_imported))
             },
         )
-        .map_err(|e| anyhow!("compiling function {func_index}: {e:#}"))
+        // The prefix keeps the error's kind (an unsupported feature, an
+        // invalid body) for the caller.
+        .map_err(|e| {
+            Error::from(e)
+                .prefixed(format!("compiling function {func_index}"))
+                .into()
+        })
     };
     let compile_one = |builder_ctx: &mut FunctionBuilderContext,
                        ctx: &mut Context,
@@ -303,7 +295,7 @@ pub fn compile_module(
         })
     };
 
-    let threads = if config.parallel_compilation() {
+    let threads = if options.parallel {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -358,5 +350,5 @@ pub fn compile_module(
             .map(|r| r.ok_or_else(|| anyhow!("internal: a function was not compiled"))?)
             .collect::<Result<_>>()?
     };
-    CompiledModule::publish(&funcs)
+    Ok(funcs)
 }

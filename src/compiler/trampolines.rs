@@ -7,50 +7,67 @@
 //! - wasm → host (`tail` convention, a `wasm_call` like any wasm
 //!   function): spills the arguments into a stack array of `ValRaw`, calls
 //!   `array_call` from the callee's `VMHostFuncContext` with the C
-//!   convention, traps with `HostTrap` when it returns 0, else loads the
-//!   results from the array.
+//!   convention, passing its own frame pointer (the runtime walks the wasm
+//!   frames above it when the host function fails), traps with `HostTrap`
+//!   when it returns 0, else loads the results from the array. Without
+//!   signals-based traps that trap is a call to the `RaiseTrap` builtin
+//!   found through the caller's `VMContext` (the caller of a wasm→host
+//!   trampoline is always compiled wasm).
+//!
+//! The runtime publishes them (see `environ::TrampolineCompiler`, which
+//! `CraneliftTrampolines` implements for the engine).
 
-use super::code_memory::{CodeMemory, CompiledFunction};
+use super::trap_codes::ToTrapCode;
 use super::{finish_function, ir_type, start_entry_block, wasm_signature};
-use crate::engine::Engine;
-use crate::module::FuncType;
-use crate::runtime::vmoffsets::host_func_ctx;
-use crate::runtime::{ArrayToWasmTrampoline, TrapKind};
+use crate::environ::builtins::raise_trap_code;
+use crate::environ::compiled_code::{CompiledFunction, TrampolineCompiler};
+use crate::environ::vmoffsets::host_func_ctx;
+use crate::environ::{BuiltinFunction, FuncType, TrapKind, Tunables, VMOffsets};
 use anyhow::Result;
 use cranelift_codegen::ir::{
     self, types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
     UserFuncName,
 };
-use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 /// Size of one `ValRaw` slot.
 const VAL_RAW_SIZE: u32 = 16;
 
-/// Compiled trampolines for a list of function types, kept alive together.
-pub struct CompiledTrampolines {
-    memory: CodeMemory,
+/// The trampolines of an engine's signatures, compiled for its ISA: what
+/// the engine hands the runtime as its `TrampolineCompiler`.
+pub struct CraneliftTrampolines {
+    isa: OwnedTargetIsa,
+    /// Whether a failing host function may trap with a trap instruction
+    /// (else the wasm→host trampoline calls `RaiseTrap`).
+    signals_based_traps: bool,
 }
 
-impl CompiledTrampolines {
-    /// The host→wasm trampoline of type `i` of the compiled list.
-    pub fn array_to_wasm(&self, i: usize) -> ArrayToWasmTrampoline {
-        let ptr = self.memory.func_ptr(2 * i);
-        // SAFETY: function `2 * i` of the region was compiled from
-        // `array_to_wasm_function` with exactly this C signature.
-        unsafe { std::mem::transmute::<*const u8, ArrayToWasmTrampoline>(ptr) }
-    }
-
-    /// The wasm→host trampoline of type `i` of the compiled list.
-    pub fn wasm_to_host(&self, i: usize) -> *const u8 {
-        self.memory.func_ptr(2 * i + 1)
+impl CraneliftTrampolines {
+    /// Trampolines compiled for `isa`, raising traps as `tunables` says.
+    pub fn new(isa: OwnedTargetIsa, tunables: &Tunables) -> CraneliftTrampolines {
+        CraneliftTrampolines {
+            isa,
+            signals_based_traps: tunables.signals_based_traps(),
+        }
     }
 }
 
-/// Compiles both trampolines for every type in `types` into one region.
-pub fn compile_trampolines(engine: &Engine, types: &[FuncType]) -> Result<CompiledTrampolines> {
-    let isa = engine.isa();
+impl TrampolineCompiler for CraneliftTrampolines {
+    fn compile_trampolines(&self, types: &[FuncType]) -> Result<Vec<CompiledFunction>> {
+        compile_trampolines(&*self.isa, self.signals_based_traps, types)
+    }
+}
+
+/// Compiles both trampolines for every type in `types`: for type `i`, the
+/// host→wasm one is function `2 * i` and the wasm→host one `2 * i + 1`.
+/// `signals_based_traps` is the engine's `Tunables::signals_based_traps`.
+pub fn compile_trampolines(
+    isa: &dyn TargetIsa,
+    signals_based_traps: bool,
+    types: &[FuncType],
+) -> Result<Vec<CompiledFunction>> {
     let mut builder_ctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
     let mut funcs: Vec<CompiledFunction> = Vec::with_capacity(types.len() * 2);
@@ -61,14 +78,12 @@ pub fn compile_trampolines(engine: &Engine, types: &[FuncType]) -> Result<Compil
             None
         })?);
         ctx.clear();
-        ctx.func = wasm_to_host_function(isa, ty, &mut builder_ctx);
+        ctx.func = wasm_to_host_function(isa, ty, signals_based_traps, &mut builder_ctx);
         funcs.push(finish_function(isa, &mut ctx, u32::MAX, 0, false, &|_| {
             None
         })?);
     }
-    Ok(CompiledTrampolines {
-        memory: CodeMemory::publish(&funcs)?,
-    })
+    Ok(funcs)
 }
 
 fn array_to_wasm_function(
@@ -106,6 +121,7 @@ fn array_to_wasm_function(
 fn wasm_to_host_function(
     isa: &dyn TargetIsa,
     ty: &FuncType,
+    signals_based_traps: bool,
     builder_ctx: &mut FunctionBuilderContext,
 ) -> ir::Function {
     let ptr = isa.pointer_type();
@@ -134,17 +150,25 @@ fn wasm_to_host_function(
         host_func_ctx::ARRAY_CALL as i32,
     );
     let mut host_sig = Signature::new(isa.default_call_conv());
-    host_sig.params.extend([AbiParam::new(ptr); 4]);
+    host_sig.params.extend([AbiParam::new(ptr); 5]);
     host_sig.returns.push(AbiParam::new(types::I32));
     let host_sig = b.import_signature(host_sig);
     let len = b.ins().iconst(ptr, i64::from(slots));
+    // This frame's record (saved frame pointer, return address into the
+    // wasm caller) starts the walk of a failed call's wasm frames: frame
+    // pointers are always kept (`preserve_frame_pointers`).
+    let exit_fp = b.ins().get_frame_pointer(ptr);
     let call = b.ins().call_indirect(
         host_sig,
         array_call,
-        &[callee_vmctx, caller_vmctx, values, len],
+        &[callee_vmctx, caller_vmctx, values, len, exit_fp],
     );
     let ok = b.inst_results(call)[0];
-    b.ins().trapz(ok, TrapKind::HostTrap.to_trap_code());
+    if signals_based_traps {
+        b.ins().trapz(ok, TrapKind::HostTrap.to_trap_code());
+    } else {
+        raise_host_trap_unless(&mut b, isa, ok, caller_vmctx);
+    }
     let results: Vec<_> = ty
         .results
         .iter()
@@ -157,4 +181,43 @@ fn wasm_to_host_function(
     b.ins().return_(&results);
     b.finalize(isa.frontend_config());
     func
+}
+
+/// Without signals: when `ok` is 0, calls the `RaiseTrap` builtin of
+/// `caller_vmctx` (a wasm instance's `VMContext`) with `HostTrap`, in a
+/// cold block; continues in a new block otherwise.
+fn raise_host_trap_unless(
+    b: &mut FunctionBuilder<'_>,
+    isa: &dyn TargetIsa,
+    ok: ir::Value,
+    caller_vmctx: ir::Value,
+) {
+    let ptr = isa.pointer_type();
+    let raise_block = b.create_block();
+    let cont = b.create_block();
+    b.set_cold_block(raise_block);
+    b.ins().brif(ok, cont, &[], raise_block, &[]);
+    b.seal_block(raise_block);
+    b.seal_block(cont);
+    b.switch_to_block(raise_block);
+    let readonly = MemFlagsData::trusted().with_readonly();
+    let builtins = b
+        .ins()
+        .load(ptr, readonly, caller_vmctx, VMOffsets::BUILTINS as i32);
+    let raise = BuiltinFunction::RaiseTrap;
+    let entry = b
+        .ins()
+        .load(ptr, readonly, builtins, raise.table_offset() as i32);
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(types::I32));
+    let sig = b.import_signature(sig);
+    let code = b
+        .ins()
+        .iconst(types::I32, i64::from(raise_trap_code(TrapKind::HostTrap)));
+    b.ins().call_indirect(sig, entry, &[caller_vmctx, code]);
+    // `RaiseTrap` never returns; the block still needs a terminator, and
+    // this one is never executed.
+    b.ins().trap(TrapKind::HostTrap.to_trap_code());
+    b.switch_to_block(cont);
 }

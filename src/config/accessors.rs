@@ -3,13 +3,13 @@
 //! store, or share storage with other options. Plain options get theirs
 //! generated from `src/config/table.rs`.
 
-use super::validate::{not_in_this_build, option_error};
+use super::validate::{not_in_this_build, option_cause, option_error};
 use super::{
     CacheConfig, CacheSetting, CacheStore, Config, CraneliftFlag, HostFeatureDetector,
     InstanceAllocationStrategy, MemoryCreator, ModuleVersionStrategy, StackCreator,
     WasmBacktraceDetails, MAX_MODULE_VERSION_LEN,
 };
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -102,7 +102,8 @@ impl Config {
     /// and enables the module cache accordingly; fails at once on I/O,
     /// syntax or setting errors (which name the line).
     pub fn cache_config_load(&mut self, path: impl AsRef<Path>) -> Result<&mut Self> {
-        let config = CacheConfig::load(path.as_ref()).context("cache_config_load")?;
+        let config =
+            CacheConfig::load(path.as_ref()).map_err(|e| option_cause("cache_config_load", e))?;
         self.cache = CacheSetting::Enabled(config);
         Ok(self)
     }
@@ -117,7 +118,8 @@ impl Config {
     /// [`default_config_file`](super::default_config_file)); a missing file enables the cache with
     /// default settings in [`default_cache_directory`](super::default_cache_directory).
     pub fn cache_config_load_default(&mut self) -> Result<&mut Self> {
-        let config = CacheConfig::load_default().context("cache_config_load_default")?;
+        let config = CacheConfig::load_default()
+            .map_err(|e| option_cause("cache_config_load_default", e))?;
         self.cache = CacheSetting::Enabled(config);
         Ok(self)
     }

@@ -93,7 +93,7 @@ options! {
         ty: bool = true,
         status: works,
         code: no,
-        notes: "traps carry wasm frames (`wasm_trap_trace`); off: no frames",
+        notes: "traps carry the wasm frames below them, innermost first (`wasm_trap_trace`, `wasm_trap_origin`): for a trap returned by a host function, the wasm function that called it (at the call) and its callers; through nested host→wasm calls, every level of the same store; off: no frames",
     }
     /// Symbolicates backtraces from the module's debug info.
     wasm_backtrace_details {
@@ -367,7 +367,7 @@ options! {
         access: custom,
         status: works,
         code: no,
-        notes: "file parsed at once; compiled modules cached on disk",
+        notes: "file parsed and folder checked at once, but the folder is created by the first stored module; entries are written by a background thread and are complete when the engine is deleted or the process exits",
     }
     /// Disables the on-disk module cache.
     disable_cache {
@@ -387,15 +387,16 @@ options! {
         access: custom,
         status: works,
         code: no,
+        notes: "`$XDG_CONFIG_HOME/wasm-runtime/config.toml`, else `~/.config/…`; a missing file means a cache in `$XDG_CACHE_HOME/wasm-runtime`, else `~/.cache/…`; nothing is created before the first stored module, so a following `disable_cache` leaves no folder",
     }
-    /// Allocates linear memories with the embedder's memory creator.
+    /// Allocates the linear memories made on demand (host-created ones, and instance memories without pooling) with the embedder's memory creator.
     with_host_memory {
         ty: Option<Arc<dyn MemoryCreator>> = None,
         shown: "the runtime's own allocator",
         access: custom,
         status: works,
         code: no,
-        notes: "linear memories come from the embedder's creator",
+        notes: "memories allocated on demand come from the embedder's creator: host-created ones (`wasm_memory_new`) and, with on-demand allocation, instance memories; pooled instance memories never do (as in the reference)",
     }
     /// Allocates async stacks with the embedder's stack creator.
     with_host_stack {
@@ -406,14 +407,14 @@ options! {
         code: no,
         notes: "needs async support",
     }
-    /// Selects how instances, memories and tables are allocated.
+    /// Selects how instances and the memories and tables they define are allocated (host-created memories and tables are always allocated on demand).
     allocation_strategy {
         ty: InstanceAllocationStrategy = InstanceAllocationStrategy::OnDemand,
         shown: "on-demand",
         access: custom,
         status: works,
         code: no,
-        notes: "on-demand, or pooling with its instance/memory/table limits enforced (memories still mapped on demand)",
+        notes: "on-demand, or pooling with its instance/memory/table limits enforced for instances and the memories and tables they define (memories still mapped on demand); host-created memories and tables (`wasm_memory_new`, `wasm_table_new`) are allocated on demand, take no slots and obey no pool limit (as in the reference)",
     }
     /// Largest memory reservation treated as static: memories whose maximum fits never move.
     static_memory_maximum_size {
@@ -428,12 +429,13 @@ options! {
         status: works,
         code: value,
     }
-    /// Guard bytes after each memory reservation; accesses proven to land in it need no bounds check.
+    /// Guard bytes after each memory reservation, rounded up to whole host pages; accesses proven to land in it need no bounds check.
     memory_guard_size {
         ty: u64 = if IS_64_BIT { 2 * GIB } else { 64 * KIB },
         shown: "2 GiB (64 KiB on 32-bit hosts)",
         status: works,
         code: value,
+        notes: "rounded up to whole host pages (1 or 4097 bytes give one or two 4 KiB pages), as the reference does; accesses the guard covers need no bounds check",
     }
     /// Extra bytes reserved after a dynamic memory to grow into without moving.
     dynamic_memory_reserved_for_growth {
@@ -547,12 +549,12 @@ options! {
         code: isa,
         notes: "consulted when the engine builds the host ISA",
     }
-    /// Relies on signal handlers for out-of-bounds and divide traps; when false, code checks explicitly.
+    /// Traps by faulting, caught by the library's SIGSEGV/SIGBUS/SIGILL/SIGFPE handlers; when false, no signal handler is ever installed for this engine, memories get no guard regions, and every trap (out-of-bounds access, division, conversion, call_indirect, stack overflow, host error, fuel, epoch) is an explicit check in compiled code that calls into the runtime; Cranelift's Spectre heap and table mitigations must then stay off.
     signals_based_traps {
         ty: bool = true,
         status: works,
         code: value,
-        notes: "false: explicit bounds checks instead of signals",
+        notes: "false: no signal handler is ever installed; no guard regions; every trap is an explicit check that calls into the runtime",
     }
 }
 

@@ -5,14 +5,26 @@
 //! configuration check.
 
 use super::{Collector, Config, InstanceAllocationStrategy, ProfilingStrategy, Strategy};
+use crate::environ::error::{Error, ErrorKind};
 use anyhow::Result;
 use std::fmt::Display;
 
 /// The error for a configuration that `option` makes invalid: the one
-/// place that formats `<option>: <reason>`, so every configuration error
-/// names its option first.
+/// place that makes configuration errors, typed `ErrorKind::Config` and
+/// shown as `<option>: <reason>`, so every one names its option first.
 pub fn option_error(option: &str, reason: impl Display) -> anyhow::Error {
-    anyhow::anyhow!("{option}: {reason}")
+    Error::config(option, reason.to_string()).into()
+}
+
+/// The error of `option` that failed because of `cause` (a file that does
+/// not load, say): `ErrorKind::Config` with the cause as its reason, shown
+/// as the option's name followed (with `{:#}`) by the cause.
+pub fn option_cause(option: &str, cause: anyhow::Error) -> anyhow::Error {
+    let kind = ErrorKind::Config {
+        option: option.to_string(),
+        reason: format!("{cause:#}"),
+    };
+    Error::new(kind, option).with_source(cause).into()
 }
 
 /// The error for an option whose behaviour this build does not provide.

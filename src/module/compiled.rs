@@ -1,13 +1,14 @@
 //! `Module`: a validated, compiled module, shared by every instance of it.
 
-use super::info::ModuleInfo;
-use super::parse::parse;
+use super::code::CompiledModule;
 use super::serialize;
-use super::types::{EntityType, ExternKind, ExternType};
-use crate::compiler::{compile_module, CompiledModule};
+use crate::compiler::{compile_module, CompileOptions};
 use crate::engine::Engine;
-use crate::runtime::{memory_settings, ArrayToWasmTrampoline, MemoryPlan};
-use anyhow::Result;
+use crate::environ::error::Result;
+use crate::environ::info::ModuleInfo;
+use crate::environ::parse::parse;
+use crate::environ::types::{EntityType, ExternKind, ExternType};
+use crate::environ::{ArrayToWasmTrampoline, MemoryPlan};
 use std::sync::Arc;
 
 /// A compiled WebAssembly module. Cheap to clone; `Send + Sync`.
@@ -42,8 +43,14 @@ impl Module {
             return Ok(module);
         }
         let info = Self::parse_supported(engine, wasm)?;
-        let plans = Self::memory_plans_for(engine, &info);
-        let compiled = compile_module(engine, &info, &plans, wasm)?;
+        let plans = engine.tunables().memory_plans(&info);
+        let config = engine.config();
+        let options = CompileOptions {
+            parallel: config.parallel_compilation(),
+            emit_clif: config.emit_clif().map(|p| p.to_path_buf()),
+        };
+        let funcs = compile_module(engine.isa(), engine.tunables(), &info, wasm, &options)?;
+        let compiled = CompiledModule::publish(&funcs)?;
         let module = Self::assemble(engine, info, plans, wasm, compiled)?;
         if let Some(path) = &cache {
             serialize::cache_store(&module, path);
@@ -56,12 +63,11 @@ impl Module {
     pub(super) fn from_artifact(
         engine: &Engine,
         wasm: &[u8],
-        r: &mut crate::compiler::artifact::Reader<'_>,
+        r: &mut super::artifact::Reader<'_>,
     ) -> Result<Module> {
         let info = Self::parse_supported(engine, wasm)?;
-        let plans = Self::memory_plans_for(engine, &info);
-        let compiled =
-            crate::compiler::artifact::read(r, info.num_defined_funcs(), info.num_imported_funcs)?;
+        let plans = engine.tunables().memory_plans(&info);
+        let compiled = super::artifact::read(r, info.num_defined_funcs(), info.num_imported_funcs)?;
         Self::assemble(engine, info, plans, wasm, compiled)
     }
 
@@ -69,17 +75,9 @@ impl Module {
     fn parse_supported(engine: &Engine, wasm: &[u8]) -> Result<ModuleInfo> {
         let parsed = parse(engine.wasm_features(), wasm)?;
         if let Some(unsupported) = parsed.unsupported {
-            anyhow::bail!("{unsupported}");
+            return Err(unsupported.into());
         }
         Ok(parsed.info)
-    }
-
-    fn memory_plans_for(engine: &Engine, info: &ModuleInfo) -> Box<[MemoryPlan]> {
-        let settings = memory_settings(engine.config());
-        info.memories
-            .iter()
-            .map(|ty| MemoryPlan::new(&settings, ty))
-            .collect()
     }
 
     /// The module around its compiled code: signature ids and trampolines
@@ -97,12 +95,12 @@ impl Module {
             .iter()
             .map(|ty| runtime.signature_id(ty))
             .collect();
-        runtime.ensure_trampolines(engine, &info.types)?;
+        runtime.ensure_trampolines(&info.types)?;
         let trampolines = info
             .types
             .iter()
             .map(|ty| {
-                let (array_to_wasm, wasm_to_host) = runtime.trampolines(engine, ty)?;
+                let (array_to_wasm, wasm_to_host) = runtime.trampolines(ty)?;
                 Ok((array_to_wasm, wasm_to_host as usize))
             })
             .collect::<Result<_>>()?;
@@ -222,7 +220,7 @@ impl Module {
         &self.inner.compiled
     }
 
-    /// An identity for the module's code, the one `compiler::lookup_frame`
+    /// An identity for the module's code, the one `runtime::lookup_frame`
     /// reports in `FrameLocation::code_id`.
     pub fn code_id(&self) -> usize {
         self.inner.compiled.code_id()
@@ -254,10 +252,14 @@ mod tests {
         let engine = Engine::default();
         let wasm = wat::parse_str("(module (memory 1 1 shared))").unwrap();
         Module::validate(&engine, &wasm).unwrap();
-        let err = Module::new(&engine, &wasm).unwrap_err().to_string();
+        let err = Module::new(&engine, &wasm).unwrap_err();
         assert!(
-            err.starts_with("not supported yet: threads (at offset 0x"),
-            "{err}"
+            matches!(
+                err.kind(),
+                crate::environ::error::ErrorKind::Unsupported { feature, option: None, offset: Some(_) }
+                    if feature == "threads"
+            ),
+            "{err:?}"
         );
     }
 }

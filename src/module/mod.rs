@@ -1,13 +1,15 @@
-//! Parsing and validation of modules, and the compiled artifact.
+//! `Module`: a validated, compiled module, and its serialized form.
+//!
+//! The types its API speaks in live in `environ` and are re-exported here
+//! so Rust embedders find them beside `Module`.
 
+mod artifact;
+mod code;
 mod compiled;
-pub mod info;
-pub mod parse;
 mod serialize;
-pub mod types;
 
-pub use compiled::Module;
-pub use info::ModuleInfo;
-pub use types::{
+pub use crate::environ::types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, MemoryType, TableType, ValType,
 };
+pub use crate::environ::ModuleInfo;
+pub use compiled::Module;

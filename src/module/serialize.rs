@@ -12,11 +12,12 @@
 //! of the fingerprint and the binary; a missing, unreadable or stale entry
 //! just means compiling again.
 
+use super::artifact::{self, Reader, Writer};
 use super::compiled::Module;
-use crate::compiler::artifact::{self, Reader, Writer};
 use crate::config::CacheSetting;
 use crate::engine::Engine;
-use anyhow::{bail, Context as _, Result};
+use crate::environ::error::{Error, ErrorKind};
+use anyhow::{Context as _, Result};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
@@ -104,31 +105,39 @@ impl Module {
     /// is. The checks above catch mistakes (wrong engine, truncation), not
     /// malice; only load what this library serialized and stored where
     /// nobody else could change it, as with any native code.
-    pub fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+    pub fn deserialize(engine: &Engine, bytes: &[u8]) -> crate::environ::error::Result<Module> {
         let Some(rest) = bytes.strip_prefix(MAGIC) else {
-            bail!("not a serialized module of this library (bad magic)");
+            return Err(refused(
+                "not a serialized module of this library (bad magic)",
+            ));
         };
         let mut r = Reader { bytes: rest };
         let version = String::from_utf8_lossy(r.bytes()?).into_owned();
         if let Some(expected) = engine.config().module_version_string() {
             if version != expected {
-                bail!(
+                return Err(refused(format!(
                     "serialized module has version `{version}`, this engine expects `{expected}` (module_version)"
-                );
+                )));
             }
         }
         let stored = r.bytes()?;
         let current = fingerprint(engine);
         if stored != current.as_bytes() {
-            bail!(
+            return Err(refused(format!(
                 "serialized module was compiled with other code-generation settings \
                  (first difference: {})",
                 first_difference(&String::from_utf8_lossy(stored), &current)
-            );
+            )));
         }
         let wasm = r.bytes()?;
         Module::from_artifact(engine, wasm, &mut r)
     }
+}
+
+/// Why `deserialize` refuses bytes: not a wasm validity problem, so of
+/// kind `Other`.
+fn refused(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Other, message)
 }
 
 /// Where the cache keeps the compiled form of `wasm` for `engine`, when
@@ -264,7 +273,7 @@ mod tests {
         let traps = |m: &Module| {
             let start = m.func_ptr(0) as usize;
             (0..64)
-                .filter_map(|o| crate::compiler::lookup_trap(start + o).map(|k| (o, k)))
+                .filter_map(|o| crate::runtime::lookup_trap(start + o).map(|k| (o, k)))
                 .collect::<Vec<_>>()
         };
         assert_eq!(traps(&module), traps(&loaded));

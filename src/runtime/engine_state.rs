@@ -8,15 +8,38 @@
 //!   must get equal ids wherever they meet (modules and host functions of
 //!   the engine's stores);
 //! - the per-signature trampolines of host functions, compiled once per
-//!   signature and kept alive as long as the engine (a host function's
-//!   `VMFuncRef` points into them).
+//!   signature (by the engine's `TrampolineCompiler`) and kept alive as
+//!   long as the engine (a host function's `VMFuncRef` points into them).
 
-use super::val_raw::ArrayToWasmTrampoline;
-use crate::compiler::{compile_trampolines, CompiledTrampolines};
-use crate::engine::Engine;
-use crate::module::FuncType;
+use super::code_memory::CodeMemory;
+use crate::environ::compiled_code::TrampolineCompiler;
+use crate::environ::val_raw::ArrayToWasmTrampoline;
+use crate::environ::FuncType;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
+
+/// Published trampolines for a list of function types, kept alive
+/// together: the host→wasm and wasm→host trampolines of type `i` are
+/// functions `2 * i` and `2 * i + 1` (see `TrampolineCompiler`).
+struct TrampolineBatch {
+    memory: CodeMemory,
+}
+
+impl TrampolineBatch {
+    /// The host→wasm trampoline of type `i` of the batch.
+    fn array_to_wasm(&self, i: usize) -> ArrayToWasmTrampoline {
+        let ptr = self.memory.func_ptr(2 * i);
+        // SAFETY: function `2 * i` of the region is, by the contract of
+        // `TrampolineCompiler`, a host→wasm trampoline with exactly this C
+        // signature.
+        unsafe { std::mem::transmute::<*const u8, ArrayToWasmTrampoline>(ptr) }
+    }
+
+    /// The wasm→host trampoline of type `i` of the batch.
+    fn wasm_to_host(&self, i: usize) -> *const u8 {
+        self.memory.func_ptr(2 * i + 1)
+    }
+}
 
 /// Where one signature's trampolines live: (compiled batch, index in it).
 #[derive(Clone, Copy)]
@@ -30,12 +53,12 @@ struct State {
     signatures: HashMap<FuncType, u32>,
     trampoline_slots: HashMap<FuncType, TrampolineSlot>,
     /// Every compiled batch, kept for the engine's life.
-    batches: Vec<CompiledTrampolines>,
+    batches: Vec<TrampolineBatch>,
 }
 
 /// Runtime state shared by every store of one engine.
-#[derive(Default)]
 pub struct EngineRuntime {
+    trampoline_compiler: Box<dyn TrampolineCompiler>,
     state: Mutex<State>,
     pool: super::pool::PoolCounts,
     init_plans: super::init_plan::InitPlanCache,
@@ -43,9 +66,16 @@ pub struct EngineRuntime {
 }
 
 impl EngineRuntime {
-    /// Fresh, empty engine-wide state.
-    pub fn new() -> EngineRuntime {
-        EngineRuntime::default()
+    /// Fresh, empty engine-wide state whose trampolines come from
+    /// `trampoline_compiler`.
+    pub fn new(trampoline_compiler: Box<dyn TrampolineCompiler>) -> EngineRuntime {
+        EngineRuntime {
+            trampoline_compiler,
+            state: Mutex::default(),
+            pool: Default::default(),
+            init_plans: Default::default(),
+            memory_slots: Default::default(),
+        }
     }
 
     /// Live slot counts for the pooling allocation strategy.
@@ -80,7 +110,7 @@ impl EngineRuntime {
 
     /// Compiles the trampolines of every type of `types` not compiled yet,
     /// in one batch.
-    pub fn ensure_trampolines(&self, engine: &Engine, types: &[FuncType]) -> anyhow::Result<()> {
+    pub fn ensure_trampolines(&self, types: &[FuncType]) -> anyhow::Result<()> {
         let mut state = self.lock();
         let mut missing: Vec<FuncType> = Vec::new();
         for ty in types {
@@ -93,9 +123,17 @@ impl EngineRuntime {
         }
         // Compiling under the lock keeps two stores from compiling the same
         // signature twice; it happens once per signature per engine.
-        let compiled = compile_trampolines(engine, &missing)?;
+        let funcs = self.trampoline_compiler.compile_trampolines(&missing)?;
+        if funcs.len() != 2 * missing.len() {
+            anyhow::bail!(
+                "internal: {} trampolines compiled for {} signatures",
+                funcs.len(),
+                missing.len()
+            );
+        }
+        let memory = CodeMemory::publish(&funcs)?;
         let batch = state.batches.len();
-        state.batches.push(compiled);
+        state.batches.push(TrampolineBatch { memory });
         for (index, ty) in missing.into_iter().enumerate() {
             state
                 .trampoline_slots
@@ -106,12 +144,8 @@ impl EngineRuntime {
 
     /// The host→wasm and wasm→host trampolines of `ty`, compiling them on
     /// first use. The code lives as long as the engine.
-    pub fn trampolines(
-        &self,
-        engine: &Engine,
-        ty: &FuncType,
-    ) -> anyhow::Result<(ArrayToWasmTrampoline, *const u8)> {
-        self.ensure_trampolines(engine, std::slice::from_ref(ty))?;
+    pub fn trampolines(&self, ty: &FuncType) -> anyhow::Result<(ArrayToWasmTrampoline, *const u8)> {
+        self.ensure_trampolines(std::slice::from_ref(ty))?;
         let state = self.lock();
         let slot = state
             .trampoline_slots

@@ -1,5 +1,5 @@
-//! The host→wasm entry and trap landing pad for AArch64 (AAPCS64); see
-//! `entry_x86_64.rs` for the contract.
+//! The host→wasm entry, trap landing pad and `RaiseTrap` builtin for
+//! AArch64 (AAPCS64); see `entry_x86_64.rs` for the contract.
 //!
 //! jmpbuf layout (8-byte words): x19..x28, x29, x30, sp, d8..d15.
 
@@ -62,6 +62,28 @@ std::arch::global_asm!(
     "ldp x29, x30, [sp], #16",
     "ret",
     ".size wr_resume_trap, . - wr_resume_trap",
+    "",
+    ".p2align 4",
+    ".globl wr_raise_trap",
+    ".hidden wr_raise_trap",
+    ".type wr_raise_trap,%function",
+    "wr_raise_trap:",
+    ".cfi_startproc",
+    "mov w0, w1",
+    "mov x1, x30",
+    "mov x2, x29",
+    "mov x3, sp",
+    "stp x29, x30, [sp, #-16]!",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset x29, -16",
+    ".cfi_offset x30, -8",
+    "mov x29, sp",
+    "bl {raise_trap_at}",
+    // Not reached: `raise_trap_at` never returns.
+    "brk #0",
+    ".cfi_endproc",
+    ".size wr_raise_trap, . - wr_raise_trap",
+    raise_trap_at = sym super::traphandlers::raise_trap_at,
 );
 
 /// Words of saved state in a jump buffer.

@@ -9,6 +9,13 @@
 //! trampolines lie between the two, so nothing that owns resources is
 //! skipped.
 //!
+//! `wr_raise_trap(vmctx, code)` is the `RaiseTrap` builtin, called by code
+//! compiled without signals-based traps. It passes the trap code and the
+//! trapping wasm frame's return address, frame pointer and stack pointer to
+//! `traphandlers::raise_trap_at` (under a frame of its own, which keeps the
+//! stack 16-byte aligned), which records the trap and ends in
+//! `wr_resume_trap`: it never returns.
+//!
 //! jmpbuf layout (8-byte words): rbx, rbp, r12, r13, r14, r15, rsp.
 
 std::arch::global_asm!(
@@ -60,6 +67,28 @@ std::arch::global_asm!(
     "pop rbp",
     "ret",
     ".size wr_resume_trap, . - wr_resume_trap",
+    "",
+    ".p2align 4",
+    ".globl wr_raise_trap",
+    ".hidden wr_raise_trap",
+    ".type wr_raise_trap,@function",
+    "wr_raise_trap:",
+    ".cfi_startproc",
+    "mov edi, esi",
+    "mov rsi, [rsp]",
+    "mov rdx, rbp",
+    "lea rcx, [rsp + 8]",
+    "push rbp",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset rbp, -16",
+    "mov rbp, rsp",
+    ".cfi_def_cfa_register rbp",
+    "call {raise_trap_at}",
+    // Not reached: `raise_trap_at` never returns.
+    "ud2",
+    ".cfi_endproc",
+    ".size wr_raise_trap, . - wr_raise_trap",
+    raise_trap_at = sym super::traphandlers::raise_trap_at,
 );
 
 /// Words of saved state in a jump buffer.

@@ -5,7 +5,7 @@ use super::global::Global;
 use super::memory::Memory;
 use super::store::Store;
 use super::table::Table;
-use crate::module::ExternType;
+use crate::environ::ExternType;
 
 /// A function, global, table or memory of a store.
 #[derive(Clone, Debug)]

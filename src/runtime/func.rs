@@ -6,9 +6,9 @@ use super::store::{Store, StoreInner};
 use super::trap::Trap;
 use super::traphandlers;
 use super::val::{Val, ValBuf};
-use super::val_raw::ValRaw;
 use super::vm::{VMFuncRef, VMHostFuncContext};
-use crate::module::FuncType;
+use crate::environ::val_raw::ValRaw;
+use crate::environ::FuncType;
 use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
@@ -92,8 +92,14 @@ impl FuncData {
     ///
     /// # Safety
     /// `values` must point at `len >= max(params, results)` slots holding
-    /// arguments of this function's type produced by this store's code.
-    unsafe fn call_host_from_wasm(&self, values: *mut ValRaw, len: usize) -> Result<(), Trap> {
+    /// arguments of this function's type produced by code of `store`, this
+    /// function's store.
+    unsafe fn call_host_from_wasm(
+        &self,
+        store: &Store,
+        values: *mut ValRaw,
+        len: usize,
+    ) -> Result<(), Trap> {
         let FuncKind::Host(host) = &self.kind else {
             return Err(Trap::new(
                 "internal: wasm called a wasm function through the host shim",
@@ -103,19 +109,17 @@ impl FuncData {
         if len < ty.params.len().max(ty.results.len()) {
             return Err(Trap::new("internal: host call with too few value slots"));
         }
-        // SAFETY: the store is alive while wasm code of it runs.
-        let store = unsafe { Store::from_raw(self.store) };
         // SAFETY: the caller guarantees `len` valid slots.
         let values = unsafe { std::slice::from_raw_parts_mut(values, len) };
         let mut params = ValBuf::new();
         params.fill(ty.params.len(), |i| {
             // SAFETY: the slots hold arguments of these types from this store.
-            unsafe { Val::from_raw(&store, &values[i], ty.params[i]) }
+            unsafe { Val::from_raw(store, &values[i], ty.params[i]) }
         });
         let mut results = ValBuf::new();
         results.fill(ty.results.len(), |i| Val::default_for(ty.results[i]));
         (host.callback)(params.as_slice(), results.as_mut_slice())?;
-        check_results(&store, ty, results.as_slice())?;
+        check_results(store, ty, results.as_slice())?;
         for (slot, v) in values.iter_mut().zip(results.as_slice()) {
             *slot = v.to_raw();
         }
@@ -147,20 +151,28 @@ fn check_results(store: &Store, ty: &FuncType, results: &[Val]) -> Result<(), Tr
 
 /// `VMHostFuncContext::array_call` of every host function: the entry from
 /// the engine's wasm→host trampolines. Never unwinds: traps and panics are
-/// recorded in the thread's innermost activation and reported by returning
-/// 0, after which the trampoline traps with `HostTrap`.
+/// recorded in the thread's innermost activation, with the wasm frames
+/// below the call, and reported by returning 0, after which the trampoline
+/// traps with `HostTrap`.
 unsafe extern "C" fn host_array_call(
     callee_vmctx: *mut u8,
-    _caller_vmctx: *mut u8,
+    caller_vmctx: *mut u8,
     values: *mut ValRaw,
     len: usize,
+    exit_fp: usize,
 ) -> u32 {
+    // SAFETY: called by the trampoline, on the thread running its wasm,
+    // with the trampoline's frame pointer.
+    let call = unsafe { traphandlers::HostCall::begin(exit_fp, caller_vmctx) };
+    // SAFETY: host functions' `VMFuncRef`s carry their own context as
+    // `vmctx`, and the context's `func` points at the live record.
+    let func = unsafe { &*(*callee_vmctx.cast::<VMHostFuncContext>()).func };
+    // SAFETY: the store is alive while wasm code of it runs.
+    let store = unsafe { Store::from_raw(func.store) };
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: host functions' `VMFuncRef`s carry their own context as
-        // `vmctx`, and the context's `func` points at the live record.
-        let func = unsafe { &*(*callee_vmctx.cast::<VMHostFuncContext>()).func };
-        // SAFETY: the trampoline passes its spill array of `len` slots.
-        unsafe { func.call_host_from_wasm(values, len) }
+        // SAFETY: the trampoline passes its spill array of `len` slots,
+        // filled by code of the function's store.
+        unsafe { func.call_host_from_wasm(&store, values, len) }
     }));
     let trap = match outcome {
         Ok(Ok(())) => return 1,
@@ -174,7 +186,7 @@ unsafe extern "C" fn host_array_call(
             Trap::new(format!("host function panicked: {message}"))
         }
     };
-    traphandlers::record_host_trap(trap);
+    call.fail(&store, trap);
     0
 }
 
@@ -194,7 +206,7 @@ impl Func {
     pub fn new(store: &Store, ty: FuncType, callback: HostCallback) -> Func {
         let engine = store.engine();
         let runtime = engine.runtime();
-        let (wasm_call, trampoline_error) = match runtime.trampolines(engine, &ty) {
+        let (wasm_call, trampoline_error) = match runtime.trampolines(&ty) {
             Ok((_, wasm_to_host)) => (wasm_to_host, None),
             Err(e) => (std::ptr::null(), Some(format!("{e:#}"))),
         };

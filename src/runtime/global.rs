@@ -2,9 +2,9 @@
 
 use super::store::Store;
 use super::val::Val;
-use super::val_raw::ValRaw;
 use super::vm::VMGlobalDefinition;
-use crate::module::GlobalType;
+use crate::environ::val_raw::ValRaw;
+use crate::environ::GlobalType;
 use anyhow::{bail, Result};
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;
@@ -70,7 +70,7 @@ unsafe impl Send for Global {}
 pub(crate) fn check_val(
     store: &Store,
     v: &Val,
-    ty: crate::module::ValType,
+    ty: crate::environ::ValType,
     what: &str,
 ) -> Result<()> {
     if v.ty() != ty {

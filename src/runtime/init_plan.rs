@@ -19,8 +19,8 @@
 //! are dropped on the next insertion.
 
 use super::memory_image::MemoryImage;
-use super::vmoffsets::VMOffsets;
-use crate::module::info::{ConstExpr, ConstOp, DataMode, ElemMode};
+use crate::environ::info::{ConstExpr, ConstOp, DataMode, ElemMode};
+use crate::environ::vmoffsets::VMOffsets;
 use crate::module::Module;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -238,9 +238,9 @@ mod tests {
     #[test]
     fn only_plain_function_items_have_indices() {
         let null = ConstExpr {
-            ops: vec![ConstOp::RefNull(crate::module::ValType::FuncRef)],
+            ops: vec![ConstOp::RefNull(crate::environ::ValType::FuncRef)],
         };
-        let info = crate::module::ModuleInfo {
+        let info = crate::environ::ModuleInfo {
             functions: vec![0; 4],
             ..Default::default()
         };

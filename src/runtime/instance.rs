@@ -7,48 +7,25 @@ use super::global::{Global, GlobalData};
 use super::init_plan::{InitPlan, MemoryInit, NULL_FUNC};
 use super::libcalls;
 use super::memory::{Memory, MemoryData};
-use super::pool::{self, PoolKind, PoolSlot};
+use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::Store;
 use super::table::{Table, TableData};
 use super::trap::Trap;
-use super::trap_kind::TrapKind;
-use super::val_raw::ValRaw;
 use super::vm::{VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMTableDefinition};
-use super::vmoffsets::VMOffsets;
-use super::MemoryPlan;
-use crate::module::info::{ConstExpr, ConstOp, DataMode, ElemMode};
-use crate::module::{EntityType, ExternKind, MemoryType, Module, TableType};
+use crate::environ::error::{Error, ErrorKind, ImportName};
+use crate::environ::info::{ConstExpr, ConstOp, DataMode, ElemMode};
+use crate::environ::trap_kind::TrapKind;
+use crate::environ::val_raw::ValRaw;
+use crate::environ::vmoffsets::VMOffsets;
+use crate::environ::MemoryPlan;
+use crate::environ::{EntityType, ExternKind, MemoryType, TableType};
+use crate::module::Module;
 use anyhow::{anyhow, bail, Result};
 use std::alloc::Layout;
 use std::cell::{OnceCell, UnsafeCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::ptr::NonNull;
-
-/// Why instantiation failed: a link error (imports, resources) or a trap
-/// while initialising (segment out of bounds, start function).
-#[derive(Debug)]
-pub enum InstantiationError {
-    Link(anyhow::Error),
-    Trap(Trap),
-}
-
-impl fmt::Display for InstantiationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InstantiationError::Link(e) => write!(f, "{e:#}"),
-            InstantiationError::Trap(t) => write!(f, "{t}"),
-        }
-    }
-}
-
-impl std::error::Error for InstantiationError {}
-
-impl From<anyhow::Error> for InstantiationError {
-    fn from(e: anyhow::Error) -> Self {
-        InstantiationError::Link(e)
-    }
-}
 
 /// A zeroed, 16-byte aligned `VMContext` allocation.
 struct VMContextAlloc {
@@ -341,16 +318,19 @@ fn limits_match(min: u64, max: Option<u64>, exp_min: u64, exp_max: Option<u64>) 
 /// `actual` (it may have elided bounds checks or cached the base).
 fn plan_compatible(actual: &MemoryPlan, expected: &MemoryPlan) -> bool {
     match (expected.style, actual.style) {
-        (super::MemoryStyle::Dynamic { .. }, _) => true,
+        (crate::environ::MemoryStyle::Dynamic { .. }, _) => true,
         (
-            super::MemoryStyle::Static { reservation: e },
-            super::MemoryStyle::Static { reservation: a },
+            crate::environ::MemoryStyle::Static { reservation: e },
+            crate::environ::MemoryStyle::Static { reservation: a },
         ) => {
             a >= e
                 && actual.offset_guard_size >= expected.offset_guard_size
                 && actual.pre_guard_size >= expected.pre_guard_size
         }
-        (super::MemoryStyle::Static { .. }, super::MemoryStyle::Dynamic { .. }) => false,
+        (
+            crate::environ::MemoryStyle::Static { .. },
+            crate::environ::MemoryStyle::Dynamic { .. },
+        ) => false,
     }
 }
 
@@ -367,11 +347,11 @@ unsafe impl Send for Instance {}
 
 impl Instance {
     /// Instantiates `module` with `imports` (in the module's import order).
-    pub fn new(
-        store: &Store,
-        module: &Module,
-        imports: &[Extern],
-    ) -> Result<Instance, InstantiationError> {
+    /// Fails with a `Link` error naming the import that does not fit, an
+    /// `ImplLimit` error for a pooling limit, a `Trap` error when a segment
+    /// is out of bounds or the start function traps, or `Other` when
+    /// resources run out.
+    pub fn new(store: &Store, module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
         let data = Self::link(store, module, imports)?;
         let data = store.adopt_instance(data);
         let instance = Instance {
@@ -396,64 +376,90 @@ impl Instance {
 
     /// Checks the imports and builds the instance's `VMContext`, memories,
     /// tables and globals.
-    fn link(store: &Store, module: &Module, imports: &[Extern]) -> Result<Box<InstanceData>> {
+    fn link(
+        store: &Store,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Box<InstanceData>, Error> {
         let engine = store.engine();
         if !module.engine().same(engine) {
-            bail!("the module was compiled by a different engine than the store's");
+            return Err(Error::link(
+                None,
+                "the module was compiled by a different engine than the store's",
+            ));
         }
         if !engine.is_host_target() {
-            bail!("the engine compiles for another target; its code cannot run here");
+            return Err(Error::link(
+                None,
+                "the engine compiles for another target; its code cannot run here",
+            ));
         }
         let info = module.info();
         if imports.len() != info.imports.len() {
-            bail!(
-                "the module needs {} imports, {} were provided",
-                info.imports.len(),
-                imports.len()
-            );
+            return Err(Error::link(
+                None,
+                format!(
+                    "the module needs {} imports, {} were provided",
+                    info.imports.len(),
+                    imports.len()
+                ),
+            ));
         }
         for (import, ext) in info.imports.iter().zip(imports) {
-            let name = format!("{}::{}", import.module, import.name);
-            if !ext.store().same(store) {
-                bail!(
-                    "import `{name}`: the {} belongs to a different store",
-                    ext.kind_name()
+            let name = ImportName::new(&import.module, &import.name);
+            // The import's type differs from what the module declares.
+            let incompatible = |expected: String, actual: String| {
+                let reason =
+                    format!("incompatible import type: expected {expected}, found {actual}");
+                let message = format!(
+                    "incompatible import type for `{name}`: expected {expected}, found {actual}"
                 );
+                let import = Some(name.clone());
+                Error::new(ErrorKind::Link { import, reason }, message)
+            };
+            if !ext.store().same(store) {
+                return Err(Error::link(
+                    Some(name),
+                    format!("the {} belongs to a different store", ext.kind_name()),
+                ));
             }
             match (&import.ty, ext) {
                 (EntityType::Function(t), Extern::Func(f)) => {
                     let expected = &info.types[*t as usize];
                     let actual = f.ty();
                     if actual != *expected {
-                        bail!("incompatible import type for `{name}`: expected {expected}, found {actual}");
+                        return Err(incompatible(expected.to_string(), actual.to_string()));
                     }
                     f.check_usable_by_wasm()
-                        .map_err(|e| anyhow!("import `{name}`: {e}"))?;
+                        .map_err(|e| Error::link(Some(name.clone()), e.to_string()))?;
                 }
                 (EntityType::Table(expected), Extern::Table(t)) => {
                     let actual = t.ty();
                     if !table_matches(&actual, expected) {
-                        bail!("incompatible import type for `{name}`: expected {expected:?}, found {actual:?}");
+                        return Err(incompatible(format!("{expected:?}"), format!("{actual:?}")));
                     }
                 }
                 (EntityType::Memory(expected), Extern::Memory(m)) => {
                     let actual = m.ty();
                     if !memory_matches(&actual, expected) {
-                        bail!("incompatible import type for `{name}`: expected {expected:?}, found {actual:?}");
+                        return Err(incompatible(format!("{expected:?}"), format!("{actual:?}")));
                     }
                     let plan = &module.memory_plans()[import.index as usize];
                     if !plan_compatible(&m.data().plan, plan) {
-                        bail!(
-                            "import `{name}`: the memory's layout ({:?}) does not fit the module's compiled accesses ({:?})",
-                            m.data().plan.style,
-                            plan.style
-                        );
+                        return Err(Error::link(
+                            Some(name),
+                            format!(
+                                "the memory's layout ({:?}) does not fit the module's compiled accesses ({:?})",
+                                m.data().plan.style,
+                                plan.style
+                            ),
+                        ));
                     }
                 }
                 (EntityType::Global(expected), Extern::Global(g)) => {
                     let actual = g.ty();
                     if actual != *expected {
-                        bail!("incompatible import type for `{name}`: expected {expected:?}, found {actual:?}");
+                        return Err(incompatible(format!("{expected:?}"), format!("{actual:?}")));
                     }
                 }
                 (expected, ext) => {
@@ -463,10 +469,10 @@ impl Instance {
                         EntityType::Memory(_) => "memory",
                         EntityType::Global(_) => "global",
                     };
-                    bail!(
-                        "incompatible import type for `{name}`: expected a {want}, found a {}",
-                        ext.kind_name()
-                    );
+                    return Err(incompatible(
+                        format!("a {want}"),
+                        format!("a {}", ext.kind_name()),
+                    ));
                 }
             }
         }
@@ -486,7 +492,7 @@ impl Instance {
             init_plan: engine
                 .runtime()
                 .init_plans()
-                .get(module, engine.config().memory_init_cow()),
+                .get(module, engine.tunables().memory_init_cow),
             memory_from_image: vec![false; info.memories.len()],
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
             passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),
@@ -588,8 +594,8 @@ impl Instance {
                 Some(MemoryInit::Image(Some(image))) => (Some(&**image), false),
                 Some(MemoryInit::Eager) | None => (None, false),
             };
-            let (memory, from_image) = MemoryData::new_with_image(engine, *plan, Some(slot), image)
-                .map_err(|e| anyhow!("memory {index}: {e:#}"))?;
+            let (memory, from_image) = MemoryData::new_for_instance(engine, *plan, slot, image)
+                .map_err(|e| Error::from(e).prefixed(format!("memory {index}")))?;
             data.memory_from_image[index] = covered || from_image;
             data.memories.push(store.adopt_memory(memory));
         }
@@ -598,8 +604,10 @@ impl Instance {
             .enumerate()
         {
             let slot = data.vmctx_field::<VMTableDefinition>(offsets.defined_table(i as u32));
-            let table = TableData::new(engine, *ty, 0, Some(slot))
-                .map_err(|e| anyhow!("table {}: {e:#}", info.num_imported_tables as usize + i))?;
+            let table = TableData::new_for_instance(engine, *ty, slot).map_err(|e| {
+                let index = info.num_imported_tables as usize + i;
+                Error::from(e).prefixed(format!("table {index}"))
+            })?;
             data.tables.push(store.adopt_table(table));
         }
         for (i, ty) in info.globals[info.num_imported_globals as usize..]
@@ -618,43 +626,53 @@ impl Instance {
     /// and takes an instance slot (nothing for on-demand engines).
     fn check_pool_limits(
         engine: &crate::engine::Engine,
-        info: &crate::module::ModuleInfo,
+        info: &crate::environ::ModuleInfo,
         offsets: &VMOffsets,
-    ) -> Result<Option<PoolSlot>> {
-        let Some(config) = pool::pooling(engine) else {
+    ) -> Result<Option<PoolSlot>, Error> {
+        let allocator = Allocator::of(engine, Origin::Instance);
+        let Allocator::Pooling(config) = allocator else {
             return Ok(None);
         };
         if info.num_defined_memories() > config.max_memories_per_module {
-            bail!(
-                "pooling allocator: the module defines {} memories, max_memories_per_module is {}",
-                info.num_defined_memories(),
-                config.max_memories_per_module
-            );
+            return Err(Error::impl_limit(
+                "max_memories_per_module",
+                format!(
+                    "pooling allocator: the module defines {} memories, max_memories_per_module is {}",
+                    info.num_defined_memories(),
+                    config.max_memories_per_module
+                ),
+            ));
         }
         if info.num_defined_tables() > config.max_tables_per_module {
-            bail!(
-                "pooling allocator: the module defines {} tables, max_tables_per_module is {}",
-                info.num_defined_tables(),
-                config.max_tables_per_module
-            );
+            return Err(Error::impl_limit(
+                "max_tables_per_module",
+                format!(
+                    "pooling allocator: the module defines {} tables, max_tables_per_module is {}",
+                    info.num_defined_tables(),
+                    config.max_tables_per_module
+                ),
+            ));
         }
         if offsets.size() as usize > config.max_core_instance_size {
-            bail!(
-                "pooling allocator: the instance state takes {} bytes, max_core_instance_size is {}",
-                offsets.size(),
-                config.max_core_instance_size
-            );
+            return Err(Error::impl_limit(
+                "max_core_instance_size",
+                format!(
+                    "pooling allocator: the instance state takes {} bytes, max_core_instance_size is {}",
+                    offsets.size(),
+                    config.max_core_instance_size
+                ),
+            ));
         }
-        PoolSlot::acquire(engine, PoolKind::Instance)
+        Ok(allocator.take_slot(engine, PoolKind::Instance)?)
     }
 
     /// Applies the element and data segments in order, then runs the start
     /// function. The instance is registered first: whatever an earlier
     /// segment wrote into imported tables stays valid after a later trap.
-    fn initialize(&self) -> Result<(), InstantiationError> {
+    fn initialize(&self) -> Result<(), Error> {
         let data = self.data();
         let info = data.module.info();
-        let trap = |kind: TrapKind| InstantiationError::Trap(Trap::from_kind(kind, Vec::new()));
+        let trap = |kind: TrapKind| Error::trap(Trap::from_kind(kind, Vec::new()));
 
         let eval_item = |e: &ConstExpr| data.eval_ref(e);
         for (i, seg) in info.elems.iter().enumerate() {
@@ -731,7 +749,7 @@ impl Instance {
 
         if let Some(start) = info.start {
             let func = Func::from_data(&self.store, data.funcs[start as usize]);
-            func.call(&[], &mut []).map_err(InstantiationError::Trap)?;
+            func.call(&[], &mut []).map_err(Error::trap)?;
         }
         Ok(())
     }

@@ -1,10 +1,13 @@
 //! The builtin functions compiled code calls (see `builtins.rs` for the
 //! ABI). Each one looks up its instance from the caller's `vmctx`, does
 //! the work with explicit bounds checks and reports failure with a flag:
-//! none of them traps, panics across the FFI boundary or unwinds.
+//! none of them traps, panics across the FFI boundary or unwinds. The
+//! exception is `RaiseTrap`, whose entry is `wr_raise_trap` in
+//! `traphandlers` (the trap path itself, in assembly).
 
-use super::builtins::BuiltinFunction;
 use super::instance::InstanceData;
+use super::traphandlers::wr_raise_trap;
+use crate::environ::builtins::BuiltinFunction;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The table `VMContext::BUILTINS` points at, in `BuiltinFunction` order.
@@ -25,6 +28,7 @@ static TABLE: BuiltinTable = BuiltinTable([
     table_copy as *const u8,
     table_init as *const u8,
     elem_drop as *const u8,
+    wr_raise_trap as *const u8,
 ]);
 
 /// The builtin table every `VMContext` points at.
@@ -243,6 +247,7 @@ mod tests {
                 BuiltinFunction::TableCopy => table_copy as *const u8,
                 BuiltinFunction::TableInit => table_init as *const u8,
                 BuiltinFunction::ElemDrop => elem_drop as *const u8,
+                BuiltinFunction::RaiseTrap => wr_raise_trap as *const u8,
             }
         };
         for f in BuiltinFunction::ALL {

@@ -15,29 +15,17 @@
 //! reservation.
 
 use super::memory_image::MemoryImage;
-use super::memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
 use super::mmap::{round_up_to_page, Mmap};
-use super::pool::{memory_byte_limit, PoolKind, PoolSlot};
+use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::Store;
 use super::vm::VMMemoryDefinition;
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::module::MemoryType;
+use crate::environ::memory_plan::{MemoryPlan, MemoryStyle};
+use crate::environ::MemoryType;
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;
-
-/// The memory-shaping options of `config`.
-pub(crate) fn memory_settings(config: &Config) -> MemorySettings {
-    MemorySettings {
-        static_memory_maximum_size: config.static_memory_maximum_size(),
-        static_memory_forced: config.static_memory_forced(),
-        memory_guard_size: config.memory_guard_size(),
-        dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
-        guard_before_linear_memory: config.guard_before_linear_memory(),
-        signals_based_traps: config.signals_based_traps(),
-    }
-}
 
 fn to_usize(n: u64, what: &str) -> Result<usize> {
     usize::try_from(n).map_err(|_| anyhow!("{what} of {n} bytes does not fit the address space"))
@@ -398,23 +386,36 @@ pub(crate) struct MemoryData {
 }
 
 impl MemoryData {
-    /// A memory laid out per `plan` (by the embedder's memory creator when
-    /// the config has one), publishing its definition at `slot` (a
-    /// `VMContext` field) or in its own allocation.
-    pub(crate) fn new(
-        engine: &Engine,
-        plan: MemoryPlan,
-        slot: Option<*mut VMMemoryDefinition>,
-    ) -> Result<MemoryData> {
-        Self::new_with_image(engine, plan, slot, None).map(|(data, _)| data)
+    /// A memory the host creates on its own (`Memory::new`), laid out per
+    /// `plan`, publishing its definition in its own allocation. It is
+    /// allocated on demand whatever the strategy (no pooling slot, no pool
+    /// limits), by the embedder's memory creator when the config has one.
+    pub(crate) fn new_for_host(engine: &Engine, plan: MemoryPlan) -> Result<MemoryData> {
+        Self::create(engine, Origin::Host, plan, None, None).map(|(data, _)| data)
     }
 
-    /// Like `new`, but gives the memory the initial contents `image`
-    /// (mapped copy-on-write) when it can; the flag says whether it did.
-    /// When not (an embedder's memory, or an image larger than the
-    /// minimum), the caller applies the data segments itself.
-    pub(crate) fn new_with_image(
+    /// A memory an instance defines, laid out per `plan`, publishing its
+    /// definition at `slot` (a field of the instance's `VMContext`). It
+    /// comes from the pool of a pooling engine (taking a slot, never from
+    /// the embedder's memory creator), else on demand (by the creator when
+    /// the config has one).
+    ///
+    /// The memory gets the initial contents `image` (mapped copy-on-write)
+    /// when it can; the flag says whether it did. When not (an embedder's
+    /// memory, or an image larger than the minimum), the caller applies the
+    /// data segments itself.
+    pub(crate) fn new_for_instance(
         engine: &Engine,
+        plan: MemoryPlan,
+        slot: *mut VMMemoryDefinition,
+        image: Option<&MemoryImage>,
+    ) -> Result<(MemoryData, bool)> {
+        Self::create(engine, Origin::Instance, plan, Some(slot), image)
+    }
+
+    fn create(
+        engine: &Engine,
+        origin: Origin,
         plan: MemoryPlan,
         slot: Option<*mut VMMemoryDefinition>,
         image: Option<&MemoryImage>,
@@ -422,9 +423,16 @@ impl MemoryData {
         if plan.ty.shared && !plan.is_static() {
             bail!("a shared memory must be static: its maximum exceeds static_memory_maximum_size");
         }
-        let pool_slot = PoolSlot::acquire(engine, PoolKind::Memory)?;
-        let byte_limit = memory_byte_limit(engine);
-        let (storage, from_image) = match HostMemory::new(engine.config(), &plan, byte_limit)? {
+        let allocator = Allocator::of(engine, origin);
+        let pool_slot = allocator.take_slot(engine, PoolKind::Memory)?;
+        let byte_limit = allocator.memory_byte_limit();
+        // As in the reference, the embedder's creator serves the memories
+        // allocated on demand; a pooled memory belongs to the pool.
+        let host = match allocator {
+            Allocator::OnDemand => HostMemory::new(engine.config(), &plan, byte_limit)?,
+            Allocator::Pooling(_) => None,
+        };
+        let (storage, from_image) = match host {
             Some(host) => (Storage::Host(host), false),
             None => {
                 let (mem, from_image) =
@@ -545,8 +553,8 @@ impl Memory {
                 ty.minimum
             );
         }
-        let plan = MemoryPlan::new(&memory_settings(store.engine().config()), &ty);
-        let data = MemoryData::new(store.engine(), plan, None)?;
+        let plan = MemoryPlan::new(&store.engine().tunables().memory, &ty);
+        let data = MemoryData::new_for_host(store.engine(), plan)?;
         Ok(Memory::from_data(store, store.adopt_memory(data)))
     }
 
@@ -620,6 +628,7 @@ impl std::fmt::Debug for Memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::environ::MemorySettings;
 
     fn settings() -> MemorySettings {
         MemorySettings::default()

@@ -1,11 +1,15 @@
-//! Stores, instances, memories, tables, globals, host functions and traps.
+//! Stores, instances, memories, tables, globals, host functions and traps;
+//! executable memory for compiled code and the registry of it that the
+//! signal handler reads.
+//!
+//! The runtime never names the compiler: compiled code arrives as
+//! `environ::CompiledFunction`s, which it lays out and publishes
+//! (`CodeMemory`), and the trampolines of a signature come from the
+//! engine's `environ::TrampolineCompiler`.
 
-pub mod builtins;
+mod code_memory;
 mod engine_state;
-pub mod memory_plan;
-pub mod trap_kind;
-pub mod val_raw;
-pub mod vmoffsets;
+pub mod registry;
 
 #[cfg(target_arch = "aarch64")]
 mod entry_aarch64;
@@ -30,19 +34,16 @@ mod traphandlers;
 mod val;
 mod vm;
 
-pub use builtins::{BuiltinFunction, BuiltinType};
+pub(crate) use code_memory::CodeMemory;
 pub use engine_state::EngineRuntime;
-pub use memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
-pub use trap_kind::TrapKind;
-pub use val_raw::{ArrayToWasmTrampoline, HostArrayCall, ValRaw};
-pub use vmoffsets::VMOffsets;
+pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
 
+pub use crate::environ::TrapKind;
 pub use extern_ref::ExternRef;
 pub use externals::Extern;
 pub use func::{Func, HostCallback};
 pub use global::Global;
-pub use instance::{Instance, InstantiationError};
-pub(crate) use memory::memory_settings;
+pub use instance::Instance;
 pub use memory::Memory;
 pub use store::Store;
 pub use table::{Table, MAX_TABLE_ELEMENTS};

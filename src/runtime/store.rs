@@ -109,7 +109,7 @@ impl Store {
 
     /// Sets the fuel left to `fuel` (needs `consume_fuel`).
     pub fn set_fuel(&self, fuel: u64) -> Result<()> {
-        if !self.engine().config().consume_fuel() {
+        if !self.engine().tunables().consume_fuel {
             bail!("set_fuel: fuel consumption is not enabled (consume_fuel)");
         }
         let fuel = i64::try_from(fuel).unwrap_or(i64::MAX);
@@ -121,7 +121,7 @@ impl Store {
 
     /// The fuel left (needs `consume_fuel`).
     pub fn get_fuel(&self) -> Result<u64> {
-        if !self.engine().config().consume_fuel() {
+        if !self.engine().tunables().consume_fuel {
             bail!("get_fuel: fuel consumption is not enabled (consume_fuel)");
         }
         // SAFETY: as in `set_fuel`.

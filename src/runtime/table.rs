@@ -4,12 +4,12 @@
 //! externref payload address for externref tables, NULL for null.
 
 use super::global::check_val;
-use super::pool::{table_element_limit, PoolKind, PoolSlot};
+use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::Store;
 use super::val::Val;
 use super::vm::VMTableDefinition;
 use crate::engine::Engine;
-use crate::module::TableType;
+use crate::environ::TableType;
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;
@@ -35,10 +35,28 @@ pub(crate) struct TableData {
 }
 
 impl TableData {
-    /// A table of `ty.minimum` elements set to `init`, publishing its
-    /// definition at `slot` or in its own allocation.
-    pub(crate) fn new(
+    /// A table the host creates on its own (`Table::new`) of `ty.minimum`
+    /// elements set to `init`, publishing its definition in its own
+    /// allocation. It is allocated on demand whatever the strategy (no
+    /// pooling slot, no pool limits).
+    pub(crate) fn new_for_host(engine: &Engine, ty: TableType, init: usize) -> Result<TableData> {
+        Self::create(engine, Origin::Host, ty, init, None)
+    }
+
+    /// A table an instance defines, of `ty.minimum` null elements,
+    /// publishing its definition at `slot` (a field of the instance's
+    /// `VMContext`); from the pool of a pooling engine, else on demand.
+    pub(crate) fn new_for_instance(
         engine: &Engine,
+        ty: TableType,
+        slot: *mut VMTableDefinition,
+    ) -> Result<TableData> {
+        Self::create(engine, Origin::Instance, ty, 0, Some(slot))
+    }
+
+    fn create(
+        engine: &Engine,
+        origin: Origin,
         ty: TableType,
         init: usize,
         slot: Option<*mut VMTableDefinition>,
@@ -46,17 +64,18 @@ impl TableData {
         if ty.minimum > ty.maximum.unwrap_or(u64::MAX) {
             bail!("table type has maximum below its minimum {}", ty.minimum);
         }
+        let allocator = Allocator::of(engine, origin);
         let limit = ty
             .maximum
             .unwrap_or(u64::MAX)
-            .min(table_element_limit(engine));
+            .min(allocator.table_element_limit());
         if ty.minimum > limit {
             bail!(
                 "table minimum of {} elements exceeds this runtime's limit of {limit}",
                 ty.minimum
             );
         }
-        let pool_slot = PoolSlot::acquire(engine, PoolKind::Table)?;
+        let pool_slot = allocator.take_slot(engine, PoolKind::Table)?;
         let mut elements = Vec::new();
         elements
             .try_reserve_exact(ty.minimum as usize)
@@ -172,7 +191,7 @@ impl Table {
         }
         check_val(store, &init, ty.element, "table initial value")?;
         let raw = init.ref_to_raw().unwrap_or(std::ptr::null_mut()) as usize;
-        let data = store.adopt_table(TableData::new(store.engine(), ty, raw, None)?);
+        let data = store.adopt_table(TableData::new_for_host(store.engine(), ty, raw)?);
         Ok(Table::from_data(store, data))
     }
 

@@ -1,9 +1,10 @@
 //! `Trap`: why a call into wasm (or a host function) did not complete.
 
 use super::instance::Instance;
-use super::trap_kind::TrapKind;
+use crate::environ::error::Error;
+use crate::environ::trap_kind::TrapKind;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// One wasm frame of a trap's backtrace.
 #[derive(Clone)]
@@ -33,13 +34,17 @@ impl fmt::Debug for FrameInfo {
 struct TrapInner {
     message: String,
     kind: Option<TrapKind>,
-    trace: Vec<FrameInfo>,
+    /// Set once: at creation for wasm traps, and for a trap made by the
+    /// host when it first leaves a host function called by wasm (with
+    /// `wasm_backtrace` on). Unset means "no frames yet".
+    trace: OnceLock<Vec<FrameInfo>>,
 }
 
 /// A trap: raised by wasm code (with a `TrapKind` and the spec's message),
 /// by the host (`Trap::new`), or by the runtime for bad calls. Cheap to
 /// clone; a host function's trap reaches the caller of `Func::call` as the
-/// very same object.
+/// very same object, which on its way gained the wasm frames below the
+/// host call (see `trace`).
 #[derive(Clone)]
 pub struct Trap {
     inner: Arc<TrapInner>,
@@ -60,7 +65,7 @@ impl Trap {
             inner: Arc::new(TrapInner {
                 message: message.into(),
                 kind: None,
-                trace: Vec::new(),
+                trace: OnceLock::new(),
             }),
         }
     }
@@ -71,7 +76,7 @@ impl Trap {
             inner: Arc::new(TrapInner {
                 message: kind.message().to_string(),
                 kind: Some(kind),
-                trace,
+                trace: OnceLock::from(trace),
             }),
         }
     }
@@ -87,8 +92,29 @@ impl Trap {
     }
 
     /// The wasm frames active when the trap happened, innermost first.
+    ///
+    /// For a trap returned by a host function these are the frames below
+    /// the host call: the wasm function that called it (at the call
+    /// instruction), then its callers, across nested host→wasm entries of
+    /// the same store. They are attached the first time the trap leaves a
+    /// host function called by wasm; a trap passed on by an enclosing host
+    /// function keeps them. Empty with `wasm_backtrace` off, and for traps
+    /// that never crossed wasm.
     pub fn trace(&self) -> &[FrameInfo] {
-        &self.inner.trace
+        self.inner.trace.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the trap's frames are settled (a wasm trap, or a host trap
+    /// that already passed a host call made by wasm).
+    pub(crate) fn has_trace(&self) -> bool {
+        self.inner.trace.get().is_some()
+    }
+
+    /// Gives the trap the frames of the host call it is leaving, unless
+    /// it already has its frames (then `frames` is dropped).
+    pub(crate) fn attach_trace(&self, frames: Vec<FrameInfo>) {
+        // An already-set trace wins: it was taken deeper in the stack.
+        let _ = self.inner.trace.set(frames);
     }
 
     /// Whether `self` and `other` are the same trap object.
@@ -115,9 +141,24 @@ impl fmt::Debug for Trap {
         f.debug_struct("Trap")
             .field("message", &self.inner.message)
             .field("kind", &self.inner.kind)
-            .field("trace", &self.inner.trace)
+            .field("trace", &self.trace())
             .finish()
     }
 }
 
 impl std::error::Error for Trap {}
+
+impl From<Trap> for Error {
+    fn from(trap: Trap) -> Error {
+        Error::trap(trap)
+    }
+}
+
+// `Error` sits in `environ`, below the runtime, so it carries a trap as an
+// opaque payload; this is the typed way back.
+impl Error {
+    /// The trap of an error of kind `Trap` (instantiation trapped).
+    pub fn as_trap(&self) -> Option<&Trap> {
+        self.trap_payload::<Trap>()
+    }
+}

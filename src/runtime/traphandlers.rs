@@ -1,17 +1,36 @@
-//! Entering wasm and turning faults in wasm code into `Trap`s.
+//! Entering wasm and turning traps in wasm code into `Trap`s.
 //!
 //! Every call from the host into wasm goes through `enter_wasm`, which
 //! pushes an `Activation` on a thread-local stack and calls the assembly
-//! entry `wr_enter_wasm` (see `entry_*.rs`). Compiled code traps with a
-//! faulting instruction (`ud2`/`udf`, a guard-page access, a division). The
-//! process-wide signal handler, running on a per-thread alternate stack,
-//! asks the code registry whether the faulting pc is a known trap site; if
-//! so it records the trap kind and a frame-pointer backtrace in the
-//! innermost activation and rewrites the signal context so that the thread
-//! resumes in `wr_resume_trap`, which returns "trapped" from the entry.
-//! Only wasm frames and trampolines are skipped: builtins and host
-//! functions never trap themselves, they return a flag and let compiled
-//! code trap after they have returned.
+//! entry `wr_enter_wasm` (see `entry_*.rs`). Compiled code raises a trap in
+//! one of two ways, chosen by the engine's `signals_based_traps`:
+//!
+//! - With signals (the default), it executes a faulting instruction
+//!   (`ud2`/`udf`, a guard-page access, a division). The process-wide
+//!   signal handler, installed at the first entry of such an engine and
+//!   running on a per-thread alternate stack, asks the code registry
+//!   whether the faulting pc is a known trap site; if so it records the
+//!   trap kind and a frame-pointer backtrace in the innermost activation
+//!   and rewrites the signal context so that the thread resumes in
+//!   `wr_resume_trap`, which returns "trapped" from the entry.
+//! - Without signals, it calls the `RaiseTrap` builtin (`wr_raise_trap`)
+//!   with the trap's code; `raise_trap_at` records the kind and the
+//!   backtrace the same way and jumps to `wr_resume_trap` itself. Such an
+//!   engine never installs a signal handler or an alternate signal stack.
+//!
+//! Either way only wasm frames, trampolines and the raise path's own
+//! frames (which own nothing) are skipped: builtins and host functions
+//! never trap themselves, they return a flag and let compiled code trap
+//! after they have returned.
+//!
+//! Backtraces are one frame-pointer walk (`walk_wasm_frames`), used for
+//! both kinds of trap. A wasm trap starts it at the faulting frame; a trap
+//! returned by a host function starts it at the wasm→host trampoline's
+//! frame, which the trampoline hands to the host shim (`HostCall`), so its
+//! frames do not depend on how the trampoline then unwinds. While a host
+//! function called by wasm runs, its activation remembers that frame; a
+//! walk continues through the enclosing activations of the same store from
+//! there, so traps below nested host→wasm→host calls list every level.
 //!
 //! Faults that are not ours are passed to whatever handler was installed
 //! before us, or to the default action.
@@ -21,11 +40,12 @@ use super::entry_aarch64::JMPBUF_WORDS;
 #[cfg(target_arch = "x86_64")]
 use super::entry_x86_64::JMPBUF_WORDS;
 use super::instance::Instance;
-use super::store::Store;
+use super::registry::{is_wasm_code, lookup_frame, lookup_trap};
+use super::store::{Store, StoreInner};
 use super::trap::{FrameInfo, Trap};
-use super::trap_kind::TrapKind;
-use super::val_raw::{ArrayToWasmTrampoline, ValRaw};
-use crate::compiler::{is_wasm_code, lookup_frame, lookup_trap};
+use crate::environ::builtins::trap_kind_of_raise_code;
+use crate::environ::trap_kind::TrapKind;
+use crate::environ::val_raw::{ArrayToWasmTrampoline, ValRaw};
 use std::cell::{Cell, UnsafeCell};
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -49,10 +69,12 @@ extern "C" {
         caller_vmctx: *mut u8,
         values: *mut ValRaw,
     ) -> u32;
-    fn wr_resume_trap(jmpbuf: *mut usize);
+    fn wr_resume_trap(jmpbuf: *mut usize) -> !;
+    /// The `RaiseTrap` builtin: `(vmctx, code)`, never returns.
+    pub(super) fn wr_raise_trap(vmctx: *mut u8, code: u32) -> !;
 }
 
-/// Return addresses recorded per trap, innermost first.
+/// Frames recorded per trap, innermost first.
 const MAX_TRACE: usize = 64;
 
 /// Stack bytes kept free below the wasm stack limit for host functions
@@ -63,19 +85,107 @@ const HOST_STACK_RESERVE: usize = 128 * 1024;
 /// Size of the alternate signal stack we install (plus a guard page).
 const ALT_STACK_SIZE: usize = 64 * 1024;
 
+/// One wasm frame found by a walk, not yet symbolicated.
+#[derive(Clone, Copy)]
+struct RawFrame {
+    /// The frame's instruction: the faulting pc, or a return address minus
+    /// one (inside the call instruction).
+    pc: usize,
+    /// `VMContext`s the frame's instance probably has, best first (null:
+    /// none). The code does not say which instance runs it; the contexts
+    /// known at the activation's edges are the candidates.
+    vmctx_hints: [*mut u8; 2],
+}
+
+/// Up to `MAX_TRACE` raw frames, innermost first. Filled without
+/// allocating, so the signal handler can use it.
+struct RawTrace {
+    frames: [MaybeUninit<RawFrame>; MAX_TRACE],
+    /// The first `len` frames are initialised.
+    len: usize,
+}
+
+impl RawTrace {
+    fn new() -> RawTrace {
+        RawTrace {
+            frames: [const { MaybeUninit::uninit() }; MAX_TRACE],
+            len: 0,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.len == MAX_TRACE
+    }
+
+    /// Appends `frame`; false (and nothing recorded) when full.
+    fn push(&mut self, frame: RawFrame) -> bool {
+        let Some(slot) = self.frames.get_mut(self.len) else {
+            return false;
+        };
+        slot.write(frame);
+        self.len += 1;
+        true
+    }
+
+    fn frames(&self) -> &[RawFrame] {
+        // SAFETY: the first `len` slots were written by `push`.
+        unsafe { std::slice::from_raw_parts(self.frames.as_ptr().cast(), self.len) }
+    }
+}
+
+/// Where wasm of an activation called the host function now running.
+#[derive(Clone, Copy)]
+struct HostExit {
+    /// Frame pointer of the wasm→host trampoline's frame (0: no host
+    /// function called by this activation's wasm is running).
+    fp: usize,
+    /// `VMContext` of the wasm function that called the host function.
+    caller_vmctx: *mut u8,
+}
+
+impl HostExit {
+    const NONE: HostExit = HostExit {
+        fp: 0,
+        caller_vmctx: std::ptr::null_mut(),
+    };
+}
+
 /// One host→wasm entry on this thread.
 struct Activation {
     /// Saved registers of `wr_enter_wasm`; written and read by assembly.
     jmpbuf: UnsafeCell<[usize; JMPBUF_WORDS]>,
     /// The enclosing activation on this thread.
     prev: *const Activation,
-    /// Set by the signal handler.
+    /// The store whose wasm this entry runs: walks skip other stores'
+    /// activations.
+    store: *const StoreInner,
+    /// The `VMContext` the entry was called with (the entered function's
+    /// instance).
+    entered_vmctx: *mut u8,
+    /// Set by `HostCall` while a host function called by this entry's
+    /// wasm runs.
+    host_exit: Cell<HostExit>,
+    /// Set by the signal handler or `raise_trap_at`.
     trap_kind: Cell<Option<TrapKind>>,
-    /// The first `trace_len` entries are written by the signal handler.
-    trace: UnsafeCell<MaybeUninit<[usize; MAX_TRACE]>>,
-    trace_len: Cell<usize>,
+    /// Written by the signal handler or `raise_trap_at` for wasm traps.
+    trace: UnsafeCell<RawTrace>,
     /// Set by the host-function shim before it reports failure.
     host_trap: UnsafeCell<Option<Trap>>,
+}
+
+impl Activation {
+    /// The stack pointer `wr_enter_wasm` saved: every frame of this
+    /// entry's wasm lies below it.
+    fn entry_sp(&self) -> usize {
+        // SAFETY: the jump buffer was filled by `wr_enter_wasm` before any
+        // wasm of this entry ran; nothing writes it meanwhile.
+        let jmpbuf = unsafe { &*self.jmpbuf.get() };
+        #[cfg(target_arch = "x86_64")]
+        let entry_sp = jmpbuf[6];
+        #[cfg(target_arch = "aarch64")]
+        let entry_sp = jmpbuf[12];
+        entry_sp
+    }
 }
 
 thread_local! {
@@ -88,14 +198,81 @@ thread_local! {
     static ALT_STACK: UnsafeCell<Option<AltStack>> = const { UnsafeCell::new(None) };
 }
 
-/// Records `trap` as the reason the innermost activation's host call
-/// failed. Called by the host-function shim just before it returns 0.
-pub(crate) fn record_host_trap(trap: Trap) {
-    let act = CURRENT.with(|c| c.get());
-    if !act.is_null() {
-        // SAFETY: the activation lives in `enter_wasm`'s frame further up
-        // this thread's stack; nothing else touches `host_trap` now.
-        unsafe { *(*act).host_trap.get() = Some(trap) };
+/// A host function called by wasm, from the shim's entry to its return.
+///
+/// While it lives, the innermost activation (the one whose wasm made the
+/// call) knows where its wasm left for the host, so walks from nested
+/// entries can continue through its frames; a failure reported through
+/// `fail` gets the frames below the call.
+pub(crate) struct HostCall {
+    /// The calling activation (null if none: not called from wasm).
+    act: *const Activation,
+    exit: HostExit,
+    /// The activation's exit before this call, restored on drop.
+    prev: HostExit,
+}
+
+impl HostCall {
+    /// Starts a host call made by the wasm→host trampoline whose frame
+    /// pointer is `exit_fp`, for the wasm function running with
+    /// `caller_vmctx`.
+    ///
+    /// # Safety
+    /// Must be called by the host shim on the thread running the wasm,
+    /// with the trampoline's own frame pointer: the frame stays live, and
+    /// the walk reads it, until the `HostCall` is dropped.
+    pub(crate) unsafe fn begin(exit_fp: usize, caller_vmctx: *mut u8) -> HostCall {
+        let act = CURRENT.with(|c| c.get());
+        let exit = HostExit {
+            fp: exit_fp,
+            caller_vmctx,
+        };
+        let mut prev = HostExit::NONE;
+        if !act.is_null() {
+            // SAFETY: the innermost activation lives in `enter_wasm`'s
+            // frame further up this thread's stack.
+            let act = unsafe { &*act };
+            prev = act.host_exit.replace(exit);
+        }
+        HostCall { act, exit, prev }
+    }
+
+    /// Records `trap` as the reason the host call failed, for the entry to
+    /// return once the trampoline has unwound to it. With `wasm_backtrace`
+    /// on, a trap without frames first gets the wasm frames below the
+    /// call. Called by the shim just before it returns 0, outside its
+    /// `catch_unwind`: nothing here panics (registry lookups never do, the
+    /// store's locks recover from poisoning).
+    pub(crate) fn fail(&self, store: &Store, trap: Trap) {
+        if self.act.is_null() {
+            return;
+        }
+        // SAFETY: as in `begin`; the activation outlives this call.
+        let act = unsafe { &*self.act };
+        if store.engine().tunables().wasm_backtrace && !trap.has_trace() && self.exit.fp != 0 {
+            let mut raw = RawTrace::new();
+            let start = WalkStart {
+                pc: None,
+                fp: self.exit.fp,
+                low: self.exit.fp,
+                vmctx: self.exit.caller_vmctx,
+            };
+            // SAFETY: `act` is this thread's innermost activation and the
+            // trampoline's frame at `exit.fp` is live (see `begin`).
+            unsafe { walk_wasm_frames(act, start, &mut raw) };
+            trap.attach_trace(symbolicate(store, raw.frames()));
+        }
+        // SAFETY: nothing else touches `host_trap` while the host runs.
+        unsafe { *act.host_trap.get() = Some(trap) };
+    }
+}
+
+impl Drop for HostCall {
+    fn drop(&mut self) {
+        if !self.act.is_null() {
+            // SAFETY: as in `begin`.
+            unsafe { (*self.act).host_exit.set(self.prev) };
+        }
     }
 }
 
@@ -114,8 +291,12 @@ pub(crate) unsafe fn enter_wasm(
     caller_vmctx: *mut u8,
     values: *mut ValRaw,
 ) -> Result<(), Trap> {
-    install_signal_handlers()?;
-    ensure_alt_stack()?;
+    if store.engine().config().signals_based_traps() {
+        // Only engines whose code traps with signals need the handlers: an
+        // embedder that turned the option off owns the signals.
+        install_signal_handlers()?;
+        ensure_alt_stack()?;
+    }
 
     let limits = store.limits_ptr();
     // SAFETY: the limits live as long as the store; one thread at a time.
@@ -127,7 +308,7 @@ pub(crate) unsafe fn enter_wasm(
         // nested entries keep it, so wasm frames below host frames count.
         // (A store entered again from another thread while an outer call
         // waits gets that thread's own limit for the nested call.)
-        let limit = stack_limit(store.engine().config().max_wasm_stack());
+        let limit = stack_limit(store.engine().tunables().max_wasm_stack);
         // SAFETY: as above.
         unsafe { (*limits).stack_limit = limit };
     }
@@ -135,9 +316,11 @@ pub(crate) unsafe fn enter_wasm(
     let activation = Activation {
         jmpbuf: UnsafeCell::new([0; JMPBUF_WORDS]),
         prev: CURRENT.with(|c| c.get()),
+        store: store.as_raw(),
+        entered_vmctx: callee_vmctx,
+        host_exit: Cell::new(HostExit::NONE),
         trap_kind: Cell::new(None),
-        trace: UnsafeCell::new(MaybeUninit::uninit()),
-        trace_len: Cell::new(0),
+        trace: UnsafeCell::new(RawTrace::new()),
         host_trap: UnsafeCell::new(None),
     };
     CURRENT.with(|c| c.set(&activation));
@@ -167,43 +350,90 @@ pub(crate) unsafe fn enter_wasm(
         .get()
         .unwrap_or(TrapKind::UnreachableCodeReached);
     if kind == TrapKind::HostTrap {
+        // The host call that failed recorded its trap, with its frames.
         // SAFETY: the activation is no longer reachable from the thread.
         if let Some(trap) = unsafe { (*activation.host_trap.get()).take() } {
             return Err(trap);
         }
     }
-    // SAFETY: the handler wrote `trace_len` valid entries.
-    let pcs = unsafe {
-        std::slice::from_raw_parts(
-            activation.trace.get().cast::<usize>(),
-            activation.trace_len.get(),
-        )
-    };
     // With `wasm_backtrace` off the trace is not symbolicated or kept: the
     // trap carries its kind and message only.
-    let frames = if store.engine().config().wasm_backtrace() {
-        symbolicate(store, pcs, callee_vmctx)
+    let frames = if store.engine().tunables().wasm_backtrace {
+        // SAFETY: the handler is done with the trace: the entry returned.
+        symbolicate(store, unsafe { &*activation.trace.get() }.frames())
     } else {
         Vec::new()
     };
     Err(Trap::from_kind(kind, frames))
 }
 
-/// Frame information for the recorded pcs (the first is the faulting pc,
-/// the others return addresses). A frame's instance is the entered one
-/// (`callee_vmctx`) when its code matches, else the store's first instance
-/// of the frame's module.
-fn symbolicate(store: &Store, pcs: &[usize], callee_vmctx: *mut u8) -> Vec<FrameInfo> {
-    let entered = store.instance_by_vmctx(callee_vmctx);
-    pcs.iter()
-        .enumerate()
-        .filter_map(|(i, &pc)| {
-            // A return address points after the call; look up the call.
-            let pc = if i == 0 { pc } else { pc.wrapping_sub(1) };
-            let loc = lookup_frame(pc)?;
-            let instance = entered
+/// Raises the trap with `RaiseTrap` code `code` for wasm code running in
+/// this thread's innermost activation, and resumes at its entry: the
+/// signal handler's work, for code compiled without signals-based traps.
+/// Entered from `wr_raise_trap` with the trapping wasm frame's return
+/// address `pc`, frame pointer `fp` and stack pointer `sp`.
+///
+/// Owns nothing and runs no destructors, so jumping out of it to
+/// `wr_resume_trap` (over its own frame, `wr_raise_trap`'s and the wasm
+/// frames) skips nothing that needs to run. It may run a little below the
+/// wasm stack limit (a stack overflow is raised from there), within the
+/// reserve the limit leaves for the host.
+///
+/// # Safety
+/// Only compiled wasm code may call it (through `wr_raise_trap`), so an
+/// activation of this thread is live and `fp`..`sp` is its stack.
+pub(super) unsafe extern "C" fn raise_trap_at(code: u32, pc: usize, fp: usize, sp: usize) -> ! {
+    let act = CURRENT.with(|c| c.get());
+    let Some(kind) = trap_kind_of_raise_code(code) else {
+        fatal(b"wasm-runtime: compiled code raised an unknown trap code\n")
+    };
+    if act.is_null() {
+        fatal(b"wasm-runtime: a trap was raised outside any wasm call\n")
+    }
+    // SAFETY: `act` is this thread's innermost activation, alive in
+    // `enter_wasm`'s frame; wasm code of it is the only code running on
+    // this thread, so nothing else touches it. `pc - 1` lies in the call
+    // that raised the trap, the position backtraces report for it; `fp`
+    // and `sp` are the raising wasm frame's, live until we jump.
+    unsafe {
+        let act = &*act;
+        act.trap_kind.set(Some(kind));
+        // A host trap's frames were taken by its `HostCall`.
+        if kind != TrapKind::HostTrap {
+            let start = WalkStart {
+                pc: Some(pc.wrapping_sub(1)),
+                fp,
+                low: sp,
+                vmctx: act.entered_vmctx,
+            };
+            walk_wasm_frames(act, start, &mut *act.trace.get());
+        }
+        wr_resume_trap(act.jmpbuf.get().cast())
+    }
+}
+
+/// Reports a broken invariant of the trap path and aborts: nothing can be
+/// unwound or returned to from here.
+fn fatal(message: &[u8]) -> ! {
+    // SAFETY: writing a byte buffer to stderr.
+    unsafe { libc::write(2, message.as_ptr().cast(), message.len()) };
+    std::process::abort()
+}
+
+/// Frame information for the raw frames of a walk. A frame's instance is
+/// the first of its hinted `VMContext`s whose module's code it is, else
+/// the store's first instance of that module.
+fn symbolicate(store: &Store, raw: &[RawFrame]) -> Vec<FrameInfo> {
+    raw.iter()
+        .filter_map(|frame| {
+            let loc = lookup_frame(frame.pc)?;
+            let instance = frame
+                .vmctx_hints
+                .iter()
+                .filter(|vmctx| !vmctx.is_null())
+                .filter_map(|&vmctx| store.instance_by_vmctx(vmctx))
                 // SAFETY: instances live as long as their store.
-                .filter(|data| unsafe { data.as_ref() }.module().code_id() == loc.code_id)
+                .find(|data| unsafe { data.as_ref() }.module().code_id() == loc.code_id)
                 .or_else(|| store.instance_by_code_id(loc.code_id))
                 .map(|data| Instance::from_data(store, data));
             Some(FrameInfo {
@@ -371,42 +601,98 @@ unsafe fn redirect_to_resume(ucontext: *mut libc::c_void, jmpbuf: *mut usize) {
     }
 }
 
-/// Walks the frame-pointer chain from a trap, recording return addresses
-/// that are in compiled code. Every frame pointer read is checked to lie
-/// between the trapping stack pointer and the entry's, so only live stack
-/// memory is touched. Signal safe.
+/// Where a walk starts in the innermost activation.
+struct WalkStart {
+    /// The faulting pc of a wasm trap: the innermost frame.
+    pc: Option<usize>,
+    /// The first frame pointer to read: the faulting wasm function's, or
+    /// the wasm→host trampoline's for a host call.
+    fp: usize,
+    /// The lowest stack address the walk may read (the trapping stack
+    /// pointer, or `fp` itself).
+    low: usize,
+    /// The `VMContext` of the innermost frame when known (null if not).
+    vmctx: *mut u8,
+}
+
+/// Records the wasm frames of this thread's stack, innermost first: those
+/// of the innermost activation from `start`, then those of each enclosing
+/// activation of the same store from where its wasm called the host
+/// function that entered the next one. Stops at an enclosing activation of
+/// the store that is not in such a call (its frames are not known), or
+/// when `out` is full. Signal safe.
 ///
 /// # Safety
-/// `act` must be the thread's innermost activation.
-unsafe fn record_backtrace(act: &Activation, pc: usize, mut fp: usize, sp: usize) {
-    // The handler is the only code running on this thread: nothing else
-    // touches the trace while we write it.
-    let trace = act.trace.get().cast::<usize>();
-    // SAFETY: the jump buffer was filled by `wr_enter_wasm`.
-    let jmpbuf = unsafe { &*act.jmpbuf.get() };
-    #[cfg(target_arch = "x86_64")]
-    let entry_sp = jmpbuf[6];
-    #[cfg(target_arch = "aarch64")]
-    let entry_sp = jmpbuf[12];
-    // SAFETY: index 0 is inside the array.
-    unsafe { trace.write(pc) };
-    let mut n = 1;
-    while n < MAX_TRACE && fp >= sp && fp < entry_sp && fp % 8 == 0 {
+/// `act` must be the thread's innermost activation, and `start` describe
+/// live frames of it.
+unsafe fn walk_wasm_frames(act: &Activation, start: WalkStart, out: &mut RawTrace) {
+    if let Some(pc) = start.pc {
+        out.push(RawFrame {
+            pc,
+            vmctx_hints: [act.entered_vmctx, std::ptr::null_mut()],
+        });
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { walk_activation(act, start.fp, start.low, start.vmctx, out) };
+    let mut outer = act.prev;
+    while !outer.is_null() && !out.is_full() {
+        // SAFETY: enclosing activations live in `enter_wasm` frames further
+        // up this thread's stack, each waiting for the one inside it.
+        let a = unsafe { &*outer };
+        outer = a.prev;
+        if a.store != act.store {
+            continue;
+        }
+        let exit = a.host_exit.get();
+        if exit.fp == 0 {
+            break;
+        }
+        // SAFETY: `exit` was set by the `HostCall` of a host function that
+        // is still running (it entered the activations inside `a`), so the
+        // trampoline frame at `exit.fp` and the wasm frames above it live.
+        unsafe { walk_activation(a, exit.fp, exit.fp, exit.caller_vmctx, out) };
+    }
+}
+
+/// Follows the frame-pointer chain of one activation from `fp`, recording
+/// each return address that is in compiled code. Every frame pointer read
+/// is checked to lie between `low` and the entry's stack pointer, so only
+/// live stack memory is touched. `first_vmctx`, when known, is the
+/// instance of the first frame found; the others are presumed to be the
+/// entered instance's, then the first one's. Signal safe.
+///
+/// # Safety
+/// `[low, entry sp)` must be live stack of this thread holding the
+/// activation's frames, `fp` one of them (or out of that range).
+unsafe fn walk_activation(
+    act: &Activation,
+    mut fp: usize,
+    low: usize,
+    first_vmctx: *mut u8,
+    out: &mut RawTrace,
+) {
+    let entry_sp = act.entry_sp();
+    let mut hints = [first_vmctx, act.entered_vmctx];
+    while fp >= low && fp < entry_sp && fp % 8 == 0 {
         // SAFETY: `fp` is an aligned address of this thread's live stack
-        // (between the trapping sp and the entry's sp).
+        // (between `low` and the entry's sp).
         let (next_fp, ret) = unsafe { (*(fp as *const usize), *(fp as *const usize).add(1)) };
         if !is_wasm_code(ret) {
             break;
         }
-        // SAFETY: `n < MAX_TRACE`.
-        unsafe { trace.add(n).write(ret) };
-        n += 1;
+        // A return address points after the call; look up the call.
+        if !out.push(RawFrame {
+            pc: ret.wrapping_sub(1),
+            vmctx_hints: hints,
+        }) {
+            break;
+        }
+        hints = [act.entered_vmctx, first_vmctx];
         if next_fp <= fp {
             break;
         }
         fp = next_fp;
     }
-    act.trace_len.set(n);
 }
 
 unsafe extern "C" fn trap_handler(
@@ -424,7 +710,16 @@ unsafe extern "C" fn trap_handler(
             unsafe {
                 let act = &*act;
                 act.trap_kind.set(Some(kind));
-                record_backtrace(act, pc, fp, sp);
+                // A host trap's frames were taken by its `HostCall`.
+                if kind != TrapKind::HostTrap {
+                    let start = WalkStart {
+                        pc: Some(pc),
+                        fp,
+                        low: sp,
+                        vmctx: act.entered_vmctx,
+                    };
+                    walk_wasm_frames(act, start, &mut *act.trace.get());
+                }
                 redirect_to_resume(ucontext, act.jmpbuf.get().cast());
             }
             return;

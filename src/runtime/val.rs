@@ -4,9 +4,9 @@
 use super::extern_ref::ExternRef;
 use super::func::Func;
 use super::store::Store;
-use super::val_raw::ValRaw;
 use super::vm::VMFuncRef;
-use crate::module::ValType;
+use crate::environ::val_raw::ValRaw;
+use crate::environ::ValType;
 use std::mem::MaybeUninit;
 
 /// A WebAssembly value. Floats are kept as their bit patterns so NaN

@@ -1,8 +1,8 @@
 //! The `#[repr(C)]` structures compiled code reads, laid out exactly as
 //! `vmoffsets` says (checked at compile time below).
 
-use super::val_raw::HostArrayCall;
-use super::vmoffsets::{func_ref, global_def, memory_def, runtime_limits, table_def};
+use crate::environ::val_raw::HostArrayCall;
+use crate::environ::vmoffsets::{func_ref, global_def, memory_def, runtime_limits, table_def};
 use std::mem::{offset_of, size_of};
 use std::sync::atomic::AtomicU64;
 
@@ -92,6 +92,6 @@ const _: () = {
     assert!(size_of::<VMRuntimeLimits>() == runtime_limits::SIZE as usize);
     assert!(
         offset_of!(VMHostFuncContext, array_call)
-            == super::vmoffsets::host_func_ctx::ARRAY_CALL as usize
+            == crate::environ::vmoffsets::host_func_ctx::ARRAY_CALL as usize
     );
 };

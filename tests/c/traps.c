@@ -1,6 +1,9 @@
 /* Traps are values, not crashes: infinite recursion, an out-of-bounds
  * store and a host function's trap each come back from wasm_func_call as
- * a trap, and the same process then runs another module correctly. */
+ * a trap, and the same process then runs another module correctly. The
+ * host function's trap carries the wasm frames below the host call (its
+ * origin is the wasm function that called the import), unless
+ * wasm_backtrace is off. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +72,44 @@ static int expect_trap(const char* what, wasm_func_t* func, wasm_val_t* args, si
   return 0;
 }
 
+/* Calls `func` expecting a trap; prints its message and its frames, and
+ * whether the origin frame's instance is `caller`. */
+static int expect_trap_with_frames(const char* what, wasm_func_t* func,
+                                   const wasm_instance_t* caller) {
+  wasm_val_vec_t none = WASM_EMPTY_VEC;
+  wasm_val_vec_t no_results = WASM_EMPTY_VEC;
+  wasm_trap_t* trap = wasm_func_call(func, &none, &no_results);
+  if (!trap) {
+    printf("%s: no trap!\n", what);
+    return 1;
+  }
+  wasm_message_t message;
+  wasm_trap_message(trap, &message);
+  printf("%s: trap: %s\n", what, message.data);
+  wasm_byte_vec_delete(&message);
+  wasm_frame_vec_t frames;
+  wasm_trap_trace(trap, &frames);
+  printf("%s: %zu frames\n", what, frames.size);
+  for (size_t i = 0; i < frames.size; i++) {
+    printf("%s:   frame %zu: func %u, module offset %zu, function offset %zu\n", what, i,
+           wasm_frame_func_index(frames.data[i]), wasm_frame_module_offset(frames.data[i]),
+           wasm_frame_func_offset(frames.data[i]));
+  }
+  wasm_frame_vec_delete(&frames);
+  wasm_frame_t* origin = wasm_trap_origin(trap);
+  if (origin) {
+    printf("%s: origin: func %u, module offset %zu, %s instance\n", what,
+           wasm_frame_func_index(origin), wasm_frame_module_offset(origin),
+           wasm_instance_same(wasm_frame_instance(origin), caller) ? "the caller's"
+                                                                   : "another");
+    wasm_frame_delete(origin);
+  } else {
+    printf("%s: no origin\n", what);
+  }
+  wasm_trap_delete(trap);
+  return 0;
+}
+
 static wasm_trap_t* host_fails(void* env, const wasm_val_vec_t* args, wasm_val_vec_t* results) {
   (void)args;
   (void)results;
@@ -99,16 +140,38 @@ int main(void) {
   wasm_extern_vec_t oob_exports;
   failures += expect_trap("out of bounds", first_func(oob, &oob_exports), NULL, 0, 0);
 
-  /* 3. A host function returning a trap, called from wasm. */
+  /* 3. A host function returning a trap, called from wasm by $inner,
+   * called by run: frames $inner (func 1) at its `call $fail` (module
+   * offset 47), run (func 2) at its `call $inner` (52). */
+  const char* calls_host_wat =
+      "(module (import \"env\" \"fail\" (func $fail))"
+      "  (func $inner call $fail)"
+      "  (func (export \"run\") call $inner))";
   wasm_functype_t* type = wasm_functype_new_0_0();
   wasm_func_t* host = wasm_func_new_with_env(store, type, host_fails, store, NULL);
-  wasm_functype_delete(type);
   wasm_extern_t* host_import[1] = {wasm_func_as_extern(host)};
-  wasm_instance_t* calls_host = instantiate(
-      store, "(module (import \"env\" \"fail\" (func $fail))"
-             "  (func (export \"run\") call $fail))", host_import, 1);
+  wasm_instance_t* calls_host = instantiate(store, calls_host_wat, host_import, 1);
   wasm_extern_vec_t host_exports;
-  failures += expect_trap("host", first_func(calls_host, &host_exports), NULL, 0, 0);
+  failures += expect_trap_with_frames("host", first_func(calls_host, &host_exports), calls_host);
+
+  /* 3b. The same without wasm_backtrace: the trap has no frames. */
+  wasm_config_t* quiet_config = wasm_config_new();
+  wasm_config_wasm_backtrace_set(quiet_config, false);
+  wasm_engine_t* quiet_engine = wasm_engine_new_with_config(quiet_config);
+  wasm_store_t* quiet_store = wasm_store_new(quiet_engine);
+  wasm_func_t* quiet_host =
+      wasm_func_new_with_env(quiet_store, type, host_fails, quiet_store, NULL);
+  wasm_functype_delete(type);
+  wasm_extern_t* quiet_import[1] = {wasm_func_as_extern(quiet_host)};
+  wasm_instance_t* quiet = instantiate(quiet_store, calls_host_wat, quiet_import, 1);
+  wasm_extern_vec_t quiet_exports;
+  failures += expect_trap_with_frames("host, no backtrace", first_func(quiet, &quiet_exports),
+                                      quiet);
+  wasm_extern_vec_delete(&quiet_exports);
+  wasm_instance_delete(quiet);
+  wasm_func_delete(quiet_host);
+  wasm_store_delete(quiet_store);
+  wasm_engine_delete(quiet_engine);
 
   /* 4. The process is fine: another module runs normally, in a new store. */
   wasm_store_t* store2 = wasm_store_new(engine);

@@ -1,6 +1,26 @@
-//! `wasm_error_t`: why an extension call failed.
+//! `wasm_error_t`: why an extension call failed, as text and as a kind.
 
 use crate::capi::vec::{wasm_byte_vec_t, wasm_name_t};
+use crate::environ::error::{Error, ErrorKind};
+
+/// What kind of failure a `wasm_error_t` reports (`wasm_error_kind`).
+pub type wasm_error_kind_t = u8;
+/// Anything without a kind of its own: a NULL argument, resources, the
+/// operating system, a corrupt serialized module, a host callback's error.
+pub const WASM_ERROR_KIND_OTHER: wasm_error_kind_t = 0;
+/// The module binary is malformed or invalid (`wasm_error_offset` says where).
+pub const WASM_ERROR_KIND_INVALID: wasm_error_kind_t = 1;
+/// The module uses a proposal this build or configuration does not support.
+pub const WASM_ERROR_KIND_UNSUPPORTED: wasm_error_kind_t = 2;
+/// An implementation or configured limit was exceeded.
+pub const WASM_ERROR_KIND_IMPL_LIMIT: wasm_error_kind_t = 3;
+/// Instantiation could not link an import.
+pub const WASM_ERROR_KIND_LINK: wasm_error_kind_t = 4;
+/// The configuration (an option's value) was refused.
+pub const WASM_ERROR_KIND_CONFIG: wasm_error_kind_t = 5;
+/// Instantiation trapped (`wasm_instance_new_checked` hands such a trap out
+/// as a `wasm_trap_t` instead).
+pub const WASM_ERROR_KIND_TRAP: wasm_error_kind_t = 6;
 
 /// An error returned by an extension function; owned by the caller, who
 /// frees it with `wasm_error_delete`.
@@ -10,8 +30,16 @@ pub struct wasm_error_t {
 
 impl wasm_error_t {
     /// Boxes an error for handing to C.
-    pub fn boxed(error: anyhow::Error) -> Box<wasm_error_t> {
-        Box::new(wasm_error_t { error })
+    pub fn boxed(error: impl Into<anyhow::Error>) -> Box<wasm_error_t> {
+        Box::new(wasm_error_t {
+            error: error.into(),
+        })
+    }
+
+    /// The library's typed error inside, under any context added on the
+    /// way out; `None` for errors that never had a kind.
+    fn typed(&self) -> Option<&Error> {
+        self.error.downcast_ref::<Error>()
     }
 }
 
@@ -24,9 +52,9 @@ pub(crate) fn null_argument(function: &str, what: &str) -> Option<Box<wasm_error
 
 /// Converts a result into the C convention: on success hands the value to
 /// `ok` and returns NULL, else returns the error prefixed with `function`.
-pub(crate) fn report<T>(
+pub(crate) fn report<T, E: Into<anyhow::Error>>(
     function: &str,
-    result: anyhow::Result<T>,
+    result: Result<T, E>,
     ok: impl FnOnce(T),
 ) -> Option<Box<wasm_error_t>> {
     match result {
@@ -34,7 +62,7 @@ pub(crate) fn report<T>(
             ok(value);
             None
         }
-        Err(e) => Some(wasm_error_t::boxed(e.context(function.to_string()))),
+        Err(e) => Some(wasm_error_t::boxed(e.into().context(function.to_string()))),
     }
 }
 
@@ -77,4 +105,37 @@ pub extern "C" fn wasm_error_message(error: Option<&wasm_error_t>, out: Option<&
 #[no_mangle]
 pub extern "C" fn wasm_error_delete(error: Option<Box<wasm_error_t>>) {
     drop(error);
+}
+
+/// What kind of failure `error` reports: one of the `WASM_ERROR_KIND_*`
+/// values; `WASM_ERROR_KIND_OTHER` for NULL. The error stays owned by the
+/// caller.
+#[no_mangle]
+pub extern "C" fn wasm_error_kind(error: Option<&wasm_error_t>) -> wasm_error_kind_t {
+    match error.and_then(wasm_error_t::typed).map(Error::kind) {
+        Some(ErrorKind::Invalid { .. }) => WASM_ERROR_KIND_INVALID,
+        Some(ErrorKind::Unsupported { .. }) => WASM_ERROR_KIND_UNSUPPORTED,
+        Some(ErrorKind::ImplLimit { .. }) => WASM_ERROR_KIND_IMPL_LIMIT,
+        Some(ErrorKind::Link { .. }) => WASM_ERROR_KIND_LINK,
+        Some(ErrorKind::Config { .. }) => WASM_ERROR_KIND_CONFIG,
+        Some(ErrorKind::Trap) => WASM_ERROR_KIND_TRAP,
+        Some(ErrorKind::Other) | None => WASM_ERROR_KIND_OTHER,
+    }
+}
+
+/// The byte offset in the module binary that `error` points at: returns
+/// true and stores it in `*out` for invalid or unsupported modules whose
+/// offset is known; otherwise returns false and leaves `*out` untouched
+/// (also when `error` or `out` is NULL). The error stays owned by the
+/// caller.
+#[no_mangle]
+pub extern "C" fn wasm_error_offset(error: Option<&wasm_error_t>, out: Option<&mut usize>) -> bool {
+    let (Some(offset), Some(out)) = (
+        error.and_then(wasm_error_t::typed).and_then(Error::offset),
+        out,
+    ) else {
+        return false;
+    };
+    *out = offset;
+    true
 }

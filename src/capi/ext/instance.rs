@@ -1,7 +1,7 @@
 //! Instantiation that reports link errors as errors.
 
 use crate::capi::ext::error::wasm_error_t;
-use crate::capi::instance::{instantiate, wasm_instance_t, InstantiateFailure};
+use crate::capi::instance::{instantiate, wasm_instance_t};
 use crate::capi::module::wasm_module_t;
 use crate::capi::store::wasm_store_t;
 use crate::capi::trap::wasm_trap_t;
@@ -40,13 +40,16 @@ pub unsafe extern "C" fn wasm_instance_new_checked(
             *instance_out = Box::into_raw(instance);
             None
         }
-        Err(InstantiateFailure::Trap(trap)) => {
-            *instance_out = std::ptr::null_mut();
-            *trap_out = Box::into_raw(wasm_trap_t::boxed(trap, store.map(|s| &s.ctx)));
-            None
-        }
-        Err(InstantiateFailure::Link(e)) => Some(wasm_error_t::boxed(
-            e.context("wasm_instance_new_checked: cannot instantiate the module"),
-        )),
+        Err(e) => match e.as_trap() {
+            Some(trap) => {
+                *instance_out = std::ptr::null_mut();
+                *trap_out = Box::into_raw(wasm_trap_t::boxed(trap.clone(), store.map(|s| &s.ctx)));
+                None
+            }
+            None => Some(wasm_error_t::boxed(
+                anyhow::Error::from(e)
+                    .context("wasm_instance_new_checked: cannot instantiate the module"),
+            )),
+        },
     }
 }

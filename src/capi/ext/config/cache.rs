@@ -8,7 +8,9 @@ use std::ffi::c_char;
 
 // <option-doc cache_config_load>
 /// Enables the on-disk module cache as a cache config file says. Default: no
-/// cache. File parsed at once; compiled modules cached on disk.
+/// cache. File parsed and folder checked at once, but the folder is created by
+/// the first stored module; entries are written by a background thread and are
+/// complete when the engine is deleted or the process exits.
 ///
 // </option-doc>
 /// `path` names a TOML file with a `[cache]` table (`enabled`, `directory`,
@@ -44,7 +46,11 @@ pub extern "C" fn wasm_config_disable_cache_set(config: Option<&mut wasm_config_
 
 // <option-doc cache_config_load_default>
 /// Enables the on-disk module cache as the default cache config file says.
-/// Default: no cache.
+/// Default: no cache. `$XDG_CONFIG_HOME/wasm-runtime/config.toml`, else
+/// `~/.config/…`; a missing file means a cache in
+/// `$XDG_CACHE_HOME/wasm-runtime`, else `~/.cache/…`; nothing is created
+/// before the first stored module, so a following `disable_cache` leaves no
+/// folder.
 ///
 // </option-doc>
 /// The file is $XDG_CONFIG_HOME/wasm-runtime/config.toml, else

@@ -210,8 +210,12 @@ impl LinearMemory for CLinearMemory {
 }
 
 // <option-doc with_host_memory>
-/// Allocates linear memories with the embedder's memory creator. Default: the
-/// runtime's own allocator. Linear memories come from the embedder's creator.
+/// Allocates the linear memories made on demand (host-created ones, and
+/// instance memories without pooling) with the embedder's memory creator.
+/// Default: the runtime's own allocator. Memories allocated on demand come from
+/// the embedder's creator: host-created ones (`wasm_memory_new`) and, with
+/// on-demand allocation, instance memories; pooled instance memories never do
+/// (as in the reference).
 ///
 // </option-doc>
 /// `creator` is copied, and its `env` is owned by the library from now on; NULL

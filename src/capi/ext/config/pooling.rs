@@ -29,13 +29,19 @@ pub extern "C" fn wasm_pooling_allocation_config_delete(
 }
 
 // <option-doc allocation_strategy>
-/// Selects how instances, memories and tables are allocated. Default:
+/// Selects how instances and the memories and tables they define are allocated
+/// (host-created memories and tables are always allocated on demand). Default:
 /// on-demand. On-demand, or pooling with its instance/memory/table limits
-/// enforced (memories still mapped on demand).
+/// enforced for instances and the memories and tables they define (memories
+/// still mapped on demand); host-created memories and tables
+/// (`wasm_memory_new`, `wasm_table_new`) are allocated on demand, take no slots
+/// and obey no pool limit (as in the reference).
 ///
 // </option-doc>
 /// With `pooling`, uses the pooling allocator with a copy of those limits
-/// (borrowed) for instances, memories and tables; NULL selects on-demand
+/// (borrowed) for instances and the memories and tables they define;
+/// host-created memories and tables (`wasm_memory_new`, `wasm_table_new`)
+/// are still allocated on demand, taking no slots. NULL selects on-demand
 /// allocation. The limits are checked at engine creation.
 #[no_mangle]
 pub extern "C" fn wasm_config_allocation_strategy_set(

@@ -31,7 +31,10 @@ pub extern "C" fn wasm_config_debug_info_set(config: Option<&mut wasm_config_t>,
 }
 
 /// Captures wasm backtraces for traps and host errors. Default: true. Traps
-/// carry wasm frames (`wasm_trap_trace`); off: no frames.
+/// carry the wasm frames below them, innermost first (`wasm_trap_trace`,
+/// `wasm_trap_origin`): for a trap returned by a host function, the wasm
+/// function that called it (at the call) and its callers; through nested
+/// host→wasm calls, every level of the same store; off: no frames.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_backtrace_set(config: Option<&mut wasm_config_t>, enable: bool) {
     if let Some(c) = config {
@@ -397,9 +400,11 @@ pub extern "C" fn wasm_config_static_memory_forced_set(
     }
 }
 
-/// Guard bytes after each memory reservation; accesses proven to land in it
-/// need no bounds check. Default: 2 GiB (64 KiB on 32-bit hosts). Compiled code
-/// depends on it: serialized modules record it.
+/// Guard bytes after each memory reservation, rounded up to whole host pages;
+/// accesses proven to land in it need no bounds check. Default: 2 GiB (64 KiB
+/// on 32-bit hosts). Rounded up to whole host pages (1 or 4097 bytes give one
+/// or two 4 KiB pages), as the reference does; accesses the guard covers need
+/// no bounds check. Compiled code depends on it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_memory_guard_size_set(config: Option<&mut wasm_config_t>, size: u64) {
     if let Some(c) = config {
@@ -566,9 +571,15 @@ pub extern "C" fn wasm_config_macos_use_mach_ports_set(
     }
 }
 
-/// Relies on signal handlers for out-of-bounds and divide traps; when false,
-/// code checks explicitly. Default: true. False: explicit bounds checks instead
-/// of signals. Compiled code depends on it: serialized modules record it.
+/// Traps by faulting, caught by the library's SIGSEGV/SIGBUS/SIGILL/SIGFPE
+/// handlers; when false, no signal handler is ever installed for this engine,
+/// memories get no guard regions, and every trap (out-of-bounds access,
+/// division, conversion, call_indirect, stack overflow, host error, fuel,
+/// epoch) is an explicit check in compiled code that calls into the runtime;
+/// Cranelift's Spectre heap and table mitigations must then stay off. Default:
+/// true. False: no signal handler is ever installed; no guard regions; every
+/// trap is an explicit check that calls into the runtime. Compiled code depends
+/// on it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_signals_based_traps_set(
     config: Option<&mut wasm_config_t>,

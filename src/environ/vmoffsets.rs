@@ -19,7 +19,7 @@
 //! Calls to imported functions load `wasm_call` and `vmctx` from the
 //! function's `VMFuncRef`; `ref.func` is the address of that `VMFuncRef`.
 
-use crate::module::ModuleInfo;
+use crate::environ::ModuleInfo;
 
 /// Size of a pointer on every target we support.
 pub const PTR: u32 = 8;
@@ -76,7 +76,7 @@ pub mod runtime_limits {
 /// `VMHostFuncContext`: the `vmctx` of a host function's `VMFuncRef`. The
 /// engine's wasm-to-host trampoline for the signature spills the arguments
 /// into a `ValRaw` array and calls `array_call` loaded from offset 0:
-/// `extern "C" fn(callee_vmctx, caller_vmctx, values: *mut ValRaw, len: usize) -> u32`,
+/// `extern "C" fn(callee_vmctx, caller_vmctx, values: *mut ValRaw, len: usize, exit_fp: usize) -> u32`,
 /// returning 1 on success (results written into `values`) or 0 after
 /// recording a trap, in which case the trampoline traps with
 /// `TrapKind::HostTrap`.

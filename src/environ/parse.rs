@@ -7,7 +7,7 @@
 //!
 //! Constructs that validate (because the embedder enabled their proposal)
 //! but that this build cannot compile yet, as the feature table
-//! (`config::PROPOSALS`) says, are remembered in
+//! (`environ::features::PROPOSALS`) says, are remembered in
 //! `ParsedModule::unsupported`; compilation refuses them with an error that
 //! names the feature and its byte offset, while plain validation accepts
 //! them.
@@ -16,8 +16,8 @@ use super::info::{
     ConstExpr, ConstOp, DataMode, DataSegment, ElemMode, ElemSegment, Export, Import, ModuleInfo,
 };
 use super::types::{EntityType, ExternKind, FuncType, GlobalType, MemoryType, TableType, ValType};
-use crate::config::Proposal;
-use anyhow::{anyhow, bail, Result};
+use crate::environ::error::{Error, ErrorKind, Result};
+use crate::environ::features::Proposal;
 use std::sync::Arc;
 use wasmparser::{
     BinaryReaderError, ElementItems, ElementKind, ExternalKind, FuncValidatorAllocations,
@@ -34,13 +34,15 @@ pub struct Unsupported {
     pub offset: u64,
 }
 
+impl From<Unsupported> for Error {
+    fn from(u: Unsupported) -> Error {
+        Error::unsupported(u.feature, u.offset as usize)
+    }
+}
+
 impl std::fmt::Display for Unsupported {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "not supported yet: {} (at offset {:#x})",
-            self.feature, self.offset
-        )
+        write!(f, "{}", Error::from(self.clone()))
     }
 }
 
@@ -53,25 +55,38 @@ pub struct ParsedModule {
 }
 
 /// The error for an invalid module: wasmparser's message and the offset.
-fn invalid(e: BinaryReaderError) -> anyhow::Error {
-    anyhow!(
-        "invalid module: {} (at offset {:#x})",
-        e.message(),
-        e.offset()
-    )
+fn invalid(e: BinaryReaderError) -> Error {
+    Error::invalid(e.message(), Some(e.offset() as usize))
 }
 
 /// Parses and validates `wasm` against `features`. When the module is
 /// invalid only because a proposal is switched off, the error names the
-/// proposal and the option that turns it on.
+/// proposal and the option that turns it on. (Only an invalid module is
+/// searched for one: a valid module refused as unsupported needs none.)
 pub fn parse(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
-    parse_with(features, wasm).map_err(|e| match disabled_proposal(features, wasm) {
-        Some((proposal, option)) => anyhow!(
-            "{e}; the module needs the {proposal} proposal, which this engine's \
-             configuration disables (wasm_config_{option}_set)"
+    parse_with(features, wasm).map_err(|e| match e.kind() {
+        ErrorKind::Invalid { .. } => blame_disabled_proposal(features, wasm, e),
+        _ => e,
+    })
+}
+
+/// `e`, the error of an invalid module, as an unsupported one when
+/// enabling a switched-off proposal makes the module valid.
+fn blame_disabled_proposal(features: WasmFeatures, wasm: &[u8], e: Error) -> Error {
+    match disabled_proposal(features, wasm) {
+        Some((proposal, option)) => Error::new(
+            ErrorKind::Unsupported {
+                feature: proposal.to_string(),
+                option: Some(option.to_string()),
+                offset: e.offset(),
+            },
+            format!(
+                "{e}; the module needs the {proposal} proposal, which this engine's \
+                 configuration disables (wasm_config_{option}_set)"
+            ),
         ),
         None => e,
-    })
+    }
 }
 
 /// The first switched-off proposal whose enabling (with what it needs)
@@ -97,7 +112,9 @@ fn parse_with(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
         let payload = payload.map_err(invalid)?;
         match validator.payload(&payload).map_err(invalid)? {
             ValidPayload::Ok | ValidPayload::End(_) => {}
-            ValidPayload::Parser(_) => bail!("invalid module: nested modules are not supported"),
+            ValidPayload::Parser(_) => {
+                return Err(Error::invalid("nested modules are not supported", None))
+            }
             ValidPayload::Func(to_validate, body) => {
                 let mut func_validator = to_validate.into_validator(allocs);
                 func_validator.validate(&body).map_err(invalid)?;
@@ -121,6 +138,39 @@ fn parse_with(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
         info,
         unsupported: builder.unsupported,
     })
+}
+
+/// The kind of error for a construct of `feature` at `offset` that this
+/// build cannot compile (no option enables it).
+fn unsupported_kind(feature: &str, offset: u64) -> ErrorKind {
+    ErrorKind::Unsupported {
+        feature: feature.to_string(),
+        option: None,
+        offset: Some(offset as usize),
+    }
+}
+
+/// The error for a typed reference (`ValType` has no home for one yet),
+/// naming the proposal the heap type comes from.
+fn unsupported_typed_ref(heap: wasmparser::HeapType, offset: u64, message: String) -> Error {
+    use wasmparser::AbstractHeapType as A;
+    let feature = match heap {
+        wasmparser::HeapType::Abstract {
+            ty: A::Func | A::Extern,
+            ..
+        } => "function-references",
+        wasmparser::HeapType::Abstract {
+            ty: A::Exn | A::NoExn,
+            ..
+        } => "exceptions",
+        wasmparser::HeapType::Abstract {
+            ty: A::Cont | A::NoCont,
+            ..
+        } => "stack-switching",
+        wasmparser::HeapType::Abstract { .. } => "gc",
+        _ => "function-references",
+    };
+    Error::new(unsupported_kind(feature, offset), message)
 }
 
 #[derive(Default)]
@@ -172,7 +222,11 @@ impl InfoBuilder {
         } else {
             // Typed references have no representation in `ValType`, so this
             // one cannot wait for compilation.
-            bail!("not supported yet: function-references or gc reference type `{ty}` (at offset {offset:#x})")
+            Err(unsupported_typed_ref(
+                ty.heap_type(),
+                offset,
+                format!("not supported yet: function-references or gc reference type `{ty}` (at offset {offset:#x})"),
+            ))
         }
     }
 
@@ -249,9 +303,11 @@ impl InfoBuilder {
                     let ty = match hty {
                         wasmparser::HeapType::FUNC => ValType::FuncRef,
                         wasmparser::HeapType::EXTERN => ValType::ExternRef,
-                        other => bail!(
-                            "not supported yet: function-references or gc heap type `{other:?}` (at offset {offset:#x})"
-                        ),
+                        other => return Err(unsupported_typed_ref(
+                            other,
+                            offset,
+                            format!("not supported yet: function-references or gc heap type `{other:?}` (at offset {offset:#x})"),
+                        )),
                     };
                     ConstOp::RefNull(ty)
                 }
@@ -267,9 +323,10 @@ impl InfoBuilder {
                 Operator::I64Sub => ConstOp::I64Sub,
                 Operator::I64Mul => ConstOp::I64Mul,
                 Operator::End => continue,
-                other => bail!(
-                    "not supported yet: constant expression operator {other:?} (at offset {offset:#x})"
-                ),
+                other => return Err(Error::new(
+                    unsupported_kind("gc", offset),
+                    format!("not supported yet: constant expression operator {other:?} (at offset {offset:#x})"),
+                )),
             });
         }
         Ok(ConstExpr { ops })
@@ -299,9 +356,16 @@ impl InfoBuilder {
                                 let ty = self.func_type(f, offset)?;
                                 self.info.types.push(ty);
                             }
-                            _ => bail!(
-                                "not supported yet: gc (struct, array or continuation types) (at offset {offset:#x})"
-                            ),
+                            other => return Err(Error::new(
+                                unsupported_kind(
+                                    match other {
+                                        wasmparser::CompositeInnerType::Cont(_) => "stack-switching",
+                                        _ => "gc",
+                                    },
+                                    offset,
+                                ),
+                                format!("not supported yet: gc (struct, array or continuation types) (at offset {offset:#x})"),
+                            )),
                         }
                     }
                 }
@@ -342,7 +406,10 @@ impl InfoBuilder {
                             (EntityType::Global(g), index)
                         }
                         TypeRef::Tag(_) => {
-                            bail!("not supported yet: exceptions (tag import) (at offset {offset:#x})")
+                            return Err(Error::new(
+                                unsupported_kind("exceptions", offset),
+                                format!("not supported yet: exceptions (tag import) (at offset {offset:#x})"),
+                            ))
                         }
                     };
                     self.info.imports.push(Import {
@@ -380,10 +447,11 @@ impl InfoBuilder {
                 }
             }
             Payload::TagSection(reader) => {
-                bail!(
-                    "not supported yet: exceptions (tag section) (at offset {:#x})",
-                    reader.range().start
-                )
+                let offset = reader.range().start;
+                return Err(Error::new(
+                    unsupported_kind("exceptions", offset),
+                    format!("not supported yet: exceptions (tag section) (at offset {offset:#x})"),
+                ));
             }
             Payload::GlobalSection(reader) => {
                 let offset = reader.range().start;
@@ -406,10 +474,19 @@ impl InfoBuilder {
                         ExternalKind::Table => ExternKind::Table,
                         ExternalKind::Memory => ExternKind::Memory,
                         ExternalKind::Global => ExternKind::Global,
-                        ExternalKind::Tag => bail!(
-                            "not supported yet: exceptions (tag export `{}`)",
-                            export.name
-                        ),
+                        ExternalKind::Tag => {
+                            return Err(Error::new(
+                                ErrorKind::Unsupported {
+                                    feature: "exceptions".to_string(),
+                                    option: None,
+                                    offset: None,
+                                },
+                                format!(
+                                    "not supported yet: exceptions (tag export `{}`)",
+                                    export.name
+                                ),
+                            ))
+                        }
                     };
                     self.info.exports.push(Export {
                         name: export.name.to_string(),
@@ -569,10 +646,16 @@ mod tests {
             WasmFeatures::default(),
             "(module (func (result i32) i64.const 1))",
         )
-        .unwrap_err()
-        .to_string();
-        assert!(err.starts_with("invalid module: type mismatch"), "{err}");
-        assert!(err.contains("(at offset 0x"), "{err}");
+        .unwrap_err();
+        let ErrorKind::Invalid { message, offset } = err.kind() else {
+            panic!("expected an invalid module, got {err:?}");
+        };
+        assert!(message.starts_with("type mismatch"), "{err}");
+        let offset = offset.expect("the error has an offset");
+        assert_eq!(
+            err.to_string(),
+            format!("invalid module: {message} (at offset {offset:#x})")
+        );
     }
 
     #[test]
@@ -582,10 +665,44 @@ mod tests {
             features,
             "(module (func (result i32 i32) i32.const 1 i32.const 2))",
         )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("multi-value"), "{err}");
-        assert!(err.contains("offset"), "{err}");
+        .unwrap_err();
+        let ErrorKind::Unsupported {
+            feature,
+            option,
+            offset,
+        } = err.kind()
+        else {
+            panic!("expected an unsupported proposal, got {err:?}");
+        };
+        assert_eq!(feature, "multi-value");
+        assert_eq!(option.as_deref(), Some("wasm_multi_value"));
+        assert!(offset.is_some(), "{err}");
+    }
+
+    #[test]
+    fn constructs_without_a_representation_name_their_proposal() {
+        let all = WasmFeatures::default()
+            | WasmFeatures::FUNCTION_REFERENCES
+            | WasmFeatures::GC
+            | WasmFeatures::EXCEPTIONS;
+        for (wat, expected) in [
+            ("(module (func (param (ref func))))", "function-references"),
+            ("(module (func (param anyref)))", "gc"),
+            ("(module (type (struct)))", "gc"),
+            ("(module (tag))", "exceptions"),
+            ("(module (func (param exnref)))", "exceptions"),
+        ] {
+            let err = parse_wat(all, wat).unwrap_err();
+            match err.kind() {
+                ErrorKind::Unsupported {
+                    feature,
+                    option: None,
+                    offset: Some(_),
+                } => assert_eq!(feature, expected, "{wat}: {err}"),
+                other => panic!("{wat}: expected an unsupported construct, got {other:?}"),
+            }
+            assert!(err.to_string().starts_with("not supported yet: "), "{err}");
+        }
     }
 
     #[test]

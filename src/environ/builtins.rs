@@ -9,6 +9,10 @@
 //! bounds, and the compiled code then traps with the code that
 //! `BuiltinFunction::trap_on_failure` names. That keeps Rust frames off the
 //! stack whenever a trap unwinds to the host.
+//!
+//! The one exception is `RaiseTrap`, which *is* the trap: without
+//! `signals_based_traps`, compiled code calls it instead of executing a
+//! trapping instruction, and it never returns (see `traphandlers`).
 
 use super::trap_kind::TrapKind;
 
@@ -48,11 +52,17 @@ pub enum BuiltinFunction {
     TableInit,
     /// `(vmctx, elem: i32)`
     ElemDrop,
+    /// `(vmctx, code: i32)`, never returns: raises the trap whose
+    /// [`raise_trap_code`] is `code` in the innermost activation of the
+    /// thread and resumes at that activation's entry, as the signal handler
+    /// does after a fault. Called by code compiled without
+    /// `signals_based_traps`, the only kind that calls it.
+    RaiseTrap,
 }
 
 impl BuiltinFunction {
     /// Every builtin, in table order.
-    pub const ALL: [BuiltinFunction; 10] = [
+    pub const ALL: [BuiltinFunction; 11] = [
         BuiltinFunction::MemoryGrow,
         BuiltinFunction::MemoryFill,
         BuiltinFunction::MemoryCopy,
@@ -63,6 +73,7 @@ impl BuiltinFunction {
         BuiltinFunction::TableCopy,
         BuiltinFunction::TableInit,
         BuiltinFunction::ElemDrop,
+        BuiltinFunction::RaiseTrap,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -85,6 +96,7 @@ impl BuiltinFunction {
             BuiltinFunction::TableCopy => (&[VMCtx, I32, I32, I64, I64, I64], Some(I32)),
             BuiltinFunction::TableInit => (&[VMCtx, I32, I32, I64, I32, I32], Some(I32)),
             BuiltinFunction::ElemDrop => (&[VMCtx, I32], None),
+            BuiltinFunction::RaiseTrap => (&[VMCtx, I32], None),
         }
     }
 
@@ -100,7 +112,46 @@ impl BuiltinFunction {
             BuiltinFunction::MemoryGrow
             | BuiltinFunction::DataDrop
             | BuiltinFunction::TableGrow
-            | BuiltinFunction::ElemDrop => None,
+            | BuiltinFunction::ElemDrop
+            | BuiltinFunction::RaiseTrap => None,
         }
+    }
+}
+
+/// The `code` argument of `BuiltinFunction::RaiseTrap` for `kind`: one
+/// more than its position in `TrapKind::ALL`, so that 0 (what a zeroed or
+/// forgotten argument would be) names no kind. Compiler and runtime agree
+/// on it through this layer, without Cranelift's trap codes.
+pub fn raise_trap_code(kind: TrapKind) -> u32 {
+    let position = TrapKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .expect("TrapKind::ALL lists every kind");
+    position as u32 + 1
+}
+
+/// The trap kind a `RaiseTrap` `code` stands for (`None` for a number no
+/// kind has).
+pub fn trap_kind_of_raise_code(code: u32) -> Option<TrapKind> {
+    let position = usize::try_from(code.checked_sub(1)?).ok()?;
+    TrapKind::ALL.get(position).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raise_codes_round_trip() {
+        for code in 0..=300 {
+            if let Some(kind) = trap_kind_of_raise_code(code) {
+                assert_eq!(raise_trap_code(kind), code);
+            }
+        }
+        for kind in TrapKind::ALL {
+            assert_eq!(trap_kind_of_raise_code(raise_trap_code(kind)), Some(kind));
+        }
+        assert_eq!(trap_kind_of_raise_code(0), None);
+        assert_eq!(trap_kind_of_raise_code(1 << 20), None);
     }
 }

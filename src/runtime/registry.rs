@@ -6,7 +6,7 @@
 //! nothing and never panic. Regions register when their code becomes
 //! executable and unregister when it is unmapped.
 
-use crate::runtime::TrapKind;
+use crate::environ::TrapKind;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 

@@ -1,7 +1,9 @@
 //! The wasm proposals this build knows, which option enables each, what it
 //! needs alongside, and how far this build supports it: the `PROPOSALS`
 //! table, generated from `src/config/table.rs` (the `proposal` of option
-//! rows, and the `proposals!` list for those no option controls).
+//! rows, and the `proposals!` list for those no option controls). It lives
+//! in this shared layer because the parser and the compiler consult it;
+//! `Config` re-exports it.
 //!
 //! It is the one place that decides support: `Config` validates and enables
 //! features from it, parsing consults it before refusing a construct that
@@ -9,6 +11,8 @@
 //! and the compiler names refused operators by it.
 
 use wasmparser::WasmFeatures;
+
+include!(concat!(env!("OUT_DIR"), "/proposals_table.rs"));
 
 /// How far this build supports a proposal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,13 +59,13 @@ impl Proposal {
     /// The proposal an operator of `group` (a `for_each_operator`
     /// proposal name such as `simd` or `relaxed_simd`) belongs to.
     pub fn of_operator_group(group: &str) -> Option<&'static Proposal> {
-        super::PROPOSALS
+        PROPOSALS
             .iter()
             .find(|p| p.operator_groups.contains(&group))
     }
 
     /// The proposals an option enables, in the options' order.
     pub fn configurable() -> impl Iterator<Item = &'static Proposal> {
-        super::PROPOSALS.iter().filter(|p| p.option.is_some())
+        PROPOSALS.iter().filter(|p| p.option.is_some())
     }
 }

@@ -4,7 +4,7 @@
 //! runtime reserves exactly what the plan says; both must agree, so the
 //! decision lives here and nowhere else.
 
-use crate::module::MemoryType;
+use crate::environ::MemoryType;
 
 /// The configuration knobs that shape memories (see config-reference.txt:
 /// static_memory_maximum_size, static_memory_forced, memory_guard_size,

@@ -1,7 +1,7 @@
-//! Why wasm code trapped: the kinds the spec names, their messages, and
-//! their encoding as Cranelift trap codes in compiled code.
+//! Why wasm code trapped: the kinds the spec names and their messages.
+//! (How compiled code encodes them is the compiler's business:
+//! `compiler::trap_codes`.)
 
-use cranelift_codegen::ir::TrapCode;
 use std::fmt;
 
 /// A trap raised by WebAssembly execution.
@@ -34,6 +34,24 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
+    /// Every trap kind.
+    pub const ALL: [TrapKind; 14] = [
+        TrapKind::StackOverflow,
+        TrapKind::MemoryOutOfBounds,
+        TrapKind::TableOutOfBounds,
+        TrapKind::UndefinedElement,
+        TrapKind::IndirectCallToNull,
+        TrapKind::BadSignature,
+        TrapKind::IntegerOverflow,
+        TrapKind::IntegerDivisionByZero,
+        TrapKind::BadConversionToInteger,
+        TrapKind::UnreachableCodeReached,
+        TrapKind::NullReference,
+        TrapKind::Interrupt,
+        TrapKind::OutOfFuel,
+        TrapKind::HostTrap,
+    ];
+
     /// The spec testsuite's message for this trap.
     pub fn message(self) -> &'static str {
         match self {
@@ -52,47 +70,6 @@ impl TrapKind {
             TrapKind::OutOfFuel => "all fuel consumed by WebAssembly",
             TrapKind::HostTrap => "host function trapped",
         }
-    }
-
-    /// The Cranelift trap code compiled code uses for this trap.
-    pub fn to_trap_code(self) -> TrapCode {
-        match self {
-            TrapKind::StackOverflow => TrapCode::STACK_OVERFLOW,
-            TrapKind::MemoryOutOfBounds => TrapCode::HEAP_OUT_OF_BOUNDS,
-            TrapKind::IntegerOverflow => TrapCode::INTEGER_OVERFLOW,
-            TrapKind::IntegerDivisionByZero => TrapCode::INTEGER_DIVISION_BY_ZERO,
-            TrapKind::BadConversionToInteger => TrapCode::BAD_CONVERSION_TO_INTEGER,
-            TrapKind::TableOutOfBounds => TrapCode::unwrap_user(1),
-            TrapKind::UndefinedElement => TrapCode::unwrap_user(2),
-            TrapKind::IndirectCallToNull => TrapCode::unwrap_user(3),
-            TrapKind::BadSignature => TrapCode::unwrap_user(4),
-            TrapKind::UnreachableCodeReached => TrapCode::unwrap_user(5),
-            TrapKind::NullReference => TrapCode::unwrap_user(6),
-            TrapKind::Interrupt => TrapCode::unwrap_user(7),
-            TrapKind::OutOfFuel => TrapCode::unwrap_user(8),
-            TrapKind::HostTrap => TrapCode::unwrap_user(9),
-        }
-    }
-
-    /// The inverse of `to_trap_code`; `None` for codes we never emit.
-    pub fn from_trap_code(code: TrapCode) -> Option<TrapKind> {
-        const ALL: [TrapKind; 14] = [
-            TrapKind::StackOverflow,
-            TrapKind::MemoryOutOfBounds,
-            TrapKind::TableOutOfBounds,
-            TrapKind::UndefinedElement,
-            TrapKind::IndirectCallToNull,
-            TrapKind::BadSignature,
-            TrapKind::IntegerOverflow,
-            TrapKind::IntegerDivisionByZero,
-            TrapKind::BadConversionToInteger,
-            TrapKind::UnreachableCodeReached,
-            TrapKind::NullReference,
-            TrapKind::Interrupt,
-            TrapKind::OutOfFuel,
-            TrapKind::HostTrap,
-        ];
-        ALL.into_iter().find(|kind| kind.to_trap_code() == code)
     }
 }
 

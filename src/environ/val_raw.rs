@@ -75,10 +75,13 @@ pub type ArrayToWasmTrampoline = unsafe extern "C" fn(
 );
 
 /// What a host function's `VMHostFuncContext::array_call` points at; see
-/// `vmoffsets::host_func_ctx`. Returns 1 on success, 0 after recording a trap.
+/// `vmoffsets::host_func_ctx`. `exit_fp` is the calling wasm→host
+/// trampoline's frame pointer. Returns 1 on success, 0 after recording a
+/// trap.
 pub type HostArrayCall = unsafe extern "C" fn(
     callee_vmctx: *mut u8,
     caller_vmctx: *mut u8,
     values: *mut ValRaw,
     len: usize,
+    exit_fp: usize,
 ) -> u32;

@@ -8,12 +8,13 @@
 //! does not make foreign bytes trustworthy (the caller checks that the
 //! artifact was made by this library for this engine configuration).
 
-use super::code_memory::{CompiledFunction, RelocTarget, Relocation};
-use super::CompiledModule;
-use crate::runtime::TrapKind;
+use super::code::CompiledModule;
+use crate::compiler::{trap_kind, ToTrapCode};
+use crate::environ::compiled_code::{
+    CompiledFunction, LibCall, RelocKind, RelocTarget, Relocation,
+};
 use anyhow::{anyhow, bail, Result};
-use cranelift_codegen::binemit::Reloc;
-use cranelift_codegen::ir::{LibCall, TrapCode};
+use cranelift_codegen::ir::TrapCode;
 use std::num::NonZeroU8;
 
 /// Appends little-endian fields to a byte vector.
@@ -114,14 +115,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-const RELOC_KINDS: [Reloc; 5] = [
-    Reloc::Abs8,
-    Reloc::X86PCRel4,
-    Reloc::X86CallPCRel4,
-    Reloc::X86CallPLTRel4,
-    Reloc::Arm64Call,
-];
-
 /// `offset - prev` for sorted metadata.
 fn sorted_delta(offset: u32, prev: u32) -> Result<u32> {
     offset
@@ -137,7 +130,7 @@ fn write_function(w: &mut Writer, f: &CompiledFunction) -> Result<()> {
     w.u32(f.relocs.len() as u32);
     for r in &f.relocs {
         w.u32(r.offset);
-        let kind = RELOC_KINDS
+        let kind = RelocKind::ALL
             .iter()
             .position(|k| *k == r.kind)
             .ok_or_else(|| anyhow!("cannot serialize relocation kind {:?}", r.kind))?;
@@ -149,7 +142,7 @@ fn write_function(w: &mut Writer, f: &CompiledFunction) -> Result<()> {
             }
             RelocTarget::LibCall(call) => {
                 w.u8(1);
-                w.bytes(call.to_string().as_bytes());
+                w.bytes(call.name().as_bytes());
             }
         }
         w.u64(r.addend as u64);
@@ -185,7 +178,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<CompiledFunction> {
     let mut relocs = Vec::with_capacity(n);
     for _ in 0..n {
         let offset = r.u32()?;
-        let kind = *RELOC_KINDS
+        let kind = *RelocKind::ALL
             .get(r.u8()? as usize)
             .ok_or_else(|| anyhow!("corrupt compiled artifact (relocation kind)"))?;
         let target = match r.u8()? {
@@ -193,15 +186,14 @@ fn read_function(r: &mut Reader<'_>) -> Result<CompiledFunction> {
             1 => {
                 let name = std::str::from_utf8(r.bytes()?)?;
                 RelocTarget::LibCall(
-                    name.parse::<LibCall>()
-                        .map_err(|()| anyhow!("corrupt compiled artifact (libcall {name})"))?,
+                    LibCall::from_name(name)
+                        .ok_or_else(|| anyhow!("corrupt compiled artifact (libcall {name})"))?,
                 )
             }
             _ => bail!("corrupt compiled artifact (relocation target)"),
         };
         let addend = r.u64()? as i64;
-        let size = if kind == Reloc::Abs8 { 8 } else { 4 };
-        if offset as usize + size > code.len() {
+        if offset as usize + kind.size() > code.len() {
             bail!("corrupt compiled artifact (relocation outside the code)");
         }
         relocs.push(Relocation {
@@ -219,7 +211,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<CompiledFunction> {
         prev = offset;
         let code = NonZeroU8::new(r.u8()?)
             .map(TrapCode::from_raw)
-            .and_then(TrapKind::from_trap_code)
+            .and_then(trap_kind)
             .ok_or_else(|| anyhow!("corrupt compiled artifact (trap code)"))?;
         traps.push((offset, code));
     }

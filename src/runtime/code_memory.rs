@@ -4,47 +4,10 @@
 //! with the global code registry. Dropping it unregisters and unmaps.
 
 use super::registry::{self, CodeInfo, FuncRange};
-use crate::runtime::TrapKind;
+use crate::environ::compiled_code::{CompiledFunction, LibCall, RelocKind, RelocTarget};
 use anyhow::{bail, Result};
-use cranelift_codegen::binemit::Reloc;
-use cranelift_codegen::ir::LibCall;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-/// What a relocation points at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum RelocTarget {
-    /// The function at this position in the compilation's function list.
-    Func(u32),
-    /// A Cranelift runtime library call.
-    LibCall(LibCall),
-}
-
-/// One relocation of a compiled function.
-#[derive(Clone, Debug)]
-pub(crate) struct Relocation {
-    /// Offset in the function's code.
-    pub offset: u32,
-    pub kind: Reloc,
-    pub target: RelocTarget,
-    pub addend: i64,
-}
-
-/// One function's machine code and metadata, before layout.
-#[derive(Clone, Debug)]
-pub(crate) struct CompiledFunction {
-    pub code: Vec<u8>,
-    pub alignment: u32,
-    pub relocs: Vec<Relocation>,
-    /// (offset in the function, trap kind), sorted.
-    pub traps: Vec<(u32, TrapKind)>,
-    /// (offset in the function, wasm byte offset), sorted.
-    pub srclocs: Vec<(u32, u32)>,
-    /// Index in the module's function space, `u32::MAX` for trampolines.
-    pub func_index: u32,
-    /// Offset of the body in the module's binary (0 for trampolines).
-    pub body_offset: u32,
-}
 
 /// A published, executable code region.
 pub(crate) struct CodeMemory {
@@ -130,7 +93,7 @@ impl CodeMemory {
                             };
                             ptr as usize + off as usize
                         }
-                        RelocTarget::LibCall(call) => libcall_address(call)?,
+                        RelocTarget::LibCall(call) => libcall_address(call),
                     };
                     let at = start as usize + reloc.offset as usize;
                     apply_reloc(bytes, ptr as usize, at, reloc.kind, target, reloc.addend)?;
@@ -232,21 +195,21 @@ fn apply_reloc(
     bytes: &mut [u8],
     base: usize,
     at: usize,
-    kind: Reloc,
+    kind: RelocKind,
     target: usize,
     addend: i64,
 ) -> Result<()> {
     let value = (target as i64).wrapping_add(addend);
     let pc = (base + at) as i64;
     match kind {
-        Reloc::Abs8 => bytes[at..at + 8].copy_from_slice(&value.to_le_bytes()),
-        Reloc::X86PCRel4 | Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4 => {
+        RelocKind::Abs8 => bytes[at..at + 8].copy_from_slice(&value.to_le_bytes()),
+        RelocKind::X86PCRel4 | RelocKind::X86CallPCRel4 | RelocKind::X86CallPLTRel4 => {
             let delta = value - pc;
             let delta = i32::try_from(delta)
                 .map_err(|_| anyhow::anyhow!("relocation target out of 32-bit range"))?;
             bytes[at..at + 4].copy_from_slice(&delta.to_le_bytes());
         }
-        Reloc::Arm64Call => {
+        RelocKind::Arm64Call => {
             let delta = value - pc;
             if delta % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&delta) {
                 bail!("arm64 call relocation out of range");
@@ -255,13 +218,12 @@ fn apply_reloc(
             let imm = ((delta >> 2) as u32) & 0x03ff_ffff;
             bytes[at..at + 4].copy_from_slice(&((insn & 0xfc00_0000) | imm).to_le_bytes());
         }
-        other => bail!("unsupported relocation kind {other:?}"),
     }
     Ok(())
 }
 
 /// Defines `extern "C"` wrappers of std float methods, the targets of the
-/// Cranelift libcalls below: `name(args): type => expression;`.
+/// libcalls below: `name(args): type => expression;`.
 macro_rules! float_libcalls {
     ($($name:ident($($arg:ident),+): $ty:ty => $body:expr;)*) => {
         $(extern "C" fn $name($($arg: $ty),+) -> $ty { $body })*
@@ -281,10 +243,10 @@ float_libcalls! {
     fma_f64(a, b, c): f64 => a.mul_add(b, c);
 }
 
-/// The Rust implementation of a Cranelift libcall (used when the ISA lacks
-/// an instruction, e.g. rounding without SSE4.1).
-fn libcall_address(call: LibCall) -> Result<usize> {
-    Ok(match call {
+/// The implementation of a libcall (used when the ISA lacks an
+/// instruction, e.g. rounding without SSE4.1).
+fn libcall_address(call: LibCall) -> usize {
+    match call {
         LibCall::CeilF32 => ceil_f32 as *const () as usize,
         LibCall::CeilF64 => ceil_f64 as *const () as usize,
         LibCall::FloorF32 => floor_f32 as *const () as usize,
@@ -299,13 +261,14 @@ fn libcall_address(call: LibCall) -> Result<usize> {
         LibCall::Memset => libc::memset as *const () as usize,
         LibCall::Memmove => libc::memmove as *const () as usize,
         LibCall::Memcmp => libc::memcmp as *const () as usize,
-        other => bail!("unsupported Cranelift libcall {other:?}"),
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::environ::compiled_code::Relocation;
+    use crate::environ::TrapKind;
 
     #[test]
     fn float_libcalls_round_as_wasm_does() {
@@ -320,10 +283,15 @@ mod tests {
         assert_eq!(fma_f32(2.0, 3.0, 1.0), 7.0);
         // One rounding: 0.1 * 10 - 1 is not exactly 0.
         assert_ne!(fma_f64(0.1, 10.0, -1.0), 0.0);
-        assert_eq!(
-            libcall_address(LibCall::NearestF64).unwrap(),
-            nearest_f64 as *const () as usize
-        );
+        // Call through the resolved address rather than compare it with
+        // `nearest_f64 as usize`: a small function may have a copy in
+        // several codegen units, so its address is not unique.
+        let nearest = libcall_address(LibCall::NearestF64);
+        // SAFETY: the address of `NearestF64` is that of an
+        // `extern "C" fn(f64) -> f64` (`nearest_f64`).
+        let nearest = unsafe { std::mem::transmute::<usize, extern "C" fn(f64) -> f64>(nearest) };
+        assert_eq!(nearest(2.5), 2.0);
+        assert_eq!(nearest(-3.5), -4.0);
     }
 
     #[test]
@@ -334,7 +302,7 @@ mod tests {
             alignment: 16,
             relocs: vec![Relocation {
                 offset: 1,
-                kind: Reloc::X86CallPCRel4,
+                kind: RelocKind::X86CallPCRel4,
                 target: RelocTarget::Func(1),
                 addend: -4,
             }],

@@ -1,0 +1,431 @@
+//! Control flow and calls: `block`, `loop`, `if`/`else`, `end`, the
+//! branches, `return`, `unreachable`, and direct, indirect and tail calls.
+//!
+//! Each construct is a [`Frame`]. Its exit block (`next`) takes the
+//! frame's results as block parameters; a loop's header takes the loop's
+//! parameters. A branch to a loop jumps to its header with the parameters,
+//! any other branch jumps to the exit with the results.
+
+use super::{block_args, reader_error, wasm_val_type, FuncTranslator, Offer, FUNC_NAMESPACE};
+use crate::compiler::{ir_type, wasm_signature};
+use crate::environ::vmoffsets::func_ref;
+use crate::environ::ValType;
+use crate::environ::{TrapKind, VMOffsets};
+use anyhow::Result;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    self, types, Block, ExtFuncData, ExternalName, FuncRef, InstBuilder, JumpTableData, SigRef,
+    UserExternalName, Value,
+};
+use wasmparser::{BlockType, Operator};
+
+/// What kind of construct a control frame is.
+pub(super) enum FrameKind {
+    Block,
+    Loop { header: Block },
+    If { else_block: Block, else_seen: bool },
+}
+
+/// One open `block`, `loop` or `if` (or the function body itself).
+pub(super) struct Frame {
+    kind: FrameKind,
+    /// Where control continues after the frame; takes the results.
+    next: Block,
+    /// The frame's parameter types (the operands it takes on entry).
+    params: Vec<ValType>,
+    /// The frame's result types (the parameters of `next`).
+    results: Vec<ValType>,
+    /// Operand stack height below the frame's parameters.
+    stack_base: usize,
+    /// Whether some branch targets `next`.
+    branched_to_exit: bool,
+}
+
+impl FuncTranslator<'_, '_> {
+    /// Translates `op` if it is a control or call operator.
+    pub(super) fn control_operator<'w>(&mut self, op: Operator<'w>) -> Offer<'w> {
+        use Operator as O;
+        match op {
+            O::Unreachable => {
+                self.trap(TrapKind::UnreachableCodeReached);
+                self.reachable = false;
+            }
+            O::Nop => {}
+            O::Block { blockty } => self.op_block(blockty)?,
+            O::Loop { blockty } => self.op_loop(blockty)?,
+            O::If { blockty } => self.op_if(blockty)?,
+            O::Else => self.op_else(),
+            O::End => self.op_end(),
+            O::Br { relative_depth } => self.op_br(relative_depth),
+            O::BrIf { relative_depth } => self.op_br_if(relative_depth),
+            O::BrTable { targets } => self.op_br_table(&targets)?,
+            O::Return => self.op_return(),
+            O::Call { function_index } => self.op_call(function_index, false),
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.op_call_indirect(type_index, table_index, false),
+            O::ReturnCall { function_index } => self.op_call(function_index, true),
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.op_call_indirect(type_index, table_index, true),
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// Parameter and result types of a block type.
+    fn block_type(&self, bt: BlockType) -> Result<(Vec<ValType>, Vec<ValType>)> {
+        Ok(match bt {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Type(t) => (vec![], vec![wasm_val_type(t, self.op_offset)?]),
+            BlockType::FuncType(i) => {
+                let ft = &self.env.info.types[i as usize];
+                (ft.params.to_vec(), ft.results.to_vec())
+            }
+        })
+    }
+
+    /// A new block taking parameters of the wasm types `tys`.
+    pub(super) fn block_with_params(&mut self, tys: &[ValType]) -> Block {
+        let block = self.builder.create_block();
+        for &t in tys {
+            self.builder.append_block_param(block, ir_type(t));
+        }
+        block
+    }
+
+    fn jump(&mut self, target: Block, args: &[Value]) {
+        let args = block_args(args);
+        self.builder.ins().jump(target, &args);
+    }
+
+    /// Pushes `block`'s parameters, of wasm types `tys`, onto the operand
+    /// stack.
+    fn push_block_params(&mut self, block: Block, tys: &[ValType]) {
+        let params = self.builder.block_params(block).to_vec();
+        self.push_all(&params, tys);
+    }
+
+    /// Opens a control frame exiting to `next`, whose parameters (of types
+    /// `params`) are the top of the operand stack.
+    pub(super) fn push_frame(
+        &mut self,
+        kind: FrameKind,
+        next: Block,
+        params: Vec<ValType>,
+        results: Vec<ValType>,
+    ) {
+        let stack_base = self.stack.len() - params.len();
+        self.frames.push(Frame {
+            kind,
+            next,
+            params,
+            results,
+            stack_base,
+            branched_to_exit: false,
+        });
+    }
+
+    fn op_block(&mut self, bt: BlockType) -> Result<()> {
+        let (params, results) = self.block_type(bt)?;
+        let next = self.block_with_params(&results);
+        self.push_frame(FrameKind::Block, next, params, results);
+        Ok(())
+    }
+
+    fn op_loop(&mut self, bt: BlockType) -> Result<()> {
+        let (params, results) = self.block_type(bt)?;
+        let header = self.block_with_params(&params);
+        let next = self.block_with_params(&results);
+        let args = self.pop_values(params.len());
+        self.jump(header, &args);
+        self.builder.switch_to_block(header);
+        self.push_block_params(header, &params);
+        let kind = FrameKind::Loop { header };
+        self.push_frame(kind, next, params, results);
+        Ok(())
+    }
+
+    fn op_if(&mut self, bt: BlockType) -> Result<()> {
+        let (params, results) = self.block_type(bt)?;
+        let cond = self.pop();
+        let then_block = self.block_with_params(&params);
+        let else_block = self.block_with_params(&params);
+        let next = self.block_with_params(&results);
+        let args = block_args(&self.pop_values(params.len()));
+        self.builder
+            .ins()
+            .brif(cond, then_block, &args, else_block, &args);
+        self.builder.seal_block(then_block);
+        self.builder.seal_block(else_block);
+        self.builder.switch_to_block(then_block);
+        self.push_block_params(then_block, &params);
+        let kind = FrameKind::If {
+            else_block,
+            else_seen: false,
+        };
+        self.push_frame(kind, next, params, results);
+        Ok(())
+    }
+
+    pub(super) fn op_else(&mut self) {
+        let reachable = self.reachable;
+        let results = if reachable {
+            let n = self
+                .frames
+                .last()
+                .expect("validated: in a frame")
+                .results
+                .len();
+            Some(self.pop_values(n))
+        } else {
+            None
+        };
+        let frame = self.frames.last_mut().expect("validated: in a frame");
+        let FrameKind::If {
+            else_block,
+            else_seen,
+        } = &mut frame.kind
+        else {
+            unreachable!("validated: else only ends an if")
+        };
+        *else_seen = true;
+        let else_block = *else_block;
+        let next = frame.next;
+        if results.is_some() {
+            frame.branched_to_exit = true;
+        }
+        let stack_base = frame.stack_base;
+        let params = frame.params.clone();
+        if let Some(results) = results {
+            self.jump(next, &results);
+        }
+        self.stack.truncate(stack_base);
+        self.builder.switch_to_block(else_block);
+        self.push_block_params(else_block, &params);
+        self.reachable = true;
+    }
+
+    pub(super) fn op_end(&mut self) {
+        let frame = self.frames.pop().expect("validated: in a frame");
+        if self.reachable {
+            let results = self.pop_values(frame.results.len());
+            self.jump(frame.next, &results);
+        }
+        let mut next_reachable = self.reachable || frame.branched_to_exit;
+        match frame.kind {
+            FrameKind::If {
+                else_block,
+                else_seen: false,
+            } => {
+                // No else: the false branch passes the parameters through.
+                self.builder.switch_to_block(else_block);
+                let params = self.builder.block_params(else_block).to_vec();
+                self.jump(frame.next, &params);
+                next_reachable = true;
+            }
+            FrameKind::Loop { header } => self.builder.seal_block(header),
+            _ => {}
+        }
+        self.stack.truncate(frame.stack_base);
+        if next_reachable {
+            self.builder.switch_to_block(frame.next);
+            self.builder.seal_block(frame.next);
+        }
+        // The exit's parameters are the frame's results; when nothing
+        // reaches the exit they are placeholders, never used, that keep the
+        // stack shape for the dead code that follows.
+        self.push_block_params(frame.next, &frame.results);
+        self.reachable = next_reachable;
+    }
+
+    /// The block and argument count of a branch to relative depth `depth`.
+    fn branch_target(&mut self, depth: u32) -> (Block, usize) {
+        let i = self.frames.len() - 1 - depth as usize;
+        let frame = &mut self.frames[i];
+        match frame.kind {
+            FrameKind::Loop { header } => (header, frame.params.len()),
+            _ => {
+                frame.branched_to_exit = true;
+                (frame.next, frame.results.len())
+            }
+        }
+    }
+
+    fn op_br(&mut self, depth: u32) {
+        let (target, n) = self.branch_target(depth);
+        let args = self.peek_values(n);
+        self.jump(target, &args);
+        self.reachable = false;
+    }
+
+    fn op_br_if(&mut self, depth: u32) {
+        let cond = self.pop();
+        let (target, n) = self.branch_target(depth);
+        let args = block_args(&self.peek_values(n));
+        let cont = self.builder.create_block();
+        self.builder.ins().brif(cond, target, &args, cont, &[]);
+        self.builder.seal_block(cont);
+        self.builder.switch_to_block(cont);
+    }
+
+    fn op_br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Result<()> {
+        let index = self.pop();
+        let (default_block, n) = self.branch_target(targets.default());
+        let args = block_args(&self.peek_values(n));
+        let default_call = self.builder.func.dfg.block_call(default_block, &args);
+        let mut calls = Vec::with_capacity(targets.len() as usize);
+        for depth in targets.targets() {
+            let (block, _) = self.branch_target(depth.map_err(reader_error)?);
+            calls.push(self.builder.func.dfg.block_call(block, &args));
+        }
+        let jt = self
+            .builder
+            .create_jump_table(JumpTableData::new(default_call, &calls));
+        self.builder.ins().br_table(index, jt);
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn op_return(&mut self) {
+        let n = self.frames[0].results.len();
+        let results = self.peek_values(n);
+        self.builder.ins().return_(&results);
+        self.reachable = false;
+    }
+
+    // ----- calls -----
+
+    fn sig_ref(&mut self, type_index: u32) -> SigRef {
+        if let Some(s) = self.sig_refs.get(&type_index) {
+            return *s;
+        }
+        let sig = wasm_signature(self.env.isa, &self.env.info.types[type_index as usize]);
+        let s = self.builder.import_signature(sig);
+        self.sig_refs.insert(type_index, s);
+        s
+    }
+
+    fn direct_func_ref(&mut self, func_index: u32) -> FuncRef {
+        if let Some(f) = self.func_refs.get(&func_index) {
+            return *f;
+        }
+        let type_index = self.env.info.functions[func_index as usize];
+        let signature = self.sig_ref(type_index);
+        let name = self
+            .builder
+            .func
+            .declare_imported_user_function(UserExternalName::new(FUNC_NAMESPACE, func_index));
+        let f = self.builder.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature,
+            colocated: true,
+            patchable: false,
+        });
+        self.func_refs.insert(func_index, f);
+        f
+    }
+
+    /// Pushes the results of `call`, of wasm types `tys`.
+    fn push_call_results(&mut self, call: ir::Inst, tys: &[ValType]) {
+        let results = self.builder.inst_results(call).to_vec();
+        self.push_all(&results, tys);
+    }
+
+    /// The arguments of a call: the callee's `vmctx`, the caller's, then
+    /// the `n` parameters popped from the operand stack.
+    fn call_args(&mut self, callee_vmctx: Value, n: usize) -> Vec<Value> {
+        let mut args = Vec::with_capacity(n + 2);
+        args.push(callee_vmctx);
+        args.push(self.vmctx);
+        let at = self.stack.len() - n;
+        args.extend(self.stack.drain(at..).map(|o| o.value));
+        args
+    }
+
+    /// Calls the code at `callee` (signature `sig`, results of types
+    /// `results`): a tail call ends the block, an ordinary call pushes its
+    /// results.
+    fn emit_call_indirect(
+        &mut self,
+        sig: SigRef,
+        callee: Value,
+        args: &[Value],
+        results: &[ValType],
+        tail: bool,
+    ) {
+        if tail {
+            self.builder.ins().return_call_indirect(sig, callee, args);
+            self.reachable = false;
+        } else {
+            let call = self.builder.ins().call_indirect(sig, callee, args);
+            self.push_call_results(call, results);
+        }
+    }
+
+    fn op_call(&mut self, func_index: u32, tail: bool) {
+        let info = self.env.info;
+        let ty = info.func_type(func_index);
+        let n = ty.params.len();
+        if info.is_imported_func(func_index) {
+            let at = self.offsets().func_ref(func_index);
+            let callee = self.load_ptr(self.vmctx, at + func_ref::WASM_CALL);
+            let callee_vmctx = self.load_ptr(self.vmctx, at + func_ref::VMCTX);
+            let args = self.call_args(callee_vmctx, n);
+            let sig = self.sig_ref(info.functions[func_index as usize]);
+            self.emit_call_indirect(sig, callee, &args, &ty.results, tail);
+        } else {
+            let args = self.call_args(self.vmctx, n);
+            let f = self.direct_func_ref(func_index);
+            if tail {
+                self.builder.ins().return_call(f, &args);
+                self.reachable = false;
+            } else {
+                let call = self.builder.ins().call(f, &args);
+                self.push_call_results(call, &ty.results);
+            }
+        }
+    }
+
+    fn op_call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
+        let index = self.pop();
+        let addr = self.table_elem_addr(table, index, TrapKind::UndefinedElement);
+        let funcref = self
+            .builder
+            .ins()
+            .load(types::I64, self.table_flags, addr, 0);
+        self.trapz(funcref, TrapKind::IndirectCallToNull);
+        let actual = self.builder.ins().load(
+            types::I32,
+            self.vm_flags.with_readonly(),
+            funcref,
+            func_ref::TYPE_ID as i32,
+        );
+        let ids = self.load_ptr(self.vmctx, VMOffsets::TYPE_IDS);
+        let expected = self.builder.ins().load(
+            types::I32,
+            self.vm_readonly_flags,
+            ids,
+            (type_index * 4) as i32,
+        );
+        let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
+        self.trapnz(mismatch, TrapKind::BadSignature);
+        let ptr = self.env.isa.pointer_type();
+        let flags = self.vm_flags.with_readonly();
+        let callee = self
+            .builder
+            .ins()
+            .load(ptr, flags, funcref, func_ref::WASM_CALL as i32);
+        let callee_vmctx = self
+            .builder
+            .ins()
+            .load(ptr, flags, funcref, func_ref::VMCTX as i32);
+        let info = self.env.info;
+        let ty = &info.types[type_index as usize];
+        let args = self.call_args(callee_vmctx, ty.params.len());
+        let sig = self.sig_ref(type_index);
+        self.emit_call_indirect(sig, callee, &args, &ty.results, tail);
+    }
+}

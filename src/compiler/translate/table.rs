@@ -1,0 +1,126 @@
+//! Tables and references: element accesses with their bounds checks, the
+//! table operators, and `ref.null`, `ref.is_null` and `ref.func`.
+//!
+//! A table's elements are pointer-sized (`*const VMFuncRef` for funcref,
+//! an opaque host pointer for externref, 0 for null) in an array the
+//! table's `VMTableDefinition` points at.
+
+use super::{FuncTranslator, Offer};
+use crate::environ::vmoffsets::table_def;
+use crate::environ::ValType;
+use crate::environ::{BuiltinFunction, TrapKind};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, InstBuilder, Value};
+use wasmparser::{AbstractHeapType, HeapType, Operator};
+
+impl FuncTranslator<'_, '_> {
+    /// Translates `op` if it is a table or reference operator.
+    pub(super) fn table_operator<'w>(&mut self, op: Operator<'w>) -> Offer<'w> {
+        use Operator as O;
+        let i32t = types::I32;
+        match op {
+            O::TableGet { table } => {
+                let index = self.pop();
+                let addr = self.table_elem_addr(table, index, TrapKind::TableOutOfBounds);
+                let v = self
+                    .builder
+                    .ins()
+                    .load(types::I64, self.table_flags, addr, 0);
+                self.push(v, self.env.info.tables[table as usize].element);
+            }
+            O::TableSet { table } => {
+                let (index, value) = self.pop2();
+                let addr = self.table_elem_addr(table, index, TrapKind::TableOutOfBounds);
+                self.builder.ins().store(self.table_flags, value, addr, 0);
+            }
+            O::TableSize { table } => {
+                let (def, at) = self.table_def(table);
+                let len = self.load_vm_i64(def, at + table_def::CURRENT_ELEMENTS);
+                let v = self.builder.ins().ireduce(i32t, len);
+                self.push(v, ValType::I32);
+            }
+            O::TableGrow { table } => {
+                let (init, delta) = self.pop2();
+                let delta = self.uext64(delta);
+                let t = self.i32_const(table);
+                let old = self
+                    .call_builtin(BuiltinFunction::TableGrow, &[t, delta, init])
+                    .expect("table.grow returns a value");
+                let v = self.builder.ins().ireduce(i32t, old);
+                self.push(v, ValType::I32);
+            }
+            O::TableFill { table } => {
+                let (d, val, n) = self.pop3();
+                let (d, n) = (self.uext64(d), self.uext64(n));
+                let t = self.i32_const(table);
+                self.call_builtin(BuiltinFunction::TableFill, &[t, d, val, n]);
+            }
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let (d, s, n) = self.pop3();
+                let (d, s, n) = (self.uext64(d), self.uext64(s), self.uext64(n));
+                let (dt, st) = (self.i32_const(dst_table), self.i32_const(src_table));
+                self.call_builtin(BuiltinFunction::TableCopy, &[dt, st, d, s, n]);
+            }
+            O::TableInit { elem_index, table } => {
+                let (d, s, n) = self.pop3();
+                let d = self.uext64(d);
+                let (t, e) = (self.i32_const(table), self.i32_const(elem_index));
+                self.call_builtin(BuiltinFunction::TableInit, &[t, e, d, s, n]);
+            }
+            O::ElemDrop { elem_index } => {
+                let e = self.i32_const(elem_index);
+                self.call_builtin(BuiltinFunction::ElemDrop, &[e]);
+            }
+            O::RefNull { hty } => {
+                let v = self.builder.ins().iconst(types::I64, 0);
+                self.push(v, ref_type_of(hty));
+            }
+            O::RefIsNull => self.eqz(),
+            O::RefFunc { function_index } => {
+                let at = self.offsets().func_ref(function_index);
+                let v = self.builder.ins().iadd_imm_u(self.vmctx, i64::from(at));
+                self.push(v, ValType::FuncRef);
+            }
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    /// The address of element `index` (an i32) of `table`, trapping with
+    /// `trap` when it is out of bounds.
+    pub(super) fn table_elem_addr(&mut self, table: u32, index: Value, trap: TrapKind) -> Value {
+        let (def, at) = self.table_def(table);
+        let index = self.builder.ins().uextend(types::I64, index);
+        let len = self.load_vm_i64(def, at + table_def::CURRENT_ELEMENTS);
+        let oob = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
+        self.trapnz(oob, trap);
+        let base = self.load_vm_i64(def, at + table_def::BASE);
+        let scaled = self.builder.ins().ishl_imm_u(index, 3);
+        let addr = self.builder.ins().iadd(base, scaled);
+        if self.spectre_table {
+            // The trap above is architectural; this keeps a mispredicted
+            // path from reading past the table either.
+            self.builder.ins().select_spectre_guard(oob, base, addr)
+        } else {
+            addr
+        }
+    }
+}
+
+/// The reference type whose null `ref.null hty` makes.
+fn ref_type_of(hty: HeapType) -> ValType {
+    match hty {
+        HeapType::Abstract {
+            ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
+            ..
+        } => ValType::ExternRef,
+        // Typed references are refused when the module is parsed.
+        _ => ValType::FuncRef,
+    }
+}

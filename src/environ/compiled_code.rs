@@ -1,0 +1,172 @@
+//! Compiled code as the compiler hands it to the runtime: each function's
+//! machine code with its relocations, trap sites and address map, before
+//! it is laid out in executable memory (`runtime::CodeMemory`), and the
+//! trait through which the runtime gets the trampolines of a signature.
+//!
+//! Relocation kinds and libcalls are named here in the runtime's own terms
+//! (the compiler translates Cranelift's), so the runtime, which patches and
+//! resolves them, does not depend on Cranelift.
+
+use super::trap_kind::TrapKind;
+use super::types::FuncType;
+use std::fmt;
+
+/// How a relocation is patched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelocKind {
+    /// The absolute 8-byte address of the target.
+    Abs8,
+    /// x86-64: the 4-byte pc-relative offset of the target.
+    X86PCRel4,
+    /// x86-64: the 4-byte pc-relative offset of a call target.
+    X86CallPCRel4,
+    /// x86-64: the 4-byte pc-relative offset of a call through the PLT
+    /// (the target itself here: there is no PLT).
+    X86CallPLTRel4,
+    /// aarch64: the 26-bit word offset of a `bl` target.
+    Arm64Call,
+}
+
+impl RelocKind {
+    /// Every kind, in a fixed order (serialized modules store the index).
+    pub const ALL: [RelocKind; 5] = [
+        RelocKind::Abs8,
+        RelocKind::X86PCRel4,
+        RelocKind::X86CallPCRel4,
+        RelocKind::X86CallPLTRel4,
+        RelocKind::Arm64Call,
+    ];
+
+    /// The number of bytes the relocation patches.
+    pub fn size(self) -> usize {
+        match self {
+            RelocKind::Abs8 => 8,
+            RelocKind::X86PCRel4
+            | RelocKind::X86CallPCRel4
+            | RelocKind::X86CallPLTRel4
+            | RelocKind::Arm64Call => 4,
+        }
+    }
+}
+
+/// A helper routine compiled code may call when the ISA lacks an
+/// instruction (float rounding without SSE4.1, fused multiply-add) or for
+/// large memory operations; the runtime provides each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LibCall {
+    CeilF32,
+    CeilF64,
+    FloorF32,
+    FloorF64,
+    TruncF32,
+    TruncF64,
+    NearestF32,
+    NearestF64,
+    FmaF32,
+    FmaF64,
+    Memcpy,
+    Memset,
+    Memmove,
+    Memcmp,
+}
+
+impl LibCall {
+    /// Every libcall.
+    pub const ALL: [LibCall; 14] = [
+        LibCall::CeilF32,
+        LibCall::CeilF64,
+        LibCall::FloorF32,
+        LibCall::FloorF64,
+        LibCall::TruncF32,
+        LibCall::TruncF64,
+        LibCall::NearestF32,
+        LibCall::NearestF64,
+        LibCall::FmaF32,
+        LibCall::FmaF64,
+        LibCall::Memcpy,
+        LibCall::Memset,
+        LibCall::Memmove,
+        LibCall::Memcmp,
+    ];
+
+    /// The libcall's name (as Cranelift spells it; serialized modules
+    /// store it).
+    pub fn name(self) -> &'static str {
+        match self {
+            LibCall::CeilF32 => "CeilF32",
+            LibCall::CeilF64 => "CeilF64",
+            LibCall::FloorF32 => "FloorF32",
+            LibCall::FloorF64 => "FloorF64",
+            LibCall::TruncF32 => "TruncF32",
+            LibCall::TruncF64 => "TruncF64",
+            LibCall::NearestF32 => "NearestF32",
+            LibCall::NearestF64 => "NearestF64",
+            LibCall::FmaF32 => "FmaF32",
+            LibCall::FmaF64 => "FmaF64",
+            LibCall::Memcpy => "Memcpy",
+            LibCall::Memset => "Memset",
+            LibCall::Memmove => "Memmove",
+            LibCall::Memcmp => "Memcmp",
+        }
+    }
+
+    /// The libcall called `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<LibCall> {
+        LibCall::ALL.into_iter().find(|call| call.name() == name)
+    }
+}
+
+impl fmt::Display for LibCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a relocation points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelocTarget {
+    /// The function at this position in the compilation's function list.
+    Func(u32),
+    /// A runtime library call.
+    LibCall(LibCall),
+}
+
+/// One relocation of a compiled function.
+#[derive(Clone, Debug)]
+pub struct Relocation {
+    /// Offset in the function's code.
+    pub offset: u32,
+    pub kind: RelocKind,
+    pub target: RelocTarget,
+    pub addend: i64,
+}
+
+/// One function's machine code and metadata, before layout.
+#[derive(Clone, Debug)]
+pub struct CompiledFunction {
+    pub code: Vec<u8>,
+    pub alignment: u32,
+    pub relocs: Vec<Relocation>,
+    /// (offset in the function, trap kind), sorted.
+    pub traps: Vec<(u32, TrapKind)>,
+    /// (offset in the function, wasm byte offset), sorted.
+    pub srclocs: Vec<(u32, u32)>,
+    /// Index in the module's function space, `u32::MAX` for trampolines.
+    pub func_index: u32,
+    /// Offset of the body in the module's binary (0 for trampolines).
+    pub body_offset: u32,
+}
+
+/// Compiles the per-signature trampolines between the host and wasm.
+///
+/// The engine hands one (backed by the compiler) to the runtime, which
+/// asks for a signature's trampolines on its first use and publishes and
+/// keeps the code itself; so the runtime never names the compiler.
+pub trait TrampolineCompiler: Send + Sync {
+    /// For each type of `types`, in order: its host→wasm trampoline (an
+    /// `ArrayToWasmTrampoline`), then its wasm→host trampoline (a
+    /// `wasm_call` that calls the callee's `VMHostFuncContext::array_call`
+    /// and traps with `HostTrap` when it returns 0). `2 * types.len()`
+    /// functions, none with relocations against other functions.
+    fn compile_trampolines(&self, types: &[FuncType]) -> anyhow::Result<Vec<CompiledFunction>>;
+}

@@ -1,0 +1,73 @@
+//! `CompiledModule`: a module's published machine code, with what is
+//! needed to write it out again (`artifact`) without recompiling.
+
+use crate::environ::compiled_code::{CompiledFunction, Relocation};
+use crate::runtime::CodeMemory;
+use anyhow::Result;
+
+/// The entries of `table` (keyed by code offset in the region) that fall
+/// in `range`, keyed by offset from its start instead.
+fn entries_within<T: Copy>(table: &[(u32, T)], range: &std::ops::Range<u32>) -> Vec<(u32, T)> {
+    table
+        .iter()
+        .filter(|(offset, _)| range.contains(offset))
+        .map(|&(offset, x)| (offset - range.start, x))
+        .collect()
+}
+
+/// The machine code of a module's defined functions.
+pub struct CompiledModule {
+    memory: CodeMemory,
+    /// What is needed besides the published bytes to lay the code out
+    /// again elsewhere (see `artifact`): each function's relocations and
+    /// alignment.
+    relocs: Vec<Vec<Relocation>>,
+    alignments: Vec<u32>,
+}
+
+impl CompiledModule {
+    /// Publishes `funcs` (one per defined function, in order).
+    pub(crate) fn publish(funcs: &[CompiledFunction]) -> Result<CompiledModule> {
+        Ok(CompiledModule {
+            memory: CodeMemory::publish(funcs)?,
+            relocs: funcs.iter().map(|f| f.relocs.clone()).collect(),
+            alignments: funcs.iter().map(|f| f.alignment).collect(),
+        })
+    }
+
+    /// The functions as they were before layout: the published code (whose
+    /// relocated fields are rewritten by any new layout) with its metadata.
+    pub(crate) fn functions(&self) -> Vec<CompiledFunction> {
+        let info = self.memory.info();
+        let mut funcs = Vec::with_capacity(info.funcs.len());
+        for (i, range) in info.funcs.iter().enumerate() {
+            let start = self.memory.func_ptr(i);
+            let len = (range.end - range.start) as usize;
+            // SAFETY: the function's code lies inside the published,
+            // readable region.
+            let code = unsafe { std::slice::from_raw_parts(start, len) }.to_vec();
+            let code_range = range.start..range.end;
+            funcs.push(CompiledFunction {
+                code,
+                alignment: self.alignments[i],
+                relocs: self.relocs[i].clone(),
+                traps: entries_within(&info.traps, &code_range),
+                srclocs: entries_within(&info.address_map, &code_range),
+                func_index: range.func_index,
+                body_offset: range.body_offset,
+            });
+        }
+        funcs
+    }
+
+    /// The entry of defined function `defined_index` (counted among
+    /// defined functions only).
+    pub fn func_ptr(&self, defined_index: u32) -> *const u8 {
+        self.memory.func_ptr(defined_index as usize)
+    }
+
+    /// The registry identity of the code region.
+    pub fn code_id(&self) -> usize {
+        self.memory.info().code_id
+    }
+}
