@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Error};
 
 use crate::capi::module::wasm_module_t;
+use crate::capi::panic_guard;
 use crate::capi::r#extern::wasm_extern_t;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, RefKind, RefWrapper};
 use crate::capi::store::{wasm_store_t, StoreContext};
@@ -40,7 +41,8 @@ pub(crate) enum InstantiateFailure {
 }
 
 /// Instantiates `module` in `store` with `imports` (in the module's import
-/// order; not consumed).
+/// order; not consumed). A panic while instantiating is reported as a link
+/// failure saying so.
 pub(crate) fn instantiate(
     store: Option<&wasm_store_t>,
     module: Option<&wasm_module_t>,
@@ -57,15 +59,20 @@ pub(crate) fn instantiate(
             None => return Err(InstantiateFailure::Link(anyhow!("import {i} is NULL"))),
         }
     }
-    match Instance::new(&store.ctx.store, module.module(), &externs) {
-        Ok(instance) => Ok(Box::new(wasm_instance_t {
+    let made =
+        panic_guard::catch_panic(|| Instance::new(&store.ctx.store, module.module(), &externs));
+    match made {
+        Ok(Ok(instance)) => Ok(Box::new(wasm_instance_t {
             r: wasm_ref_t {
                 kind: RefKind::Instance(instance),
                 ctx: Some(store.ctx.clone()),
             },
         })),
-        Err(InstantiationError::Link(e)) => Err(InstantiateFailure::Link(e)),
-        Err(InstantiationError::Trap(t)) => Err(InstantiateFailure::Trap(t)),
+        Ok(Err(InstantiationError::Link(e))) => Err(InstantiateFailure::Link(e)),
+        Ok(Err(InstantiationError::Trap(t))) => Err(InstantiateFailure::Trap(t)),
+        Err(message) => Err(InstantiateFailure::Link(anyhow!(
+            "internal error: the runtime panicked: {message}"
+        ))),
     }
 }
 
@@ -112,12 +119,14 @@ pub extern "C" fn wasm_instance_exports(
     out: Option<&mut wasm_extern_vec_t>,
 ) {
     let Some(out) = out else { return };
-    let exports = instance.map_or_else(Vec::new, |i| {
-        i.instance()
-            .exports()
-            .into_iter()
-            .map(|e| Some(Box::new(wasm_extern_t::new(e, i.r.ctx.as_ref()))))
-            .collect()
+    let exports = panic_guard::or_failure(Vec::new(), || {
+        instance.map_or_else(Vec::new, |i| {
+            i.instance()
+                .exports()
+                .into_iter()
+                .map(|e| Some(Box::new(wasm_extern_t::new(e, i.r.ctx.as_ref()))))
+                .collect()
+        })
     });
     *out = wasm_extern_vec_t::from_vec(exports);
 }

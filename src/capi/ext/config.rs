@@ -19,6 +19,7 @@
 
 use crate::capi::engine::wasm_config_t;
 use crate::capi::ext::error::wasm_error_t;
+use crate::capi::panic_guard;
 use crate::capi::vec::wasm_byte_vec_t;
 use crate::config::{
     CacheStore, Collector, HostFeatureDetector, InstanceAllocationStrategy, LinearMemory,
@@ -881,10 +882,12 @@ pub unsafe extern "C" fn wasm_config_target_set(
     let Some(c) = config else {
         return null_config("wasm_config_target_set");
     };
-    // SAFETY: the caller passes NULL or a NUL-terminated string.
-    let result = unsafe { c_str(target, "target: the triple") }
-        .and_then(|triple| c.config.set_target(triple).map(drop));
-    result.err().map(wasm_error_t::boxed)
+    panic_guard::or_error("wasm_config_target_set", || {
+        // SAFETY: the caller passes NULL or a NUL-terminated string.
+        let result = unsafe { c_str(target, "target: the triple") }
+            .and_then(|triple| c.config.set_target(triple).map(drop));
+        result.err().map(wasm_error_t::boxed)
+    })
 }
 
 /// Enables the boolean Cranelift setting or preset named `flag` (copied).
@@ -955,10 +958,12 @@ pub unsafe extern "C" fn wasm_config_cache_config_load_set(
     let Some(c) = config else {
         return null_config("wasm_config_cache_config_load_set");
     };
-    // SAFETY: the caller passes NULL or a NUL-terminated string.
-    let result = unsafe { c_str(path, "cache_config_load: the path") }
-        .and_then(|path| c.config.cache_config_load(path).map(drop));
-    result.err().map(wasm_error_t::boxed)
+    panic_guard::or_error("wasm_config_cache_config_load_set", || {
+        // SAFETY: the caller passes NULL or a NUL-terminated string.
+        let result = unsafe { c_str(path, "cache_config_load: the path") }
+            .and_then(|path| c.config.cache_config_load(path).map(drop));
+        result.err().map(wasm_error_t::boxed)
+    })
 }
 
 /// Disables the module cache (the default).
@@ -980,10 +985,12 @@ pub extern "C" fn wasm_config_cache_config_load_default_set(
     let Some(c) = config else {
         return null_config("wasm_config_cache_config_load_default_set");
     };
-    c.config
-        .cache_config_load_default()
-        .err()
-        .map(wasm_error_t::boxed)
+    panic_guard::or_error("wasm_config_cache_config_load_default_set", || {
+        c.config
+            .cache_config_load_default()
+            .err()
+            .map(wasm_error_t::boxed)
+    })
 }
 
 /// Writes each compiled function's Cranelift IR into the existing folder

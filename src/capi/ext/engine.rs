@@ -2,6 +2,7 @@
 
 use crate::capi::engine::{wasm_config_t, wasm_engine_t};
 use crate::capi::ext::error::{null_argument, wasm_error_t};
+use crate::capi::panic_guard;
 use crate::engine::Engine;
 
 /// Consumes `config` and stores a new engine (owned by the caller) in
@@ -18,15 +19,17 @@ pub extern "C" fn wasm_engine_try_new(
     let Some(engine_out) = engine_out else {
         return null_argument("wasm_engine_try_new", "engine_out");
     };
-    match Engine::new(&config.config) {
-        Ok(engine) => {
-            // A raw-pointer store: the caller's slot may be uninitialized, so
-            // nothing is read or dropped from it.
-            *engine_out = Box::into_raw(Box::new(wasm_engine_t { engine }));
-            None
+    panic_guard::or_error("wasm_engine_try_new", || {
+        match Engine::new(&config.config) {
+            Ok(engine) => {
+                // A raw-pointer store: the caller's slot may be uninitialized, so
+                // nothing is read or dropped from it.
+                *engine_out = Box::into_raw(Box::new(wasm_engine_t { engine }));
+                None
+            }
+            Err(error) => Some(wasm_error_t::boxed(error)),
         }
-        Err(error) => Some(wasm_error_t::boxed(error)),
-    }
+    })
 }
 
 /// Advances the engine's epoch by one; wasm running past its store's epoch
