@@ -794,7 +794,7 @@ void wasm_config_static_memory_maximum_size_set(wasm_config_t *config,
                                                 uint64_t size);
 
 /**
- * Guard bytes after each memory reservation, letting code skip bounds checks that would hit it; default 2 GiB (64 KiB on 32-bit hosts).
+ * Guard bytes after each memory reservation, letting code skip bounds checks that would hit it; default 2 GiB (64 KiB on 32-bit hosts). Rounded up to whole host pages (1 or 4097 bytes mean 1 or 2 pages of 4 KiB), as guards are made of pages.
  */
 WASM_API_EXTERN
 void wasm_config_memory_guard_size_set(wasm_config_t *config,

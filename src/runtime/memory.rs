@@ -16,7 +16,7 @@
 
 use super::memory_image::MemoryImage;
 use super::memory_plan::{MemoryPlan, MemorySettings, MemoryStyle};
-use super::mmap::{round_up_to_page, Mmap};
+use super::mmap::{round_up_to_page, round_up_to_page_u64, Mmap};
 use super::pool::{memory_byte_limit, PoolKind, PoolSlot};
 use super::store::Store;
 use super::vm::VMMemoryDefinition;
@@ -27,12 +27,20 @@ use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;
 
-/// The memory-shaping options of `config`.
+/// The memory-shaping options of `config`, as every memory of its engine
+/// is laid out.
+///
+/// `memory_guard_size` is rounded up to whole host pages, as the reference
+/// does: guards are made of pages (protection works page by page), so an
+/// odd size such as 1 or 4097 bytes means the next page multiple. Both the
+/// compiler (which bounds checks it leaves to the guard) and the runtime
+/// (what it reserves, what an embedder's memory creator is asked for) use
+/// this rounded value, so they agree.
 pub(crate) fn memory_settings(config: &Config) -> MemorySettings {
     MemorySettings {
         static_memory_maximum_size: config.static_memory_maximum_size(),
         static_memory_forced: config.static_memory_forced(),
-        memory_guard_size: config.memory_guard_size(),
+        memory_guard_size: round_up_to_page_u64(config.memory_guard_size()),
         dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
         guard_before_linear_memory: config.guard_before_linear_memory(),
         signals_based_traps: config.signals_based_traps(),
@@ -118,8 +126,11 @@ impl LinearMemory {
                 )
             })?;
         let min_bytes = to_usize(min_bytes, "memory minimum")?;
-        let pre_guard = to_usize(plan.pre_guard_size, "memory guard")?;
-        let offset_guard = to_usize(plan.offset_guard_size, "memory guard")?;
+        // Guards are whole pages (`memory_settings` already rounds them;
+        // this keeps commits page aligned for any plan).
+        let guard = |bytes: u64| to_usize(round_up_to_page_u64(bytes), "memory guard");
+        let pre_guard = guard(plan.pre_guard_size)?;
+        let offset_guard = guard(plan.offset_guard_size)?;
         let (capacity, reserve_for_growth) = match plan.style {
             MemoryStyle::Static { reservation } => {
                 (to_usize(reservation, "memory reservation")?, None)

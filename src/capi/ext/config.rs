@@ -1449,7 +1449,7 @@ pub extern "C" fn wasm_config_static_memory_maximum_size_set(
     }
 }
 
-/// Guard bytes after each memory reservation, letting code skip bounds checks that would hit it; default 2 GiB (64 KiB on 32-bit hosts).
+/// Guard bytes after each memory reservation, letting code skip bounds checks that would hit it; default 2 GiB (64 KiB on 32-bit hosts). Rounded up to whole host pages (1 or 4097 bytes mean 1 or 2 pages of 4 KiB), as guards are made of pages.
 #[no_mangle]
 pub extern "C" fn wasm_config_memory_guard_size_set(config: Option<&mut wasm_config_t>, size: u64) {
     if let Some(c) = config {
