@@ -27,7 +27,7 @@ use wasm_runtime::capi::memory::{wasm_memory_delete, wasm_memory_size};
 use wasm_runtime::capi::memorytype::{wasm_memorytype_delete, wasm_memorytype_new};
 use wasm_runtime::capi::module::wasm_module_t;
 use wasm_runtime::capi::r#extern::{wasm_extern_as_func_const, wasm_extern_t};
-use wasm_runtime::capi::store::{wasm_store_delete, wasm_store_new, wasm_store_t};
+use wasm_runtime::capi::store::{wasm_store_new, wasm_store_t};
 use wasm_runtime::capi::trap::{wasm_trap_delete, wasm_trap_t};
 use wasm_runtime::capi::val::wasm_val_t;
 use wasm_runtime::capi::valtype::WASM_I32;

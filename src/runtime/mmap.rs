@@ -32,7 +32,7 @@ pub(crate) fn round_up_to_page(n: usize) -> Option<usize> {
 /// with an error).
 pub(crate) fn round_up_to_page_u64(n: u64) -> u64 {
     let page = host_page_size() as u64;
-    n.checked_add(page - 1).unwrap_or(u64::MAX) & !(page - 1)
+    n.saturating_add(page - 1) & !(page - 1)
 }
 
 /// An owned anonymous mapping, inaccessible unless committed.
