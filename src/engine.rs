@@ -6,6 +6,7 @@
 //! and stores of any thread may share it.
 
 use crate::config::{Config, CraneliftFlag, HostFeatureDetector};
+use crate::module::PendingWrites;
 use crate::runtime::EngineRuntime;
 use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
@@ -29,6 +30,9 @@ struct EngineInner {
     backtrace_details: bool,
     epoch: AtomicU64,
     runtime: EngineRuntime,
+    /// Module cache entries queued by this engine; dropping the engine
+    /// waits until they are written.
+    cache_writes: PendingWrites,
 }
 
 impl Engine {
@@ -47,6 +51,7 @@ impl Engine {
                 backtrace_details: config.wasm_backtrace_details_enabled(),
                 epoch: AtomicU64::new(0),
                 runtime: EngineRuntime::new(),
+                cache_writes: PendingWrites::default(),
             }),
         })
     }
@@ -69,6 +74,11 @@ impl Engine {
     /// Engine-wide runtime state (signatures, trampolines).
     pub fn runtime(&self) -> &EngineRuntime {
         &self.inner.runtime
+    }
+
+    /// The module cache entries this engine queued for writing.
+    pub(crate) fn cache_writes(&self) -> &PendingWrites {
+        &self.inner.cache_writes
     }
 
     /// Whether `self` and `other` are handles to the same engine.

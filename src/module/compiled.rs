@@ -23,7 +23,9 @@ struct ModuleInner {
     wasm: Arc<[u8]>,
     type_ids: Box<[u32]>,
     memory_plans: Box<[MemoryPlan]>,
-    compiled: CompiledModule,
+    /// Shared so a queued cache entry can encode it after `Module::new`
+    /// returned, without holding the engine.
+    compiled: Arc<CompiledModule>,
     /// The host→wasm and wasm→host trampolines of each type, from the
     /// engine's cache (their code lives as long as `engine`).
     trampolines: Box<[(ArrayToWasmTrampoline, usize)]>,
@@ -45,8 +47,8 @@ impl Module {
         let plans = Self::memory_plans_for(engine, &info);
         let compiled = compile_module(engine, &info, &plans, wasm)?;
         let module = Self::assemble(engine, info, plans, wasm, compiled)?;
-        if let Some(path) = &cache {
-            serialize::cache_store(&module, path);
+        if let Some(path) = cache {
+            serialize::cache_submit(&module, path);
         }
         Ok(module)
     }
@@ -113,7 +115,7 @@ impl Module {
                 wasm: wasm.into(),
                 type_ids,
                 memory_plans,
-                compiled,
+                compiled: Arc::new(compiled),
                 trampolines,
             }),
         })
@@ -220,6 +222,11 @@ impl Module {
 
     pub(super) fn compiled(&self) -> &CompiledModule {
         &self.inner.compiled
+    }
+
+    /// The binary and the compiled code, shared (for a cache entry).
+    pub(super) fn shared_code(&self) -> (Arc<[u8]>, Arc<CompiledModule>) {
+        (self.inner.wasm.clone(), self.inner.compiled.clone())
     }
 
     /// An identity for the module's code, the one `compiler::lookup_frame`
