@@ -524,7 +524,10 @@ void wasm_config_cranelift_flag_set_set(wasm_config_t *config,
  * Loads the module cache settings from the TOML file at `path` (a
  * `[cache]` table with `enabled`, `directory`, …) and enables the cache
  * accordingly. Returns NULL on success or an error naming the file, line
- * and key. Default: no cache.
+ * and key (or a cache folder that cannot be made). Default: no cache.
+ * The folder is created when the first compiled module is stored, not
+ * here; entries are written by a background thread and are complete once
+ * the engine is deleted, or at process exit.
  *
  * # Safety
  * `path` must be NULL or point at a NUL-terminated string.
@@ -542,7 +545,10 @@ WASM_API_EXTERN void wasm_config_disable_cache_set(wasm_config_t *config);
  * Loads the default cache settings ($XDG_CONFIG_HOME/wasm-runtime/config.toml,
  * else ~/.config/wasm-runtime/config.toml; a missing file means an enabled
  * cache under $XDG_CACHE_HOME/wasm-runtime or ~/.cache/wasm-runtime).
- * Returns NULL on success or an error. Default: no cache.
+ * Returns NULL on success or an error. Default: no cache. Creates no
+ * folder: as with `wasm_config_cache_config_load_set`, the cache folder is
+ * made by the first stored module, so a later `wasm_config_disable_cache_set`
+ * leaves nothing behind.
  */
 WASM_API_EXTERN
 struct wasm_error_t *wasm_config_cache_config_load_default_set(wasm_config_t *config);

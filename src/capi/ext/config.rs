@@ -946,7 +946,10 @@ pub unsafe extern "C" fn wasm_config_cranelift_flag_set_set(
 /// Loads the module cache settings from the TOML file at `path` (a
 /// `[cache]` table with `enabled`, `directory`, …) and enables the cache
 /// accordingly. Returns NULL on success or an error naming the file, line
-/// and key. Default: no cache.
+/// and key (or a cache folder that cannot be made). Default: no cache.
+/// The folder is created when the first compiled module is stored, not
+/// here; entries are written by a background thread and are complete once
+/// the engine is deleted, or at process exit.
 ///
 /// # Safety
 /// `path` must be NULL or point at a NUL-terminated string.
@@ -977,7 +980,10 @@ pub extern "C" fn wasm_config_disable_cache_set(config: Option<&mut wasm_config_
 /// Loads the default cache settings ($XDG_CONFIG_HOME/wasm-runtime/config.toml,
 /// else ~/.config/wasm-runtime/config.toml; a missing file means an enabled
 /// cache under $XDG_CACHE_HOME/wasm-runtime or ~/.cache/wasm-runtime).
-/// Returns NULL on success or an error. Default: no cache.
+/// Returns NULL on success or an error. Default: no cache. Creates no
+/// folder: as with `wasm_config_cache_config_load_set`, the cache folder is
+/// made by the first stored module, so a later `wasm_config_disable_cache_set`
+/// leaves nothing behind.
 #[no_mangle]
 pub extern "C" fn wasm_config_cache_config_load_default_set(
     config: Option<&mut wasm_config_t>,
