@@ -49,7 +49,8 @@ pub extern "C" fn wasm_config_new() -> Box<wasm_config_t> {
 /// Frees a configuration that was not passed to an engine; NULL is ignored.
 #[no_mangle]
 pub extern "C" fn wasm_config_delete(config: Option<Box<wasm_config_t>>) {
-    drop(config);
+    // It may hold the last reference to an embedder's Rust callbacks.
+    panic_guard::or_failure((), || drop(config));
 }
 
 /// Returns a new engine with the default configuration (owned by the

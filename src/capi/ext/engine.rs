@@ -19,7 +19,9 @@ pub extern "C" fn wasm_engine_try_new(
     let Some(engine_out) = engine_out else {
         return null_argument("wasm_engine_try_new", "engine_out");
     };
-    panic_guard::or_error("wasm_engine_try_new", || {
+    // `move`: the consumed config is dropped inside the guard too (it may
+    // hold an embedder's Rust callbacks).
+    panic_guard::or_error("wasm_engine_try_new", move || {
         match Engine::new(&config.config) {
             Ok(engine) => {
                 // A raw-pointer store: the caller's slot may be uninitialized, so
