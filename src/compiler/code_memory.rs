@@ -320,10 +320,15 @@ mod tests {
         assert_eq!(fma_f32(2.0, 3.0, 1.0), 7.0);
         // One rounding: 0.1 * 10 - 1 is not exactly 0.
         assert_ne!(fma_f64(0.1, 10.0, -1.0), 0.0);
-        assert_eq!(
-            libcall_address(LibCall::NearestF64).unwrap(),
-            nearest_f64 as *const () as usize
-        );
+        // What the address runs, not the address itself: rustc may emit a
+        // small function once per codegen unit, so `fn` addresses of one
+        // function need not be equal.
+        let address = libcall_address(LibCall::NearestF64).unwrap();
+        // SAFETY: the libcall table maps NearestF64 to `nearest_f64`, an
+        // `extern "C" fn(f64) -> f64`.
+        let nearest: extern "C" fn(f64) -> f64 = unsafe { std::mem::transmute(address) };
+        assert_eq!(nearest(-3.5), -4.0);
+        assert_eq!(nearest(2.5), 2.0);
     }
 
     #[test]
