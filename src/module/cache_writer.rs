@@ -162,6 +162,13 @@ impl Writer {
     /// The thread's loop: write entries as they come, for the whole life
     /// of the process.
     fn run(&self) {
+        // SCHED_BATCH: the same share of the CPU, but waking up for an entry
+        // does not preempt the thread that queued it (on a busy machine it
+        // otherwise would, and the caller would wait for the write after
+        // all). Best effort: without it the writer just runs as usual.
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: changes this thread's own policy; `param` is valid.
+        unsafe { libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) };
         loop {
             let (ticket, entry) = {
                 let mut queue = self.lock();
