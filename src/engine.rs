@@ -10,6 +10,8 @@ use crate::compiler::CraneliftTrampolines;
 use crate::config::{Config, CraneliftFlag, HostFeatureDetector};
 use crate::environ::error::{Error, ErrorKind, Result};
 use crate::environ::{MemorySettings, Tunables};
+use crate::module::PendingWrites;
+use crate::runtime::round_up_to_page_u64;
 use crate::runtime::EngineRuntime;
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable, SetError};
@@ -33,6 +35,9 @@ struct EngineInner {
     backtrace_details: bool,
     epoch: AtomicU64,
     runtime: EngineRuntime,
+    /// Module cache entries queued by this engine; dropping the engine
+    /// waits until they are written.
+    cache_writes: PendingWrites,
 }
 
 impl Engine {
@@ -57,6 +62,7 @@ impl Engine {
                 backtrace_details: config.wasm_backtrace_details_enabled(),
                 epoch: AtomicU64::new(0),
                 runtime,
+                cache_writes: PendingWrites::default(),
             }),
         })
     }
@@ -84,6 +90,11 @@ impl Engine {
     /// Engine-wide runtime state (signatures, trampolines).
     pub fn runtime(&self) -> &EngineRuntime {
         &self.inner.runtime
+    }
+
+    /// The module cache entries this engine queued for writing.
+    pub(crate) fn cache_writes(&self) -> &PendingWrites {
+        &self.inner.cache_writes
     }
 
     /// Whether `self` and `other` are handles to the same engine.
@@ -143,12 +154,19 @@ impl std::fmt::Debug for Engine {
 }
 
 /// The values of `config` the compiler and runtime act on.
+///
+/// `memory_guard_size` is rounded up to whole host pages, as the reference
+/// does: guards are made of pages (protection works page by page), so an
+/// odd size such as 1 or 4097 bytes means the next page multiple. Compiler
+/// (the bounds checks it leaves to the guard) and runtime (what it
+/// reserves, what an embedder's memory creator is asked for) both read this
+/// rounded value, so they agree.
 fn tunables(config: &Config) -> Tunables {
     Tunables {
         memory: MemorySettings {
             static_memory_maximum_size: config.static_memory_maximum_size(),
             static_memory_forced: config.static_memory_forced(),
-            memory_guard_size: config.memory_guard_size(),
+            memory_guard_size: round_up_to_page_u64(config.memory_guard_size()),
             dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
             guard_before_linear_memory: config.guard_before_linear_memory(),
             signals_based_traps: config.signals_based_traps(),

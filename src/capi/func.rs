@@ -4,6 +4,7 @@ use std::ffi::c_void;
 use std::sync::{Arc, Weak};
 
 use crate::capi::functype::wasm_functype_t;
+use crate::capi::panic_guard;
 use crate::capi::r#ref::{
     self as refs, ref_wrapper, wasm_ref_t, HostInfoFinalizer, RefKind, RefWrapper,
 };
@@ -218,7 +219,10 @@ pub unsafe extern "C" fn wasm_func_new(
     // SAFETY: the C caller passes NULL or a live store (wasm.h contract);
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
-    new_host_func(store?, ty?, HostCallback::Plain(callback?))
+    let (store, ty, callback) = (store?, ty?, callback?);
+    panic_guard::or_failure(None, || {
+        new_host_func(store, ty, HostCallback::Plain(callback))
+    })
 }
 
 /// Like `wasm_func_new`, passing `env` to every call of `callback`;
@@ -240,7 +244,10 @@ pub unsafe extern "C" fn wasm_func_new_with_env(
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
     let env = HostEnv { env, finalizer };
-    new_host_func(store?, ty?, HostCallback::WithEnv(callback?, env))
+    let (store, ty, callback) = (store?, ty?, callback?);
+    panic_guard::or_failure(None, || {
+        new_host_func(store, ty, HostCallback::WithEnv(callback, env))
+    })
 }
 
 /// Returns the function's type, owned by the caller; NULL for NULL.
@@ -282,6 +289,22 @@ pub unsafe extern "C" fn wasm_func_call(
             None,
         ));
     };
+    let ctx = func.r.ctx.as_ref();
+    panic_guard::or_trap("wasm_func_call", ctx, || {
+        // SAFETY: forwarded from the caller.
+        unsafe { call(func, args, results) }
+    })
+}
+
+/// The body of `wasm_func_call` for a non-NULL function.
+///
+/// # Safety
+/// As for `wasm_func_call`.
+unsafe fn call(
+    func: &wasm_func_t,
+    args: Option<&wasm_val_vec_t>,
+    results: *mut wasm_val_vec_t,
+) -> Option<Box<wasm_trap_t>> {
     let ctx = func.r.ctx.as_ref();
     let malformed = |message: String| Some(wasm_trap_t::boxed(Trap::new(message), ctx));
 

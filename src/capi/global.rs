@@ -5,6 +5,7 @@ use std::ffi::c_void;
 use anyhow::{anyhow, Result};
 
 use crate::capi::globaltype::wasm_globaltype_t;
+use crate::capi::panic_guard;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, RefKind, RefWrapper};
 use crate::capi::store::wasm_store_t;
 use crate::capi::val::wasm_val_t;
@@ -73,7 +74,8 @@ pub unsafe extern "C" fn wasm_global_new(
     // SAFETY: the C caller passes NULL or a live store (wasm.h contract);
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
-    wasm_global_t::create(store?, ty?, val?).ok()
+    let (store, ty, val) = (store?, ty?, val?);
+    panic_guard::or_failure(None, || wasm_global_t::create(store, ty, val).ok())
 }
 
 /// Returns the global's type, owned by the caller; NULL for NULL.
@@ -89,9 +91,12 @@ pub extern "C" fn wasm_global_type(
 #[no_mangle]
 pub extern "C" fn wasm_global_get(global: Option<&wasm_global_t>, out: Option<&mut wasm_val_t>) {
     let Some(out) = out else { return };
+    let null = || wasm_val_t::zeroed(crate::capi::valtype::WASM_EXTERNREF);
     let val = match global {
-        Some(g) => val_to_c(&g.global().get(), g.r.ctx.as_ref()),
-        None => wasm_val_t::zeroed(crate::capi::valtype::WASM_EXTERNREF),
+        Some(g) => {
+            panic_guard::or_failure(null(), || val_to_c(&g.global().get(), g.r.ctx.as_ref()))
+        }
+        None => null(),
     };
     // `*out` may be uninitialised C memory: `write` neither reads nor drops
     // it.
@@ -115,7 +120,9 @@ pub unsafe extern "C" fn wasm_global_set(global: *mut wasm_global_t, val: Option
     // The standard signature has no error channel; a rejected value
     // (immutable global, wrong kind, another store's reference) leaves the
     // global as it is.
-    let _ = global.set(val);
+    panic_guard::or_failure((), || {
+        let _ = global.set(val);
+    });
 }
 
 /// Frees a handle of a global; the object itself lives on while other handles

@@ -4,6 +4,7 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use crate::capi::module::wasm_module_t;
+use crate::capi::panic_guard;
 use crate::capi::r#extern::wasm_extern_t;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, RefKind, RefWrapper};
 use crate::capi::store::{wasm_store_t, StoreContext};
@@ -33,7 +34,8 @@ impl wasm_instance_t {
 
 /// Instantiates `module` in `store` with `imports` (in the module's import
 /// order; not consumed). The error is a `Trap` one when the start function
-/// (or a segment) trapped; a NULL argument is an `Other` one.
+/// (or a segment) trapped; a NULL argument is an `Other` one; a panic while
+/// instantiating is reported as an `Other` error saying so.
 pub(crate) fn instantiate(
     store: Option<&wasm_store_t>,
     module: Option<&wasm_module_t>,
@@ -51,7 +53,17 @@ pub(crate) fn instantiate(
             None => return Err(null(format!("import {i} is NULL"))),
         }
     }
-    let instance = Instance::new(&store.ctx.store, module.module(), &externs)?;
+    let made =
+        panic_guard::catch_panic(|| Instance::new(&store.ctx.store, module.module(), &externs));
+    let instance = match made {
+        Ok(result) => result?,
+        Err(message) => {
+            return Err(Error::new(
+                ErrorKind::Other,
+                format!("internal error: the runtime panicked: {message}"),
+            ))
+        }
+    };
     Ok(Box::new(wasm_instance_t {
         r: wasm_ref_t {
             kind: RefKind::Instance(instance),
@@ -103,12 +115,14 @@ pub extern "C" fn wasm_instance_exports(
     out: Option<&mut wasm_extern_vec_t>,
 ) {
     let Some(out) = out else { return };
-    let exports = instance.map_or_else(Vec::new, |i| {
-        i.instance()
-            .exports()
-            .into_iter()
-            .map(|e| Some(Box::new(wasm_extern_t::new(e, i.r.ctx.as_ref()))))
-            .collect()
+    let exports = panic_guard::or_failure(Vec::new(), || {
+        instance.map_or_else(Vec::new, |i| {
+            i.instance()
+                .exports()
+                .into_iter()
+                .map(|e| Some(Box::new(wasm_extern_t::new(e, i.r.ctx.as_ref()))))
+                .collect()
+        })
     });
     *out = wasm_extern_vec_t::from_vec(exports);
 }

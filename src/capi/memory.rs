@@ -5,6 +5,7 @@ use std::ffi::c_void;
 use anyhow::{anyhow, Result};
 
 use crate::capi::memorytype::wasm_memorytype_t;
+use crate::capi::panic_guard;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, RefKind, RefWrapper};
 use crate::capi::store::wasm_store_t;
 use crate::capi::vec::wasm_byte_t;
@@ -62,7 +63,8 @@ pub unsafe extern "C" fn wasm_memory_new(
     // SAFETY: the C caller passes NULL or a live store (wasm.h contract);
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
-    wasm_memory_t::create(store?, ty?).ok()
+    let (store, ty) = (store?, ty?);
+    panic_guard::or_failure(None, || wasm_memory_t::create(store, ty).ok())
 }
 
 /// Returns the memory's type, owned by the caller; NULL for NULL.
@@ -113,7 +115,7 @@ pub unsafe extern "C" fn wasm_memory_grow(
     // SAFETY: the C caller passes NULL or a live handle; growth goes
     // through the runtime, which serializes it.
     match unsafe { memory.as_ref() } {
-        Some(m) => m.memory().grow(u64::from(delta)).is_ok(),
+        Some(m) => panic_guard::or_failure(false, || m.memory().grow(u64::from(delta)).is_ok()),
         None => false,
     }
 }

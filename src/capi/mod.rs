@@ -24,6 +24,7 @@ pub mod limits;
 pub mod memory;
 pub mod memorytype;
 pub mod module;
+mod panic_guard;
 pub mod r#ref;
 mod scratch;
 pub mod store;

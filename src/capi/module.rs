@@ -2,12 +2,14 @@
 //! form `wasm_shared_module_t`.
 
 use std::ffi::c_void;
+use std::mem::ManuallyDrop;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 
 use crate::capi::exporttype::wasm_exporttype_t;
 use crate::capi::importtype::wasm_importtype_t;
+use crate::capi::panic_guard;
 use crate::capi::r#ref::{self as refs, ref_wrapper, wasm_ref_t, HostInfo, RefKind, RefWrapper};
 use crate::capi::store::wasm_store_t;
 use crate::capi::vec::{wasm_byte_vec_t, wasm_exporttype_vec_t, wasm_importtype_vec_t, CVec};
@@ -30,8 +32,23 @@ ref_wrapper!(wasm_module_t, RefKind::Module(_));
 
 /// The state behind a `wasm_module_t`; its identity is the allocation.
 pub(crate) struct ModuleObject {
-    pub(crate) module: Module,
+    /// Dropped by hand (see `Drop`), so that a panic in the module's
+    /// teardown stays inside the library.
+    pub(crate) module: ManuallyDrop<Module>,
     pub(crate) host_info: Mutex<Option<HostInfo>>,
+}
+
+impl Drop for ModuleObject {
+    fn drop(&mut self) {
+        // Whichever handle's delete drops the last reference runs this (it
+        // may free the module's code and, with it, the engine), so nothing
+        // here may unwind into C.
+        panic_guard::or_failure((), || {
+            // SAFETY: `module` is never used again: this is the drop of
+            // its owner.
+            unsafe { ManuallyDrop::drop(&mut self.module) };
+        });
+    }
 }
 
 impl wasm_module_t {
@@ -42,7 +59,7 @@ impl wasm_module_t {
         Box::new(wasm_module_t {
             r: wasm_ref_t {
                 kind: RefKind::Module(Arc::new(ModuleObject {
-                    module,
+                    module: ManuallyDrop::new(module),
                     host_info: Mutex::new(None),
                 })),
                 ctx: None,
@@ -91,8 +108,10 @@ pub unsafe extern "C" fn wasm_module_new(
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
     let (store, binary) = (store?, binary?);
-    // SAFETY: the C caller passes a valid byte vector.
-    wasm_module_t::compile(store, unsafe { binary.as_slice() }).ok()
+    panic_guard::or_failure(None, || {
+        // SAFETY: the C caller passes a valid byte vector.
+        wasm_module_t::compile(store, unsafe { binary.as_slice() }).ok()
+    })
 }
 
 /// Whether `binary` is a valid module for the engine of `store` (false for
@@ -111,8 +130,10 @@ pub unsafe extern "C" fn wasm_module_validate(
     let (Some(store), Some(binary)) = (store, binary) else {
         return false;
     };
-    // SAFETY: the C caller passes a valid byte vector.
-    Module::validate(store.ctx.store.engine(), unsafe { binary.as_slice() }).is_ok()
+    panic_guard::or_failure(false, || {
+        // SAFETY: the C caller passes a valid byte vector.
+        Module::validate(store.ctx.store.engine(), unsafe { binary.as_slice() }).is_ok()
+    })
 }
 
 /// Writes the module's imports, in import order, into `out` (owned by the
@@ -123,12 +144,14 @@ pub extern "C" fn wasm_module_imports(
     out: Option<&mut wasm_importtype_vec_t>,
 ) {
     let Some(out) = out else { return };
-    let imports = module.map_or_else(Vec::new, |m| {
-        m.module()
-            .imports()
-            .iter()
-            .map(|(module, name, ty)| Some(wasm_importtype_t::from_parts(module, name, ty)))
-            .collect()
+    let imports = panic_guard::or_failure(Vec::new(), || {
+        module.map_or_else(Vec::new, |m| {
+            m.module()
+                .imports()
+                .iter()
+                .map(|(module, name, ty)| Some(wasm_importtype_t::from_parts(module, name, ty)))
+                .collect()
+        })
     });
     *out = wasm_importtype_vec_t::from_vec(imports);
 }
@@ -141,12 +164,14 @@ pub extern "C" fn wasm_module_exports(
     out: Option<&mut wasm_exporttype_vec_t>,
 ) {
     let Some(out) = out else { return };
-    let exports = module.map_or_else(Vec::new, |m| {
-        m.module()
-            .exports()
-            .iter()
-            .map(|(name, ty)| Some(wasm_exporttype_t::from_parts(name, ty)))
-            .collect()
+    let exports = panic_guard::or_failure(Vec::new(), || {
+        module.map_or_else(Vec::new, |m| {
+            m.module()
+                .exports()
+                .iter()
+                .map(|(name, ty)| Some(wasm_exporttype_t::from_parts(name, ty)))
+                .collect()
+        })
     });
     *out = wasm_exporttype_vec_t::from_vec(exports);
 }
@@ -161,9 +186,11 @@ pub extern "C" fn wasm_module_serialize(
     out: Option<&mut wasm_byte_vec_t>,
 ) {
     let Some(out) = out else { return };
-    let bytes = module
-        .and_then(|m| m.module().serialize().ok())
-        .unwrap_or_default();
+    let bytes = panic_guard::or_failure(Vec::new(), || {
+        module
+            .and_then(|m| m.module().serialize().ok())
+            .unwrap_or_default()
+    });
     *out = wasm_byte_vec_t::from_vec(bytes);
 }
 
@@ -184,8 +211,10 @@ pub unsafe extern "C" fn wasm_module_deserialize(
     // it is only borrowed shared, as objects of it may be used meanwhile.
     let store = unsafe { store.as_ref() };
     let (store, bytes) = (store?, bytes?);
-    // SAFETY: the C caller passes a valid byte vector.
-    wasm_module_t::load(store, unsafe { bytes.as_slice() }).ok()
+    panic_guard::or_failure(None, || {
+        // SAFETY: the C caller passes a valid byte vector.
+        wasm_module_t::load(store, unsafe { bytes.as_slice() }).ok()
+    })
 }
 
 /// A module in a form any thread may hold, to be obtained in a store of the
@@ -198,7 +227,8 @@ pub struct wasm_shared_module_t {
 /// Frees a shared module; NULL is ignored.
 #[no_mangle]
 pub extern "C" fn wasm_shared_module_delete(shared: Option<Box<wasm_shared_module_t>>) {
-    drop(shared);
+    // It may hold the last reference to the module and its engine.
+    panic_guard::or_failure((), || drop(shared));
 }
 
 /// Returns a shareable form of the module, owned by the caller; NULL for

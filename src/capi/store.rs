@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 use std::ffi::c_void;
+use std::mem::ManuallyDrop;
 use std::sync::{Arc, Mutex};
 
 use crate::capi::engine::wasm_engine_t;
+use crate::capi::panic_guard;
 use crate::capi::r#ref::{lock, new_externref_payload, HostInfo, ObjectId, RefKind};
 use crate::runtime::{ExternRef, Store};
 
@@ -25,7 +27,9 @@ pub struct wasm_store_t {
 /// dropped, running the host info finalizers, once the C store and the
 /// last handle of its objects are gone.
 pub(crate) struct StoreContext {
-    pub(crate) store: Store,
+    /// Dropped by hand (see `Drop`), so that a panic in the store's
+    /// teardown stays inside the library.
+    pub(crate) store: ManuallyDrop<Store>,
     objects: Mutex<Registry>,
 }
 
@@ -77,7 +81,7 @@ impl StoreContext {
     #[allow(clippy::arc_with_non_send_sync)]
     pub(crate) fn new(store: Store) -> Arc<StoreContext> {
         Arc::new(StoreContext {
-            store,
+            store: ManuallyDrop::new(store),
             objects: Mutex::new(Registry::default()),
         })
     }
@@ -137,9 +141,17 @@ impl Drop for StoreContext {
         // sees its object alive; no lock is held (a finalizer may call back
         // into the API).
         let objects = std::mem::take(self.objects.get_mut().unwrap_or_else(|p| p.into_inner()));
-        for mut entry in objects.entries {
-            drop(entry.host_info.take());
-        }
+        // Whichever handle's delete drops the last reference runs this, so
+        // nothing here may unwind into C: a panic while tearing the store
+        // down (an embedder's Rust memory, say) leaks what is left of it.
+        panic_guard::or_failure((), || {
+            for mut entry in objects.entries {
+                drop(entry.host_info.take());
+            }
+            // SAFETY: `store` is never used again: this is the drop of its
+            // owner.
+            unsafe { ManuallyDrop::drop(&mut self.store) };
+        });
     }
 }
 
@@ -153,9 +165,11 @@ pub unsafe extern "C" fn wasm_store_new(engine: *mut wasm_engine_t) -> Option<Bo
     // SAFETY: NULL or a live engine (wasm.h contract); borrowed shared, as
     // other threads may use the engine at the same time.
     let engine = unsafe { engine.as_ref() }?;
-    Some(Box::new(wasm_store_t {
-        ctx: StoreContext::new(Store::new(&engine.engine)),
-    }))
+    panic_guard::or_failure(None, || {
+        Some(Box::new(wasm_store_t {
+            ctx: StoreContext::new(Store::new(&engine.engine)),
+        }))
+    })
 }
 
 /// Frees a store. Its objects stay valid while handles of them remain;
@@ -163,5 +177,7 @@ pub unsafe extern "C" fn wasm_store_new(engine: *mut wasm_engine_t) -> Option<Bo
 /// deleted too. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn wasm_store_delete(store: Option<Box<wasm_store_t>>) {
+    // Tearing the store down is guarded where it happens, in
+    // `StoreContext`'s drop (any last handle may run it).
     drop(store);
 }

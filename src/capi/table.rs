@@ -4,6 +4,7 @@ use std::ffi::c_void;
 
 use anyhow::{anyhow, Result};
 
+use crate::capi::panic_guard;
 use crate::capi::r#ref::{
     self as refs, ref_to_val, ref_wrapper, val_to_ref, wasm_ref_t, RefKind, RefWrapper,
 };
@@ -88,7 +89,8 @@ pub unsafe extern "C" fn wasm_table_new(
     let store = unsafe { store.as_ref() };
     // SAFETY: the C caller passes NULL or a live reference.
     let init = unsafe { init.as_ref() };
-    wasm_table_t::create(store?, ty?, init).ok()
+    let (store, ty) = (store?, ty?);
+    panic_guard::or_failure(None, || wasm_table_t::create(store, ty, init).ok())
 }
 
 /// Returns the table's type, owned by the caller; NULL for NULL.
@@ -106,8 +108,10 @@ pub extern "C" fn wasm_table_get(
     index: wasm_table_size_t,
 ) -> Option<Box<wasm_ref_t>> {
     let table = table?;
-    let val = table.table().get(u64::from(index))?;
-    val_to_ref(&val, table.r.ctx.as_ref())
+    panic_guard::or_failure(None, || {
+        let val = table.table().get(u64::from(index))?;
+        val_to_ref(&val, table.r.ctx.as_ref())
+    })
 }
 
 /// Sets the element at `index` to `r` (not consumed; NULL for null);
@@ -128,7 +132,8 @@ pub unsafe extern "C" fn wasm_table_set(
         return false;
     };
     // SAFETY: the C caller passes NULL or a live reference.
-    table.set(index, unsafe { r.as_ref() }).is_ok()
+    let r = unsafe { r.as_ref() };
+    panic_guard::or_failure(false, || table.set(index, r).is_ok())
 }
 
 /// The table's current number of elements (saturated to `UINT32_MAX`); 0
@@ -155,7 +160,8 @@ pub unsafe extern "C" fn wasm_table_grow(
         return false;
     };
     // SAFETY: the C caller passes NULL or a live reference.
-    table.grow(delta, unsafe { init.as_ref() }).is_ok()
+    let init = unsafe { init.as_ref() };
+    panic_guard::or_failure(false, || table.grow(delta, init).is_ok())
 }
 
 /// Frees a handle of a table; the object itself lives on while other handles

@@ -23,7 +23,10 @@ const APP_DIR: &str = "wasm-runtime";
 pub struct CacheConfig {
     /// Whether compiled modules are stored and looked up on disk.
     pub enabled: bool,
-    /// Absolute path of the cache folder (created when the config is loaded).
+    /// Absolute path of the cache folder. Loading a config checks that the
+    /// folder exists or can be made, but creates nothing: the folder is
+    /// made when the first compiled module is stored, so a cache loaded and
+    /// then disabled (or never used) leaves no trace.
     pub directory: PathBuf,
     /// Capacity of the background worker's event queue (`worker-event-queue-size`).
     pub worker_event_queue_size: u64,
@@ -69,15 +72,16 @@ impl CacheConfig {
         }
     }
 
-    /// Loads and checks the cache config file at `path`; creates the cache
-    /// directory when the cache is enabled, so a bad directory fails here.
+    /// Loads and checks the cache config file at `path`; when the cache is
+    /// enabled, a directory that cannot be made or written fails here (see
+    /// [`CacheConfig::directory`]: nothing is created yet).
     pub fn load(path: &Path) -> Result<CacheConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read cache config file {}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         let config = parse(&text, base)
             .with_context(|| format!("invalid cache config file {}", path.display()))?;
-        config.prepare_directory()?;
+        config.check_directory()?;
         Ok(config)
     }
 
@@ -91,15 +95,40 @@ impl CacheConfig {
             return CacheConfig::load(&path);
         }
         let config = CacheConfig::enabled_in(default_cache_directory()?);
-        config.prepare_directory()?;
+        config.check_directory()?;
         Ok(config)
     }
 
-    fn prepare_directory(&self) -> Result<()> {
-        if self.enabled {
-            std::fs::create_dir_all(&self.directory).with_context(|| {
-                format!("cannot create cache directory {}", self.directory.display())
-            })?;
+    /// Checks, without creating anything, that an enabled cache's folder
+    /// can be used: it exists as a writable folder, or its nearest
+    /// existing ancestor is one (so the first store can make it).
+    fn check_directory(&self) -> Result<()> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let dir = &self.directory;
+        let fail = |why: String| {
+            Err(anyhow!(
+                "cannot use cache directory {}: {why}",
+                dir.display()
+            ))
+        };
+        let Some(existing) = dir.ancestors().find(|p| p.exists()) else {
+            return fail("none of its folders exists".to_string());
+        };
+        if !existing.is_dir() {
+            return fail(format!("{} is not a folder", existing.display()));
+        }
+        let Ok(c_path) = std::ffi::CString::new(existing.as_os_str().as_encoded_bytes()) else {
+            return fail("the path contains a NUL byte".to_string());
+        };
+        // SAFETY: a NUL-terminated path; `access` only reads it.
+        if unsafe { libc::access(c_path.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+            return fail(format!(
+                "{} is not writable ({})",
+                existing.display(),
+                std::io::Error::last_os_error()
+            ));
         }
         Ok(())
     }

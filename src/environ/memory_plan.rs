@@ -50,9 +50,10 @@ pub enum MemoryStyle {
 pub struct MemoryPlan {
     pub ty: MemoryType,
     pub style: MemoryStyle,
-    /// Inaccessible bytes reserved after the memory's reservation.
+    /// Inaccessible bytes reserved after the memory's reservation (whole
+    /// host pages when the settings come from an engine's config).
     pub offset_guard_size: u64,
-    /// Inaccessible bytes reserved before the memory's base.
+    /// Inaccessible bytes reserved before the memory's base (as above).
     pub pre_guard_size: u64,
 }
 

@@ -24,7 +24,9 @@ struct ModuleInner {
     wasm: Arc<[u8]>,
     type_ids: Box<[u32]>,
     memory_plans: Box<[MemoryPlan]>,
-    compiled: CompiledModule,
+    /// Shared so a queued cache entry can encode it after `Module::new`
+    /// returned, without holding the engine.
+    compiled: Arc<CompiledModule>,
     /// The host→wasm and wasm→host trampolines of each type, from the
     /// engine's cache (their code lives as long as `engine`).
     trampolines: Box<[(ArrayToWasmTrampoline, usize)]>,
@@ -52,8 +54,8 @@ impl Module {
         let funcs = compile_module(engine.isa(), engine.tunables(), &info, wasm, &options)?;
         let compiled = CompiledModule::publish(&funcs)?;
         let module = Self::assemble(engine, info, plans, wasm, compiled)?;
-        if let Some(path) = &cache {
-            serialize::cache_store(&module, path);
+        if let Some(path) = cache {
+            serialize::cache_submit(&module, path);
         }
         Ok(module)
     }
@@ -111,7 +113,7 @@ impl Module {
                 wasm: wasm.into(),
                 type_ids,
                 memory_plans,
-                compiled,
+                compiled: Arc::new(compiled),
                 trampolines,
             }),
         })
@@ -218,6 +220,11 @@ impl Module {
 
     pub(super) fn compiled(&self) -> &CompiledModule {
         &self.inner.compiled
+    }
+
+    /// The binary and the compiled code, shared (for a cache entry).
+    pub(super) fn shared_code(&self) -> (Arc<[u8]>, Arc<CompiledModule>) {
+        (self.inner.wasm.clone(), self.inner.compiled.clone())
     }
 
     /// An identity for the module's code, the one `runtime::lookup_frame`

@@ -4,6 +4,7 @@
 //! so Rust embedders find them beside `Module`.
 
 mod artifact;
+mod cache_writer;
 mod code;
 mod compiled;
 mod serialize;
@@ -12,4 +13,5 @@ pub use crate::environ::types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, MemoryType, TableType, ValType,
 };
 pub use crate::environ::ModuleInfo;
+pub(crate) use cache_writer::PendingWrites;
 pub use compiled::Module;

@@ -10,9 +10,12 @@
 //!
 //! The cache (`cache_config_load`) stores exactly this form under a hash
 //! of the fingerprint and the binary; a missing, unreadable or stale entry
-//! just means compiling again.
+//! just means compiling again. Entries are written by a background thread
+//! (see `cache_writer`), in a folder created by the first write.
 
 use super::artifact::{self, Reader, Writer};
+use super::cache_writer::Entry;
+use super::code::CompiledModule;
 use super::compiled::Module;
 use crate::config::CacheSetting;
 use crate::engine::Engine;
@@ -20,6 +23,7 @@ use crate::environ::error::{Error, ErrorKind};
 use anyhow::{Context as _, Result};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The magic prefix of a serialized module, with the format version.
 const MAGIC: &[u8; 8] = b"\0wrcode\x02";
@@ -81,19 +85,12 @@ impl Module {
     /// on an engine with the same code-generation settings.
     pub fn serialize(&self) -> Result<Vec<u8>> {
         let engine = self.engine();
-        let mut w = Writer::default();
-        w.bytes.extend_from_slice(MAGIC);
-        w.bytes(
-            engine
-                .config()
-                .module_version_string()
-                .unwrap_or("")
-                .as_bytes(),
-        );
-        w.bytes(fingerprint(engine).as_bytes());
-        w.bytes(self.wasm());
-        artifact::write(&mut w, self.compiled())?;
-        Ok(w.bytes)
+        encode(
+            version_stamp(engine),
+            &fingerprint(engine),
+            self.wasm(),
+            self.compiled(),
+        )
     }
 
     /// Loads a module written by `serialize`. Fails, naming the reason,
@@ -140,9 +137,40 @@ fn refused(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Other, message)
 }
 
+/// The `module_version` stamp `engine` writes into serialized modules.
+fn version_stamp(engine: &Engine) -> &str {
+    engine.config().module_version_string().unwrap_or("")
+}
+
+/// The serialized form of a module: magic, version stamp, fingerprint,
+/// binary, compiled code.
+fn encode(
+    version: &str,
+    fingerprint: &str,
+    wasm: &[u8],
+    compiled: &CompiledModule,
+) -> Result<Vec<u8>> {
+    let mut w = Writer::default();
+    w.bytes.extend_from_slice(MAGIC);
+    w.bytes(version.as_bytes());
+    w.bytes(fingerprint.as_bytes());
+    w.bytes(wasm);
+    artifact::write(&mut w, compiled)?;
+    Ok(w.bytes)
+}
+
+/// Where the cache keeps one module for one engine.
+pub(super) struct CachePath {
+    /// The entry's file.
+    file: PathBuf,
+    /// The engine's fingerprint, part of the key and of the entry (kept so
+    /// storing the entry need not compute it again).
+    fingerprint: String,
+}
+
 /// Where the cache keeps the compiled form of `wasm` for `engine`, when
 /// the cache is on.
-pub(super) fn cache_path(engine: &Engine, wasm: &[u8]) -> Option<PathBuf> {
+pub(super) fn cache_path(engine: &Engine, wasm: &[u8]) -> Option<CachePath> {
     let CacheSetting::Enabled(cache) = engine.config().cache() else {
         return None;
     };
@@ -152,42 +180,73 @@ pub(super) fn cache_path(engine: &Engine, wasm: &[u8]) -> Option<PathBuf> {
     // Two independent 64-bit hashes: a 128-bit key makes accidental
     // collisions negligible, and a colliding entry still fails the header
     // and binary checks of `deserialize` unless it is the same module.
+    let fingerprint = fingerprint(engine);
     let key = |seed: u64| {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         seed.hash(&mut h);
-        fingerprint(engine).hash(&mut h);
+        fingerprint.hash(&mut h);
         engine.config().module_version_string().hash(&mut h);
         wasm.hash(&mut h);
         h.finish()
     };
-    Some(
-        cache
-            .directory
-            .join(format!("{:016x}{:016x}.wrmod", key(1), key(2))),
-    )
+    let file = cache
+        .directory
+        .join(format!("{:016x}{:016x}.wrmod", key(1), key(2)));
+    Some(CachePath { file, fingerprint })
 }
 
 /// Loads `wasm`'s module from the cache entry at `path`, if it is there
 /// and still valid for `engine`.
-pub(super) fn cache_load(engine: &Engine, wasm: &[u8], path: &PathBuf) -> Option<Module> {
-    let bytes = std::fs::read(path).ok()?;
+pub(super) fn cache_load(engine: &Engine, wasm: &[u8], path: &CachePath) -> Option<Module> {
+    let bytes = std::fs::read(&path.file).ok()?;
     let module = Module::deserialize(engine, &bytes).ok()?;
     // The key is a hash: make sure the entry is this very module.
     (module.wasm() == wasm).then_some(module)
 }
 
-/// Stores `module` at `path`, atomically (write then rename) so that a
-/// concurrent reader never sees half an entry. Best effort: a cache that
-/// cannot be written is not an error for compilation.
-pub(super) fn cache_store(module: &Module, path: &PathBuf) {
+/// Queues `module` to be stored at `path` by the engine's cache writer;
+/// [`cache_store`] does the work later, off the compiling thread.
+pub(super) fn cache_submit(module: &Module, path: CachePath) {
+    let engine = module.engine();
+    let Some(cache) = engine.config().cache_config() else {
+        return;
+    };
+    let (wasm, compiled) = module.shared_code();
+    engine.cache_writes().submit(Entry {
+        path: path.file,
+        cache: cache.clone(),
+        version: version_stamp(engine).to_string(),
+        fingerprint: path.fingerprint,
+        wasm,
+        compiled,
+    });
+}
+
+/// Stores a cache entry, atomically (write a temporary file, then rename
+/// it) so that a concurrent reader never sees half an entry, creating the
+/// cache folder if this is its first entry; then keeps the folder within
+/// its limits. Best effort: a cache that cannot be written is not an error
+/// for compilation.
+pub(super) fn cache_store(entry: &Entry) {
+    // Temporary names are unique per process and write, so writers never
+    // share one (several processes, or several threads when entries are
+    // written on the caller's thread).
+    static WRITES: AtomicU64 = AtomicU64::new(0);
     let store = || -> Result<()> {
-        let bytes = module.serialize()?;
+        let bytes = encode(
+            &entry.version,
+            &entry.fingerprint,
+            &entry.wasm,
+            &entry.compiled,
+        )?;
+        let path = &entry.path;
         let dir = path.parent().context("cache path has no folder")?;
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!(
-            ".{}.{}.tmp",
+            ".{}.{}.{}.tmp",
             path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
-            std::process::id()
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::write(&tmp, &bytes)?;
         std::fs::rename(&tmp, path).inspect_err(|_| {
@@ -196,9 +255,7 @@ pub(super) fn cache_store(module: &Module, path: &PathBuf) {
         Ok(())
     };
     let _ = store();
-    if let Some(cache) = module.engine().config().cache_config() {
-        cache_cleanup(cache);
-    }
+    cache_cleanup(&entry.cache);
 }
 
 /// Keeps the cache folder within its soft limits (`file-count-soft-limit`,
@@ -373,12 +430,16 @@ mod tests {
                 })
                 .unwrap_or(0)
         };
+        // Entries are written in the background; flushing waits for them.
+        engine.cache_writes().flush();
         assert_eq!(entries(), 1);
         let second = Module::new(&engine, &wasm).unwrap();
+        engine.cache_writes().flush();
         assert_eq!(entries(), 1);
         assert_eq!(first.info().func_bodies, second.info().func_bodies);
         // A different module makes a second entry.
         Module::new(&engine, &wat::parse_str("(module (func))").unwrap()).unwrap();
+        engine.cache_writes().flush();
         assert_eq!(entries(), 2);
         std::fs::remove_dir_all(&base).unwrap();
     }

@@ -15,7 +15,7 @@
 //! reservation.
 
 use super::memory_image::MemoryImage;
-use super::mmap::{round_up_to_page, Mmap};
+use super::mmap::{round_up_to_page, round_up_to_page_u64, Mmap};
 use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::Store;
 use super::vm::VMMemoryDefinition;
@@ -106,8 +106,11 @@ impl LinearMemory {
                 )
             })?;
         let min_bytes = to_usize(min_bytes, "memory minimum")?;
-        let pre_guard = to_usize(plan.pre_guard_size, "memory guard")?;
-        let offset_guard = to_usize(plan.offset_guard_size, "memory guard")?;
+        // Guards are whole pages (`memory_settings` already rounds them;
+        // this keeps commits page aligned for any plan).
+        let guard = |bytes: u64| to_usize(round_up_to_page_u64(bytes), "memory guard");
+        let pre_guard = guard(plan.pre_guard_size)?;
+        let offset_guard = guard(plan.offset_guard_size)?;
         let (capacity, reserve_for_growth) = match plan.style {
             MemoryStyle::Static { reservation } => {
                 (to_usize(reservation, "memory reservation")?, None)

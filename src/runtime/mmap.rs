@@ -27,6 +27,14 @@ pub(crate) fn round_up_to_page(n: usize) -> Option<usize> {
     n.checked_add(page - 1).map(|v| v & !(page - 1))
 }
 
+/// `n` rounded up to a multiple of the host page size, saturating at the
+/// largest multiple that fits (a size that large fails to reserve later,
+/// with an error).
+pub(crate) fn round_up_to_page_u64(n: u64) -> u64 {
+    let page = host_page_size() as u64;
+    n.saturating_add(page - 1) & !(page - 1)
+}
+
 /// An owned anonymous mapping, inaccessible unless committed.
 pub(crate) struct Mmap {
     ptr: NonNull<u8>,
@@ -85,11 +93,17 @@ impl Mmap {
             return Ok(());
         }
         let page = host_page_size();
-        assert!(start % page == 0 && len % page == 0, "unaligned commit");
-        assert!(
-            start.checked_add(len).is_some_and(|end| end <= self.len),
-            "commit outside the mapping"
-        );
+        // Callers keep both page aligned and inside the mapping; a slip is
+        // a runtime bug, reported as an error rather than a panic.
+        if start % page != 0 || len % page != 0 {
+            bail!("internal error: commit of {len} bytes at offset {start} is not page aligned");
+        }
+        if start.checked_add(len).is_none_or(|end| end > self.len) {
+            bail!(
+                "internal error: commit of {len} bytes at offset {start} is outside the {}-byte mapping",
+                self.len
+            );
+        }
         // SAFETY: the range lies inside our own mapping (checked above).
         let rc = unsafe {
             libc::mprotect(
@@ -118,11 +132,11 @@ impl Mmap {
             return true;
         }
         let page = host_page_size();
-        assert!(start % page == 0 && len % page == 0, "unaligned reset");
-        assert!(
-            start.checked_add(len).is_some_and(|end| end <= self.len),
-            "reset outside the mapping"
-        );
+        let aligned = start % page == 0 && len % page == 0;
+        if !aligned || start.checked_add(len).is_none_or(|end| end > self.len) {
+            // A runtime bug; the caller treats it as a refused reset.
+            return false;
+        }
         // SAFETY: the range lies inside our own mapping (checked above),
         // and MAP_FIXED only replaces what we mapped there.
         let ptr = unsafe {

@@ -49,3 +49,5 @@ pub use store::Store;
 pub use table::{Table, MAX_TABLE_ELEMENTS};
 pub use trap::{FrameInfo, Trap};
 pub use val::Val;
+
+pub(crate) use mmap::round_up_to_page_u64;

@@ -2,6 +2,7 @@
 
 use crate::capi::engine::{wasm_config_t, wasm_engine_t};
 use crate::capi::ext::error::{null_argument, wasm_error_t};
+use crate::capi::panic_guard;
 
 /// Consumes `config` and stores a new engine (owned by the caller) in
 /// `*engine_out`; returns NULL on success, else an error naming the option
@@ -17,15 +18,19 @@ pub extern "C" fn wasm_engine_try_new(
     let Some(engine_out) = engine_out else {
         return null_argument("wasm_engine_try_new", "engine_out");
     };
-    match config.build_engine() {
-        Ok(engine) => {
-            // A raw-pointer store: the caller's slot may be uninitialized, so
-            // nothing is read or dropped from it.
-            *engine_out = Box::into_raw(Box::new(wasm_engine_t { engine }));
-            None
+    // `move`: the consumed config is dropped inside the guard too (it may
+    // hold an embedder's Rust callbacks).
+    panic_guard::or_error("wasm_engine_try_new", move || {
+        match config.build_engine() {
+            Ok(engine) => {
+                // A raw-pointer store: the caller's slot may be uninitialized, so
+                // nothing is read or dropped from it.
+                *engine_out = Box::into_raw(Box::new(wasm_engine_t { engine }));
+                None
+            }
+            Err(error) => Some(wasm_error_t::boxed(error)),
         }
-        Err(error) => Some(wasm_error_t::boxed(error)),
-    }
+    })
 }
 
 /// Advances the engine's epoch by one; wasm running past its store's epoch

@@ -35,6 +35,8 @@ pub unsafe extern "C" fn wasm_instance_new_checked(
             "wasm_instance_new_checked: instance_out and trap_out must not be NULL"
         )));
     };
+    // `instantiate` reports a panic as a link failure, so every outcome
+    // below is a value.
     match instantiate(store, module, imports) {
         Ok(instance) => {
             *instance_out = Box::into_raw(instance);

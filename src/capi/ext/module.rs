@@ -2,6 +2,7 @@
 
 use crate::capi::ext::error::{null_argument, report, wasm_error_t};
 use crate::capi::module::wasm_module_t;
+use crate::capi::panic_guard;
 use crate::capi::store::wasm_store_t;
 use crate::capi::vec::wasm_byte_vec_t;
 
@@ -29,16 +30,18 @@ pub unsafe extern "C" fn wasm_module_new_checked(
         return fail("binary");
     };
     let Some(out) = out else { return fail("out") };
-    // SAFETY: the C caller passes a valid byte vector.
-    match wasm_module_t::compile(store, unsafe { binary.as_slice() }) {
-        Ok(module) => {
-            // A raw-pointer store: the caller's slot may be uninitialised,
-            // so nothing is read or dropped from it.
-            *out = Box::into_raw(module);
-            None
+    panic_guard::or_error("wasm_module_new_checked", || {
+        // SAFETY: the C caller passes a valid byte vector.
+        match wasm_module_t::compile(store, unsafe { binary.as_slice() }) {
+            Ok(module) => {
+                // A raw-pointer store: the caller's slot may be uninitialised,
+                // so nothing is read or dropped from it.
+                *out = Box::into_raw(module);
+                None
+            }
+            Err(e) => Some(wasm_error_t::boxed(e)),
         }
-        Err(e) => Some(wasm_error_t::boxed(e)),
-    }
+    })
 }
 
 /// Loads a module serialized by `wasm_module_serialize` like
@@ -65,8 +68,10 @@ pub unsafe extern "C" fn wasm_module_deserialize_checked(
         return fail("bytes");
     };
     let Some(out) = out else { return fail("out") };
-    // SAFETY: the C caller passes a valid byte vector.
-    let loaded = wasm_module_t::load(store, unsafe { bytes.as_slice() });
-    // The caller's slot may be uninitialised: nothing is read from it.
-    report(F, loaded, |module| *out = Box::into_raw(module))
+    panic_guard::or_error(F, || {
+        // SAFETY: the C caller passes a valid byte vector.
+        let loaded = wasm_module_t::load(store, unsafe { bytes.as_slice() });
+        // The caller's slot may be uninitialised: nothing is read from it.
+        report(F, loaded, |module| *out = Box::into_raw(module))
+    })
 }

@@ -11,6 +11,7 @@ use crate::capi::global::wasm_global_t;
 use crate::capi::globaltype::wasm_globaltype_t;
 use crate::capi::memory::{wasm_memory_pages_t, wasm_memory_t};
 use crate::capi::memorytype::wasm_memorytype_t;
+use crate::capi::panic_guard;
 use crate::capi::r#ref::wasm_ref_t;
 use crate::capi::store::wasm_store_t;
 use crate::capi::table::{wasm_table_size_t, wasm_table_t};
@@ -43,8 +44,10 @@ pub unsafe extern "C" fn wasm_global_new_checked(
     let Some(out) = out else {
         return null_argument(F, "out");
     };
-    report(F, wasm_global_t::create(store, ty, val), |g| {
-        *out = Box::into_raw(g)
+    panic_guard::or_error(F, || {
+        report(F, wasm_global_t::create(store, ty, val), |g| {
+            *out = Box::into_raw(g)
+        })
     })
 }
 
@@ -67,7 +70,7 @@ pub unsafe extern "C" fn wasm_global_set_checked(
     let Some(val) = val else {
         return null_argument(F, "value");
     };
-    report(F, global.set(val), |()| ())
+    panic_guard::or_error(F, || report(F, global.set(val), |()| ()))
 }
 
 /// Like `wasm_table_new`, storing the table (owned by the caller) in
@@ -95,8 +98,10 @@ pub unsafe extern "C" fn wasm_table_new_checked(
     };
     // SAFETY: NULL or a live reference (the caller's contract).
     let init = unsafe { init.as_ref() };
-    report(F, wasm_table_t::create(store, ty, init), |t| {
-        *out = Box::into_raw(t)
+    panic_guard::or_error(F, || {
+        report(F, wasm_table_t::create(store, ty, init), |t| {
+            *out = Box::into_raw(t)
+        })
     })
 }
 
@@ -118,7 +123,8 @@ pub unsafe extern "C" fn wasm_table_set_checked(
         return null_argument(F, "table");
     };
     // SAFETY: NULL or a live reference (the caller's contract).
-    report(F, table.set(index, unsafe { r.as_ref() }), |()| ())
+    let r = unsafe { r.as_ref() };
+    panic_guard::or_error(F, || report(F, table.set(index, r), |()| ()))
 }
 
 /// Like `wasm_table_grow`, also storing the previous size in
@@ -140,11 +146,13 @@ pub unsafe extern "C" fn wasm_table_grow_checked(
         return null_argument(F, "table");
     };
     // SAFETY: NULL or a live reference (the caller's contract).
-    let result = table.grow(delta, unsafe { init.as_ref() });
-    report(F, result, |previous| {
-        if let Some(out) = previous_size {
-            *out = u32::try_from(previous).unwrap_or(u32::MAX);
-        }
+    let init = unsafe { init.as_ref() };
+    panic_guard::or_error(F, || {
+        report(F, table.grow(delta, init), |previous| {
+            if let Some(out) = previous_size {
+                *out = u32::try_from(previous).unwrap_or(u32::MAX);
+            }
+        })
     })
 }
 
@@ -170,8 +178,10 @@ pub unsafe extern "C" fn wasm_memory_new_checked(
     let Some(out) = out else {
         return null_argument(F, "out");
     };
-    report(F, wasm_memory_t::create(store, ty), |m| {
-        *out = Box::into_raw(m)
+    panic_guard::or_error(F, || {
+        report(F, wasm_memory_t::create(store, ty), |m| {
+            *out = Box::into_raw(m)
+        })
     })
 }
 
@@ -193,9 +203,11 @@ pub unsafe extern "C" fn wasm_memory_grow_checked(
     let Some(memory) = (unsafe { memory.as_ref() }) else {
         return null_argument(F, "memory");
     };
-    report(F, memory.memory().grow(u64::from(delta)), |previous| {
-        if let Some(out) = previous_pages {
-            *out = u32::try_from(previous).unwrap_or(u32::MAX);
-        }
+    panic_guard::or_error(F, || {
+        report(F, memory.memory().grow(u64::from(delta)), |previous| {
+            if let Some(out) = previous_pages {
+                *out = u32::try_from(previous).unwrap_or(u32::MAX);
+            }
+        })
     })
 }

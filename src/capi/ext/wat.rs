@@ -3,6 +3,7 @@
 use anyhow::anyhow;
 
 use crate::capi::ext::error::{null_argument, wasm_error_t};
+use crate::capi::panic_guard;
 use crate::capi::vec::wasm_byte_vec_t;
 
 /// Translates the WebAssembly text `text` (`len` bytes of UTF-8, not
@@ -38,11 +39,11 @@ pub extern "C" fn wasm_wat2wasm(
             )))
         }
     };
-    match wat::parse_str(text) {
+    panic_guard::or_error("wasm_wat2wasm", || match wat::parse_str(text) {
         Ok(wasm) => {
             *out = wasm_byte_vec_t::from_vec(wasm);
             None
         }
         Err(e) => Some(wasm_error_t::boxed(anyhow!("wasm_wat2wasm: {e}"))),
-    }
+    })
 }

@@ -4,6 +4,7 @@
 use super::{c_str, null_config};
 use crate::capi::engine::wasm_config_t;
 use crate::capi::ext::error::wasm_error_t;
+use crate::capi::panic_guard;
 use std::ffi::c_char;
 
 // <option-doc cache_config_load>
@@ -26,10 +27,12 @@ pub unsafe extern "C" fn wasm_config_cache_config_load_set(
     let Some(c) = config else {
         return null_config("wasm_config_cache_config_load_set");
     };
-    // SAFETY: the caller passes NULL or a NUL-terminated string.
-    let result = unsafe { c_str(path, "cache_config_load: the path") }
-        .and_then(|path| c.config.cache_config_load(path).map(drop));
-    result.err().map(wasm_error_t::boxed)
+    panic_guard::or_error("wasm_config_cache_config_load_set", || {
+        // SAFETY: the caller passes NULL or a NUL-terminated string.
+        let result = unsafe { c_str(path, "cache_config_load: the path") }
+            .and_then(|path| c.config.cache_config_load(path).map(drop));
+        result.err().map(wasm_error_t::boxed)
+    })
 }
 
 // <option-doc disable_cache>
@@ -64,8 +67,10 @@ pub extern "C" fn wasm_config_cache_config_load_default_set(
     let Some(c) = config else {
         return null_config("wasm_config_cache_config_load_default_set");
     };
-    c.config
-        .cache_config_load_default()
-        .err()
-        .map(wasm_error_t::boxed)
+    panic_guard::or_error("wasm_config_cache_config_load_default_set", || {
+        c.config
+            .cache_config_load_default()
+            .err()
+            .map(wasm_error_t::boxed)
+    })
 }

@@ -6,6 +6,7 @@
 use super::{c_str, null_config};
 use crate::capi::engine::wasm_config_t;
 use crate::capi::ext::error::wasm_error_t;
+use crate::capi::panic_guard;
 use std::ffi::c_char;
 use std::path::Path;
 
@@ -33,10 +34,12 @@ pub unsafe extern "C" fn wasm_config_target_set(
     let Some(c) = config else {
         return null_config("wasm_config_target_set");
     };
-    // SAFETY: the caller passes NULL or a NUL-terminated string.
-    let result = unsafe { c_str(target, "target: the triple") }
-        .and_then(|triple| c.config.set_target(triple).map(drop));
-    result.err().map(wasm_error_t::boxed)
+    panic_guard::or_error("wasm_config_target_set", || {
+        // SAFETY: the caller passes NULL or a NUL-terminated string.
+        let result = unsafe { c_str(target, "target: the triple") }
+            .and_then(|triple| c.config.set_target(triple).map(drop));
+        result.err().map(wasm_error_t::boxed)
+    })
 }
 
 // <option-doc cranelift_flag_enable>
