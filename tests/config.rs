@@ -73,12 +73,14 @@ fn try_new(config: Box<wasm_config_t>) -> Result<Box<wasm_engine_t>, (wasm_error
 }
 
 /// A config set up by `setup` is refused with a `Config` error naming
-/// `option` (in the Rust API's kind, and first in the C API's message);
+/// `option` (in the Rust API's kind, from the C config's own engine
+/// builder, which also sees the C setters' invalid values, and first in the
+/// C API's message);
 /// and `wasm_engine_new_with_config` returns NULL for it.
 fn assert_refused(option: &str, setup: impl Fn(&mut wasm_config_t)) -> String {
     let mut config = wasm_config_new();
     setup(&mut config);
-    match Engine::new(config.config()) {
+    match config.build_engine() {
         Ok(_) => panic!("config with bad {option} built an engine"),
         Err(e) => match e.kind() {
             ErrorKind::Config { option: named, .. } => assert_eq!(named, option, "{e:#}"),

@@ -55,7 +55,7 @@ impl wasm_config_t {
 
     /// An engine built from these options: fails for the first invalid
     /// value recorded, then as `Engine::new` does.
-    pub(crate) fn build_engine(&self) -> Result<Engine, Error> {
+    pub fn build_engine(&self) -> Result<Engine, Error> {
         if let Some((option, message)) = self.invalid_values.first() {
             return Err(Error::config(*option, message.as_str()));
         }

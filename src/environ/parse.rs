@@ -89,16 +89,21 @@ fn blame_disabled_proposal(features: WasmFeatures, wasm: &[u8], e: Error) -> Err
     }
 }
 
-/// The first switched-off proposal whose enabling (with what it needs)
-/// makes `wasm` valid, by the feature table. Runs only on the error path.
+/// The switched-off proposal whose enabling (with what it needs) makes
+/// `wasm` valid, by the feature table. When several do (enabling reference
+/// types also enables the bulk memory it needs, so both fix a module that
+/// only uses `memory.fill`), the one that switches on the fewest features
+/// is the one the module needs; ties go to table order. Runs only on the
+/// error path.
 fn disabled_proposal(features: WasmFeatures, wasm: &[u8]) -> Option<(&'static str, &'static str)> {
     Proposal::configurable()
         .filter(|p| !features.contains(p.flags))
-        .find(|p| {
+        .filter(|p| {
             Validator::new_with_features(features | p.flags | p.needs)
                 .validate_all(wasm)
                 .is_ok()
         })
+        .min_by_key(|p| ((p.flags | p.needs) - features).bits().count_ones())
         .and_then(|p| Some((p.name, p.option?)))
 }
 
