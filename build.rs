@@ -1,16 +1,18 @@
 //! Build script: everything generated from a table or from Rust sources,
 //! and the shared library's SONAME.
 //!
-//! - `build/table.rs` reads the option table, `src/config/table.rs`, from
-//!   which come `Config`'s code (`build/config_code.rs`, into `OUT_DIR`),
-//!   the C setters and their docs (`build/c_setters.rs`) and README.md's
-//!   option table (`build/readme.rs`).
-//! - `build/vectors.rs` writes the C API's vector types and functions.
-//! - `build/headers.rs` generates `include/wasm.h` and
+//! - `build_support/table.rs` reads the option table,
+//!   `src/config/table.rs`, from which come `Config`'s code
+//!   (`build_support/config_code.rs`, into `OUT_DIR`), the C setters and
+//!   their docs (`build_support/c_setters.rs`) and README.md's option table
+//!   (`build_support/readme.rs`). (Not `build/`: that is where the README's
+//!   CMake command builds, and it is ignored by git.)
+//! - `build_support/vectors.rs` writes the C API's vector types and functions.
+//! - `build_support/headers.rs` generates `include/wasm.h` and
 //!   `include/wasm-runtime.h` with cbindgen from `src/capi/`.
 //!
-//! What is checked in (`build/checked_in.rs`: the generated C sources, the
-//! generated regions of hand-written files, the headers) is regenerated into
+//! What is checked in (`build_support/checked_in.rs`: the generated C
+//! sources, the generated regions of hand-written files, the headers) is regenerated into
 //! `OUT_DIR` on every build that touches the inputs; with
 //! `WASM_RUNTIME_UPDATE_HEADERS=1` it is also written into the tree (C
 //! sources first, so the headers are made from the fresh ones), and
@@ -22,21 +24,21 @@
 //! `OUT_DIR` then holds an `#error` with the reason, which the header tests
 //! report.
 
-#[path = "build/c_setters.rs"]
+#[path = "build_support/c_setters.rs"]
 mod c_setters;
-#[path = "build/checked_in.rs"]
+#[path = "build_support/checked_in.rs"]
 mod checked_in;
-#[path = "build/config_code.rs"]
+#[path = "build_support/config_code.rs"]
 mod config_code;
-#[path = "build/docs.rs"]
+#[path = "build_support/docs.rs"]
 mod docs;
-#[path = "build/headers.rs"]
+#[path = "build_support/headers.rs"]
 mod headers;
-#[path = "build/readme.rs"]
+#[path = "build_support/readme.rs"]
 mod readme;
-#[path = "build/table.rs"]
+#[path = "build_support/table.rs"]
 mod table;
-#[path = "build/vectors.rs"]
+#[path = "build_support/vectors.rs"]
 mod vectors;
 
 use std::env;
@@ -57,7 +59,7 @@ fn main() {
 
     for input in [
         "build.rs",
-        "build",
+        "build_support",
         "cbindgen.toml",
         "cbindgen",
         "src/capi",

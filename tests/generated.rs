@@ -1,7 +1,7 @@
 //! The checked-in files build.rs generates from tables are fresh: the C
 //! setters and the option docs of the hand-written ones (from the option
 //! table `src/config/table.rs`), the C API's vectors (from
-//! `build/vectors.rs`) and README.md's option table. build.rs writes what
+//! `build_support/vectors.rs`) and README.md's option table. build.rs writes what
 //! each file must contain under `$OUT_DIR/checked-in/` and lists the files
 //! in `manifest.txt`; it also lists what it could not generate (an option
 //! without a C setter, a marker naming no option) in `problems.txt`.
@@ -19,7 +19,7 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-const REFRESH: &str = "These files are generated from src/config/table.rs and build/vectors.rs. \
+const REFRESH: &str = "These files are generated from src/config/table.rs and build_support/vectors.rs. \
                        Refresh and commit them with:\n  \
                        WASM_RUNTIME_UPDATE_HEADERS=1 cargo build --release";
 

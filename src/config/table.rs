@@ -2,7 +2,7 @@
 // every wasm proposal this build knows.
 //
 // This file is not a module of the crate. `build.rs` includes it (see
-// `build/table.rs`), reads the rows and generates from them:
+// `build_support/table.rs`), reads the rows and generates from them:
 //   - `Config`'s fields, defaults and plain accessors, the option-dependency
 //     and off-only checks, `Config::wasm_features`, the settings recorded in
 //     the serialized-module fingerprint, and the `OPTIONS` / `PROPOSALS`
