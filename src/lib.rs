@@ -4,6 +4,12 @@
 //! The Rust API (`Engine`, `Store`, `Module`, `Instance`, …) is the heart;
 //! `capi` is a thin `extern "C"` skin over it.
 
+#![deny(
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks,
+    missing_docs
+)]
+
 pub mod capi;
 pub mod compiler;
 pub mod config;
