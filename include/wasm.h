@@ -233,7 +233,13 @@ typedef char wasm_byte_t;
  * An owned array of bytes: `size` elements at `data` (NULL when empty).
  */
 typedef struct wasm_byte_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   wasm_byte_t *data;
 } wasm_byte_vec_t;
 
@@ -256,9 +262,21 @@ typedef uint8_t wasm_valkind_t;
  * The payload of a `wasm_val_t`, selected by its `kind`.
  */
 typedef union wasm_val_union {
+  /**
+   * `WASM_I32`: the integer.
+   */
   int32_t i32;
+  /**
+   * `WASM_I64`: the integer.
+   */
   int64_t i64;
+  /**
+   * `WASM_F32`: the float.
+   */
   float32_t f32;
+  /**
+   * `WASM_F64`: the float.
+   */
   float64_t f64;
   /**
    * `WASM_EXTERNREF`/`WASM_FUNCREF`: an owned reference, NULL for null.
@@ -276,7 +294,13 @@ typedef union wasm_val_union {
  * own their reference (see `wasm_val_delete`).
  */
 typedef struct wasm_val_t {
+  /**
+   * Which member of `of` holds the value (a `wasm_valkind_enum` value).
+   */
   wasm_valkind_t kind;
+  /**
+   * The value itself, read through the member `kind` selects.
+   */
   union wasm_val_union of;
 } wasm_val_t;
 
@@ -284,7 +308,13 @@ typedef struct wasm_val_t {
  * An owned array of values; each element owns its reference (if any).
  */
 typedef struct wasm_val_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_val_t *data;
 } wasm_val_vec_t;
 
@@ -313,7 +343,13 @@ typedef struct wasm_trap_t *(*wasm_func_callback_with_env_t)(void *env,
  * may be NULL).
  */
 typedef struct wasm_valtype_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_valtype_t **data;
 } wasm_valtype_vec_t;
 
@@ -326,7 +362,13 @@ typedef uint8_t wasm_mutability_t;
  * An owned array of owned externs (an instance's imports or exports).
  */
 typedef struct wasm_extern_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_extern_t **data;
 } wasm_extern_vec_t;
 
@@ -340,7 +382,13 @@ typedef uint32_t wasm_memory_pages_t;
  * `max == wasm_limits_max_default` means "no maximum".
  */
 typedef struct wasm_limits_t {
+  /**
+   * Smallest size: elements for a table, pages for a memory.
+   */
   uint32_t min;
+  /**
+   * Largest size, or `wasm_limits_max_default` for no maximum.
+   */
   uint32_t max;
 } wasm_limits_t;
 
@@ -348,7 +396,13 @@ typedef struct wasm_limits_t {
  * An owned array of owned import types (what `wasm_module_imports` fills).
  */
 typedef struct wasm_importtype_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_importtype_t **data;
 } wasm_importtype_vec_t;
 
@@ -356,7 +410,13 @@ typedef struct wasm_importtype_vec_t {
  * An owned array of owned export types (what `wasm_module_exports` fills).
  */
 typedef struct wasm_exporttype_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_exporttype_t **data;
 } wasm_exporttype_vec_t;
 
@@ -374,7 +434,13 @@ typedef wasm_name_t wasm_message_t;
  * An owned array of owned frames (a trap's backtrace, innermost first).
  */
 typedef struct wasm_frame_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_frame_t **data;
 } wasm_frame_vec_t;
 
@@ -382,7 +448,13 @@ typedef struct wasm_frame_vec_t {
  * An owned array of owned function types.
  */
 typedef struct wasm_functype_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_functype_t **data;
 } wasm_functype_vec_t;
 
@@ -390,7 +462,13 @@ typedef struct wasm_functype_vec_t {
  * An owned array of owned global types.
  */
 typedef struct wasm_globaltype_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_globaltype_t **data;
 } wasm_globaltype_vec_t;
 
@@ -398,7 +476,13 @@ typedef struct wasm_globaltype_vec_t {
  * An owned array of owned table types.
  */
 typedef struct wasm_tabletype_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_tabletype_t **data;
 } wasm_tabletype_vec_t;
 
@@ -406,7 +490,13 @@ typedef struct wasm_tabletype_vec_t {
  * An owned array of owned memory types.
  */
 typedef struct wasm_memorytype_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_memorytype_t **data;
 } wasm_memorytype_vec_t;
 
@@ -414,7 +504,13 @@ typedef struct wasm_memorytype_vec_t {
  * An owned array of owned extern types.
  */
 typedef struct wasm_externtype_vec_t {
+  /**
+   * Number of elements at `data`.
+   */
   size_t size;
+  /**
+   * The first of `size` elements; NULL when `size` is 0.
+   */
   struct wasm_externtype_t **data;
 } wasm_externtype_vec_t;
 

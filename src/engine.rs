@@ -72,13 +72,16 @@ impl Engine {
         &self.inner.config
     }
 
+    // Not API (a Cranelift type): the compiler's target; reachable for tests/config.rs,
+    // which checks the ISA flags the options set.
+    #[doc(hidden)]
     /// The Cranelift target ISA code is compiled for.
     pub fn isa(&self) -> &dyn TargetIsa {
         &*self.inner.isa
     }
 
     /// The configuration values the compiler and runtime act on.
-    pub fn tunables(&self) -> &Tunables {
+    pub(crate) fn tunables(&self) -> &Tunables {
         &self.inner.tunables
     }
 
@@ -88,7 +91,7 @@ impl Engine {
     }
 
     /// Engine-wide runtime state (signatures, trampolines).
-    pub fn runtime(&self) -> &EngineRuntime {
+    pub(crate) fn runtime(&self) -> &EngineRuntime {
         &self.inner.runtime
     }
 
@@ -116,7 +119,7 @@ impl Engine {
     }
 
     /// The epoch counter itself, for code that reads it by address.
-    pub fn epoch_counter(&self) -> &AtomicU64 {
+    pub(crate) fn epoch_counter(&self) -> &AtomicU64 {
         &self.inner.epoch
     }
 

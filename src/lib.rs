@@ -4,8 +4,21 @@
 //! The Rust API (`Engine`, `Store`, `Module`, `Instance`, …) is the heart;
 //! `capi` is a thin `extern "C"` skin over it.
 
+#![deny(
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks,
+    missing_docs
+)]
+
+//! The public Rust API is `engine`, `module`, `runtime` (stores, instances
+//! and their objects), `config`, `environ::error` and `capi`. Everything
+//! else is internal; the few internals the integration tests in `tests/`
+//! reach into (they are separate crates, so they see only `pub` items) are
+//! `#[doc(hidden)]`, each with the reason it is reachable: they are not
+//! part of the API and may change without notice.
+
 pub mod capi;
-pub mod compiler;
+mod compiler;
 pub mod config;
 pub mod engine;
 pub mod environ;

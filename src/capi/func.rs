@@ -313,6 +313,7 @@ unsafe fn call(
     // SAFETY: the C caller passes NULL or a vector whose `size` slots it
     // owns and we may write.
     let results = match unsafe { results.as_mut() } {
+        // SAFETY: `r` is that vector, so its `data` holds `size` slots we may write.
         Some(r) => unsafe { r.as_mut_slice() },
         None => &mut [],
     };

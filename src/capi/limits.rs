@@ -5,7 +5,9 @@
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct wasm_limits_t {
+    /// Smallest size: elements for a table, pages for a memory.
     pub min: u32,
+    /// Largest size, or `wasm_limits_max_default` for no maximum.
     pub max: u32,
 }
 

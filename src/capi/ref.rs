@@ -7,7 +7,7 @@
 //! (below) implements copy, identity and host info for all of them.
 //!
 //! A handle is a runtime handle (cheap to clone) plus the C-side state of
-//! its store ([`StoreContext`]), which holds host info and the identities of
+//! its store (`StoreContext`), which holds host info and the identities of
 //! objects that travelled through wasm as `externref`s.
 
 use std::ffi::c_void;

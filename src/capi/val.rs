@@ -27,7 +27,9 @@ pub type float64_t = f64;
 /// own their reference (see `wasm_val_delete`).
 #[repr(C)]
 pub struct wasm_val_t {
+    /// Which member of `of` holds the value (a `wasm_valkind_enum` value).
     pub kind: wasm_valkind_t,
+    /// The value itself, read through the member `kind` selects.
     pub of: wasm_val_union,
 }
 
@@ -35,9 +37,13 @@ pub struct wasm_val_t {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union wasm_val_union {
+    /// `WASM_I32`: the integer.
     pub i32: i32,
+    /// `WASM_I64`: the integer.
     pub i64: i64,
+    /// `WASM_F32`: the float.
     pub f32: float32_t,
+    /// `WASM_F64`: the float.
     pub f64: float64_t,
     /// `WASM_EXTERNREF`/`WASM_FUNCREF`: an owned reference, NULL for null.
     pub r#ref: *mut wasm_ref_t,

@@ -13,7 +13,7 @@ mod trampolines;
 mod translate;
 mod trap_codes;
 
-pub use trampolines::{compile_trampolines, CraneliftTrampolines};
+pub use trampolines::CraneliftTrampolines;
 pub(crate) use trap_codes::{trap_kind, ToTrapCode};
 
 use crate::environ::compiled_code::{

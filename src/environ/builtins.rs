@@ -21,7 +21,9 @@ use super::trap_kind::TrapKind;
 pub enum BuiltinType {
     /// The caller's `*mut VMContext`.
     VMCtx,
+    /// A 32-bit integer.
     I32,
+    /// A 64-bit integer.
     I64,
     /// A pointer-sized reference (`*const VMFuncRef` or externref pointer).
     Pointer,
@@ -75,6 +77,7 @@ impl BuiltinFunction {
         BuiltinFunction::ElemDrop,
         BuiltinFunction::RaiseTrap,
     ];
+    /// Number of builtins, the length of the builtin table.
     pub const COUNT: usize = Self::ALL.len();
 
     /// Byte offset of this builtin's entry in the builtin table.

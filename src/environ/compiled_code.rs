@@ -54,19 +54,33 @@ impl RelocKind {
 /// large memory operations; the runtime provides each one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LibCall {
+    /// `f32.ceil`: round up to an integer.
     CeilF32,
+    /// `f64.ceil`: round up to an integer.
     CeilF64,
+    /// `f32.floor`: round down to an integer.
     FloorF32,
+    /// `f64.floor`: round down to an integer.
     FloorF64,
+    /// `f32.trunc`: round toward zero.
     TruncF32,
+    /// `f64.trunc`: round toward zero.
     TruncF64,
+    /// `f32.nearest`: round to the nearest integer, ties to even.
     NearestF32,
+    /// `f64.nearest`: round to the nearest integer, ties to even.
     NearestF64,
+    /// `f32` fused multiply-add with a single rounding (relaxed SIMD / FMA).
     FmaF32,
+    /// `f64` fused multiply-add with a single rounding (relaxed SIMD / FMA).
     FmaF64,
+    /// Copy between non-overlapping byte ranges.
     Memcpy,
+    /// Fill a byte range with one value.
     Memset,
+    /// Copy between byte ranges that may overlap.
     Memmove,
+    /// Compare two byte ranges.
     Memcmp,
 }
 
@@ -136,16 +150,22 @@ pub enum RelocTarget {
 pub struct Relocation {
     /// Offset in the function's code.
     pub offset: u32,
+    /// How the value at `offset` is computed and patched.
     pub kind: RelocKind,
+    /// What the relocation points at.
     pub target: RelocTarget,
+    /// Constant added to the target's address.
     pub addend: i64,
 }
 
 /// One function's machine code and metadata, before layout.
 #[derive(Clone, Debug)]
 pub struct CompiledFunction {
+    /// The function's machine code, relocations not yet applied.
     pub code: Vec<u8>,
+    /// Required alignment in bytes of the code's start.
     pub alignment: u32,
+    /// Places in `code` to patch once every function's address is known.
     pub relocs: Vec<Relocation>,
     /// (offset in the function, trap kind), sorted.
     pub traps: Vec<(u32, TrapKind)>,

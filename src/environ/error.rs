@@ -52,7 +52,9 @@ pub enum ErrorKind {
     /// The binary is malformed or invalid: the validator's `message` and
     /// the byte `offset` in the binary it points at (when there is one).
     Invalid {
+        /// The validator's or parser's description of the problem.
         message: String,
+        /// Byte offset in the binary of the offending construct.
         offset: Option<usize>,
     },
     /// The module uses a proposal or construct this build or this engine's
@@ -60,22 +62,35 @@ pub enum ErrorKind {
     /// `simd`, `exceptions`, `multi-value`); `option` is the option that
     /// enables it, when one does; `offset` is where the binary uses it.
     Unsupported {
+        /// The proposal or construct, by its short key (`simd`, `threads`, ...).
         feature: String,
+        /// The `Config` option (wasmtime's name) that enables it.
         option: Option<String>,
+        /// Byte offset in the binary where it is first used.
         offset: Option<usize>,
     },
     /// An implementation or configured limit was exceeded; `limit` names
     /// it (for a configured one, the option that sets it).
-    ImplLimit { limit: String },
+    ImplLimit {
+        /// The limit, or the option that configures it.
+        limit: String,
+    },
     /// Instantiation could not link: the `import` at fault (when one is)
     /// and why.
     Link {
+        /// The import that could not be satisfied, when the failure is one import's.
         import: Option<ImportName>,
+        /// Why linking failed (a missing item, a type mismatch, ...).
         reason: String,
     },
     /// The configuration is refused at engine creation: the `option` at
     /// fault and why.
-    Config { option: String, reason: String },
+    Config {
+        /// The option whose value is refused (wasmtime's name).
+        option: String,
+        /// Why the value or combination is refused.
+        reason: String,
+    },
     /// Instantiation trapped (a segment out of bounds, the start
     /// function); the runtime's trap object travels with the error.
     Trap,

@@ -13,20 +13,33 @@ use std::sync::Arc;
 /// offsets, element items). Extended-const adds the integer arithmetic.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConstOp {
+    /// Push a 32-bit integer.
     I32Const(i32),
+    /// Push a 64-bit integer.
     I64Const(i64),
     /// Raw bits, so NaN payloads survive.
     F32Const(u32),
+    /// Push a 64-bit float, as raw bits so NaN payloads survive.
     F64Const(u64),
+    /// Push a 128-bit vector.
     V128Const(u128),
+    /// Push the null reference of this reference type.
     RefNull(ValType),
+    /// Push a reference to function `index`.
     RefFunc(u32),
+    /// Push the current value of global `index` (an imported or earlier global).
     GlobalGet(u32),
+    /// Pop two `i32`s, push their wrapping sum (extended-const).
     I32Add,
+    /// Pop two `i32`s, push their wrapping difference (extended-const).
     I32Sub,
+    /// Pop two `i32`s, push their wrapping product (extended-const).
     I32Mul,
+    /// Pop two `i64`s, push their wrapping sum (extended-const).
     I64Add,
+    /// Pop two `i64`s, push their wrapping difference (extended-const).
     I64Sub,
+    /// Pop two `i64`s, push their wrapping product (extended-const).
     I64Mul,
 }
 
@@ -34,6 +47,7 @@ pub enum ConstOp {
 /// instantiation (its result type is known from validation).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConstExpr {
+    /// The instructions in order, without the final `end`.
     pub ops: Vec<ConstOp>,
 }
 
@@ -50,8 +64,11 @@ impl ConstExpr {
 /// An import, in import-section order.
 #[derive(Clone, Debug)]
 pub struct Import {
+    /// Module name the import is resolved against (the first of its two names).
     pub module: String,
+    /// Field name within that module.
     pub name: String,
+    /// The kind and type the provided item must match.
     pub ty: EntityType,
     /// The index this import takes in its kind's index space.
     pub index: u32,
@@ -60,39 +77,62 @@ pub struct Import {
 /// An export, in export-section order.
 #[derive(Clone, Debug)]
 pub struct Export {
+    /// Name the export is visible under; unique within the module.
     pub name: String,
+    /// Which index space `index` refers to.
     pub kind: ExternKind,
+    /// Index of the exported item in its kind's index space.
     pub index: u32,
 }
 
 /// How an element segment is used.
 #[derive(Clone, Debug)]
 pub enum ElemMode {
+    /// Not placed anywhere at instantiation; copied in later by `table.init`.
     Passive,
+    /// Only declares functions as referenceable by `ref.func`; dropped at instantiation.
     Declared,
-    Active { table: u32, offset: ConstExpr },
+    /// Copied into table `table` at `offset` at instantiation.
+    Active {
+        /// Table index the items are written into.
+        table: u32,
+        /// Index of the first table slot written.
+        offset: ConstExpr,
+    },
 }
 
 /// An element segment; every item is a constant expression (a plain
 /// function index is stored as `ref.func`).
 #[derive(Clone, Debug)]
 pub struct ElemSegment {
+    /// Whether and where the segment is written at instantiation.
     pub mode: ElemMode,
+    /// Reference type of every item.
     pub element_type: ValType,
+    /// The items, one constant expression each.
     pub items: Vec<ConstExpr>,
 }
 
 /// How a data segment is used.
 #[derive(Clone, Debug)]
 pub enum DataMode {
+    /// Not written at instantiation; copied in later by `memory.init`.
     Passive,
-    Active { memory: u32, offset: ConstExpr },
+    /// Copied into memory `memory` at `offset` at instantiation.
+    Active {
+        /// Memory index the bytes are written into.
+        memory: u32,
+        /// Byte address of the first byte written.
+        offset: ConstExpr,
+    },
 }
 
 /// A data segment; its bytes are shared with the module.
 #[derive(Clone, Debug)]
 pub struct DataSegment {
+    /// Whether and where the segment is written at instantiation.
     pub mode: DataMode,
+    /// The segment's bytes.
     pub data: Arc<[u8]>,
 }
 
@@ -112,14 +152,23 @@ pub struct ModuleInfo {
     /// Initialisers of the defined globals (index `i` is global
     /// `num_imported_globals + i`).
     pub global_inits: Vec<ConstExpr>,
+    /// Number of imported functions: defined functions start at this index.
     pub num_imported_funcs: u32,
+    /// Number of imported tables: defined tables start at this index.
     pub num_imported_tables: u32,
+    /// Number of imported memories: defined memories start at this index.
     pub num_imported_memories: u32,
+    /// Number of imported globals: defined globals start at this index.
     pub num_imported_globals: u32,
+    /// Imports in import-section order.
     pub imports: Vec<Import>,
+    /// Exports in export-section order.
     pub exports: Vec<Export>,
+    /// The start function, run at the end of instantiation.
     pub start: Option<u32>,
+    /// Element segments in section order (their index is the segment index).
     pub elems: Vec<ElemSegment>,
+    /// Data segments in section order (their index is the segment index).
     pub data: Vec<DataSegment>,
     /// Byte range in the module's binary of each defined function's body
     /// (index `i` is function `num_imported_funcs + i`).
@@ -131,6 +180,7 @@ pub struct ModuleInfo {
     pub escaped_funcs: Vec<bool>,
     /// The module's name and function names from the `name` section.
     pub name: Option<String>,
+    /// Function names from the `name` section, by function index.
     pub func_names: HashMap<u32, String>,
 }
 
@@ -145,15 +195,19 @@ impl ModuleInfo {
         index < self.num_imported_funcs
     }
 
+    /// Number of functions the module defines itself (not imported).
     pub fn num_defined_funcs(&self) -> u32 {
         self.functions.len() as u32 - self.num_imported_funcs
     }
+    /// Number of tables the module defines itself (not imported).
     pub fn num_defined_tables(&self) -> u32 {
         self.tables.len() as u32 - self.num_imported_tables
     }
+    /// Number of memories the module defines itself (not imported).
     pub fn num_defined_memories(&self) -> u32 {
         self.memories.len() as u32 - self.num_imported_memories
     }
+    /// Number of globals the module defines itself (not imported).
     pub fn num_defined_globals(&self) -> u32 {
         self.globals.len() as u32 - self.num_imported_globals
     }

@@ -12,11 +12,17 @@ use crate::environ::MemoryType;
 /// signals_based_traps).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemorySettings {
+    /// Largest reservation in bytes for which a memory is made static.
     pub static_memory_maximum_size: u64,
+    /// Make every memory static, whatever its maximum.
     pub static_memory_forced: bool,
+    /// Inaccessible bytes after each memory, so bounds checks can be elided.
     pub memory_guard_size: u64,
+    /// Extra bytes a dynamic memory reserves past its size to grow in place.
     pub dynamic_memory_reserved_for_growth: u64,
+    /// Also put a guard region before each memory's base.
     pub guard_before_linear_memory: bool,
+    /// Whether out-of-bounds accesses may be caught by the guard pages' signal; without it compiled code checks bounds explicitly.
     pub signals_based_traps: bool,
 }
 
@@ -39,16 +45,24 @@ impl Default for MemorySettings {
 pub enum MemoryStyle {
     /// Reserved up front at `reservation` bytes; the base never moves and
     /// the memory can never exceed the reservation.
-    Static { reservation: u64 },
+    Static {
+        /// Bytes of address space reserved for the memory, guards excluded.
+        reservation: u64,
+    },
     /// Reserved at its current size plus `reserve_for_growth`; growing past
     /// that moves it, so compiled code must reload the base.
-    Dynamic { reserve_for_growth: u64 },
+    Dynamic {
+        /// Bytes reserved past the current size before growth must move it.
+        reserve_for_growth: u64,
+    },
 }
 
 /// The layout of one linear memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemoryPlan {
+    /// The memory's type, as declared or imported.
     pub ty: MemoryType,
+    /// Whether the base may move on growth, and how much is reserved.
     pub style: MemoryStyle,
     /// Inaccessible bytes reserved after the memory's reservation (whole
     /// host pages when the settings come from an engine's config).
@@ -58,6 +72,7 @@ pub struct MemoryPlan {
 }
 
 impl MemoryPlan {
+    /// The layout `settings` give a memory of type `ty`.
     pub fn new(settings: &MemorySettings, ty: &MemoryType) -> MemoryPlan {
         let page_size = 1u64 << ty.page_size_log2;
         let max_bytes = ty

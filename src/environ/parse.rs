@@ -49,6 +49,7 @@ impl std::fmt::Display for Unsupported {
 /// The result of parsing and validating one module.
 #[derive(Debug)]
 pub struct ParsedModule {
+    /// What the compiler and runtime need to know about the module.
     pub info: ModuleInfo,
     /// The first construct outside this build's compiler support, if any.
     pub unsupported: Option<Unsupported>,

@@ -19,9 +19,13 @@ pub enum TrapKind {
     IndirectCallToNull,
     /// `call_indirect` through an entry of the wrong signature.
     BadSignature,
+    /// An integer operation overflowed (`i32.div_s` of `MIN` by -1, float-to-int of an out-of-range value).
     IntegerOverflow,
+    /// Integer division or remainder by zero.
     IntegerDivisionByZero,
+    /// Float-to-integer conversion of a NaN.
     BadConversionToInteger,
+    /// The `unreachable` instruction was executed.
     UnreachableCodeReached,
     /// A null reference was dereferenced (`call_ref`, `ref.as_non_null`).
     NullReference,

@@ -9,12 +9,19 @@ use std::fmt;
 /// typed-reference and GC proposals are not supported yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ValType {
+    /// 32-bit integer (also the address type of 32-bit memories and tables).
     I32,
+    /// 64-bit integer.
     I64,
+    /// 32-bit IEEE 754 float.
     F32,
+    /// 64-bit IEEE 754 float.
     F64,
+    /// 128-bit SIMD vector.
     V128,
+    /// Nullable reference to a function.
     FuncRef,
+    /// Nullable reference to a host value the wasm code cannot look into.
     ExternRef,
 }
 
@@ -42,11 +49,14 @@ impl fmt::Display for ValType {
 /// A function signature.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FuncType {
+    /// Parameter types, in order.
     pub params: Box<[ValType]>,
+    /// Result types, in order (several with multi-value).
     pub results: Box<[ValType]>,
 }
 
 impl FuncType {
+    /// A signature from its parameter and result types.
     pub fn new(
         params: impl IntoIterator<Item = ValType>,
         results: impl IntoIterator<Item = ValType>,
@@ -81,10 +91,15 @@ impl fmt::Display for FuncType {
 /// bytes (64 KiB unless the custom-page-sizes proposal says otherwise).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MemoryType {
+    /// Size at instantiation, in pages.
     pub minimum: u64,
+    /// Upper bound on the size in pages; `None` leaves only the index type's limit.
     pub maximum: Option<u64>,
+    /// True when addresses are `i64` (memory64 proposal).
     pub memory64: bool,
+    /// True for a shared memory (threads proposal).
     pub shared: bool,
+    /// Base-2 logarithm of the page size in bytes (16 for 64 KiB pages).
     pub page_size_log2: u8,
 }
 
@@ -120,15 +135,20 @@ impl MemoryType {
 pub struct TableType {
     /// `FuncRef` or `ExternRef`.
     pub element: ValType,
+    /// Number of elements at instantiation.
     pub minimum: u64,
+    /// Upper bound on the number of elements; `None` for no bound.
     pub maximum: Option<u64>,
+    /// True when indices are `i64` (memory64 proposal's 64-bit tables).
     pub table64: bool,
 }
 
 /// A global's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct GlobalType {
+    /// Type of the value the global holds.
     pub content: ValType,
+    /// True when `global.set` may change it.
     pub mutable: bool,
 }
 
@@ -136,9 +156,13 @@ pub struct GlobalType {
 /// their module's type section; `ExternType` (below) carries it resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntityType {
+    /// A function whose signature is the given type-section index.
     Function(u32),
+    /// A table of this type.
     Table(TableType),
+    /// A memory of this type.
     Memory(MemoryType),
+    /// A global of this type.
     Global(GlobalType),
 }
 
@@ -146,17 +170,25 @@ pub enum EntityType {
 /// reflects as `wasm_externtype_t`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExternType {
+    /// A function with this signature.
     Func(FuncType),
+    /// A global of this type.
     Global(GlobalType),
+    /// A table of this type.
     Table(TableType),
+    /// A memory of this type.
     Memory(MemoryType),
 }
 
 /// Which index space an export refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExternKind {
+    /// The function index space.
     Func,
+    /// The table index space.
     Table,
+    /// The memory index space.
     Memory,
+    /// The global index space.
     Global,
 }

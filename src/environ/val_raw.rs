@@ -11,21 +11,27 @@
 pub struct ValRaw([u8; 16]);
 
 impl ValRaw {
+    /// A slot holding an `i32` (zero-extended, so the upper bytes are 0).
     pub fn from_i32(v: i32) -> ValRaw {
         Self::from_u128(v as u32 as u128)
     }
+    /// A slot holding an `i64`.
     pub fn from_i64(v: i64) -> ValRaw {
         Self::from_u128(v as u64 as u128)
     }
+    /// A slot holding an `f32` given as raw bits (NaN payloads kept).
     pub fn from_f32_bits(bits: u32) -> ValRaw {
         Self::from_u128(bits as u128)
     }
+    /// A slot holding an `f64` given as raw bits (NaN payloads kept).
     pub fn from_f64_bits(bits: u64) -> ValRaw {
         Self::from_u128(bits as u128)
     }
+    /// A slot holding a `v128`.
     pub fn from_v128(v: u128) -> ValRaw {
         Self::from_u128(v)
     }
+    /// A slot holding a reference: a pointer, null for the null reference.
     pub fn from_ptr(p: *mut u8) -> ValRaw {
         Self::from_u128(p as usize as u128)
     }
@@ -33,21 +39,27 @@ impl ValRaw {
         ValRaw(v.to_le_bytes())
     }
 
+    /// The `i32` in the low 4 bytes.
     pub fn get_i32(&self) -> i32 {
         self.get_u128() as u32 as i32
     }
+    /// The `i64` in the low 8 bytes.
     pub fn get_i64(&self) -> i64 {
         self.get_u128() as u64 as i64
     }
+    /// The raw bits of the `f32` in the low 4 bytes.
     pub fn get_f32_bits(&self) -> u32 {
         self.get_u128() as u32
     }
+    /// The raw bits of the `f64` in the low 8 bytes.
     pub fn get_f64_bits(&self) -> u64 {
         self.get_u128() as u64
     }
+    /// The `v128` filling all 16 bytes.
     pub fn get_v128(&self) -> u128 {
         self.get_u128()
     }
+    /// The reference pointer in the low 8 bytes.
     pub fn get_ptr(&self) -> *mut u8 {
         self.get_u128() as u64 as usize as *mut u8
     }

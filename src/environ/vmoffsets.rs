@@ -31,17 +31,24 @@ pub const PTR: u32 = 8;
 /// as `callee_vmctx`, and `type_id` is the engine-wide signature id checked
 /// by `call_indirect`.
 pub mod func_ref {
+    /// Offset of the code pointer entered with the `tail` convention.
     pub const WASM_CALL: u32 = 0;
+    /// Offset of the `vmctx` passed to that code as `callee_vmctx`.
     pub const VMCTX: u32 = 8;
+    /// Offset of the engine-wide signature id (`u32`) `call_indirect` compares.
     pub const TYPE_ID: u32 = 16;
+    /// Size in bytes of one `VMFuncRef`.
     pub const SIZE: u32 = 24;
 }
 
 /// `VMMemoryDefinition`: a linear memory's base and byte length. A static
 /// memory's base never changes; a dynamic one may move on growth.
 pub mod memory_def {
+    /// Offset of the pointer to the memory's first byte.
     pub const BASE: u32 = 0;
+    /// Offset of the memory's current length in bytes (`usize`).
     pub const CURRENT_LENGTH: u32 = 8;
+    /// Size in bytes of one `VMMemoryDefinition`.
     pub const SIZE: u32 = 16;
 }
 
@@ -49,14 +56,18 @@ pub mod memory_def {
 /// `*const VMFuncRef` for funcref, an opaque host pointer for externref,
 /// NULL for null) and its current element count.
 pub mod table_def {
+    /// Offset of the pointer to the first element.
     pub const BASE: u32 = 0;
+    /// Offset of the current element count (`usize`).
     pub const CURRENT_ELEMENTS: u32 = 8;
+    /// Size in bytes of one `VMTableDefinition`.
     pub const SIZE: u32 = 16;
 }
 
 /// `VMGlobalDefinition`: 16 bytes of storage, the value at offset 0 in the
 /// same little-endian encoding as `ValRaw`.
 pub mod global_def {
+    /// Size in bytes of one global's storage (fits a `v128`).
     pub const SIZE: u32 = 16;
 }
 
@@ -70,6 +81,7 @@ pub mod runtime_limits {
     pub const EPOCH_DEADLINE: u32 = 16;
     /// Address of the engine's epoch counter (`*const AtomicU64`).
     pub const EPOCH_COUNTER_PTR: u32 = 24;
+    /// Size in bytes of the whole `VMRuntimeLimits`.
     pub const SIZE: u32 = 32;
 }
 
@@ -81,18 +93,26 @@ pub mod runtime_limits {
 /// recording a trap, in which case the trampoline traps with
 /// `TrapKind::HostTrap`.
 pub mod host_func_ctx {
+    /// Offset of the `array_call` entry point the trampoline calls.
     pub const ARRAY_CALL: u32 = 0;
 }
 
 /// Byte offsets of the fields of one module's `VMContext`.
 #[derive(Clone, Debug)]
 pub struct VMOffsets {
+    /// Number of imported tables (pointer slots in the imported-tables array).
     pub num_imported_tables: u32,
+    /// Number of imported memories (pointer slots in the imported-memories array).
     pub num_imported_memories: u32,
+    /// Number of imported globals (pointer slots in the imported-globals array).
     pub num_imported_globals: u32,
+    /// Number of inline `VMMemoryDefinition`s for the module's own memories.
     pub num_defined_memories: u32,
+    /// Number of inline `VMTableDefinition`s for the module's own tables.
     pub num_defined_tables: u32,
+    /// Number of inline `VMGlobalDefinition`s for the module's own globals.
     pub num_defined_globals: u32,
+    /// Number of `VMFuncRef`s: every function, imported ones included.
     pub num_funcs: u32,
     imported_tables: u32,
     imported_memories: u32,
@@ -109,12 +129,17 @@ fn align_to(offset: u32, align: u32) -> u32 {
 }
 
 impl VMOffsets {
+    /// Offset of the `*mut VMRuntimeLimits` shared by the store.
     pub const RUNTIME_LIMITS: u32 = 0;
+    /// Offset of the `*const BuiltinTable` of libcall entry points.
     pub const BUILTINS: u32 = 8;
+    /// Offset of the `*mut Instance` that owns this `VMContext`.
     pub const INSTANCE: u32 = 16;
+    /// Offset of the `*const u32` array of engine-wide signature ids, by type index.
     pub const TYPE_IDS: u32 = 24;
     const HEADER_SIZE: u32 = 32;
 
+    /// The layout for `info`'s imports and definitions.
     pub fn new(info: &ModuleInfo) -> VMOffsets {
         let num_imported_tables = info.num_imported_tables;
         let num_imported_memories = info.num_imported_memories;

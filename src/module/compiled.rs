@@ -129,6 +129,8 @@ impl Module {
         &self.inner.engine
     }
 
+    // Not API: the compiler's and runtime's view; reachable for tests/compile.rs.
+    #[doc(hidden)]
     /// What the compiler and runtime know about the module.
     pub fn info(&self) -> &ModuleInfo {
         &self.inner.info
@@ -175,12 +177,16 @@ impl Module {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    // Not API: the runtime's accessor, reachable for tests/compile.rs.
+    #[doc(hidden)]
     /// The signature id of each type index, as `call_indirect` compares
     /// them (`VMContext::TYPE_IDS` points at this array).
     pub fn type_ids(&self) -> &[u32] {
         &self.inner.type_ids
     }
 
+    // Not API: the runtime's accessor, reachable for tests/compile.rs.
+    #[doc(hidden)]
     /// The `wasm_call` entry (Cranelift `tail` convention) of the DEFINED
     /// function `func_index` (index in the whole function space).
     ///
@@ -197,16 +203,22 @@ impl Module {
             .func_ptr(func_index - info.num_imported_funcs)
     }
 
+    // Not API: the runtime's accessor, reachable for tests/compile.rs. (and tests/memory_guard.rs)
+    #[doc(hidden)]
     /// The layout of every memory, imported ones first.
     pub fn memory_plans(&self) -> &[MemoryPlan] {
         &self.inner.memory_plans
     }
 
+    // Not API: the runtime's accessor, reachable for tests/compile.rs.
+    #[doc(hidden)]
     /// The host→wasm trampoline for the module's type `type_index`.
     pub fn array_to_wasm_trampoline(&self, type_index: u32) -> ArrayToWasmTrampoline {
         self.inner.trampolines[type_index as usize].0
     }
 
+    // Not API: the runtime's accessor, reachable for tests/compile.rs.
+    #[doc(hidden)]
     /// The wasm→host trampoline (a `wasm_call` for host functions) for the
     /// module's type `type_index`.
     pub fn wasm_to_host_trampoline(&self, type_index: u32) -> *const u8 {
@@ -227,6 +239,8 @@ impl Module {
         (self.inner.wasm.clone(), self.inner.compiled.clone())
     }
 
+    // Not API: the runtime's accessor, reachable for tests/compile.rs.
+    #[doc(hidden)]
     /// An identity for the module's code, the one `runtime::lookup_frame`
     /// reports in `FrameLocation::code_id`.
     pub fn code_id(&self) -> usize {

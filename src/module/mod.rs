@@ -12,6 +12,8 @@ mod serialize;
 pub use crate::environ::types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, MemoryType, TableType, ValType,
 };
+// Returned by `Module::info`, an internal reached by the tests.
+#[doc(hidden)]
 pub use crate::environ::ModuleInfo;
 pub(crate) use cache_writer::PendingWrites;
 pub use compiled::Module;

@@ -10,9 +10,13 @@ use crate::environ::ExternType;
 /// A function, global, table or memory of a store.
 #[derive(Clone, Debug)]
 pub enum Extern {
+    /// A function, wasm-defined or host.
     Func(Func),
+    /// A global variable.
     Global(Global),
+    /// A table of references.
     Table(Table),
+    /// A linear memory.
     Memory(Memory),
 }
 
@@ -59,6 +63,7 @@ impl Extern {
         }
     }
 
+    /// The function, if this is one.
     pub fn into_func(self) -> Option<Func> {
         match self {
             Extern::Func(f) => Some(f),
@@ -66,6 +71,7 @@ impl Extern {
         }
     }
 
+    /// The global, if this is one.
     pub fn into_global(self) -> Option<Global> {
         match self {
             Extern::Global(g) => Some(g),
@@ -73,6 +79,7 @@ impl Extern {
         }
     }
 
+    /// The table, if this is one.
     pub fn into_table(self) -> Option<Table> {
         match self {
             Extern::Table(t) => Some(t),
@@ -80,6 +87,7 @@ impl Extern {
         }
     }
 
+    /// The memory, if this is one.
     pub fn into_memory(self) -> Option<Memory> {
         match self {
             Extern::Memory(m) => Some(m),

@@ -502,7 +502,7 @@ impl Instance {
         let inst_ptr = NonNull::from(&mut *data);
         let vm = data.vmctx();
         let offsets = data.offsets.clone();
-        // SAFETY (all `write`s below): the offsets come from the module's
+        // SAFETY: for all `write`s below, the offsets come from the module's
         // `VMOffsets`, so every field lies inside the zeroed, 16-byte
         // aligned `VMContext` allocation and has the written type.
         unsafe {

@@ -9,7 +9,7 @@
 
 mod code_memory;
 mod engine_state;
-pub mod registry;
+mod registry;
 
 #[cfg(target_arch = "aarch64")]
 mod entry_aarch64;
@@ -35,7 +35,11 @@ mod val;
 mod vm;
 
 pub(crate) use code_memory::CodeMemory;
-pub use engine_state::EngineRuntime;
+pub(crate) use engine_state::EngineRuntime;
+// Not API: the signal handler's view of the published code, reachable
+// because tests/compile.rs checks the trap sites and frame positions of
+// compiled code through it.
+#[doc(hidden)]
 pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
 
 pub use crate::environ::TrapKind;

@@ -15,6 +15,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 pub struct FuncRange {
     /// Byte offset of the function's first instruction in the region.
     pub start: u32,
+    /// Byte offset one past the function's last instruction in the region.
     pub end: u32,
     /// The function's index in its module's function space, or `u32::MAX`
     /// for trampolines.

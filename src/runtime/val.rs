@@ -13,12 +13,19 @@ use std::mem::MaybeUninit;
 /// payloads survive the round trip.
 #[derive(Clone, Debug)]
 pub enum Val {
+    /// A 32-bit integer.
     I32(i32),
+    /// A 64-bit integer.
     I64(i64),
+    /// A 32-bit float, as its raw bits.
     F32(u32),
+    /// A 64-bit float, as its raw bits.
     F64(u64),
+    /// A 128-bit vector, lane 0 in the low bits.
     V128(u128),
+    /// A function reference; `None` is `ref.null func`.
     FuncRef(Option<Func>),
+    /// A host reference; `None` is `ref.null extern`.
     ExternRef(Option<ExternRef>),
 }
 

@@ -21,7 +21,9 @@ use crate::capi::valtype::wasm_valtype_t;
 /// An owned array of bytes: `size` elements at `data` (NULL when empty).
 #[repr(C)]
 pub struct wasm_byte_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut wasm_byte_t,
 }
 
@@ -44,7 +46,9 @@ unsafe impl CVec for wasm_byte_vec_t {
 /// may be NULL).
 #[repr(C)]
 pub struct wasm_valtype_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_valtype_t>>,
 }
 
@@ -66,7 +70,9 @@ unsafe impl CVec for wasm_valtype_vec_t {
 /// An owned array of owned function types.
 #[repr(C)]
 pub struct wasm_functype_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_functype_t>>,
 }
 
@@ -88,7 +94,9 @@ unsafe impl CVec for wasm_functype_vec_t {
 /// An owned array of owned global types.
 #[repr(C)]
 pub struct wasm_globaltype_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_globaltype_t>>,
 }
 
@@ -110,7 +118,9 @@ unsafe impl CVec for wasm_globaltype_vec_t {
 /// An owned array of owned table types.
 #[repr(C)]
 pub struct wasm_tabletype_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_tabletype_t>>,
 }
 
@@ -132,7 +142,9 @@ unsafe impl CVec for wasm_tabletype_vec_t {
 /// An owned array of owned memory types.
 #[repr(C)]
 pub struct wasm_memorytype_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_memorytype_t>>,
 }
 
@@ -154,7 +166,9 @@ unsafe impl CVec for wasm_memorytype_vec_t {
 /// An owned array of owned extern types.
 #[repr(C)]
 pub struct wasm_externtype_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_externtype_t>>,
 }
 
@@ -176,7 +190,9 @@ unsafe impl CVec for wasm_externtype_vec_t {
 /// An owned array of owned import types (what `wasm_module_imports` fills).
 #[repr(C)]
 pub struct wasm_importtype_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_importtype_t>>,
 }
 
@@ -198,7 +214,9 @@ unsafe impl CVec for wasm_importtype_vec_t {
 /// An owned array of owned export types (what `wasm_module_exports` fills).
 #[repr(C)]
 pub struct wasm_exporttype_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_exporttype_t>>,
 }
 
@@ -220,7 +238,9 @@ unsafe impl CVec for wasm_exporttype_vec_t {
 /// An owned array of values; each element owns its reference (if any).
 #[repr(C)]
 pub struct wasm_val_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut wasm_val_t,
 }
 
@@ -242,7 +262,9 @@ unsafe impl CVec for wasm_val_vec_t {
 /// An owned array of owned frames (a trap's backtrace, innermost first).
 #[repr(C)]
 pub struct wasm_frame_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_frame_t>>,
 }
 
@@ -264,7 +286,9 @@ unsafe impl CVec for wasm_frame_vec_t {
 /// An owned array of owned externs (an instance's imports or exports).
 #[repr(C)]
 pub struct wasm_extern_vec_t {
+    /// Number of elements at `data`.
     pub size: usize,
+    /// The first of `size` elements; NULL when `size` is 0.
     pub data: *mut Option<Box<wasm_extern_t>>,
 }
 
