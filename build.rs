@@ -12,8 +12,8 @@
 //!   `include/wasm-runtime.h` with cbindgen from `src/capi/`.
 //!
 //! What is checked in (`build_support/checked_in.rs`: the generated C
-//! sources, the generated regions of hand-written files, the headers) is regenerated into
-//! `OUT_DIR` on every build that touches the inputs; with
+//! sources, the generated regions of hand-written files, the headers) is
+//! regenerated into `OUT_DIR` on every build that touches the inputs; with
 //! `WASM_RUNTIME_UPDATE_HEADERS=1` it is also written into the tree (C
 //! sources first, so the headers are made from the fresh ones), and
 //! `tests/generated.rs` and `tests/headers.rs` fail while a checked-in copy

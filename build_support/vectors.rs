@@ -328,7 +328,7 @@ fn generated_file() -> String {
         push_doc(&mut out, kind.doc, None);
         let _ = writeln!(
             out,
-            "#[repr(C)]\npub struct {vec} {{\n    pub size: usize,\n    pub data: *mut {elem},\n}}"
+            "#[repr(C)]\npub struct {vec} {{\n    /// Number of elements at `data`.\n    pub size: usize,\n    /// The first of `size` elements; NULL when `size` is 0.\n    pub data: *mut {elem},\n}}"
         );
         out.push('\n');
         let safety = format!(
