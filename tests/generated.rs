@@ -19,7 +19,8 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-const REFRESH: &str = "These files are generated from src/config/table.rs and build_support/vectors.rs. \
+const REFRESH: &str =
+    "These files are generated from src/config/table.rs and build_support/vectors.rs. \
                        Refresh and commit them with:\n  \
                        WASM_RUNTIME_UPDATE_HEADERS=1 cargo build --release";
 
