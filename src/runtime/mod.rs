@@ -8,6 +8,7 @@
 //! engine's `environ::TrampolineCompiler`.
 
 mod code_memory;
+mod const_eval;
 mod engine_state;
 pub mod registry;
 
