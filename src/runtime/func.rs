@@ -7,6 +7,7 @@ use super::trap::Trap;
 use super::traphandlers;
 use super::val::{Val, ValBuf};
 use super::vm::{VMFuncRef, VMHostFuncContext};
+use crate::environ::error::panic_message;
 use crate::environ::val_raw::ValRaw;
 use crate::environ::FuncType;
 use std::mem::MaybeUninit;
@@ -177,14 +178,10 @@ unsafe extern "C" fn host_array_call(
     let trap = match outcome {
         Ok(Ok(())) => return 1,
         Ok(Err(trap)) => trap,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Trap::new(format!("host function panicked: {message}"))
-        }
+        Err(payload) => Trap::new(format!(
+            "host function panicked: {}",
+            panic_message(&*payload)
+        )),
     };
     call.fail(&store, trap);
     0
