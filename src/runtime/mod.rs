@@ -28,6 +28,7 @@ mod memory_image;
 mod memory_slots;
 mod mmap;
 mod pool;
+pub(crate) mod scratch;
 mod store;
 mod table;
 mod trap;
