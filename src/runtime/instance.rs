@@ -658,7 +658,9 @@ impl Instance {
                     } else {
                         raw.get_i32() as u32 as u64
                     };
-                    let elements = table.elements();
+                    // SAFETY: the slice is local to this segment's
+                    // initialisation, which touches no table (see below).
+                    let elements = unsafe { table.elements_mut() };
                     let end = start
                         .checked_add(seg.items.len() as u64)
                         .filter(|e| *e <= elements.len() as u64)
