@@ -770,6 +770,14 @@ impl Instance {
         &self.store
     }
 
+    /// The instance's `VMContext`, as compiled code receives it: for tests
+    /// that call compiled functions through their trampolines directly.
+    /// Valid while the store lives.
+    #[doc(hidden)]
+    pub fn vmctx_ptr(&self) -> *mut u8 {
+        self.data().vmctx()
+    }
+
     /// Whether both handles refer to the same instance.
     pub fn same(&self, other: &Instance) -> bool {
         self.data == other.data
