@@ -20,7 +20,6 @@ use wasm_runtime::config::{
     CacheSetting, Collector, Config, CraneliftFlag, InstanceAllocationStrategy,
     ModuleVersionStrategy, OptLevel, ProfilingStrategy, Strategy, WasmBacktraceDetails,
 };
-use wasm_runtime::engine::Engine;
 use wasm_runtime::environ::error::ErrorKind;
 
 const KIB: u64 = 1 << 10;

@@ -131,6 +131,9 @@ impl TableData {
     /// read or write them), which also rules out running wasm or host code
     /// that could use the table. The store is used by one thread at a time,
     /// so the caller only has to keep the slice local to one operation.
+    // The exclusive borrow comes from the `UnsafeCell`, under the contract
+    // above: that is what makes this an `unsafe fn`.
+    #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn elements_mut(&self) -> &mut [usize] {
         // SAFETY: the caller guarantees this is the only reference to the
         // elements while it lives.
