@@ -28,30 +28,39 @@ pub(crate) fn evaluate<E>(
     }
     let mut stack: Vec<ValRaw> = Vec::with_capacity(2);
     for op in &expr.ops {
-        let v = match *op {
-            ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
-                let b = stack.pop().ok_or_else(&malformed)?.get_i32();
-                let a = stack.pop().ok_or_else(&malformed)?.get_i32();
-                ValRaw::from_i32(match op {
-                    ConstOp::I32Add => a.wrapping_add(b),
-                    ConstOp::I32Sub => a.wrapping_sub(b),
-                    _ => a.wrapping_mul(b),
-                })
-            }
-            ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
-                let b = stack.pop().ok_or_else(&malformed)?.get_i64();
-                let a = stack.pop().ok_or_else(&malformed)?.get_i64();
-                ValRaw::from_i64(match op {
-                    ConstOp::I64Add => a.wrapping_add(b),
-                    ConstOp::I64Sub => a.wrapping_sub(b),
-                    _ => a.wrapping_mul(b),
-                })
-            }
-            _ => leaf(op)?,
+        let v = if is_arithmetic(op) {
+            let b = stack.pop().ok_or_else(&malformed)?;
+            let a = stack.pop().ok_or_else(&malformed)?;
+            arithmetic(op, a, b)
+        } else {
+            leaf(op)?
         };
         stack.push(v);
     }
     stack.pop().ok_or_else(malformed)
+}
+
+/// `a op b` for an arithmetic operator. The `i32` operators are computed
+/// on the sign-extended operands in 64 bits and truncated: the low 32 bits
+/// of a wrapping add, sub or mul depend only on the low 32 bits of the
+/// operands, so this is the 32-bit wrapping result.
+fn arithmetic(op: &ConstOp, a: ValRaw, b: ValRaw) -> ValRaw {
+    let is_i32 = matches!(op, ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul);
+    let (a, b) = if is_i32 {
+        (i64::from(a.get_i32()), i64::from(b.get_i32()))
+    } else {
+        (a.get_i64(), b.get_i64())
+    };
+    let v = match op {
+        ConstOp::I32Add | ConstOp::I64Add => a.wrapping_add(b),
+        ConstOp::I32Sub | ConstOp::I64Sub => a.wrapping_sub(b),
+        _ => a.wrapping_mul(b),
+    };
+    if is_i32 {
+        ValRaw::from_i32(v as i32)
+    } else {
+        ValRaw::from_i64(v)
+    }
 }
 
 /// Whether `op` is one of the operators [`evaluate`] computes itself.
@@ -91,6 +100,15 @@ mod tests {
             ConstOp::I32Sub,
         ]);
         assert_eq!(v.unwrap().get_i32(), i32::MAX);
+        let v = eval(vec![
+            ConstOp::I32Const(0x1234_5678),
+            ConstOp::I32Const(-0x7654_3211),
+            ConstOp::I32Mul,
+        ]);
+        assert_eq!(
+            v.unwrap().get_i32(),
+            0x1234_5678i32.wrapping_mul(-0x7654_3211)
+        );
         let v = eval(vec![
             ConstOp::I64Const(3),
             ConstOp::I64Const(10),
