@@ -1,28 +1,26 @@
-//! Compiler tests: real modules are validated, compiled and (without the
-//! runtime) executed through the host→wasm trampolines against a
-//! hand-built `VMContext`, plus trap-site registration and error messages.
+//! Compiler tests: real modules are validated, compiled and executed
+//! through the host→wasm trampolines directly (not through the runtime's
+//! call entry), against the `VMContext` the runtime's own instantiation
+//! built, plus trap-site registration and error messages.
 //!
-//! The hand-built instances use dynamic memories (explicit bounds checks)
-//! and never trap: trap delivery needs the runtime's signal handlers.
+//! The instances use dynamic memories (explicit bounds checks) and never
+//! trap: trap delivery needs the runtime's call entry, which these calls
+//! bypass.
 
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
 use wasm_runtime::environ::error::ErrorKind;
-use wasm_runtime::environ::info::{ConstOp, ElemMode};
-use wasm_runtime::environ::vmoffsets::{func_ref, memory_def, runtime_limits, table_def};
-use wasm_runtime::environ::{TrapKind, VMOffsets, ValRaw};
+use wasm_runtime::environ::vmoffsets::runtime_limits;
+use wasm_runtime::environ::{FuncType, TrapKind, VMOffsets, ValRaw, ValType};
 use wasm_runtime::module::{ExternKind, Module};
 use wasm_runtime::runtime::{is_wasm_code, lookup_frame, lookup_trap};
+use wasm_runtime::runtime::{Extern, Func, Instance, Store, Val};
 
-/// A minimal instance: a `VMContext` with limits, type ids, one dynamic
-/// memory, defined globals, defined tables and func refs.
+/// An instance made by the runtime's own instantiation, whose functions
+/// the tests call through the raw trampolines.
 struct Harness {
     module: Module,
-    vmctx: Vec<u128>,
-    _limits: Box<[u64; 4]>,
-    _memory: Vec<u8>,
-    _tables: Vec<Vec<usize>>,
-    _host_ctx: Vec<[usize; 1]>,
+    instance: Instance,
 }
 
 fn engine_with(f: impl FnOnce(&mut Config)) -> Engine {
@@ -39,88 +37,11 @@ fn compile(engine: &Engine, wat: &str) -> Module {
 }
 
 impl Harness {
-    fn new(module: Module, host_funcs: &[usize]) -> Harness {
-        let info = module.info().clone();
-        let offsets = VMOffsets::new(&info);
-        let mut vmctx = vec![0u128; offsets.size() as usize / 16 + 1];
-        let base = vmctx.as_mut_ptr() as *mut u8;
-        let put = |at: u32, v: u64| {
-            // SAFETY: every offset comes from `VMOffsets` for this module
-            // and lies inside the buffer.
-            unsafe { (base.add(at as usize) as *mut u64).write(v) }
-        };
-        let mut limits = Box::new([0u64; 4]);
-        limits[(runtime_limits::STACK_LIMIT / 8) as usize] = 0;
-        put(VMOffsets::RUNTIME_LIMITS, limits.as_mut_ptr() as u64);
-        put(VMOffsets::TYPE_IDS, module.type_ids().as_ptr() as u64);
-
-        let pages = info.memories.first().map_or(0, |m| m.minimum as usize);
-        let mut memory = vec![0u8; pages << 16];
-        if info.num_defined_memories() > 0 {
-            let at = offsets.defined_memory(0);
-            put(at + memory_def::BASE, memory.as_mut_ptr() as u64);
-            put(at + memory_def::CURRENT_LENGTH, memory.len() as u64);
-        }
-        for (i, init) in info.global_inits.iter().enumerate() {
-            let v = match init.ops[..] {
-                [ConstOp::I32Const(v)] => v as u32 as u64,
-                [ConstOp::I64Const(v)] => v as u64,
-                [ConstOp::F64Const(v)] => v,
-                _ => 0,
-            };
-            put(offsets.defined_global(i as u32), v);
-        }
-        // Reserved up front: the func refs point into it.
-        let mut host_ctx = Vec::with_capacity(info.num_imported_funcs as usize);
-        for f in 0..info.functions.len() as u32 {
-            let at = offsets.func_ref(f);
-            let ty = info.functions[f as usize];
-            let (call, ctx) = if info.is_imported_func(f) {
-                host_ctx.push([host_funcs[f as usize]]);
-                let p = host_ctx[f as usize].as_ptr() as u64;
-                (module.wasm_to_host_trampoline(ty) as u64, p)
-            } else {
-                (module.func_ptr(f) as u64, base as u64)
-            };
-            put(at + func_ref::WASM_CALL, call);
-            put(at + func_ref::VMCTX, ctx);
-            put(
-                at + func_ref::TYPE_ID,
-                u64::from(module.type_ids()[ty as usize]),
-            );
-        }
-        let mut tables = Vec::new();
-        for (t, ty) in info.tables.iter().enumerate() {
-            let mut elems = vec![0usize; ty.minimum as usize];
-            for seg in &info.elems {
-                if let ElemMode::Active { table, offset } = &seg.mode {
-                    let [ConstOp::I32Const(start)] = offset.ops[..] else {
-                        continue;
-                    };
-                    if *table as usize != t {
-                        continue;
-                    }
-                    for (k, item) in seg.items.iter().enumerate() {
-                        if let [ConstOp::RefFunc(f)] = item.ops[..] {
-                            elems[start as usize + k] =
-                                base as usize + offsets.func_ref(f) as usize;
-                        }
-                    }
-                }
-            }
-            let at = offsets.defined_table(t as u32);
-            put(at + table_def::BASE, elems.as_mut_ptr() as u64);
-            put(at + table_def::CURRENT_ELEMENTS, elems.len() as u64);
-            tables.push(elems);
-        }
-        Harness {
-            module,
-            vmctx,
-            _limits: limits,
-            _memory: memory,
-            _tables: tables,
-            _host_ctx: host_ctx,
-        }
+    fn new(module: Module, imports: impl FnOnce(&Store) -> Vec<Extern>) -> Harness {
+        let store = Store::new(module.engine());
+        let imports = imports(&store);
+        let instance = Instance::new(&store, &module, &imports).unwrap();
+        Harness { module, instance }
     }
 
     fn call(&mut self, name: &str, args: &[ValRaw]) -> Vec<ValRaw> {
@@ -136,9 +57,9 @@ impl Harness {
         let mut values = vec![ValRaw::default(); ty.params.len().max(ty.results.len())];
         values[..args.len()].copy_from_slice(args);
         let trampoline = self.module.array_to_wasm_trampoline(ty_index);
-        let vmctx = self.vmctx.as_mut_ptr() as *mut u8;
-        // SAFETY: the VMContext is laid out for this module, the function
-        // is defined, and the values array is large enough.
+        let vmctx = self.instance.vmctx_ptr();
+        // SAFETY: the VMContext is the instance's, of this module, the
+        // function is defined, and the values array is large enough.
         unsafe {
             trampoline(
                 self.module.func_ptr(export.index),
@@ -163,14 +84,23 @@ impl Harness {
 }
 
 impl Harness {
+    /// The store's runtime limits, which the instance's `VMContext` points
+    /// at and compiled code reads.
     fn limits(&mut self) -> &mut [u64; 4] {
-        &mut self._limits
+        let vmctx = self.instance.vmctx_ptr();
+        // SAFETY: the `VMContext` holds the address of its store's limits,
+        // four 8-byte fields (`runtime_limits::SIZE`), live while the store
+        // is; nothing else touches them while the test holds this borrow.
+        unsafe {
+            let at = vmctx.add(VMOffsets::RUNTIME_LIMITS as usize);
+            &mut *(*(at as *const *mut u8) as *mut [u64; 4])
+        }
     }
 }
 
 fn run(wat: &str) -> Harness {
     let engine = engine_with(|_| {});
-    Harness::new(compile(&engine, wat), &[])
+    Harness::new(compile(&engine, wat), |_| Vec::new())
 }
 
 #[test]
@@ -383,18 +313,22 @@ fn a_million_tail_calls_run_in_constant_stack() {
     assert_eq!(h.call_i64("indirect", &[1_000_000, 0]), 2_000_000);
 }
 
-extern "C" fn host_add(
-    _callee_vmctx: *mut u8,
-    _caller_vmctx: *mut u8,
-    values: *mut ValRaw,
-    len: usize,
-) -> u32 {
-    assert!(len >= 2);
-    // SAFETY: the trampoline passes an array of `len` slots.
-    let values = unsafe { std::slice::from_raw_parts_mut(values, len) };
-    let sum = values[0].get_i32() as i64 + values[1].get_i64();
-    values[0] = ValRaw::from_i64(sum);
-    1
+/// The host function `add`: `(i32, i64) -> i64`, the sum.
+fn host_add(store: &Store) -> Extern {
+    let ty = FuncType::new([ValType::I32, ValType::I64], [ValType::I64]);
+    let add = Func::new(
+        store,
+        ty,
+        Box::new(|params: &[Val], results: &mut [Val]| {
+            assert!(params.len() >= 2);
+            let (Val::I32(a), Val::I64(b)) = (&params[0], &params[1]) else {
+                panic!("arguments of the wrong types: {params:?}");
+            };
+            results[0] = Val::I64(*a as i64 + *b);
+            Ok(())
+        }),
+    );
+    Extern::Func(add)
 }
 
 #[test]
@@ -407,7 +341,7 @@ fn imported_host_function_through_wasm_to_host_trampoline() {
             (func (export "f") (param i32) (result i64)
               (call $add (local.get 0) (i64.const 1000))))"#,
     );
-    let mut h = Harness::new(module, &[host_add as *const () as usize]);
+    let mut h = Harness::new(module, |store| vec![host_add(store)]);
     assert_eq!(h.call_i64("f", &[-1]), 999);
 }
 
@@ -424,7 +358,7 @@ fn sequential_and_parallel_compilation_agree() {
         let engine = engine_with(|c| {
             c.set_parallel_compilation(parallel);
         });
-        let mut h = Harness::new(compile(&engine, &wat), &[]);
+        let mut h = Harness::new(compile(&engine, &wat), |_| Vec::new());
         for i in [0, 17, 39] {
             assert_eq!(h.call_i32(&format!("f{i}"), &[1]), 1 + i);
         }
@@ -695,7 +629,7 @@ fn verifier_accepts_the_translation() {
                   (drop)
                   (if (result i32) (local.get 0) (then (i32.const 1)) (else (unreachable))))))"#,
         ),
-        &[],
+        |_| Vec::new(),
     );
     assert_eq!(h.call_i32("f", &[1]), 7);
 }
@@ -739,7 +673,7 @@ fn fuel_is_counted_per_operator_and_checked() {
     );
     let kinds = trap_kinds_in(&module, 0);
     assert!(kinds.contains(&TrapKind::OutOfFuel), "{kinds:?}");
-    let mut h = Harness::new(module, &[]);
+    let mut h = Harness::new(module, |_| Vec::new());
     let fuel = (runtime_limits::FUEL_CONSUMED / 8) as usize;
     h.limits()[fuel] = (-1000i64) as u64;
     assert_eq!(h.call_i32("spin", &[10]), 0);
@@ -774,7 +708,7 @@ fn epoch_deadline_is_checked_at_entries_and_loop_headers() {
         2,
         "{kinds:?}"
     );
-    let mut h = Harness::new(module, &[]);
+    let mut h = Harness::new(module, |_| Vec::new());
     let epoch = Box::new(std::sync::atomic::AtomicU64::new(5));
     h.limits()[(runtime_limits::EPOCH_DEADLINE / 8) as usize] = 6;
     h.limits()[(runtime_limits::EPOCH_COUNTER_PTR / 8) as usize] = &*epoch as *const _ as u64;
@@ -949,7 +883,7 @@ fn many_params_and_results_cross_calls_and_trampolines() {
     // The engine turns on Cranelift's implicit return area, so signatures
     // with more results than return registers compile by default.
     let engine = Engine::new(&Config::new()).unwrap();
-    let mut h = Harness::new(compile(&engine, &wat), &[]);
+    let mut h = Harness::new(compile(&engine, &wat), |_| Vec::new());
     let args: Vec<ValRaw> = (0..20).map(|i| ValRaw::from_i64(i * 1000 + 7)).collect();
     for name in ["direct", "indirect", "tail"] {
         let out = h.call(name, &args);

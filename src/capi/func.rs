@@ -8,7 +8,6 @@ use crate::capi::panic_guard;
 use crate::capi::r#ref::{
     self as refs, ref_wrapper, wasm_ref_t, HostInfoFinalizer, RefKind, RefWrapper,
 };
-use crate::capi::scratch::Scratch;
 use crate::capi::store::{wasm_store_t, StoreContext};
 use crate::capi::trap::wasm_trap_t;
 use crate::capi::val::wasm_val_t;
@@ -16,7 +15,11 @@ use crate::capi::valtype::valkind_of;
 use crate::capi::values::{c_to_val, val_to_c};
 use crate::capi::vec::{wasm_val_vec_t, CVec};
 use crate::module::{FuncType, ValType};
+use crate::runtime::scratch::Scratch;
 use crate::runtime::{Func, Trap, Val};
+
+/// Up to this many values of a call convert without a heap allocation.
+const INLINE_VALUES: usize = 8;
 
 /// A function: exported by an instance or defined by the host. Owned
 /// handles are freed with `wasm_func_delete`.
@@ -114,9 +117,9 @@ impl HostFunc {
     fn call(&self, params: &[Val], results: &mut [Val]) -> Result<(), Trap> {
         let ctx = self.ctx.upgrade();
         let ctx = ctx.as_ref();
-        let mut args = Scratch::new();
+        let mut args = Scratch::<_, INLINE_VALUES>::new();
         args.extend(params.len(), params.iter().map(|v| val_to_c(v, ctx)));
-        let mut outs = Scratch::new();
+        let mut outs = Scratch::<_, INLINE_VALUES>::new();
         outs.extend(
             self.results.len(),
             self.results
@@ -318,13 +321,13 @@ unsafe fn call(
         None => &mut [],
     };
 
-    let mut params = Scratch::new();
+    let mut params = Scratch::<_, INLINE_VALUES>::new();
     let converted = params.try_extend(args.len(), args.iter().map(|a| c_to_val(a, None, ctx)));
     if let Err((i, e)) = converted {
         return malformed(format!("wasm_func_call: argument {i}: {e}"));
     }
     // Placeholders the callee overwrites.
-    let mut outs = Scratch::new();
+    let mut outs = Scratch::<_, INLINE_VALUES>::new();
     outs.extend(results.len(), std::iter::repeat_with(|| Val::I32(0)));
     match func.func().call(params.as_mut_slice(), outs.as_mut_slice()) {
         Ok(()) => {

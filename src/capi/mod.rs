@@ -26,7 +26,6 @@ pub mod memorytype;
 pub mod module;
 mod panic_guard;
 pub mod r#ref;
-mod scratch;
 pub mod store;
 pub mod table;
 pub mod tabletype;

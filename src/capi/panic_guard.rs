@@ -18,13 +18,13 @@
 //! a half-made object is dropped, objects made before stay valid, and the
 //! process keeps running.
 
-use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use crate::capi::ext::error::wasm_error_t;
 use crate::capi::store::StoreContext;
 use crate::capi::trap::wasm_trap_t;
+use crate::environ::error::panic_message;
 use crate::runtime::Trap;
 
 /// Runs `body`; on a panic, the panic's message instead of its result.
@@ -33,15 +33,6 @@ pub(crate) fn catch_panic<R>(body: impl FnOnce() -> R) -> Result<R, String> {
     // whose types keep their invariants at every point a panic can occur
     // (locks recover from poisoning, objects are adopted only once made).
     catch_unwind(AssertUnwindSafe(body)).map_err(|payload| panic_message(&*payload))
-}
-
-/// The text of a panic payload (`panic!` gives a `&str` or a `String`).
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
 /// The error an entry point `function` reports for a panic with `message`.

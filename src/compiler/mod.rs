@@ -19,7 +19,7 @@ pub(crate) use trap_codes::{trap_kind, ToTrapCode};
 use crate::environ::compiled_code::{
     CompiledFunction, LibCall, RelocKind, RelocTarget, Relocation,
 };
-use crate::environ::error::{Error, ErrorKind};
+use crate::environ::error::{panic_message, Error, ErrorKind};
 use crate::environ::{FuncType, ModuleInfo, ValType};
 use crate::environ::{MemoryPlan, Tunables, VMOffsets};
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -281,11 +281,7 @@ pub fn compile_module(
             compile_one_unchecked(builder_ctx, ctx, i)
         }))
         .unwrap_or_else(|panic| {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
+            let msg = panic_message(&*panic);
             // The builder context may be half-updated: start afresh.
             *builder_ctx = FunctionBuilderContext::new();
             *ctx = Context::new();

@@ -301,9 +301,33 @@ impl From<anyhow::Error> for Error {
     }
 }
 
+/// The text of a caught panic's payload (`panic!` gives a `&str` or a
+/// `String`; anything else has no text to show). The one place that reads
+/// payloads: the compiler (a panic in Cranelift), the runtime (a panicking
+/// host callback) and the C API's panic guard all report panics with it.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panic_message_reads_str_and_string_payloads() {
+        // The payloads `panic!` makes: `&'static str` for a literal, a
+        // `String` when formatting; `panic_any` can carry anything.
+        let literal: Box<dyn std::any::Any + Send> = Box::new("literal");
+        let formatted: Box<dyn std::any::Any + Send> = Box::new(format!("n = {}", 3));
+        let other: Box<dyn std::any::Any + Send> = Box::new(7u8);
+        assert_eq!(panic_message(&*literal), "literal");
+        assert_eq!(panic_message(&*formatted), "n = 3");
+        assert_eq!(panic_message(&*other), "a panic without a message");
+    }
 
     #[test]
     fn messages_are_spelled_as_before() {

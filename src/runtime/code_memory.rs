@@ -3,6 +3,7 @@
 //! read+execute (never writable and executable at once) and registered
 //! with the global code registry. Dropping it unregisters and unmaps.
 
+use super::mmap::{round_up_to_page, Mmap};
 use super::registry::{self, CodeInfo, FuncRange};
 use crate::environ::compiled_code::{CompiledFunction, LibCall, RelocKind, RelocTarget};
 use anyhow::{bail, Result};
@@ -11,29 +12,12 @@ use std::sync::Arc;
 
 /// A published, executable code region.
 pub(crate) struct CodeMemory {
-    ptr: *mut u8,
-    len: usize,
+    map: Mmap,
     func_offsets: Vec<u32>,
     info: Arc<CodeInfo>,
 }
 
-// SAFETY: the region is immutable (read+execute) once published; the raw
-// pointer is only an address shared by every thread that runs the code.
-unsafe impl Send for CodeMemory {}
-// SAFETY: as above, nothing mutates the region after publication.
-unsafe impl Sync for CodeMemory {}
-
 static NEXT_CODE_ID: AtomicUsize = AtomicUsize::new(1);
-
-fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if size <= 0 {
-        4096
-    } else {
-        size as usize
-    }
-}
 
 impl CodeMemory {
     /// Lays out `funcs`, resolves their relocations and publishes the code.
@@ -49,30 +33,14 @@ impl CodeMemory {
         if size > i32::MAX as usize {
             return Err(code_too_large());
         }
-        let page = page_size();
-        let len = size.max(1).div_ceil(page) * page;
-        // SAFETY: an anonymous private mapping with no address hint; the
-        // result is checked against MAP_FAILED.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
+        let Some(len) = round_up_to_page(size.max(1)) else {
+            return Err(code_too_large());
         };
-        if ptr == libc::MAP_FAILED {
-            bail!(
-                "cannot map {len} bytes for compiled code: {}",
-                std::io::Error::last_os_error()
-            );
-        }
-        let ptr = ptr as *mut u8;
+        let map = Mmap::reserve(len)?;
+        map.commit(0, len)?;
+        let ptr = map.as_ptr();
         let mut memory = CodeMemory {
-            ptr,
-            len,
+            map,
             func_offsets: offsets,
             info: Arc::new(CodeInfo::default()),
         };
@@ -100,21 +68,7 @@ impl CodeMemory {
                 }
             }
         }
-        // SAFETY: the range is our own mapping; after this it is no longer
-        // written.
-        if unsafe {
-            libc::mprotect(
-                ptr as *mut libc::c_void,
-                len,
-                libc::PROT_READ | libc::PROT_EXEC,
-            )
-        } != 0
-        {
-            bail!(
-                "cannot make compiled code executable: {}",
-                std::io::Error::last_os_error()
-            );
-        }
+        memory.map.make_executable(0, len)?;
         flush_icache(ptr, size);
 
         let mut info = CodeInfo {
@@ -143,7 +97,7 @@ impl CodeMemory {
     /// The address of function `i` of the compilation.
     pub fn func_ptr(&self, i: usize) -> *const u8 {
         // SAFETY: offsets lie within the mapping.
-        unsafe { self.ptr.add(self.func_offsets[i] as usize) }
+        unsafe { self.map.as_ptr().add(self.func_offsets[i] as usize) }
     }
 
     /// The region's registry metadata.
@@ -154,18 +108,16 @@ impl CodeMemory {
     /// The region's bounds.
     #[cfg(test)]
     pub fn range(&self) -> std::ops::Range<usize> {
-        self.ptr as usize..self.ptr as usize + self.len
+        let start = self.map.as_ptr() as usize;
+        start..start + self.map.len()
     }
 }
 
 impl Drop for CodeMemory {
     fn drop(&mut self) {
-        registry::unregister(self.ptr as usize);
-        // SAFETY: the mapping is ours and no code in it can run any more:
-        // every owner of the module (instances, funcs) is gone.
-        unsafe {
-            libc::munmap(self.ptr as *mut libc::c_void, self.len);
-        }
+        // No code in the region can run any more: every owner of the
+        // module (instances, funcs) is gone. `map` unmaps it after this.
+        registry::unregister(self.map.as_ptr() as usize);
     }
 }
 

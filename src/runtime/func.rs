@@ -2,14 +2,15 @@
 //! handle, and the shim through which wasm calls host functions.
 
 use super::instance::InstanceData;
+use super::scratch::Scratch;
 use super::store::{Store, StoreInner};
 use super::trap::Trap;
 use super::traphandlers;
-use super::val::{Val, ValBuf};
+use super::val::Val;
 use super::vm::{VMFuncRef, VMHostFuncContext};
+use crate::environ::error::panic_message;
 use crate::environ::val_raw::ValRaw;
 use crate::environ::FuncType;
-use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
@@ -18,8 +19,13 @@ use std::ptr::NonNull;
 /// that reaches the wasm caller's caller unchanged.
 pub type HostCallback = Box<dyn Fn(&[Val], &mut [Val]) -> Result<(), Trap>>;
 
-/// Up to this many values cross a call without a heap allocation.
+/// Up to this many values cross a call into wasm without a heap
+/// allocation.
 const INLINE_VALUES: usize = 16;
+
+/// Up to this many arguments (and as many results) reach a host callback
+/// without a heap allocation (a `Val` is larger than a raw slot).
+const INLINE_HOST_VALUES: usize = 8;
 
 /// A host function's state.
 pub(crate) struct HostFunc {
@@ -111,13 +117,20 @@ impl FuncData {
         }
         // SAFETY: the caller guarantees `len` valid slots.
         let values = unsafe { std::slice::from_raw_parts_mut(values, len) };
-        let mut params = ValBuf::new();
-        params.fill(ty.params.len(), |i| {
-            // SAFETY: the slots hold arguments of these types from this store.
-            unsafe { Val::from_raw(store, &values[i], ty.params[i]) }
-        });
-        let mut results = ValBuf::new();
-        results.fill(ty.results.len(), |i| Val::default_for(ty.results[i]));
+        let mut params = Scratch::<Val, INLINE_HOST_VALUES>::new();
+        params.extend(
+            ty.params.len(),
+            values.iter().zip(ty.params.iter()).map(|(raw, t)| {
+                // SAFETY: the slots hold arguments of these types from this
+                // store.
+                unsafe { Val::from_raw(store, raw, *t) }
+            }),
+        );
+        let mut results = Scratch::<Val, INLINE_HOST_VALUES>::new();
+        results.extend(
+            ty.results.len(),
+            ty.results.iter().map(|t| Val::default_for(*t)),
+        );
         (host.callback)(params.as_slice(), results.as_mut_slice())?;
         check_results(store, ty, results.as_slice())?;
         for (slot, v) in values.iter_mut().zip(results.as_slice()) {
@@ -177,14 +190,10 @@ unsafe extern "C" fn host_array_call(
     let trap = match outcome {
         Ok(Ok(())) => return 1,
         Ok(Err(trap)) => trap,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Trap::new(format!("host function panicked: {message}"))
-        }
+        Err(payload) => Trap::new(format!(
+            "host function panicked: {}",
+            panic_message(&*payload)
+        )),
     };
     call.fail(&store, trap);
     0
@@ -363,22 +372,12 @@ impl Func {
                 // SAFETY: the funcref lives in the instance's `VMContext`.
                 let func_ref = unsafe { **func_ref };
                 let n = params.len().max(results.len());
-                let mut inline = [MaybeUninit::<ValRaw>::uninit(); INLINE_VALUES];
-                let mut heap = Vec::new();
-                let values: &mut [ValRaw] = if n <= INLINE_VALUES {
-                    for (i, slot) in inline[..n].iter_mut().enumerate() {
-                        slot.write(params.get(i).map_or(ValRaw::default(), Val::to_raw));
-                    }
-                    // SAFETY: the first `n` slots were just initialised.
-                    unsafe {
-                        std::slice::from_raw_parts_mut(inline.as_mut_ptr().cast::<ValRaw>(), n)
-                    }
-                } else {
-                    heap.extend(
-                        (0..n).map(|i| params.get(i).map_or(ValRaw::default(), Val::to_raw)),
-                    );
-                    &mut heap
-                };
+                let mut values = Scratch::<ValRaw, INLINE_VALUES>::new();
+                values.extend(
+                    n,
+                    (0..n).map(|i| params.get(i).map_or(ValRaw::default(), Val::to_raw)),
+                );
+                let values = values.as_mut_slice();
                 // SAFETY: the trampoline matches the function's type, the
                 // array holds `max(params, results)` slots of checked
                 // arguments, and the funcref's code and context are live.

@@ -18,9 +18,11 @@
 //! Entries whose segments nobody else holds any more (the module is gone)
 //! are dropped on the next insertion.
 
+use super::const_eval;
 use super::memory_image::MemoryImage;
 use crate::environ::info::{ConstExpr, ConstOp, DataMode, ElemMode};
 use crate::environ::vmoffsets::VMOffsets;
+use crate::environ::ValRaw;
 use crate::module::Module;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -152,38 +154,16 @@ fn func_ref_offset(item: &ConstExpr, num_funcs: usize, offsets: &VMOffsets) -> O
 /// The value of a data segment's offset expression when it depends on
 /// nothing but constants (no `global.get`), else `None`.
 fn static_offset(expr: &ConstExpr, memory64: bool) -> Option<u64> {
-    let mut stack: Vec<i64> = Vec::with_capacity(2);
-    for op in &expr.ops {
-        let v = match *op {
-            ConstOp::I32Const(v) => v as i64,
-            ConstOp::I64Const(v) => v,
-            ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
-                let b = stack.pop()? as i32;
-                let a = stack.pop()? as i32;
-                (match op {
-                    ConstOp::I32Add => a.wrapping_add(b),
-                    ConstOp::I32Sub => a.wrapping_sub(b),
-                    _ => a.wrapping_mul(b),
-                }) as i64
-            }
-            ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
-                let b = stack.pop()?;
-                let a = stack.pop()?;
-                match op {
-                    ConstOp::I64Add => a.wrapping_add(b),
-                    ConstOp::I64Sub => a.wrapping_sub(b),
-                    _ => a.wrapping_mul(b),
-                }
-            }
-            _ => return None,
-        };
-        stack.push(v);
-    }
-    let v = stack.pop()?;
+    let constants_only = |op: &ConstOp| match *op {
+        ConstOp::I32Const(v) => Ok(ValRaw::from_i32(v)),
+        ConstOp::I64Const(v) => Ok(ValRaw::from_i64(v)),
+        _ => Err(()),
+    };
+    let v = const_eval::evaluate(expr, constants_only, || ()).ok()?;
     Some(if memory64 {
-        v as u64
+        v.get_i64() as u64
     } else {
-        v as i32 as u32 as u64
+        v.get_i32() as u32 as u64
     })
 }
 

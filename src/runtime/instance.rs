@@ -1,6 +1,7 @@
 //! Instances: linking imports, building the `VMContext`, running segment
 //! initialisation and the start function.
 
+use super::const_eval;
 use super::externals::Extern;
 use super::func::{Func, FuncData};
 use super::global::{Global, GlobalData};
@@ -176,48 +177,11 @@ impl InstanceData {
 
     /// Evaluates a constant expression of this instance.
     fn eval_const(&self, expr: &ConstExpr) -> Result<ValRaw> {
-        // Almost every expression is a single constant or `ref.func`
-        // (element items are one each): evaluate those without a stack.
-        if let [op] = expr.ops.as_slice() {
-            if let Some(v) = self.eval_single(op)? {
-                return Ok(v);
-            }
-        }
-        let mut stack: Vec<ValRaw> = Vec::with_capacity(2);
-        let pop = |stack: &mut Vec<ValRaw>| {
-            stack
-                .pop()
-                .ok_or_else(|| anyhow!("internal: constant expression stack underflow"))
-        };
-        for op in &expr.ops {
-            if let Some(v) = self.eval_single(op)? {
-                stack.push(v);
-                continue;
-            }
-            let v = match *op {
-                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
-                    let b = pop(&mut stack)?.get_i32();
-                    let a = pop(&mut stack)?.get_i32();
-                    ValRaw::from_i32(match op {
-                        ConstOp::I32Add => a.wrapping_add(b),
-                        ConstOp::I32Sub => a.wrapping_sub(b),
-                        _ => a.wrapping_mul(b),
-                    })
-                }
-                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
-                    let b = pop(&mut stack)?.get_i64();
-                    let a = pop(&mut stack)?.get_i64();
-                    ValRaw::from_i64(match op {
-                        ConstOp::I64Add => a.wrapping_add(b),
-                        ConstOp::I64Sub => a.wrapping_sub(b),
-                        _ => a.wrapping_mul(b),
-                    })
-                }
-                _ => bail!("internal: constant operator {op:?} out of place"),
-            };
-            stack.push(v);
-        }
-        pop(&mut stack)
+        const_eval::evaluate(
+            expr,
+            |op| self.eval_operand_free(op),
+            || anyhow!("internal: constant expression stack underflow"),
+        )
     }
 
     /// Writes the addresses of the `VMFuncRef`s at `VMContext` offsets
@@ -248,10 +212,10 @@ impl InstanceData {
         }
     }
 
-    /// The value an operator that takes no operands pushes; `None` for
-    /// the arithmetic operators.
-    fn eval_single(&self, op: &ConstOp) -> Result<Option<ValRaw>> {
-        Ok(Some(match *op {
+    /// The value an operator that takes no operands pushes (the constant
+    /// evaluator computes the arithmetic ones itself).
+    fn eval_operand_free(&self, op: &ConstOp) -> Result<ValRaw> {
+        Ok(match *op {
             ConstOp::I32Const(v) => ValRaw::from_i32(v),
             ConstOp::I64Const(v) => ValRaw::from_i64(v),
             ConstOp::F32Const(v) => ValRaw::from_f32_bits(v),
@@ -277,8 +241,8 @@ impl InstanceData {
             | ConstOp::I32Mul
             | ConstOp::I64Add
             | ConstOp::I64Sub
-            | ConstOp::I64Mul => return Ok(None),
-        }))
+            | ConstOp::I64Mul => bail!("internal: constant operator {op:?} out of place"),
+        })
     }
 }
 
@@ -694,7 +658,9 @@ impl Instance {
                     } else {
                         raw.get_i32() as u32 as u64
                     };
-                    let elements = table.elements();
+                    // SAFETY: the slice is local to this segment's
+                    // initialisation, which touches no table (see below).
+                    let elements = unsafe { table.elements_mut() };
                     let end = start
                         .checked_add(seg.items.len() as u64)
                         .filter(|e| *e <= elements.len() as u64)
@@ -802,6 +768,14 @@ impl Instance {
     /// The store the instance belongs to.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The instance's `VMContext`, as compiled code receives it: for tests
+    /// that call compiled functions through their trampolines directly.
+    /// Valid while the store lives.
+    #[doc(hidden)]
+    pub fn vmctx_ptr(&self) -> *mut u8 {
+        self.data().vmctx()
     }
 
     /// Whether both handles refer to the same instance.

@@ -188,13 +188,17 @@ unsafe extern "C" fn table_copy(
     unsafe {
         checked(vmctx, |inst| {
             let (d, s) = (inst.table(dst_table)?, inst.table(src_table)?);
-            let dst_elems = d.elements();
+            // SAFETY: both slices are local to this copy, which runs no
+            // other code; the source is taken separately only when it is
+            // another table, so the two never alias.
+            let dst_elems = d.elements_mut();
             let dst_range = range_in(dst, len, dst_elems.len())?;
             if std::ptr::eq(d, s) {
                 let src_range = range_in(src, len, dst_elems.len())?;
                 dst_elems.copy_within(src_range, dst_range.start);
             } else {
-                let src_elems = s.elements();
+                // SAFETY: as above; `s` is a different table from `d`.
+                let src_elems = s.elements_mut();
                 let src_range = range_in(src, len, src_elems.len())?;
                 dst_elems[dst_range].copy_from_slice(&src_elems[src_range]);
             }
@@ -216,7 +220,9 @@ unsafe extern "C" fn table_init(
         checked(vmctx, |inst| {
             let items = inst.elem_segment(elem);
             let src_range = range_in(u64::from(src), u64::from(len), items.len())?;
-            let elements = inst.table(table)?.elements();
+            // SAFETY: the slice is local to this copy, which runs no other
+            // code.
+            let elements = inst.table(table)?.elements_mut();
             let dst_range = range_in(dst, u64::from(len), elements.len())?;
             elements[dst_range].copy_from_slice(&items[src_range]);
             Some(())

@@ -86,9 +86,30 @@ impl Mmap {
         self.ptr.as_ptr()
     }
 
+    /// The mapping's length in bytes (a multiple of the host page size).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// Makes `[start, start + len)` (offsets into the mapping, page
     /// aligned) readable and writable.
     pub(crate) fn commit(&self, start: usize, len: usize) -> Result<()> {
+        self.protect(start, len, libc::PROT_READ | libc::PROT_WRITE)
+            .map_err(|e| anyhow::anyhow!("cannot commit {len} bytes of memory: {e}"))
+    }
+
+    /// Makes `[start, start + len)` (offsets into the mapping, page
+    /// aligned) readable and executable, and no longer writable: code is
+    /// never writable and executable at once.
+    pub(crate) fn make_executable(&self, start: usize, len: usize) -> Result<()> {
+        self.protect(start, len, libc::PROT_READ | libc::PROT_EXEC)
+            .map_err(|e| anyhow::anyhow!("cannot make {len} bytes of code executable: {e}"))
+    }
+
+    /// Sets the protection of `[start, start + len)`, a page-aligned range
+    /// inside the mapping.
+    fn protect(&self, start: usize, len: usize, prot: libc::c_int) -> Result<()> {
         if len == 0 {
             return Ok(());
         }
@@ -96,27 +117,18 @@ impl Mmap {
         // Callers keep both page aligned and inside the mapping; a slip is
         // a runtime bug, reported as an error rather than a panic.
         if start % page != 0 || len % page != 0 {
-            bail!("internal error: commit of {len} bytes at offset {start} is not page aligned");
+            bail!("internal error: the range of {len} bytes at offset {start} is not page aligned");
         }
         if start.checked_add(len).is_none_or(|end| end > self.len) {
             bail!(
-                "internal error: commit of {len} bytes at offset {start} is outside the {}-byte mapping",
+                "internal error: the range of {len} bytes at offset {start} is outside the {}-byte mapping",
                 self.len
             );
         }
         // SAFETY: the range lies inside our own mapping (checked above).
-        let rc = unsafe {
-            libc::mprotect(
-                self.ptr.as_ptr().add(start).cast(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-            )
-        };
+        let rc = unsafe { libc::mprotect(self.ptr.as_ptr().add(start).cast(), len, prot) };
         if rc != 0 {
-            bail!(
-                "cannot commit {len} bytes of memory: {}",
-                io::Error::last_os_error()
-            );
+            bail!("{}", io::Error::last_os_error());
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! engine's `environ::TrampolineCompiler`.
 
 mod code_memory;
+mod const_eval;
 mod engine_state;
 mod registry;
 
@@ -27,6 +28,7 @@ mod memory_image;
 mod memory_slots;
 mod mmap;
 mod pool;
+pub(crate) mod scratch;
 mod store;
 mod table;
 mod trap;

@@ -121,17 +121,49 @@ impl TableData {
         self.def
     }
 
-    /// The elements. The slice must not be held across anything that can
-    /// grow the table (calls into wasm or host code).
+    /// The elements, for one table operation (a copy, an initialisation)
+    /// that reads and writes them in place.
+    ///
+    /// # Safety
+    /// While the returned slice is alive, nothing else may reach this
+    /// table's elements: no other call of `elements_mut` on this table and
+    /// no other method of it (`grow` reallocates the elements, the others
+    /// read or write them), which also rules out running wasm or host code
+    /// that could use the table. The store is used by one thread at a time,
+    /// so the caller only has to keep the slice local to one operation.
+    // The exclusive borrow comes from the `UnsafeCell`, under the contract
+    // above: that is what makes this an `unsafe fn`.
     #[allow(clippy::mut_from_ref)]
-    pub(crate) fn elements(&self) -> &mut [usize] {
-        // SAFETY: one thread at a time uses the store, and callers keep the
-        // slice only for the duration of one table operation.
+    pub(crate) unsafe fn elements_mut(&self) -> &mut [usize] {
+        // SAFETY: the caller guarantees this is the only reference to the
+        // elements while it lives.
         unsafe { &mut *self.elements.get() }
     }
 
+    /// Element `i`, or `None` past the end.
+    pub(crate) fn get(&self, i: u64) -> Option<usize> {
+        // SAFETY: a shared reference for this read only; no `elements_mut`
+        // slice is alive while a method of the table runs (its contract).
+        let elements = unsafe { &*self.elements.get() };
+        elements.get(usize::try_from(i).ok()?).copied()
+    }
+
+    /// Sets element `i` to `value`; false past the end.
+    pub(crate) fn set(&self, i: u64, value: usize) -> bool {
+        // SAFETY: the only reference, for this write (see `get`).
+        let elements = unsafe { &mut *self.elements.get() };
+        match usize::try_from(i).ok().and_then(|i| elements.get_mut(i)) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub(crate) fn size(&self) -> u64 {
-        self.elements().len() as u64
+        // SAFETY: a shared reference for this read only (see `get`).
+        unsafe { &*self.elements.get() }.len() as u64
     }
 
     /// The type with the current size as minimum.
@@ -150,7 +182,8 @@ impl TableData {
         if new > self.limit {
             return None;
         }
-        // SAFETY: see `elements`; no other reference is live here.
+        // SAFETY: the only reference, for this resize: no `elements_mut`
+        // slice is alive while a method of the table runs (its contract).
         let elements = unsafe { &mut *self.elements.get() };
         elements.try_reserve(delta as usize).ok()?;
         elements.resize(new as usize, init);
@@ -160,7 +193,8 @@ impl TableData {
 
     /// Sets `[dst, dst + len)` to `value`; false when out of bounds.
     pub(crate) fn fill(&self, dst: u64, value: usize, len: u64) -> bool {
-        let elements = self.elements();
+        // SAFETY: the slice is local to this fill, which calls nothing else.
+        let elements = unsafe { self.elements_mut() };
         let Some(end) = dst.checked_add(len).filter(|e| *e <= elements.len() as u64) else {
             return false;
         };
@@ -220,7 +254,7 @@ impl Table {
     /// Element `i`, or `None` past the end.
     pub fn get(&self, i: u64) -> Option<Val> {
         let data = self.data();
-        let raw = *data.elements().get(usize::try_from(i).ok()?)?;
+        let raw = data.get(i)?;
         // SAFETY: elements hold references of this store of the table's
         // element type.
         Some(unsafe { Val::from_ref_raw(&self.store, raw as *mut u8, data.declared.element) })
@@ -230,12 +264,13 @@ impl Table {
     pub fn set(&self, i: u64, v: Val) -> Result<()> {
         let data = self.data();
         check_val(&self.store, &v, data.declared.element, "table.set")?;
-        let size = data.size();
-        let slot = usize::try_from(i)
-            .ok()
-            .and_then(|i| data.elements().get_mut(i))
-            .ok_or_else(|| anyhow!("table.set: index {i} is out of bounds (size {size})"))?;
-        *slot = v.ref_to_raw().unwrap_or(std::ptr::null_mut()) as usize;
+        let raw = v.ref_to_raw().unwrap_or(std::ptr::null_mut()) as usize;
+        if !data.set(i, raw) {
+            bail!(
+                "table.set: index {i} is out of bounds (size {})",
+                data.size()
+            );
+        }
         Ok(())
     }
 

@@ -770,18 +770,19 @@ unsafe fn chain_to_previous(
     }
 }
 
-/// An alternate signal stack we installed for this thread.
+/// An alternate signal stack we installed for this thread: the mapping's
+/// lowest page stays inaccessible as a guard, the rest is the stack.
 struct AltStack {
-    mapping: *mut libc::c_void,
-    len: usize,
+    /// Owned only to be unmapped when the thread exits.
+    _mapping: super::mmap::Mmap,
     stack: libc::stack_t,
 }
 
 impl Drop for AltStack {
     fn drop(&mut self) {
-        // SAFETY: we disable the alternate stack only if it is still ours,
-        // then unmap it; no handler can be running on it now (the thread is
-        // exiting).
+        // SAFETY: we disable the alternate stack only if it is still ours;
+        // no handler can be running on it now (the thread is exiting), so
+        // `_mapping` may unmap it after this.
         unsafe {
             let mut current: libc::stack_t = std::mem::zeroed();
             if libc::sigaltstack(std::ptr::null(), &mut current) == 0
@@ -794,7 +795,6 @@ impl Drop for AltStack {
                 };
                 libc::sigaltstack(&disable, std::ptr::null_mut());
             }
-            libc::munmap(self.mapping, self.len);
         }
     }
 }
@@ -818,46 +818,24 @@ fn ensure_alt_stack() -> Result<(), Trap> {
             return Ok(());
         }
         let page = super::mmap::host_page_size();
-        let len = ALT_STACK_SIZE + page;
-        // SAFETY: a fresh private mapping; the lowest page stays PROT_NONE
-        // as a guard, the rest becomes the stack.
-        unsafe {
-            let mapping = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            );
-            if mapping == libc::MAP_FAILED {
-                return Err(Trap::new("cannot allocate the alternate signal stack"));
-            }
-            let stack_ptr = mapping.cast::<u8>().add(page).cast::<libc::c_void>();
-            if libc::mprotect(
-                stack_ptr,
-                ALT_STACK_SIZE,
-                libc::PROT_READ | libc::PROT_WRITE,
-            ) != 0
-            {
-                libc::munmap(mapping, len);
-                return Err(Trap::new("cannot allocate the alternate signal stack"));
-            }
-            let stack = libc::stack_t {
-                ss_sp: stack_ptr,
-                ss_flags: 0,
-                ss_size: ALT_STACK_SIZE,
-            };
-            if libc::sigaltstack(&stack, std::ptr::null_mut()) != 0 {
-                libc::munmap(mapping, len);
-                return Err(Trap::new("cannot install the alternate signal stack"));
-            }
-            *slot = Some(AltStack {
-                mapping,
-                len,
-                stack,
-            });
+        let alloc_failed = |_| Trap::new("cannot allocate the alternate signal stack");
+        let mapping = super::mmap::Mmap::reserve(ALT_STACK_SIZE + page).map_err(alloc_failed)?;
+        mapping.commit(page, ALT_STACK_SIZE).map_err(alloc_failed)?;
+        let stack = libc::stack_t {
+            // SAFETY: `page` bytes in, inside the mapping.
+            ss_sp: unsafe { mapping.as_ptr().add(page) }.cast(),
+            ss_flags: 0,
+            ss_size: ALT_STACK_SIZE,
+        };
+        // SAFETY: the stack is committed memory we own, kept alive (in the
+        // slot) until the alternate stack is disabled again.
+        if unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) } != 0 {
+            return Err(Trap::new("cannot install the alternate signal stack"));
         }
+        *slot = Some(AltStack {
+            _mapping: mapping,
+            stack,
+        });
         Ok(())
     })
 }

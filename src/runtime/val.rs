@@ -7,7 +7,6 @@ use super::store::Store;
 use super::vm::VMFuncRef;
 use crate::environ::val_raw::ValRaw;
 use crate::environ::ValType;
-use std::mem::MaybeUninit;
 
 /// A WebAssembly value. Floats are kept as their bit patterns so NaN
 /// payloads survive the round trip.
@@ -198,82 +197,5 @@ impl Val {
             Val::F64(v) => Some(f64::from_bits(*v)),
             _ => None,
         }
-    }
-}
-
-/// Up to this many values live in a `ValBuf` without a heap allocation.
-const VAL_BUF_INLINE: usize = 8;
-
-/// A short list of values, on the stack for ordinary signatures, so host
-/// calls from wasm allocate nothing. Unused inline slots stay
-/// uninitialised: creating one costs nothing.
-pub(crate) struct ValBuf {
-    /// Initialised inline slots (`inline[..len]`), unless `heap` is used.
-    len: usize,
-    inline: [MaybeUninit<Val>; VAL_BUF_INLINE],
-    /// The values when there are more than fit inline.
-    heap: Option<Vec<Val>>,
-}
-
-impl ValBuf {
-    #[inline]
-    pub(crate) fn new() -> ValBuf {
-        ValBuf {
-            len: 0,
-            inline: [const { MaybeUninit::uninit() }; VAL_BUF_INLINE],
-            heap: None,
-        }
-    }
-
-    /// Sets the contents to the values `f` gives for `0..len`.
-    #[inline]
-    pub(crate) fn fill(&mut self, len: usize, mut f: impl FnMut(usize) -> Val) {
-        self.clear();
-        if len <= VAL_BUF_INLINE {
-            for i in 0..len {
-                self.inline[i].write(f(i));
-                self.len = i + 1;
-            }
-        } else {
-            self.heap = Some((0..len).map(f).collect());
-        }
-    }
-
-    fn clear(&mut self) {
-        let len = std::mem::take(&mut self.len);
-        for slot in &mut self.inline[..len] {
-            // SAFETY: the first `len` slots are initialised, and `len` was
-            // reset first so a panicking drop cannot drop them twice.
-            unsafe { slot.assume_init_drop() };
-        }
-        self.heap = None;
-    }
-
-    #[inline]
-    pub(crate) fn as_slice(&self) -> &[Val] {
-        match &self.heap {
-            Some(v) => v,
-            // SAFETY: the first `len` slots are initialised.
-            None => unsafe {
-                std::slice::from_raw_parts(self.inline.as_ptr().cast::<Val>(), self.len)
-            },
-        }
-    }
-
-    #[inline]
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [Val] {
-        match &mut self.heap {
-            Some(v) => v,
-            // SAFETY: the first `len` slots are initialised.
-            None => unsafe {
-                std::slice::from_raw_parts_mut(self.inline.as_mut_ptr().cast::<Val>(), self.len)
-            },
-        }
-    }
-}
-
-impl Drop for ValBuf {
-    fn drop(&mut self) {
-        self.clear();
     }
 }

@@ -1,33 +1,32 @@
-//! `Scratch`: the values of one call, on the stack.
+//! `Scratch`: the values of one call, on the stack. The one inline value
+//! buffer of the call path: the runtime's host→wasm calls hold their
+//! `ValRaw` slots in it, the C API its converted `Val`s and `wasm_val_t`s.
 
 use std::mem::MaybeUninit;
 
 /// An error that cannot happen.
 enum Never {}
 
-/// How many values a [`Scratch`] holds without allocating: calls of
-/// ordinary signatures convert their values without touching the heap.
-pub(crate) const INLINE_VALUES: usize = 8;
-
 /// A buffer of values built for one call: on the stack when there are at
-/// most [`INLINE_VALUES`], else on the heap. Only the slots in use are ever
+/// most `N` (chosen by each user so that calls of ordinary signatures
+/// never touch the heap), else on the heap. Only the slots in use are ever
 /// written or dropped; filling all of them would cost more than the call a
 /// scratch buffer serves.
-pub(crate) struct Scratch<T> {
-    inline: [MaybeUninit<T>; INLINE_VALUES],
+pub(crate) struct Scratch<T, const N: usize> {
+    inline: [MaybeUninit<T>; N],
     /// How many leading slots of `inline` are initialised.
     inline_len: usize,
     heap: Vec<T>,
 }
 
-impl<T> Scratch<T> {
+impl<T, const N: usize> Scratch<T, N> {
     /// An empty buffer. Fill it in place ([`Scratch::extend`],
     /// [`Scratch::try_extend`]): it is large, and moving it would cost
     /// more than the call it serves.
     #[inline]
-    pub(crate) fn new() -> Scratch<T> {
+    pub(crate) fn new() -> Scratch<T, N> {
         Scratch {
-            inline: [const { MaybeUninit::uninit() }; INLINE_VALUES],
+            inline: [const { MaybeUninit::uninit() }; N],
             inline_len: 0,
             heap: Vec::new(),
         }
@@ -52,7 +51,7 @@ impl<T> Scratch<T> {
     ) -> Result<(), (usize, E)> {
         debug_assert!(self.inline_len == 0 && self.heap.is_empty(), "fill once");
         let items = items.into_iter().take(len).enumerate();
-        if len > INLINE_VALUES {
+        if len > N {
             self.heap.reserve_exact(len);
             for (i, item) in items {
                 self.heap.push(item.map_err(|e| (i, e))?);
@@ -66,6 +65,17 @@ impl<T> Scratch<T> {
             }
         }
         Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[T] {
+        if self.inline_len > 0 {
+            // SAFETY: the first `inline_len` slots are initialised, and
+            // `MaybeUninit<T>` has the layout of `T`.
+            unsafe { std::slice::from_raw_parts(self.inline.as_ptr().cast::<T>(), self.inline_len) }
+        } else {
+            &self.heap
+        }
     }
 
     #[inline]
@@ -85,7 +95,7 @@ impl<T> Scratch<T> {
     }
 }
 
-impl<T> Drop for Scratch<T> {
+impl<T, const N: usize> Drop for Scratch<T, N> {
     fn drop(&mut self) {
         let initialised = self.inline_len;
         self.inline_len = 0;
@@ -105,11 +115,13 @@ mod tests {
     use super::*;
     use std::rc::Rc;
 
+    const INLINE_VALUES: usize = 8;
+
     #[test]
     fn inline_and_heap_hold_the_items_and_drop_each_once() {
         let token = Rc::new(());
         for len in [0, 1, INLINE_VALUES, INLINE_VALUES + 1, 3 * INLINE_VALUES] {
-            let mut s = Scratch::new();
+            let mut s = Scratch::<_, INLINE_VALUES>::new();
             s.extend(len, (0..len).map(|i| (i, token.clone())));
             assert_eq!(s.as_mut_slice().len(), len);
             assert!(s
@@ -134,7 +146,7 @@ mod tests {
                     Ok(token.clone())
                 }
             });
-            let mut s = Scratch::new();
+            let mut s = Scratch::<_, INLINE_VALUES>::new();
             let Err((at, e)) = s.try_extend(len, items) else {
                 panic!("expected an error")
             };
