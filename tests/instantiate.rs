@@ -332,3 +332,75 @@ fn instances_from_a_cached_plan_call_their_own_functions() {
         }
     }
 }
+
+/// The function index a `call_indirect` through `table[index]` reaches
+/// (each function returns its own number), or the trap it raises.
+fn target(instance: &Instance, index: i32) -> Result<i32, TrapKind> {
+    let mut results = [Val::I32(0)];
+    match func(instance, "call").call(&[Val::I32(index)], &mut results) {
+        Ok(()) => match results[0] {
+            Val::I32(v) => Ok(v),
+            ref other => panic!("expected an i32 result, got {other:?}"),
+        },
+        Err(t) => Err(t.kind().expect("a wasm trap")),
+    }
+}
+
+#[test]
+fn defined_tables_hold_overlapping_segments_in_order() {
+    // Static, in-bounds segments of a defined table may be folded into one
+    // template at module level: later segments overwrite earlier ones,
+    // nulls stay null and uncovered elements are null, as when applied
+    // one by one. A dynamic offset or a segment past the table's minimum
+    // rules the template out; both must still behave.
+    let wat = |offset: &str, table_min: u32| {
+        format!(
+            r#"(module
+                 (import "env" "at" (global $at i32))
+                 (memory 1)
+                 (data (i32.const 0) "\01")
+                 (table {table_min} funcref)
+                 (func $f0 (result i32) (i32.const 0))
+                 (func $f1 (result i32) (i32.const 1))
+                 (func $f2 (result i32) (i32.const 2))
+                 (elem (i32.const 0) funcref (ref.func $f0) (ref.func $f0) (ref.func $f0) (ref.func $f0))
+                 (elem ({offset}) funcref (ref.func $f1) (ref.null func) (ref.func $f2))
+                 (func (export "call") (param i32) (result i32)
+                   (call_indirect (result i32) (local.get 0))))"#
+        )
+    };
+    for (cow, engine) in engines() {
+        let store = Store::new(&engine);
+        let at = wasm_runtime::runtime::Global::new(
+            &store,
+            wasm_runtime::module::GlobalType {
+                content: ValType::I32,
+                mutable: false,
+            },
+            Val::I32(3),
+        )
+        .unwrap();
+        let imports = [Extern::Global(at)];
+        for offset in ["i32.const 3", "global.get $at"] {
+            let m = module(&engine, &wat(offset, 7));
+            for _ in 0..2 {
+                let instance = Instance::new(&store, &m, &imports).unwrap();
+                let found: Vec<_> = (0..7).map(|i| target(&instance, i)).collect();
+                let null = Err(TrapKind::IndirectCallToNull);
+                let expected = [Ok(0), Ok(0), Ok(0), Ok(1), null, Ok(2), null];
+                assert_eq!(found, expected, "cow={cow} offset={offset}");
+            }
+        }
+        // The second segment ends past the minimum of 5: the first one was
+        // applied (invisible: the table is the failed instance's own) and
+        // instantiation traps.
+        let m = module(&engine, &wat("i32.const 3", 5));
+        let Err(e) = Instance::new(&store, &m, &imports) else {
+            panic!("expected a table out-of-bounds trap (cow={cow})");
+        };
+        assert_eq!(
+            e.as_trap().and_then(|t| t.kind()),
+            Some(TrapKind::TableOutOfBounds)
+        );
+    }
+}

@@ -8,7 +8,13 @@
 //! - for each active element segment made only of `ref.func` / `ref.null`
 //!   items, where each item's `VMFuncRef` lives in the `VMContext`, so
 //!   filling a table reads one compact array instead of thousands of
-//!   separately allocated expressions.
+//!   separately allocated expressions;
+//! - for each defined table whose active element segments all have a
+//!   static offset, lie inside its minimum size and are made of such
+//!   items, its whole initial contents: the table is created with them
+//!   (one pass over its elements) and those segments are skipped. A failed
+//!   instantiation never exposes a table it defines, so writing them before
+//!   the other segments changes nothing observable.
 //!
 //! A cache entry keeps clones of the module's data segment bytes
 //! (`Arc<[u8]>`): their identity names the module's contents, and while the
@@ -34,6 +40,9 @@ pub(crate) const NULL_FUNC: u32 = 0;
 /// Data segments placed in one memory: (offset, bytes), in order.
 type Placed<'a> = Vec<(usize, &'a [u8])>;
 
+/// Element segments placed in one table: (start, item offsets), in order.
+type PlacedItems<'a> = Vec<(usize, &'a [u32])>;
+
 /// How one defined memory of a module gets its initial contents.
 pub(crate) enum MemoryInit {
     /// Its data segments are applied one by one at instantiation (some
@@ -54,7 +63,67 @@ pub(crate) struct InitPlan {
     /// Indexed by element segment: for active segments of only `ref.func`
     /// and `ref.null` items, the `VMContext` offset of each item's
     /// `VMFuncRef` (`NULL_FUNC` for null).
-    pub(crate) elements: Vec<Option<Box<[u32]>>>,
+    pub(crate) elements: Vec<Option<FuncRefItems>>,
+    /// Indexed by defined table: its initial contents (`minimum` items)
+    /// when its active segments allow (see the module documentation).
+    pub(crate) tables: Vec<Option<FuncRefItems>>,
+}
+
+/// Funcref items as the `VMContext` offsets of their `VMFuncRef`s
+/// (`NULL_FUNC` for null), turned into element values for one instance by
+/// adding its `VMContext` address.
+pub(crate) struct FuncRefItems {
+    offsets: Box<[u32]>,
+    /// Whether some item is null: without nulls the conversion is a plain
+    /// add, which vectorises best (tables of many thousands of items are
+    /// filled at every instantiation).
+    any_null: bool,
+}
+
+impl FuncRefItems {
+    fn new(offsets: Box<[u32]>) -> FuncRefItems {
+        let any_null = offsets.contains(&NULL_FUNC);
+        FuncRefItems { offsets, any_null }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.offsets.len()
+    }
+
+    /// The element value of an item at `offset`: null stays 0 (the
+    /// `VMContext` address is masked away), so the loops have no branch.
+    fn value(vmctx: usize, offset: u32) -> usize {
+        const _: () = assert!(
+            NULL_FUNC == 0,
+            "FuncRefItems::value relies on NULL_FUNC == 0"
+        );
+        let keep = ((offset != NULL_FUNC) as usize).wrapping_neg();
+        (vmctx & keep) + offset as usize
+    }
+
+    /// Writes the items' values for the `VMContext` at `vmctx` into `dst`,
+    /// which has the same length.
+    pub(crate) fn write_to(&self, vmctx: usize, dst: &mut [usize]) {
+        if self.any_null {
+            for (slot, &offset) in dst.iter_mut().zip(self.offsets.iter()) {
+                *slot = Self::value(vmctx, offset);
+            }
+        } else {
+            for (slot, &offset) in dst.iter_mut().zip(self.offsets.iter()) {
+                *slot = vmctx + offset as usize;
+            }
+        }
+    }
+
+    /// Appends the items' values for the `VMContext` at `vmctx` to `dst`
+    /// (one pass, no zeroing first; reserve the room beforehand).
+    pub(crate) fn append_to(&self, vmctx: usize, dst: &mut Vec<usize>) {
+        if self.any_null {
+            dst.extend(self.offsets.iter().map(|&o| Self::value(vmctx, o)));
+        } else {
+            dst.extend(self.offsets.iter().map(|&o| vmctx + o as usize));
+        }
+    }
 }
 
 impl InitPlan {
@@ -125,17 +194,76 @@ impl InitPlan {
                     .items
                     .iter()
                     .map(|item| func_ref_offset(item, info.functions.len(), &offsets))
-                    .collect(),
+                    .collect::<Option<Box<[u32]>>>()
+                    .map(FuncRefItems::new),
                 ElemMode::Passive | ElemMode::Declared => None,
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let tables = table_templates(info, &elements);
         InitPlan {
             segments: info.data.iter().map(|s| s.data.clone()).collect(),
             code_id: module.code_id(),
             memories,
             elements,
+            tables,
         }
     }
+}
+
+/// Per defined table, its initial contents when every active segment
+/// aimed at it has a static offset, lies inside its minimum size and has
+/// `FuncRefItems` (`elements`, indexed by segment), later segments
+/// overwriting earlier ones as at instantiation. A template takes the
+/// table's size in memory, so there is none unless the segments cover at
+/// least half of the table.
+fn table_templates(
+    info: &crate::environ::ModuleInfo,
+    elements: &[Option<FuncRefItems>],
+) -> Vec<Option<FuncRefItems>> {
+    let imported = info.num_imported_tables as usize;
+    let defined = info.tables.get(imported..).unwrap_or(&[]);
+    // Per defined table: its segments as (start, offsets), or `None` once
+    // one of them rules out a template.
+    let mut placed: Vec<Option<PlacedItems<'_>>> =
+        defined.iter().map(|_| Some(Vec::new())).collect();
+    for (seg, items) in info.elems.iter().zip(elements) {
+        let ElemMode::Active { table, offset } = &seg.mode else {
+            continue;
+        };
+        let Some(index) = (*table as usize).checked_sub(imported) else {
+            continue;
+        };
+        let Some(slot) = placed.get_mut(index) else {
+            continue;
+        };
+        let Some(list) = slot else { continue };
+        let ty = &defined[index];
+        let fits = items.as_ref().and_then(|items| {
+            let start = static_offset(offset, ty.table64)?;
+            let end = start.checked_add(items.len() as u64)?;
+            (end <= ty.minimum).then_some((usize::try_from(start).ok()?, &items.offsets[..]))
+        });
+        match fits {
+            Some(entry) => list.push(entry),
+            None => *slot = None,
+        }
+    }
+    placed
+        .into_iter()
+        .zip(defined)
+        .map(|(list, ty)| {
+            let list = list?;
+            let covered: u64 = list.iter().map(|(_, o)| o.len() as u64).sum();
+            if list.is_empty() || covered.saturating_mul(2) < ty.minimum {
+                return None;
+            }
+            let mut template = vec![NULL_FUNC; usize::try_from(ty.minimum).ok()?];
+            for (start, offsets) in list {
+                template[start..start + offsets.len()].copy_from_slice(offsets);
+            }
+            Some(FuncRefItems::new(template.into()))
+        })
+        .collect()
 }
 
 /// The `VMContext` offset of the `VMFuncRef` a `ref.func` item names
@@ -151,8 +279,8 @@ fn func_ref_offset(item: &ConstExpr, num_funcs: usize, offsets: &VMOffsets) -> O
     }
 }
 
-/// The value of a data segment's offset expression when it depends on
-/// nothing but constants (no `global.get`), else `None`.
+/// The value of a data or element segment's offset expression when it
+/// depends on nothing but constants (no `global.get`), else `None`.
 fn static_offset(expr: &ConstExpr, memory64: bool) -> Option<u64> {
     let constants_only = |op: &ConstOp| match *op {
         ConstOp::I32Const(v) => Ok(ValRaw::from_i32(v)),

@@ -5,7 +5,7 @@ use super::const_eval;
 use super::externals::Extern;
 use super::func::{Func, FuncData};
 use super::global::{Global, GlobalData};
-use super::init_plan::{InitPlan, MemoryInit, NULL_FUNC};
+use super::init_plan::{InitPlan, MemoryInit};
 use super::libcalls;
 use super::memory::{Memory, MemoryData};
 use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
@@ -70,6 +70,9 @@ pub(crate) struct InstanceData {
     /// `true` for each memory (whole index space) whose active data
     /// segments a copy-on-write image already applied at creation.
     memory_from_image: Vec<bool>,
+    /// `true` for each table (whole index space) created with the init
+    /// plan's template, which already holds its active element segments.
+    table_from_template: Vec<bool>,
     /// `true` for dropped data segments (active ones drop after use).
     dropped_data: UnsafeCell<Vec<bool>>,
     /// Evaluated items of passive element segments; `None` once dropped
@@ -182,21 +185,6 @@ impl InstanceData {
             |op| self.eval_operand_free(op),
             || anyhow!("internal: constant expression stack underflow"),
         )
-    }
-
-    /// Writes the addresses of the `VMFuncRef`s at `VMContext` offsets
-    /// `offsets` (NULL for `NULL_FUNC`) into `dst`, which has the same
-    /// length. The offsets come from this module's init plan, which
-    /// checked each against the module's function count.
-    fn write_func_refs(&self, dst: &mut [usize], offsets: &[u32]) {
-        let vmctx = self.vmctx() as usize;
-        for (slot, &offset) in dst.iter_mut().zip(offsets) {
-            *slot = if offset == NULL_FUNC {
-                0
-            } else {
-                vmctx + offset as usize
-            };
-        }
     }
 
     /// The raw value of an element item (a reference expression). The
@@ -458,6 +446,7 @@ impl Instance {
                 .init_plans()
                 .get(module, engine.tunables().memory_init_cow),
             memory_from_image: vec![false; info.memories.len()],
+            table_from_template: vec![false; info.tables.len()],
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
             passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),
             code_index: OnceCell::new(),
@@ -567,11 +556,16 @@ impl Instance {
             .iter()
             .enumerate()
         {
+            let index = info.num_imported_tables as usize + i;
             let slot = data.vmctx_field::<VMTableDefinition>(offsets.defined_table(i as u32));
-            let table = TableData::new_for_instance(engine, *ty, slot).map_err(|e| {
-                let index = info.num_imported_tables as usize + i;
-                Error::from(e).prefixed(format!("table {index}"))
-            })?;
+            let template = images
+                .as_ref()
+                .and_then(|p| p.tables[i].as_ref())
+                .filter(|t| t.len() as u64 == ty.minimum);
+            let table =
+                TableData::new_for_instance(engine, *ty, slot, template.map(|t| (t, vm as usize)))
+                    .map_err(|e| Error::from(e).prefixed(format!("table {index}")))?;
+            data.table_from_template[index] = template.is_some();
             data.tables.push(store.adopt_table(table));
         }
         for (i, ty) in info.globals[info.num_imported_globals as usize..]
@@ -648,6 +642,13 @@ impl Instance {
                     unsafe { (&mut *data.passive_elems.get())[i] = Some(items) };
                 }
                 ElemMode::Declared => {}
+                ElemMode::Active { table, .. }
+                    if data.table_from_template.get(*table as usize) == Some(&true) =>
+                {
+                    // The table was created with this segment's items,
+                    // which were proven in bounds when the template was
+                    // built.
+                }
                 ElemMode::Active { table, offset } => {
                     let table = data.table(*table).ok_or_else(|| {
                         anyhow!("internal: element segment {i} names table {table}")
@@ -669,12 +670,8 @@ impl Instance {
                     // evaluating an item cannot touch the table, so the
                     // items go straight into place.
                     let dst = &mut elements[start as usize..end as usize];
-                    match data
-                        .init_plan
-                        .as_ref()
-                        .and_then(|p| p.elements[i].as_deref())
-                    {
-                        Some(offsets) => data.write_func_refs(dst, offsets),
+                    match data.init_plan.as_ref().and_then(|p| p.elements[i].as_ref()) {
+                        Some(items) => items.write_to(data.vmctx() as usize, dst),
                         None => {
                             for (slot, item) in dst.iter_mut().zip(&seg.items) {
                                 *slot = eval_item(item)?;

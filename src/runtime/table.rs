@@ -4,6 +4,7 @@
 //! externref payload address for externref tables, NULL for null.
 
 use super::global::check_val;
+use super::init_plan::FuncRefItems;
 use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::Store;
 use super::val::Val;
@@ -18,6 +19,15 @@ use std::ptr::NonNull;
 /// says: tables live in host memory, and a runaway `table.grow` must fail
 /// (returning -1) instead of exhausting it.
 pub const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
+
+/// What a new table's `minimum` elements are.
+enum Initial<'a> {
+    /// Every element is this value.
+    Fill(usize),
+    /// The items of a template of exactly `minimum` funcref items, for the
+    /// instance whose `VMContext` is at the given address.
+    FuncRefs(&'a FuncRefItems, usize),
+}
 
 /// The runtime's record of one table, owned by its store.
 pub(crate) struct TableData {
@@ -40,25 +50,35 @@ impl TableData {
     /// allocation. It is allocated on demand whatever the strategy (no
     /// pooling slot, no pool limits).
     pub(crate) fn new_for_host(engine: &Engine, ty: TableType, init: usize) -> Result<TableData> {
-        Self::create(engine, Origin::Host, ty, init, None)
+        Self::create(engine, Origin::Host, ty, Initial::Fill(init), None)
     }
 
-    /// A table an instance defines, of `ty.minimum` null elements,
-    /// publishing its definition at `slot` (a field of the instance's
-    /// `VMContext`); from the pool of a pooling engine, else on demand.
+    /// A table an instance defines, of `ty.minimum` elements, publishing
+    /// its definition at `slot` (a field of the instance's `VMContext`);
+    /// from the pool of a pooling engine, else on demand. The elements are
+    /// null, or `template`'s items for the instance whose `VMContext` is at
+    /// `vmctx` when the module's init plan worked out the whole initial
+    /// contents (`InitPlan::tables`, which has `ty.minimum` items).
     pub(crate) fn new_for_instance(
         engine: &Engine,
         ty: TableType,
         slot: *mut VMTableDefinition,
+        template: Option<(&FuncRefItems, usize)>,
     ) -> Result<TableData> {
-        Self::create(engine, Origin::Instance, ty, 0, Some(slot))
+        let initial = match template {
+            Some((items, vmctx)) if items.len() as u64 == ty.minimum => {
+                Initial::FuncRefs(items, vmctx)
+            }
+            _ => Initial::Fill(0),
+        };
+        Self::create(engine, Origin::Instance, ty, initial, Some(slot))
     }
 
     fn create(
         engine: &Engine,
         origin: Origin,
         ty: TableType,
-        init: usize,
+        initial: Initial<'_>,
         slot: Option<*mut VMTableDefinition>,
     ) -> Result<TableData> {
         if ty.minimum > ty.maximum.unwrap_or(u64::MAX) {
@@ -80,7 +100,12 @@ impl TableData {
         elements
             .try_reserve_exact(ty.minimum as usize)
             .map_err(|_| anyhow!("cannot allocate a table of {} elements", ty.minimum))?;
-        elements.resize(ty.minimum as usize, init);
+        match initial {
+            Initial::Fill(init) => fill_elements(&mut elements, ty.minimum as usize, init),
+            // The caller checked that the template has `ty.minimum` items:
+            // the elements are written once, straight from the template.
+            Initial::FuncRefs(items, vmctx) => items.append_to(vmctx, &mut elements),
+        }
         let (own, def) = match slot {
             Some(slot) => (None, slot),
             None => {
@@ -186,7 +211,7 @@ impl TableData {
         // slice is alive while a method of the table runs (its contract).
         let elements = unsafe { &mut *self.elements.get() };
         elements.try_reserve(delta as usize).ok()?;
-        elements.resize(new as usize, init);
+        fill_elements(elements, new as usize, init);
         self.publish();
         Some(old)
     }
@@ -200,6 +225,26 @@ impl TableData {
         };
         elements[dst as usize..end as usize].fill(value);
         true
+    }
+}
+
+/// Grows `elements` to `len` items, the new ones `init`. A null `init` (the
+/// usual case: a fresh table of funcrefs) is written as zero bytes, which
+/// compiles to one `memset` instead of a store per element; the caller has
+/// reserved the capacity.
+fn fill_elements(elements: &mut Vec<usize>, len: usize, init: usize) {
+    if init != 0 || len <= elements.len() {
+        elements.resize(len, init);
+        return;
+    }
+    elements.reserve(len - elements.len());
+    let old = elements.len();
+    // SAFETY: the capacity is at least `len` (reserved above); the bytes
+    // from `old` to `len` are written with zeroes, a valid `usize` each,
+    // before the length covers them.
+    unsafe {
+        elements.as_mut_ptr().add(old).write_bytes(0, len - old);
+        elements.set_len(len);
     }
 }
 
