@@ -109,13 +109,21 @@ struct HostFunc {
     /// the runtime store owns this function and the store state keeps the
     /// runtime store alive.
     ctx: Weak<StoreContext>,
+    /// Whether any parameter or result is a reference: only references
+    /// need `ctx`, so calls of other signatures skip upgrading it (two
+    /// atomic operations per call).
+    uses_refs: bool,
 }
 
 impl HostFunc {
     /// Converts the arguments to C, runs the callback and converts its
     /// results back; a trap it returns comes back unchanged.
     fn call(&self, params: &[Val], results: &mut [Val]) -> Result<(), Trap> {
-        let ctx = self.ctx.upgrade();
+        let ctx = if self.uses_refs {
+            self.ctx.upgrade()
+        } else {
+            None
+        };
         let ctx = ctx.as_ref();
         let mut args = Scratch::<_, INLINE_VALUES>::new();
         args.extend(params.len(), params.iter().map(|v| val_to_c(v, ctx)));
@@ -194,6 +202,11 @@ fn new_host_func(
         callback,
         results: ty.results.clone(),
         ctx: Arc::downgrade(&store.ctx),
+        uses_refs: ty
+            .params
+            .iter()
+            .chain(ty.results.iter())
+            .any(|t| t.is_ref()),
     };
     let func = Func::new(
         &store.ctx.store,

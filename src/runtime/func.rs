@@ -180,8 +180,10 @@ unsafe extern "C" fn host_array_call(
     // SAFETY: host functions' `VMFuncRef`s carry their own context as
     // `vmctx`, and the context's `func` points at the live record.
     let func = unsafe { &*(*callee_vmctx.cast::<VMHostFuncContext>()).func };
-    // SAFETY: the store is alive while wasm code of it runs.
-    let store = unsafe { Store::from_raw(func.store) };
+    // SAFETY: the store is alive while wasm code of it runs, which lasts
+    // the whole call; borrowed rather than counted, as a count would cost
+    // two atomic operations per call.
+    let store = unsafe { Store::borrow_raw(func.store) };
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the trampoline passes its spill array of `len` slots,
         // filled by code of the function's store.

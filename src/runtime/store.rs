@@ -155,20 +155,23 @@ impl Store {
         self.inner.objects.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Rebuilds a handle from the raw pointer objects keep to their store.
+    /// Borrows the store behind `ptr` for a call without touching its
+    /// reference count (two atomic operations a host call would otherwise
+    /// pay): the handle is never dropped, so it gives back no reference.
     ///
     /// # Safety
-    /// `ptr` must come from `as_raw` of a store that is still alive.
-    pub(crate) unsafe fn from_raw(ptr: *const StoreInner) -> Store {
-        // SAFETY: the caller guarantees the store is alive, so the count
-        // is at least one and we may add a reference.
-        unsafe {
-            Arc::increment_strong_count(ptr);
-            Store {
-                inner: Arc::from_raw(ptr),
-                _not_sync: std::marker::PhantomData,
-            }
-        }
+    /// `ptr` must come from `as_raw` of a store that stays alive while the
+    /// returned handle is used (clones of it take real references, as
+    /// usual, and may live on).
+    pub(crate) unsafe fn borrow_raw(ptr: *const StoreInner) -> std::mem::ManuallyDrop<Store> {
+        // SAFETY: the caller guarantees `ptr` is a live store's `Arc`
+        // pointer; the `ManuallyDrop` below keeps this `Arc` from
+        // releasing a count it never took.
+        let inner = unsafe { Arc::from_raw(ptr) };
+        std::mem::ManuallyDrop::new(Store {
+            inner,
+            _not_sync: std::marker::PhantomData,
+        })
     }
 
     pub(crate) fn as_raw(&self) -> *const StoreInner {
@@ -267,5 +270,27 @@ impl Store {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_borrowed_handle_takes_no_count_and_its_clones_take_one_each() {
+        let store = Store::new(&Engine::default());
+        assert_eq!(Arc::strong_count(&store.inner), 1);
+        {
+            // SAFETY: `store` is alive for the whole block.
+            let borrowed = unsafe { Store::borrow_raw(store.as_raw()) };
+            assert!(borrowed.same(&store));
+            assert_eq!(Arc::strong_count(&store.inner), 1);
+            let clone = Store::clone(&borrowed);
+            assert_eq!(Arc::strong_count(&store.inner), 2);
+            drop(clone);
+        }
+        // Ending the borrow gave back nothing it had not taken.
+        assert_eq!(Arc::strong_count(&store.inner), 1);
     }
 }
