@@ -7,10 +7,12 @@
 //! Calls of the `unsafe` C functions pass valid or NULL pointers, as the C
 //! contract requires.
 
+mod support;
 use std::ffi::CString;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::error_text;
 
 use wasm_runtime::capi::engine::{wasm_config_new, wasm_config_t, wasm_engine_delete};
 use wasm_runtime::capi::ext::config::{
@@ -18,7 +20,6 @@ use wasm_runtime::capi::ext::config::{
     wasm_config_disable_cache_set,
 };
 use wasm_runtime::capi::ext::engine::wasm_engine_try_new;
-use wasm_runtime::capi::ext::error::{wasm_error_delete, wasm_error_message, wasm_error_t};
 use wasm_runtime::capi::module::{wasm_module_delete, wasm_module_new};
 use wasm_runtime::capi::store::{wasm_store_delete, wasm_store_new};
 use wasm_runtime::capi::vec::wasm_byte_vec_t;
@@ -36,15 +37,6 @@ fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn error_text(err: Option<Box<wasm_error_t>>) -> Option<String> {
-    let err = err?;
-    let mut msg = wasm_byte_vec_t::from_vec(Vec::new());
-    wasm_error_message(Some(&err), Some(&mut msg));
-    wasm_error_delete(Some(err));
-    // SAFETY: made by wasm_error_message.
-    Some(String::from_utf8(unsafe { msg.take() }).unwrap())
 }
 
 /// Writes a cache config file in `dir` naming `entries` as the folder.

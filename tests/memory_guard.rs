@@ -6,7 +6,9 @@
 //! Calls of the `unsafe` C functions pass valid or NULL pointers, as the C
 //! contract requires.
 
+mod support;
 use std::ptr;
+use support::error_text;
 
 use wasm_runtime::capi::engine::{wasm_config_new, wasm_config_t, wasm_engine_delete};
 use wasm_runtime::capi::ext::config::{
@@ -14,7 +16,6 @@ use wasm_runtime::capi::ext::config::{
     wasm_config_static_memory_maximum_size_set,
 };
 use wasm_runtime::capi::ext::engine::wasm_engine_try_new;
-use wasm_runtime::capi::ext::error::{wasm_error_delete, wasm_error_message, wasm_error_t};
 use wasm_runtime::capi::ext::instance::wasm_instance_new_checked;
 use wasm_runtime::capi::ext::module::wasm_module_new_checked;
 use wasm_runtime::capi::ext::objects::{wasm_memory_grow_checked, wasm_memory_new_checked};
@@ -38,15 +39,6 @@ fn page_size() -> u64 {
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     assert!(size > 0, "the host page size");
     size as u64
-}
-
-fn error_text(err: Option<Box<wasm_error_t>>) -> Option<String> {
-    let err = err?;
-    let mut msg = wasm_byte_vec_t::from_vec(Vec::new());
-    wasm_error_message(Some(&err), Some(&mut msg));
-    wasm_error_delete(Some(err));
-    // SAFETY: made by wasm_error_message.
-    Some(String::from_utf8(unsafe { msg.take() }).unwrap())
 }
 
 /// The guard sizes of the issue: below, just above and between pages.

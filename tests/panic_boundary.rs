@@ -12,13 +12,14 @@
 //! Calls of the `unsafe` C functions pass valid or NULL pointers, as the C
 //! contract requires.
 
+mod support;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use support::error_text;
 
 use wasm_runtime::capi::engine::{wasm_config_t, wasm_engine_new_with_config, wasm_engine_t};
 use wasm_runtime::capi::ext::engine::wasm_engine_try_new;
-use wasm_runtime::capi::ext::error::{wasm_error_delete, wasm_error_message, wasm_error_t};
 use wasm_runtime::capi::ext::instance::wasm_instance_new_checked;
 use wasm_runtime::capi::ext::objects::{wasm_memory_grow_checked, wasm_memory_new_checked};
 use wasm_runtime::capi::ext::wat::wasm_wat2wasm;
@@ -103,15 +104,6 @@ impl Drop for VecMemory {
             panic!("boom in drop");
         }
     }
-}
-
-fn error_text(err: Option<Box<wasm_error_t>>) -> Option<String> {
-    let err = err?;
-    let mut msg = wasm_byte_vec_t::from_vec(Vec::new());
-    wasm_error_message(Some(&err), Some(&mut msg));
-    wasm_error_delete(Some(err));
-    // SAFETY: made by wasm_error_message.
-    Some(String::from_utf8(unsafe { msg.take() }).unwrap())
 }
 
 fn trap_text(trap: *mut wasm_trap_t) -> String {

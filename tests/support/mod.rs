@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use wasm_runtime::capi::ext::error::{wasm_error_delete, wasm_error_message, wasm_error_t};
+use wasm_runtime::capi::vec::wasm_byte_vec_t;
 
 /// valgrind's exit status when it found errors (`--error-exitcode`).
 pub const VALGRIND_ERROR_EXIT: i32 = 99;
@@ -84,4 +86,14 @@ pub fn rerun_tests_under_memcheck(marker: &str, this_test: &str, tests: usize) {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// The message of a C API error (consumed), or `None` for NULL (success).
+pub fn error_text(err: Option<Box<wasm_error_t>>) -> Option<String> {
+    let err = err?;
+    let mut msg = wasm_byte_vec_t::from_vec(Vec::new());
+    wasm_error_message(Some(&err), Some(&mut msg));
+    wasm_error_delete(Some(err));
+    // SAFETY: made by wasm_error_message.
+    Some(String::from_utf8(unsafe { msg.take() }).unwrap())
 }
