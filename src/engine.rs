@@ -16,7 +16,7 @@ use crate::runtime::EngineRuntime;
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable, SetError};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use target_lexicon::Triple;
 use wasmparser::WasmFeatures;
 
@@ -38,6 +38,10 @@ struct EngineInner {
     /// Module cache entries queued by this engine; dropping the engine
     /// waits until they are written.
     cache_writes: PendingWrites,
+    /// The serialized-module fingerprint of this engine's code-generation
+    /// settings, made at first use by `module::serialize` (it depends only
+    /// on the ISA and the configuration, both fixed for the engine's life).
+    fingerprint: OnceLock<String>,
 }
 
 impl Engine {
@@ -63,6 +67,7 @@ impl Engine {
                 epoch: AtomicU64::new(0),
                 runtime,
                 cache_writes: PendingWrites::default(),
+                fingerprint: OnceLock::new(),
             }),
         })
     }
@@ -98,6 +103,11 @@ impl Engine {
     /// The module cache entries this engine queued for writing.
     pub(crate) fn cache_writes(&self) -> &PendingWrites {
         &self.inner.cache_writes
+    }
+
+    /// Where `module::serialize` keeps this engine's fingerprint once made.
+    pub(crate) fn fingerprint_cell(&self) -> &OnceLock<String> {
+        &self.inner.fingerprint
     }
 
     /// Whether `self` and `other` are handles to the same engine.

@@ -34,8 +34,16 @@ const MAGIC: &[u8; 8] = b"\0wrcode\x02";
 /// in the option table (`src/config/table.rs`) act through, then
 /// `name=value` for every option marked `code: value`. The option list
 /// comes from the table, so an option that starts to shape code is
-/// recorded as soon as its row says so.
-fn fingerprint(engine: &Engine) -> String {
+/// recorded as soon as its row says so. Made once per engine: serializing,
+/// deserializing and every cache lookup (which also deserializes on a hit)
+/// read the same string.
+fn fingerprint(engine: &Engine) -> &str {
+    engine
+        .fingerprint_cell()
+        .get_or_init(|| make_fingerprint(engine))
+}
+
+fn make_fingerprint(engine: &Engine) -> String {
     let isa = engine.isa();
     let mut isa_flags: Vec<String> = isa.isa_flags().iter().map(|v| v.to_string()).collect();
     isa_flags.sort();
@@ -87,7 +95,7 @@ impl Module {
         let engine = self.engine();
         encode(
             version_stamp(engine),
-            &fingerprint(engine),
+            fingerprint(engine),
             self.wasm(),
             self.compiled(),
         )
@@ -123,7 +131,7 @@ impl Module {
             return Err(refused(format!(
                 "serialized module was compiled with other code-generation settings \
                  (first difference: {})",
-                first_difference(&String::from_utf8_lossy(stored), &current)
+                first_difference(&String::from_utf8_lossy(stored), current)
             )));
         }
         let wasm = r.bytes()?;
@@ -192,7 +200,10 @@ pub(super) fn cache_path(engine: &Engine, wasm: &[u8]) -> Option<CachePath> {
     let file = cache
         .directory
         .join(format!("{:016x}{:016x}.wrmod", key(1), key(2)));
-    Some(CachePath { file, fingerprint })
+    Some(CachePath {
+        file,
+        fingerprint: fingerprint.to_string(),
+    })
 }
 
 /// Loads `wasm`'s module from the cache entry at `path`, if it is there
