@@ -16,7 +16,8 @@ pub struct MemorySettings {
     pub static_memory_maximum_size: u64,
     /// Make every memory static, whatever its maximum.
     pub static_memory_forced: bool,
-    /// Inaccessible bytes after each memory, so bounds checks can be elided.
+    /// Inaccessible bytes after each memory, so bounds checks can be
+    /// elided; whole host pages (the engine rounds the configured value).
     pub memory_guard_size: u64,
     /// Extra bytes a dynamic memory reserves past its size to grow in place.
     pub dynamic_memory_reserved_for_growth: u64,

@@ -15,7 +15,7 @@
 //! reservation.
 
 use super::memory_image::MemoryImage;
-use super::mmap::{round_up_to_page, round_up_to_page_u64, Mmap};
+use super::mmap::{round_up_to_page, Mmap};
 use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::Store;
 use super::vm::VMMemoryDefinition;
@@ -106,9 +106,10 @@ impl LinearMemory {
                 )
             })?;
         let min_bytes = to_usize(min_bytes, "memory minimum")?;
-        // Guards are whole pages (`memory_settings` already rounds them;
-        // this keeps commits page aligned for any plan).
-        let guard = |bytes: u64| to_usize(round_up_to_page_u64(bytes), "memory guard");
+        // Guards are whole pages: the engine rounds `memory_guard_size`
+        // when it computes its `Tunables`, the only source of plans (and a
+        // misaligned one would make `Mmap::commit` fail, not abort).
+        let guard = |bytes: u64| to_usize(bytes, "memory guard");
         let pre_guard = guard(plan.pre_guard_size)?;
         let offset_guard = guard(plan.offset_guard_size)?;
         let (capacity, reserve_for_growth) = match plan.style {
