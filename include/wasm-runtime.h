@@ -852,29 +852,24 @@ WASM_API_EXTERN void wasm_config_wasm_wide_arithmetic_set(wasm_config_t *config,
 WASM_API_EXTERN void wasm_config_wasm_gc_set(wasm_config_t *config, bool enable);
 
 /**
- * Enables wasm SIMD. Default: true. Modules validate; compilation refuses SIMD
- * code ("not supported yet").
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * Enables wasm SIMD. Default: true. Lowered to Cranelift vector code; x86-64
+ * hosts need SSE4.2 and below (engine creation says so otherwise); off:
+ * modules using it are refused, naming the option.
  */
 WASM_API_EXTERN void wasm_config_wasm_simd_set(wasm_config_t *config, bool enable);
 
 /**
- * Enables wasm relaxed SIMD. Default: true. Requires `wasm_simd`; compilation
- * refuses it ("not supported yet").
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * Enables wasm relaxed SIMD. Default: true. Requires `wasm_simd`; the host's
+ * fastest lowering unless relaxed_simd_deterministic; off: modules using it
+ * are refused, naming the option.
  */
 WASM_API_EXTERN void wasm_config_wasm_relaxed_simd_set(wasm_config_t *config, bool enable);
 
 /**
  * Lowers relaxed-SIMD instructions to the same results on every host. Default:
- * false.
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * false. The specification's deterministic results (fused madd, wasm min/max,
+ * saturating truncation, ...). Compiled code depends on it: serialized modules
+ * record it.
  */
 WASM_API_EXTERN void wasm_config_relaxed_simd_deterministic_set(wasm_config_t *config, bool enable);
 

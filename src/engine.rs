@@ -190,6 +190,7 @@ fn tunables(config: &Config) -> Tunables {
         generate_address_map: config.generate_address_map(),
         max_wasm_stack: config.max_wasm_stack(),
         wasm_backtrace: config.wasm_backtrace(),
+        relaxed_simd_deterministic: config.relaxed_simd_deterministic(),
         memory_init_cow: config.memory_init_cow(),
     }
 }
@@ -297,6 +298,9 @@ fn std_detect(feature: &str) -> Option<bool> {
 fn build_isa(config: &Config, tunables: &Tunables) -> Result<OwnedTargetIsa> {
     let detector = config.detect_host_feature().map(|d| &**d);
     let mut isa_builder = match config.target() {
+        // A target this process can run is the host: its CPU features are
+        // detected (or reported by `detect_host_feature`) as without one.
+        Some(triple) if runs_on_host(triple) => host_isa_builder(detector)?,
         Some(triple) => isa::lookup(triple.clone()).map_err(|e| {
             Error::config(
                 "target",
@@ -480,10 +484,54 @@ fn check_shared_flags(config: &Config, tunables: &Tunables, flags: &settings::Fl
     Ok(())
 }
 
+/// The x86-64 ISA flags wasm SIMD's lowering needs, with the CPU feature
+/// each stands for: SSE4.2 and everything below it, as the configuration
+/// reference says (without them several operators have no lowering).
+const X86_SIMD_FLAGS: &[(&str, &str)] = &[
+    ("has_sse3", "sse3"),
+    ("has_ssse3", "ssse3"),
+    ("has_sse41", "sse4.1"),
+    ("has_sse42", "sse4.2"),
+];
+
+/// Refuses `wasm_simd` on an x86-64 target whose ISA lacks the features
+/// its lowering needs (the host's, as detected or as `detect_host_feature`
+/// reports them, or those a cross target was given).
+fn check_simd_features(config: &Config, isa: &dyn TargetIsa) -> Result<()> {
+    if !config.wasm_simd() || isa.triple().architecture != target_lexicon::Architecture::X86_64 {
+        return Ok(());
+    }
+    let isa_flags = isa.isa_flags();
+    let missing: Vec<&str> = X86_SIMD_FLAGS
+        .iter()
+        .filter(|(flag, _)| {
+            !isa_flags
+                .iter()
+                .any(|v| v.name == *flag && v.as_bool() == Some(true))
+        })
+        .map(|(_, feature)| *feature)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let whose = if config.target().is_some() {
+        "the target"
+    } else {
+        "the host CPU"
+    };
+    Err(Error::config(
+        "wasm_simd",
+        format!(
+            "enabled, but {whose} lacks {} (x86-64 SIMD needs SSE4.2 and below); \
+             disable wasm_simd (and wasm_relaxed_simd) to run on it",
+            missing.join(", ")
+        ),
+    ))
+}
+
 /// Checks the finished ISA: on the host, every enabled CPU feature must
-/// really be there (running an instruction the CPU lacks is undefined).
-/// SIMD needs no check here: this Cranelift lowers wasm SIMD on the x86-64
-/// baseline too, and a missing lowering is a compile error, not unsoundness.
+/// really be there (running an instruction the CPU lacks is undefined),
+/// and wasm SIMD must have the features its lowering needs.
 fn check_isa(
     config: &Config,
     isa: &dyn TargetIsa,
@@ -495,11 +543,9 @@ fn check_isa(
             .iter()
             .any(|v| v.name == name && v.as_bool() == Some(true))
     };
-    if config.target().is_some_and(|t| !runs_on_host(t)) {
-        return Ok(());
-    }
+    let on_host = config.target().is_none_or(runs_on_host);
     for (feature, flag) in host_feature_flags() {
-        if !enabled(flag) {
+        if !on_host || !enabled(flag) {
             continue;
         }
         let present = match detector {
@@ -513,7 +559,7 @@ fn check_isa(
             ));
         }
     }
-    Ok(())
+    check_simd_features(config, isa)
 }
 
 #[cfg(test)]

@@ -471,7 +471,7 @@ fn disabled_features_are_named_with_offsets() {
         fn(&mut Config),
         Option<(&'static str, &'static str)>,
     );
-    let cases: [Case; 7] = [
+    let cases: [Case; 11] = [
         (
             "(module (func (result i32 i32) (i32.const 1) (i32.const 2)))",
             |c| {
@@ -520,6 +520,36 @@ fn disabled_features_are_named_with_offsets() {
             },
             Some(("extended-const", "wasm_extended_const")),
         ),
+        (
+            "(module (func (param v128)))",
+            |c| {
+                c.set_wasm_relaxed_simd(false);
+                c.set_wasm_simd(false);
+            },
+            Some(("SIMD", "wasm_simd")),
+        ),
+        (
+            "(module (func (result i32) (i32x4.extract_lane 0 (v128.const i64x2 1 2))))",
+            |c| {
+                c.set_wasm_relaxed_simd(false);
+                c.set_wasm_simd(false);
+            },
+            Some(("SIMD", "wasm_simd")),
+        ),
+        (
+            "(module (func (param v128) (result v128) (i8x16.relaxed_swizzle (local.get 0) (local.get 0))))",
+            |c| {
+                c.set_wasm_relaxed_simd(false);
+            },
+            Some(("relaxed SIMD", "wasm_relaxed_simd")),
+        ),
+        (
+            "(module (func (param v128) (result v128) (i8x16.swizzle (local.get 0) (local.get 0))))",
+            |c| {
+                c.set_wasm_relaxed_simd(false);
+            },
+            None,
+        ),
     ];
     for (wat, configure, expected) in cases {
         let engine = engine_with(configure);
@@ -558,15 +588,8 @@ fn disabled_features_are_named_with_offsets() {
 
 #[test]
 fn unsupported_proposals_are_refused_by_compilation() {
-    let engine = engine_with(|c| {
-        c.set_wasm_simd(true);
-    });
+    let engine = engine_with(|_| {});
     for (wat, feature) in [
-        ("(module (func (param v128)))", "simd"),
-        (
-            "(module (func (result i32) (i32x4.extract_lane 0 (v128.const i64x2 1 2))))",
-            "simd",
-        ),
         ("(module (memory 1 1 shared))", "threads"),
         (
             "(module (memory 1) (func (result i32) (i32.atomic.load (i32.const 0))))",

@@ -1085,6 +1085,50 @@ unsafe extern "C" fn failing_new_stack(
     Some(wasm_error_t::boxed(anyhow::anyhow!("no stacks here")))
 }
 
+/// A host detector reporting an SSE4.2 CPU that lacks SSE4.1 (only
+/// "sse4.1" is denied among the features below SSE4.2, nothing above it
+/// is claimed).
+unsafe extern "C" fn detect_all_but_sse41(_env: *mut c_void, feature: *const c_char) -> i8 {
+    // SAFETY: the library passes a NUL-terminated name.
+    let name = unsafe { std::ffi::CStr::from_ptr(feature) };
+    match name.to_bytes() {
+        b"sse3" | b"ssse3" | b"sse4.2" | b"popcnt" | b"cmpxchg16b" => 1,
+        _ => 0,
+    }
+}
+
+/// Issue 9: on x86-64, wasm SIMD needs SSE4.2 and below. A host without
+/// SSE4.1 (as `detect_host_feature` reports it) builds no engine with
+/// SIMD on, and the error names `wasm_simd` and the missing feature; with
+/// SIMD off the same host builds one.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn simd_needs_sse42_and_below() {
+    let detector = wasm_host_feature_detector_t {
+        env: null_mut(),
+        detect: Some(detect_all_but_sse41),
+        finalizer: None,
+    };
+    let msg = assert_refused("wasm_simd", |c| {
+        wasm_config_detect_host_feature_set(Some(c), Some(&detector));
+    });
+    assert!(msg.contains("sse4.1") && !msg.contains("sse4.2,"), "{msg}");
+    assert!(msg.contains("disable wasm_simd"), "{msg}");
+    // Relaxed SIMD alone cannot be on (it requires SIMD); with both off the
+    // engine builds, without SSE4.1 in its ISA.
+    let engine = assert_builds(|c| {
+        wasm_config_detect_host_feature_set(Some(c), Some(&detector));
+        wasm_config_wasm_relaxed_simd_set(Some(c), false);
+        wasm_config_wasm_simd_set(Some(c), false);
+    });
+    let flags = engine.engine().isa().isa_flags();
+    let sse41 = flags.iter().find(|f| f.name == "has_sse41").unwrap();
+    assert_eq!(sse41.as_bool(), Some(false));
+    wasm_engine_delete(Some(engine));
+    // With every feature it has, the host builds a SIMD engine.
+    assert_builds(|_| {});
+}
+
 unsafe extern "C" fn detect_nothing(_env: *mut c_void, _feature: *const c_char) -> i8 {
     0
 }
@@ -1182,6 +1226,9 @@ fn feature_detector_drives_the_host_isa() {
     };
     let mut c = wasm_config_new();
     wasm_config_detect_host_feature_set(Some(&mut c), Some(&detector));
+    // The x86-64 baseline cannot run SIMD (see `simd_needs_sse42_and_below`).
+    wasm_config_wasm_relaxed_simd_set(Some(&mut c), false);
+    wasm_config_wasm_simd_set(Some(&mut c), false);
     let copy = wasm_engine_new_with_config(Some(c)).expect("baseline host ISA");
     if cfg!(target_arch = "x86_64") {
         let flags = copy.engine().isa().isa_flags();

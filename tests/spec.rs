@@ -32,8 +32,9 @@ use wasm_runtime::runtime::{
     Extern, ExternRef, Func, Global, Instance, Memory, Store, Table, Trap, Val,
 };
 use wasmparser::WasmFeatures;
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
+use wast::token::{F32, F64};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
 /// Commands that fail for a known reason: (file, line, reason).
@@ -42,16 +43,6 @@ const KNOWN_FAILURES: &[(&str, usize, &str)] = &[];
 /// Whole files that belong to proposals this engine does not run yet.
 fn out_of_scope_file(name: &str) -> Option<&'static str> {
     let stem = name.trim_end_matches(".wast");
-    if stem.starts_with("simd_") {
-        return Some("SIMD proposal");
-    }
-    if stem.starts_with("relaxed_")
-        || stem == "i16x8_relaxed_q15mulr_s"
-        || stem == "i32x4_relaxed_trunc"
-        || stem == "i8x16_relaxed_swizzle"
-    {
-        return Some("relaxed SIMD proposal");
-    }
     if stem.ends_with("64") || stem == "memory64-imports" {
         return Some("memory64 proposal");
     }
@@ -98,15 +89,30 @@ fn out_of_scope_file(name: &str) -> Option<&'static str> {
     None
 }
 
-/// The proposals this engine implements: WebAssembly 2.0 without SIMD,
-/// plus tail calls, extended constant expressions and multi-memory.
+/// Whether a file tests relaxed SIMD, whose results depend on
+/// `relaxed_simd_deterministic`: these run a second time with it on.
+fn is_relaxed_simd_file(name: &str) -> bool {
+    let stem = name.trim_end_matches(".wast");
+    stem.starts_with("relaxed_")
+        || stem == "i16x8_relaxed_q15mulr_s"
+        || stem == "i32x4_relaxed_trunc"
+        || stem == "i8x16_relaxed_swizzle"
+}
+
+/// The proposals this engine implements: WebAssembly 2.0 (SIMD included),
+/// plus relaxed SIMD, tail calls, extended constant expressions and
+/// multi-memory.
 fn in_scope_features() -> WasmFeatures {
-    (WasmFeatures::WASM2
+    WasmFeatures::WASM2
+        | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::EXTENDED_CONST
-        | WasmFeatures::MULTI_MEMORY)
-        - WasmFeatures::SIMD
+        | WasmFeatures::MULTI_MEMORY
 }
+
+/// Set in a worker's environment (to any value) to run its file with
+/// `relaxed_simd_deterministic` on.
+const DETERMINISTIC_ENV: &str = "WASM_SPEC_RELAXED_DETERMINISTIC";
 
 fn spec_engine() -> Engine {
     let mut config = Config::new();
@@ -115,9 +121,8 @@ fn spec_engine() -> Engine {
     config.set_cranelift_debug_verifier(std::env::var_os("WASM_SPEC_VERIFIER").is_some());
     // WASM_SPEC_NO_SIGNALS=1 compiles every trap as an explicit check.
     config.set_signals_based_traps(std::env::var_os("WASM_SPEC_NO_SIGNALS").is_none());
+    config.set_relaxed_simd_deterministic(std::env::var_os(DETERMINISTIC_ENV).is_some());
     config
-        .set_wasm_simd(false)
-        .set_wasm_relaxed_simd(false)
         .set_wasm_threads(false)
         .set_wasm_memory64(false)
         .set_wasm_gc(false)
@@ -184,7 +189,18 @@ fn run_parent(filter: Option<&str>) -> i32 {
         dir.display()
     );
 
-    let queue = Mutex::new(files.clone().into_iter());
+    // Every file once in the default mode, then the relaxed-SIMD files
+    // again with `relaxed_simd_deterministic` on.
+    let deterministic_pass = files
+        .iter()
+        .filter(|p| is_relaxed_simd_file(&p.file_name().unwrap().to_string_lossy()))
+        .map(|p| (p.clone(), true));
+    let jobs: Vec<(PathBuf, bool)> = files
+        .iter()
+        .map(|p| (p.clone(), false))
+        .chain(deterministic_pass)
+        .collect();
+    let queue = Mutex::new(jobs.into_iter());
     let reports: Mutex<BTreeMap<String, FileReport>> = Mutex::new(BTreeMap::new());
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -192,11 +208,14 @@ fn run_parent(filter: Option<&str>) -> i32 {
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
-                let Some(file) = queue.lock().unwrap().next() else {
+                let Some((file, deterministic)) = queue.lock().unwrap().next() else {
                     break;
                 };
-                let name = file.file_name().unwrap().to_string_lossy().into_owned();
-                let report = run_child(&file);
+                let mut name = file.file_name().unwrap().to_string_lossy().into_owned();
+                if deterministic {
+                    name.push_str(" (relaxed_simd_deterministic)");
+                }
+                let report = run_child(&file, deterministic);
                 reports.lock().unwrap().insert(name, report);
             });
         }
@@ -266,10 +285,17 @@ fn run_parent(filter: Option<&str>) -> i32 {
     }
 }
 
-/// Runs one file in a child process with a time limit and parses its report.
-fn run_child(file: &Path) -> FileReport {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .env(WORKER_ENV, file)
+/// Runs one file in a child process with a time limit and parses its
+/// report; `deterministic` turns `relaxed_simd_deterministic` on.
+fn run_child(file: &Path, deterministic: bool) -> FileReport {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.env(WORKER_ENV, file);
+    if deterministic {
+        command.env(DETERMINISTIC_ENV, "1");
+    } else {
+        command.env_remove(DETERMINISTIC_ENV);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -643,7 +669,7 @@ impl Context {
             WastArgCore::I64(v) => Val::I64(*v),
             WastArgCore::F32(v) => Val::F32(v.bits),
             WastArgCore::F64(v) => Val::F64(v.bits),
-            WastArgCore::V128(_) => return Err(Failure::OutOfScope("v128 values (SIMD)".into())),
+            WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
             WastArgCore::RefNull(HeapType::Abstract { ty, .. }) => match ty {
                 AbstractHeapType::Func | AbstractHeapType::NoFunc => Val::FuncRef(None),
                 AbstractHeapType::Extern | AbstractHeapType::NoExtern => Val::ExternRef(None),
@@ -765,21 +791,9 @@ impl Context {
         Ok(match (value, want) {
             (Val::I32(a), WastRetCore::I32(b)) => a == b,
             (Val::I64(a), WastRetCore::I64(b)) => a == b,
-            (Val::F32(bits), WastRetCore::F32(pattern)) => match pattern {
-                NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
-                NanPattern::ArithmeticNan => {
-                    f32::from_bits(*bits).is_nan() && bits & 0x0040_0000 != 0
-                }
-                NanPattern::Value(v) => *bits == v.bits,
-            },
-            (Val::F64(bits), WastRetCore::F64(pattern)) => match pattern {
-                NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
-                NanPattern::ArithmeticNan => {
-                    f64::from_bits(*bits).is_nan() && bits & 0x0008_0000_0000_0000 != 0
-                }
-                NanPattern::Value(v) => *bits == v.bits,
-            },
-            (_, WastRetCore::V128(_)) => return Err("v128 values (SIMD)".into()),
+            (Val::F32(bits), WastRetCore::F32(pattern)) => f32_matches(*bits, pattern),
+            (Val::F64(bits), WastRetCore::F64(pattern)) => f64_matches(*bits, pattern),
+            (Val::V128(bits), WastRetCore::V128(pattern)) => v128_matches(*bits, pattern),
             (Val::FuncRef(r), WastRetCore::RefNull(ty)) => {
                 r.is_none() && ty_is(ty, &[AbstractHeapType::Func, AbstractHeapType::NoFunc])
             }
@@ -894,6 +908,43 @@ impl Context {
                 e.kind()
             )),
         }
+    }
+}
+
+/// Whether the lanes of `bits` (little-endian) match the expected lanes;
+/// float lanes may expect canonical or arithmetic NaNs.
+fn v128_matches(bits: u128, pattern: &V128Pattern) -> bool {
+    let bytes = bits.to_le_bytes();
+    let lane = |i: usize, width: usize| -> u64 {
+        let mut b = [0u8; 8];
+        b[..width].copy_from_slice(&bytes[i * width..(i + 1) * width]);
+        u64::from_le_bytes(b)
+    };
+    match pattern {
+        V128Pattern::I8x16(want) => (0..16).all(|i| lane(i, 1) as u8 == want[i] as u8),
+        V128Pattern::I16x8(want) => (0..8).all(|i| lane(i, 2) as u16 == want[i] as u16),
+        V128Pattern::I32x4(want) => (0..4).all(|i| lane(i, 4) as u32 == want[i] as u32),
+        V128Pattern::I64x2(want) => (0..2).all(|i| lane(i, 8) == want[i] as u64),
+        V128Pattern::F32x4(want) => (0..4).all(|i| f32_matches(lane(i, 4) as u32, &want[i])),
+        V128Pattern::F64x2(want) => (0..2).all(|i| f64_matches(lane(i, 8), &want[i])),
+    }
+}
+
+fn f32_matches(bits: u32, pattern: &NanPattern<F32>) -> bool {
+    match pattern {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => f32::from_bits(bits).is_nan() && bits & 0x0040_0000 != 0,
+        NanPattern::Value(v) => bits == v.bits,
+    }
+}
+
+fn f64_matches(bits: u64, pattern: &NanPattern<F64>) -> bool {
+    match pattern {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => {
+            f64::from_bits(bits).is_nan() && bits & 0x0008_0000_0000_0000 != 0
+        }
+        NanPattern::Value(v) => bits == v.bits,
     }
 }
 

@@ -201,25 +201,26 @@ options! {
     /// Enables wasm SIMD.
     wasm_simd {
         ty: bool = true,
-        status: validated_only,
+        status: works,
         code: no,
         proposal: { key: "simd", name: "SIMD", flags: [SIMD], operators: [simd] },
-        notes: "modules validate; compilation refuses SIMD code (\"not supported yet\")",
+        notes: "lowered to Cranelift vector code; x86-64 hosts need SSE4.2 and below (engine creation says so otherwise); off: modules using it are refused, naming the option",
     }
     /// Enables wasm relaxed SIMD.
     wasm_relaxed_simd {
         ty: bool = true,
-        status: validated_only,
+        status: works,
         requires: [wasm_simd],
         code: no,
         proposal: { key: "relaxed-simd", name: "relaxed SIMD", flags: [RELAXED_SIMD], operators: [relaxed_simd] },
-        notes: "compilation refuses it (\"not supported yet\")",
+        notes: "the host's fastest lowering unless relaxed_simd_deterministic; off: modules using it are refused, naming the option",
     }
     /// Lowers relaxed-SIMD instructions to the same results on every host.
     relaxed_simd_deterministic {
         ty: bool = false,
-        status: validated_only,
-        code: no,
+        status: works,
+        code: value,
+        notes: "the specification's deterministic results (fused madd, wasm min/max, saturating truncation, ...)",
     }
     /// Enables wasm bulk memory operations.
     wasm_bulk_memory {

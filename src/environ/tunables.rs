@@ -35,6 +35,10 @@ pub struct Tunables {
     pub max_wasm_stack: usize,
     /// `wasm_backtrace`: traps carry the wasm frames they unwound.
     pub wasm_backtrace: bool,
+    /// `relaxed_simd_deterministic`: relaxed-SIMD operators compile to the
+    /// results the specification names as deterministic (the same on every
+    /// host) instead of the host's fastest instructions.
+    pub relaxed_simd_deterministic: bool,
     /// `memory_init_cow`: memories are initialised by mapping images of
     /// their data segments where possible.
     pub memory_init_cow: bool,
@@ -52,6 +56,7 @@ impl Default for Tunables {
             generate_address_map: true,
             max_wasm_stack: 512 << 10,
             wasm_backtrace: true,
+            relaxed_simd_deterministic: false,
             memory_init_cow: true,
         }
     }

@@ -79,7 +79,7 @@ impl FuncTranslator<'_, '_> {
     fn block_type(&self, bt: BlockType) -> Result<(Vec<ValType>, Vec<ValType>)> {
         Ok(match bt {
             BlockType::Empty => (vec![], vec![]),
-            BlockType::Type(t) => (vec![], vec![wasm_val_type(t, self.op_offset)?]),
+            BlockType::Type(t) => (vec![], vec![wasm_val_type(t)]),
             BlockType::FuncType(i) => {
                 let ft = &self.env.info.types[i as usize];
                 (ft.params.to_vec(), ft.results.to_vec())

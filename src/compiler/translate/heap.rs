@@ -164,7 +164,7 @@ impl FuncTranslator<'_, '_> {
 
     /// The native address of a `size`-byte access at the popped index plus
     /// `memarg.offset`.
-    fn heap_addr(&mut self, memarg: &MemArg, size: u32) -> Result<Value> {
+    pub(super) fn heap_addr(&mut self, memarg: &MemArg, size: u32) -> Result<Value> {
         let memory = self.access_memory(memarg)?;
         let index = self.pop();
         let index_ty = IndexType::of(&self.env.plans[memory as usize].ty);

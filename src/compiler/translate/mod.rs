@@ -136,8 +136,8 @@ pub(crate) fn translate_function(
 
 /// One entry of the operand stack: an IR value and the wasm type it has.
 /// The wasm type says more than the IR type (a funcref and an externref
-/// are both `i64`, and later a `v128` will be one IR vector type whatever
-/// its lanes), so operators that depend on it read it here.
+/// are both `i64`, and a `v128` is always an `I8X16` whatever its lanes),
+/// so operators that depend on it read it here.
 #[derive(Clone, Copy, Debug)]
 struct Operand {
     value: Value,
@@ -232,19 +232,19 @@ fn operator_proposal(op: &Operator<'_>) -> &'static str {
 }
 
 /// The wasm type of a value type read from the body (a local's or a block
-/// type's). `v128` is refused here: nothing past this point handles it.
-fn wasm_val_type(ty: wasmparser::ValType, offset: usize) -> Result<ValType> {
-    Ok(match ty {
+/// type's).
+fn wasm_val_type(ty: wasmparser::ValType) -> ValType {
+    match ty {
         wasmparser::ValType::I32 => ValType::I32,
         wasmparser::ValType::I64 => ValType::I64,
         wasmparser::ValType::F32 => ValType::F32,
         wasmparser::ValType::F64 => ValType::F64,
-        wasmparser::ValType::V128 => return Err(unsupported("simd", offset)),
+        wasmparser::ValType::V128 => ValType::V128,
         wasmparser::ValType::Ref(r) if r.is_extern_ref() => ValType::ExternRef,
         // Every other reference is a function reference here: typed
         // references are refused when the module is parsed.
         wasmparser::ValType::Ref(_) => ValType::FuncRef,
-    })
+    }
 }
 
 impl<'m> FuncTranslator<'m, '_> {
@@ -263,9 +263,8 @@ impl<'m> FuncTranslator<'m, '_> {
         }
         let mut locals_reader = body.get_locals_reader().map_err(reader_error)?;
         for _ in 0..locals_reader.get_count() {
-            let offset = locals_reader.original_position();
             let (count, ty) = locals_reader.read().map_err(reader_error)?;
-            let ty = wasm_val_type(ty, offset as usize)?;
+            let ty = wasm_val_type(ty);
             let zero = self.zero(ty);
             for _ in 0..count {
                 let var = self.builder.declare_var(ir_type(ty));
@@ -333,7 +332,7 @@ impl<'m> FuncTranslator<'m, '_> {
             return Ok(());
         };
         if simd::is_simd_operator(&op) {
-            return self.visit_operator(&op);
+            return self.simd_operator(op);
         }
         let group = operator_proposal(&op);
         let feature = Proposal::of_operator_group(group).map_or(group, |p| p.key);
@@ -360,6 +359,10 @@ impl<'m> FuncTranslator<'m, '_> {
     /// The zero value of `ty` (a null reference for reference types).
     fn zero(&mut self, ty: ValType) -> Value {
         match ty {
+            ValType::V128 => {
+                let zero = self.builder.func.dfg.constants.insert(vec![0u8; 16].into());
+                self.builder.ins().vconst(types::I8X16, zero)
+            }
             ValType::I32 => self.builder.ins().iconst(types::I32, 0),
             ValType::F32 => self.builder.ins().f32const(Ieee32::with_bits(0)),
             ValType::F64 => self.builder.ins().f64const(Ieee64::with_bits(0)),

@@ -191,11 +191,9 @@ pub extern "C" fn wasm_config_wasm_gc_set(config: Option<&mut wasm_config_t>, en
     }
 }
 
-/// Enables wasm SIMD. Default: true. Modules validate; compilation refuses SIMD
-/// code ("not supported yet").
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// Enables wasm SIMD. Default: true. Lowered to Cranelift vector code; x86-64
+/// hosts need SSE4.2 and below (engine creation says so otherwise); off:
+/// modules using it are refused, naming the option.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_simd_set(config: Option<&mut wasm_config_t>, enable: bool) {
     if let Some(c) = config {
@@ -203,11 +201,9 @@ pub extern "C" fn wasm_config_wasm_simd_set(config: Option<&mut wasm_config_t>, 
     }
 }
 
-/// Enables wasm relaxed SIMD. Default: true. Requires `wasm_simd`; compilation
-/// refuses it ("not supported yet").
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// Enables wasm relaxed SIMD. Default: true. Requires `wasm_simd`; the host's
+/// fastest lowering unless relaxed_simd_deterministic; off: modules using it
+/// are refused, naming the option.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_relaxed_simd_set(
     config: Option<&mut wasm_config_t>,
@@ -219,10 +215,9 @@ pub extern "C" fn wasm_config_wasm_relaxed_simd_set(
 }
 
 /// Lowers relaxed-SIMD instructions to the same results on every host. Default:
-/// false.
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// false. The specification's deterministic results (fused madd, wasm min/max,
+/// saturating truncation, ...). Compiled code depends on it: serialized modules
+/// record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_relaxed_simd_deterministic_set(
     config: Option<&mut wasm_config_t>,
