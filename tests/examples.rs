@@ -40,6 +40,7 @@ const REQUIRED: &[&str] = &[
     "serialize",
     "threads",
     "hostref",
+    "simd",
 ];
 
 fn source_dir() -> PathBuf {
