@@ -14,7 +14,12 @@ What it measures:
   - execution: 13 C kernels (kernels/*.c; integer: sieve, sort, sha256,
     interp, lz; floating point: nbody, matmul, spectralnorm, mandelbrot;
     memory: memops, ptrchase; calls: fib, indirect), each checking its own
-    answer, in ours, in the reference and natively;
+    answer, in ours, in the reference and natively; and SIMD: four kernels
+    written with wasm_simd128.h intrinsics (mat4: 4x4 f32 matrix products,
+    bytesum: byte sums and squares, blend: RGBA alpha blending, dot16: i16
+    dot products) plus clang's autovectorisation (-O3 -msimd128) of five
+    scalar kernels, against native -O3 -msse4.2 and -O3 -mavx2 builds and
+    against our runtime on the same source built without SIMD;
   - compilation: wall and CPU time, throughput and code size of
     wasm_module_new on real-world modules from the npm registry;
   - instantiation: a module with a 1 MiB data segment and a 10 000-entry table;
@@ -51,7 +56,8 @@ Needs: python3 (standard library only), a Rust toolchain, clang, lld
 Options:
   --quick             fewer repetitions and the small npm modules only (smoke run)
   --only SECTIONS     comma-separated subset of: exec,compile,instantiate,calls,memory
-  --kernels NAMES     comma-separated subset of the kernels
+  --kernels NAMES     comma-separated subset of the kernels (the SIMD ones are
+                      mat4, bytesum, blend, dot16 and <kernel>+simd128)
   --no-cargo          use the already built library instead of running cargo
   --json PATH         also write the JSON results to PATH
   --compare OLD.json  add a table with the change of our medians against an
@@ -101,12 +107,29 @@ KERNELS = [
     "memops", "ptrchase",
     "fib", "indirect",
 ]
+# SIMD kernels written with wasm_simd128.h intrinsics (plain C otherwise).
+SIMD_KERNELS = ["mat4", "bytesum", "blend", "dot16"]
+# Scalar kernels also measured as clang autovectorises them (-O3 -msimd128),
+# as `<kernel>+simd128`.
+AUTOVEC_KERNELS = ["matmul", "spectralnorm", "mandelbrot", "memops", "sieve"]
+AUTOVEC_SUFFIX = "+simd128"
+ALL_KERNELS = KERNELS + SIMD_KERNELS + [k + AUTOVEC_SUFFIX for k in AUTOVEC_KERNELS]
+
+
+def is_simd_kernel(name):
+    """SIMD rows: the intrinsics kernels and the autovectorised builds."""
+    return name in SIMD_KERNELS or name.endswith(AUTOVEC_SUFFIX)
 
 WASM_CFLAGS = [
     "--target=wasm32", "-O2", "-mbulk-memory", "-fno-math-errno", "-ffp-contract=off",
     "-nostdlib", "-Wl,--no-entry", "-Wall", "-Wextra", "-Werror",
 ]
 NATIVE_CFLAGS = ["-O2", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wextra", "-Werror"]
+# SIMD builds: wasm at -O3 with SIMD128; native at -O3 for SSE4.2 (the
+# features our SIMD lowering needs) and, as a second column, for AVX2.
+WASM_SIMD_CFLAGS = ["-O3" if f == "-O2" else f for f in WASM_CFLAGS] + ["-msimd128"]
+NATIVE_SSE42_CFLAGS = ["-O3" if f == "-O2" else f for f in NATIVE_CFLAGS] + ["-msse4.2"]
+NATIVE_AVX2_CFLAGS = ["-O3" if f == "-O2" else f for f in NATIVE_CFLAGS] + ["-mavx2"]
 HOST_CFLAGS = ["-O2", "-std=c11", "-Wall", "-Wextra"]
 
 RUNTIMES = ["ours", "wasmtime"]
@@ -294,22 +317,41 @@ def build_host(name, include_dir, lib_dir, lib_name):
 
 
 def build_kernels(names):
-    """Returns {kernel: {"wasm": path or None, "native": path or None, "error": ...}}."""
+    """Returns {kernel: {"wasm": path or None, "native": path or None, ...}}.
+    SIMD rows also get "scalar_wasm" (the same source without SIMD, -O2) and
+    "native_avx2"; their "native" is the -O3 -msse4.2 build."""
     out = os.path.join(BUILD, "kernels")
     os.makedirs(out, exist_ok=True)
     src = os.path.join(HERE, "kernels")
     built = {}
+
+    def build(entry, key, command, what):
+        ok, output = run_tool(command)
+        if not ok:
+            entry[key], entry[f"{key}_error"] = None, f"{what} build failed: " + first_error_line(output)
+
     for k in names:
-        wasm = os.path.join(out, f"{k}.wasm")
-        native = os.path.join(out, f"{k}-native")
-        entry = {"wasm": wasm, "native": native, "wasm_error": None, "native_error": None}
-        ok, output = run_tool(["clang", *WASM_CFLAGS, "-o", wasm, os.path.join(src, f"{k}.c")])
-        if not ok:
-            entry["wasm"], entry["wasm_error"] = None, "wasm build failed: " + first_error_line(output)
-        ok, output = run_tool(["clang", *NATIVE_CFLAGS, "-o", native, os.path.join(src, f"{k}.c"),
-                               os.path.join(src, "native_main.c")])
-        if not ok:
-            entry["native"], entry["native_error"] = None, "native build failed: " + first_error_line(output)
+        simd = is_simd_kernel(k)
+        source_name = k[:-len(AUTOVEC_SUFFIX)] if k.endswith(AUTOVEC_SUFFIX) else k
+        source = os.path.join(src, f"{source_name}.c")
+        native_main = os.path.join(src, "native_main.c")
+        stem = os.path.join(out, k.replace("+", "-"))
+        entry = {"wasm": f"{stem}.wasm", "native": f"{stem}-native", "wasm_error": None,
+                 "native_error": None}
+        if not simd:
+            build(entry, "wasm", ["clang", *WASM_CFLAGS, "-o", entry["wasm"], source], "wasm")
+            build(entry, "native", ["clang", *NATIVE_CFLAGS, "-o", entry["native"], source,
+                                    native_main], "native")
+        else:
+            entry.update({"scalar_wasm": f"{stem}-scalar.wasm", "scalar_wasm_error": None,
+                          "native_avx2": f"{stem}-native-avx2", "native_avx2_error": None})
+            build(entry, "wasm", ["clang", *WASM_SIMD_CFLAGS, "-o", entry["wasm"], source], "wasm")
+            build(entry, "scalar_wasm", ["clang", *WASM_CFLAGS, "-o", entry["scalar_wasm"], source],
+                  "scalar wasm")
+            build(entry, "native", ["clang", *NATIVE_SSE42_CFLAGS, "-o", entry["native"], source,
+                                    native_main], "native")
+            build(entry, "native_avx2", ["clang", *NATIVE_AVX2_CFLAGS, "-o", entry["native_avx2"],
+                                         source, native_main], "native AVX2")
         built[k] = entry
     return built
 
@@ -383,10 +425,23 @@ def run_exec(hosts, kernels, settings):
                 row[rt] = {"ok": False, "error": entry["wasm_error"]}
             else:
                 row[rt] = measure([host, "exec", entry["wasm"], str(settings.exec_repeats)], 120)
-        if entry["native"] is None:
-            row["native"] = {"ok": False, "error": entry["native_error"]}
-        else:
-            row["native"] = measure([entry["native"], str(settings.exec_repeats)], 120)
+        if "scalar_wasm" in entry:
+            # Our runtime on the same source built without SIMD: the speedup.
+            host = hosts["ours"]
+            if isinstance(host, dict):
+                row["ours_scalar"] = host
+            elif entry["scalar_wasm"] is None:
+                row["ours_scalar"] = {"ok": False, "error": entry["scalar_wasm_error"]}
+            else:
+                row["ours_scalar"] = measure([host, "exec", entry["scalar_wasm"],
+                                              str(settings.exec_repeats)], 120)
+        for col in ("native", "native_avx2"):
+            if col not in entry:
+                continue
+            if entry[col] is None:
+                row[col] = {"ok": False, "error": entry[f"{col}_error"]}
+            else:
+                row[col] = measure([entry[col], str(settings.exec_repeats)], 120)
         for r in row.values():
             if r.get("ok") and "times" in r:
                 r["wall_ms"] = stats(r.pop("times"), 1e3)
@@ -603,6 +658,8 @@ def report_exec(results, settings):
               "ours/wasmtime", "ours/native", "wasmtime/native"]
     rows, cols = [], {h: [] for h in header[1:]}
     for k, row in results.items():
+        if is_simd_kernel(k):
+            continue
         o, w, n = (median_of(row[c], "ms") for c in ("ours", "wasmtime", "native"))
         values = [o, w, n, ratio(o, w), ratio(o, n), ratio(w, n)]
         cells = [k, fmt_stats(row["ours"], "ms"), fmt_stats(row["wasmtime"], "ms"),
@@ -610,11 +667,51 @@ def report_exec(results, settings):
         for h, v in zip(header[1:], values):
             cols[h].append(v)
         rows.append(cells)
-    rows.append(["**geomean**"] + [fmt_geomean(cols[h], fmt_num if i < 3 else fmt_ratio)
-                                   for i, h in enumerate(header[1:])])
-    return (f"### Execution\n\nTime per run of each kernel in ms ({clock_words(settings)}), "
+    reports = []
+    if rows:
+        rows.append(["**geomean**"] + [fmt_geomean(cols[h], fmt_num if i < 3 else fmt_ratio)
+                                       for i, h in enumerate(header[1:])])
+        reports.append(
+            f"### Execution\n\nTime per run of each kernel in ms ({clock_words(settings)}), "
             f"median [min–max] of {settings.exec_repeats} runs after one warm-up run; ratios of "
             f"medians (below 1: the first is faster).\n\n" + table(header, rows))
+    simd = report_simd(results, settings)
+    if simd:
+        reports.append(simd)
+    return "\n\n".join(reports)
+
+
+def report_simd(results, settings):
+    """The SIMD rows: both runtimes on the SIMD build, native -O3 for SSE4.2
+    and for AVX2, and our runtime on the same source built without SIMD."""
+    header = ["kernel", "ours (ms)", "wasmtime (ms)", "native SSE4.2 (ms)", "native AVX2 (ms)",
+              "ours/wasmtime", "ours/native SSE4.2", "ours/native AVX2", "ours scalar build (ms)",
+              "SIMD speedup"]
+    rows, cols = [], {h: [] for h in header[1:]}
+    for k, row in results.items():
+        if not is_simd_kernel(k):
+            continue
+        o, w, n, a, sc = (median_of(row.get(c), "ms")
+                          for c in ("ours", "wasmtime", "native", "native_avx2", "ours_scalar"))
+        values = [o, w, n, a, ratio(o, w), ratio(o, n), ratio(o, a), sc, ratio(sc, o)]
+        cells = [k] + [fmt_stats(row.get(c) or {}, "ms")
+                       for c in ("ours", "wasmtime", "native", "native_avx2")]
+        cells += [fmt_ratio(v) for v in values[4:7]]
+        cells += [fmt_stats(row.get("ours_scalar") or {}, "ms"), fmt_ratio(values[8])]
+        for h, v in zip(header[1:], values):
+            cols[h].append(v)
+        rows.append(cells)
+    if not rows:
+        return None
+    formats = [fmt_num] * 4 + [fmt_ratio] * 3 + [fmt_num, fmt_ratio]
+    rows.append(["**geomean**"] + [fmt_geomean(cols[h], f) for h, f in zip(header[1:], formats)])
+    return (f"### SIMD execution\n\nThe SIMD kernels (wasm_simd128.h intrinsics: "
+            f"{', '.join(SIMD_KERNELS)}) and clang's autovectorisation of scalar kernels "
+            f"(`{AUTOVEC_SUFFIX}`), built with clang -O3 -msimd128; native columns are the same "
+            f"source at -O3 -msse4.2 and -O3 -mavx2; the scalar build is the same source "
+            f"without SIMD (-O2) in our runtime, and the speedup is its time over the SIMD "
+            f"build's. Times in ms ({clock_words(settings)}), median [min–max] of "
+            f"{settings.exec_repeats} runs after one warm-up run.\n\n" + table(header, rows))
 
 
 def report_compile(results, settings):
@@ -744,7 +841,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default=",".join(SECTIONS))
-    parser.add_argument("--kernels", default=",".join(KERNELS))
+    parser.add_argument("--kernels", default=",".join(ALL_KERNELS))
     parser.add_argument("--no-cargo", action="store_true")
     parser.add_argument("--json")
     parser.add_argument("--compare")
@@ -756,8 +853,8 @@ def main():
             parser.error(f"unknown section `{s}` (known: {', '.join(SECTIONS)})")
     kernels = [k for k in args.kernels.split(",") if k]
     for k in kernels:
-        if k not in KERNELS:
-            parser.error(f"unknown kernel `{k}` (known: {', '.join(KERNELS)})")
+        if k not in ALL_KERNELS:
+            parser.error(f"unknown kernel `{k}` (known: {', '.join(ALL_KERNELS)})")
     previous = None
     if args.compare:
         with open(args.compare) as f:
@@ -825,7 +922,8 @@ def main():
           f"{meta['load_average']['end']:.1f} at the end), "
           f"commit {meta['commit']}, against Wasmtime {meta['wasmtime']} (its C library from "
           f"the `wasmtime` wheel); kernels built with {meta['clang']} (-O2; wasm32 without "
-          f"SIMD; native for the baseline {platform.machine()} target).\n")
+          f"SIMD; native for the baseline {platform.machine()} target; SIMD rows as their "
+          f"table says).\n")
     for rt in RUNTIMES:
         if isinstance(hosts[rt], dict):
             print(f"**{rt} not measured**: {hosts[rt]['error']}\n")

@@ -1,8 +1,11 @@
 //! The benchmark kernels (`benches/kernels/*.c`) compiled to wasm32 and run
-//! once each in our runtime: 13 real C programs (sorting, hashing, an
-//! interpreter, compression, floating point, bulk memory, indirect calls),
-//! each of which checks its own result, so a miscompilation shows up here as
-//! a wrong checksum instead of as a suspiciously fast benchmark.
+//! once each in our runtime: real C programs (sorting, hashing, an
+//! interpreter, compression, floating point, bulk memory, indirect calls,
+//! and the SIMD kernels), each of which checks its own result, so a
+//! miscompilation shows up here as a wrong checksum instead of as a
+//! suspiciously fast benchmark. Every kernel runs twice: built without
+//! SIMD, and built with `-O3 -msimd128` (SIMD intrinsics, autovectorised
+//! loops).
 //!
 //! Needs Debian's `clang` and `lld` (wasm-ld); without them the test fails
 //! with the install command (`.ci/run` installs both), as every test that
@@ -41,12 +44,26 @@ fn kernel_sources() -> Vec<PathBuf> {
     sources
 }
 
-/// Starts clang on one kernel; the compilations run side by side.
-fn start_compile(source: &Path, out_dir: &Path) -> (PathBuf, std::io::Result<Child>) {
+/// What `benches/run.py` adds for the SIMD builds (in place of `-O2`):
+/// the SIMD kernels' intrinsics and clang's autovectoriser.
+const WASM_SIMD_CFLAGS: &[&str] = &["-O3", "-msimd128"];
+
+/// The kernels written with `wasm_simd128.h` intrinsics.
+const SIMD_KERNELS: &[&str] = &["mat4", "bytesum", "blend", "dot16"];
+
+/// Starts clang on one kernel (with `extra` flags after the common ones);
+/// the compilations run side by side.
+fn start_compile(
+    source: &Path,
+    out_dir: &Path,
+    extra: &[&str],
+) -> (PathBuf, std::io::Result<Child>) {
     let stem = source.file_stem().expect("file name").to_string_lossy();
-    let wasm = out_dir.join(format!("{stem}.wasm"));
+    let suffix = if extra.is_empty() { "" } else { "-simd128" };
+    let wasm = out_dir.join(format!("{stem}{suffix}.wasm"));
     let child = Command::new("clang")
         .args(WASM_CFLAGS)
+        .args(extra)
         .arg("-o")
         .arg(&wasm)
         .arg(source)
@@ -100,13 +117,13 @@ fn run_kernel(engine: &Engine, wasm: &[u8]) -> Result<(), String> {
     ))
 }
 
-#[test]
-fn every_kernel_computes_its_known_answer() {
+/// Compiles every kernel with the common flags plus `extra` and runs it
+/// in `engine`; returns the failures and the binaries by kernel name.
+fn compile_and_run_all(engine: &Engine, extra: &[&str]) -> (Vec<String>, Vec<(String, Vec<u8>)>) {
     support::require_tool("clang", "clang");
     support::require_tool("wasm-ld", "lld");
     let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench_kernels");
     std::fs::create_dir_all(&out_dir).expect("create output folder");
-    let engine = Engine::default();
     let sources = kernel_sources();
     assert!(
         sources.len() >= 10,
@@ -114,22 +131,63 @@ fn every_kernel_computes_its_known_answer() {
     );
     let compiles: Vec<_> = sources
         .iter()
-        .map(|source| start_compile(source, &out_dir))
+        .map(|source| start_compile(source, &out_dir, extra))
         .collect();
-    let failures: Vec<String> = sources
-        .iter()
-        .zip(compiles)
-        .filter_map(|(source, (wasm, child))| {
-            let name = source.file_name().expect("file name").to_string_lossy();
-            finish_compile(&wasm, child)
-                .and_then(|wasm| run_kernel(&engine, &wasm))
-                .err()
-                .map(|e| format!("{name}: {e}"))
-        })
-        .collect();
+    let mut failures = Vec::new();
+    let mut binaries = Vec::new();
+    for (source, (wasm, child)) in sources.iter().zip(compiles) {
+        let name = source.file_stem().expect("file name").to_string_lossy();
+        match finish_compile(&wasm, child) {
+            Ok(wasm) => {
+                if let Err(e) = run_kernel(engine, &wasm) {
+                    failures.push(format!("{name}: {e}"));
+                }
+                binaries.push((name.into_owned(), wasm));
+            }
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    (failures, binaries)
+}
+
+#[test]
+fn every_kernel_computes_its_known_answer() {
+    let (failures, _) = compile_and_run_all(&Engine::default(), &[]);
     assert!(
         failures.is_empty(),
         "kernels failed:\n{}",
         failures.join("\n")
     );
+}
+
+/// Issue 9: the same kernels built with SIMD (the intrinsics of the SIMD
+/// kernels, clang's autovectoriser for the others) compute the same
+/// answers, in both relaxed-SIMD modes; the SIMD kernels really use SIMD
+/// (they do not validate without it).
+#[test]
+fn every_kernel_built_with_simd_computes_its_known_answer() {
+    for deterministic in [false, true] {
+        let mut config = wasm_runtime::config::Config::new();
+        config.set_relaxed_simd_deterministic(deterministic);
+        let engine = Engine::new(&config).unwrap();
+        let (failures, binaries) = compile_and_run_all(&engine, WASM_SIMD_CFLAGS);
+        assert!(
+            failures.is_empty(),
+            "SIMD kernels failed (relaxed_simd_deterministic {deterministic}):\n{}",
+            failures.join("\n")
+        );
+        let scalar_only = wasmparser::WasmFeatures::WASM2 - wasmparser::WasmFeatures::SIMD;
+        for name in SIMD_KERNELS {
+            let (_, wasm) = binaries
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("no SIMD kernel {name} in benches/kernels"));
+            assert!(
+                wasmparser::Validator::new_with_features(scalar_only)
+                    .validate_all(wasm)
+                    .is_err(),
+                "{name} built with -msimd128 uses no SIMD"
+            );
+        }
+    }
 }
