@@ -340,8 +340,7 @@ impl FuncTranslator<'_, '_> {
         let mut args = Vec::with_capacity(n + 2);
         args.push(callee_vmctx);
         args.push(self.vmctx);
-        let at = self.stack.len() - n;
-        args.extend(self.stack.drain(at..).map(|o| o.value));
+        args.extend(self.pop_values(n));
         args
     }
 

@@ -136,8 +136,12 @@ pub(crate) fn translate_function(
 
 /// One entry of the operand stack: an IR value and the wasm type it has.
 /// The wasm type says more than the IR type (a funcref and an externref
-/// are both `i64`, and a `v128` is always an `I8X16` whatever its lanes),
-/// so operators that depend on it read it here.
+/// are both `i64`), so operators that depend on it read it here. A `v128`
+/// keeps the vector type of the operator that made it (`F32X4` from
+/// `f32x4.add`, ...) while it is on the stack, so that chains of SIMD
+/// operators need no bitcasts and Cranelift sees their lane types (float
+/// vectors stay in float instructions); it becomes the canonical `I8X16`
+/// when it leaves the stack for anything but a SIMD operator.
 #[derive(Clone, Copy, Debug)]
 struct Operand {
     value: Value,
@@ -371,11 +375,33 @@ impl<'m> FuncTranslator<'m, '_> {
     }
 
     // ----- the operand stack -----
+    //
+    // Every pop and peek below gives a `v128` in its canonical `I8X16`
+    // (see `Operand`): these are the values that leave the stack for
+    // locals, globals, block parameters, calls and returns. Only the SIMD
+    // operators take vector operands as they are (`simd::pop_v`).
+
+    /// `operand`'s value in its canonical IR type: a `v128` of other
+    /// lanes is bitcast to `I8X16`, everything else is unchanged.
+    fn canonical(&mut self, operand: Operand) -> Value {
+        if operand.ty == ValType::V128
+            && self.builder.func.dfg.value_type(operand.value) != types::I8X16
+        {
+            simd::to_canonical_v128(&mut self.builder, operand.value)
+        } else {
+            operand.value
+        }
+    }
 
     fn pop_operand(&mut self) -> Operand {
-        self.stack
+        let operand = self
+            .stack
             .pop()
-            .expect("validated: operand stack not empty")
+            .expect("validated: operand stack not empty");
+        Operand {
+            value: self.canonical(operand),
+            ty: operand.ty,
+        }
     }
 
     fn pop(&mut self) -> Value {
@@ -404,23 +430,25 @@ impl<'m> FuncTranslator<'m, '_> {
 
     /// Pops the top `n` operands' values, deepest first.
     fn pop_values(&mut self, n: usize) -> Vec<Value> {
-        let at = self.stack.len() - n;
-        self.stack.drain(at..).map(|o| o.value).collect()
+        let values = self.peek_values(n);
+        self.stack.truncate(self.stack.len() - n);
+        values
     }
 
     /// The values of the top `n` operands, deepest first.
-    fn peek_values(&self, n: usize) -> Vec<Value> {
-        self.stack[self.stack.len() - n..]
-            .iter()
-            .map(|o| o.value)
+    fn peek_values(&mut self, n: usize) -> Vec<Value> {
+        let at = self.stack.len() - n;
+        (at..self.stack.len())
+            .map(|i| self.canonical(self.stack[i]))
             .collect()
     }
 
     fn push(&mut self, value: Value, ty: ValType) {
-        debug_assert_eq!(
-            self.builder.func.dfg.value_type(value),
-            ir_type(ty),
-            "operand of wasm type {ty} has the wrong IR type"
+        let actual = self.builder.func.dfg.value_type(value);
+        debug_assert!(
+            actual == ir_type(ty)
+                || (ty == ValType::V128 && actual.is_vector() && actual.bits() == 128),
+            "operand of wasm type {ty} has the wrong IR type {actual}"
         );
         self.stack.push(Operand { value, ty });
     }

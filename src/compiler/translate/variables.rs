@@ -38,7 +38,7 @@ impl FuncTranslator<'_, '_> {
                     .def_var(self.locals[local_index as usize].var, v);
             }
             O::LocalTee { local_index } => {
-                let v = self.stack.last().expect("validated: operand").value;
+                let v = self.peek_values(1)[0];
                 self.builder
                     .def_var(self.locals[local_index as usize].var, v);
             }

@@ -57,7 +57,8 @@ impl FuncTranslator<'_, '_> {
             O::V128Load32Zero { memarg } => self.load_zero(&memarg, I32X4)?,
             O::V128Load64Zero { memarg } => self.load_zero(&memarg, I64X2)?,
             O::V128Store { memarg } => {
-                let v = self.pop();
+                // Stored as it is: a float vector with a float store.
+                let v = self.pop_native();
                 let addr = self.heap_addr(&memarg, 16)?;
                 self.builder.ins().store(self.heap_flags, v, addr, 0);
             }

@@ -1,12 +1,15 @@
 //! SIMD operators (the simd and relaxed_simd proposals), lowered through
 //! Cranelift's vector types.
 //!
-//! Every `v128` on the operand stack, in locals, block parameters, globals
-//! and across calls is an `I8X16`: one canonical IR type, so that values of
-//! the same wasm type always have the same IR type whatever lanes the
-//! operators that made them used. An operator bitcasts its operands to the
-//! lane type it works on (`pop_v`) and its result back to `I8X16`
-//! (`push_v`); Cranelift folds the bitcasts away, they cost nothing.
+//! Every `v128` in locals, block parameters, globals and across calls is
+//! an `I8X16`: one canonical IR type, so that values of the same wasm type
+//! always have the same IR type whatever lanes the operators that made
+//! them used. On the operand stack a `v128` keeps the type its operator
+//! gave it (`push_v`); an operator bitcasts its operands to the lane type
+//! it works on (`pop_v`, a no-op when they already have it), and the
+//! translator's pops canonicalise what leaves the stack otherwise. The
+//! bitcasts cost no instructions; keeping the lane types lets Cranelift
+//! keep float vectors in float instructions (`movups`, not `movdqu`).
 //!
 //! The work is split by operator family, each offered the operator in turn
 //! like the scalar families of the translator:
@@ -73,6 +76,12 @@ fn lane_order() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
+/// `v` (a 128-bit vector of any lanes) as the canonical `I8X16` a `v128`
+/// has off the operand stack.
+pub(super) fn to_canonical_v128(builder: &mut FunctionBuilder<'_>, v: Value) -> Value {
+    builder.ins().bitcast(types::I8X16, lane_order(), v)
+}
+
 impl FuncTranslator<'_, '_> {
     /// Translates one SIMD operator: each family is offered it in turn.
     pub(super) fn simd_operator<'w>(&mut self, op: Operator<'w>) -> Result<()> {
@@ -105,9 +114,17 @@ impl FuncTranslator<'_, '_> {
         }
     }
 
+    /// Pops a `v128` operand as it is on the stack (any vector type).
+    fn pop_native(&mut self) -> Value {
+        self.stack
+            .pop()
+            .expect("validated: operand stack not empty")
+            .value
+    }
+
     /// Pops a `v128` operand as a vector of lane type `ty`.
     fn pop_v(&mut self, ty: Type) -> Value {
-        let v = self.pop();
+        let v = self.pop_native();
         self.bitcast_v(v, ty)
     }
 
@@ -125,9 +142,9 @@ impl FuncTranslator<'_, '_> {
         (a, b, c)
     }
 
-    /// Pushes the vector `v` (of any vector type) as a `v128`.
+    /// Pushes the vector `v` (of any vector type) as a `v128`, keeping its
+    /// type (see `Operand`).
     fn push_v(&mut self, v: Value) {
-        let v = self.bitcast_v(v, types::I8X16);
         self.push(v, ValType::V128);
     }
 
