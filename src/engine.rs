@@ -514,16 +514,20 @@ fn check_simd_features(config: &Config, isa: &dyn TargetIsa) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    let whose = if config.target().is_some() {
-        "the target"
+    let (whose, remedy) = if config.target().is_none_or(runs_on_host) {
+        ("the host CPU", "")
     } else {
-        "the host CPU"
+        // A cross target has only the features it is given.
+        (
+            "the target",
+            "enable them (cranelift_flag_enable(\"sse42\") enables all four) or ",
+        )
     };
     Err(Error::config(
         "wasm_simd",
         format!(
             "enabled, but {whose} lacks {} (x86-64 SIMD needs SSE4.2 and below); \
-             disable wasm_simd (and wasm_relaxed_simd) to run on it",
+             {remedy}disable wasm_simd (and wasm_relaxed_simd) to run on it",
             missing.join(", ")
         ),
     ))
@@ -615,6 +619,32 @@ mod tests {
         let mut other_os = Triple::host();
         other_os.operating_system = target_lexicon::OperatingSystem::Wasi;
         assert!(!runs_on_host(&other_os));
+    }
+
+    /// A cross x86-64 target has only the ISA features it is given: SIMD
+    /// needs SSE4.2 and below, enabled through a Cranelift preset.
+    #[test]
+    fn cross_x86_target_needs_sse42_for_simd() {
+        let mut config = Config::new();
+        config.set_target("x86_64-unknown-freebsd").unwrap();
+        let err = Engine::new(&config).err().expect("refused");
+        match err.kind() {
+            ErrorKind::Config { option, .. } => assert_eq!(option, "wasm_simd"),
+            other => panic!("expected a config error, got {other:?}"),
+        }
+        let text = err.to_string();
+        assert!(
+            text.contains("sse3, ssse3, sse4.1, sse4.2") && text.contains("sse42"),
+            "{text}"
+        );
+        // SAFETY: a preset of the x86 ISA, which the target can run.
+        unsafe { config.cranelift_flag_enable("sse42") };
+        let engine = Engine::new(&config).unwrap();
+        assert!(!engine.is_host_target());
+        let mut plain = Config::new();
+        plain.set_target("x86_64-unknown-freebsd").unwrap();
+        plain.set_wasm_relaxed_simd(false).set_wasm_simd(false);
+        Engine::new(&plain).unwrap();
     }
 
     #[test]
