@@ -159,6 +159,10 @@ const RELAXED: &str = r#"(module
 fn relaxed_results(deterministic: bool) -> Vec<u128> {
     let mut config = Config::new();
     config.set_relaxed_simd_deterministic(deterministic);
+    relaxed_results_with(config)
+}
+
+fn relaxed_results_with(config: Config) -> Vec<u128> {
     let store = Store::new(&Engine::new(&config).unwrap());
     let i = instantiate(&store, RELAXED, &[]);
     let one_plus = f32::from_bits(0x3f80_0800); // 1 + 2^-12
@@ -261,4 +265,38 @@ fn nan_canonicalization_covers_vector_float_results() {
         // Without canonicalisation the hardware propagates the payload.
         assert_eq!(run(false), (payload32, payload64, payload32));
     }
+}
+
+/// On an x86-64 CPU without FMA (the detector hides it and everything
+/// above SSE4.2), `relaxed_madd` is a multiply then an add by default and
+/// stays fused (one rounding) with `relaxed_simd_deterministic`.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn relaxed_madd_without_fma_is_fused_only_when_deterministic() {
+    use std::is_x86_feature_detected as has;
+    let sse42_only = |deterministic: bool| {
+        let detect = |feature: &str| -> Option<bool> {
+            Some(match feature {
+                "sse3" => has!("sse3"),
+                "ssse3" => has!("ssse3"),
+                "sse4.1" => has!("sse4.1"),
+                "sse4.2" => has!("sse4.2"),
+                _ => false,
+            })
+        };
+        let mut config = Config::new();
+        config.set_relaxed_simd_deterministic(deterministic);
+        // SAFETY: a feature is reported present only when the host has it.
+        unsafe { config.set_detect_host_feature(Some(std::sync::Arc::new(detect))) };
+        relaxed_results_with(config)
+    };
+    let fused = f32x4([f32::from_bits(0x3380_0000); 4]);
+    assert_eq!(sse42_only(false)[3], f32x4([0.0; 4]), "mul then add");
+    let deterministic = sse42_only(true);
+    assert_eq!(deterministic[3], fused, "fused without FMA too");
+    assert_eq!(
+        deterministic,
+        relaxed_results(true),
+        "deterministic is host-independent"
+    );
 }

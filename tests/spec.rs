@@ -16,7 +16,9 @@
 //! name contains FILTER and prints every failure's details;
 //! `WASM_SPEC_VERIFIER=1` adds Cranelift's IR verifier, and
 //! `WASM_SPEC_NO_SIGNALS=1` runs everything with `signals_based_traps`
-//! off (every trap an explicit check, no signal handler).
+//! off (every trap an explicit check, no signal handler), and
+//! `WASM_SPEC_SSE42_ONLY=1` compiles for an x86-64 CPU without AVX (the
+//! baseline SIMD lowerings).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -122,6 +124,26 @@ fn spec_engine() -> Engine {
     // WASM_SPEC_NO_SIGNALS=1 compiles every trap as an explicit check.
     config.set_signals_based_traps(std::env::var_os("WASM_SPEC_NO_SIGNALS").is_none());
     config.set_relaxed_simd_deterministic(std::env::var_os(DETERMINISTIC_ENV).is_some());
+    // WASM_SPEC_SSE42_ONLY=1 compiles for the oldest x86-64 CPU SIMD runs
+    // on: the host's features up to SSE4.2 (and POPCNT), nothing newer
+    // (no AVX, AVX2, AVX-512, FMA, BMI), to exercise the baseline lowerings.
+    #[cfg(target_arch = "x86_64")]
+    if std::env::var_os("WASM_SPEC_SSE42_ONLY").is_some() {
+        use std::is_x86_feature_detected as has;
+        let detect = |feature: &str| -> Option<bool> {
+            Some(match feature {
+                "sse3" => has!("sse3"),
+                "ssse3" => has!("ssse3"),
+                "sse4.1" => has!("sse4.1"),
+                "sse4.2" => has!("sse4.2"),
+                "popcnt" => has!("popcnt"),
+                "cmpxchg16b" => has!("cmpxchg16b"),
+                _ => false,
+            })
+        };
+        // SAFETY: a feature is reported present only when the host has it.
+        unsafe { config.set_detect_host_feature(Some(std::sync::Arc::new(detect))) };
+    }
     config
         .set_wasm_threads(false)
         .set_wasm_memory64(false)
