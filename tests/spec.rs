@@ -16,9 +16,10 @@
 //! name contains FILTER and prints every failure's details;
 //! `WASM_SPEC_VERIFIER=1` adds Cranelift's IR verifier, and
 //! `WASM_SPEC_NO_SIGNALS=1` runs everything with `signals_based_traps`
-//! off (every trap an explicit check, no signal handler), and
-//! `WASM_SPEC_SSE42_ONLY=1` compiles for an x86-64 CPU without AVX (the
-//! baseline SIMD lowerings).
+//! off (every trap an explicit check, no signal handler). The relaxed-SIMD
+//! files run a second time with `relaxed_simd_deterministic` on, and on
+//! x86-64 the SIMD files run again compiled for a CPU with nothing above
+//! SSE4.2 (`WASM_SPEC_SSE42_ONLY=1` runs everything that way).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -116,6 +117,45 @@ fn in_scope_features() -> WasmFeatures {
 /// `relaxed_simd_deterministic` on.
 const DETERMINISTIC_ENV: &str = "WASM_SPEC_RELAXED_DETERMINISTIC";
 
+/// Set in a worker's environment (to any value) to compile for an x86-64
+/// CPU with nothing above SSE4.2 (see `spec_engine`).
+const SSE42_ENV: &str = "WASM_SPEC_SSE42_ONLY";
+
+/// Whether a file tests SIMD or relaxed SIMD.
+fn is_simd_file(name: &str) -> bool {
+    name.starts_with("simd_") || is_relaxed_simd_file(name)
+}
+
+/// The passes over the testsuite: every file runs in the default mode; the
+/// relaxed-SIMD files again with `relaxed_simd_deterministic`; on x86-64
+/// the SIMD files again for a CPU without AVX (the baseline lowerings).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Default,
+    Deterministic,
+    Sse42Only,
+}
+
+impl Mode {
+    /// What follows the file's name in the report.
+    fn label(self) -> &'static str {
+        match self {
+            Mode::Default => "",
+            Mode::Deterministic => " (relaxed_simd_deterministic)",
+            Mode::Sse42Only => " (SSE4.2 only)",
+        }
+    }
+
+    /// The environment variable that selects the mode in a worker.
+    fn env(self) -> Option<&'static str> {
+        match self {
+            Mode::Default => None,
+            Mode::Deterministic => Some(DETERMINISTIC_ENV),
+            Mode::Sse42Only => Some(SSE42_ENV),
+        }
+    }
+}
+
 fn spec_engine() -> Engine {
     let mut config = Config::new();
     // WASM_SPEC_VERIFIER=1 also runs Cranelift's IR verifier on every
@@ -124,11 +164,11 @@ fn spec_engine() -> Engine {
     // WASM_SPEC_NO_SIGNALS=1 compiles every trap as an explicit check.
     config.set_signals_based_traps(std::env::var_os("WASM_SPEC_NO_SIGNALS").is_none());
     config.set_relaxed_simd_deterministic(std::env::var_os(DETERMINISTIC_ENV).is_some());
-    // WASM_SPEC_SSE42_ONLY=1 compiles for the oldest x86-64 CPU SIMD runs
+    // WASM_SPEC_SSE42_ONLY=1 (`SSE42_ENV`) compiles for the oldest x86-64 CPU SIMD runs
     // on: the host's features up to SSE4.2 (and POPCNT), nothing newer
     // (no AVX, AVX2, AVX-512, FMA, BMI), to exercise the baseline lowerings.
     #[cfg(target_arch = "x86_64")]
-    if std::env::var_os("WASM_SPEC_SSE42_ONLY").is_some() {
+    if std::env::var_os(SSE42_ENV).is_some() {
         use std::is_x86_feature_detected as has;
         let detect = |feature: &str| -> Option<bool> {
             Some(match feature {
@@ -211,17 +251,22 @@ fn run_parent(filter: Option<&str>) -> i32 {
         dir.display()
     );
 
-    // Every file once in the default mode, then the relaxed-SIMD files
-    // again with `relaxed_simd_deterministic` on.
-    let deterministic_pass = files
-        .iter()
-        .filter(|p| is_relaxed_simd_file(&p.file_name().unwrap().to_string_lossy()))
-        .map(|p| (p.clone(), true));
-    let jobs: Vec<(PathBuf, bool)> = files
-        .iter()
-        .map(|p| (p.clone(), false))
-        .chain(deterministic_pass)
-        .collect();
+    let name_of = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+    let mut jobs: Vec<(PathBuf, Mode)> = files.iter().map(|p| (p.clone(), Mode::Default)).collect();
+    jobs.extend(
+        files
+            .iter()
+            .filter(|p| is_relaxed_simd_file(&name_of(p)))
+            .map(|p| (p.clone(), Mode::Deterministic)),
+    );
+    if cfg!(target_arch = "x86_64") {
+        jobs.extend(
+            files
+                .iter()
+                .filter(|p| is_simd_file(&name_of(p)))
+                .map(|p| (p.clone(), Mode::Sse42Only)),
+        );
+    }
     let queue = Mutex::new(jobs.into_iter());
     let reports: Mutex<BTreeMap<String, FileReport>> = Mutex::new(BTreeMap::new());
     let workers = std::thread::available_parallelism()
@@ -230,14 +275,11 @@ fn run_parent(filter: Option<&str>) -> i32 {
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
-                let Some((file, deterministic)) = queue.lock().unwrap().next() else {
+                let Some((file, mode)) = queue.lock().unwrap().next() else {
                     break;
                 };
-                let mut name = file.file_name().unwrap().to_string_lossy().into_owned();
-                if deterministic {
-                    name.push_str(" (relaxed_simd_deterministic)");
-                }
-                let report = run_child(&file, deterministic);
+                let name = format!("{}{}", name_of(&file), mode.label());
+                let report = run_child(&file, mode);
                 reports.lock().unwrap().insert(name, report);
             });
         }
@@ -307,15 +349,15 @@ fn run_parent(filter: Option<&str>) -> i32 {
     }
 }
 
-/// Runs one file in a child process with a time limit and parses its
-/// report; `deterministic` turns `relaxed_simd_deterministic` on.
-fn run_child(file: &Path, deterministic: bool) -> FileReport {
+/// Runs one file in a child process, in `mode`, with a time limit and
+/// parses its report.
+fn run_child(file: &Path, mode: Mode) -> FileReport {
     let mut command = Command::new(std::env::current_exe().unwrap());
+    // The run's own environment passes through, so that setting one of
+    // the mode variables for the whole run applies it to every file.
     command.env(WORKER_ENV, file);
-    if deterministic {
-        command.env(DETERMINISTIC_ENV, "1");
-    } else {
-        command.env_remove(DETERMINISTIC_ENV);
+    if let Some(var) = mode.env() {
+        command.env(var, "1");
     }
     let mut child = command
         .stdout(Stdio::piped())
