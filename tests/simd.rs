@@ -300,3 +300,65 @@ fn relaxed_madd_without_fma_is_fused_only_when_deterministic() {
         "deterministic is host-independent"
     );
 }
+
+/// The bitwise operators work in the lane type their operands come with
+/// (float vectors in float instructions): every such type compiles and
+/// gives the bits the operators specify.
+#[test]
+fn bitwise_operators_on_every_lane_type() {
+    let mut wat = String::from("(module\n");
+    // (producer of operand a) and of b: the same values, made by an
+    // operator of each lane type (adding zero keeps the bits, except that
+    // f32/f64 -0 + 0 is +0; the inputs below have no -0 lanes).
+    let shapes = [
+        (
+            "f32x4",
+            "(f32x4.add (local.get 0) (v128.const f32x4 0 0 0 0))",
+        ),
+        ("f64x2", "(f64x2.add (local.get 0) (v128.const f64x2 0 0))"),
+        (
+            "i16x8",
+            "(i16x8.add (local.get 0) (v128.const i16x8 0 0 0 0 0 0 0 0))",
+        ),
+        ("i64x2", "(i64x2.add (local.get 0) (v128.const i64x2 0 0))"),
+    ];
+    for (shape, a) in shapes {
+        let b = a.replace("local.get 0", "local.get 1");
+        let c = a.replace("local.get 0", "local.get 2");
+        for op in ["and", "andnot", "or", "xor"] {
+            wat.push_str(&format!(
+                "(func (export \"{shape}.{op}\") (param v128 v128 v128) (result v128) (v128.{op} {a} {b}))\n"
+            ));
+        }
+        wat.push_str(&format!(
+            "(func (export \"{shape}.not\") (param v128 v128 v128) (result v128) (v128.not {a}))\n"
+        ));
+        wat.push_str(&format!(
+            "(func (export \"{shape}.bitselect\") (param v128 v128 v128) (result v128) (v128.bitselect {a} {b} {c}))\n"
+        ));
+    }
+    // A float comparison as the mask, float operands: a blend.
+    wat.push_str(
+        "(func (export \"select_by_lt\") (param v128 v128 v128) (result v128)\n\
+         (v128.bitselect (f32x4.mul (local.get 0) (v128.const f32x4 1 1 1 1))\n\
+                         (f32x4.mul (local.get 1) (v128.const f32x4 1 1 1 1))\n\
+                         (f32x4.lt (local.get 0) (local.get 1))))\n)",
+    );
+    let store = Store::new(&Engine::default());
+    let i = instantiate(&store, &wat, &[]);
+    // Finite, positive floats in every lane width: adding +0 keeps them.
+    let a = f32x4([1.5, 2.25, 1024.0, 0.125]);
+    let b = f32x4([3.0, 0.5, 7.75, 65536.0]);
+    let c = 0x00ff_ff00_f0f0_0f0f_1234_5678_9abc_def0u128;
+    for (shape, _) in shapes {
+        let call = |op: &str| call_v(&func(&i, &format!("{shape}.{op}")), &[a, b, c]);
+        assert_eq!(call("and"), a & b, "{shape}.and");
+        assert_eq!(call("andnot"), a & !b, "{shape}.andnot");
+        assert_eq!(call("or"), a | b, "{shape}.or");
+        assert_eq!(call("xor"), a ^ b, "{shape}.xor");
+        assert_eq!(call("not"), !a, "{shape}.not");
+        assert_eq!(call("bitselect"), (a & c) | (b & !c), "{shape}.bitselect");
+    }
+    let r = call_v(&func(&i, "select_by_lt"), &[a, b, 0]);
+    assert_eq!(r, f32x4([1.5, 0.5, 7.75, 0.125]), "{r:#x}");
+}

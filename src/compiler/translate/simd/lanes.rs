@@ -58,15 +58,34 @@ impl FuncTranslator<'_, '_> {
             O::F64x2ReplaceLane { lane } => self.replace_lane(F64X2, lane),
 
             // ----- bitwise -----
-            O::V128Not => self.v_unop(I8X16, |b, a| b.ins().bnot(a)),
-            O::V128And => self.v_binop(I8X16, |b, x, y| b.ins().band(x, y)),
-            O::V128AndNot => self.v_binop(I8X16, |b, x, y| b.ins().band_not(x, y)),
-            O::V128Or => self.v_binop(I8X16, |b, x, y| b.ins().bor(x, y)),
-            O::V128Xor => self.v_binop(I8X16, |b, x, y| b.ins().bxor(x, y)),
+            // Lane-agnostic: done in the type of the (first) operand, so
+            // that float vectors get the float forms (`andps`, ...) and
+            // stay in the float domain.
+            O::V128Not => {
+                let ty = self.operand_vector_type(0);
+                self.v_unop(ty, |b, a| b.ins().bnot(a))
+            }
+            O::V128And => {
+                let ty = self.operand_vector_type(1);
+                self.v_binop(ty, |b, x, y| b.ins().band(x, y))
+            }
+            O::V128AndNot => {
+                let ty = self.operand_vector_type(1);
+                self.v_binop(ty, |b, x, y| b.ins().band_not(x, y))
+            }
+            O::V128Or => {
+                let ty = self.operand_vector_type(1);
+                self.v_binop(ty, |b, x, y| b.ins().bor(x, y))
+            }
+            O::V128Xor => {
+                let ty = self.operand_vector_type(1);
+                self.v_binop(ty, |b, x, y| b.ins().bxor(x, y))
+            }
             O::V128Bitselect => {
                 // wasm (v1, v2, c) takes v1's bits where c has ones;
                 // Cranelift's `bitselect(c, x, y)` takes x's there.
-                let (v1, v2, c) = self.pop3_v(I8X16);
+                let ty = self.operand_vector_type(2);
+                let (v1, v2, c) = self.pop3_v(ty);
                 let v = self.builder.ins().bitselect(c, v1, v2);
                 self.push_v(v);
             }
@@ -84,6 +103,13 @@ impl FuncTranslator<'_, '_> {
             other => return Ok(Some(other)),
         }
         Ok(None)
+    }
+
+    /// The vector type of the `v128` operand `depth` entries below the top
+    /// of the stack, as the operator that made it left it.
+    fn operand_vector_type(&self, depth: usize) -> Type {
+        let operand = self.stack[self.stack.len() - 1 - depth];
+        self.builder.func.dfg.value_type(operand.value)
     }
 
     /// `*.splat`: the scalar operand in every lane; i8 and i16 lanes take
