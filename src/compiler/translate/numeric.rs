@@ -2,9 +2,8 @@
 //! arithmetic, conversions, reinterpretations and sign extensions.
 //!
 //! Most map to one Cranelift instruction. The trapping ones (integer
-//! division and remainder, float-to-int truncation) trap with the spec's
-//! kind: through Cranelift's own trapping instructions with signals-based
-//! traps, through explicit checks without.
+//! division and remainder, float-to-int truncation) check their trap
+//! conditions explicitly, so each trap has the spec's kind.
 
 use super::{FuncTranslator, Offer};
 use crate::compiler::ir_type;
@@ -213,41 +212,24 @@ impl FuncTranslator<'_, '_> {
         (dividend, divisor)
     }
 
-    /// Whether Cranelift's division instructions raise wasm's division
-    /// traps by themselves. With signals-based traps they do, with the
-    /// right kinds: a zero divisor traps with `INTEGER_DIVISION_BY_ZERO`
-    /// (on x86-64 the `div` instruction's own fault, elsewhere a check the
-    /// backend emits), `sdiv` of `MIN / -1` with `INTEGER_OVERFLOW`, and
-    /// `srem` of `MIN % -1` is 0 as in wasm. Without signals a fault cannot
-    /// be caught, so every condition is checked here and the instruction
-    /// never faults.
-    fn division_traps_itself(&self) -> bool {
-        self.env.tunables.signals_based_traps()
-    }
-
-    /// Traps with "integer divide by zero" when `divisor` is 0, unless the
-    /// division instruction does it itself.
+    /// Traps with "integer divide by zero" when `divisor` is 0.
     fn check_div_by_zero(&mut self, divisor: Value) {
-        if !self.division_traps_itself() {
-            self.trapz(divisor, TrapKind::IntegerDivisionByZero);
-        }
+        self.trapz(divisor, TrapKind::IntegerDivisionByZero);
     }
 
     fn div_s(&mut self, ty: Type) {
         let (dividend, b) = self.pop_division();
         let a = dividend.value;
-        if !self.division_traps_itself() {
-            self.check_div_by_zero(b);
-            let min = if ty == types::I32 {
-                i64::from(i32::MIN)
-            } else {
-                i64::MIN
-            };
-            let is_min = self.builder.ins().icmp_imm_s(IntCC::Equal, a, min);
-            let is_neg1 = self.builder.ins().icmp_imm_s(IntCC::Equal, b, -1);
-            let overflow = self.builder.ins().band(is_min, is_neg1);
-            self.trapnz(overflow, TrapKind::IntegerOverflow);
-        }
+        self.check_div_by_zero(b);
+        let min = if ty == types::I32 {
+            i64::from(i32::MIN)
+        } else {
+            i64::MIN
+        };
+        let is_min = self.builder.ins().icmp_imm_s(IntCC::Equal, a, min);
+        let is_neg1 = self.builder.ins().icmp_imm_s(IntCC::Equal, b, -1);
+        let overflow = self.builder.ins().band(is_min, is_neg1);
+        self.trapnz(overflow, TrapKind::IntegerOverflow);
         let v = self.builder.ins().sdiv(a, b);
         self.push(v, dividend.ty);
     }
@@ -263,17 +245,13 @@ impl FuncTranslator<'_, '_> {
     fn rem_s(&mut self) {
         let (dividend, b) = self.pop_division();
         let a = dividend.value;
-        let divisor = if self.division_traps_itself() {
-            b
-        } else {
-            self.check_div_by_zero(b);
-            // `INT_MIN % -1` is 0 in wasm, but a hardware division would
-            // overflow on it: divide by 1 instead, which gives 0 too.
-            let is_neg1 = self.builder.ins().icmp_imm_s(IntCC::Equal, b, -1);
-            let ty = self.builder.func.dfg.value_type(b);
-            let one = self.builder.ins().iconst(ty, 1);
-            self.builder.ins().select(is_neg1, one, b)
-        };
+        self.check_div_by_zero(b);
+        // `INT_MIN % -1` is 0 in wasm, but the hardware division behind
+        // `srem` overflows on it: divide by 1 instead, which gives 0 too.
+        let is_neg1 = self.builder.ins().icmp_imm_s(IntCC::Equal, b, -1);
+        let ty = self.builder.func.dfg.value_type(b);
+        let one = self.builder.ins().iconst(ty, 1);
+        let divisor = self.builder.ins().select(is_neg1, one, b);
         let v = self.builder.ins().srem(a, divisor);
         self.push(v, dividend.ty);
     }
