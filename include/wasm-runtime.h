@@ -25,10 +25,26 @@
 #define WASM_RUNTIME_VERSION_PATCH 0
 
 /**
+ * Who called a host function made by `wasm_func_new_with_caller` or
+ * `wasm_linker_define_func`: lent to the callback for the call only (do
+ * not keep the pointer). Objects obtained through it (an export, the
+ * store's data) stay valid as such objects always do.
+ */
+typedef struct wasm_caller_t wasm_caller_t;
+
+/**
  * An error returned by an extension function; owned by the caller, who
  * frees it with `wasm_error_delete`.
  */
 typedef struct wasm_error_t wasm_error_t;
+
+/**
+ * A linker: definitions by module and name, for instantiating modules of
+ * one engine. Host functions defined with `wasm_linker_define_func` belong
+ * to no store and serve every store; other definitions are objects of one
+ * store. Owned by the caller, freed with `wasm_linker_delete`.
+ */
+typedef struct wasm_linker_t wasm_linker_t;
 
 /**
  * Limits of the pooling instance allocator, for
@@ -189,7 +205,8 @@ typedef uint8_t wasm_strategy_t;
 typedef uint8_t wasm_collector_t;
 
 /**
- * Profiler integration for `wasm_config_profiler_set`.
+ * Profiler integration for `wasm_config_profiler_set`; numbered as the
+ * reference's C API numbers its profiling strategies.
  */
 typedef uint8_t wasm_profiling_strategy_t;
 
@@ -214,7 +231,37 @@ typedef uint8_t wasm_module_version_strategy_t;
 typedef uint8_t wasm_error_kind_t;
 
 /**
- * Why wasm trapped: one of the `WASM_TRAP_CODE_*` constants.
+ * The host callback of `wasm_func_new_with_caller` and
+ * `wasm_linker_define_func`: like `wasm_func_callback_with_env_t`, with
+ * the caller (lent for the call) as second argument.
+ */
+typedef wasm_trap_t *(*wasm_func_callback_with_caller_t)(void *env,
+                                                         struct wasm_caller_t *caller,
+                                                         const wasm_val_vec_t *args,
+                                                         wasm_val_vec_t *results);
+
+/**
+ * What an epoch deadline callback asks for: one of the
+ * `WASM_UPDATE_DEADLINE_*` constants.
+ */
+typedef uint8_t wasm_update_deadline_kind_t;
+
+/**
+ * Called when the store's epoch deadline passes (with
+ * `epoch_interruption`): return NULL after setting
+ * `*epoch_deadline_delta` and `*update_kind` to go on, or an error (owned
+ * by the runtime from then on) to stop wasm with a trap of code
+ * `WASM_TRAP_CODE_INTERRUPT` carrying the error's message. `*update_kind`
+ * starts as `WASM_UPDATE_DEADLINE_CONTINUE` and the delta as 0.
+ */
+typedef struct wasm_error_t *(*wasm_epoch_deadline_callback_t)(wasm_store_t *store,
+                                                               void *env,
+                                                               uint64_t *epoch_deadline_delta,
+                                                               wasm_update_deadline_kind_t *update_kind);
+
+/**
+ * Why wasm trapped: one of the `WASM_TRAP_CODE_*` constants, numbered as
+ * the reference's C API numbers its trap codes.
  */
 typedef uint8_t wasm_trap_code_t;
 
@@ -259,14 +306,14 @@ typedef uint8_t wasm_trap_code_t;
 #define WASM_PROFILING_STRATEGY_JITDUMP 1
 
 /**
- * perf map files (not in this build: refused at engine creation).
- */
-#define WASM_PROFILING_STRATEGY_PERFMAP 2
-
-/**
  * Intel VTune (not in this build: refused at engine creation).
  */
-#define WASM_PROFILING_STRATEGY_VTUNE 3
+#define WASM_PROFILING_STRATEGY_VTUNE 2
+
+/**
+ * perf map files (not in this build: refused at engine creation).
+ */
+#define WASM_PROFILING_STRATEGY_PERFMAP 3
 
 /**
  * Minimise compile time.
@@ -351,6 +398,19 @@ typedef uint8_t wasm_trap_code_t;
 #define WASM_ERROR_KIND_TRAP 6
 
 /**
+ * Go on running wasm, with the deadline `*epoch_deadline_delta` ticks past
+ * the current epoch.
+ */
+#define WASM_UPDATE_DEADLINE_CONTINUE 0
+
+/**
+ * Yield to an async executor, then go on. Needs async support, which this
+ * runtime does not have yet: wasm then stops with an `INTERRUPT` trap
+ * whose message says so.
+ */
+#define WASM_UPDATE_DEADLINE_YIELD 1
+
+/**
  * The wasm stack limit (`max_wasm_stack`) was reached.
  */
 #define WASM_TRAP_CODE_STACK_OVERFLOW 0
@@ -361,14 +421,15 @@ typedef uint8_t wasm_trap_code_t;
 #define WASM_TRAP_CODE_MEMORY_OUT_OF_BOUNDS 1
 
 /**
- * A table access went out of bounds.
+ * An atomic access to a misaligned address (threads proposal).
  */
-#define WASM_TRAP_CODE_TABLE_OUT_OF_BOUNDS 2
+#define WASM_TRAP_CODE_HEAP_MISALIGNED 2
 
 /**
- * `call_indirect` with an index past the end of the table.
+ * A table access went out of bounds, or `call_indirect` named an index
+ * past the end of the table.
  */
-#define WASM_TRAP_CODE_UNDEFINED_ELEMENT 3
+#define WASM_TRAP_CODE_TABLE_OUT_OF_BOUNDS 3
 
 /**
  * `call_indirect` through a null table entry.
@@ -381,7 +442,8 @@ typedef uint8_t wasm_trap_code_t;
 #define WASM_TRAP_CODE_BAD_SIGNATURE 5
 
 /**
- * Integer overflow (`i32.div_s` of the minimum by -1, …).
+ * Integer overflow (`i32.div_s` of the minimum by -1, float-to-integer
+ * conversion of an out-of-range value).
  */
 #define WASM_TRAP_CODE_INTEGER_OVERFLOW 6
 
@@ -391,29 +453,55 @@ typedef uint8_t wasm_trap_code_t;
 #define WASM_TRAP_CODE_INTEGER_DIVISION_BY_ZERO 7
 
 /**
- * A float-to-integer conversion of NaN or an out-of-range value.
+ * A float-to-integer conversion of NaN.
  */
 #define WASM_TRAP_CODE_BAD_CONVERSION_TO_INTEGER 8
 
 /**
  * An `unreachable` instruction was executed.
  */
-#define WASM_TRAP_CODE_UNREACHABLE 9
+#define WASM_TRAP_CODE_UNREACHABLE_CODE_REACHED 9
 
 /**
- * A null reference was dereferenced.
+ * The store's epoch deadline passed (`epoch_interruption`), or its epoch
+ * deadline callback stopped wasm.
  */
-#define WASM_TRAP_CODE_NULL_REFERENCE 10
-
-/**
- * The store's epoch deadline passed (`epoch_interruption`).
- */
-#define WASM_TRAP_CODE_INTERRUPT 11
+#define WASM_TRAP_CODE_INTERRUPT 10
 
 /**
  * The store ran out of fuel (`consume_fuel`).
  */
-#define WASM_TRAP_CODE_OUT_OF_FUEL 12
+#define WASM_TRAP_CODE_OUT_OF_FUEL 11
+
+/**
+ * `memory.atomic.wait` on a memory that is not shared (threads proposal).
+ */
+#define WASM_TRAP_CODE_ATOMIC_WAIT_NON_SHARED_MEMORY 12
+
+/**
+ * A null reference was dereferenced (`call_ref`, `ref.as_non_null`, …).
+ */
+#define WASM_TRAP_CODE_NULL_REFERENCE 13
+
+/**
+ * An array access went out of bounds (GC proposal).
+ */
+#define WASM_TRAP_CODE_ARRAY_OUT_OF_BOUNDS 14
+
+/**
+ * An allocation was too large (GC proposal).
+ */
+#define WASM_TRAP_CODE_ALLOCATION_TOO_LARGE 15
+
+/**
+ * A reference cast failed (GC proposal).
+ */
+#define WASM_TRAP_CODE_CAST_FAILURE 16
+
+/**
+ * An exception was thrown and not caught (exception-handling proposal).
+ */
+#define WASM_TRAP_CODE_UNCAUGHT_EXCEPTION 49
 
 #ifdef __cplusplus
 extern "C" {
@@ -1206,6 +1294,45 @@ WASM_API_EXTERN wasm_error_kind_t wasm_error_kind(const struct wasm_error_t *err
 WASM_API_EXTERN bool wasm_error_offset(const struct wasm_error_t *error, size_t *out);
 
 /**
+ * Returns a new host function of `store` with type `ty` (not consumed),
+ * owned by the caller: each call runs `callback(env, caller, args,
+ * results)`. `finalizer(env)` (if not NULL) runs once, when the function
+ * is dropped with its store. On NULL arguments, NULL is returned and the
+ * finalizer runs at once.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+wasm_func_t *wasm_func_new_with_caller(wasm_store_t *store,
+                                       const wasm_functype_t *ty,
+                                       wasm_func_callback_with_caller_t callback,
+                                       void *env,
+                                       void (*finalizer)(void*));
+
+/**
+ * Returns the calling instance's export called `name` (`name_len` bytes,
+ * not NUL-terminated), owned by the caller; NULL when it has no such
+ * export, when the host called the function itself (no calling instance),
+ * or for NULL arguments.
+ *
+ * # Safety
+ * `caller` must be NULL or the caller lent to the running callback;
+ * `name` must point at `name_len` readable bytes.
+ */
+WASM_API_EXTERN
+wasm_extern_t *wasm_caller_export_get(const struct wasm_caller_t *caller,
+                                      const char *name,
+                                      size_t name_len);
+
+/**
+ * The store the call runs in, borrowed for the call (do not delete it);
+ * NULL for NULL. Its data (`wasm_store_get_data`), fuel and deadlines are
+ * the calling store's.
+ */
+WASM_API_EXTERN wasm_store_t *wasm_caller_store(const struct wasm_caller_t *caller);
+
+/**
  * Instantiates `module` in `store` with `imports` (in the module's import
  * order; not consumed), telling the two ways it can fail apart:
  * - success: returns NULL and stores the instance (owned by the caller) in
@@ -1225,6 +1352,183 @@ struct wasm_error_t *wasm_instance_new_checked(wasm_store_t *store,
                                                const wasm_extern_vec_t *imports,
                                                wasm_instance_t **instance_out,
                                                wasm_trap_t **trap_out);
+
+/**
+ * Returns the instance's export called `name` (`name_len` bytes, not
+ * NUL-terminated), owned by the caller; NULL when there is no such export
+ * or for NULL arguments.
+ *
+ * # Safety
+ * `instance` must be NULL or valid; `name` must point at `name_len`
+ * readable bytes.
+ */
+WASM_API_EXTERN
+wasm_extern_t *wasm_instance_export_get(const wasm_instance_t *instance,
+                                        const char *name,
+                                        size_t name_len);
+
+/**
+ * Returns a new, empty linker for `engine` (not consumed), owned by the
+ * caller; NULL if `engine` is NULL.
+ *
+ * # Safety
+ * `engine` must be NULL or a live engine.
+ */
+WASM_API_EXTERN struct wasm_linker_t *wasm_linker_new(wasm_engine_t *engine);
+
+/**
+ * Frees a linker. Functions and instances made through it live on. NULL
+ * is ignored.
+ */
+WASM_API_EXTERN void wasm_linker_delete(struct wasm_linker_t *linker);
+
+/**
+ * Whether later definitions may replace earlier ones of the same name
+ * (off by default: redefining is then an error). NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_linker_allow_shadowing(struct wasm_linker_t *linker, bool allow);
+
+/**
+ * Defines `module.name` as `item` (not consumed), an object of `store`.
+ * Returns NULL on success, else an error (owned by the caller): a NULL
+ * argument, a name defined already (without shadowing), an object of
+ * another store or engine.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid; names must point at their
+ * length of readable bytes.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_linker_define(struct wasm_linker_t *linker,
+                                        wasm_store_t *store,
+                                        const char *module,
+                                        size_t module_len,
+                                        const char *name,
+                                        size_t name_len,
+                                        const wasm_extern_t *item);
+
+/**
+ * Defines `module.name` as a host function of type `ty` (not consumed)
+ * for every store: each instantiation that imports it gets a function of
+ * its own store, whose calls run `callback(env, caller, args, results)`.
+ * `finalizer(env)` (if not NULL) runs once, when the linker and every
+ * function made from the definition are gone (at once on failure).
+ * Returns NULL on success, else an error (owned by the caller).
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid; names must point at their
+ * length of readable bytes.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_linker_define_func(struct wasm_linker_t *linker,
+                                             const char *module,
+                                             size_t module_len,
+                                             const char *name,
+                                             size_t name_len,
+                                             const wasm_functype_t *ty,
+                                             wasm_func_callback_with_caller_t callback,
+                                             void *env,
+                                             void (*finalizer)(void*));
+
+/**
+ * Defines every export of `instance` (of `store`) as `name.export`.
+ * Returns NULL on success, else an error (owned by the caller).
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid; `name` must point at
+ * `name_len` readable bytes.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_linker_define_instance(struct wasm_linker_t *linker,
+                                                 wasm_store_t *store,
+                                                 const char *name,
+                                                 size_t name_len,
+                                                 const wasm_instance_t *instance);
+
+/**
+ * Defines every function import of `module` that has no definition yet as
+ * a function that traps saying the import is unknown, so the module
+ * instantiates and fails only if it calls one. Returns NULL on success,
+ * else an error (owned by the caller).
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_linker_define_unknown_imports_as_traps(struct wasm_linker_t *linker,
+                                                                 const wasm_module_t *module);
+
+/**
+ * Instantiates `module` in `store` with its imports looked up by name:
+ * - success: returns NULL and stores the instance (owned by the caller) in
+ *   `*instance_out`;
+ * - the start function trapped: returns NULL, stores the trap (owned by
+ *   the caller) in `*trap_out` and NULL in `*instance_out`;
+ * - anything else (an import missing or of the wrong type, which the
+ *   error names as `module::name` with the expected and the given type; a
+ *   store limit; a NULL argument): returns an error (owned by the caller)
+ *   and writes neither out-parameter.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_linker_instantiate(const struct wasm_linker_t *linker,
+                                             wasm_store_t *store,
+                                             const wasm_module_t *module,
+                                             wasm_instance_t **instance_out,
+                                             wasm_trap_t **trap_out);
+
+/**
+ * Defines the exports of `module` under `name`, by the WASI conventions:
+ * a command (exporting `_start`) is instantiated afresh for every call of
+ * its exported functions; a reactor is instantiated once, now, in
+ * `store`, its `_initialize` export (if any) is run, and its exports are
+ * defined. Returns NULL on success, else an error (owned by the caller;
+ * a trapping `_initialize` or start function is an error of kind
+ * `WASM_ERROR_KIND_TRAP`).
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid; `name` must point at
+ * `name_len` readable bytes.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_linker_module(struct wasm_linker_t *linker,
+                                        wasm_store_t *store,
+                                        const char *name,
+                                        size_t name_len,
+                                        const wasm_module_t *module);
+
+/**
+ * Stores in `*func_out` (owned by the caller) the default function of the
+ * module defined as `name`: its export `""`, else `_start`, else a
+ * function that does nothing. Returns NULL on success, else an error
+ * (owned by the caller; `*func_out` untouched).
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid; `name` must point at
+ * `name_len` readable bytes.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_linker_get_default(const struct wasm_linker_t *linker,
+                                             wasm_store_t *store,
+                                             const char *name,
+                                             size_t name_len,
+                                             wasm_func_t **func_out);
+
+/**
+ * Returns the definition of `module.name` as an object of `store`, owned
+ * by the caller; NULL when there is none, when it is an object of another
+ * store, or for NULL or non-UTF-8 arguments.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid; names must point at their
+ * length of readable bytes.
+ */
+WASM_API_EXTERN
+wasm_extern_t *wasm_linker_get(const struct wasm_linker_t *linker,
+                               wasm_store_t *store,
+                               const char *module,
+                               size_t module_len,
+                               const char *name,
+                               size_t name_len);
 
 /**
  * Validates and compiles `binary` for the engine of `store` like
@@ -1254,6 +1558,41 @@ WASM_API_EXTERN
 struct wasm_error_t *wasm_module_deserialize_checked(wasm_store_t *store,
                                                      const wasm_byte_vec_t *bytes,
                                                      wasm_module_t **out);
+
+/**
+ * Validates `binary` for the engine of `store` like
+ * `wasm_module_validate`. Returns NULL when it is a valid module, else an
+ * error (owned by the caller) saying what is wrong and at which byte
+ * offset (`wasm_error_offset`), or that an argument is NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as wasm.h requires.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_module_validate_checked(wasm_store_t *store,
+                                                  const wasm_byte_vec_t *binary);
+
+/**
+ * Loads the module that `wasm_module_serialize` wrote into the file at
+ * `path` (NUL-terminated), for `engine`, storing it (owned by the caller)
+ * in `*out`. The file is mapped instead of copied into memory, and its
+ * machine code runs from the file's pages (relocations patch private
+ * copies of the pages they touch) when the file was written on a host of
+ * the same page size and its file system allows executing; otherwise the
+ * code is copied into executable memory. Returns NULL on success, else an
+ * error (owned by the caller) naming the file when it cannot be opened or
+ * mapped, or saying why its bytes were refused, as
+ * `wasm_module_deserialize_checked` does; `*out` is then left untouched.
+ * Only load files this library wrote (they hold machine code), and do not
+ * truncate or rewrite the file while the module lives.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid; `path` must be NUL-terminated.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_module_deserialize_file(wasm_engine_t *engine,
+                                                  const char *path,
+                                                  wasm_module_t **out);
 
 /**
  * Like `wasm_global_new`, storing the global (owned by the caller) in
@@ -1372,12 +1711,108 @@ WASM_API_EXTERN struct wasm_error_t *wasm_store_get_fuel(const wasm_store_t *sto
 WASM_API_EXTERN void wasm_store_set_epoch_deadline(wasm_store_t *store, uint64_t ticks);
 
 /**
- * If `trap` was raised by wasm execution, stores its `WASM_TRAP_CODE_*`
- * in `*code` and returns true; returns false (leaving `*code` untouched)
- * for traps made by the host or the runtime (`wasm_trap_new`, malformed
- * calls, link errors) and for NULL arguments.
+ * Attaches `data` to `store`, for host functions to find through
+ * `wasm_caller_store` and `wasm_store_get_data`. `finalizer(data)` (if not
+ * NULL) runs exactly once: when the store is gone (the store deleted and
+ * the last handle of its objects too), or when the data is replaced by
+ * another call. NULL stores are ignored (the finalizer then runs at once).
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+WASM_API_EXTERN void wasm_store_set_data(wasm_store_t *store, void *data, void (*finalizer)(void*));
+
+/**
+ * The data attached with `wasm_store_set_data`; NULL when there is none
+ * or for NULL.
+ */
+WASM_API_EXTERN void *wasm_store_get_data(const wasm_store_t *store);
+
+/**
+ * Limits what `store` may hold, with the reference's meaning; a negative
+ * value leaves that resource unlimited:
+ * - `memory_size`: bytes any one linear memory may have; `memory.grow`
+ *   past it returns -1 (no trap), `wasm_memory_grow` fails, and a module
+ *   whose memory starts larger fails to instantiate;
+ * - `table_elements`: elements any one table may have, likewise;
+ * - `instances`, `tables`, `memories`: how many of each the store may
+ *   hold; creating or instantiating beyond fails with an error naming
+ *   the limit.
+ *
+ * Objects already in the store are kept. NULL is ignored.
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+WASM_API_EXTERN
+void wasm_store_limiter(wasm_store_t *store,
+                        int64_t memory_size,
+                        int64_t table_elements,
+                        int64_t instances,
+                        int64_t tables,
+                        int64_t memories);
+
+/**
+ * Makes `store` call `callback(store, env, &delta, &kind)` each time its
+ * epoch deadline passes, instead of trapping (see
+ * `wasm_epoch_deadline_callback_t`). `finalizer(env)` (if not NULL) runs
+ * once, when the callback is replaced (by this function or
+ * `wasm_store_epoch_deadline_trap`) or the store is gone. A NULL store or
+ * callback is ignored (the finalizer then runs at once).
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+WASM_API_EXTERN
+void wasm_store_epoch_deadline_callback(wasm_store_t *store,
+                                        wasm_epoch_deadline_callback_t callback,
+                                        void *env,
+                                        void (*finalizer)(void*));
+
+/**
+ * Goes back to the default: wasm running in `store` traps with
+ * `WASM_TRAP_CODE_INTERRUPT` once its epoch deadline passes (the
+ * callback's finalizer runs). NULL is ignored.
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+WASM_API_EXTERN void wasm_store_epoch_deadline_trap(wasm_store_t *store);
+
+/**
+ * If `trap` has a code (raised by wasm execution, or made by
+ * `wasm_trap_new_code`), stores its `WASM_TRAP_CODE_*` in `*code` and
+ * returns true; returns false (leaving `*code` untouched) for traps made
+ * by the host with a message (`wasm_trap_new`), by the runtime for
+ * malformed calls and link errors, and for NULL arguments.
  */
 WASM_API_EXTERN bool wasm_trap_code(const wasm_trap_t *trap, wasm_trap_code_t *code);
+
+/**
+ * Returns a new trap of `store` with code `code` and that code's standard
+ * message, owned by the caller: what a host function returns to stop wasm
+ * as if wasm itself had trapped that way (`wasm_trap_code` reports the
+ * code). NULL if `store` is NULL or `code` names no trap this build
+ * raises (see the `WASM_TRAP_CODE_*` constants).
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+WASM_API_EXTERN wasm_trap_t *wasm_trap_new_code(wasm_store_t *store, wasm_trap_code_t code);
+
+/**
+ * The name of the frame's function from its module's name section,
+ * borrowed from the frame (valid while the frame is); NULL when the
+ * module names no such function, or for NULL.
+ */
+WASM_API_EXTERN const wasm_name_t *wasm_frame_func_name(const wasm_frame_t *frame);
+
+/**
+ * The name of the frame's module from its name section, borrowed from
+ * the frame (valid while the frame is); NULL when the module has none, or
+ * for NULL.
+ */
+WASM_API_EXTERN const wasm_name_t *wasm_frame_module_name(const wasm_frame_t *frame);
 
 /**
  * Translates the WebAssembly text `text` (`len` bytes of UTF-8, not

@@ -1983,7 +1983,10 @@ struct wasm_trap_t *wasm_trap_new(struct wasm_store_t *store,
 /**
  * Writes the trap's message, NUL-terminated, into `out` (owned by the
  * caller, freed with `wasm_byte_vec_delete`); an empty vector for a NULL
- * trap.
+ * trap. A trap with wasm frames (one raised by wasm, or a host trap that
+ * passed through wasm) has its backtrace appended, after a newline, as
+ * the reference prints it: `wasm backtrace:` then one line per frame,
+ * innermost first, `    0:   0x2a - module!function`.
  */
 WASM_API_EXTERN void wasm_trap_message(const struct wasm_trap_t *trap, wasm_message_t *out);
 

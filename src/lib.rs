@@ -10,7 +10,7 @@
     missing_docs
 )]
 
-//! The public Rust API is `engine`, `module`, `runtime` (stores, instances
+//! The public Rust API is `engine`, `module`, `linker`, `runtime` (stores, instances
 //! and their objects), `config`, `environ::error` and `capi`. Everything
 //! else is internal; the few internals the integration tests in `tests/`
 //! reach into (they are separate crates, so they see only `pub` items) are
@@ -22,5 +22,6 @@ mod compiler;
 pub mod config;
 pub mod engine;
 pub mod environ;
+pub mod linker;
 pub mod module;
 pub mod runtime;

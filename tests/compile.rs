@@ -405,7 +405,7 @@ fn trap_sites_are_registered() {
     assert!(trap_kinds_in(&module, 2).contains(&TrapKind::MemoryOutOfBounds));
     let indirect = trap_kinds_in(&module, 3);
     for kind in [
-        TrapKind::UndefinedElement,
+        TrapKind::TableOutOfBounds,
         TrapKind::IndirectCallToNull,
         TrapKind::BadSignature,
     ] {
@@ -837,7 +837,7 @@ fn compiled_traps_have_the_spec_kinds_end_to_end() {
     );
     assert_eq!(
         kind(call("indirect", &i32s(&[2]), 1)),
-        Some(TrapKind::UndefinedElement)
+        Some(TrapKind::TableOutOfBounds)
     );
     assert_eq!(kind(call("bad_sig", &[], 0)), Some(TrapKind::BadSignature));
     assert_eq!(

@@ -493,6 +493,16 @@ fn enum_setters_map_every_constant() {
         wasm_config_wasm_backtrace_details_set(Some(&mut c), value);
         assert_eq!(c.config().wasm_backtrace_details(), expected);
     }
+    // The reference's numbering, so C code ports by renaming.
+    assert_eq!(
+        [
+            WASM_PROFILING_STRATEGY_NONE,
+            WASM_PROFILING_STRATEGY_JITDUMP,
+            WASM_PROFILING_STRATEGY_VTUNE,
+            WASM_PROFILING_STRATEGY_PERFMAP
+        ],
+        [0, 1, 2, 3]
+    );
     for (value, expected) in [
         (WASM_PROFILING_STRATEGY_JITDUMP, ProfilingStrategy::JitDump),
         (WASM_PROFILING_STRATEGY_VTUNE, ProfilingStrategy::VTune),

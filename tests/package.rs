@@ -195,6 +195,7 @@ fn installed_package_works_with_find_package_and_pkg_config() {
         "lib/libwasm-runtime.a".to_string(),
         "include/wasm.h".to_string(),
         "include/wasm-runtime.h".to_string(),
+        "include/wasm-runtime.hh".to_string(),
         "lib/cmake/WasmRuntime/WasmRuntimeConfig.cmake".to_string(),
         "lib/cmake/WasmRuntime/WasmRuntimeConfigVersion.cmake".to_string(),
         "lib/pkgconfig/wasm-runtime.pc".to_string(),
@@ -210,7 +211,7 @@ fn installed_package_works_with_find_package_and_pkg_config() {
     assert_eq!(link("libwasm-runtime.so"), Some(PathBuf::from(&soname)));
     assert_eq!(readelf_soname(&prefix.join("lib").join(&real)), soname);
     check_exports(&prefix.join("lib").join(&real));
-    for header in ["wasm.h", "wasm-runtime.h"] {
+    for header in ["wasm.h", "wasm-runtime.h", "wasm-runtime.hh"] {
         let installed = std::fs::read(prefix.join("include").join(header)).unwrap();
         let checked_in = std::fs::read(source_dir().join("include").join(header)).unwrap();
         assert!(

@@ -310,8 +310,8 @@ fn table_and_call_traps(i: &Instance) {
         Some(1)
     );
     for name in ["call_indirect", "return_call_indirect"] {
-        expect_trap(i, name, &[Val::I32(4)], UndefinedElement);
-        expect_trap(i, name, &[Val::I32(-1)], UndefinedElement);
+        expect_trap(i, name, &[Val::I32(4)], TableOutOfBounds);
+        expect_trap(i, name, &[Val::I32(-1)], TableOutOfBounds);
         expect_trap(i, name, &[Val::I32(2)], IndirectCallToNull);
         expect_trap(i, name, &[Val::I32(0)], BadSignature);
     }

@@ -1,143 +1,152 @@
-// A C++ host: wasm.h objects owned by std::unique_ptr with their delete
-// functions, and host functions written as lambdas (std::function) whose
-// state the runtime releases through the finalizer of
-// wasm_func_new_with_env.
+// A C++ host on include/wasm-runtime.hh: move-only RAII owners, Result
+// values instead of error codes, and lambdas as host functions and epoch
+// callbacks (their state is released by the runtime through the C
+// finalizers).
 //
-// Uses only the installed headers (wasm.h, and wasm_wat2wasm from
-// wasm-runtime.h); built through CMake's find_package(WasmRuntime), see
-// CMakeLists.txt next to it. Exits non-zero if anything behaves
-// unexpectedly.
+// The plugin counts down, calling the host's `tick` for each step; the
+// host's lambda sees its caller and reads a label from the plugin's
+// memory, keeps its tally in the store's data, and traps past a limit.
+// Then a store limiter caps the plugin's memory growth, and an epoch
+// deadline callback stops a spinning function after three extensions.
+//
+// Built through CMake's find_package(WasmRuntime) (CMakeLists.txt next to
+// it). Exits non-zero if anything behaves unexpectedly.
 #include <cstdint>
 #include <cstdio>
-#include <functional>
 #include <memory>
-#include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
-#include "wasm-runtime.h"
+#include "wasm-runtime.hh"
 
 namespace {
 
-// unique_ptr deleters for the wasm.h objects used here.
-struct Deleter {
-  void operator()(wasm_engine_t* p) const { wasm_engine_delete(p); }
-  void operator()(wasm_store_t* p) const { wasm_store_delete(p); }
-  void operator()(wasm_module_t* p) const { wasm_module_delete(p); }
-  void operator()(wasm_instance_t* p) const { wasm_instance_delete(p); }
-  void operator()(wasm_func_t* p) const { wasm_func_delete(p); }
-  void operator()(wasm_functype_t* p) const { wasm_functype_delete(p); }
-  void operator()(wasm_trap_t* p) const { wasm_trap_delete(p); }
+const char* const kWat = R"(
+(module
+  (import "host" "tick" (func $tick (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 8) "step")
+  (func (export "count") (param $n i32) (result i32)
+    (local $total i32)
+    (block $done
+      (loop $again
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $total (i32.add (local.get $total)
+          (call $tick (i32.const 8) (i32.const 4) (local.get $n))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $again)))
+    (local.get $total))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "spin") (loop $l (br $l))))
+)";
+
+// The host's data, owned by the store.
+struct Tally {
+  std::vector<int32_t> seen;
+  ~Tally() { std::printf("store data released (%zu ticks seen)\n", seen.size()); }
 };
-template <typename T>
-using Own = std::unique_ptr<T, Deleter>;
 
-// A vector of extern handles, deleted with its elements.
-struct Externs {
-  wasm_extern_vec_t vec = WASM_EMPTY_VEC;
-  Externs() = default;
-  Externs(const Externs&) = delete;
-  Externs& operator=(const Externs&) = delete;
-  ~Externs() { wasm_extern_vec_delete(&vec); }
-};
-
-std::string trap_message(const wasm_trap_t* trap) {
-  wasm_message_t message;
-  wasm_trap_message(trap, &message);
-  std::string text(message.data);
-  wasm_byte_vec_delete(&message);
-  return text;
+int32_t first_i32(std::variant<std::vector<wasm_val_t>, wasmrt::Trap>& outcome) {
+  return std::get<0>(outcome).at(0).of.i32;
 }
-
-// A host function as a lambda: the std::function lives on the heap as the
-// function's environment and is deleted by the finalizer.
-using HostFn = std::function<wasm_trap_t*(const wasm_val_vec_t*, wasm_val_vec_t*)>;
-
-Own<wasm_func_t> host_function(wasm_store_t* store, const wasm_functype_t* type, HostFn fn) {
-  auto* env = new HostFn(std::move(fn));
-  auto callback = [](void* env, const wasm_val_vec_t* args, wasm_val_vec_t* results) {
-    return (*static_cast<HostFn*>(env))(args, results);
-  };
-  auto finalizer = [](void* env) {
-    std::printf("finalizer: a lambda's state is released\n");
-    delete static_cast<HostFn*>(env);
-  };
-  return Own<wasm_func_t>(wasm_func_new_with_env(store, type, callback, env, finalizer));
-}
-
-const char* const kWat =
-    "(module\n"
-    "  (import \"host\" \"tick\" (func $tick (param i32) (result i32)))\n"
-    "  (func (export \"count\") (param $n i32) (result i32)\n"
-    "    (local $total i32)\n"
-    "    (block $done\n"
-    "      (loop $again\n"
-    "        (br_if $done (i32.eqz (local.get $n)))\n"
-    "        (local.set $total (i32.add (local.get $total) (call $tick (local.get $n))))\n"
-    "        (local.set $n (i32.sub (local.get $n) (i32.const 1)))\n"
-    "        (br $again)))\n"
-    "    (local.get $total)))\n";
 
 int run() {
-  Own<wasm_engine_t> engine(wasm_engine_new());
-  Own<wasm_store_t> store(wasm_store_new(engine.get()));
+  wasmrt::Config config;
+  config.set(wasm_config_epoch_interruption_set, true);
+  wasmrt::Engine engine(std::move(config));
+  wasmrt::Store store(engine);
+  wasmrt::StoreRef controls = store.ref();
+  controls.set_data(std::make_unique<Tally>());
+  controls.set_epoch_deadline(1000000);
 
-  wasm_byte_vec_t binary;
-  if (wasm_error_t* error = wasm_wat2wasm(kWat, std::char_traits<char>::length(kWat), &binary)) {
-    wasm_error_delete(error);
-    throw std::runtime_error("wat2wasm failed");
+  wasmrt::Linker linker(engine);
+  // tick(label_ptr, label_len, n): reads the label through the caller.
+  linker
+      .define_func("host", "tick", wasmrt::FuncType({WASM_I32, WASM_I32, WASM_I32}, {WASM_I32}),
+                   [](wasmrt::Caller caller, wasmrt::Span<const wasm_val_t> args,
+                      wasmrt::Span<wasm_val_t> results) -> std::optional<wasmrt::Trap> {
+                     int32_t n = args[2].of.i32;
+                     wasmrt::StoreRef store(caller.store());
+                     if (n > 5) {
+                       return wasmrt::Trap(
+                           wasm_trap_new_code(store.get(), WASM_TRAP_CODE_INTEGER_OVERFLOW));
+                     }
+                     std::optional<wasmrt::Extern> memory = caller.export_get("memory");
+                     if (!memory) {
+                       return wasmrt::Trap(
+                           wasm_trap_new_code(store.get(), WASM_TRAP_CODE_MEMORY_OUT_OF_BOUNDS));
+                     }
+                     wasmrt::Span<uint8_t> bytes = memory->memory_bytes();
+                     std::string label(reinterpret_cast<const char*>(&bytes[args[0].of.i32]),
+                                       static_cast<size_t>(args[1].of.i32));
+                     store.data<Tally>()->seen.push_back(n);
+                     std::printf("  %s %d\n", label.c_str(), static_cast<int>(n));
+                     results[0] = wasmrt::val::i32(n * n);
+                     return std::nullopt;
+                   })
+      .unwrap();
+
+  wasmrt::Module module = wasmrt::Module::from_wat(store.get(), kWat).unwrap();
+  wasmrt::Instantiated made = linker.instantiate(store.get(), module);
+  if (!std::holds_alternative<wasmrt::Instance>(made)) {
+    std::printf("instantiation failed\n");
+    return 1;
   }
-  Own<wasm_module_t> module(wasm_module_new(store.get(), &binary));
-  wasm_byte_vec_delete(&binary);
-  if (!module) throw std::runtime_error("compilation failed");
-
-  // The lambda keeps its own list of what it saw; the limit makes it trap.
-  std::vector<int32_t> seen;
-  Own<wasm_functype_t> tick_type(
-      wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32()));
-  Own<wasm_func_t> tick = host_function(
-      store.get(), tick_type.get(),
-      [&seen, store = store.get()](const wasm_val_vec_t* args, wasm_val_vec_t* results) {
-        int32_t n = args->data[0].of.i32;
-        if (n > 5) {
-          wasm_message_t message;
-          wasm_name_new_from_string_nt(&message, ("tick: " + std::to_string(n) + " is too many").c_str());
-          wasm_trap_t* trap = wasm_trap_new(store, &message);
-          wasm_byte_vec_delete(&message);
-          return trap;
-        }
-        seen.push_back(n);
-        results->data[0] = WASM_I32_VAL(n * n);
-        return static_cast<wasm_trap_t*>(nullptr);
-      });
-
-  wasm_extern_t* import_list[] = {wasm_func_as_extern(tick.get())};
-  wasm_extern_vec_t imports = WASM_ARRAY_VEC(import_list);
-  Own<wasm_instance_t> instance(wasm_instance_new(store.get(), module.get(), &imports, nullptr));
-  if (!instance) throw std::runtime_error("instantiation failed");
-  Externs exports;
-  wasm_instance_exports(instance.get(), &exports.vec);
-  const wasm_func_t* count = wasm_extern_as_func(exports.vec.data[0]);
+  wasmrt::Instance& instance = std::get<wasmrt::Instance>(made);
+  wasmrt::Extern count = instance.export_get("count").value();
 
   bool ok = true;
-  for (int32_t n : {3, 5, 6}) {
-    wasm_val_t args[] = {WASM_I32_VAL(n)};
-    wasm_val_t results[] = {WASM_INIT_VAL};
-    wasm_val_vec_t arg_vec = WASM_ARRAY_VEC(args);
-    wasm_val_vec_t result_vec = WASM_ARRAY_VEC(results);
-    seen.clear();
-    Own<wasm_trap_t> trap(wasm_func_call(count, &arg_vec, &result_vec));
-    if (trap) {
-      std::printf("count(%d) trapped: %s\n", static_cast<int>(n), trap_message(trap.get()).c_str());
-      ok = ok && n == 6;
+  for (int32_t n : {3, 6}) {
+    std::printf("count(%d):\n", static_cast<int>(n));
+    auto outcome = count.call({wasmrt::val::i32(n)});
+    if (auto* trap = std::get_if<wasmrt::Trap>(&outcome)) {
+      std::printf("  trapped, code %d: %s\n", static_cast<int>(trap->code().value_or(255)),
+                  trap->summary().c_str());
+      ok = ok && n == 6 && trap->code() == WASM_TRAP_CODE_INTEGER_OVERFLOW;
       continue;
     }
-    std::printf("count(%d) = %d, the host saw", static_cast<int>(n),
-                static_cast<int>(results[0].of.i32));
-    for (int32_t s : seen) std::printf(" %d", static_cast<int>(s));
-    std::printf("\n");
-    ok = ok && static_cast<int32_t>(seen.size()) == n;
+    std::printf("  = %d\n", static_cast<int>(first_i32(outcome)));
+    ok = ok && first_i32(outcome) == 14;
   }
+  std::printf("ticks seen: %zu\n", controls.data<Tally>()->seen.size());
+
+  // At most two pages per memory: the second growth is refused.
+  controls.limiter(2 * 65536, -1, -1, -1, -1);
+  wasmrt::Extern grow = instance.export_get("grow").value();
+  auto first = grow.call({wasmrt::val::i32(1)});
+  auto second = grow.call({wasmrt::val::i32(1)});
+  std::printf("memory.grow: %d, then %d\n", static_cast<int>(first_i32(first)),
+              static_cast<int>(first_i32(second)));
+  ok = ok && first_i32(first) == 1 && first_i32(second) == -1;
+
+  // Three extensions of the deadline, then stop.
+  int calls = 0;
+  controls.epoch_deadline_callback([&calls](wasm_store_t*) -> wasmrt::Result<uint64_t> {
+    if (++calls <= 3) return uint64_t{0};
+    return wasmrt::Error("out of time after " + std::to_string(calls - 1) + " extensions");
+  });
+  controls.set_epoch_deadline(0);
+  auto spun = instance.export_get("spin").value().call({});
+  if (auto* trap = std::get_if<wasmrt::Trap>(&spun)) {
+    std::printf("spin stopped, code %d: %s\n", static_cast<int>(trap->code().value_or(255)),
+                trap->summary().c_str());
+    ok = ok && trap->code() == WASM_TRAP_CODE_INTERRUPT;
+  } else {
+    ok = false;
+  }
+
+  // Errors are values; unwrap() would throw wasmrt::Exception.
+  wasmrt::Result<wasmrt::Module> bad = wasmrt::Module::from_wat(store.get(), "(module (func");
+  std::printf("bad text refused: %s\n", bad.ok() ? "no" : "yes");
+  ok = ok && !bad.ok();
+  try {
+    wasmrt::Module::from_wat(store.get(), "(module (func").unwrap();
+    ok = false;
+  } catch (const wasmrt::Exception&) {
+    std::printf("unwrap threw wasmrt::Exception\n");
+  }
+
   std::printf("deleting the store\n");
   return ok ? 0 : 1;
 }
@@ -145,12 +154,7 @@ int run() {
 }  // namespace
 
 int main() {
-  try {
-    int status = run();
-    std::printf("done\n");
-    return status;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
-  }
+  int status = run();
+  std::printf("done\n");
+  return status;
 }

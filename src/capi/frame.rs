@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::capi::importtype::name_of;
 use crate::capi::instance::wasm_instance_t;
 use crate::capi::r#ref::{wasm_ref_t, RefKind};
 use crate::capi::store::StoreContext;
+use crate::capi::vec::{wasm_name_t, OwnedVec};
 use crate::runtime::FrameInfo;
 
 /// One frame of a trap's backtrace (innermost first in `wasm_trap_trace`);
@@ -20,6 +22,10 @@ pub struct wasm_frame_t {
     pub(crate) func_offset: usize,
     /// Byte offset of the instruction within the module binary.
     pub(crate) module_offset: usize,
+    /// The function's name from the name section, when it has one.
+    pub(crate) func_name: Option<OwnedVec<wasm_name_t>>,
+    /// The module's name from the name section, when it has one.
+    pub(crate) module_name: Option<OwnedVec<wasm_name_t>>,
 }
 
 impl wasm_frame_t {
@@ -36,6 +42,8 @@ impl wasm_frame_t {
             func_index: info.func_index,
             func_offset: info.func_offset,
             module_offset: info.module_offset,
+            func_name: info.func_name().map(|n| name_of(n.as_bytes())),
+            module_name: info.module_name().map(|n| name_of(n.as_bytes())),
         }
     }
 }

@@ -3,12 +3,13 @@
 use std::ffi::c_void;
 use std::sync::{Arc, Weak};
 
+use crate::capi::ext::func::{wasm_caller_t, CallerCallback};
 use crate::capi::functype::wasm_functype_t;
 use crate::capi::panic_guard;
 use crate::capi::r#ref::{
     self as refs, ref_wrapper, wasm_ref_t, HostInfoFinalizer, RefKind, RefWrapper,
 };
-use crate::capi::store::{wasm_store_t, StoreContext};
+use crate::capi::store::{ctx_of, wasm_store_t, StoreContext};
 use crate::capi::trap::wasm_trap_t;
 use crate::capi::val::wasm_val_t;
 use crate::capi::valtype::valkind_of;
@@ -16,7 +17,7 @@ use crate::capi::values::{c_to_val, val_to_c};
 use crate::capi::vec::{wasm_val_vec_t, CVec};
 use crate::module::{FuncType, ValType};
 use crate::runtime::scratch::Scratch;
-use crate::runtime::{Func, Trap, Val};
+use crate::runtime::{Caller, Func, Trap, Val};
 
 /// Up to this many values of a call convert without a heap allocation.
 const INLINE_VALUES: usize = 8;
@@ -66,9 +67,16 @@ pub type wasm_func_callback_with_env_t = Option<
 
 /// The host's environment pointer and its finalizer, which runs once when
 /// the function is dropped (with its store).
-struct HostEnv {
+pub(crate) struct HostEnv {
     env: *mut c_void,
     finalizer: Option<HostInfoFinalizer>,
+}
+
+impl HostEnv {
+    /// The host's `env` with the finalizer to run once it is dropped.
+    pub(crate) fn new(env: *mut c_void, finalizer: Option<HostInfoFinalizer>) -> HostEnv {
+        HostEnv { env, finalizer }
+    }
 }
 
 // SAFETY: the environment is opaque to us and only passed back to the
@@ -88,8 +96,8 @@ impl Drop for HostEnv {
     }
 }
 
-/// The host's callback, with or without an environment.
-enum HostCallback {
+/// The host's callback, with or without an environment or its caller.
+pub(crate) enum HostCallback {
     Plain(unsafe extern "C" fn(*const wasm_val_vec_t, *mut wasm_val_vec_t) -> *mut wasm_trap_t),
     WithEnv(
         unsafe extern "C" fn(
@@ -99,16 +107,18 @@ enum HostCallback {
         ) -> *mut wasm_trap_t,
         HostEnv,
     ),
+    WithCaller(CallerCallback, HostEnv),
 }
 
 /// Everything a C host function needs when wasm (or the host) calls it.
-struct HostFunc {
+pub(crate) struct HostFunc {
     callback: HostCallback,
     results: Box<[ValType]>,
     /// The store state refs in arguments and results belong to; weak, since
     /// the runtime store owns this function and the store state keeps the
-    /// runtime store alive.
-    ctx: Weak<StoreContext>,
+    /// runtime store alive. `None` for a linker's definition, shared by
+    /// every store: the state is then the calling store's.
+    ctx: Option<Weak<StoreContext>>,
     /// Whether any parameter or result is a reference: only references
     /// need `ctx`, so calls of other signatures skip upgrading it (two
     /// atomic operations per call).
@@ -116,11 +126,39 @@ struct HostFunc {
 }
 
 impl HostFunc {
+    /// A host function returning `results`, calling `callback`, for the
+    /// store of `ctx` (`None`: for whichever store calls it).
+    pub(crate) fn new(
+        ty: &FuncType,
+        callback: HostCallback,
+        ctx: Option<Weak<StoreContext>>,
+    ) -> HostFunc {
+        HostFunc {
+            uses_refs: matches!(callback, HostCallback::WithCaller(..))
+                || ty
+                    .params
+                    .iter()
+                    .chain(ty.results.iter())
+                    .any(|t| t.is_ref()),
+            callback,
+            results: ty.results.clone(),
+            ctx,
+        }
+    }
+
     /// Converts the arguments to C, runs the callback and converts its
     /// results back; a trap it returns comes back unchanged.
-    fn call(&self, params: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+    pub(crate) fn call(
+        &self,
+        caller: &Caller<'_>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), Trap> {
         let ctx = if self.uses_refs {
-            self.ctx.upgrade()
+            match &self.ctx {
+                Some(weak) => weak.upgrade(),
+                None => ctx_of(caller.store()),
+            }
         } else {
             None
         };
@@ -147,8 +185,20 @@ impl HostFunc {
             match &self.callback {
                 HostCallback::Plain(cb) => cb(&args_vec, &mut outs_vec),
                 HostCallback::WithEnv(cb, env) => cb(env.env, &args_vec, &mut outs_vec),
+                HostCallback::WithCaller(cb, env) => match ctx {
+                    Some(ctx) => {
+                        let mut c_caller = wasm_caller_t::new(caller, ctx);
+                        cb(env.env, &mut c_caller, &args_vec, &mut outs_vec)
+                    }
+                    None => std::ptr::null_mut(),
+                },
             }
         };
+        if ctx.is_none() && matches!(self.callback, HostCallback::WithCaller(..)) {
+            return Err(Trap::new(
+                "host function called in a store whose C state is gone",
+            ));
+        }
         for arg in args.as_mut_slice() {
             drop(arg.take_ref());
         }
@@ -192,26 +242,21 @@ impl HostFunc {
 }
 
 /// Makes a host function of `store`.
-fn new_host_func(
+pub(crate) fn new_host_func(
     store: &wasm_store_t,
     ty: &wasm_functype_t,
     callback: HostCallback,
 ) -> Option<Box<wasm_func_t>> {
     let ty: FuncType = ty.func_type()?.clone();
-    let host = HostFunc {
-        callback,
-        results: ty.results.clone(),
-        ctx: Arc::downgrade(&store.ctx),
-        uses_refs: ty
-            .params
-            .iter()
-            .chain(ty.results.iter())
-            .any(|t| t.is_ref()),
-    };
-    let func = Func::new(
+    let host = HostFunc::new(&ty, callback, Some(Arc::downgrade(&store.ctx)));
+    let func = Func::new_with_caller(
         &store.ctx.store,
         ty,
-        Box::new(move |params: &[Val], results: &mut [Val]| host.call(params, results)),
+        Box::new(
+            move |caller: &Caller<'_>, params: &[Val], results: &mut [Val]| {
+                host.call(caller, params, results)
+            },
+        ),
     );
     Some(Box::new(wasm_func_t {
         r: wasm_ref_t {

@@ -55,7 +55,7 @@ impl wasm_module_t {
     /// A handle of a new module object. The store it is made in is not
     /// recorded (see the type's comment); the object's host info lives in
     /// the object itself.
-    fn boxed(module: Module) -> Box<wasm_module_t> {
+    pub(crate) fn boxed(module: Module) -> Box<wasm_module_t> {
         Box::new(wasm_module_t {
             r: wasm_ref_t {
                 kind: RefKind::Module(Arc::new(ModuleObject {

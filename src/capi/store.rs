@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::mem::ManuallyDrop;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::capi::engine::wasm_engine_t;
 use crate::capi::panic_guard;
@@ -80,10 +80,21 @@ impl StoreContext {
     // hand-off, which `Rc` would not.
     #[allow(clippy::arc_with_non_send_sync)]
     pub(crate) fn new(store: Store) -> Arc<StoreContext> {
-        Arc::new(StoreContext {
+        let ctx = Arc::new(StoreContext {
             store: ManuallyDrop::new(store),
             objects: Mutex::new(Registry::default()),
-        })
+        });
+        ctx.store.set_data(Some(Box::new(StoreSlot {
+            ctx: Arc::downgrade(&ctx),
+            data: None,
+        })));
+        ctx
+    }
+
+    /// Runs `f` on the C side's record in the runtime store's data slot.
+    pub(crate) fn with_slot<R>(&self, f: impl FnOnce(&mut StoreSlot) -> R) -> Option<R> {
+        self.store
+            .with_data(|data| data.and_then(|d| d.downcast_mut::<StoreSlot>()).map(f))
     }
 
     /// The host info of a store-owned object, or NULL.
@@ -133,6 +144,30 @@ impl StoreContext {
         }
         e
     }
+}
+
+/// What the C API keeps in the runtime store's data slot: the way back from
+/// a runtime store to its C state (for host functions a linker defines for
+/// every store), and the host's store data (`wasm_store_set_data`), whose
+/// finalizer runs when the runtime store goes, once nothing can call into
+/// it any more.
+pub(crate) struct StoreSlot {
+    ctx: Weak<StoreContext>,
+    pub(crate) data: Option<HostInfo>,
+}
+
+// SAFETY: the slot lives in the runtime store and is used only by the
+// thread using that store (the wasm.h contract); the weak count is atomic,
+// and the host's data is handed back to C on that thread.
+unsafe impl Send for StoreSlot {}
+
+/// The C state of a runtime store made by `wasm_store_new`, if it still
+/// exists.
+pub(crate) fn ctx_of(store: &Store) -> Option<Arc<StoreContext>> {
+    store.with_data(|data| {
+        data.and_then(|d| d.downcast_ref::<StoreSlot>())
+            .and_then(|slot| slot.ctx.upgrade())
+    })
 }
 
 impl Drop for StoreContext {

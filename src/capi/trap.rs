@@ -64,12 +64,24 @@ pub unsafe extern "C" fn wasm_trap_new(
 
 /// Writes the trap's message, NUL-terminated, into `out` (owned by the
 /// caller, freed with `wasm_byte_vec_delete`); an empty vector for a NULL
-/// trap.
+/// trap. A trap with wasm frames (one raised by wasm, or a host trap that
+/// passed through wasm) has its backtrace appended, after a newline, as
+/// the reference prints it: `wasm backtrace:` then one line per frame,
+/// innermost first, `    0:   0x2a - module!function`.
 #[no_mangle]
 pub extern "C" fn wasm_trap_message(trap: Option<&wasm_trap_t>, out: Option<&mut wasm_message_t>) {
     let Some(out) = out else { return };
     let mut bytes = match trap {
-        Some(t) => t.trap().message().as_bytes().to_vec(),
+        Some(t) => {
+            let trap = t.trap();
+            let backtrace = trap.backtrace_text();
+            let mut text = trap.message().to_string();
+            if !backtrace.is_empty() {
+                text.push('\n');
+                text.push_str(backtrace.trim_end());
+            }
+            text.into_bytes()
+        }
         None => Vec::new(),
     };
     bytes.push(0);

@@ -25,7 +25,6 @@ impl ToTrapCode for TrapKind {
             TrapKind::IntegerDivisionByZero => TrapCode::INTEGER_DIVISION_BY_ZERO,
             TrapKind::BadConversionToInteger => TrapCode::BAD_CONVERSION_TO_INTEGER,
             TrapKind::TableOutOfBounds => TrapCode::unwrap_user(1),
-            TrapKind::UndefinedElement => TrapCode::unwrap_user(2),
             TrapKind::IndirectCallToNull => TrapCode::unwrap_user(3),
             TrapKind::BadSignature => TrapCode::unwrap_user(4),
             TrapKind::UnreachableCodeReached => TrapCode::unwrap_user(5),

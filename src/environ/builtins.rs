@@ -60,11 +60,16 @@ pub enum BuiltinFunction {
     /// does after a fault. Called by code compiled without
     /// `signals_based_traps`, the only kind that calls it.
     RaiseTrap,
+    /// `(vmctx) -> i32`: the epoch deadline has passed; 1 when the store's
+    /// epoch deadline callback set a new deadline and wasm goes on, 0 to
+    /// trap with `Interrupt`. Called only from the cold path of the epoch
+    /// check.
+    EpochDeadline,
 }
 
 impl BuiltinFunction {
     /// Every builtin, in table order.
-    pub const ALL: [BuiltinFunction; 11] = [
+    pub const ALL: [BuiltinFunction; 12] = [
         BuiltinFunction::MemoryGrow,
         BuiltinFunction::MemoryFill,
         BuiltinFunction::MemoryCopy,
@@ -76,6 +81,7 @@ impl BuiltinFunction {
         BuiltinFunction::TableInit,
         BuiltinFunction::ElemDrop,
         BuiltinFunction::RaiseTrap,
+        BuiltinFunction::EpochDeadline,
     ];
     /// Number of builtins, the length of the builtin table.
     pub const COUNT: usize = Self::ALL.len();
@@ -100,6 +106,7 @@ impl BuiltinFunction {
             BuiltinFunction::TableInit => (&[VMCtx, I32, I32, I64, I32, I32], Some(I32)),
             BuiltinFunction::ElemDrop => (&[VMCtx, I32], None),
             BuiltinFunction::RaiseTrap => (&[VMCtx, I32], None),
+            BuiltinFunction::EpochDeadline => (&[VMCtx], Some(I32)),
         }
     }
 
@@ -112,6 +119,7 @@ impl BuiltinFunction {
             BuiltinFunction::TableFill
             | BuiltinFunction::TableCopy
             | BuiltinFunction::TableInit => Some(TrapKind::TableOutOfBounds),
+            BuiltinFunction::EpochDeadline => Some(TrapKind::Interrupt),
             BuiltinFunction::MemoryGrow
             | BuiltinFunction::DataDrop
             | BuiltinFunction::TableGrow

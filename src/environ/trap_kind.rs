@@ -11,10 +11,11 @@ pub enum TrapKind {
     StackOverflow,
     /// A load, store or bulk memory operation went out of bounds.
     MemoryOutOfBounds,
-    /// A table access (get/set/fill/copy/init) went out of bounds.
+    /// A table access (get/set/fill/copy/init) went out of bounds, or
+    /// `call_indirect` named an index past the end of the table (as in the
+    /// reference, which has no separate kind for it; the spec testsuite
+    /// calls that one "undefined element").
     TableOutOfBounds,
-    /// `call_indirect` with an index past the end of the table.
-    UndefinedElement,
     /// `call_indirect` through a null table entry.
     IndirectCallToNull,
     /// `call_indirect` through an entry of the wrong signature.
@@ -39,11 +40,10 @@ pub enum TrapKind {
 
 impl TrapKind {
     /// Every trap kind.
-    pub const ALL: [TrapKind; 14] = [
+    pub const ALL: [TrapKind; 13] = [
         TrapKind::StackOverflow,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
-        TrapKind::UndefinedElement,
         TrapKind::IndirectCallToNull,
         TrapKind::BadSignature,
         TrapKind::IntegerOverflow,
@@ -62,7 +62,6 @@ impl TrapKind {
             TrapKind::StackOverflow => "call stack exhausted",
             TrapKind::MemoryOutOfBounds => "out of bounds memory access",
             TrapKind::TableOutOfBounds => "out of bounds table access",
-            TrapKind::UndefinedElement => "undefined element",
             TrapKind::IndirectCallToNull => "uninitialized element",
             TrapKind::BadSignature => "indirect call type mismatch",
             TrapKind::IntegerOverflow => "integer overflow",

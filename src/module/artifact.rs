@@ -1,7 +1,11 @@
 //! A byte encoding of compiled code, for serialized modules and the
-//! on-disk cache: each function's machine code with the relocations,
-//! trap sites and address map needed to publish it again without running
-//! Cranelift.
+//! on-disk cache: each function's relocations, trap sites and address map,
+//! then the machine code of all functions as one image, laid out as the
+//! runtime lays code out (`CodeMemory::layout`) and starting at an offset
+//! of the whole encoding that is a multiple of the writer's page size. So
+//! a file holding the encoding can be mapped and its code run from the
+//! file's pages (`ArtifactSource::file`); otherwise the code is copied into
+//! fresh executable memory.
 //!
 //! The encoding is little-endian and length-prefixed. Decoding checks every
 //! length and value, so a corrupt artifact is an error, never a panic; it
@@ -13,6 +17,7 @@ use crate::compiler::{trap_kind, ToTrapCode};
 use crate::environ::compiled_code::{
     CompiledFunction, LibCall, RelocKind, RelocTarget, Relocation,
 };
+use crate::runtime::{host_page_size, CodeMemory};
 use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::ir::TrapCode;
 use std::num::NonZeroU8;
@@ -122,11 +127,14 @@ fn sorted_delta(offset: u32, prev: u32) -> Result<u32> {
         .ok_or_else(|| anyhow!("internal: unsorted code metadata"))
 }
 
-fn write_function(w: &mut Writer, f: &CompiledFunction) -> Result<()> {
+/// Writes a function's metadata; its code goes into the image, at
+/// `code_offset`.
+fn write_function(w: &mut Writer, f: &CompiledFunction, code_offset: u32) -> Result<()> {
     w.u32(f.func_index);
     w.u32(f.body_offset);
     w.u32(f.alignment);
-    w.bytes(&f.code);
+    w.u32(code_offset);
+    w.u32(u32::try_from(f.code.len()).map_err(|_| anyhow!("function too large"))?);
     w.u32(f.relocs.len() as u32);
     for r in &f.relocs {
         w.u32(r.offset);
@@ -166,14 +174,17 @@ fn write_function(w: &mut Writer, f: &CompiledFunction) -> Result<()> {
     Ok(())
 }
 
-fn read_function(r: &mut Reader<'_>) -> Result<CompiledFunction> {
+/// Reads a function's metadata (its `code` left empty) with the offset and
+/// length of its code in the image.
+fn read_function(r: &mut Reader<'_>) -> Result<(CompiledFunction, u32, usize)> {
     let func_index = r.u32()?;
     let body_offset = r.u32()?;
     let alignment = r.u32()?;
     if !alignment.is_power_of_two() || alignment > 4096 {
         bail!("corrupt compiled artifact (alignment {alignment})");
     }
-    let code = r.bytes()?.to_vec();
+    let code_offset = r.u32()?;
+    let code_len = r.u32()? as usize;
     let n = r.count(14)?;
     let mut relocs = Vec::with_capacity(n);
     for _ in 0..n {
@@ -193,7 +204,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<CompiledFunction> {
             _ => bail!("corrupt compiled artifact (relocation target)"),
         };
         let addend = r.u64()? as i64;
-        if offset as usize + kind.size() > code.len() {
+        if offset as usize + kind.size() > code_len {
             bail!("corrupt compiled artifact (relocation outside the code)");
         }
         relocs.push(Relocation {
@@ -228,32 +239,61 @@ fn read_function(r: &mut Reader<'_>) -> Result<CompiledFunction> {
         prev = offset;
         prev_wasm = i64::from(wasm);
     }
-    Ok(CompiledFunction {
-        code,
-        alignment,
-        relocs,
-        traps,
-        srclocs,
-        func_index,
-        body_offset,
-    })
+    Ok((
+        CompiledFunction {
+            code: Vec::new(),
+            alignment,
+            relocs,
+            traps,
+            srclocs,
+            func_index,
+            body_offset,
+        },
+        code_offset,
+        code_len,
+    ))
 }
 
-/// Appends the encoding of `module`'s code to `w`.
+/// Appends the encoding of `module`'s code to `w`, whose `bytes` hold
+/// everything written before it (so the image's offset in them is its
+/// offset in the file they go to).
 pub(crate) fn write(w: &mut Writer, module: &CompiledModule) -> Result<()> {
     let funcs = module.functions();
+    let (offsets, size) = CodeMemory::layout(funcs.iter().map(|f| (f.code.len(), f.alignment)))?;
     w.u32(funcs.len() as u32);
-    for f in &funcs {
-        write_function(w, f)?;
+    for (f, &offset) in funcs.iter().zip(&offsets) {
+        write_function(w, f, offset)?;
     }
+    let align = host_page_size();
+    w.u64(align as u64);
+    w.u64(size as u64);
+    let start = w.bytes.len().div_ceil(align) * align;
+    w.bytes.resize(start, 0);
+    for (f, &offset) in funcs.iter().zip(&offsets) {
+        w.bytes.resize(start + offset as usize, 0);
+        w.bytes.extend_from_slice(&f.code);
+    }
+    w.bytes.resize(start + size, 0);
     Ok(())
+}
+
+/// Where the encoding being read lies.
+#[derive(Clone, Copy)]
+pub(crate) struct ArtifactSource<'a> {
+    /// The whole serialized module the reader reads a suffix of.
+    pub whole: &'a [u8],
+    /// The file `whole` is a mapping of, from its first byte, when it is
+    /// one: the code image is then mapped from it and run in place when
+    /// the page size and the file system allow.
+    pub file: Option<std::os::fd::RawFd>,
 }
 
 /// Reads code written by `write` and publishes it; `num_defined_funcs` and
 /// `first_func_index` are what the module's info says, checked against the
-/// artifact.
+/// artifact. Consumes the code image from `r`.
 pub(crate) fn read(
     r: &mut Reader<'_>,
+    source: ArtifactSource<'_>,
     num_defined_funcs: u32,
     first_func_index: u32,
 ) -> Result<CompiledModule> {
@@ -262,8 +302,10 @@ pub(crate) fn read(
         bail!("compiled artifact has {n} functions, the module defines {num_defined_funcs}");
     }
     let mut funcs = Vec::with_capacity(n);
+    let mut offsets = Vec::with_capacity(n);
+    let mut lens = Vec::with_capacity(n);
     for i in 0..n {
-        let f = read_function(r)?;
+        let (f, offset, len) = read_function(r)?;
         if f.func_index != first_func_index + i as u32 {
             bail!("corrupt compiled artifact (function order)");
         }
@@ -275,6 +317,52 @@ pub(crate) fn read(
             }
         }
         funcs.push(f);
+        offsets.push(offset);
+        lens.push(len);
+    }
+    let align = r.u64()?;
+    let size =
+        usize::try_from(r.u64()?).map_err(|_| anyhow!("corrupt compiled artifact (code size)"))?;
+    let (expected_offsets, expected_size) =
+        CodeMemory::layout(lens.iter().zip(&funcs).map(|(&l, f)| (l, f.alignment)))?;
+    if expected_offsets != offsets || expected_size != size {
+        bail!("corrupt compiled artifact (code layout)");
+    }
+    // `r.bytes` is a suffix of `source.whole`: its start is the position.
+    let Some(position) = source.whole.len().checked_sub(r.bytes.len()) else {
+        bail!("internal error: the reader is not within its source");
+    };
+    let start = match usize::try_from(align) {
+        Ok(a) if a.is_power_of_two() => position.div_ceil(a) * a,
+        _ => bail!("corrupt compiled artifact (code image alignment)"),
+    };
+    let Some(image) = start
+        .checked_add(size)
+        .and_then(|end| source.whole.get(start..end))
+    else {
+        bail!("truncated compiled artifact (code image)");
+    };
+    // Past the padding and the image.
+    r.take(start + size - position)?;
+
+    if let Some(fd) = source.file {
+        if start % host_page_size() == 0 && size > 0 {
+            // A file on a `noexec` mount cannot be executed from: then the
+            // code is copied below, as for bytes in memory.
+            if let Ok(memory) = CodeMemory::publish_from_file(
+                fd,
+                start as u64,
+                size,
+                offsets.clone(),
+                &funcs,
+                &lens,
+            ) {
+                return Ok(CompiledModule::from_memory(memory, &funcs));
+            }
+        }
+    }
+    for ((f, &offset), &len) in funcs.iter_mut().zip(&offsets).zip(&lens) {
+        f.code = image[offset as usize..offset as usize + len].to_vec();
     }
     CompiledModule::publish(&funcs)
 }

@@ -35,6 +35,16 @@ impl CompiledModule {
         })
     }
 
+    /// The code published by `memory` from `funcs` (whose relocations and
+    /// alignments are kept for writing the code out again).
+    pub(crate) fn from_memory(memory: CodeMemory, funcs: &[CompiledFunction]) -> CompiledModule {
+        CompiledModule {
+            memory,
+            relocs: funcs.iter().map(|f| f.relocs.clone()).collect(),
+            alignments: funcs.iter().map(|f| f.alignment).collect(),
+        }
+    }
+
     /// The functions as they were before layout: the published code (whose
     /// relocated fields are rewritten by any new layout) with its metadata.
     pub(crate) fn functions(&self) -> Vec<CompiledFunction> {

@@ -66,10 +66,12 @@ impl Module {
         engine: &Engine,
         wasm: &[u8],
         r: &mut super::artifact::Reader<'_>,
+        source: super::artifact::ArtifactSource<'_>,
     ) -> Result<Module> {
         let info = Self::parse_supported(engine, wasm)?;
         let plans = engine.tunables().memory_plans(&info);
-        let compiled = super::artifact::read(r, info.num_defined_funcs(), info.num_imported_funcs)?;
+        let compiled =
+            super::artifact::read(r, source, info.num_defined_funcs(), info.num_imported_funcs)?;
         Self::assemble(engine, info, plans, wasm, compiled)
     }
 

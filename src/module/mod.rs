@@ -7,6 +7,7 @@ mod artifact;
 mod cache_writer;
 mod code;
 mod compiled;
+mod file_map;
 mod serialize;
 
 pub use crate::environ::types::{

@@ -13,7 +13,7 @@
 //! just means compiling again. Entries are written by a background thread
 //! (see `cache_writer`), in a folder created by the first write.
 
-use super::artifact::{self, Reader, Writer};
+use super::artifact::{self, ArtifactSource, Reader, Writer};
 use super::cache_writer::Entry;
 use super::code::CompiledModule;
 use super::compiled::Module;
@@ -25,8 +25,9 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The magic prefix of a serialized module, with the format version.
-const MAGIC: &[u8; 8] = b"\0wrcode\x02";
+/// The magic prefix of a serialized module, with the format version (3:
+/// the code as one page-aligned image, see `artifact`).
+const MAGIC: &[u8; 8] = b"\0wrcode\x03";
 
 /// Everything about `engine` that shapes compiled code, as `|`-separated
 /// parts: this library's version, the built ISA (target triple, CPU
@@ -111,6 +112,22 @@ impl Module {
     /// malice; only load what this library serialized and stored where
     /// nobody else could change it, as with any native code.
     pub fn deserialize(engine: &Engine, bytes: &[u8]) -> crate::environ::error::Result<Module> {
+        Module::deserialize_from(
+            engine,
+            ArtifactSource {
+                whole: bytes,
+                file: None,
+            },
+        )
+    }
+
+    /// `deserialize` of `source.whole`, mapping the code from
+    /// `source.file` when it is given.
+    fn deserialize_from(
+        engine: &Engine,
+        source: ArtifactSource<'_>,
+    ) -> crate::environ::error::Result<Module> {
+        let bytes = source.whole;
         let Some(rest) = bytes.strip_prefix(MAGIC) else {
             return Err(refused(
                 "not a serialized module of this library (bad magic)",
@@ -135,7 +152,34 @@ impl Module {
             )));
         }
         let wasm = r.bytes()?;
-        Module::from_artifact(engine, wasm, &mut r)
+        Module::from_artifact(engine, wasm, &mut r, source)
+    }
+}
+
+impl Module {
+    /// Loads a module that `serialize` wrote into the file at `path`, as
+    /// `deserialize` does, reading the file through a read-only mapping
+    /// rather than a copy. The machine code runs from the file's pages
+    /// (mapped private: relocations patch private copies of the pages they
+    /// touch) when the host's page size divides the image's offset, which
+    /// holds for files written on a host of the same page size, and the
+    /// file system allows executing; otherwise it is copied into fresh
+    /// executable memory. The same trust rules apply: only load files this
+    /// library wrote, and do not truncate or rewrite the file while the
+    /// module lives (its code pages are the file's).
+    pub fn deserialize_file(
+        engine: &Engine,
+        path: &std::path::Path,
+    ) -> crate::environ::error::Result<Module> {
+        let map = super::file_map::FileMap::open(path)
+            .map_err(|e| Error::new(ErrorKind::Other, format!("{e:#}")))?;
+        Module::deserialize_from(
+            engine,
+            ArtifactSource {
+                whole: map.bytes(),
+                file: Some(map.fd()),
+            },
+        )
     }
 }
 

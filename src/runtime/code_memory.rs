@@ -20,24 +20,89 @@ pub(crate) struct CodeMemory {
 static NEXT_CODE_ID: AtomicUsize = AtomicUsize::new(1);
 
 impl CodeMemory {
-    /// Lays out `funcs`, resolves their relocations and publishes the code.
-    pub fn publish(funcs: &[CompiledFunction]) -> Result<CodeMemory> {
-        let mut offsets = Vec::with_capacity(funcs.len());
+    /// Where each function of code sizes and alignments `funcs` starts in
+    /// one region, and the bytes the region needs: the layout `publish`
+    /// uses, so a region laid out elsewhere (a serialized module's code
+    /// image) can be published in place with `publish_laid_out`.
+    pub fn layout(funcs: impl Iterator<Item = (usize, u32)>) -> Result<(Vec<u32>, usize)> {
+        let mut offsets = Vec::new();
         let mut size = 0usize;
-        for f in funcs {
-            let align = f.alignment.max(16) as usize;
+        for (len, alignment) in funcs {
+            let align = alignment.max(16) as usize;
             size = size.div_ceil(align) * align;
             offsets.push(u32::try_from(size).map_err(|_| code_too_large())?);
-            size += f.code.len();
+            size = size.checked_add(len).ok_or_else(code_too_large)?;
         }
         if size > i32::MAX as usize {
             return Err(code_too_large());
         }
+        Ok((offsets, size))
+    }
+
+    /// Lays out `funcs`, resolves their relocations and publishes the code.
+    pub fn publish(funcs: &[CompiledFunction]) -> Result<CodeMemory> {
+        let (offsets, size) = Self::layout(funcs.iter().map(|f| (f.code.len(), f.alignment)))?;
         let Some(len) = round_up_to_page(size.max(1)) else {
             return Err(code_too_large());
         };
         let map = Mmap::reserve(len)?;
         map.commit(0, len)?;
+        {
+            // SAFETY: the mapping is `len >= size` bytes, readable and
+            // writable, and exclusively ours until published.
+            let bytes = unsafe { std::slice::from_raw_parts_mut(map.as_ptr(), len) };
+            for (f, &start) in funcs.iter().zip(&offsets) {
+                let start = start as usize;
+                bytes[start..start + f.code.len()].copy_from_slice(&f.code);
+            }
+        }
+        let lens: Vec<usize> = funcs.iter().map(|f| f.code.len()).collect();
+        Self::publish_laid_out(map, size, offsets, funcs, &lens)
+    }
+
+    /// Publishes code laid out (as `layout` places it) in the file `fd`
+    /// from `offset` (a multiple of the host page size), `size` bytes: the
+    /// region is mapped private from the file, relocated in place (only
+    /// the pages relocations touch get private copies) and executed from
+    /// the file's pages. See `publish_laid_out` for the rest; the file must
+    /// not be truncated while the code lives.
+    pub fn publish_from_file(
+        fd: std::os::fd::RawFd,
+        offset: u64,
+        size: usize,
+        offsets: Vec<u32>,
+        funcs: &[CompiledFunction],
+        code_lens: &[usize],
+    ) -> Result<CodeMemory> {
+        let map = Mmap::map_file(fd, offset, size)?;
+        Self::publish_laid_out(map, size, offsets, funcs, code_lens)
+    }
+
+    /// Publishes code already laid out in `map` (readable, writable, ours
+    /// alone) as `layout` places it: function `i` of `code_lens[i]` bytes
+    /// at `offsets[i]`, `size` bytes in all. `funcs` give each function's
+    /// relocations and metadata; their `code` is not read. Relocations are
+    /// applied in place, then the region becomes read+execute (which fails
+    /// for a file on a `noexec` mount; the caller may then copy the code
+    /// with `publish`).
+    pub fn publish_laid_out(
+        map: Mmap,
+        size: usize,
+        offsets: Vec<u32>,
+        funcs: &[CompiledFunction],
+        code_lens: &[usize],
+    ) -> Result<CodeMemory> {
+        let len = map.len();
+        let in_bounds = funcs.len() == offsets.len()
+            && funcs.len() == code_lens.len()
+            && size <= len
+            && offsets
+                .iter()
+                .zip(code_lens)
+                .all(|(&o, &l)| (o as usize).checked_add(l).is_some_and(|end| end <= size));
+        if !in_bounds {
+            bail!("internal error: code layout outside its region");
+        }
         let ptr = map.as_ptr();
         let mut memory = CodeMemory {
             map,
@@ -48,9 +113,13 @@ impl CodeMemory {
             // SAFETY: the mapping is `len >= size` bytes, readable and
             // writable, and exclusively ours until published.
             let bytes = unsafe { std::slice::from_raw_parts_mut(ptr, len) };
-            for (f, &start) in funcs.iter().zip(&memory.func_offsets) {
-                let start = start as usize;
-                bytes[start..start + f.code.len()].copy_from_slice(&f.code);
+            for (f, &code_len) in funcs.iter().zip(code_lens) {
+                if f.relocs
+                    .iter()
+                    .any(|r| r.offset as usize + r.kind.size() > code_len)
+                {
+                    bail!("relocation outside its function's code");
+                }
             }
             for (f, &start) in funcs.iter().zip(&memory.func_offsets) {
                 for reloc in &f.relocs {
@@ -75,10 +144,10 @@ impl CodeMemory {
             code_id: NEXT_CODE_ID.fetch_add(1, Ordering::Relaxed),
             ..CodeInfo::default()
         };
-        for (f, &start) in funcs.iter().zip(&memory.func_offsets) {
+        for ((f, &start), &code_len) in funcs.iter().zip(&memory.func_offsets).zip(code_lens) {
             info.funcs.push(FuncRange {
                 start,
-                end: start + f.code.len() as u32,
+                end: start + code_len as u32,
                 func_index: f.func_index,
                 body_offset: f.body_offset,
             });

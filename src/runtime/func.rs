@@ -19,6 +19,51 @@ use std::ptr::NonNull;
 /// that reaches the wasm caller's caller unchanged.
 pub type HostCallback = Box<dyn Fn(&[Val], &mut [Val]) -> Result<(), Trap>>;
 
+/// Like [`HostCallback`], seeing who called: the instance whose wasm made
+/// the call (its exports, such as its memory) and the store.
+pub type HostCallbackWithCaller = Box<dyn Fn(&Caller<'_>, &[Val], &mut [Val]) -> Result<(), Trap>>;
+
+/// Who called a host function: the store, and the instance whose wasm
+/// code made the call (none when the host called the function itself).
+/// Lent for the duration of the call only.
+pub struct Caller<'a> {
+    store: &'a Store,
+    /// The calling wasm code's `VMContext`; null for calls by the host.
+    vmctx: *mut u8,
+}
+
+impl<'a> Caller<'a> {
+    /// The caller of a call made by the host (no instance).
+    pub(crate) fn host(store: &'a Store) -> Caller<'a> {
+        Caller {
+            store,
+            vmctx: std::ptr::null_mut(),
+        }
+    }
+
+    /// The store the call runs in.
+    pub fn store(&self) -> &Store {
+        self.store
+    }
+
+    /// The instance whose wasm code made the call; `None` when the host
+    /// called the function directly. Looked up only when asked, so calls
+    /// that never ask pay nothing.
+    pub fn instance(&self) -> Option<super::instance::Instance> {
+        if self.vmctx.is_null() {
+            return None;
+        }
+        let data = self.store.instance_by_vmctx(self.vmctx)?;
+        Some(super::instance::Instance::from_data(self.store, data))
+    }
+
+    /// The calling instance's export called `name`; `None` when it has no
+    /// such export or the host made the call.
+    pub fn get_export(&self, name: &str) -> Option<super::externals::Extern> {
+        self.instance()?.get_export(name)
+    }
+}
+
 /// Up to this many values cross a call into wasm without a heap
 /// allocation.
 const INLINE_VALUES: usize = 16;
@@ -30,7 +75,7 @@ const INLINE_HOST_VALUES: usize = 8;
 /// A host function's state.
 pub(crate) struct HostFunc {
     ty: FuncType,
-    callback: HostCallback,
+    callback: HostCallbackWithCaller,
     /// The context wasm calls it through; its `func_ref` is canonical.
     ctx: Box<VMHostFuncContext>,
     /// Why the wasm→host trampoline could not be compiled, if it could not:
@@ -103,6 +148,7 @@ impl FuncData {
     unsafe fn call_host_from_wasm(
         &self,
         store: &Store,
+        caller_vmctx: *mut u8,
         values: *mut ValRaw,
         len: usize,
     ) -> Result<(), Trap> {
@@ -131,7 +177,11 @@ impl FuncData {
             ty.results.len(),
             ty.results.iter().map(|t| Val::default_for(*t)),
         );
-        (host.callback)(params.as_slice(), results.as_mut_slice())?;
+        let caller = Caller {
+            store,
+            vmctx: caller_vmctx,
+        };
+        (host.callback)(&caller, params.as_slice(), results.as_mut_slice())?;
         check_results(store, ty, results.as_slice())?;
         for (slot, v) in values.iter_mut().zip(results.as_slice()) {
             *slot = v.to_raw();
@@ -187,7 +237,7 @@ unsafe extern "C" fn host_array_call(
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the trampoline passes its spill array of `len` slots,
         // filled by code of the function's store.
-        unsafe { func.call_host_from_wasm(&store, values, len) }
+        unsafe { func.call_host_from_wasm(&store, caller_vmctx, values, len) }
     }));
     let trap = match outcome {
         Ok(Ok(())) => return 1,
@@ -215,6 +265,18 @@ unsafe impl Send for Func {}
 impl Func {
     /// A host function of type `ty` implemented by `callback`.
     pub fn new(store: &Store, ty: FuncType, callback: HostCallback) -> Func {
+        Func::new_with_caller(
+            store,
+            ty,
+            Box::new(move |_: &Caller<'_>, params: &[Val], results: &mut [Val]| {
+                callback(params, results)
+            }),
+        )
+    }
+
+    /// A host function of type `ty` implemented by `callback`, which is
+    /// told who called it (see [`Caller`]).
+    pub fn new_with_caller(store: &Store, ty: FuncType, callback: HostCallbackWithCaller) -> Func {
         let engine = store.engine();
         let runtime = engine.runtime();
         let (wasm_call, trampoline_error) = match runtime.trampolines(&ty) {
@@ -358,7 +420,7 @@ impl Func {
                 for (r, t) in results.iter_mut().zip(ty.results.iter()) {
                     *r = Val::default_for(*t);
                 }
-                (host.callback)(params, results)?;
+                (host.callback)(&Caller::host(&self.store), params, results)?;
                 check_results(&self.store, ty, results)
             }
             FuncKind::Wasm {

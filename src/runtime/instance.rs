@@ -9,7 +9,7 @@ use super::init_plan::{InitPlan, MemoryInit};
 use super::libcalls;
 use super::memory::{Memory, MemoryData};
 use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
-use super::store::Store;
+use super::store::{Store, StoreInner};
 use super::table::{Table, TableData};
 use super::trap::Trap;
 use super::vm::{VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMTableDefinition};
@@ -55,6 +55,8 @@ impl Drop for VMContextAlloc {
 
 /// The runtime's record of one instance, owned by its store.
 pub(crate) struct InstanceData {
+    /// The store that owns this instance (and so outlives it).
+    store: *const StoreInner,
     module: Module,
     offsets: VMOffsets,
     vmctx: VMContextAlloc,
@@ -87,6 +89,14 @@ pub(crate) struct InstanceData {
 impl InstanceData {
     pub(crate) fn module(&self) -> &Module {
         &self.module
+    }
+
+    /// The store that owns this instance, borrowed for a call from its
+    /// compiled code (no reference count is taken).
+    pub(crate) fn store(&self) -> std::mem::ManuallyDrop<Store> {
+        // SAFETY: the store owns this instance, so it is alive while the
+        // instance's record can be reached.
+        unsafe { Store::borrow_raw(self.store) }
     }
 
     pub(crate) fn vmctx(&self) -> *mut u8 {
@@ -429,10 +439,17 @@ impl Instance {
             }
         }
 
+        let defined_memories: Vec<MemoryType> =
+            info.memories[info.num_imported_memories as usize..].to_vec();
+        let defined_tables: Vec<TableType> =
+            info.tables[info.num_imported_tables as usize..].to_vec();
+        store.check_new_objects(1, &defined_memories, &defined_tables)?;
+
         let offsets = VMOffsets::new(info);
         let pool_slot = Self::check_pool_limits(engine, info, &offsets)?;
         let vmctx = VMContextAlloc::new(offsets.size())?;
         let mut data = Box::new(InstanceData {
+            store: store.as_raw(),
             module: module.clone(),
             offsets,
             vmctx,

@@ -29,6 +29,7 @@ static TABLE: BuiltinTable = BuiltinTable([
     table_init as *const u8,
     elem_drop as *const u8,
     wr_raise_trap as *const u8,
+    epoch_deadline as *const u8,
 ]);
 
 /// The builtin table every `VMContext` points at.
@@ -79,8 +80,24 @@ unsafe extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> u64
     unsafe {
         with_instance(vmctx, u64::MAX, |inst| {
             inst.memory(memory)
-                .and_then(|m| m.grow(delta).ok())
+                .and_then(|m| inst.store().grow_memory(m, delta).ok())
                 .unwrap_or(u64::MAX)
+        })
+    }
+}
+
+/// The epoch deadline passed: the store's callback decides whether wasm
+/// goes on (`OK`, with a new deadline) or traps with `Interrupt` (`FAILED`:
+/// no callback, or it said stop; its reason waits in the store).
+unsafe extern "C" fn epoch_deadline(vmctx: *mut u8) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        with_instance(vmctx, FAILED, |inst| {
+            if inst.store().on_epoch_deadline() {
+                OK
+            } else {
+                FAILED
+            }
         })
     }
 }
@@ -153,7 +170,7 @@ unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, delta: u64, init: *m
     unsafe {
         with_instance(vmctx, u64::MAX, |inst| {
             inst.table(table)
-                .and_then(|t| t.grow(delta, init as usize))
+                .and_then(|t| inst.store().grow_table(t, delta, init as usize))
                 .unwrap_or(u64::MAX)
         })
     }
@@ -254,6 +271,7 @@ mod tests {
                 BuiltinFunction::TableInit => table_init as *const u8,
                 BuiltinFunction::ElemDrop => elem_drop as *const u8,
                 BuiltinFunction::RaiseTrap => wr_raise_trap as *const u8,
+                BuiltinFunction::EpochDeadline => epoch_deadline as *const u8,
             }
         };
         for f in BuiltinFunction::ALL {

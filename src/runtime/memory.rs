@@ -557,6 +557,7 @@ impl Memory {
                 ty.minimum
             );
         }
+        store.check_new_objects(0, &[ty], &[])?;
         let plan = MemoryPlan::new(&store.engine().tunables().memory, &ty);
         let data = MemoryData::new_for_host(store.engine(), plan)?;
         Ok(Memory::from_data(store, store.adopt_memory(data)))
@@ -605,7 +606,7 @@ impl Memory {
 
     /// Grows by `delta` pages; returns the old size in pages.
     pub fn grow(&self, delta: u64) -> Result<u64> {
-        self.data().grow(delta)
+        self.store.grow_memory(self.data(), delta)
     }
 
     /// Whether both handles refer to the same memory.

@@ -87,7 +87,6 @@ impl Mmap {
     }
 
     /// The mapping's length in bytes (a multiple of the host page size).
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -162,6 +161,46 @@ impl Mmap {
             )
         };
         ptr != libc::MAP_FAILED
+    }
+}
+
+impl Mmap {
+    /// Maps `len` bytes (rounded up to pages) of the file `fd` from
+    /// `offset` (page aligned) private, readable and writable: writes go to
+    /// private copies of the touched pages, never to the file. The caller
+    /// keeps every access within the file's size.
+    pub(crate) fn map_file(fd: std::os::fd::RawFd, offset: u64, len: usize) -> Result<Mmap> {
+        let Some(len) = round_up_to_page(len.max(1)) else {
+            bail!("cannot map {len} bytes of a file: size overflows");
+        };
+        if offset % host_page_size() as u64 != 0 {
+            bail!("internal error: file offset {offset} is not page aligned");
+        }
+        let Ok(file_offset) = libc::off_t::try_from(offset) else {
+            bail!("cannot map a file at offset {offset}: too large");
+        };
+        // SAFETY: a fresh private mapping of an open file at an address of
+        // the kernel's choice overlaps nothing we own.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE,
+                fd,
+                file_offset,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            bail!(
+                "cannot map {len} bytes of a file: {}",
+                io::Error::last_os_error()
+            );
+        }
+        Ok(Mmap {
+            ptr: NonNull::new(ptr.cast()).expect("mmap never returns NULL on success"),
+            len,
+        })
     }
 }
 

@@ -47,13 +47,13 @@ pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
 pub use crate::environ::TrapKind;
 pub use extern_ref::ExternRef;
 pub use externals::Extern;
-pub use func::{Func, HostCallback};
+pub use func::{Caller, Func, HostCallback, HostCallbackWithCaller};
 pub use global::Global;
 pub use instance::Instance;
 pub use memory::Memory;
-pub use store::Store;
+pub use store::{EpochDeadlineCallback, Store, StoreLimits, UpdateDeadline};
 pub use table::{Table, MAX_TABLE_ELEMENTS};
 pub use trap::{FrameInfo, Trap};
 pub use val::Val;
 
-pub(crate) use mmap::round_up_to_page_u64;
+pub(crate) use mmap::{host_page_size, round_up_to_page_u64};

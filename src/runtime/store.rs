@@ -16,7 +16,10 @@ use super::memory::MemoryData;
 use super::table::TableData;
 use super::vm::{VMFuncRef, VMRuntimeLimits};
 use crate::engine::Engine;
+use crate::environ::error::Error;
+use crate::environ::{MemoryType, TableType};
 use anyhow::{bail, Result};
+use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
 use std::ptr::NonNull;
@@ -44,8 +47,55 @@ struct StoreObjects {
     ctx_owners: HashMap<usize, CtxOwner>,
 }
 
+/// Resource limits of one store, with the reference's (`StoreLimits`)
+/// meaning; `None` is unlimited. Growing a memory or table past a size
+/// limit fails as the instruction specifies (`memory.grow` and
+/// `table.grow` return -1, no trap); creating an object past a count limit,
+/// or a memory or table whose initial size is already past a size limit,
+/// fails with an `ImplLimit` error naming the limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Bytes any one linear memory may hold.
+    pub memory_size: Option<u64>,
+    /// Elements any one table may hold.
+    pub table_elements: Option<u64>,
+    /// Instances the store may hold.
+    pub instances: Option<usize>,
+    /// Tables the store may hold (defined by instances or by the host).
+    pub tables: Option<usize>,
+    /// Memories the store may hold (defined by instances or by the host).
+    pub memories: Option<usize>,
+}
+
+/// What an epoch deadline callback asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateDeadline {
+    /// Go on running wasm, with a new deadline this many ticks past the
+    /// current epoch.
+    Continue(u64),
+    /// Yield to the async executor, then go on with a new deadline this
+    /// many ticks ahead. Needs async support, which this runtime does not
+    /// have yet: asking for it stops wasm with an `Interrupt` trap saying
+    /// so.
+    Yield(u64),
+}
+
+/// Decides, each time the store's epoch deadline passes, whether wasm goes
+/// on (and until when) or stops with an `Interrupt` trap carrying the
+/// error's message. Like host functions, it runs on the thread using the
+/// store and need not be `Send`.
+pub type EpochDeadlineCallback = Box<dyn FnMut(&Store) -> anyhow::Result<UpdateDeadline>>;
+
 /// The shared part of a store; every handle holds an `Arc` to it.
 pub(crate) struct StoreInner {
+    /// The embedder's data; dropped first when the store goes, while every
+    /// object is still alive.
+    data: Mutex<Option<Box<dyn Any + Send>>>,
+    limits_config: Mutex<StoreLimits>,
+    epoch_callback: Mutex<Option<EpochDeadlineCallback>>,
+    /// Why the epoch deadline callback stopped wasm, for the entry to turn
+    /// the `Interrupt` trap into one with this message.
+    interrupt_reason: Mutex<Option<String>>,
     engine: Engine,
     limits: Box<UnsafeCell<VMRuntimeLimits>>,
     /// The thread whose stack `limits.stack_limit` was computed for (a
@@ -88,6 +138,10 @@ impl Store {
         };
         Store {
             inner: Arc::new(StoreInner {
+                data: Mutex::new(None),
+                limits_config: Mutex::new(StoreLimits::default()),
+                epoch_callback: Mutex::new(None),
+                interrupt_reason: Mutex::new(None),
                 engine: engine.clone(),
                 limits: Box::new(UnsafeCell::new(limits)),
                 stack_limit_owner: Cell::new(0),
@@ -139,6 +193,180 @@ impl Store {
         let deadline = self.engine().current_epoch().saturating_add(ticks);
         // SAFETY: as in `set_fuel`.
         unsafe { (*self.inner.limits.get()).epoch_deadline = deadline };
+    }
+
+    /// Replaces the embedder's data kept by the store (dropped with the
+    /// store, after no wasm can run any more), returning the previous data.
+    pub fn set_data(&self, data: Option<Box<dyn Any + Send>>) -> Option<Box<dyn Any + Send>> {
+        std::mem::replace(&mut *lock(&self.inner.data), data)
+    }
+
+    /// Runs `f` on the embedder's data (`None` when there is none). `f` must
+    /// not call `set_data` or `with_data` of the same store.
+    pub fn with_data<R>(&self, f: impl FnOnce(Option<&mut (dyn Any + Send)>) -> R) -> R {
+        let mut data = lock(&self.inner.data);
+        f(data.as_deref_mut())
+    }
+
+    /// Sets the store's resource limits (see [`StoreLimits`]). Objects that
+    /// exist already are kept; the limits apply to what is created or grown
+    /// from now on.
+    pub fn set_limits(&self, limits: StoreLimits) {
+        *lock(&self.inner.limits_config) = limits;
+    }
+
+    /// The store's resource limits.
+    pub fn limits(&self) -> StoreLimits {
+        *lock(&self.inner.limits_config)
+    }
+
+    /// Whether a memory of `pages` pages of type `ty` fits the limiter; the
+    /// one check every memory creation and growth path makes.
+    pub(crate) fn memory_within_limit(&self, ty: &MemoryType, pages: u64) -> bool {
+        let Some(limit) = self.limits().memory_size else {
+            return true;
+        };
+        pages
+            .checked_mul(1u64 << ty.page_size_log2)
+            .is_some_and(|bytes| bytes <= limit)
+    }
+
+    /// Whether a table of `elements` elements fits the limiter; the one
+    /// check every table creation and growth path makes.
+    pub(crate) fn table_within_limit(&self, elements: u64) -> bool {
+        self.limits().table_elements.is_none_or(|l| elements <= l)
+    }
+
+    /// Checks that `instances` more instances, `memories` more memories and
+    /// `tables` more tables fit the limiter's counts, and that the initial
+    /// sizes of the memories and tables fit its size limits.
+    pub(crate) fn check_new_objects(
+        &self,
+        instances: usize,
+        memories: &[MemoryType],
+        tables: &[TableType],
+    ) -> Result<(), Error> {
+        let limits = self.limits();
+        let (have_instances, have_memories, have_tables) = {
+            let objects = self.objects();
+            (
+                objects.instances.len(),
+                objects.memories.len(),
+                objects.tables.len(),
+            )
+        };
+        let count = |name: &str, limit: Option<usize>, have: usize, more: usize| {
+            match limit {
+                Some(limit) if more > 0 && have + more > limit => Err(Error::impl_limit(
+                    name,
+                    format!(
+                        "store limiter: the store holds {have} {name} and may hold at most {limit} ({name} limit)"
+                    ),
+                )),
+                _ => Ok(()),
+            }
+        };
+        count("instances", limits.instances, have_instances, instances)?;
+        count("memories", limits.memories, have_memories, memories.len())?;
+        count("tables", limits.tables, have_tables, tables.len())?;
+        for (i, ty) in memories.iter().enumerate() {
+            if !self.memory_within_limit(ty, ty.minimum) {
+                return Err(Error::impl_limit(
+                    "memory_size",
+                    format!(
+                        "store limiter: memory {i} needs {} pages initially, more than the memory_size limit of {} bytes",
+                        ty.minimum,
+                        limits.memory_size.unwrap_or(0)
+                    ),
+                ));
+            }
+        }
+        for (i, ty) in tables.iter().enumerate() {
+            if !self.table_within_limit(ty.minimum) {
+                return Err(Error::impl_limit(
+                    "table_elements",
+                    format!(
+                        "store limiter: table {i} needs {} elements initially, more than the table_elements limit of {}",
+                        ty.minimum,
+                        limits.table_elements.unwrap_or(0)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Grows `memory` by `delta` pages if the limiter allows the new size:
+    /// the one entry of every memory growth path (wasm's `memory.grow` and
+    /// the host's `Memory::grow`).
+    pub(crate) fn grow_memory(&self, memory: &MemoryData, delta: u64) -> Result<u64> {
+        let desired = memory.pages().checked_add(delta);
+        if !desired.is_some_and(|pages| self.memory_within_limit(&memory.plan.ty, pages)) {
+            bail!(
+                "memory.grow: growing by {delta} pages from {} exceeds the store limiter's memory_size of {} bytes",
+                memory.pages(),
+                self.limits().memory_size.unwrap_or(0)
+            );
+        }
+        memory.grow(delta)
+    }
+
+    /// Grows `table` by `delta` elements set to `init` if the limiter allows
+    /// the new size: the one entry of every table growth path. `None` when
+    /// the table cannot or may not grow that far.
+    pub(crate) fn grow_table(&self, table: &TableData, delta: u64, init: usize) -> Option<u64> {
+        let desired = table.size().checked_add(delta)?;
+        if !self.table_within_limit(desired) {
+            return None;
+        }
+        table.grow(delta, init)
+    }
+
+    /// Runs `callback` each time the epoch deadline passes, instead of
+    /// trapping (see [`EpochDeadlineCallback`]).
+    pub fn epoch_deadline_callback(&self, callback: EpochDeadlineCallback) {
+        *lock(&self.inner.epoch_callback) = Some(callback);
+    }
+
+    /// Goes back to the default: wasm traps with `Interrupt` when the
+    /// epoch deadline passes.
+    pub fn epoch_deadline_trap(&self) {
+        *lock(&self.inner.epoch_callback) = None;
+    }
+
+    /// Called by compiled code when the epoch deadline has passed: whether
+    /// wasm may go on (the callback gave a new deadline). When not, the
+    /// reason (if the callback gave one) waits in `interrupt_reason`.
+    pub(crate) fn on_epoch_deadline(&self) -> bool {
+        // Taken out for the call, so the callback may use the store
+        // (including setting a new callback, which then wins).
+        let Some(mut callback) = lock(&self.inner.epoch_callback).take() else {
+            return false;
+        };
+        let outcome = callback(self);
+        {
+            let mut slot = lock(&self.inner.epoch_callback);
+            if slot.is_none() {
+                *slot = Some(callback);
+            }
+        }
+        let reason = match outcome {
+            Ok(UpdateDeadline::Continue(delta)) => {
+                self.set_epoch_deadline(delta);
+                return true;
+            }
+            Ok(UpdateDeadline::Yield(_)) => "the epoch deadline callback asked to yield, which \
+                needs async support; this runtime has none yet (continue or fail instead)"
+                .to_string(),
+            Err(e) => format!("{e:#}"),
+        };
+        *lock(&self.inner.interrupt_reason) = Some(reason);
+        false
+    }
+
+    /// The epoch deadline callback's reason for the last `Interrupt`, taken.
+    pub(crate) fn take_interrupt_reason(&self) -> Option<String> {
+        lock(&self.inner.interrupt_reason).take()
     }
 
     pub(crate) fn stack_limit_owner(&self) -> &Cell<usize> {
@@ -265,6 +493,12 @@ impl Store {
         };
         Some(Func::from_data(self, data))
     }
+}
+
+/// Locks one of the store's small registries; a poisoned lock still guards
+/// a consistent value (every update is a single assignment).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl std::fmt::Debug for Store {

@@ -269,6 +269,7 @@ impl Table {
             );
         }
         check_val(store, &init, ty.element, "table initial value")?;
+        store.check_new_objects(0, &[], &[ty])?;
         let raw = init.ref_to_raw().unwrap_or(std::ptr::null_mut()) as usize;
         let data = store.adopt_table(TableData::new_for_host(store.engine(), ty, raw)?);
         Ok(Table::from_data(store, data))
@@ -329,7 +330,7 @@ impl Table {
         let data = self.data();
         check_val(&self.store, &init, data.declared.element, "table.grow")?;
         let raw = init.ref_to_raw().unwrap_or(std::ptr::null_mut()) as usize;
-        data.grow(delta, raw).ok_or_else(|| {
+        self.store.grow_table(data, delta, raw).ok_or_else(|| {
             anyhow!(
                 "table.grow: cannot grow by {delta} elements from {} (maximum {})",
                 data.size(),

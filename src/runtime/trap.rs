@@ -21,6 +21,19 @@ pub struct FrameInfo {
     pub module_offset: usize,
 }
 
+impl FrameInfo {
+    /// The frame's function's name from its module's name section.
+    pub fn func_name(&self) -> Option<&str> {
+        let info = self.instance.as_ref()?.module().info();
+        info.func_names.get(&self.func_index).map(String::as_str)
+    }
+
+    /// The frame's module's name from its name section.
+    pub fn module_name(&self) -> Option<&str> {
+        self.instance.as_ref()?.module().info().name.as_deref()
+    }
+}
+
 impl fmt::Debug for FrameInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FrameInfo")
@@ -81,12 +94,32 @@ impl Trap {
         }
     }
 
+    /// A trap of `kind` raised by the host (a host function that wants its
+    /// caller to see, say, `Interrupt`), with `kind`'s message; like
+    /// `Trap::new`, it gains the wasm frames below the host call it leaves.
+    pub fn with_kind(kind: TrapKind) -> Trap {
+        Trap::with_kind_and_message(kind, kind.message())
+    }
+
+    /// A trap of `kind` with its own message (an epoch deadline callback's
+    /// reason for an `Interrupt`), frames still to come.
+    pub(crate) fn with_kind_and_message(kind: TrapKind, message: impl Into<String>) -> Trap {
+        Trap {
+            inner: Arc::new(TrapInner {
+                message: message.into(),
+                kind: Some(kind),
+                trace: OnceLock::new(),
+            }),
+        }
+    }
+
     /// The trap's message: the spec's text for wasm traps.
     pub fn message(&self) -> &str {
         &self.inner.message
     }
 
-    /// Why wasm trapped; `None` for traps raised by the host or runtime.
+    /// Why wasm trapped (or the kind a host gave `Trap::with_kind`); `None`
+    /// for traps raised by the host with a message, or by the runtime.
     pub fn kind(&self) -> Option<TrapKind> {
         self.inner.kind
     }
@@ -102,6 +135,32 @@ impl Trap {
     /// that never crossed wasm.
     pub fn trace(&self) -> &[FrameInfo] {
         self.inner.trace.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// The trap's backtrace as text, one frame per line, innermost first,
+    /// as the reference prints it:
+    /// `    0:   0x2a - module!function` (`<unknown>` for an unnamed module,
+    /// `<wasm function N>` for an unnamed function). Empty when the trap
+    /// has no frames.
+    pub fn backtrace_text(&self) -> String {
+        use std::fmt::Write as _;
+        let frames = self.trace();
+        if frames.is_empty() {
+            return String::new();
+        }
+        let mut text = String::from("wasm backtrace:\n");
+        for (i, frame) in frames.iter().enumerate() {
+            let module = frame.module_name().unwrap_or("<unknown>");
+            let _ = write!(text, "  {i:>3}: {:>#6x} - {module}!", frame.module_offset);
+            match frame.func_name() {
+                Some(name) => text.push_str(name),
+                None => {
+                    let _ = write!(text, "<wasm function {}>", frame.func_index);
+                }
+            }
+            text.push('\n');
+        }
+        text
     }
 
     /// Whether the trap's frames are settled (a wasm trap, or a host trap

@@ -364,6 +364,14 @@ pub(crate) unsafe fn enter_wasm(
     } else {
         Vec::new()
     };
+    if kind == TrapKind::Interrupt {
+        // The epoch deadline callback said stop, and why.
+        if let Some(reason) = store.take_interrupt_reason() {
+            let trap = Trap::with_kind_and_message(kind, reason);
+            trap.attach_trace(frames);
+            return Err(trap);
+        }
+    }
     Err(Trap::from_kind(kind, frames))
 }
 

@@ -3,6 +3,7 @@
 use crate::capi::ext::error::wasm_error_t;
 use crate::capi::instance::{instantiate, wasm_instance_t};
 use crate::capi::module::wasm_module_t;
+use crate::capi::r#extern::wasm_extern_t;
 use crate::capi::store::wasm_store_t;
 use crate::capi::trap::wasm_trap_t;
 use crate::capi::vec::wasm_extern_vec_t;
@@ -54,4 +55,26 @@ pub unsafe extern "C" fn wasm_instance_new_checked(
             )),
         },
     }
+}
+
+/// Returns the instance's export called `name` (`name_len` bytes, not
+/// NUL-terminated), owned by the caller; NULL when there is no such export
+/// or for NULL arguments.
+///
+/// # Safety
+/// `instance` must be NULL or valid; `name` must point at `name_len`
+/// readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_instance_export_get(
+    instance: Option<&wasm_instance_t>,
+    name: *const std::ffi::c_char,
+    name_len: usize,
+) -> Option<Box<wasm_extern_t>> {
+    let instance = instance?;
+    // SAFETY: forwarded from the caller.
+    let name = unsafe { crate::capi::ext::name_arg(name, name_len) }?;
+    crate::capi::panic_guard::or_failure(None, || {
+        let ext = instance.instance().get_export(name)?;
+        Some(Box::new(wasm_extern_t::new(ext, instance.r.ctx.as_ref())))
+    })
 }

@@ -390,7 +390,7 @@ impl FuncTranslator<'_, '_> {
 
     fn op_call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         let index = self.pop();
-        let addr = self.table_elem_addr(table, index, TrapKind::UndefinedElement);
+        let addr = self.table_elem_addr(table, index, TrapKind::TableOutOfBounds);
         let funcref = self
             .builder
             .ins()

@@ -225,7 +225,19 @@ impl FuncTranslator<'_, '_> {
                 .builder
                 .ins()
                 .icmp(IntCC::UnsignedGreaterThanOrEqual, epoch, deadline);
-            self.trapnz(due, TrapKind::Interrupt);
+            // Past the deadline the store decides (its epoch deadline
+            // callback may set a new one): a cold call that traps with
+            // `Interrupt` unless told to go on.
+            let at_deadline = self.builder.create_block();
+            let go_on = self.builder.create_block();
+            self.builder.ins().brif(due, at_deadline, &[], go_on, &[]);
+            self.builder.set_cold_block(at_deadline);
+            self.builder.switch_to_block(at_deadline);
+            self.builder.seal_block(at_deadline);
+            self.call_builtin(BuiltinFunction::EpochDeadline, &[]);
+            self.builder.ins().jump(go_on, &[]);
+            self.builder.switch_to_block(go_on);
+            self.builder.seal_block(go_on);
         }
     }
 

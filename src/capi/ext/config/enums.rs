@@ -30,16 +30,17 @@ pub const WASM_COLLECTOR_DEFERRED_REFERENCE_COUNTING: wasm_collector_t = 1;
 /// Allocate only, never collect (not in this build: refused at engine creation).
 pub const WASM_COLLECTOR_NULL: wasm_collector_t = 2;
 
-/// Profiler integration for `wasm_config_profiler_set`.
+/// Profiler integration for `wasm_config_profiler_set`; numbered as the
+/// reference's C API numbers its profiling strategies.
 pub type wasm_profiling_strategy_t = u8;
 /// No profiler; the default.
 pub const WASM_PROFILING_STRATEGY_NONE: wasm_profiling_strategy_t = 0;
 /// perf jitdump files (not in this build: refused at engine creation).
 pub const WASM_PROFILING_STRATEGY_JITDUMP: wasm_profiling_strategy_t = 1;
-/// perf map files (not in this build: refused at engine creation).
-pub const WASM_PROFILING_STRATEGY_PERFMAP: wasm_profiling_strategy_t = 2;
 /// Intel VTune (not in this build: refused at engine creation).
-pub const WASM_PROFILING_STRATEGY_VTUNE: wasm_profiling_strategy_t = 3;
+pub const WASM_PROFILING_STRATEGY_VTUNE: wasm_profiling_strategy_t = 2;
+/// perf map files (not in this build: refused at engine creation).
+pub const WASM_PROFILING_STRATEGY_PERFMAP: wasm_profiling_strategy_t = 3;
 
 /// Cranelift optimization level for `wasm_config_cranelift_opt_level_set`.
 pub type wasm_opt_level_t = u8;
