@@ -40,15 +40,12 @@ const REQUIRED: &[&str] = &[
     "serialize",
     "threads",
     "hostref",
-<<<<<<< HEAD
     "simd",
-=======
     // The embedder's API issue.
     "linker",
     "limits",
     "trapcodes",
     "modulefile",
->>>>>>> wt-embed
 ];
 
 fn source_dir() -> PathBuf {
