@@ -59,10 +59,10 @@ pub enum ErrorKind {
     },
     /// The module uses a proposal or construct this build or this engine's
     /// configuration does not support. `feature` names it (for example
-    /// `simd`, `exceptions`, `multi-value`); `option` is the option that
+    /// `exceptions`, `gc`, `multi-value`); `option` is the option that
     /// enables it, when one does; `offset` is where the binary uses it.
     Unsupported {
-        /// The proposal or construct, by its short key (`simd`, `threads`, ...).
+        /// The proposal or construct, by its short key (`exceptions`, `threads`, ...).
         feature: String,
         /// The `Config` option (wasmtime's name) that enables it.
         option: Option<String>,
@@ -340,8 +340,8 @@ mod tests {
             "invalid module: nested modules are not supported"
         );
         assert_eq!(
-            Error::unsupported("simd", 0x20).to_string(),
-            "not supported yet: simd (at offset 0x20)"
+            Error::unsupported("exceptions", 0x20).to_string(),
+            "not supported yet: exceptions (at offset 0x20)"
         );
         assert_eq!(
             Error::config("max_wasm_stack", "must be greater than 0").to_string(),
@@ -396,9 +396,12 @@ mod tests {
 
     #[test]
     fn anyhow_round_trip_keeps_the_kind_and_the_text() {
-        let back = Error::from(anyhow::Error::from(Error::unsupported("simd", 3)));
+        let back = Error::from(anyhow::Error::from(Error::unsupported("exceptions", 3)));
         assert_eq!(back.offset(), Some(3));
-        assert_eq!(back.to_string(), "not supported yet: simd (at offset 0x3)");
+        assert_eq!(
+            back.to_string(),
+            "not supported yet: exceptions (at offset 0x3)"
+        );
 
         let under_context =
             Error::from(anyhow::Error::from(Error::invalid("bad", Some(1))).context("outer"));
@@ -416,10 +419,10 @@ mod tests {
 
     #[test]
     fn prefixed_keeps_the_kind_and_flattens_the_text() {
-        let e = Error::unsupported("simd", 0x10).prefixed("compiling function 2");
+        let e = Error::unsupported("exceptions", 0x10).prefixed("compiling function 2");
         assert_eq!(
             e.to_string(),
-            "compiling function 2: not supported yet: simd (at offset 0x10)"
+            "compiling function 2: not supported yet: exceptions (at offset 0x10)"
         );
         assert_eq!(e.offset(), Some(0x10));
     }
