@@ -306,9 +306,9 @@ options! {
     profiler {
         ty: ProfilingStrategy = ProfilingStrategy::None,
         shown: "none",
-        status: off_only,
+        status: works,
         code: no,
-        notes: "only `none` is accepted",
+        notes: "`perfmap`: `/tmp/perf-<pid>.map` gets a `START SIZE name` line per function (name section name, else `wasm-function[N]`) and trampoline as each module (compiled or deserialized) is published; `jitdump`: `jit-<pid>.dump` in the current directory (header and one code-load record with the code bytes per function, mapped read+execute for `perf inject --jit`; no debug-info records); `vtune` is refused; `none` writes nothing",
     }
     /// Runs Cranelift's IR verifier on every function.
     cranelift_debug_verifier {

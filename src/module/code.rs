@@ -70,6 +70,11 @@ impl CompiledModule {
         funcs
     }
 
+    /// The published region.
+    pub(crate) fn memory(&self) -> &CodeMemory {
+        &self.memory
+    }
+
     /// The entry of defined function `defined_index` (counted among
     /// defined functions only).
     pub fn func_ptr(&self, defined_index: u32) -> *const u8 {

@@ -94,6 +94,13 @@ impl Module {
         compiled: CompiledModule,
     ) -> Result<Module> {
         let runtime = engine.runtime();
+        runtime.announce(compiled.memory(), &|i| {
+            let index = info.num_imported_funcs + i as u32;
+            match info.func_names.get(&index) {
+                Some(name) => name.clone(),
+                None => format!("wasm-function[{index}]"),
+            }
+        });
         let type_ids = info
             .types
             .iter()

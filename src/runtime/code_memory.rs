@@ -169,6 +169,25 @@ impl CodeMemory {
         unsafe { self.map.as_ptr().add(self.func_offsets[i] as usize) }
     }
 
+    /// The number of functions in the region.
+    pub fn num_funcs(&self) -> usize {
+        self.func_offsets.len()
+    }
+
+    /// The published (executable, readable) code of function `i`.
+    pub fn func_code(&self, i: usize) -> &[u8] {
+        let range = &self.info.funcs[i];
+        // SAFETY: the function's bytes lie inside the mapping, which is
+        // readable for as long as `self` lives and never written again
+        // after publication.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.map.as_ptr().add(range.start as usize),
+                (range.end - range.start) as usize,
+            )
+        }
+    }
+
     /// The region's registry metadata.
     pub fn info(&self) -> &Arc<CodeInfo> {
         &self.info
