@@ -6,7 +6,7 @@
 //! An `Engine` is cheap to clone (one `Arc`) and is `Send + Sync`: modules
 //! and stores of any thread may share it.
 
-use crate::compiler::CraneliftTrampolines;
+use crate::compiler::{unwind_cie, CraneliftTrampolines};
 use crate::config::{Config, CraneliftFlag, HostFeatureDetector, ProfilingStrategy};
 use crate::environ::error::{Error, ErrorKind, Result};
 use crate::environ::{MemorySettings, Tunables};
@@ -57,6 +57,8 @@ impl Engine {
         // naming it: it gets them from this `TrampolineCompiler`.
         let observers = CodeObservers {
             profiler: profiling_agent(config.profiler())?,
+            unwind_cie: unwind_cie(&*isa)
+                .map_err(|e| internal(format!("native_unwind_info: {e:#}")))?,
         };
         let runtime = EngineRuntime::new(
             Box::new(CraneliftTrampolines::new(isa.clone(), &tunables)),

@@ -63,6 +63,9 @@ struct State {
 pub struct CodeObservers {
     /// The agent of the `profiler` option (`None` for `none`).
     pub profiler: Option<Box<dyn ProfilingAgent>>,
+    /// The ISA's `.eh_frame` CIE when `native_unwind_info` is on: every
+    /// region's FDEs are registered after it. `None` registers nothing.
+    pub unwind_cie: Option<Vec<u8>>,
 }
 
 /// Runtime state shared by every store of one engine.
@@ -109,9 +112,18 @@ impl EngineRuntime {
         &self.memory_slots
     }
 
-    /// Tells the observers about `memory`, just published: function `i`
-    /// of it is called `name(i)`.
-    pub(crate) fn announce(&self, memory: &CodeMemory, name: &dyn Fn(usize) -> String) {
+    /// Tells the observers about `memory`, just published: registers its
+    /// unwind info (function `i` has the FDE template `fdes[i]`) and
+    /// reports it to the profiler, function `i` called `name(i)`.
+    pub(crate) fn announce(
+        &self,
+        memory: &mut CodeMemory,
+        fdes: &[&[u8]],
+        name: &dyn Fn(usize) -> String,
+    ) {
+        if let Some(cie) = &self.observers.unwind_cie {
+            memory.register_unwind_info(cie, fdes);
+        }
         let Some(profiler) = &self.observers.profiler else {
             return;
         };
@@ -164,8 +176,9 @@ impl EngineRuntime {
                 missing.len()
             );
         }
-        let memory = CodeMemory::publish(&funcs)?;
-        self.announce(&memory, &|i| {
+        let mut memory = CodeMemory::publish(&funcs)?;
+        let fdes: Vec<&[u8]> = funcs.iter().map(|f| &f.unwind[..]).collect();
+        self.announce(&mut memory, &fdes, &|i| {
             let direction = if i % 2 == 0 {
                 "host-to-wasm"
             } else {

@@ -34,6 +34,7 @@ mod store;
 mod table;
 mod trap;
 mod traphandlers;
+mod unwind;
 mod val;
 mod vm;
 
