@@ -292,10 +292,10 @@ fn jitdump_has_a_code_load_record_per_function() {
         let name = String::from_utf8(r.take(nul).to_vec()).unwrap();
         r.take(1);
         let code = r.take(size);
-        // SAFETY: `addr` is the start of `size` bytes of published code
-        // (checked against the registry below before the comparison is
-        // trusted), readable while `modules` and `engine` are alive.
         assert!(is_wasm_code(addr as usize));
+        // SAFETY: `addr` is the start of `size` bytes of published code
+        // (the registry knows it as wasm code, checked above), readable
+        // while `modules` and `engine` are alive.
         let published = unsafe { std::slice::from_raw_parts(addr as *const u8, size) };
         assert_eq!(code, published, "{name}: code bytes equal the running code");
         assert_eq!(record_start - r.0.len(), total, "record size");
@@ -340,6 +340,79 @@ fn profiler_none_writes_nothing() {
 fn vtune_is_refused_naming_the_option() {
     let mut config = Config::new();
     config.set_profiler(ProfilingStrategy::VTune);
-    let err = Engine::new(&config).err().expect("vtune is refused");
+    let Err(err) = Engine::new(&config) else {
+        panic!("vtune is refused");
+    };
     assert!(err.to_string().contains("profiler"), "{err}");
+}
+
+/// `perf inject --jit` turns the dump into one ELF object per function,
+/// found through the dump's executable mapping in a `perf record -k mono`
+/// recording. Skipped (with a note) where perf is missing or may not
+/// record.
+#[test]
+fn perf_inject_accepts_the_jitdump() {
+    if in_child() {
+        return;
+    }
+    let dir = scratch_dir("perfinject");
+    let perf = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new("perf")
+            .args(args)
+            .current_dir(&dir)
+            .env(CHILD, "1")
+            .output()
+    };
+    let exe = std::env::current_exe().unwrap();
+    let recorded = perf(&[
+        "record".as_ref(),
+        "-k".as_ref(),
+        "mono".as_ref(),
+        "-o".as_ref(),
+        "perf.data".as_ref(),
+        "--".as_ref(),
+        exe.as_os_str(),
+        "jitdump_has_a_code_load_record_per_function".as_ref(),
+        "--exact".as_ref(),
+        "--test-threads=1".as_ref(),
+    ]);
+    match recorded {
+        Ok(out) if out.status.success() => {}
+        other => {
+            eprintln!("skipped: perf record is not available here: {other:?}");
+            let _ = std::fs::remove_dir_all(&dir);
+            return;
+        }
+    }
+    let injected = perf(&[
+        "inject".as_ref(),
+        "--jit".as_ref(),
+        "-i".as_ref(),
+        "perf.data".as_ref(),
+        "-o".as_ref(),
+        "perf.jit.data".as_ref(),
+    ])
+    .unwrap();
+    assert!(injected.status.success(), "{injected:?}");
+    let objects: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("jitted-") && name.ends_with(".so")
+        })
+        .collect();
+    // The compiled and the deserialized module's three functions, and
+    // eight trampolines.
+    assert_eq!(
+        objects.len(),
+        2 * NAMES.len() + expected_trampolines().len(),
+        "{objects:?}"
+    );
+    let fib = objects.iter().any(|p| {
+        let bytes = std::fs::read(p).unwrap();
+        bytes.windows(4).any(|w| w == b"fib\0")
+    });
+    assert!(fib, "an object names `fib`");
+    let _ = std::fs::remove_dir_all(&dir);
 }
