@@ -631,11 +631,13 @@ WASM_API_EXTERN void wasm_config_strategy_set(wasm_config_t *config, wasm_strate
 WASM_API_EXTERN void wasm_config_collector_set(wasm_config_t *config, wasm_collector_t collector);
 
 /**
- * Selects the profiler compiled code is reported to. Default: none. Only
- * `none` is accepted.
- *
- * Off only: this build lacks the feature; engine creation refuses a request
- * for it, naming the option.
+ * Selects the profiler compiled code is reported to. Default: none. `perfmap`:
+ * `/tmp/perf-<pid>.map` gets a `START SIZE name` line per function (name
+ * section name, else `wasm-function[N]`) and trampoline as each module
+ * (compiled or deserialized) is published; `jitdump`: `jit-<pid>.dump` in the
+ * current directory (header and one code-load record with the code bytes per
+ * function, mapped read+execute for `perf inject --jit`; no debug-info
+ * records); `vtune` is refused; `none` writes nothing.
  *
  * `profiler` is one of the `WASM_PROFILING_STRATEGY_*` values; any other value
  * is refused at engine creation.
@@ -849,8 +851,13 @@ WASM_API_EXTERN void wasm_config_wasm_backtrace_set(wasm_config_t *config, bool 
 
 /**
  * Emits native unwind info (`.eh_frame`) for external unwinders. Default:
- * true. Applied to the ISA flags at engine creation. Compiled code depends on
- * it: serialized modules record it.
+ * true. On: each function's and trampoline's `.eh_frame` (from Cranelift's
+ * unwind info) is registered with `__register_frame` when its code is
+ * published, compiled or deserialized (serialized modules carry it), and
+ * deregistered when the code is dropped, so `backtrace()` from a host function
+ * called by wasm walks through the wasm frames to the host frames below; off:
+ * nothing is registered and the walk stops at the first wasm frame. Compiled
+ * code depends on it: serialized modules record it.
  */
 WASM_API_EXTERN void wasm_config_native_unwind_info_set(wasm_config_t *config, bool enable);
 

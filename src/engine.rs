@@ -6,13 +6,14 @@
 //! An `Engine` is cheap to clone (one `Arc`) and is `Send + Sync`: modules
 //! and stores of any thread may share it.
 
-use crate::compiler::CraneliftTrampolines;
-use crate::config::{Config, CraneliftFlag, HostFeatureDetector};
+use crate::compiler::{unwind_cie, CraneliftTrampolines};
+use crate::config::{Config, CraneliftFlag, HostFeatureDetector, ProfilingStrategy};
 use crate::environ::error::{Error, ErrorKind, Result};
 use crate::environ::{MemorySettings, Tunables};
 use crate::module::PendingWrites;
+use crate::runtime::profiling::{JitDumpAgent, PerfMapAgent, ProfilingAgent};
 use crate::runtime::round_up_to_page_u64;
-use crate::runtime::EngineRuntime;
+use crate::runtime::{CodeObservers, EngineRuntime};
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable, SetError};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,8 +55,15 @@ impl Engine {
         let is_host_target = config.target().is_none_or(runs_on_host);
         // The runtime compiles trampolines through the compiler without
         // naming it: it gets them from this `TrampolineCompiler`.
-        let runtime =
-            EngineRuntime::new(Box::new(CraneliftTrampolines::new(isa.clone(), &tunables)));
+        let observers = CodeObservers {
+            profiler: profiling_agent(config.profiler())?,
+            unwind_cie: unwind_cie(&*isa)
+                .map_err(|e| internal(format!("native_unwind_info: {e:#}")))?,
+        };
+        let runtime = EngineRuntime::new(
+            Box::new(CraneliftTrampolines::new(isa.clone(), &tunables)),
+            observers,
+        );
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
@@ -291,6 +299,25 @@ fn std_detect(feature: &str) -> Option<bool> {
         let _ = feature;
         None
     }
+}
+
+/// The agent the `profiler` option asks for; opening its output is the
+/// only way it can fail, and that is an error of the option.
+fn profiling_agent(strategy: ProfilingStrategy) -> Result<Option<Box<dyn ProfilingAgent>>> {
+    let cannot_open = |path: std::path::PathBuf, e: std::io::Error| {
+        Error::config("profiler", format!("cannot open {}: {e}", path.display()))
+    };
+    Ok(match strategy {
+        ProfilingStrategy::None => None,
+        ProfilingStrategy::PerfMap => Some(Box::new(
+            PerfMapAgent::new().map_err(|e| cannot_open(PerfMapAgent::path(), e))?,
+        )),
+        ProfilingStrategy::JitDump => Some(Box::new(
+            JitDumpAgent::new().map_err(|e| cannot_open(JitDumpAgent::path(), e))?,
+        )),
+        // Refused by `Config::validate`.
+        ProfilingStrategy::VTune => None,
+    })
 }
 
 /// Builds the Cranelift ISA the config describes (with the code-shaping

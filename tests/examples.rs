@@ -46,6 +46,8 @@ const REQUIRED: &[&str] = &[
     "limits",
     "trapcodes",
     "modulefile",
+    // Seeing inside running wasm (issue 15).
+    "unwind",
 ];
 
 fn source_dir() -> PathBuf {

@@ -141,6 +141,19 @@ pub(crate) fn finish_function(
     } else {
         Vec::new()
     };
+    let unwind = if isa.flags().unwind_info() {
+        let info = compiled
+            .create_unwind_info(isa)
+            .map_err(|e| anyhow!("unwind info: {e:?}"))?;
+        match info {
+            Some(cranelift_codegen::isa::unwind::UnwindInfo::SystemV(info)) => {
+                fde_template(isa, &info)?
+            }
+            _ => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
     let alignment = isa
         .function_alignment()
         .preferred
@@ -152,9 +165,70 @@ pub(crate) fn finish_function(
         relocs,
         traps,
         srclocs,
+        unwind,
         func_index,
         body_offset,
     })
+}
+
+/// The `.eh_frame` encoding of `isa`'s CIE followed by `fde`, split into
+/// the CIE and the FDE. (gimli writes only the CIEs FDEs use, so even the
+/// CIE alone is cut from such a pair.)
+fn encode_cie_and_fde(
+    isa: &dyn TargetIsa,
+    fde: gimli::write::FrameDescriptionEntry,
+) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    let Some(cie) = isa.create_systemv_cie() else {
+        return Ok(None);
+    };
+    if cie.fde_address_encoding != gimli::constants::DW_EH_PE_absptr {
+        bail!("unwind info: unexpected CIE address encoding");
+    }
+    let mut table = gimli::write::FrameTable::default();
+    let cie = table.add_cie(cie);
+    table.add_fde(cie, fde);
+    let mut eh_frame = gimli::write::EhFrame(gimli::write::EndianVec::new(gimli::LittleEndian));
+    table
+        .write_eh_frame(&mut eh_frame)
+        .map_err(|e| anyhow!("cannot encode unwind info: {e}"))?;
+    let mut bytes = eh_frame.0.into_vec();
+    // 32-bit DWARF: each entry is its 4-byte length, then that many bytes.
+    let entry_len = |b: &[u8]| {
+        b.get(..4)
+            .map(|l| 4 + u32::from_le_bytes(l.try_into().expect("4 bytes")) as usize)
+    };
+    let cie_len = entry_len(&bytes)
+        .filter(|&n| n + 16 <= bytes.len())
+        .ok_or_else(|| anyhow!("unwind info: malformed eh_frame"))?;
+    let fde = bytes.split_off(cie_len);
+    // The FDE: length, CIE pointer, then `pc_begin`, 8 bytes (the address
+    // given, 0) that the runtime patches.
+    if entry_len(&fde) != Some(fde.len()) || fde[8..16] != [0; 8] {
+        bail!("unwind info: unexpected FDE layout");
+    }
+    Ok(Some((bytes, fde)))
+}
+
+/// The `.eh_frame` CIE every FDE of `isa`'s code refers to, when the ISA
+/// describes its frames for the system unwinder (`native_unwind_info`):
+/// 32-bit DWARF, absolute 8-byte addresses, no augmentation data (the
+/// layout `CompiledFunction::unwind` assumes, checked on every FDE).
+pub fn unwind_cie(isa: &dyn TargetIsa) -> Result<Option<Vec<u8>>> {
+    if !isa.flags().unwind_info() {
+        return Ok(None);
+    }
+    let dummy = gimli::write::FrameDescriptionEntry::new(gimli::write::Address::Constant(0), 1);
+    Ok(encode_cie_and_fde(isa, dummy)?.map(|(cie, _)| cie))
+}
+
+/// The FDE template of a function with unwind info `info` (see
+/// `CompiledFunction::unwind`).
+fn fde_template(
+    isa: &dyn TargetIsa,
+    info: &cranelift_codegen::isa::unwind::systemv::UnwindInfo,
+) -> Result<Vec<u8>> {
+    let fde = info.to_fde(gimli::write::Address::Constant(0));
+    Ok(encode_cie_and_fde(isa, fde)?.map_or_else(Vec::new, |(_, fde)| fde))
 }
 
 /// The relocation kinds the runtime can patch.

@@ -107,7 +107,7 @@ options! {
         ty: bool = true,
         status: works,
         code: isa,
-        notes: "applied to the ISA flags at engine creation",
+        notes: "on: each function's and trampoline's `.eh_frame` (from Cranelift's unwind info) is registered with `__register_frame` when its code is published, compiled or deserialized (serialized modules carry it), and deregistered when the code is dropped, so `backtrace()` from a host function called by wasm walks through the wasm frames to the host frames below; off: nothing is registered and the walk stops at the first wasm frame",
     }
     /// Instruments code to consume fuel: stores start with none, and running out traps.
     consume_fuel {
@@ -306,9 +306,9 @@ options! {
     profiler {
         ty: ProfilingStrategy = ProfilingStrategy::None,
         shown: "none",
-        status: off_only,
+        status: works,
         code: no,
-        notes: "only `none` is accepted",
+        notes: "`perfmap`: `/tmp/perf-<pid>.map` gets a `START SIZE name` line per function (name section name, else `wasm-function[N]`) and trampoline as each module (compiled or deserialized) is published; `jitdump`: `jit-<pid>.dump` in the current directory (header and one code-load record with the code bytes per function, mapped read+execute for `perf inject --jit`; no debug-info records); `vtune` is refused; `none` writes nothing",
     }
     /// Runs Cranelift's IR verifier on every function.
     cranelift_debug_verifier {

@@ -133,14 +133,11 @@ impl Config {
                 "there is no garbage collector; use auto",
             ));
         }
-        let profiler = match self.profiler {
-            ProfilingStrategy::None => None,
-            ProfilingStrategy::JitDump => Some("jitdump output is not implemented"),
-            ProfilingStrategy::PerfMap => Some("perf map output is not implemented"),
-            ProfilingStrategy::VTune => Some("the VTune JIT API is not included"),
-        };
-        if let Some(why) = profiler {
-            return Err(not_in_this_build("profiler", why));
+        if self.profiler == ProfilingStrategy::VTune {
+            return Err(not_in_this_build(
+                "profiler",
+                "the VTune JIT API is not included; use none, jitdump or perfmap",
+            ));
         }
         if self.macos_use_mach_ports == Some(true) {
             let why = if cfg!(target_os = "macos") {

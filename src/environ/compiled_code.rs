@@ -171,6 +171,13 @@ pub struct CompiledFunction {
     pub traps: Vec<(u32, TrapKind)>,
     /// (offset in the function, wasm byte offset), sorted.
     pub srclocs: Vec<(u32, u32)>,
+    /// The function's `.eh_frame` FDE (`native_unwind_info`), empty
+    /// without one: a 32-bit-length DWARF FDE whose CIE pointer and
+    /// `pc_begin` (8 bytes, absolute, 0 here) are filled in when it is
+    /// placed after the ISA's CIE, once the function's address is known
+    /// (see `runtime::unwind`). Independent of where the code lands, so
+    /// serialized modules store it as it is.
+    pub unwind: Vec<u8>,
     /// Index in the module's function space, `u32::MAX` for trampolines.
     pub func_index: u32,
     /// Offset of the body in the module's binary (0 for trampolines).

@@ -7,6 +7,9 @@
 //! file's pages (`ArtifactSource::file`); otherwise the code is copied into
 //! fresh executable memory.
 //!
+//! Each function's `.eh_frame` FDE template follows its address map
+//! (format 4); it does not depend on where the code is mapped.
+//!
 //! The encoding is little-endian and length-prefixed. Decoding checks every
 //! length and value, so a corrupt artifact is an error, never a panic; it
 //! does not make foreign bytes trustworthy (the caller checks that the
@@ -171,6 +174,7 @@ fn write_function(w: &mut Writer, f: &CompiledFunction, code_offset: u32) -> Res
         prev = offset;
         prev_wasm = i64::from(wasm);
     }
+    w.bytes(&f.unwind);
     Ok(())
 }
 
@@ -239,6 +243,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<(CompiledFunction, u32, usize)> {
         prev = offset;
         prev_wasm = i64::from(wasm);
     }
+    let unwind = r.bytes()?.to_vec();
     Ok((
         CompiledFunction {
             code: Vec::new(),
@@ -246,6 +251,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<(CompiledFunction, u32, usize)> {
             relocs,
             traps,
             srclocs,
+            unwind,
             func_index,
             body_offset,
         },

@@ -2,7 +2,7 @@
 //! needed to write it out again (`artifact`) without recompiling.
 
 use crate::environ::compiled_code::{CompiledFunction, Relocation};
-use crate::runtime::CodeMemory;
+use crate::runtime::{CodeMemory, EngineRuntime};
 use anyhow::Result;
 
 /// The entries of `table` (keyed by code offset in the region) that fall
@@ -23,6 +23,8 @@ pub struct CompiledModule {
     /// alignment.
     relocs: Vec<Vec<Relocation>>,
     alignments: Vec<u32>,
+    /// Each function's FDE template (`CompiledFunction::unwind`).
+    unwind: Vec<Vec<u8>>,
 }
 
 impl CompiledModule {
@@ -32,6 +34,7 @@ impl CompiledModule {
             memory: CodeMemory::publish(funcs)?,
             relocs: funcs.iter().map(|f| f.relocs.clone()).collect(),
             alignments: funcs.iter().map(|f| f.alignment).collect(),
+            unwind: funcs.iter().map(|f| f.unwind.clone()).collect(),
         })
     }
 
@@ -42,6 +45,7 @@ impl CompiledModule {
             memory,
             relocs: funcs.iter().map(|f| f.relocs.clone()).collect(),
             alignments: funcs.iter().map(|f| f.alignment).collect(),
+            unwind: funcs.iter().map(|f| f.unwind.clone()).collect(),
         }
     }
 
@@ -63,11 +67,25 @@ impl CompiledModule {
                 relocs: self.relocs[i].clone(),
                 traps: entries_within(&info.traps, &code_range),
                 srclocs: entries_within(&info.address_map, &code_range),
+                unwind: self.unwind[i].clone(),
                 func_index: range.func_index,
                 body_offset: range.body_offset,
             });
         }
         funcs
+    }
+
+    /// Registers the code's unwind info with, and reports it to, the
+    /// engine's observers; function `i` is called `name(i)`.
+    pub(crate) fn announce(&mut self, runtime: &EngineRuntime, name: &dyn Fn(usize) -> String) {
+        let fdes: Vec<&[u8]> = self.unwind.iter().map(|f| &f[..]).collect();
+        runtime.announce(&mut self.memory, &fdes, name);
+    }
+
+    /// Whether the code's unwind info is registered with the system
+    /// unwinder.
+    pub fn has_unwind_info(&self) -> bool {
+        self.memory.has_unwind_info()
     }
 
     /// The entry of defined function `defined_index` (counted among

@@ -91,9 +91,16 @@ impl Module {
         info: ModuleInfo,
         memory_plans: Box<[MemoryPlan]>,
         wasm: &[u8],
-        compiled: CompiledModule,
+        mut compiled: CompiledModule,
     ) -> Result<Module> {
         let runtime = engine.runtime();
+        compiled.announce(runtime, &|i| {
+            let index = info.num_imported_funcs + i as u32;
+            match info.func_names.get(&index) {
+                Some(name) => name.clone(),
+                None => format!("wasm-function[{index}]"),
+            }
+        });
         let type_ids = info
             .types
             .iter()
@@ -225,6 +232,14 @@ impl Module {
     /// module's type `type_index`.
     pub fn wasm_to_host_trampoline(&self, type_index: u32) -> *const u8 {
         self.inner.trampolines[type_index as usize].1 as *const u8
+    }
+
+    // Not API: tests/unwind.rs checks what `native_unwind_info` does.
+    #[doc(hidden)]
+    /// Whether the module's code has its `.eh_frame` registered with the
+    /// system unwinder.
+    pub fn has_unwind_info(&self) -> bool {
+        self.inner.compiled.has_unwind_info()
     }
 
     /// The binary the module was compiled from.

@@ -12,6 +12,9 @@ use std::sync::Arc;
 
 /// A published, executable code region.
 pub(crate) struct CodeMemory {
+    /// The code's `.eh_frame`, registered with the system unwinder; first,
+    /// so it is deregistered before `map` is unmapped.
+    unwind: Option<super::unwind::UnwindRegistration>,
     map: Mmap,
     func_offsets: Vec<u32>,
     info: Arc<CodeInfo>,
@@ -105,6 +108,7 @@ impl CodeMemory {
         }
         let ptr = map.as_ptr();
         let mut memory = CodeMemory {
+            unwind: None,
             map,
             func_offsets: offsets,
             info: Arc::new(CodeInfo::default()),
@@ -167,6 +171,37 @@ impl CodeMemory {
     pub fn func_ptr(&self, i: usize) -> *const u8 {
         // SAFETY: offsets lie within the mapping.
         unsafe { self.map.as_ptr().add(self.func_offsets[i] as usize) }
+    }
+
+    /// The number of functions in the region.
+    pub fn num_funcs(&self) -> usize {
+        self.func_offsets.len()
+    }
+
+    /// The published (executable, readable) code of function `i`.
+    pub fn func_code(&self, i: usize) -> &[u8] {
+        let range = &self.info.funcs[i];
+        // SAFETY: the function's bytes lie inside the mapping, which is
+        // readable for as long as `self` lives and never written again
+        // after publication.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.map.as_ptr().add(range.start as usize),
+                (range.end - range.start) as usize,
+            )
+        }
+    }
+
+    /// Registers the region's unwind info: the FDE templates `fdes` (one
+    /// per function, in order; see `CompiledFunction::unwind`) after `cie`.
+    pub fn register_unwind_info(&mut self, cie: &[u8], fdes: &[&[u8]]) {
+        let funcs = (0..self.num_funcs()).map(|i| self.func_ptr(i) as usize);
+        self.unwind = super::unwind::UnwindRegistration::new(cie, funcs.zip(fdes.iter().copied()));
+    }
+
+    /// Whether the region's unwind info is registered.
+    pub fn has_unwind_info(&self) -> bool {
+        self.unwind.is_some()
     }
 
     /// The region's registry metadata.
@@ -329,6 +364,7 @@ mod tests {
             }],
             traps: vec![(5, TrapKind::UnreachableCodeReached)],
             srclocs: vec![],
+            unwind: vec![],
             func_index: 0,
             body_offset: 10,
         };
@@ -338,6 +374,7 @@ mod tests {
             relocs: vec![],
             traps: vec![],
             srclocs: vec![],
+            unwind: vec![],
             func_index: 1,
             body_offset: 20,
         };

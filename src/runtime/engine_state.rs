@@ -12,6 +12,7 @@
 //!   long as the engine (a host function's `VMFuncRef` points into them).
 
 use super::code_memory::CodeMemory;
+use super::profiling::{ProfilingAgent, PublishedFunction};
 use crate::environ::compiled_code::TrampolineCompiler;
 use crate::environ::val_raw::ArrayToWasmTrampoline;
 use crate::environ::FuncType;
@@ -56,9 +57,21 @@ struct State {
     batches: Vec<TrampolineBatch>,
 }
 
+/// What the runtime does with every code region it publishes, chosen at
+/// engine creation: which profiler hears of it.
+#[derive(Default)]
+pub struct CodeObservers {
+    /// The agent of the `profiler` option (`None` for `none`).
+    pub profiler: Option<Box<dyn ProfilingAgent>>,
+    /// The ISA's `.eh_frame` CIE when `native_unwind_info` is on: every
+    /// region's FDEs are registered after it. `None` registers nothing.
+    pub unwind_cie: Option<Vec<u8>>,
+}
+
 /// Runtime state shared by every store of one engine.
 pub struct EngineRuntime {
     trampoline_compiler: Box<dyn TrampolineCompiler>,
+    observers: CodeObservers,
     state: Mutex<State>,
     pool: super::pool::PoolCounts,
     init_plans: super::init_plan::InitPlanCache,
@@ -67,10 +80,15 @@ pub struct EngineRuntime {
 
 impl EngineRuntime {
     /// Fresh, empty engine-wide state whose trampolines come from
-    /// `trampoline_compiler`.
-    pub fn new(trampoline_compiler: Box<dyn TrampolineCompiler>) -> EngineRuntime {
+    /// `trampoline_compiler` and whose published code is reported to
+    /// `observers`.
+    pub fn new(
+        trampoline_compiler: Box<dyn TrampolineCompiler>,
+        observers: CodeObservers,
+    ) -> EngineRuntime {
         EngineRuntime {
             trampoline_compiler,
+            observers,
             state: Mutex::default(),
             pool: Default::default(),
             init_plans: Default::default(),
@@ -92,6 +110,33 @@ impl EngineRuntime {
     /// Free static memory reservations, kept for reuse.
     pub(crate) fn memory_slots(&self) -> &super::memory_slots::SlotCache {
         &self.memory_slots
+    }
+
+    /// Tells the observers about `memory`, just published: registers its
+    /// unwind info (function `i` has the FDE template `fdes[i]`) and
+    /// reports it to the profiler, function `i` called `name(i)`.
+    pub(crate) fn announce(
+        &self,
+        memory: &mut CodeMemory,
+        fdes: &[&[u8]],
+        name: &dyn Fn(usize) -> String,
+    ) {
+        if let Some(cie) = &self.observers.unwind_cie {
+            memory.register_unwind_info(cie, fdes);
+        }
+        let Some(profiler) = &self.observers.profiler else {
+            return;
+        };
+        let names: Vec<String> = (0..memory.num_funcs()).map(name).collect();
+        let funcs: Vec<PublishedFunction<'_>> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| PublishedFunction {
+                name,
+                code: memory.func_code(i),
+            })
+            .collect();
+        profiler.code_published(&funcs);
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -131,7 +176,16 @@ impl EngineRuntime {
                 missing.len()
             );
         }
-        let memory = CodeMemory::publish(&funcs)?;
+        let mut memory = CodeMemory::publish(&funcs)?;
+        let fdes: Vec<&[u8]> = funcs.iter().map(|f| &f.unwind[..]).collect();
+        self.announce(&mut memory, &fdes, &|i| {
+            let direction = if i % 2 == 0 {
+                "host-to-wasm"
+            } else {
+                "wasm-to-host"
+            };
+            format!("trampoline[{direction}] {}", missing[i / 2])
+        });
         let batch = state.batches.len();
         state.batches.push(TrampolineBatch { memory });
         for (index, ty) in missing.into_iter().enumerate() {

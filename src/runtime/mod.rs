@@ -10,6 +10,7 @@
 mod code_memory;
 mod const_eval;
 mod engine_state;
+pub(crate) mod profiling;
 mod registry;
 
 #[cfg(target_arch = "aarch64")]
@@ -33,11 +34,12 @@ mod store;
 mod table;
 mod trap;
 mod traphandlers;
+mod unwind;
 mod val;
 mod vm;
 
 pub(crate) use code_memory::CodeMemory;
-pub(crate) use engine_state::EngineRuntime;
+pub(crate) use engine_state::{CodeObservers, EngineRuntime};
 // Not API: the signal handler's view of the published code, reachable
 // because tests/compile.rs checks the trap sites and frame positions of
 // compiled code through it.

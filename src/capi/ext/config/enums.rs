@@ -134,11 +134,13 @@ pub extern "C" fn wasm_config_collector_set(
 }
 
 // <option-doc profiler>
-/// Selects the profiler compiled code is reported to. Default: none. Only
-/// `none` is accepted.
-///
-/// Off only: this build lacks the feature; engine creation refuses a request
-/// for it, naming the option.
+/// Selects the profiler compiled code is reported to. Default: none. `perfmap`:
+/// `/tmp/perf-<pid>.map` gets a `START SIZE name` line per function (name
+/// section name, else `wasm-function[N]`) and trampoline as each module
+/// (compiled or deserialized) is published; `jitdump`: `jit-<pid>.dump` in the
+/// current directory (header and one code-load record with the code bytes per
+/// function, mapped read+execute for `perf inject --jit`; no debug-info
+/// records); `vtune` is refused; `none` writes nothing.
 ///
 // </option-doc>
 /// `profiler` is one of the `WASM_PROFILING_STRATEGY_*` values; any other value

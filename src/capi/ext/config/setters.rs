@@ -43,8 +43,13 @@ pub extern "C" fn wasm_config_wasm_backtrace_set(config: Option<&mut wasm_config
 }
 
 /// Emits native unwind info (`.eh_frame`) for external unwinders. Default:
-/// true. Applied to the ISA flags at engine creation. Compiled code depends on
-/// it: serialized modules record it.
+/// true. On: each function's and trampoline's `.eh_frame` (from Cranelift's
+/// unwind info) is registered with `__register_frame` when its code is
+/// published, compiled or deserialized (serialized modules carry it), and
+/// deregistered when the code is dropped, so `backtrace()` from a host function
+/// called by wasm walks through the wasm frames to the host frames below; off:
+/// nothing is registered and the walk stops at the first wasm frame. Compiled
+/// code depends on it: serialized modules record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_native_unwind_info_set(
     config: Option<&mut wasm_config_t>,

@@ -1,0 +1,37 @@
+//! Reporting published code to profilers.
+//!
+//! The engine picks one `ProfilingAgent` at creation (from the `profiler`
+//! option) and the runtime tells it about every code region it makes
+//! executable: a module's functions (compiled or deserialized) and each
+//! batch of trampolines. Agents only observe: they never change the code,
+//! and a failure to write is not an error of the compilation.
+
+mod jitdump;
+mod perfmap;
+
+pub use jitdump::JitDumpAgent;
+pub use perfmap::PerfMapAgent;
+
+/// One function of a region just made executable.
+pub struct PublishedFunction<'a> {
+    /// What the profiler shows: the name section's name, `wasm-function[N]`
+    /// or a trampoline's description.
+    pub name: &'a str,
+    /// The function's code, at the address it runs from.
+    pub code: &'a [u8],
+}
+
+/// Something told about code as it becomes executable.
+pub trait ProfilingAgent: Send + Sync {
+    /// `funcs` were just published (and stay executable until their
+    /// region is dropped).
+    fn code_published(&self, funcs: &[PublishedFunction<'_>]);
+}
+
+/// `name` with line breaks and other control characters (which would break
+/// a line-based format) replaced by `?`.
+fn one_line(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
