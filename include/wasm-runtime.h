@@ -1130,10 +1130,15 @@ WASM_API_EXTERN void wasm_config_memory_init_cow_set(wasm_config_t *config, bool
 WASM_API_EXTERN void wasm_config_force_memory_init_memfd_set(wasm_config_t *config, bool enable);
 
 /**
- * Attaches a core dump to trap errors. Default: false.
- *
- * Off only: this build lacks the feature; engine creation refuses a request
- * for it, naming the option.
+ * Attaches a core dump to trap errors. Default: false. A trap leaving wasm (a
+ * wasm trap, or a host trap returned through wasm) carries a wasm coredump in
+ * the tool-conventions format (`wasm_trap_coredump`): custom sections `core`,
+ * `coremodules`, `coreinstances` and `corestack` (every frame's instance,
+ * function index and code offset from the function's start; locals and operand
+ * stack are written as unknown, 0 values), plus the memories (contents at trap
+ * time as data segments) and globals (values at trap time) of the frames'
+ * instances; frames are taken even with `wasm_backtrace` off; off: no dump and
+ * no memory copy.
  */
 WASM_API_EXTERN void wasm_config_coredump_on_trap_set(wasm_config_t *config, bool enable);
 
@@ -1806,6 +1811,23 @@ WASM_API_EXTERN bool wasm_trap_code(const wasm_trap_t *trap, wasm_trap_code_t *c
  * `store` must be NULL or a live store.
  */
 WASM_API_EXTERN wasm_trap_t *wasm_trap_new_code(wasm_store_t *store, wasm_trap_code_t code);
+
+/**
+ * If `trap` carries a wasm coredump (the engine has `coredump_on_trap` on
+ * and the trap left wasm code), writes it into `out` and returns true;
+ * otherwise writes an empty vector and returns false (also for a NULL
+ * trap). `out` is owned by the caller, freed with `wasm_byte_vec_delete`;
+ * a NULL `out` is ignored (false).
+ *
+ * The dump is a wasm module in the tool-conventions coredump format: the
+ * custom sections `core`, `coremodules`, `coreinstances` and `corestack`
+ * (one frame per backtrace frame, innermost first, with its instance,
+ * function index and code offset from the function's start; locals and
+ * operand stack are not known and written as 0 values), a memory and a
+ * data section with the memories' contents and a global section with the
+ * globals' values at trap time.
+ */
+WASM_API_EXTERN bool wasm_trap_coredump(const wasm_trap_t *trap, wasm_byte_vec_t *out);
 
 /**
  * The name of the frame's function from its module's name section,

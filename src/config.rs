@@ -250,10 +250,10 @@ mod tests {
             "wasm_relaxed_simd: requires wasm_simd, which is disabled"
         );
         let mut c = Config::new();
-        c.set_coredump_on_trap(true);
+        c.set_async_support(true);
         assert_eq!(
             c.validate().unwrap_err().to_string(),
-            "coredump_on_trap: not supported by this build (core dumps are not implemented)"
+            "async_support: not supported by this build (async execution is not implemented)"
         );
     }
 }

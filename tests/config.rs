@@ -690,9 +690,6 @@ fn options_this_build_lacks_are_refused() {
     unsupported("debug_adapter_modules", |c| {
         wasm_config_debug_adapter_modules_set(Some(c), true)
     });
-    unsupported("coredump_on_trap", |c| {
-        wasm_config_coredump_on_trap_set(Some(c), true)
-    });
     unsupported("wmemcheck", |c| wasm_config_wmemcheck_set(Some(c), true));
     unsupported("cranelift_pcc", |c| {
         wasm_config_cranelift_pcc_set(Some(c), true)

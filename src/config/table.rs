@@ -494,9 +494,9 @@ options! {
     /// Attaches a core dump to trap errors.
     coredump_on_trap {
         ty: bool = false,
-        status: off_only,
-        refused: "core dumps are not implemented",
+        status: works,
         code: no,
+        notes: "a trap leaving wasm (a wasm trap, or a host trap returned through wasm) carries a wasm coredump in the tool-conventions format (`wasm_trap_coredump`): custom sections `core`, `coremodules`, `coreinstances` and `corestack` (every frame's instance, function index and code offset from the function's start; locals and operand stack are written as unknown, 0 values), plus the memories (contents at trap time as data segments) and globals (values at trap time) of the frames' instances; frames are taken even with `wasm_backtrace` off; off: no dump and no memory copy",
     }
     /// Checks wasm heap use with wmemcheck.
     wmemcheck {

@@ -42,6 +42,9 @@ pub struct Tunables {
     /// `memory_init_cow`: memories are initialised by mapping images of
     /// their data segments where possible.
     pub memory_init_cow: bool,
+    /// `coredump_on_trap`: a trap leaving wasm carries a wasm coredump
+    /// (memories, globals and frames at trap time).
+    pub coredump_on_trap: bool,
 }
 
 impl Default for Tunables {
@@ -58,6 +61,7 @@ impl Default for Tunables {
             wasm_backtrace: true,
             relaxed_simd_deterministic: false,
             memory_init_cow: true,
+            coredump_on_trap: false,
         }
     }
 }

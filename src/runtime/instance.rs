@@ -174,6 +174,11 @@ impl InstanceData {
         }
     }
 
+    /// Every global, imported ones first.
+    pub(crate) fn globals(&self) -> &[NonNull<GlobalData>] {
+        &self.globals
+    }
+
     pub(crate) fn memory(&self, index: u32) -> Option<&MemoryData> {
         // SAFETY: memories live as long as the store.
         self.memories
@@ -331,7 +336,7 @@ impl Instance {
         }
     }
 
-    fn data(&self) -> &InstanceData {
+    pub(crate) fn data(&self) -> &InstanceData {
         // SAFETY: the store owns the instance and `self.store` keeps it alive.
         unsafe { self.data.as_ref() }
     }

@@ -9,6 +9,7 @@
 
 mod code_memory;
 mod const_eval;
+mod coredump;
 mod engine_state;
 pub(crate) mod profiling;
 mod registry;

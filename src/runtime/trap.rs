@@ -51,6 +51,8 @@ struct TrapInner {
     /// host when it first leaves a host function called by wasm (with
     /// `wasm_backtrace` on). Unset means "no frames yet".
     trace: OnceLock<Vec<FrameInfo>>,
+    /// The wasm coredump (`coredump_on_trap`), set once, with the trace.
+    coredump: OnceLock<Vec<u8>>,
 }
 
 /// A trap: raised by wasm code (with a `TrapKind` and the spec's message),
@@ -79,6 +81,7 @@ impl Trap {
                 message: message.into(),
                 kind: None,
                 trace: OnceLock::new(),
+                coredump: OnceLock::new(),
             }),
         }
     }
@@ -90,6 +93,7 @@ impl Trap {
                 message: kind.message().to_string(),
                 kind: Some(kind),
                 trace: OnceLock::from(trace),
+                coredump: OnceLock::new(),
             }),
         }
     }
@@ -109,6 +113,7 @@ impl Trap {
                 message: message.into(),
                 kind: Some(kind),
                 trace: OnceLock::new(),
+                coredump: OnceLock::new(),
             }),
         }
     }
@@ -174,6 +179,20 @@ impl Trap {
     pub(crate) fn attach_trace(&self, frames: Vec<FrameInfo>) {
         // An already-set trace wins: it was taken deeper in the stack.
         let _ = self.inner.trace.set(frames);
+    }
+
+    /// The trap's wasm coredump, in the tool-conventions format (see
+    /// `runtime::coredump`): present when the engine has `coredump_on_trap`
+    /// on and the trap left wasm code (a wasm trap, or a host trap that
+    /// passed a host call made by wasm); taken when the trap happened.
+    pub fn coredump(&self) -> Option<&[u8]> {
+        self.inner.coredump.get().map(Vec::as_slice)
+    }
+
+    /// Gives the trap its coredump unless it already has one (taken deeper
+    /// in the stack, which wins).
+    pub(crate) fn attach_coredump(&self, dump: Vec<u8>) {
+        let _ = self.inner.coredump.set(dump);
     }
 
     /// Whether `self` and `other` are the same trap object.

@@ -35,6 +35,7 @@
 //! Faults that are not ours are passed to whatever handler was installed
 //! before us, or to the default action.
 
+use super::coredump;
 #[cfg(target_arch = "aarch64")]
 use super::entry_aarch64::JMPBUF_WORDS;
 #[cfg(target_arch = "x86_64")]
@@ -249,7 +250,10 @@ impl HostCall {
         }
         // SAFETY: as in `begin`; the activation outlives this call.
         let act = unsafe { &*self.act };
-        if store.engine().tunables().wasm_backtrace && !trap.has_trace() && self.exit.fp != 0 {
+        let tunables = store.engine().tunables();
+        let want_frames = tunables.wasm_backtrace || tunables.coredump_on_trap;
+        let mut dump_frames = None;
+        if want_frames && !trap.has_trace() && self.exit.fp != 0 {
             let mut raw = RawTrace::new();
             let start = WalkStart {
                 pc: None,
@@ -260,7 +264,17 @@ impl HostCall {
             // SAFETY: `act` is this thread's innermost activation and the
             // trampoline's frame at `exit.fp` is live (see `begin`).
             unsafe { walk_wasm_frames(act, start, &mut raw) };
-            trap.attach_trace(symbolicate(store, raw.frames()));
+            let frames = symbolicate(store, raw.frames());
+            if tunables.wasm_backtrace {
+                trap.attach_trace(frames);
+            } else {
+                dump_frames = Some(frames);
+            }
+        }
+        if tunables.coredump_on_trap && trap.coredump().is_none() {
+            // The frames just attached, or those the trap already had.
+            let frames = dump_frames.as_deref().unwrap_or(trap.trace());
+            trap.attach_coredump(coredump::capture(frames));
         }
         // SAFETY: nothing else touches `host_trap` while the host runs.
         unsafe { *act.host_trap.get() = Some(trap) };
@@ -358,21 +372,36 @@ pub(crate) unsafe fn enter_wasm(
     }
     // With `wasm_backtrace` off the trace is not symbolicated or kept: the
     // trap carries its kind and message only.
-    let frames = if store.engine().tunables().wasm_backtrace {
+    // `coredump_on_trap` needs the frames for the dump even then.
+    let tunables = store.engine().tunables();
+    let mut frames = if tunables.wasm_backtrace || tunables.coredump_on_trap {
         // SAFETY: the handler is done with the trace: the entry returned.
         symbolicate(store, unsafe { &*activation.trace.get() }.frames())
     } else {
         Vec::new()
     };
+    // Nothing ran since the trap, so memories and globals are as it left
+    // them.
+    let dump = tunables
+        .coredump_on_trap
+        .then(|| coredump::capture(&frames));
+    if !tunables.wasm_backtrace {
+        frames.clear();
+    }
+    let mut trap = None;
     if kind == TrapKind::Interrupt {
         // The epoch deadline callback said stop, and why.
         if let Some(reason) = store.take_interrupt_reason() {
-            let trap = Trap::with_kind_and_message(kind, reason);
-            trap.attach_trace(frames);
-            return Err(trap);
+            let t = Trap::with_kind_and_message(kind, reason);
+            t.attach_trace(std::mem::take(&mut frames));
+            trap = Some(t);
         }
     }
-    Err(Trap::from_kind(kind, frames))
+    let trap = trap.unwrap_or_else(|| Trap::from_kind(kind, frames));
+    if let Some(dump) = dump {
+        trap.attach_coredump(dump);
+    }
+    Err(trap)
 }
 
 /// Raises the trap with `RaiseTrap` code `code` for wasm code running in

@@ -1,11 +1,11 @@
 //! Trap codes (why wasm trapped, as a number a host can switch on, with
-//! the reference's numbering), coded traps raised by the host, and the
-//! names of backtrace frames.
+//! the reference's numbering), coded traps raised by the host, coredumps,
+//! and the names of backtrace frames.
 
 use crate::capi::frame::wasm_frame_t;
 use crate::capi::store::wasm_store_t;
 use crate::capi::trap::wasm_trap_t;
-use crate::capi::vec::wasm_name_t;
+use crate::capi::vec::{wasm_byte_vec_t, wasm_name_t};
 use crate::runtime::{Trap, TrapKind};
 
 /// Why wasm trapped: one of the `WASM_TRAP_CODE_*` constants, numbered as
@@ -139,6 +139,30 @@ pub unsafe extern "C" fn wasm_trap_new_code(
     let store = unsafe { store.as_ref() }?;
     let kind = kind_of(code)?;
     Some(wasm_trap_t::boxed(Trap::with_kind(kind), Some(&store.ctx)))
+}
+
+/// If `trap` carries a wasm coredump (the engine has `coredump_on_trap` on
+/// and the trap left wasm code), writes it into `out` and returns true;
+/// otherwise writes an empty vector and returns false (also for a NULL
+/// trap). `out` is owned by the caller, freed with `wasm_byte_vec_delete`;
+/// a NULL `out` is ignored (false).
+///
+/// The dump is a wasm module in the tool-conventions coredump format: the
+/// custom sections `core`, `coremodules`, `coreinstances` and `corestack`
+/// (one frame per backtrace frame, innermost first, with its instance,
+/// function index and code offset from the function's start; locals and
+/// operand stack are not known and written as 0 values), a memory and a
+/// data section with the memories' contents and a global section with the
+/// globals' values at trap time.
+#[no_mangle]
+pub extern "C" fn wasm_trap_coredump(
+    trap: Option<&wasm_trap_t>,
+    out: Option<&mut wasm_byte_vec_t>,
+) -> bool {
+    let Some(out) = out else { return false };
+    let dump = trap.and_then(|t| t.trap().coredump());
+    *out = wasm_byte_vec_t::from_vec(dump.map(<[u8]>::to_vec).unwrap_or_default());
+    dump.is_some()
 }
 
 /// The name of the frame's function from its module's name section,

@@ -501,10 +501,15 @@ pub extern "C" fn wasm_config_force_memory_init_memfd_set(
     }
 }
 
-/// Attaches a core dump to trap errors. Default: false.
-///
-/// Off only: this build lacks the feature; engine creation refuses a request
-/// for it, naming the option.
+/// Attaches a core dump to trap errors. Default: false. A trap leaving wasm (a
+/// wasm trap, or a host trap returned through wasm) carries a wasm coredump in
+/// the tool-conventions format (`wasm_trap_coredump`): custom sections `core`,
+/// `coremodules`, `coreinstances` and `corestack` (every frame's instance,
+/// function index and code offset from the function's start; locals and operand
+/// stack are written as unknown, 0 values), plus the memories (contents at trap
+/// time as data segments) and globals (values at trap time) of the frames'
+/// instances; frames are taken even with `wasm_backtrace` off; off: no dump and
+/// no memory copy.
 #[no_mangle]
 pub extern "C" fn wasm_config_coredump_on_trap_set(
     config: Option<&mut wasm_config_t>,

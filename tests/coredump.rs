@@ -1,0 +1,279 @@
+//! `coredump_on_trap`: a trap that leaves wasm carries a wasm coredump in
+//! the tool-conventions format. The dump of a trap three calls deep (and
+//! of a host trap returned through two wasm frames) must validate as a
+//! wasm module, name the frames' function indices innermost first with the
+//! trap's own code offsets, and hold the memory bytes and global values
+//! the module wrote before trapping. With the option off there is none.
+
+use wasm_runtime::capi::ext::trap::wasm_trap_coredump;
+use wasm_runtime::capi::vec::wasm_byte_vec_t;
+use wasm_runtime::config::Config;
+use wasm_runtime::engine::Engine;
+use wasm_runtime::module::{FuncType, Module};
+use wasm_runtime::runtime::{Extern, Func, Instance, Store, Trap, Val};
+use wasmparser::{
+    BinaryReader, CoreDumpInstancesSection, CoreDumpModulesSection, CoreDumpSection,
+    CoreDumpStackSection, DataKind, Operator, Parser, Payload,
+};
+
+const WAT: &str = r#"
+(module $dumped
+  (import "host" "fail" (func $fail))                    ;; 0
+  (memory (export "mem") 2)
+  (global $g32 (mut i32) (i32.const 0))
+  (global $g64 (mut i64) (i64.const 0))
+  (global $gf64 (mut f64) (f64.const 0))
+  (global $const i32 (i32.const 7))
+  (func $inner (param i32)                               ;; 1
+    (i32.store (i32.const 100) (i32.const 0xdeadbeef))
+    (i32.store8 (i32.const 70000) (i32.const 0x5a))
+    (global.set $g32 (local.get 0))
+    (global.set $g64 (i64.const 0x1122334455667788))
+    (global.set $gf64 (f64.const 2.5))
+    unreachable)
+  (func $middle (param i32)                              ;; 2
+    (call $inner (i32.add (local.get 0) (i32.const 1))))
+  (func (export "run")                                   ;; 3
+    (call $middle (i32.const 41)))
+  (func $calls_host                                      ;; 4
+    (i32.store (i32.const 8) (i32.const 0x01020304))
+    call $fail)
+  (func (export "run_host")                              ;; 5
+    call $calls_host)
+)
+"#;
+
+struct Setup {
+    instance: Instance,
+}
+
+fn setup(coredump: bool, backtrace: bool) -> Setup {
+    let mut config = Config::new();
+    config.set_coredump_on_trap(coredump);
+    config.set_wasm_backtrace(backtrace);
+    let engine = Engine::new(&config).expect("engine");
+    let store = Store::new(&engine);
+    let wasm = wat::parse_str(WAT).expect("wat");
+    let module = Module::new(&engine, &wasm).expect("module");
+    let fail = Func::new(
+        &store,
+        FuncType::new([], []),
+        Box::new(|_, _| Err(Trap::new("host says no"))),
+    );
+    let instance = Instance::new(&store, &module, &[Extern::Func(fail)]).expect("instance");
+    Setup { instance }
+}
+
+fn call_trap(setup: &Setup, name: &str) -> Trap {
+    let Some(Extern::Func(f)) = setup.instance.get_export(name) else {
+        panic!("no export {name}")
+    };
+    f.call(&[], &mut []).expect_err("traps")
+}
+
+/// What the test reads back from a dump.
+#[derive(Debug, Default)]
+struct Dump {
+    core_name: String,
+    modules: Vec<String>,
+    instances: Vec<(u32, Vec<u32>, Vec<u32>)>,
+    /// (instance, funcidx, codeoffset, locals, stack)
+    frames: Vec<(u32, u32, u32, usize, usize)>,
+    memory_pages: Vec<u64>,
+    /// Memory contents rebuilt from the data segments.
+    memory: Vec<Vec<u8>>,
+    globals: Vec<Val>,
+}
+
+fn read_dump(bytes: &[u8]) -> Dump {
+    wasmparser::Validator::new()
+        .validate_all(bytes)
+        .expect("the coredump is a valid wasm module");
+    let mut dump = Dump::default();
+    let mut seen = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.expect("payload") {
+            Payload::CustomSection(reader) => {
+                let data = BinaryReader::new(reader.data(), 0);
+                seen.push(reader.name().to_string());
+                match reader.name() {
+                    "core" => {
+                        dump.core_name = CoreDumpSection::new(data).expect("core").name.into()
+                    }
+                    "coremodules" => {
+                        let s = CoreDumpModulesSection::new(data).expect("coremodules");
+                        dump.modules = s.modules.iter().map(|m| m.to_string()).collect();
+                    }
+                    "coreinstances" => {
+                        let s = CoreDumpInstancesSection::new(data).expect("coreinstances");
+                        dump.instances = s
+                            .instances
+                            .into_iter()
+                            .map(|i| (i.module_index, i.memories, i.globals))
+                            .collect();
+                    }
+                    "corestack" => {
+                        let s = CoreDumpStackSection::new(data).expect("corestack");
+                        assert_eq!(s.name, "main");
+                        dump.frames = s
+                            .frames
+                            .iter()
+                            .map(|f| {
+                                (
+                                    f.instanceidx,
+                                    f.funcidx,
+                                    f.codeoffset,
+                                    f.locals.len(),
+                                    f.stack.len(),
+                                )
+                            })
+                            .collect();
+                    }
+                    other => panic!("unexpected custom section {other}"),
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for m in reader {
+                    let m = m.expect("memory");
+                    dump.memory_pages.push(m.initial);
+                    dump.memory.push(vec![0; (m.initial as usize) << 16]);
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for g in reader {
+                    let g = g.expect("global");
+                    assert!(!g.ty.mutable, "dumped globals are constants");
+                    let op = g.init_expr.get_operators_reader().read().expect("init");
+                    dump.globals.push(match op {
+                        Operator::I32Const { value } => Val::I32(value),
+                        Operator::I64Const { value } => Val::I64(value),
+                        Operator::F32Const { value } => Val::F32(value.bits()),
+                        Operator::F64Const { value } => Val::F64(value.bits()),
+                        other => panic!("unexpected initializer {other:?}"),
+                    });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for d in reader {
+                    let d = d.expect("data");
+                    let DataKind::Active {
+                        memory_index,
+                        offset_expr,
+                    } = d.kind
+                    else {
+                        panic!("passive segment in a coredump")
+                    };
+                    let Operator::I32Const { value } =
+                        offset_expr.get_operators_reader().read().expect("offset")
+                    else {
+                        panic!("offset is not i32.const")
+                    };
+                    let start = value as u32 as usize;
+                    dump.memory[memory_index as usize][start..start + d.data.len()]
+                        .copy_from_slice(d.data);
+                }
+            }
+            _ => {}
+        }
+    }
+    for name in ["core", "coremodules", "coreinstances", "corestack"] {
+        assert!(seen.iter().any(|s| s == name), "no {name} section");
+    }
+    dump
+}
+
+fn i32_of(v: &Val) -> i32 {
+    match v {
+        Val::I32(x) => *x,
+        other => panic!("not an i32: {other:?}"),
+    }
+}
+
+#[test]
+fn a_wasm_trap_carries_frames_memory_and_globals() {
+    let setup = setup(true, true);
+    let trap = call_trap(&setup, "run");
+    let dump = read_dump(trap.coredump().expect("a coredump"));
+
+    assert_eq!(dump.core_name, "dumped");
+    assert_eq!(dump.modules, ["dumped"]);
+    assert_eq!(dump.instances, [(0, vec![0], vec![0, 1, 2, 3])]);
+
+    // Innermost first: $inner, $middle, run; offsets as the trap's frames
+    // report them (from the function's start), locals and stack unknown.
+    let funcs: Vec<u32> = dump.frames.iter().map(|f| f.1).collect();
+    assert_eq!(funcs, [1, 2, 3]);
+    let trace: Vec<(u32, u32)> = trap
+        .trace()
+        .iter()
+        .map(|f| (f.func_index, f.func_offset as u32))
+        .collect();
+    let dumped: Vec<(u32, u32)> = dump.frames.iter().map(|f| (f.1, f.2)).collect();
+    assert_eq!(dumped, trace);
+    assert!(dump
+        .frames
+        .iter()
+        .all(|f| f.0 == 0 && f.2 > 0 && f.3 == 0 && f.4 == 0));
+
+    assert_eq!(dump.memory_pages, [2]);
+    let mem = &dump.memory[0];
+    assert_eq!(&mem[100..104], &0xdeadbeef_u32.to_le_bytes());
+    assert_eq!(mem[70000], 0x5a);
+    assert_eq!(mem.iter().filter(|&&b| b != 0).count(), 5);
+
+    assert_eq!(dump.globals.len(), 4);
+    assert_eq!(i32_of(&dump.globals[0]), 42);
+    assert!(matches!(dump.globals[1], Val::I64(0x1122334455667788)));
+    assert!(matches!(dump.globals[2], Val::F64(b) if f64::from_bits(b) == 2.5));
+    assert_eq!(i32_of(&dump.globals[3]), 7);
+
+    // The memory the dump shows is the instance's memory at trap time.
+    let Some(Extern::Memory(m)) = setup.instance.get_export("mem") else {
+        panic!("no memory")
+    };
+    // SAFETY: the memory is live and nothing else uses it meanwhile.
+    let live = unsafe { std::slice::from_raw_parts(m.data_ptr(), m.data_size()) };
+    assert_eq!(live, &mem[..]);
+
+    // The C API hands out the same bytes.
+    let mut out = wasm_byte_vec_t::from_vec(Vec::new());
+    assert!(!wasm_trap_coredump(None, Some(&mut out)));
+    // SAFETY: `out` was just written by the call.
+    assert!(unsafe { out.as_slice() }.is_empty());
+}
+
+#[test]
+fn a_host_trap_through_wasm_carries_the_frames_below_the_host_call() {
+    let setup = setup(true, true);
+    let trap = call_trap(&setup, "run_host");
+    assert_eq!(trap.message(), "host says no");
+    let dump = read_dump(trap.coredump().expect("a coredump"));
+    let funcs: Vec<u32> = dump.frames.iter().map(|f| f.1).collect();
+    assert_eq!(funcs, [4, 5]);
+    assert_eq!(&dump.memory[0][8..12], &0x01020304_u32.to_le_bytes());
+    // Globals untouched on this path: their initial values.
+    assert_eq!(i32_of(&dump.globals[0]), 0);
+    assert_eq!(i32_of(&dump.globals[3]), 7);
+}
+
+#[test]
+fn frames_are_dumped_even_without_wasm_backtrace() {
+    let setup = setup(true, false);
+    let trap = call_trap(&setup, "run");
+    assert!(trap.trace().is_empty());
+    let dump = read_dump(trap.coredump().expect("a coredump"));
+    let funcs: Vec<u32> = dump.frames.iter().map(|f| f.1).collect();
+    assert_eq!(funcs, [1, 2, 3]);
+}
+
+#[test]
+fn no_coredump_with_the_option_off() {
+    let setup = setup(false, true);
+    for name in ["run", "run_host"] {
+        let trap = call_trap(&setup, name);
+        assert!(trap.coredump().is_none());
+        assert!(!trap.trace().is_empty());
+    }
+    // A trap made by the host that never crossed wasm has none either.
+    assert!(Trap::new("plain").coredump().is_none());
+}
