@@ -5,8 +5,17 @@
 //! trap's own code offsets, and hold the memory bytes and global values
 //! the module wrote before trapping. With the option off there is none.
 
+use wasm_runtime::capi::engine::{wasm_config_new, wasm_engine_new_with_config, wasm_engine_t};
+use wasm_runtime::capi::ext::config::wasm_config_coredump_on_trap_set;
 use wasm_runtime::capi::ext::trap::wasm_trap_coredump;
-use wasm_runtime::capi::vec::wasm_byte_vec_t;
+use wasm_runtime::capi::ext::wat::wasm_wat2wasm;
+use wasm_runtime::capi::func::wasm_func_call;
+use wasm_runtime::capi::instance::{wasm_instance_exports, wasm_instance_new};
+use wasm_runtime::capi::module::wasm_module_new;
+use wasm_runtime::capi::r#extern::{wasm_extern_as_func_const, wasm_extern_t};
+use wasm_runtime::capi::store::{wasm_store_new, wasm_store_t};
+use wasm_runtime::capi::trap::{wasm_trap_delete, wasm_trap_new};
+use wasm_runtime::capi::vec::{wasm_byte_vec_t, wasm_extern_vec_t, wasm_val_vec_t, CVec};
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
 use wasm_runtime::module::{FuncType, Module};
@@ -234,12 +243,6 @@ fn a_wasm_trap_carries_frames_memory_and_globals() {
     // SAFETY: the memory is live and nothing else uses it meanwhile.
     let live = unsafe { std::slice::from_raw_parts(m.data_ptr(), m.data_size()) };
     assert_eq!(live, &mem[..]);
-
-    // The C API hands out the same bytes.
-    let mut out = wasm_byte_vec_t::from_vec(Vec::new());
-    assert!(!wasm_trap_coredump(None, Some(&mut out)));
-    // SAFETY: `out` was just written by the call.
-    assert!(unsafe { out.as_slice() }.is_empty());
 }
 
 #[test]
@@ -276,4 +279,84 @@ fn no_coredump_with_the_option_off() {
     }
     // A trap made by the host that never crossed wasm has none either.
     assert!(Trap::new("plain").coredump().is_none());
+}
+
+/// Through the C API: a trap of an engine configured with
+/// `wasm_config_coredump_on_trap_set(config, true)` hands out its dump;
+/// one with the option off, a host-made trap and NULL give false and an
+/// empty vector.
+#[test]
+fn the_c_api_hands_out_the_dump() {
+    let wat = r#"(module
+      (memory 1)
+      (func $b (i32.store (i32.const 16) (i32.const 99)) unreachable)
+      (func (export "a") (call $b)))"#;
+    for on in [true, false] {
+        let mut config = wasm_config_new();
+        wasm_config_coredump_on_trap_set(Some(&mut *config), on);
+        let engine = wasm_engine_new_with_config(Some(config)).expect("engine");
+        let engine_ptr = &*engine as *const wasm_engine_t as *mut wasm_engine_t;
+        // SAFETY (the calls below): live objects and local vectors, as the
+        // C contract requires.
+        let store = unsafe { wasm_store_new(engine_ptr) }.expect("store");
+        let store_ptr = &*store as *const wasm_store_t as *mut wasm_store_t;
+        let mut binary = wasm_byte_vec_t::from_vec(Vec::new());
+        assert!(wasm_wat2wasm(wat.as_ptr().cast(), wat.len(), Some(&mut binary)).is_none());
+        // SAFETY: as above.
+        let module = unsafe { wasm_module_new(store_ptr, Some(&binary)) }.expect("module");
+        // SAFETY: made by wasm_wat2wasm.
+        drop(unsafe { binary.take() });
+        // SAFETY: as above.
+        let instance = unsafe {
+            wasm_instance_new(
+                store_ptr,
+                Some(&module),
+                Some(&wasm_extern_vec_t::empty()),
+                None,
+            )
+        }
+        .expect("instance");
+        let mut export_vec = wasm_extern_vec_t::empty();
+        wasm_instance_exports(Some(&instance), Some(&mut export_vec));
+        // SAFETY: made by wasm_instance_exports.
+        let exports: Vec<Box<wasm_extern_t>> = unsafe { export_vec.take() }
+            .into_iter()
+            .map(Option::unwrap)
+            .collect();
+        let a = wasm_extern_as_func_const(Some(&exports[0])).expect("func");
+        let mut no_results = wasm_val_vec_t::empty();
+        // SAFETY: as above.
+        let trap =
+            unsafe { wasm_func_call(Some(a), Some(&wasm_val_vec_t::empty()), &mut no_results) }
+                .expect("unreachable traps");
+
+        let mut out = wasm_byte_vec_t::from_vec(vec![1]);
+        // SAFETY: `out` is ours; the old contents are freed first.
+        drop(unsafe { out.take() });
+        assert_eq!(wasm_trap_coredump(Some(&trap), Some(&mut out)), on);
+        // SAFETY: written by the call, owned by us.
+        let bytes = unsafe { out.take() };
+        if on {
+            let dump = read_dump(&bytes);
+            let funcs: Vec<u32> = dump.frames.iter().map(|f| f.1).collect();
+            assert_eq!(funcs, [0, 1]);
+            assert_eq!(&dump.memory[0][16..20], &99u32.to_le_bytes());
+        } else {
+            assert!(bytes.is_empty());
+        }
+        wasm_trap_delete(Some(trap));
+
+        // SAFETY: as above.
+        let host = unsafe { wasm_trap_new(store_ptr, None) }.expect("trap");
+        assert!(!wasm_trap_coredump(Some(&host), Some(&mut out)));
+        // SAFETY: written by the call.
+        assert!(unsafe { out.take() }.is_empty());
+        wasm_trap_delete(Some(host));
+        drop((exports, instance, module, store, engine));
+    }
+    let mut out = wasm_byte_vec_t::from_vec(Vec::new());
+    assert!(!wasm_trap_coredump(None, Some(&mut out)));
+    // SAFETY: written by the call.
+    assert!(unsafe { out.take() }.is_empty());
+    assert!(!wasm_trap_coredump(None, None));
 }
