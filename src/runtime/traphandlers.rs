@@ -241,7 +241,9 @@ impl HostCall {
     /// Records `trap` as the reason the host call failed, for the entry to
     /// return once the trampoline has unwound to it. With `wasm_backtrace`
     /// on, a trap without frames first gets the wasm frames below the
-    /// call. Called by the shim just before it returns 0, outside its
+    /// call; with `coredump_on_trap` on, a trap without a coredump gets one
+    /// (taken from those frames, walked for it even with `wasm_backtrace`
+    /// off). Called by the shim just before it returns 0, outside its
     /// `catch_unwind`: nothing here panics (registry lookups never do, the
     /// store's locks recover from poisoning).
     pub(crate) fn fail(&self, store: &Store, trap: Trap) {
@@ -251,7 +253,8 @@ impl HostCall {
         // SAFETY: as in `begin`; the activation outlives this call.
         let act = unsafe { &*self.act };
         let tunables = store.engine().tunables();
-        let want_frames = tunables.wasm_backtrace || tunables.coredump_on_trap;
+        let want_dump = tunables.coredump_on_trap && trap.coredump().is_none();
+        let want_frames = tunables.wasm_backtrace || want_dump;
         let mut dump_frames = None;
         if want_frames && !trap.has_trace() && self.exit.fp != 0 {
             let mut raw = RawTrace::new();
@@ -271,7 +274,7 @@ impl HostCall {
                 dump_frames = Some(frames);
             }
         }
-        if tunables.coredump_on_trap && trap.coredump().is_none() {
+        if want_dump {
             // The frames just attached, or those the trap already had.
             let frames = dump_frames.as_deref().unwrap_or(trap.trace());
             trap.attach_coredump(coredump::capture(frames));
