@@ -360,3 +360,51 @@ fn the_c_api_hands_out_the_dump() {
     assert!(unsafe { out.take() }.is_empty());
     assert!(!wasm_trap_coredump(None, None));
 }
+
+/// A wasm trap in a nested host→wasm call, passed on by the host function
+/// in between, keeps the dump taken where it happened: the same frames as
+/// its backtrace, innermost (the nested call's trapping function) first.
+#[test]
+fn a_nested_trap_keeps_the_innermost_dump() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let wat = r#"(module $nested
+      (import "host" "reenter" (func $reenter))          ;; 0
+      (global $g (mut i32) (i32.const 0))
+      (func $boom (global.set $g (i32.const 5)) unreachable) ;; 1
+      (func (export "boom") (call $boom))                ;; 2
+      (func $outer_inner (call $reenter))                ;; 3
+      (func (export "outer") (call $outer_inner)))       ;; 4
+    "#;
+    let mut config = Config::new();
+    config.set_coredump_on_trap(true);
+    let engine = Engine::new(&config).expect("engine");
+    let store = Store::new(&engine);
+    let module = Module::new(&engine, &wat::parse_str(wat).expect("wat")).expect("module");
+    let target: Rc<RefCell<Option<Func>>> = Rc::new(RefCell::new(None));
+    let t = target.clone();
+    let reenter = Func::new(
+        &store,
+        FuncType::new([], []),
+        Box::new(move |_, _| {
+            let f = t.borrow().clone().expect("boom is set");
+            f.call(&[], &mut [])
+        }),
+    );
+    let instance = Instance::new(&store, &module, &[Extern::Func(reenter)]).expect("instance");
+    let Some(Extern::Func(boom)) = instance.get_export("boom") else {
+        panic!("no boom")
+    };
+    *target.borrow_mut() = Some(boom);
+    let Some(Extern::Func(outer)) = instance.get_export("outer") else {
+        panic!("no outer")
+    };
+    let trap = outer.call(&[], &mut []).expect_err("traps");
+    let dump = read_dump(trap.coredump().expect("a coredump"));
+    let funcs: Vec<u32> = dump.frames.iter().map(|f| f.1).collect();
+    assert_eq!(&funcs[..2], [1, 2]);
+    let trace: Vec<u32> = trap.trace().iter().map(|f| f.func_index).collect();
+    assert_eq!(funcs, trace);
+    assert_eq!(i32_of(&dump.globals[0]), 5);
+    *target.borrow_mut() = None;
+}
