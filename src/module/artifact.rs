@@ -25,6 +25,20 @@ use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::ir::TrapCode;
 use std::num::NonZeroU8;
 
+/// Appends `v` to `out` as unsigned LEB128 (the encoding of wasm's own
+/// integers, also used by the coredumps the runtime writes).
+pub(crate) fn write_uleb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
 /// Appends little-endian fields to a byte vector.
 #[derive(Default)]
 pub(crate) struct Writer {
@@ -46,16 +60,8 @@ impl Writer {
         self.bytes.extend_from_slice(v);
     }
     /// Unsigned LEB128: small deltas take one byte.
-    pub fn uleb(&mut self, mut v: u64) {
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                self.bytes.push(byte);
-                return;
-            }
-            self.bytes.push(byte | 0x80);
-        }
+    pub fn uleb(&mut self, v: u64) {
+        write_uleb(&mut self.bytes, v);
     }
     /// Signed values as zigzag-encoded LEB128.
     pub fn sleb(&mut self, v: i64) {

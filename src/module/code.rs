@@ -30,12 +30,7 @@ pub struct CompiledModule {
 impl CompiledModule {
     /// Publishes `funcs` (one per defined function, in order).
     pub(crate) fn publish(funcs: &[CompiledFunction]) -> Result<CompiledModule> {
-        Ok(CompiledModule {
-            memory: CodeMemory::publish(funcs)?,
-            relocs: funcs.iter().map(|f| f.relocs.clone()).collect(),
-            alignments: funcs.iter().map(|f| f.alignment).collect(),
-            unwind: funcs.iter().map(|f| f.unwind.clone()).collect(),
-        })
+        Ok(Self::from_memory(CodeMemory::publish(funcs)?, funcs))
     }
 
     /// The code published by `memory` from `funcs` (whose relocations and

@@ -3,7 +3,7 @@
 //! The types its API speaks in live in `environ` and are re-exported here
 //! so Rust embedders find them beside `Module`.
 
-mod artifact;
+pub(crate) mod artifact;
 mod cache_writer;
 mod code;
 mod compiled;

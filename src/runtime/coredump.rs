@@ -38,6 +38,7 @@ use super::memory::MemoryData;
 use super::trap::FrameInfo;
 use super::Instance;
 use crate::environ::ValType;
+use crate::module::artifact::write_uleb;
 use std::ptr::NonNull;
 
 /// The coredump of a trap whose backtrace is `frames` (innermost first).
@@ -146,7 +147,7 @@ pub(crate) fn capture(frames: &[FrameInfo]) -> Vec<u8> {
         let custom_page = ty.page_size_log2 != 16;
         let flags = if ty.memory64 { 0x04 } else { 0 } | if custom_page { 0x08 } else { 0 };
         mem_section.push(flags);
-        u64_leb(&mut mem_section, memory.pages());
+        write_uleb(&mut mem_section, memory.pages());
         if custom_page {
             u32_leb(&mut mem_section, u32::from(ty.page_size_log2));
         }
@@ -235,19 +236,7 @@ fn index_of<T>(list: &mut Vec<NonNull<T>>, item: NonNull<T>) -> u32 {
 }
 
 fn u32_leb(out: &mut Vec<u8>, v: u32) {
-    u64_leb(out, u64::from(v));
-}
-
-fn u64_leb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+    write_uleb(out, u64::from(v));
 }
 
 fn i64_leb(out: &mut Vec<u8>, mut v: i64) {
@@ -290,7 +279,7 @@ mod tests {
         let mut v = Vec::new();
         i64_leb(&mut v, -1);
         i64_leb(&mut v, 64);
-        u64_leb(&mut v, 624485);
+        write_uleb(&mut v, 624485);
         assert_eq!(v, [0x7f, 0xc0, 0x00, 0xe5, 0x8e, 0x26]);
     }
 
