@@ -391,16 +391,19 @@ pub(crate) unsafe fn enter_wasm(
     if !tunables.wasm_backtrace {
         frames.clear();
     }
-    let mut trap = None;
-    if kind == TrapKind::Interrupt {
-        // The epoch deadline callback said stop, and why.
-        if let Some(reason) = store.take_interrupt_reason() {
-            let t = Trap::with_kind_and_message(kind, reason);
-            t.attach_trace(std::mem::take(&mut frames));
-            trap = Some(t);
+    // An interrupt may come with the epoch deadline callback's reason.
+    let reason = match kind {
+        TrapKind::Interrupt => store.take_interrupt_reason(),
+        _ => None,
+    };
+    let trap = match reason {
+        Some(reason) => {
+            let trap = Trap::with_kind_and_message(kind, reason);
+            trap.attach_trace(frames);
+            trap
         }
-    }
-    let trap = trap.unwrap_or_else(|| Trap::from_kind(kind, frames));
+        None => Trap::from_kind(kind, frames),
+    };
     if let Some(dump) = dump {
         trap.attach_coredump(dump);
     }
