@@ -897,10 +897,8 @@ WASM_API_EXTERN void wasm_config_async_stack_size_set(wasm_config_t *config, siz
 WASM_API_EXTERN void wasm_config_wasm_tail_call_set(wasm_config_t *config, bool enable);
 
 /**
- * Enables the wasm custom-page-sizes proposal. Default: false.
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * Enables the wasm custom-page-sizes proposal. Default: false. Page sizes of 1
+ * byte and 64 KiB; a 1-byte-page memory is always bounds-checked explicitly.
  */
 WASM_API_EXTERN void wasm_config_wasm_custom_page_sizes_set(wasm_config_t *config, bool enable);
 
@@ -929,11 +927,8 @@ WASM_API_EXTERN void wasm_config_wasm_reference_types_set(wasm_config_t *config,
 WASM_API_EXTERN void wasm_config_wasm_function_references_set(wasm_config_t *config, bool enable);
 
 /**
- * Enables the wasm wide-arithmetic proposal. Default: false. Compilation
- * refuses its operators ("not supported yet").
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * Enables the wasm wide-arithmetic proposal. Default: false. Lowered to the
+ * host's add-with-carry and wide multiply.
  */
 WASM_API_EXTERN void wasm_config_wasm_wide_arithmetic_set(wasm_config_t *config, bool enable);
 
@@ -987,11 +982,8 @@ WASM_API_EXTERN void wasm_config_wasm_multi_value_set(wasm_config_t *config, boo
 WASM_API_EXTERN void wasm_config_wasm_multi_memory_set(wasm_config_t *config, bool enable);
 
 /**
- * Enables wasm 64-bit memories. Default: false. Compilation refuses 64-bit
- * memories ("not supported yet").
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * Enables wasm 64-bit memories. Default: false. 64-bit memories and tables;
+ * accesses are bounds-checked explicitly.
  */
 WASM_API_EXTERN void wasm_config_wasm_memory64_set(wasm_config_t *config, bool enable);
 

@@ -46,9 +46,6 @@ const KNOWN_FAILURES: &[(&str, usize, &str)] = &[];
 /// Whole files that belong to proposals this engine does not run yet.
 fn out_of_scope_file(name: &str) -> Option<&'static str> {
     let stem = name.trim_end_matches(".wast");
-    if stem.ends_with("64") || stem == "memory64-imports" {
-        return Some("memory64 proposal");
-    }
     const FUNCTION_REFERENCES: &[&str] = &[
         "br_on_non_null",
         "br_on_null",
@@ -102,15 +99,59 @@ fn is_relaxed_simd_file(name: &str) -> bool {
         || stem == "i8x16_relaxed_swizzle"
 }
 
+/// The proposal directories under `proposals/` whose files run, beside
+/// the top-level files (named `<dir>/<file>` in the report).
+const PROPOSAL_DIRS: &[&str] = &["custom-page-sizes", "wide-arithmetic"];
+
 /// The proposals this engine implements: WebAssembly 2.0 (SIMD included),
-/// plus relaxed SIMD, tail calls, extended constant expressions and
-/// multi-memory.
+/// plus relaxed SIMD, tail calls, extended constant expressions,
+/// multi-memory, memory64, threads, custom page sizes and wide arithmetic.
+///
+/// The threads proposal's own files predate multi-memory (they assert that
+/// a second memory is invalid), so they run without it, as their base
+/// specification has it.
 fn in_scope_features() -> WasmFeatures {
-    WasmFeatures::WASM2
+    let all = WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::EXTENDED_CONST
         | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::CUSTOM_PAGE_SIZES
+        | WasmFeatures::WIDE_ARITHMETIC;
+    all - excluded_by_file()
+}
+
+/// The proposals the running file's base specification does not have:
+/// its modules are checked without them both in scope and out of it, so
+/// that what the file asserts invalid counts as passed.
+fn excluded_by_file() -> WasmFeatures {
+    if worker_file_name().starts_with("threads/") {
+        WasmFeatures::MULTI_MEMORY
+    } else {
+        WasmFeatures::empty()
+    }
+}
+
+/// The name of the file this worker runs (`address.wast`, `threads/atomic.wast`).
+fn worker_file_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        std::env::var_os(WORKER_ENV)
+            .map(|f| display_name(Path::new(&f)))
+            .unwrap_or_default()
+    })
+}
+
+/// A file's name in the report: its file name, with its proposal
+/// directory in front for the files under `proposals/`.
+fn display_name(file: &Path) -> String {
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let parent = file.parent().and_then(|p| p.file_name());
+    match parent.map(|p| p.to_string_lossy().into_owned()) {
+        Some(dir) if PROPOSAL_DIRS.contains(&dir.as_str()) => format!("{dir}/{name}"),
+        _ => name,
+    }
 }
 
 /// Set in a worker's environment (to any value) to run its file with
@@ -184,9 +225,13 @@ fn spec_engine() -> Engine {
         // SAFETY: a feature is reported present only when the host has it.
         unsafe { config.set_detect_host_feature(Some(std::sync::Arc::new(detect))) };
     }
+    let features = in_scope_features();
     config
-        .set_wasm_threads(false)
-        .set_wasm_memory64(false)
+        .set_wasm_threads(true)
+        .set_wasm_memory64(true)
+        .set_wasm_custom_page_sizes(true)
+        .set_wasm_wide_arithmetic(true)
+        .set_wasm_multi_memory(features.contains(WasmFeatures::MULTI_MEMORY))
         .set_wasm_gc(false)
         .set_wasm_function_references(false);
     Engine::new(&config).expect("the spec engine's configuration is valid")
@@ -238,12 +283,18 @@ fn main() {
 /// known failures. Returns the process exit code.
 fn run_parent(filter: Option<&str>) -> i32 {
     let dir = testsuite_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read the spec testsuite at {}: {e}", dir.display()))
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|ext| ext == "wast"))
-        .filter(|p| filter.is_none_or(|f| p.file_name().unwrap().to_string_lossy().contains(f)))
-        .collect();
+    let wast_files = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("cannot read the spec testsuite at {}: {e}", dir.display()))
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|ext| ext == "wast"))
+            .collect()
+    };
+    let mut files = wast_files(&dir);
+    for proposal in PROPOSAL_DIRS {
+        files.extend(wast_files(&dir.join("proposals").join(proposal)));
+    }
+    files.retain(|p| filter.is_none_or(|f| display_name(p).contains(f)));
     files.sort();
     assert!(
         !files.is_empty(),
@@ -251,7 +302,7 @@ fn run_parent(filter: Option<&str>) -> i32 {
         dir.display()
     );
 
-    let name_of = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+    let name_of = |p: &PathBuf| display_name(p);
     let mut jobs: Vec<(PathBuf, Mode)> = files.iter().map(|p| (p.clone(), Mode::Default)).collect();
     jobs.extend(
         files
@@ -421,7 +472,7 @@ fn parse_report(out: &str) -> FileReport {
 
 /// The child: runs one file and prints one line per command.
 fn run_worker(path: &Path) {
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let name = display_name(path);
     let text = std::fs::read_to_string(path).expect("read .wast file");
     let file_reason = out_of_scope_file(&name);
     // Run deep recursion tests on a thread with a generous host stack: the
@@ -1042,7 +1093,7 @@ fn needs_other_proposal(bytes: &[u8]) -> Option<String> {
     let in_scope =
         wasmparser::Validator::new_with_features(in_scope_features()).validate_all(bytes);
     let Err(e) = in_scope else { return None };
-    let everything = WasmFeatures::all() - WasmFeatures::LEGACY_EXCEPTIONS;
+    let everything = WasmFeatures::all() - WasmFeatures::LEGACY_EXCEPTIONS - excluded_by_file();
     match wasmparser::Validator::new_with_features(everything).validate_all(bytes) {
         Ok(_) => Some(format!("needs another proposal: {}", e.message())),
         Err(_) => None,
@@ -1092,6 +1143,14 @@ fn spectest_exports(store: &Store) -> HashMap<&'static str, Extern> {
     exports.insert(
         "table",
         Extern::Table(Table::new(store, table, Val::FuncRef(None)).expect("spectest table")),
+    );
+    let table64 = TableType {
+        table64: true,
+        ..table
+    };
+    exports.insert(
+        "table64",
+        Extern::Table(Table::new(store, table64, Val::FuncRef(None)).expect("spectest table64")),
     );
     let memory = MemoryType::new(1, Some(2));
     exports.insert(

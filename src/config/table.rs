@@ -150,9 +150,10 @@ options! {
     /// Enables the wasm custom-page-sizes proposal.
     wasm_custom_page_sizes {
         ty: bool = false,
-        status: validated_only,
+        status: works,
         code: no,
         proposal: { key: "custom-page-sizes", name: "custom page sizes", flags: [CUSTOM_PAGE_SIZES], operators: [] },
+        notes: "page sizes of 1 byte and 64 KiB; a 1-byte-page memory is always bounds-checked explicitly",
     }
     /// Enables the wasm threads proposal: shared memories and atomics.
     wasm_threads {
@@ -183,10 +184,10 @@ options! {
     /// Enables the wasm wide-arithmetic proposal.
     wasm_wide_arithmetic {
         ty: bool = false,
-        status: validated_only,
+        status: works,
         code: no,
         proposal: { key: "wide-arithmetic", name: "wide arithmetic", flags: [WIDE_ARITHMETIC], operators: [wide_arithmetic] },
-        notes: "compilation refuses its operators (\"not supported yet\")",
+        notes: "lowered to the host's add-with-carry and wide multiply",
     }
     /// Enables the wasm GC proposal.
     wasm_gc {
@@ -249,10 +250,10 @@ options! {
     /// Enables wasm 64-bit memories.
     wasm_memory64 {
         ty: bool = false,
-        status: validated_only,
+        status: works,
         code: no,
         proposal: { key: "memory64", name: "memory64", flags: [MEMORY64], operators: [] },
-        notes: "compilation refuses 64-bit memories (\"not supported yet\")",
+        notes: "64-bit memories and tables; accesses are bounds-checked explicitly",
     }
     /// Enables wasm extended constant expressions.
     wasm_extended_const {

@@ -146,8 +146,8 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// An address or size operand as the `i64` the builtins take: a 32-bit
-    /// one is zero-extended, a 64-bit one (memory64) is already wide.
-    fn widen(&mut self, operand: super::Operand) -> Value {
+    /// one is zero-extended, a 64-bit one (memory64, table64) is already wide.
+    pub(super) fn widen(&mut self, operand: super::Operand) -> Value {
         match operand.ty {
             ValType::I32 => self.uext64(operand.value),
             _ => operand.value,

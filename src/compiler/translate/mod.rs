@@ -414,12 +414,6 @@ impl<'m> FuncTranslator<'m, '_> {
         (a, b)
     }
 
-    fn pop3(&mut self) -> (Value, Value, Value) {
-        let c = self.pop();
-        let (a, b) = self.pop2();
-        (a, b, c)
-    }
-
     /// Pops the top three operands, deepest first.
     fn pop3_operands(&mut self) -> (Operand, Operand, Operand) {
         let c = self.pop_operand();

@@ -65,6 +65,12 @@ impl FuncTranslator<'_, '_> {
             O::I32Ctz | O::I64Ctz => self.unop(|b, a| b.ins().ctz(a)),
             O::I32Popcnt | O::I64Popcnt => self.unop(|b, a| b.ins().popcnt(a)),
             O::I32Add | O::I64Add => self.binop(|b, x, y| b.ins().iadd(x, y)),
+
+            // ----- wide arithmetic -----
+            O::I64Add128 => self.wide_binop(|b, x, y| b.ins().iadd(x, y)),
+            O::I64Sub128 => self.wide_binop(|b, x, y| b.ins().isub(x, y)),
+            O::I64MulWideS => self.mul_wide(|b, v| b.ins().sextend(types::I128, v)),
+            O::I64MulWideU => self.mul_wide(|b, v| b.ins().uextend(types::I128, v)),
             O::I32Sub | O::I64Sub => self.binop(|b, x, y| b.ins().isub(x, y)),
             O::I32Mul | O::I64Mul => self.binop(|b, x, y| b.ins().imul(x, y)),
             O::I32DivS => self.div_s(types::I32),
@@ -173,6 +179,36 @@ impl FuncTranslator<'_, '_> {
         let a = self.pop_operand();
         let v = f(&mut self.builder, a.value, b);
         self.push(v, a.ty);
+    }
+
+    /// `i64.add128` / `i64.sub128`: two 128-bit operands, each as a low and
+    /// a high `i64`, give a 128-bit result as low and high. Cranelift
+    /// lowers the `i128` operation to the host's add-with-carry (x86-64
+    /// `add`/`adc`, aarch64 `adds`/`adc`).
+    fn wide_binop(&mut self, f: impl FnOnce(&mut FunctionBuilder<'_>, Value, Value) -> Value) {
+        let (b_hi, b_lo) = (self.pop(), self.pop());
+        let (a_hi, a_lo) = (self.pop(), self.pop());
+        let a = self.builder.ins().iconcat(a_lo, a_hi);
+        let b = self.builder.ins().iconcat(b_lo, b_hi);
+        let wide = f(&mut self.builder, a, b);
+        self.push_i128_halves(wide);
+    }
+
+    /// `i64.mul_wide_s` / `i64.mul_wide_u`: the full 128-bit product of two
+    /// `i64`s extended by `extend`, as low and high. Cranelift lowers the
+    /// product of two extended 64-bit values to one widening multiply.
+    fn mul_wide(&mut self, extend: impl Fn(&mut FunctionBuilder<'_>, Value) -> Value) {
+        let (y, x) = (self.pop(), self.pop());
+        let x = extend(&mut self.builder, x);
+        let y = extend(&mut self.builder, y);
+        let product = self.builder.ins().imul(x, y);
+        self.push_i128_halves(product);
+    }
+
+    fn push_i128_halves(&mut self, wide: Value) {
+        let (lo, hi) = self.builder.ins().isplit(wide);
+        self.push(lo, ValType::I64);
+        self.push(hi, ValType::I64);
     }
 
     /// An operator giving a result of type `to` from one operand.

@@ -17,7 +17,6 @@ impl FuncTranslator<'_, '_> {
     /// Translates `op` if it is a table or reference operator.
     pub(super) fn table_operator<'w>(&mut self, op: Operator<'w>) -> Offer<'w> {
         use Operator as O;
-        let i32t = types::I32;
         match op {
             O::TableGet { table } => {
                 let index = self.pop();
@@ -36,22 +35,25 @@ impl FuncTranslator<'_, '_> {
             O::TableSize { table } => {
                 let (def, at) = self.table_def(table);
                 let len = self.load_vm_i64(def, at + table_def::CURRENT_ELEMENTS);
-                let v = self.builder.ins().ireduce(i32t, len);
-                self.push(v, ValType::I32);
+                self.push_table_index(table, len);
             }
             O::TableGrow { table } => {
-                let (init, delta) = self.pop2();
-                let delta = self.uext64(delta);
+                let delta = self.pop_operand();
+                let init = self.pop();
+                let delta = self.widen(delta);
                 let t = self.i32_const(table);
+                // The builtin returns the old size, or -1 (all ones) when
+                // the table cannot grow that far.
                 let old = self
                     .call_builtin(BuiltinFunction::TableGrow, &[t, delta, init])
                     .expect("table.grow returns a value");
-                let v = self.builder.ins().ireduce(i32t, old);
-                self.push(v, ValType::I32);
+                self.push_table_index(table, old);
             }
             O::TableFill { table } => {
-                let (d, val, n) = self.pop3();
-                let (d, n) = (self.uext64(d), self.uext64(n));
+                let n = self.pop_operand();
+                let val = self.pop();
+                let d = self.pop_operand();
+                let (d, n) = (self.widen(d), self.widen(n));
                 let t = self.i32_const(table);
                 self.call_builtin(BuiltinFunction::TableFill, &[t, d, val, n]);
             }
@@ -59,16 +61,18 @@ impl FuncTranslator<'_, '_> {
                 dst_table,
                 src_table,
             } => {
-                let (d, s, n) = self.pop3();
-                let (d, s, n) = (self.uext64(d), self.uext64(s), self.uext64(n));
+                // With table64, each index has its own table's type and the
+                // length the narrower of the two.
+                let (d, s, n) = self.pop3_operands();
+                let (d, s, n) = (self.widen(d), self.widen(s), self.widen(n));
                 let (dt, st) = (self.i32_const(dst_table), self.i32_const(src_table));
                 self.call_builtin(BuiltinFunction::TableCopy, &[dt, st, d, s, n]);
             }
             O::TableInit { elem_index, table } => {
-                let (d, s, n) = self.pop3();
-                let d = self.uext64(d);
+                let (d, s, n) = self.pop3_operands();
+                let d = self.widen(d);
                 let (t, e) = (self.i32_const(table), self.i32_const(elem_index));
-                self.call_builtin(BuiltinFunction::TableInit, &[t, e, d, s, n]);
+                self.call_builtin(BuiltinFunction::TableInit, &[t, e, d, s.value, n.value]);
             }
             O::ElemDrop { elem_index } => {
                 let e = self.i32_const(elem_index);
@@ -89,11 +93,30 @@ impl FuncTranslator<'_, '_> {
         Ok(None)
     }
 
-    /// The address of element `index` (an i32) of `table`, trapping with
-    /// `trap` when it is out of bounds.
+    /// Whether `table`'s indices are `i64` (table64).
+    fn is_table64(&self, table: u32) -> bool {
+        self.env.info.tables[table as usize].table64
+    }
+
+    /// Pushes an `i64` size or index of `table` as the table's index type.
+    fn push_table_index(&mut self, table: u32, value: Value) {
+        if self.is_table64(table) {
+            self.push(value, ValType::I64);
+        } else {
+            let v = self.builder.ins().ireduce(types::I32, value);
+            self.push(v, ValType::I32);
+        }
+    }
+
+    /// The address of element `index` (of the table's index type) of
+    /// `table`, trapping with `trap` when it is out of bounds.
     pub(super) fn table_elem_addr(&mut self, table: u32, index: Value, trap: TrapKind) -> Value {
         let (def, at) = self.table_def(table);
-        let index = self.builder.ins().uextend(types::I64, index);
+        let index = if self.is_table64(table) {
+            index
+        } else {
+            self.builder.ins().uextend(types::I64, index)
+        };
         let len = self.load_vm_i64(def, at + table_def::CURRENT_ELEMENTS);
         let oob = self
             .builder

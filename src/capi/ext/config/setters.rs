@@ -116,10 +116,8 @@ pub extern "C" fn wasm_config_wasm_tail_call_set(config: Option<&mut wasm_config
     }
 }
 
-/// Enables the wasm custom-page-sizes proposal. Default: false.
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// Enables the wasm custom-page-sizes proposal. Default: false. Page sizes of 1
+/// byte and 64 KiB; a 1-byte-page memory is always bounds-checked explicitly.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_custom_page_sizes_set(
     config: Option<&mut wasm_config_t>,
@@ -169,11 +167,8 @@ pub extern "C" fn wasm_config_wasm_function_references_set(
     }
 }
 
-/// Enables the wasm wide-arithmetic proposal. Default: false. Compilation
-/// refuses its operators ("not supported yet").
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// Enables the wasm wide-arithmetic proposal. Default: false. Lowered to the
+/// host's add-with-carry and wide multiply.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_wide_arithmetic_set(
     config: Option<&mut wasm_config_t>,
@@ -269,11 +264,8 @@ pub extern "C" fn wasm_config_wasm_multi_memory_set(
     }
 }
 
-/// Enables wasm 64-bit memories. Default: false. Compilation refuses 64-bit
-/// memories ("not supported yet").
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// Enables wasm 64-bit memories. Default: false. 64-bit memories and tables;
+/// accesses are bounds-checked explicitly.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_memory64_set(config: Option<&mut wasm_config_t>, enable: bool) {
     if let Some(c) = config {
