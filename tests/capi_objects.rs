@@ -592,16 +592,30 @@ fn error_kinds_and_offsets() {
     );
     assert!(text.ends_with("(at offset 0x1a)"), "{text}");
 
-    // A shared memory validates but is not compiled yet: reported at the
-    // memory section's contents, byte 10 (after its id and size).
-    let mut shared = wat("(module (memory 1 1 shared))");
-    // SAFETY: made by wat().
-    let text = error_text_of_kind(
-        compile(unsafe { shared.take() }),
-        WASM_ERROR_KIND_UNSUPPORTED,
-        Some(10),
+    // A typed reference validates (with function references on) but is
+    // not compiled yet: reported at the type section's contents, byte 10
+    // (after its id and size).
+    let mut config = wasm_runtime::capi::engine::wasm_config_new();
+    wasm_runtime::capi::ext::config::wasm_config_wasm_function_references_set(
+        Some(&mut config),
+        true,
     );
-    assert!(text.starts_with("not supported yet: threads"), "{text}");
+    let typed = wasm_runtime::capi::engine::wasm_engine_new_with_config(Some(config)).unwrap();
+    let typed_store = unsafe { wasm_store_new(ep(&typed)) }.unwrap();
+    let mut typed_ref = wat("(module (type (func (param (ref func)))))");
+    let mut out = ptr::null_mut();
+    let err =
+        unsafe { wasm_module_new_checked(sp(&typed_store), Some(&typed_ref), Some(&mut out)) };
+    assert!(out.is_null());
+    let text = error_text_of_kind(err, WASM_ERROR_KIND_UNSUPPORTED, Some(10));
+    assert!(
+        text.starts_with("not supported yet: function-references"),
+        "{text}"
+    );
+    // SAFETY: made by wat().
+    drop(unsafe { typed_ref.take() });
+    drop(typed_store);
+    wasm_engine_delete(Some(typed));
 
     // A proposal the configuration disables names its option; the offset
     // is the validator's.

@@ -5,7 +5,7 @@
 //!
 //! The kinds Cranelift raises by itself (stack limit, integer division,
 //! float-to-int conversion) use its reserved codes; the others are user
-//! codes 1..=9.
+//! codes 1..=11.
 
 use crate::environ::TrapKind;
 use cranelift_codegen::ir::TrapCode;
@@ -32,6 +32,8 @@ impl ToTrapCode for TrapKind {
             TrapKind::Interrupt => TrapCode::unwrap_user(7),
             TrapKind::OutOfFuel => TrapCode::unwrap_user(8),
             TrapKind::HostTrap => TrapCode::unwrap_user(9),
+            TrapKind::HeapMisaligned => TrapCode::unwrap_user(10),
+            TrapKind::AtomicWaitNonSharedMemory => TrapCode::unwrap_user(11),
         }
     }
 }
@@ -52,6 +54,6 @@ mod tests {
         for kind in TrapKind::ALL {
             assert_eq!(trap_kind(kind.to_trap_code()), Some(kind), "{kind:?}");
         }
-        assert_eq!(trap_kind(TrapCode::unwrap_user(10)), None);
+        assert_eq!(trap_kind(TrapCode::unwrap_user(12)), None);
     }
 }

@@ -158,10 +158,11 @@ options! {
     /// Enables the wasm threads proposal: shared memories and atomics.
     wasm_threads {
         ty: bool = true,
-        status: validated_only,
+        status: works,
+        requires: [wasm_bulk_memory],
         code: no,
         proposal: { key: "threads", name: "threads", flags: [THREADS], operators: [threads] },
-        notes: "compilation refuses shared memories and atomics (\"not supported yet\")",
+        notes: "shared memories live outside any store and never move; atomics, wait/notify blocking across host threads",
     }
     /// Enables wasm reference types.
     wasm_reference_types {

@@ -65,11 +65,23 @@ pub enum BuiltinFunction {
     /// trap with `Interrupt`. Called only from the cold path of the epoch
     /// check.
     EpochDeadline,
+    /// `(vmctx, memory: i32, addr: i64, expected: i32, timeout_ns: i64) -> i32`:
+    /// `memory.atomic.wait32` on a shared memory, at a wasm address the
+    /// compiled code has checked (in bounds, aligned): 0 woken, 1 the
+    /// value was not `expected`, 2 timed out (a negative timeout waits
+    /// forever).
+    MemoryAtomicWait32,
+    /// `(vmctx, memory: i32, addr: i64, expected: i64, timeout_ns: i64) -> i32`:
+    /// as `MemoryAtomicWait32`, for a 64-bit value.
+    MemoryAtomicWait64,
+    /// `(vmctx, memory: i32, addr: i64, count: i32) -> i32`: wakes up to
+    /// `count` waiters of a shared memory's checked address; the number woken.
+    MemoryAtomicNotify,
 }
 
 impl BuiltinFunction {
     /// Every builtin, in table order.
-    pub const ALL: [BuiltinFunction; 12] = [
+    pub const ALL: [BuiltinFunction; 15] = [
         BuiltinFunction::MemoryGrow,
         BuiltinFunction::MemoryFill,
         BuiltinFunction::MemoryCopy,
@@ -82,6 +94,9 @@ impl BuiltinFunction {
         BuiltinFunction::ElemDrop,
         BuiltinFunction::RaiseTrap,
         BuiltinFunction::EpochDeadline,
+        BuiltinFunction::MemoryAtomicWait32,
+        BuiltinFunction::MemoryAtomicWait64,
+        BuiltinFunction::MemoryAtomicNotify,
     ];
     /// Number of builtins, the length of the builtin table.
     pub const COUNT: usize = Self::ALL.len();
@@ -107,6 +122,9 @@ impl BuiltinFunction {
             BuiltinFunction::ElemDrop => (&[VMCtx, I32], None),
             BuiltinFunction::RaiseTrap => (&[VMCtx, I32], None),
             BuiltinFunction::EpochDeadline => (&[VMCtx], Some(I32)),
+            BuiltinFunction::MemoryAtomicWait32 => (&[VMCtx, I32, I64, I32, I64], Some(I32)),
+            BuiltinFunction::MemoryAtomicWait64 => (&[VMCtx, I32, I64, I64, I64], Some(I32)),
+            BuiltinFunction::MemoryAtomicNotify => (&[VMCtx, I32, I64, I32], Some(I32)),
         }
     }
 
@@ -124,7 +142,10 @@ impl BuiltinFunction {
             | BuiltinFunction::DataDrop
             | BuiltinFunction::TableGrow
             | BuiltinFunction::ElemDrop
-            | BuiltinFunction::RaiseTrap => None,
+            | BuiltinFunction::RaiseTrap
+            | BuiltinFunction::MemoryAtomicWait32
+            | BuiltinFunction::MemoryAtomicWait64
+            | BuiltinFunction::MemoryAtomicNotify => None,
         }
     }
 }

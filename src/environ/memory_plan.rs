@@ -93,6 +93,13 @@ impl MemoryPlan {
             MemoryStyle::Static {
                 reservation: settings.static_memory_maximum_size,
             }
+        } else if ty.shared {
+            // A shared memory never moves (other threads hold its base), so
+            // its reservation is its maximum (the threads proposal requires
+            // one), in whole 64 KiB units, a multiple of every host page.
+            MemoryStyle::Static {
+                reservation: max_bytes.div_ceil(1 << 16).saturating_mul(1 << 16),
+            }
         } else {
             MemoryStyle::Dynamic {
                 reserve_for_growth: settings.dynamic_memory_reserved_for_growth,
@@ -186,6 +193,42 @@ mod tests {
         assert!(!plan.is_static());
         assert!(!plan.can_elide_bounds_check(0, 1));
         assert_eq!(plan.maximum_bytes(), 2 << 16);
+    }
+
+    #[test]
+    fn shared_memory_above_the_static_maximum_reserves_its_maximum() {
+        let settings = MemorySettings {
+            static_memory_maximum_size: 1 << 20,
+            ..MemorySettings::default()
+        };
+        let ty = MemoryType {
+            shared: true,
+            ..MemoryType::new(1, Some(100))
+        };
+        let plan = MemoryPlan::new(&settings, &ty);
+        assert_eq!(
+            plan.style,
+            MemoryStyle::Static {
+                reservation: 100 << 16
+            }
+        );
+        assert_eq!(plan.maximum_bytes(), 100 << 16);
+        let small_pages = MemoryType {
+            page_size_log2: 0,
+            ..MemoryType::new(1, Some((1 << 20) + 3))
+        };
+        let shared_small = MemoryType {
+            shared: true,
+            ..small_pages
+        };
+        let plan = MemoryPlan::new(&settings, &shared_small);
+        assert_eq!(
+            plan.style,
+            MemoryStyle::Static {
+                reservation: (1 << 20) + (1 << 16)
+            }
+        );
+        assert!(!MemoryPlan::new(&settings, &small_pages).is_static());
     }
 
     #[test]

@@ -36,11 +36,15 @@ pub enum TrapKind {
     OutOfFuel,
     /// A host function returned a trap; the trap itself travels beside.
     HostTrap,
+    /// An atomic access at an address that is not a multiple of its size.
+    HeapMisaligned,
+    /// `memory.atomic.wait32/64` on a memory that is not shared.
+    AtomicWaitNonSharedMemory,
 }
 
 impl TrapKind {
     /// Every trap kind.
-    pub const ALL: [TrapKind; 13] = [
+    pub const ALL: [TrapKind; 15] = [
         TrapKind::StackOverflow,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -54,6 +58,8 @@ impl TrapKind {
         TrapKind::Interrupt,
         TrapKind::OutOfFuel,
         TrapKind::HostTrap,
+        TrapKind::HeapMisaligned,
+        TrapKind::AtomicWaitNonSharedMemory,
     ];
 
     /// The spec testsuite's message for this trap.
@@ -72,6 +78,8 @@ impl TrapKind {
             TrapKind::Interrupt => "interrupt",
             TrapKind::OutOfFuel => "all fuel consumed by WebAssembly",
             TrapKind::HostTrap => "host function trapped",
+            TrapKind::HeapMisaligned => "unaligned atomic",
+            TrapKind::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
         }
     }
 }

@@ -10,7 +10,9 @@
 //!   32  imported tables           *mut VMTableDefinition, one per imported table
 //!       imported memories         *mut VMMemoryDefinition, one per imported memory
 //!       imported globals          *mut VMGlobalDefinition, one per imported global
-//!       defined memories          VMMemoryDefinition (16 bytes) each
+//!       defined memories          VMMemoryDefinition (16 bytes) each; a shared
+//!                                 one holds `*mut VMMemoryDefinition` instead,
+//!                                 the shared memory's own definition
 //!       defined tables            VMTableDefinition (16 bytes) each
 //!       defined globals           VMGlobalDefinition (16 bytes, 16-aligned) each
 //!       func refs                 VMFuncRef (24 bytes) for EVERY function, imported too
@@ -195,7 +197,9 @@ impl VMOffsets {
     }
 
     /// Offset of the `VMMemoryDefinition` of defined memory `index`
-    /// (counted among defined memories only).
+    /// (counted among defined memories only). For a shared memory the slot
+    /// holds a pointer to the shared memory's definition instead: its
+    /// length changes under every instance that uses it.
     pub fn defined_memory(&self, index: u32) -> u32 {
         debug_assert!(index < self.num_defined_memories);
         self.defined_memories + index * memory_def::SIZE

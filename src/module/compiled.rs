@@ -286,16 +286,17 @@ mod tests {
     }
 
     #[test]
-    fn validate_does_not_refuse_what_only_compilation_cannot_do() {
-        let engine = Engine::default();
-        let wasm = wat::parse_str("(module (memory 1 1 shared))").unwrap();
-        Module::validate(&engine, &wasm).unwrap();
+    fn a_validated_only_proposal_is_refused_as_unsupported_without_an_option() {
+        let mut config = crate::config::Config::new();
+        config.set_wasm_function_references(true);
+        let engine = Engine::new(&config).unwrap();
+        let wasm = wat::parse_str("(module (type (func (param (ref func)))))").unwrap();
         let err = Module::new(&engine, &wasm).unwrap_err();
         assert!(
             matches!(
                 err.kind(),
                 crate::environ::error::ErrorKind::Unsupported { feature, option: None, offset: Some(_) }
-                    if feature == "threads"
+                    if feature == "function-references"
             ),
             "{err:?}"
         );

@@ -6,6 +6,7 @@
 //! `traphandlers` (the trap path itself, in assembly).
 
 use super::instance::InstanceData;
+use super::parking;
 use super::traphandlers::wr_raise_trap;
 use crate::environ::builtins::BuiltinFunction;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,6 +31,9 @@ static TABLE: BuiltinTable = BuiltinTable([
     elem_drop as *const u8,
     wr_raise_trap as *const u8,
     epoch_deadline as *const u8,
+    memory_atomic_wait32 as *const u8,
+    memory_atomic_wait64 as *const u8,
+    memory_atomic_notify as *const u8,
 ]);
 
 /// The builtin table every `VMContext` points at.
@@ -252,6 +256,67 @@ unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
     unsafe { with_instance(vmctx, (), |inst| inst.drop_elem(elem)) }
 }
 
+/// The shared memory `memory` of the calling instance and the native
+/// address of `addr` in it, for a `size`-byte access: `None` when the
+/// memory is not shared or the access is not inside it (compiled code
+/// checks both before calling; this keeps the builtin sound on its own).
+fn shared_address(inst: &InstanceData, memory: u32, addr: u64, size: u64) -> Option<*mut u8> {
+    let memory = inst.memory(memory)?;
+    memory.shared()?;
+    memory.checked_range(addr, size)
+}
+
+unsafe extern "C" fn memory_atomic_wait32(
+    vmctx: *mut u8,
+    memory: u32,
+    addr: u64,
+    expected: u32,
+    timeout: i64,
+) -> u32 {
+    let wait = |inst: &InstanceData| match shared_address(inst, memory, addr, 4) {
+        // SAFETY: `ptr` is 4-byte aligned (compiled code checked the wasm
+        // address, and the base is page aligned) and inside a shared
+        // memory, which lives while the instance does.
+        Some(ptr) => unsafe { parking::wait32(ptr.cast(), expected, timeout) as u32 },
+        None => parking::WaitResult::NotEqual as u32,
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, parking::WaitResult::NotEqual as u32, wait) }
+}
+
+unsafe extern "C" fn memory_atomic_wait64(
+    vmctx: *mut u8,
+    memory: u32,
+    addr: u64,
+    expected: u64,
+    timeout: i64,
+) -> u32 {
+    let wait = |inst: &InstanceData| match shared_address(inst, memory, addr, 8) {
+        // SAFETY: as in `memory_atomic_wait32`, 8-byte aligned.
+        Some(ptr) => unsafe { parking::wait64(ptr.cast(), expected, timeout) as u32 },
+        None => parking::WaitResult::NotEqual as u32,
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, parking::WaitResult::NotEqual as u32, wait) }
+}
+
+unsafe extern "C" fn memory_atomic_notify(
+    vmctx: *mut u8,
+    memory: u32,
+    addr: u64,
+    count: u32,
+) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        with_instance(vmctx, 0, |inst| {
+            match shared_address(inst, memory, addr, 4) {
+                Some(ptr) => parking::notify(ptr as usize, count),
+                None => 0,
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +337,9 @@ mod tests {
                 BuiltinFunction::ElemDrop => elem_drop as *const u8,
                 BuiltinFunction::RaiseTrap => wr_raise_trap as *const u8,
                 BuiltinFunction::EpochDeadline => epoch_deadline as *const u8,
+                BuiltinFunction::MemoryAtomicWait32 => memory_atomic_wait32 as *const u8,
+                BuiltinFunction::MemoryAtomicWait64 => memory_atomic_wait64 as *const u8,
+                BuiltinFunction::MemoryAtomicNotify => memory_atomic_notify as *const u8,
             }
         };
         for f in BuiltinFunction::ALL {

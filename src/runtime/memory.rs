@@ -17,6 +17,7 @@
 use super::memory_image::MemoryImage;
 use super::mmap::{round_up_to_page, Mmap};
 use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
+use super::shared_memory::SharedMemory;
 use super::store::Store;
 use super::vm::VMMemoryDefinition;
 use crate::config::Config;
@@ -345,6 +346,9 @@ impl HostMemory {
 enum Storage {
     Mmap(LinearMemory),
     Host(HostMemory),
+    /// A shared memory (threads): the bytes and the definition belong to
+    /// the `SharedMemory`, which other stores may use at the same time.
+    Shared(SharedMemory),
 }
 
 impl Storage {
@@ -352,6 +356,7 @@ impl Storage {
         match self {
             Storage::Mmap(m) => m.base(),
             Storage::Host(h) => h.memory.as_ptr(),
+            Storage::Shared(s) => s.data_ptr(),
         }
     }
 
@@ -359,6 +364,7 @@ impl Storage {
         match self {
             Storage::Mmap(m) => m.byte_len(),
             Storage::Host(h) => h.memory.byte_size(),
+            Storage::Shared(s) => s.data_size(),
         }
     }
 
@@ -366,6 +372,7 @@ impl Storage {
         match self {
             Storage::Mmap(m) => m.pages(),
             Storage::Host(h) => h.pages(),
+            Storage::Shared(s) => s.size(),
         }
     }
 
@@ -373,6 +380,7 @@ impl Storage {
         match self {
             Storage::Mmap(m) => m.grow(delta),
             Storage::Host(h) => h.grow(delta),
+            Storage::Shared(s) => s.grow(delta),
         }
     }
 }
@@ -382,7 +390,8 @@ pub(crate) struct MemoryData {
     pub(crate) plan: MemoryPlan,
     storage: UnsafeCell<Storage>,
     /// Where compiled code reads the base and length: inside the defining
-    /// instance's `VMContext`, or `own_def` for host-created memories.
+    /// instance's `VMContext`, `own_def` for host-created memories, or the
+    /// shared memory's own definition.
     def: *mut VMMemoryDefinition,
     _own_def: Option<Box<UnsafeCell<VMMemoryDefinition>>>,
     /// The pooling allocator's slot, given back with the memory.
@@ -424,8 +433,22 @@ impl MemoryData {
         slot: Option<*mut VMMemoryDefinition>,
         image: Option<&MemoryImage>,
     ) -> Result<(MemoryData, bool)> {
-        if plan.ty.shared && !plan.is_static() {
-            bail!("a shared memory must be static: its maximum exceeds static_memory_maximum_size");
+        if plan.ty.shared {
+            // Shared memories are made on demand whatever the allocation
+            // strategy (a pool slot belongs to one instance's life, a
+            // shared memory outlives it) and never by the embedder's
+            // memory creator (which cannot promise that nothing moves).
+            let (shared, from_image) = SharedMemory::with_plan(engine, plan, image)?;
+            let data = MemoryData::from_shared(shared);
+            if let Some(slot) = slot {
+                // SAFETY: the slot is the `VMContext` field the caller
+                // reserved for this memory; a defined shared memory's
+                // slot holds the address of the shared definition (see
+                // `VMOffsets::defined_memory`), which outlives the
+                // instance because the store keeps `data`.
+                unsafe { slot.cast::<*mut VMMemoryDefinition>().write(data.def) };
+            }
+            return Ok((data, from_image));
         }
         let allocator = Allocator::of(engine, origin);
         let pool_slot = allocator.take_slot(engine, PoolKind::Memory)?;
@@ -471,6 +494,26 @@ impl MemoryData {
         ))
     }
 
+    /// A store's record of the shared memory `shared` (for an import,
+    /// or an instance's defined shared memory).
+    pub(crate) fn from_shared(shared: SharedMemory) -> MemoryData {
+        MemoryData {
+            plan: *shared.plan(),
+            def: shared.def_ptr(),
+            storage: UnsafeCell::new(Storage::Shared(shared)),
+            _own_def: None,
+            _pool_slot: None,
+        }
+    }
+
+    /// The shared memory this record stands for, if it is one.
+    pub(crate) fn shared(&self) -> Option<&SharedMemory> {
+        match self.storage() {
+            Storage::Shared(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The definition compiled code reads (imported memories point here).
     pub(crate) fn def_ptr(&self) -> *mut VMMemoryDefinition {
         self.def
@@ -508,6 +551,10 @@ impl MemoryData {
         // live reference into the storage during the call.
         let storage = unsafe { &mut *self.storage.get() };
         let old = storage.grow(delta)?;
+        if let Storage::Shared(_) = storage {
+            // The shared memory published its new length itself.
+            return Ok(old);
+        }
         // SAFETY: `def` is valid for the memory's life (see `new`).
         unsafe {
             self.def.write(VMMemoryDefinition {
@@ -609,16 +656,23 @@ impl Memory {
         self.store.grow_memory(self.data(), delta)
     }
 
-    /// Whether both handles refer to the same memory.
+    /// Whether both handles refer to the same memory (for shared
+    /// memories: the same shared memory, whichever store's handle).
     pub fn same(&self, other: &Memory) -> bool {
-        self.data == other.data
+        self.id() == other.id()
     }
 
     /// A hashable identity of the memory: equal for two handles exactly
     /// when `same` is true, and stable while any handle of it exists (the
-    /// address of its record, which the store owns and never moves).
+    /// address of its definition, which never moves while the memory lives).
     pub fn id(&self) -> usize {
-        self.data.as_ptr() as usize
+        self.data().def_ptr() as usize
+    }
+
+    /// The shared memory behind this handle, when the memory is shared:
+    /// a handle other stores of the same engine can import.
+    pub fn as_shared(&self) -> Option<SharedMemory> {
+        self.data().shared().cloned()
     }
 }
 

@@ -88,6 +88,11 @@ const CODES: &[(TrapKind, wasm_trap_code_t)] = &[
     (TrapKind::Interrupt, WASM_TRAP_CODE_INTERRUPT),
     (TrapKind::OutOfFuel, WASM_TRAP_CODE_OUT_OF_FUEL),
     (TrapKind::NullReference, WASM_TRAP_CODE_NULL_REFERENCE),
+    (TrapKind::HeapMisaligned, WASM_TRAP_CODE_HEAP_MISALIGNED),
+    (
+        TrapKind::AtomicWaitNonSharedMemory,
+        WASM_TRAP_CODE_ATOMIC_WAIT_NON_SHARED_MEMORY,
+    ),
 ];
 
 /// The C number of a trap kind; `None` for host traps.

@@ -76,8 +76,14 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// The base value and offset of memory `index`'s `VMMemoryDefinition`.
+    /// A defined shared memory's slot holds a pointer to the definition
+    /// every instance using it reads, as an import's does.
     pub(super) fn memory_def(&mut self, index: u32) -> (Value, u32) {
         let n = self.env.info.num_imported_memories;
+        if index >= n && self.env.plans[index as usize].ty.shared {
+            let at = self.offsets().defined_memory(index - n);
+            return (self.load_ptr(self.vmctx, at), 0);
+        }
         self.definition(
             index,
             n,

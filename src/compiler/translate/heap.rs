@@ -28,7 +28,7 @@ pub(super) enum IndexType {
 }
 
 impl IndexType {
-    fn of(ty: &MemoryType) -> IndexType {
+    pub(super) fn of(ty: &MemoryType) -> IndexType {
         if ty.memory64 {
             IndexType::I64
         } else {
@@ -155,7 +155,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// The memory an access targets.
-    fn access_memory(&self, memarg: &MemArg) -> Result<u32> {
+    pub(super) fn access_memory(&self, memarg: &MemArg) -> Result<u32> {
         match memarg.target {
             MemArgTarget::Memory(m) => Ok(m),
             MemArgTarget::Array(_) => Err(unsupported("gc", self.op_offset)),

@@ -27,6 +27,7 @@
 //! `runtime::vmoffsets` (the `VMContext` layout) and `runtime::builtins`
 //! (libcalls); memory accesses follow each memory's `MemoryPlan`.
 
+mod atomics;
 mod control;
 mod func_env;
 mod heap;
@@ -327,6 +328,9 @@ impl<'m> FuncTranslator<'m, '_> {
             return Ok(());
         };
         let Some(op) = self.table_operator(op)? else {
+            return Ok(());
+        };
+        let Some(op) = self.atomic_operator(op)? else {
             return Ok(());
         };
         let Some(op) = self.numeric_operator(op)? else {
