@@ -24,7 +24,11 @@ What it measures:
     wasm_module_new on real-world modules from the npm registry;
   - instantiation: a module with a 1 MiB data segment and a 10 000-entry table;
   - calls: host -> wasm and wasm -> host, ns per call;
-  - memory: resident size of a compiled module and of 1000 live instances.
+  - memory: resident size of a compiled module and of 1000 live instances;
+  - variants: the cost of explicit bounds checks (the memory kernels built
+    for wasm64, whose memory64 accesses are always checked, against their
+    wasm32 build) and of atomics (kernels/histogram.c built with -matomics
+    on a shared memory against its plain build), in each runtime.
 
 What it builds (into benches/build/, gitignored):
   - our library: `cargo build --release --lib` in the repository (honours
@@ -55,7 +59,7 @@ Needs: python3 (standard library only), a Rust toolchain, clang, lld
 
 Options:
   --quick             fewer repetitions and the small npm modules only (smoke run)
-  --only SECTIONS     comma-separated subset of: exec,compile,instantiate,calls,memory
+  --only SECTIONS     comma-separated subset of: exec,compile,instantiate,calls,memory,variants
   --kernels NAMES     comma-separated subset of the kernels (the SIMD ones are
                       mat4, bytesum, blend, dot16 and <kernel>+simd128)
   --no-cargo          use the already built library instead of running cargo
@@ -132,8 +136,17 @@ NATIVE_SSE42_CFLAGS = ["-O3" if f == "-O2" else f for f in NATIVE_CFLAGS] + ["-m
 NATIVE_AVX2_CFLAGS = ["-O3" if f == "-O2" else f for f in NATIVE_CFLAGS] + ["-mavx2"]
 HOST_CFLAGS = ["-O2", "-std=c11", "-Wall", "-Wextra"]
 
+# The variants section: kernels built for wasm64 against their wasm32 build
+# (memory64: every access bounds-checked explicitly), and the histogram built
+# with atomics on a shared memory against its plain build.
+WASM64_KERNELS = ["sieve", "sort", "sha256", "interp", "lz", "matmul", "memops", "ptrchase"]
+ATOMIC_KERNEL = "histogram"
+WASM64_CFLAGS = WASM_CFLAGS + ["--target=wasm64"]
+ATOMIC_CFLAGS = WASM_CFLAGS + ["-matomics", "-DBENCH_ATOMIC", "-Wl,--shared-memory",
+                               "-Wl,--max-memory=16777216"]
+
 RUNTIMES = ["ours", "wasmtime"]
-SECTIONS = ["exec", "compile", "instantiate", "calls", "memory"]
+SECTIONS = ["exec", "compile", "instantiate", "calls", "memory", "variants"]
 
 START = time.monotonic()
 
@@ -178,12 +191,12 @@ def first_error_line(output):
     return lines[-1] if lines else "no output"
 
 
-def measure(args, timeout):
-    """Runs one measurement process; returns its JSON object, or
-    {"ok": False, "error": ...} saying how it failed."""
+def measure(args, timeout, env=None):
+    """Runs one measurement process (in `env`, default this one's); returns
+    its JSON object, or {"ok": False, "error": ...} saying how it failed."""
     try:
         proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, errors="replace", timeout=timeout)
+                              text=True, errors="replace", timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"timeout after {timeout} s"}
     except OSError as e:
@@ -354,6 +367,52 @@ def build_kernels(names):
                                          source, native_main], "native AVX2")
         built[k] = entry
     return built
+
+
+def build_variants():
+    """Returns [(label, base build, variant build, BENCH_WASM_FEATURES)]: each
+    build a path, or an error string."""
+    out = os.path.join(BUILD, "kernels")
+    os.makedirs(out, exist_ok=True)
+    src = os.path.join(HERE, "kernels")
+
+    def build(name, flags, suffix):
+        path = os.path.join(out, f"{name}{suffix}.wasm")
+        ok, output = run_tool(["clang", *flags, "-o", path, os.path.join(src, f"{name}.c")])
+        return path if ok else "build failed: " + first_error_line(output)
+
+    pairs = [(f"{k} wasm64/wasm32", build(k, WASM_CFLAGS, ""), build(k, WASM64_CFLAGS, "-wasm64"),
+              "memory64") for k in WASM64_KERNELS]
+    pairs.append((f"{ATOMIC_KERNEL} atomic/plain", build(ATOMIC_KERNEL, WASM_CFLAGS, ""),
+                  build(ATOMIC_KERNEL, ATOMIC_CFLAGS, "-atomic"), "threads"))
+    return pairs
+
+
+def run_variants(hosts, pairs, settings):
+    """Each runtime on the base build and on the variant, interleaved."""
+    results = {}
+    for label, base, variant, features in pairs:
+        log(f"variants {label}")
+        row = {}
+        for rt in RUNTIMES:
+            host = hosts[rt]
+            for key, path, env in (("base", base, None), ("variant", variant, features)):
+                cell = f"{rt}_{key}"
+                if isinstance(host, dict):
+                    row[cell] = host
+                elif not path.endswith(".wasm"):
+                    row[cell] = {"ok": False, "error": path}
+                else:
+                    environment = dict(os.environ, BENCH_WASM_FEATURES=env) if env else None
+                    row[cell] = measure([host, "exec", path, str(settings.exec_repeats)], 120,
+                                        env=environment)
+        for r in row.values():
+            if r.get("ok") and "times" in r:
+                r["wall_ms"] = stats(r.pop("times"), 1e3)
+                r["cpu_ms"] = stats(r.pop("cpu_times"), 1e3)
+                r["ms"] = r[f"{settings.clock}_ms"]
+        results[label] = row
+    return results
 
 
 def build_synthetic():
@@ -714,6 +773,38 @@ def report_simd(results, settings):
             f"{settings.exec_repeats} runs after one warm-up run.\n\n" + table(header, rows))
 
 
+def report_variants(results, settings):
+    header = ["kernel", "ours base (ms)", "ours variant (ms)", "ours ratio",
+              "wasmtime base (ms)", "wasmtime variant (ms)", "wasmtime ratio"]
+    rows = []
+    groups = {"wasm64": ([], []), "atomic": ([], [])}
+    for label, row in results.items():
+        cells, ratios = [label], []
+        for rt in RUNTIMES:
+            b, v = median_of(row[f"{rt}_base"], "ms"), median_of(row[f"{rt}_variant"], "ms")
+            cells += [fmt_stats(row[f"{rt}_base"], "ms"), fmt_stats(row[f"{rt}_variant"], "ms"),
+                      fmt_ratio(ratio(v, b))]
+            ratios.append(ratio(v, b))
+        group = groups["wasm64" if "wasm64" in label else "atomic"]
+        for i, r in enumerate(ratios):
+            group[i].append(r)
+        rows.append(cells)
+    if not rows:
+        return ""
+    ours64, ref64 = groups["wasm64"]
+    rows.append(["**geomean wasm64/wasm32**", "", "", fmt_geomean(ours64, fmt_ratio), "", "",
+                 fmt_geomean(ref64, fmt_ratio)])
+    return (f"### Variants: bounds checks and atomics\n\nEach runtime on a kernel's base build "
+            f"and on a variant of the same source: `wasm64` is the kernel built with "
+            f"--target=wasm64 (a memory64 memory, so every access is bounds-checked "
+            f"explicitly instead of by guard pages) against its wasm32 build; `atomic` is "
+            f"kernels/histogram.c built with -matomics on a shared memory (every update an "
+            f"atomic read-modify-write, every read an atomic load; one thread, uncontended) "
+            f"against its plain build. Times in ms ({clock_words(settings)}), median "
+            f"[min–max] of {settings.exec_repeats} runs; ratio = variant / base (above 1: the "
+            f"variant is slower).\n\n" + table(header, rows))
+
+
 def report_compile(results, settings):
     header = ["module", "wasm size", "ours wall (s)", "wasmtime wall (s)", "ours/wasmtime",
               "ours CPU (s)", "wasmtime CPU (s)", "ours/wasmtime CPU", "ours MB/s", "wasmtime MB/s"]
@@ -912,6 +1003,9 @@ def main():
     if "memory" in sections:
         results["memory"] = run_memory(hosts, synthetic, modules, settings)
         reports.append(report_memory(results["memory"], settings))
+    if "variants" in sections:
+        results["variants"] = run_variants(hosts, build_variants(), settings)
+        reports.append(report_variants(results["variants"], settings))
     if previous:
         reports.append(report_compare(results, previous, args.compare))
 

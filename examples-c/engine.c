@@ -44,6 +44,7 @@ int main(void) {
   engine = NULL;
   config = wasm_config_new();
   wasm_config_wasm_bulk_memory_set(config, false);
+  wasm_config_wasm_threads_set(config, false);
   wasm_config_wasm_reference_types_set(config, true);
   error = wasm_engine_try_new(config, &engine);
   if (error == NULL || engine != NULL) {

@@ -54,6 +54,14 @@ typedef struct wasm_linker_t wasm_linker_t;
 typedef struct wasm_pooling_allocation_config_t wasm_pooling_allocation_config_t;
 
 /**
+ * A shared linear memory (threads), owned by no store: the handle is
+ * owned by the caller and freed with `wasm_shared_memory_delete`; the
+ * memory lives until its last handle and the last store using it are
+ * gone. Every function on it may be called from any thread.
+ */
+typedef struct wasm_shared_memory_t wasm_shared_memory_t;
+
+/**
  * A linear memory made by a `wasm_memory_creator_t`.
  */
 typedef struct wasm_linear_memory_t {
@@ -904,10 +912,8 @@ WASM_API_EXTERN void wasm_config_wasm_custom_page_sizes_set(wasm_config_t *confi
 
 /**
  * Enables the wasm threads proposal: shared memories and atomics. Default:
- * true. Compilation refuses shared memories and atomics ("not supported yet").
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * true. Requires `wasm_bulk_memory`; shared memories live outside any store
+ * and never move; atomics, wait/notify blocking across host threads.
  */
 WASM_API_EXTERN void wasm_config_wasm_threads_set(wasm_config_t *config, bool enable);
 
@@ -1533,6 +1539,159 @@ wasm_extern_t *wasm_linker_get(const struct wasm_linker_t *linker,
                                size_t module_len,
                                const char *name,
                                size_t name_len);
+
+/**
+ * Returns a new memory type, owned by the caller: `min` pages, at most
+ * `max` when `has_max`, 64-bit addresses when `is_64` (memory64), shared
+ * when `shared` (threads; needs a maximum), pages of `2^page_size_log2`
+ * bytes (16 for the standard 64 KiB, 0 for 1-byte pages). NULL when the
+ * arguments describe no valid type (`wasm_memorytype_new64_checked` says why).
+ */
+WASM_API_EXTERN
+wasm_memorytype_t *wasm_memorytype_new64(uint64_t min,
+                                         bool has_max,
+                                         uint64_t max,
+                                         bool is_64,
+                                         bool shared,
+                                         uint8_t page_size_log2);
+
+/**
+ * Like `wasm_memorytype_new64`, storing the type (owned by the caller)
+ * in `*out`; on failure returns why and leaves `*out` untouched.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_memorytype_new64_checked(uint64_t min,
+                                                   bool has_max,
+                                                   uint64_t max,
+                                                   bool is_64,
+                                                   bool shared,
+                                                   uint8_t page_size_log2,
+                                                   wasm_memorytype_t **out);
+
+/**
+ * Whether `ty` has 64-bit addresses (memory64); false for NULL.
+ */
+WASM_API_EXTERN bool wasm_memorytype_is64(const wasm_memorytype_t *ty);
+
+/**
+ * Whether `ty` is shared (threads); false for NULL.
+ */
+WASM_API_EXTERN bool wasm_memorytype_isshared(const wasm_memorytype_t *ty);
+
+/**
+ * The base-2 logarithm of `ty`'s page size in bytes (16 for 64 KiB
+ * pages, 0 for 1-byte pages); 16 for NULL.
+ */
+WASM_API_EXTERN uint8_t wasm_memorytype_page_size_log2(const wasm_memorytype_t *ty);
+
+/**
+ * `ty`'s minimum in pages, all 64 bits; 0 for NULL.
+ */
+WASM_API_EXTERN uint64_t wasm_memorytype_min64(const wasm_memorytype_t *ty);
+
+/**
+ * When `ty` has a maximum, stores it in pages (all 64 bits) in `*max`
+ * (if not NULL) and returns true; false without one, or for NULL.
+ */
+WASM_API_EXTERN bool wasm_memorytype_max64(const wasm_memorytype_t *ty, uint64_t *max);
+
+/**
+ * The memory's current size in pages, all 64 bits; 0 for NULL.
+ */
+WASM_API_EXTERN uint64_t wasm_memory_size64(const wasm_memory_t *memory);
+
+/**
+ * Grows the memory by `delta` pages (any 64-bit count), storing the
+ * previous size in pages in `*previous_pages` (if not NULL); returns why
+ * it cannot grow (past its maximum or reservation, a resource limit),
+ * NULL on success.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_memory_grow64(const wasm_memory_t *memory,
+                                        uint64_t delta,
+                                        uint64_t *previous_pages);
+
+/**
+ * Makes a shared memory of type `ty` (shared, with a maximum) for the
+ * stores of `engine` (neither consumed), storing it (owned by the
+ * caller) in `*out`; on failure returns why (threads disabled, not a
+ * shared type, out of address space) and leaves `*out` untouched.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_shared_memory_new(const wasm_engine_t *engine,
+                                            const wasm_memorytype_t *ty,
+                                            struct wasm_shared_memory_t **out);
+
+/**
+ * Frees a handle of a shared memory; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_shared_memory_delete(struct wasm_shared_memory_t *memory);
+
+/**
+ * Returns a new handle of the same shared memory, owned by the caller
+ * (for another thread, say); NULL for NULL.
+ */
+WASM_API_EXTERN
+struct wasm_shared_memory_t *wasm_shared_memory_clone(const struct wasm_shared_memory_t *memory);
+
+/**
+ * Returns the memory's type with its current size as the minimum, owned
+ * by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN
+wasm_memorytype_t *wasm_shared_memory_type(const struct wasm_shared_memory_t *memory);
+
+/**
+ * The memory's first byte; it never moves (growth keeps the base), so the
+ * pointer stays valid while the memory lives. Other threads may access
+ * the bytes at the same time; NULL for NULL.
+ */
+WASM_API_EXTERN uint8_t *wasm_shared_memory_data(const struct wasm_shared_memory_t *memory);
+
+/**
+ * The memory's current size in bytes (another thread may grow it right
+ * after; it never shrinks); 0 for NULL.
+ */
+WASM_API_EXTERN size_t wasm_shared_memory_data_size(const struct wasm_shared_memory_t *memory);
+
+/**
+ * The memory's current size in pages; 0 for NULL.
+ */
+WASM_API_EXTERN uint64_t wasm_shared_memory_size(const struct wasm_shared_memory_t *memory);
+
+/**
+ * Grows the memory by `delta` pages, atomically with respect to other
+ * threads' growth, storing the previous size in pages in
+ * `*previous_pages` (if not NULL); returns why it cannot grow (past its
+ * maximum), NULL on success.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_shared_memory_grow(const struct wasm_shared_memory_t *memory,
+                                             uint64_t delta,
+                                             uint64_t *previous_pages);
+
+/**
+ * Makes the shared memory usable in `store` (not consumed; it must belong
+ * to the memory's engine), storing a `wasm_memory_t` of the store (owned
+ * by the caller) in `*out`: pass it as an import, through
+ * `wasm_memory_as_extern`, or use the `wasm_memory_*` functions on it.
+ * On failure returns why and leaves `*out` untouched.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_shared_memory_to_memory(const struct wasm_shared_memory_t *memory,
+                                                  wasm_store_t *store,
+                                                  wasm_memory_t **out);
+
+/**
+ * The shared memory behind `memory` (one a module defined as shared, or
+ * made by `wasm_shared_memory_to_memory`), as a new handle owned by the
+ * caller, to hand to other stores; NULL when the memory is not shared, or
+ * for NULL.
+ */
+WASM_API_EXTERN struct wasm_shared_memory_t *wasm_memory_as_shared(const wasm_memory_t *memory);
 
 /**
  * Validates and compiles `binary` for the engine of `store` like

@@ -51,15 +51,39 @@ const WASM_SIMD_CFLAGS: &[&str] = &["-O3", "-msimd128"];
 /// The kernels written with `wasm_simd128.h` intrinsics.
 const SIMD_KERNELS: &[&str] = &["mat4", "bytesum", "blend", "dot16"];
 
-/// Starts clang on one kernel (with `extra` flags after the common ones);
-/// the compilations run side by side.
+/// One way of building the kernels: flags after the common ones (a later
+/// `--target` wins), and the suffix of the output's file name.
+struct Build {
+    flags: &'static [&'static str],
+    suffix: &'static str,
+}
+
+const PLAIN: Build = Build {
+    flags: &[],
+    suffix: "",
+};
+
+const SIMD: Build = Build {
+    flags: WASM_SIMD_CFLAGS,
+    suffix: "-simd128",
+};
+
+/// The kernels for wasm64: pointers are 64-bit and the memory is a
+/// memory64 one (issue 10).
+const WASM64: Build = Build {
+    flags: &["--target=wasm64"],
+    suffix: "-wasm64",
+};
+
+/// Starts clang on one kernel (built as `build` says); the compilations
+/// run side by side.
 fn start_compile(
     source: &Path,
     out_dir: &Path,
-    extra: &[&str],
+    build: &Build,
 ) -> (PathBuf, std::io::Result<Child>) {
     let stem = source.file_stem().expect("file name").to_string_lossy();
-    let suffix = if extra.is_empty() { "" } else { "-simd128" };
+    let (suffix, extra) = (build.suffix, build.flags);
     let wasm = out_dir.join(format!("{stem}{suffix}.wasm"));
     let child = Command::new("clang")
         .args(WASM_CFLAGS)
@@ -117,9 +141,9 @@ fn run_kernel(engine: &Engine, wasm: &[u8]) -> Result<(), String> {
     ))
 }
 
-/// Compiles every kernel with the common flags plus `extra` and runs it
-/// in `engine`; returns the failures and the binaries by kernel name.
-fn compile_and_run_all(engine: &Engine, extra: &[&str]) -> (Vec<String>, Vec<(String, Vec<u8>)>) {
+/// Compiles every kernel as `build` says and runs it in `engine`; returns
+/// the failures and the binaries by kernel name.
+fn compile_and_run_all(engine: &Engine, build: &Build) -> (Vec<String>, Vec<(String, Vec<u8>)>) {
     support::require_tool("clang", "clang");
     support::require_tool("wasm-ld", "lld");
     let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench_kernels");
@@ -131,7 +155,7 @@ fn compile_and_run_all(engine: &Engine, extra: &[&str]) -> (Vec<String>, Vec<(St
     );
     let compiles: Vec<_> = sources
         .iter()
-        .map(|source| start_compile(source, &out_dir, extra))
+        .map(|source| start_compile(source, &out_dir, build))
         .collect();
     let mut failures = Vec::new();
     let mut binaries = Vec::new();
@@ -152,7 +176,7 @@ fn compile_and_run_all(engine: &Engine, extra: &[&str]) -> (Vec<String>, Vec<(St
 
 #[test]
 fn every_kernel_computes_its_known_answer() {
-    let (failures, _) = compile_and_run_all(&Engine::default(), &[]);
+    let (failures, _) = compile_and_run_all(&Engine::default(), &PLAIN);
     assert!(
         failures.is_empty(),
         "kernels failed:\n{}",
@@ -170,7 +194,7 @@ fn every_kernel_built_with_simd_computes_its_known_answer() {
         let mut config = wasm_runtime::config::Config::new();
         config.set_relaxed_simd_deterministic(deterministic);
         let engine = Engine::new(&config).unwrap();
-        let (failures, binaries) = compile_and_run_all(&engine, WASM_SIMD_CFLAGS);
+        let (failures, binaries) = compile_and_run_all(&engine, &SIMD);
         assert!(
             failures.is_empty(),
             "SIMD kernels failed (relaxed_simd_deterministic {deterministic}):\n{}",
@@ -190,4 +214,64 @@ fn every_kernel_built_with_simd_computes_its_known_answer() {
             );
         }
     }
+}
+
+/// Issue 10: the kernels built for wasm64 (64-bit pointers in a memory64
+/// memory, so every access is bounds-checked explicitly) compute the same
+/// answers, with and without signal-based traps.
+#[test]
+fn every_kernel_built_for_wasm64_computes_its_known_answer() {
+    for signals in [true, false] {
+        let mut config = wasm_runtime::config::Config::new();
+        config
+            .set_wasm_memory64(true)
+            .set_signals_based_traps(signals);
+        let engine = Engine::new(&config).unwrap();
+        let (failures, binaries) = compile_and_run_all(&engine, &WASM64);
+        assert!(
+            failures.is_empty(),
+            "wasm64 kernels failed (signals_based_traps {signals}):\n{}",
+            failures.join("\n")
+        );
+        let without_memory64 = wasmparser::WasmFeatures::WASM2;
+        for (name, wasm) in &binaries {
+            assert!(
+                wasmparser::Validator::new_with_features(without_memory64)
+                    .validate_all(wasm)
+                    .is_err(),
+                "{name} built for wasm64 has no 64-bit memory"
+            );
+        }
+    }
+}
+
+/// Issue 10: the histogram kernel built with atomics on a shared memory
+/// (every update an atomic read-modify-write) computes the answer of the
+/// plain build, and really uses shared memory and atomics.
+#[test]
+fn the_atomic_histogram_computes_the_plain_answer() {
+    const ATOMIC: Build = Build {
+        flags: &[
+            "-matomics",
+            "-DBENCH_ATOMIC",
+            "-Wl,--shared-memory",
+            "-Wl,--max-memory=16777216",
+        ],
+        suffix: "-atomic",
+    };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/kernels/histogram.c");
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench_kernels");
+    std::fs::create_dir_all(&out_dir).expect("create output folder");
+    support::require_tool("clang", "clang");
+    support::require_tool("wasm-ld", "lld");
+    let (wasm, child) = start_compile(&source, &out_dir, &ATOMIC);
+    let wasm = finish_compile(&wasm, child).unwrap_or_else(|e| panic!("histogram: {e}"));
+    run_kernel(&Engine::default(), &wasm).unwrap_or_else(|e| panic!("atomic histogram: {e}"));
+    let without_threads = wasmparser::WasmFeatures::WASM2;
+    assert!(
+        wasmparser::Validator::new_with_features(without_threads)
+            .validate_all(&wasm)
+            .is_err(),
+        "the atomic histogram uses no shared memory or atomics"
+    );
 }

@@ -495,6 +495,7 @@ fn disabled_features_are_named_with_offsets() {
             "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))",
             |c| {
                 c.set_wasm_reference_types(false);
+                c.set_wasm_threads(false);
                 c.set_wasm_bulk_memory(false);
             },
             Some(("bulk memory", "wasm_bulk_memory")),
@@ -583,36 +584,6 @@ fn disabled_features_are_named_with_offsets() {
         );
         let validate = Module::validate(&engine, &wasm).unwrap_err();
         assert_eq!(validate.kind(), err.kind(), "{wat}");
-    }
-}
-
-#[test]
-fn unsupported_proposals_are_refused_by_compilation() {
-    let engine = engine_with(|_| {});
-    for (wat, feature) in [
-        ("(module (memory 1 1 shared))", "threads"),
-        (
-            "(module (memory 1) (func (result i32) (i32.atomic.load (i32.const 0))))",
-            "threads",
-        ),
-    ] {
-        let wasm = wat::parse_str(wat).unwrap();
-        Module::validate(&engine, &wasm).unwrap();
-        let err = Module::new(&engine, &wasm).unwrap_err();
-        match err.kind() {
-            ErrorKind::Unsupported {
-                feature: named,
-                option: None,
-                offset: Some(offset),
-            } => {
-                assert_eq!(named, feature, "{wat}");
-                assert!(
-                    *offset > 8 && *offset < wasm.len(),
-                    "{wat}: offset {offset}"
-                );
-            }
-            _ => panic!("{wat}: expected an unsupported feature with its offset, got {err:?}"),
-        }
     }
 }
 

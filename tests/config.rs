@@ -553,9 +553,15 @@ fn invalid_combinations_name_the_option() {
     });
     assert!(msg.contains("async_stack_size"), "{msg}");
     let msg = assert_refused("wasm_reference_types", |c| {
+        wasm_config_wasm_threads_set(Some(c), false);
         wasm_config_wasm_bulk_memory_set(Some(c), false)
     });
     assert!(msg.contains("wasm_bulk_memory"), "{msg}");
+    let msg = assert_refused("wasm_threads", |c| {
+        wasm_config_wasm_reference_types_set(Some(c), false);
+        wasm_config_wasm_bulk_memory_set(Some(c), false)
+    });
+    assert!(msg.contains("requires wasm_bulk_memory"), "{msg}");
     assert_refused("wasm_function_references", |c| {
         wasm_config_wasm_function_references_set(Some(c), true);
         wasm_config_wasm_reference_types_set(Some(c), false);
@@ -712,6 +718,7 @@ fn valid_configurations_build_engines() {
     assert_builds(|_| {});
     assert_builds(|c| {
         wasm_config_wasm_reference_types_set(Some(c), false);
+        wasm_config_wasm_threads_set(Some(c), false);
         wasm_config_wasm_bulk_memory_set(Some(c), false);
     });
     let engine = assert_builds(|c| {

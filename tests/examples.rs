@@ -48,6 +48,9 @@ const REQUIRED: &[&str] = &[
     "modulefile",
     // Seeing inside running wasm (issue 15).
     "unwind",
+    // Memory64 and threads (issue 10).
+    "shared_memory",
+    "memory64",
 ];
 
 fn source_dir() -> PathBuf {

@@ -267,9 +267,50 @@ struct session {
   wasm_store_t *store;
 };
 
+/* Proposals beyond each runtime's defaults, for the variant kernels
+ * (wasm64 builds, shared memories): BENCH_WASM_FEATURES=memory64,threads
+ * turns them on through each runtime's own config setter. The setters are
+ * not in wasm.h, so they are weak: the linked runtime provides its own,
+ * the other's stay NULL. */
+extern void wasm_config_wasm_memory64_set(wasm_config_t *, _Bool) __attribute__((weak));
+extern void wasm_config_wasm_threads_set(wasm_config_t *, _Bool) __attribute__((weak));
+extern void wasmtime_config_wasm_memory64_set(wasm_config_t *, _Bool) __attribute__((weak));
+extern void wasmtime_config_wasm_threads_set(wasm_config_t *, _Bool) __attribute__((weak));
+
+static void enable_feature(wasm_config_t *config, const char *name) {
+  void (*ours)(wasm_config_t *, _Bool) = NULL, (*reference)(wasm_config_t *, _Bool) = NULL;
+  if (!strcmp(name, "memory64")) {
+    ours = wasm_config_wasm_memory64_set;
+    reference = wasmtime_config_wasm_memory64_set;
+  } else if (!strcmp(name, "threads")) {
+    ours = wasm_config_wasm_threads_set;
+    reference = wasmtime_config_wasm_threads_set;
+  } else {
+    fail("BENCH_WASM_FEATURES: unknown feature %s", name);
+  }
+  if (ours) {
+    ours(config, 1);
+  } else if (reference) {
+    reference(config, 1);
+  } else {
+    fail("BENCH_WASM_FEATURES: the runtime has no setter for %s", name);
+  }
+}
+
+static wasm_engine_t *new_engine(void) {
+  const char *features = getenv("BENCH_WASM_FEATURES");
+  if (!features || !*features) return wasm_engine_new();
+  wasm_config_t *config = wasm_config_new();
+  if (!config) fail("wasm_config_new failed");
+  char list[256];
+  snprintf(list, sizeof list, "%s", features);
+  for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) enable_feature(config, name);
+  return wasm_engine_new_with_config(config);
+}
+
 static void session_open(struct session *se, const char *path) {
   read_file(path, &se->binary);
-  se->engine = wasm_engine_new();
+  se->engine = new_engine();
   if (!se->engine) fail("wasm_engine_new failed");
   se->store = wasm_store_new(se->engine);
   if (!se->store) fail("wasm_store_new failed");

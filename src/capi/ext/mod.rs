@@ -6,6 +6,7 @@ pub mod error;
 pub mod func;
 pub mod instance;
 pub mod linker;
+pub mod memory;
 pub mod module;
 pub mod objects;
 pub mod store;

@@ -129,10 +129,8 @@ pub extern "C" fn wasm_config_wasm_custom_page_sizes_set(
 }
 
 /// Enables the wasm threads proposal: shared memories and atomics. Default:
-/// true. Compilation refuses shared memories and atomics ("not supported yet").
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// true. Requires `wasm_bulk_memory`; shared memories live outside any store
+/// and never move; atomics, wait/notify blocking across host threads.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_threads_set(config: Option<&mut wasm_config_t>, enable: bool) {
     if let Some(c) = config {
