@@ -365,9 +365,9 @@ fn the_options_gate_shared_memories_and_atomics() {
     config
         .set_wasm_bulk_memory(false)
         .set_wasm_reference_types(false);
-    let err = Engine::new(&config)
-        .err()
-        .expect("threads needs bulk memory");
+    let Err(err) = Engine::new(&config) else {
+        panic!("threads needs bulk memory, yet the engine was made");
+    };
     assert!(err.to_string().contains("wasm_bulk_memory"), "{err}");
     config.set_wasm_threads(false);
     Engine::new(&config).expect("without threads, bulk memory may be off");
