@@ -560,7 +560,9 @@ struct wasm_error_t *wasm_config_cache_config_load_default_set(wasm_config_t *co
  * Default: the runtime's own allocator. Memories allocated on demand come from
  * the embedder's creator: host-created ones (`wasm_memory_new`) and, with
  * on-demand allocation, instance memories; pooled instance memories never do
- * (as in the reference).
+ * (as in the reference); a dynamic memory of the creator is asked for no guard
+ * and checked explicitly. Compiled code depends on it: serialized modules
+ * record it.
  *
  * `creator` is copied, and its `env` is owned by the library from now on; NULL
  * restores the built-in allocator. Callbacks must be thread-safe.

@@ -191,6 +191,7 @@ fn tunables(config: &Config) -> Tunables {
             dynamic_memory_reserved_for_growth: config.dynamic_memory_reserved_for_growth(),
             guard_before_linear_memory: config.guard_before_linear_memory(),
             signals_based_traps: config.signals_based_traps(),
+            host_memory_creator: config.with_host_memory().is_some(),
         },
         consume_fuel: config.consume_fuel(),
         epoch_interruption: config.epoch_interruption(),

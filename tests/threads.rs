@@ -423,3 +423,56 @@ fn a_memory64_grows_past_4_gib_and_is_addressed_above_it() {
         Some(TrapKind::MemoryOutOfBounds)
     );
 }
+
+/// Dynamic memories (here: every memory, with `static_memory_maximum_size`
+/// 0) check only `index <= length` when the guard covers the access's
+/// offset and size, and the whole access otherwise: both trap exactly
+/// past the length, for 32- and 64-bit memories, before and after growth
+/// (which may move the memory).
+#[test]
+fn guard_covered_checks_trap_exactly_past_the_length() {
+    let engine = engine_with(|c| {
+        c.set_wasm_memory64(true)
+            .set_static_memory_maximum_size(0)
+            .set_memory_guard_size(1 << 16)
+            .set_dynamic_memory_reserved_for_growth(0);
+    });
+    for index in ["i32", "i64"] {
+        let wat = format!(
+            r#"(module (memory {index} 1)
+                (func (export "near") (param {index}) (result i32) (i32.load offset=16 (local.get 0)))
+                (func (export "far") (param {index}) (result i32) (i32.load offset=70000 (local.get 0)))
+                (func (export "grow") (param {index}) (result {index}) (memory.grow (local.get 0))))"#
+        );
+        let store = Store::new(&engine);
+        let i = Instance::new(&store, &compile(&engine, &wat), &[]).unwrap();
+        let arg = |v: i64| {
+            if index == "i32" {
+                Val::I32(v as i32)
+            } else {
+                Val::I64(v)
+            }
+        };
+        let (near, far) = (func(&i, "near"), func(&i, "far"));
+        for pages in [1i64, 3] {
+            let len = pages << 16;
+            assert!(call(&near, &[arg(len - 20)]).is_ok(), "{index}: last word");
+            for past in [len - 19, len - 16, len, len + 1000] {
+                assert_eq!(
+                    trap_kind(call(&near, &[arg(past)])),
+                    Some(TrapKind::MemoryOutOfBounds),
+                    "{index}, {pages} pages, index {past}"
+                );
+            }
+            assert!(call(&far, &[arg(len - 70004)]).is_ok() || len < 70004);
+            assert_eq!(
+                trap_kind(call(&far, &[arg(len - 70003)])),
+                Some(TrapKind::MemoryOutOfBounds),
+                "{index}, {pages} pages: an offset past the guard"
+            );
+            if pages == 1 {
+                assert!(call(&func(&i, "grow"), &[arg(2)]).is_ok());
+            }
+        }
+    }
+}

@@ -276,6 +276,8 @@ extern void wasm_config_wasm_memory64_set(wasm_config_t *, _Bool) __attribute__(
 extern void wasm_config_wasm_threads_set(wasm_config_t *, _Bool) __attribute__((weak));
 extern void wasmtime_config_wasm_memory64_set(wasm_config_t *, _Bool) __attribute__((weak));
 extern void wasmtime_config_wasm_threads_set(wasm_config_t *, _Bool) __attribute__((weak));
+/* The reference also gates instantiating shared memories separately. */
+extern void wasmtime_config_shared_memory_set(wasm_config_t *, _Bool) __attribute__((weak));
 
 static void enable_feature(wasm_config_t *config, const char *name) {
   void (*ours)(wasm_config_t *, _Bool) = NULL, (*reference)(wasm_config_t *, _Bool) = NULL;
@@ -285,6 +287,7 @@ static void enable_feature(wasm_config_t *config, const char *name) {
   } else if (!strcmp(name, "threads")) {
     ours = wasm_config_wasm_threads_set;
     reference = wasmtime_config_wasm_threads_set;
+    if (!ours && wasmtime_config_shared_memory_set) wasmtime_config_shared_memory_set(config, 1);
   } else {
     fail("BENCH_WASM_FEATURES: unknown feature %s", name);
   }

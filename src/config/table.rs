@@ -398,8 +398,8 @@ options! {
         shown: "the runtime's own allocator",
         access: custom,
         status: works,
-        code: no,
-        notes: "memories allocated on demand come from the embedder's creator: host-created ones (`wasm_memory_new`) and, with on-demand allocation, instance memories; pooled instance memories never do (as in the reference)",
+        code: value,
+        notes: "memories allocated on demand come from the embedder's creator: host-created ones (`wasm_memory_new`) and, with on-demand allocation, instance memories; pooled instance memories never do (as in the reference); a dynamic memory of the creator is asked for no guard and checked explicitly",
     }
     /// Allocates async stacks with the embedder's stack creator.
     with_host_stack {

@@ -25,6 +25,11 @@ pub struct MemorySettings {
     pub guard_before_linear_memory: bool,
     /// Whether out-of-bounds accesses may be caught by the guard pages' signal; without it compiled code checks bounds explicitly.
     pub signals_based_traps: bool,
+    /// Whether an embedder's memory creator (`with_host_memory`) makes the
+    /// memories allocated on demand: a dynamic one may then be a plain
+    /// heap allocation that moves as it grows, so no guard is relied on
+    /// (or asked for) after it.
+    pub host_memory_creator: bool,
 }
 
 impl Default for MemorySettings {
@@ -37,6 +42,7 @@ impl Default for MemorySettings {
             dynamic_memory_reserved_for_growth: 2 << 30,
             guard_before_linear_memory: true,
             signals_based_traps: true,
+            host_memory_creator: false,
         }
     }
 }
@@ -105,10 +111,14 @@ impl MemoryPlan {
                 reserve_for_growth: settings.dynamic_memory_reserved_for_growth,
             }
         };
+        let offset_guard_size = match style {
+            MemoryStyle::Dynamic { .. } if settings.host_memory_creator => 0,
+            _ => guard,
+        };
         MemoryPlan {
             ty: *ty,
             style,
-            offset_guard_size: guard,
+            offset_guard_size,
             pre_guard_size: if settings.guard_before_linear_memory {
                 guard
             } else {
@@ -159,6 +169,23 @@ impl MemoryPlan {
     }
 }
 
+impl MemoryPlan {
+    /// True when an access of `access_size` bytes at the constant `offset`
+    /// past an index no greater than the memory's length can only reach
+    /// inaccessible pages if it is out of bounds: what lies between the
+    /// length and the end of the offset guard is never accessible, so
+    /// compiled code checks only `index <= length` (one compare, for any
+    /// index type and style) and leaves the rest to the guard.
+    ///
+    /// That needs a guard at least `offset + access_size` bytes long and a
+    /// length that always ends on a host page (64 KiB wasm pages; with
+    /// smaller pages the bytes up to the next host page are accessible).
+    pub fn guard_covers_access(&self, offset: u64, access_size: u64) -> bool {
+        self.ty.page_size_log2 >= MemoryType::DEFAULT_PAGE_SIZE_LOG2
+            && offset.saturating_add(access_size) <= self.offset_guard_size
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +197,54 @@ mod tests {
         assert!(plan.can_elide_bounds_check(0, 8));
         assert!(plan.can_elide_bounds_check((2 << 30) - 8, 8));
         assert!(!plan.can_elide_bounds_check((2 << 30) - 7, 8));
+    }
+
+    #[test]
+    fn a_guard_covers_small_offsets_of_any_memory_with_64k_pages() {
+        let memory64 = MemoryType {
+            memory64: true,
+            ..MemoryType::new(1, None)
+        };
+        let plan = MemoryPlan::new(&MemorySettings::default(), &memory64);
+        assert!(!plan.is_static());
+        assert!(!plan.can_elide_bounds_check(0, 8));
+        assert!(plan.guard_covers_access(0, 8));
+        assert!(plan.guard_covers_access((2 << 30) - 8, 8));
+        assert!(!plan.guard_covers_access((2 << 30) - 7, 8));
+        assert!(!plan.guard_covers_access(u64::MAX, 1));
+        let no_signals = MemorySettings {
+            signals_based_traps: false,
+            ..MemorySettings::default()
+        };
+        assert!(!MemoryPlan::new(&no_signals, &memory64).guard_covers_access(0, 1));
+        let small_pages = MemoryType {
+            page_size_log2: 0,
+            ..memory64
+        };
+        let plan = MemoryPlan::new(&MemorySettings::default(), &small_pages);
+        assert!(!plan.guard_covers_access(0, 1));
+    }
+
+    #[test]
+    fn a_creators_dynamic_memory_has_no_guard_to_rely_on() {
+        let settings = MemorySettings {
+            host_memory_creator: true,
+            static_memory_maximum_size: 0,
+            ..MemorySettings::default()
+        };
+        let plan = MemoryPlan::new(&settings, &MemoryType::new(1, None));
+        assert_eq!(plan.offset_guard_size, 0);
+        assert!(!plan.guard_covers_access(0, 1));
+        let static_settings = MemorySettings {
+            host_memory_creator: true,
+            ..MemorySettings::default()
+        };
+        let plan = MemoryPlan::new(&static_settings, &MemoryType::new(1, None));
+        assert_eq!(
+            plan.offset_guard_size,
+            2 << 30,
+            "a static reservation keeps its guard"
+        );
     }
 
     #[test]

@@ -282,10 +282,13 @@ fn limits_match(min: u64, max: Option<u64>, exp_min: u64, exp_max: Option<u64>) 
 }
 
 /// Whether code compiled for `expected` may access a memory laid out per
-/// `actual` (it may have elided bounds checks or cached the base).
+/// `actual` (it may have elided bounds checks, left the end of an access
+/// to the guard, or cached the base).
 fn plan_compatible(actual: &MemoryPlan, expected: &MemoryPlan) -> bool {
     match (expected.style, actual.style) {
-        (crate::environ::MemoryStyle::Dynamic { .. }, _) => true,
+        (crate::environ::MemoryStyle::Dynamic { .. }, _) => {
+            actual.offset_guard_size >= expected.offset_guard_size
+        }
         (
             crate::environ::MemoryStyle::Static { reservation: e },
             crate::environ::MemoryStyle::Static { reservation: a },
@@ -416,9 +419,11 @@ impl Instance {
                         return Err(Error::link(
                             Some(name),
                             format!(
-                                "the memory's layout ({:?}) does not fit the module's compiled accesses ({:?})",
+                                "the memory's layout ({:?}, a {}-byte guard) does not fit the module's compiled accesses ({:?}, a {}-byte guard)",
                                 m.data().plan.style,
-                                plan.style
+                                m.data().plan.offset_guard_size,
+                                plan.style,
+                                plan.offset_guard_size
                             ),
                         ));
                     }

@@ -30,6 +30,7 @@ typedef wasm_byte_vec_t wasm_message_t;
 void wasm_byte_vec_new_uninitialized(wasm_byte_vec_t *out, size_t size);
 void wasm_byte_vec_delete(wasm_byte_vec_t *vec);
 
+typedef struct wasm_config_t wasm_config_t;
 typedef struct wasm_engine_t wasm_engine_t;
 typedef struct wasm_store_t wasm_store_t;
 typedef struct wasm_module_t wasm_module_t;
@@ -44,7 +45,9 @@ typedef struct wasm_externtype_t wasm_externtype_t;
 typedef struct wasm_importtype_t wasm_importtype_t;
 typedef struct wasm_exporttype_t wasm_exporttype_t;
 
+wasm_config_t *wasm_config_new(void);
 wasm_engine_t *wasm_engine_new(void);
+wasm_engine_t *wasm_engine_new_with_config(wasm_config_t *config);
 void wasm_engine_delete(wasm_engine_t *engine);
 wasm_store_t *wasm_store_new(wasm_engine_t *engine);
 void wasm_store_delete(wasm_store_t *store);

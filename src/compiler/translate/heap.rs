@@ -209,6 +209,12 @@ impl FuncTranslator<'_, '_> {
         }
         let len = self.load_vm_i64(def, at + memory_def::CURRENT_LENGTH);
         let oob = match index_ty {
+            // Past the length, everything up to the guard's end faults.
+            _ if plan.guard_covers_access(offset, u64::from(size)) => {
+                self.builder
+                    .ins()
+                    .icmp(IntCC::UnsignedGreaterThan, index, len)
+            }
             IndexType::I32 => {
                 // A 32-bit index plus a 32-bit offset plus the size cannot
                 // overflow 64 bits.

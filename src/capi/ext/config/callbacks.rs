@@ -215,7 +215,9 @@ impl LinearMemory for CLinearMemory {
 /// Default: the runtime's own allocator. Memories allocated on demand come from
 /// the embedder's creator: host-created ones (`wasm_memory_new`) and, with
 /// on-demand allocation, instance memories; pooled instance memories never do
-/// (as in the reference).
+/// (as in the reference); a dynamic memory of the creator is asked for no guard
+/// and checked explicitly. Compiled code depends on it: serialized modules
+/// record it.
 ///
 // </option-doc>
 /// `creator` is copied, and its `env` is owned by the library from now on; NULL
