@@ -1837,7 +1837,9 @@ struct wasm_error_t *wasm_memory_new_checked(wasm_store_t *store,
 /**
  * Like `wasm_memory_grow`, also storing the previous size in pages in
  * `*previous_pages` (if not NULL); returns why the memory cannot grow
- * (past its maximum, a resource limit), NULL on success.
+ * (past its maximum, a resource limit, or a size past what
+ * `wasm_memory_pages_t` holds: use `wasm_memory_grow64` then), NULL on
+ * success.
  *
  * # Safety
  * Pointer arguments must be NULL or valid.

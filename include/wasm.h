@@ -1477,8 +1477,8 @@ WASM_API_EXTERN wasm_byte_t *wasm_memory_data(struct wasm_memory_t *memory);
 WASM_API_EXTERN size_t wasm_memory_data_size(const struct wasm_memory_t *memory);
 
 /**
- * The memory's current size in pages (saturated to `UINT32_MAX`); 0 for
- * NULL.
+ * The memory's current size in pages (saturated to `UINT32_MAX`;
+ * `wasm_memory_size64` gives all 64 bits); 0 for NULL.
  */
 WASM_API_EXTERN wasm_memory_pages_t wasm_memory_size(const struct wasm_memory_t *memory);
 
@@ -1581,7 +1581,9 @@ WASM_API_EXTERN void wasm_memorytype_delete(struct wasm_memorytype_t *ty);
 
 /**
  * Returns the limits of `ty` in pages, borrowed from `ty` (bounds beyond
- * 32 bits saturate); NULL for NULL.
+ * 32 bits, as memory64 types may have, saturate to `UINT32_MAX`:
+ * `wasm_memorytype_min64` and `wasm_memorytype_max64` give them whole);
+ * NULL for NULL.
  */
 WASM_API_EXTERN
 const struct wasm_limits_t *wasm_memorytype_limits(const struct wasm_memorytype_t *ty);

@@ -1665,3 +1665,47 @@ fn host_info_for_thousands_of_objects() {
     all.sort_unstable();
     assert_eq!(many_finalized(), all);
 }
+
+/// Issue 10: the standard 32-bit memory functions on a memory they cannot
+/// describe (more than `UINT32_MAX` pages: a memory64 of 1-byte pages
+/// past 4 GiB) saturate, the checked growth says to use the 64-bit one,
+/// and the 64-bit functions give the whole figures.
+#[test]
+fn the_32_bit_memory_functions_say_when_a_memory_is_beyond_them() {
+    use wasm_runtime::capi::ext::config::{
+        wasm_config_wasm_custom_page_sizes_set, wasm_config_wasm_memory64_set,
+    };
+    use wasm_runtime::capi::ext::memory::*;
+    use wasm_runtime::capi::ext::objects::wasm_memory_grow_checked;
+    use wasm_runtime::capi::memorytype::wasm_memorytype_limits;
+    let mut config = wasm_runtime::capi::engine::wasm_config_new();
+    wasm_config_wasm_memory64_set(Some(&mut config), true);
+    wasm_config_wasm_custom_page_sizes_set(Some(&mut config), true);
+    let engine = wasm_runtime::capi::engine::wasm_engine_new_with_config(Some(config)).unwrap();
+    let store = unsafe { wasm_store_new(ep(&engine)) }.unwrap();
+    let pages = (1u64 << 32) + 1;
+    let ty = wasm_memorytype_new64(pages, false, 0, true, false, 0).expect("a valid type");
+    let memory = unsafe { wasm_memory_new(sp(&store), Some(&ty)) }.expect("a 4 GiB reservation");
+    assert_eq!(wasm_memory_size(Some(&memory)), u32::MAX);
+    assert_eq!(wasm_memory_size64(Some(&memory)), pages);
+    assert_eq!(wasm_memory_data_size(Some(&memory)) as u64, pages);
+    let limits = wasm_memorytype_limits(Some(&ty)).unwrap();
+    assert_eq!(limits.min, u32::MAX);
+    assert_eq!(wasm_memorytype_min64(Some(&ty)), pages);
+    let handle = Box::into_raw(memory);
+    let mut previous32 = 7u32;
+    let text = error_text(unsafe { wasm_memory_grow_checked(handle, 1, Some(&mut previous32)) });
+    assert!(text.contains("wasm_memory_grow64"), "{text}");
+    assert_eq!(previous32, 7, "left untouched");
+    // SAFETY: made by Box::into_raw above, not freed.
+    let memory = unsafe { Box::from_raw(handle) };
+    assert_eq!(wasm_memory_size64(Some(&memory)), pages, "not grown");
+    let mut previous = 0u64;
+    assert!(wasm_memory_grow64(Some(&memory), 3, Some(&mut previous)).is_none());
+    assert_eq!(previous, pages);
+    assert_eq!(wasm_memory_size64(Some(&memory)), pages + 3);
+    wasm_memory_delete(Some(memory));
+    wasm_memorytype_delete(Some(ty));
+    drop(store);
+    wasm_engine_delete(Some(engine));
+}

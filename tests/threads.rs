@@ -476,3 +476,31 @@ fn guard_covered_checks_trap_exactly_past_the_length() {
         }
     }
 }
+
+/// A memory64 larger than the host can reserve is refused at
+/// instantiation with an error naming the memory; so is a shared memory
+/// whose maximum cannot be reserved. The store goes on working.
+#[test]
+fn memories_beyond_the_address_space_are_refused_clearly() {
+    let engine = engine_with(|c| {
+        c.set_wasm_memory64(true);
+    });
+    let store = Store::new(&engine);
+    for wat in [
+        "(module (memory i64 0x10000000000))",
+        "(module (memory i64 1 0x1000000000000 shared))",
+    ] {
+        let module = compile(&engine, wat);
+        let Err(err) = Instance::new(&store, &module, &[]) else {
+            panic!("{wat}: instantiated a memory the host cannot reserve");
+        };
+        let text = format!("{err:#}");
+        assert!(text.contains("memory 0"), "{wat}: {text}");
+        assert!(
+            text.contains("reserv") || text.contains("address space"),
+            "{wat}: {text}"
+        );
+    }
+    let small = compile(&engine, "(module (memory i64 1))");
+    Instance::new(&store, &small, &[]).expect("the store still works");
+}

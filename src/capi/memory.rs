@@ -95,8 +95,8 @@ pub extern "C" fn wasm_memory_data_size(memory: Option<&wasm_memory_t>) -> usize
     memory.map_or(0, |m| m.memory().data_size())
 }
 
-/// The memory's current size in pages (saturated to `UINT32_MAX`); 0 for
-/// NULL.
+/// The memory's current size in pages (saturated to `UINT32_MAX`;
+/// `wasm_memory_size64` gives all 64 bits); 0 for NULL.
 #[no_mangle]
 pub extern "C" fn wasm_memory_size(memory: Option<&wasm_memory_t>) -> wasm_memory_pages_t {
     memory.map_or(0, |m| saturate(m.memory().size()))

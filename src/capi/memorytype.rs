@@ -58,7 +58,9 @@ pub extern "C" fn wasm_memorytype_delete(ty: Option<Box<wasm_memorytype_t>>) {
 }
 
 /// Returns the limits of `ty` in pages, borrowed from `ty` (bounds beyond
-/// 32 bits saturate); NULL for NULL.
+/// 32 bits, as memory64 types may have, saturate to `UINT32_MAX`:
+/// `wasm_memorytype_min64` and `wasm_memorytype_max64` give them whole);
+/// NULL for NULL.
 #[no_mangle]
 pub extern "C" fn wasm_memorytype_limits(ty: Option<&wasm_memorytype_t>) -> Option<&wasm_limits_t> {
     ty?.ext.memory_limits()

@@ -187,7 +187,9 @@ pub unsafe extern "C" fn wasm_memory_new_checked(
 
 /// Like `wasm_memory_grow`, also storing the previous size in pages in
 /// `*previous_pages` (if not NULL); returns why the memory cannot grow
-/// (past its maximum, a resource limit), NULL on success.
+/// (past its maximum, a resource limit, or a size past what
+/// `wasm_memory_pages_t` holds: use `wasm_memory_grow64` then), NULL on
+/// success.
 ///
 /// # Safety
 /// Pointer arguments must be NULL or valid.
@@ -204,6 +206,16 @@ pub unsafe extern "C" fn wasm_memory_grow_checked(
         return null_argument(F, "memory");
     };
     panic_guard::or_error(F, || {
+        let current = memory.memory().size();
+        if u32::try_from(current).is_err() {
+            return report(
+                F,
+                Err(anyhow::anyhow!(
+                    "the memory has {current} pages, more than wasm_memory_pages_t holds: use wasm_memory_grow64"
+                )),
+                |()| (),
+            );
+        }
         report(F, memory.memory().grow(u64::from(delta)), |previous| {
             if let Some(out) = previous_pages {
                 *out = u32::try_from(previous).unwrap_or(u32::MAX);
