@@ -393,9 +393,9 @@ impl Linker {
 fn describe(ty: &ExternType) -> String {
     match ty {
         ExternType::Func(f) => format!("a function of type {f}"),
-        ExternType::Global(g) => format!("a global {g:?}"),
-        ExternType::Table(t) => format!("a table {t:?}"),
-        ExternType::Memory(m) => format!("a memory {m:?}"),
+        ExternType::Global(g) => format!("a global of type {g}"),
+        ExternType::Table(t) => format!("a table of type {t}"),
+        ExternType::Memory(m) => format!("a memory of type {m}"),
     }
 }
 

@@ -416,6 +416,71 @@ fn imports_of_every_kind_and_link_errors() {
         Val::I32(0),
     )
     .unwrap();
+    // Mismatched types are named in the text format.
+    let mutable = Global::new(
+        &store,
+        GlobalType {
+            content: ValType::I32,
+            mutable: true,
+        },
+        Val::I32(0),
+    )
+    .unwrap();
+    let shared = Memory::new(
+        &store,
+        MemoryType {
+            shared: true,
+            ..MemoryType::new(1, Some(2))
+        },
+    )
+    .unwrap();
+    let externs = Table::new(
+        &store,
+        TableType {
+            element: ValType::ExternRef,
+            minimum: 1,
+            maximum: None,
+            table64: false,
+        },
+        Val::ExternRef(None),
+    )
+    .unwrap();
+    for (imports, at, reason) in [
+        (
+            [
+                host.clone().into(),
+                memory.clone().into(),
+                table.clone().into(),
+                mutable.into(),
+            ],
+            "g",
+            "expected (global i32), found (global (mut i32))",
+        ),
+        (
+            [
+                host.clone().into(),
+                shared.into(),
+                table.clone().into(),
+                global.clone().into(),
+            ],
+            "m",
+            "expected (memory 1), found (memory 1 2 shared)",
+        ),
+        (
+            [
+                host.clone().into(),
+                memory.clone().into(),
+                externs.into(),
+                global.clone().into(),
+            ],
+            "t",
+            "expected (table 1 funcref), found (table 1 externref)",
+        ),
+    ] {
+        let (import, text) = err(&imports);
+        assert_eq!(import, env(at));
+        assert_eq!(text, format!("incompatible import type: {reason}"));
+    }
     assert_eq!(
         err(&[host.into(), memory.into(), table.into(), foreign.into()]),
         (env("g"), "the global belongs to a different store".into())

@@ -68,23 +68,33 @@ impl FuncType {
     }
 }
 
+/// The WebAssembly text form: `(func)`, `(func (param i32) (result i32))`.
 impl fmt::Display for FuncType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |f: &mut fmt::Formatter<'_>, tys: &[ValType]| -> fmt::Result {
-            for (i, t) in tys.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(" ")?;
-                }
-                write!(f, "{t}")?;
+        let group = |f: &mut fmt::Formatter<'_>, keyword: &str, tys: &[ValType]| -> fmt::Result {
+            if tys.is_empty() {
+                return Ok(());
             }
-            Ok(())
+            write!(f, " ({keyword}")?;
+            for t in tys {
+                write!(f, " {t}")?;
+            }
+            f.write_str(")")
         };
-        f.write_str("(func (param ")?;
-        list(f, &self.params)?;
-        f.write_str(") (result ")?;
-        list(f, &self.results)?;
-        f.write_str("))")
+        f.write_str("(func")?;
+        group(f, "param", &self.params)?;
+        group(f, "result", &self.results)?;
+        f.write_str(")")
     }
+}
+
+/// `min` and, when there is one, ` max`, as limits read in the text format.
+fn limits(f: &mut fmt::Formatter<'_>, minimum: u64, maximum: Option<u64>) -> fmt::Result {
+    write!(f, "{minimum}")?;
+    if let Some(max) = maximum {
+        write!(f, " {max}")?;
+    }
+    Ok(())
 }
 
 /// A linear memory's type. Sizes are in pages of `1 << page_size_log2`
@@ -130,6 +140,25 @@ impl MemoryType {
     }
 }
 
+/// The WebAssembly text form: `(memory 1 2)`, `(memory i64 1)`,
+/// `(memory 1 2 shared)`, `(memory 1 (pagesize 1))`.
+impl fmt::Display for MemoryType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(memory ")?;
+        if self.memory64 {
+            f.write_str("i64 ")?;
+        }
+        limits(f, self.minimum, self.maximum)?;
+        if self.shared {
+            f.write_str(" shared")?;
+        }
+        if self.page_size_log2 != Self::DEFAULT_PAGE_SIZE_LOG2 {
+            write!(f, " (pagesize {})", 1u64 << self.page_size_log2)?;
+        }
+        f.write_str(")")
+    }
+}
+
 /// A table's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TableType {
@@ -143,6 +172,18 @@ pub struct TableType {
     pub table64: bool,
 }
 
+/// The WebAssembly text form: `(table 1 funcref)`, `(table i64 0 10 externref)`.
+impl fmt::Display for TableType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(table ")?;
+        if self.table64 {
+            f.write_str("i64 ")?;
+        }
+        limits(f, self.minimum, self.maximum)?;
+        write!(f, " {})", self.element)
+    }
+}
+
 /// A global's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct GlobalType {
@@ -150,6 +191,17 @@ pub struct GlobalType {
     pub content: ValType,
     /// True when `global.set` may change it.
     pub mutable: bool,
+}
+
+/// The WebAssembly text form: `(global i32)`, `(global (mut i64))`.
+impl fmt::Display for GlobalType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mutable {
+            write!(f, "(global (mut {}))", self.content)
+        } else {
+            write!(f, "(global {})", self.content)
+        }
+    }
 }
 
 /// The type of an import or export. Functions name a signature index in
@@ -180,6 +232,19 @@ pub enum ExternType {
     Memory(MemoryType),
 }
 
+/// The WebAssembly text form of the type (`(func ...)`, `(global ...)`,
+/// `(table ...)`, `(memory ...)`).
+impl fmt::Display for ExternType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExternType::Func(t) => t.fmt(f),
+            ExternType::Global(t) => t.fmt(f),
+            ExternType::Table(t) => t.fmt(f),
+            ExternType::Memory(t) => t.fmt(f),
+        }
+    }
+}
+
 /// Which index space an export refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExternKind {
@@ -191,4 +256,62 @@ pub enum ExternKind {
     Memory,
     /// The global index space.
     Global,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_print_in_the_text_format() {
+        assert_eq!(FuncType::new([], []).to_string(), "(func)");
+        assert_eq!(
+            FuncType::new([ValType::I32, ValType::F64], [ValType::I32]).to_string(),
+            "(func (param i32 f64) (result i32))"
+        );
+        assert_eq!(
+            FuncType::new([], [ValType::V128]).to_string(),
+            "(func (result v128))"
+        );
+        let global = GlobalType {
+            content: ValType::I32,
+            mutable: true,
+        };
+        assert_eq!(global.to_string(), "(global (mut i32))");
+        assert_eq!(
+            GlobalType {
+                mutable: false,
+                ..global
+            }
+            .to_string(),
+            "(global i32)"
+        );
+        assert_eq!(MemoryType::new(1, Some(2)).to_string(), "(memory 1 2)");
+        let shared64 = MemoryType {
+            memory64: true,
+            shared: true,
+            ..MemoryType::new(0, Some(8))
+        };
+        assert_eq!(shared64.to_string(), "(memory i64 0 8 shared)");
+        let small = MemoryType {
+            page_size_log2: 0,
+            ..MemoryType::new(3, None)
+        };
+        assert_eq!(small.to_string(), "(memory 3 (pagesize 1))");
+        let table = TableType {
+            element: ValType::FuncRef,
+            minimum: 1,
+            maximum: None,
+            table64: false,
+        };
+        assert_eq!(table.to_string(), "(table 1 funcref)");
+        let table64 = TableType {
+            element: ValType::ExternRef,
+            maximum: Some(10),
+            table64: true,
+            ..table
+        };
+        assert_eq!(table64.to_string(), "(table i64 1 10 externref)");
+        assert_eq!(ExternType::Table(table).to_string(), "(table 1 funcref)");
+    }
 }

@@ -406,13 +406,13 @@ impl Instance {
                 (EntityType::Table(expected), Extern::Table(t)) => {
                     let actual = t.ty();
                     if !table_matches(&actual, expected) {
-                        return Err(incompatible(format!("{expected:?}"), format!("{actual:?}")));
+                        return Err(incompatible(expected.to_string(), actual.to_string()));
                     }
                 }
                 (EntityType::Memory(expected), Extern::Memory(m)) => {
                     let actual = m.ty();
                     if !memory_matches(&actual, expected) {
-                        return Err(incompatible(format!("{expected:?}"), format!("{actual:?}")));
+                        return Err(incompatible(expected.to_string(), actual.to_string()));
                     }
                     let plan = &module.memory_plans()[import.index as usize];
                     if !plan_compatible(&m.data().plan, plan) {
@@ -431,7 +431,7 @@ impl Instance {
                 (EntityType::Global(expected), Extern::Global(g)) => {
                     let actual = g.ty();
                     if actual != *expected {
-                        return Err(incompatible(format!("{expected:?}"), format!("{actual:?}")));
+                        return Err(incompatible(expected.to_string(), actual.to_string()));
                     }
                 }
                 (expected, ext) => {
