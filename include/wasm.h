@@ -1564,8 +1564,10 @@ WASM_API_EXTERN const struct wasm_memory_t *wasm_ref_as_memory_const(const struc
 
 /**
  * Returns a new 32-bit, unshared memory type of 64 KiB pages, owned by the
- * caller; NULL if `limits` is NULL. A `max` of `wasm_limits_max_default`
- * means no maximum.
+ * caller; NULL if `limits` is NULL or describe no valid memory (a minimum
+ * or maximum above 65 536 pages, the most 32-bit addresses reach, or a
+ * maximum below the minimum; `wasm_memorytype_new64_checked` says which).
+ * A `max` of `wasm_limits_max_default` means no maximum.
  */
 WASM_API_EXTERN struct wasm_memorytype_t *wasm_memorytype_new(const struct wasm_limits_t *limits);
 
@@ -1940,8 +1942,9 @@ WASM_API_EXTERN const struct wasm_table_t *wasm_ref_as_table_const(const struct 
 
 /**
  * Returns a new 32-bit table type, owned by the caller; consumes
- * `element`. NULL if an argument is NULL or `element` is not a reference
- * type. A `max` of `wasm_limits_max_default` means no maximum.
+ * `element`. NULL if an argument is NULL, `element` is not a reference
+ * type, or the maximum is below the minimum (no valid table has that
+ * type). A `max` of `wasm_limits_max_default` means no maximum.
  */
 WASM_API_EXTERN
 struct wasm_tabletype_t *wasm_tabletype_new(struct wasm_valtype_t *element,

@@ -244,6 +244,8 @@ fn tabletype_element_and_limits() {
         assert!(wasm_tabletype_new(valtype(kind), Some(&limits)).is_none());
     }
     assert!(wasm_tabletype_new(valtype(WASM_EXTERNREF), None).is_none());
+    let inverted = wasm_limits_t { min: 5, max: 4 };
+    assert!(wasm_tabletype_new(valtype(WASM_FUNCREF), Some(&inverted)).is_none());
     assert!(wasm_tabletype_new(None, Some(&limits)).is_none());
     assert!(wasm_tabletype_element(None).is_none());
     assert!(wasm_tabletype_limits(None).is_none());
@@ -289,6 +291,18 @@ fn memorytype_limits() {
     );
     wasm_memorytype_delete(copy);
     assert!(wasm_memorytype_new(None).is_none());
+    // Limits no 32-bit memory can have are refused at once.
+    for (min, max) in [(0, 65537), (65537, wasm_limits_max_default), (3, 2)] {
+        assert!(
+            wasm_memorytype_new(Some(&wasm_limits_t { min, max })).is_none(),
+            "{min}..{max}"
+        );
+    }
+    assert!(wasm_memorytype_new(Some(&wasm_limits_t {
+        min: 65536,
+        max: wasm_limits_max_default
+    }))
+    .is_some());
     assert!(wasm_memorytype_limits(None).is_none());
     assert!(wasm_memorytype_copy(None).is_none());
 }

@@ -31,16 +31,19 @@ impl wasm_memorytype_t {
 }
 
 /// Returns a new 32-bit, unshared memory type of 64 KiB pages, owned by the
-/// caller; NULL if `limits` is NULL. A `max` of `wasm_limits_max_default`
-/// means no maximum.
+/// caller; NULL if `limits` is NULL or describe no valid memory (a minimum
+/// or maximum above 65 536 pages, the most 32-bit addresses reach, or a
+/// maximum below the minimum; `wasm_memorytype_new64_checked` says which).
+/// A `max` of `wasm_limits_max_default` means no maximum.
 #[no_mangle]
 pub extern "C" fn wasm_memorytype_new(
     limits: Option<&wasm_limits_t>,
 ) -> Option<Box<wasm_memorytype_t>> {
     let (minimum, maximum) = limits?.bounds();
-    Some(wasm_memorytype_t::from_memory_type(&MemoryType::new(
-        minimum, maximum,
-    )))
+    let ty = MemoryType::new(minimum, maximum);
+    let limit = ty.max_pages_for_index_type();
+    let valid = minimum <= limit && maximum.is_none_or(|max| max >= minimum && max <= limit);
+    valid.then(|| wasm_memorytype_t::from_memory_type(&ty))
 }
 
 /// Returns a copy of `ty`, owned by the caller; NULL for NULL.

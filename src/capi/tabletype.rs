@@ -32,8 +32,9 @@ impl wasm_tabletype_t {
 }
 
 /// Returns a new 32-bit table type, owned by the caller; consumes
-/// `element`. NULL if an argument is NULL or `element` is not a reference
-/// type. A `max` of `wasm_limits_max_default` means no maximum.
+/// `element`. NULL if an argument is NULL, `element` is not a reference
+/// type, or the maximum is below the minimum (no valid table has that
+/// type). A `max` of `wasm_limits_max_default` means no maximum.
 #[no_mangle]
 pub extern "C" fn wasm_tabletype_new(
     element: Option<Box<wasm_valtype_t>>,
@@ -41,7 +42,7 @@ pub extern "C" fn wasm_tabletype_new(
 ) -> Option<Box<wasm_tabletype_t>> {
     let element = element?.ty;
     let (minimum, maximum) = limits?.bounds();
-    if !element.is_ref() {
+    if !element.is_ref() || maximum.is_some_and(|max| max < minimum) {
         return None;
     }
     Some(wasm_tabletype_t::from_table_type(&TableType {
