@@ -504,3 +504,42 @@ fn memories_beyond_the_address_space_are_refused_clearly() {
     let small = compile(&engine, "(module (memory i64 1))");
     Instance::new(&store, &small, &[]).expect("the store still works");
 }
+
+/// A module-defined shared memory with data segments (mapped from the
+/// module's copy-on-write image) outlives the store that made it, while
+/// another store uses it; a pooling engine makes it too (shared memories
+/// never come from a pool slot, whose life is one instance's).
+#[test]
+fn a_defined_shared_memory_outlives_its_store_and_works_with_pooling() {
+    let pooling = wasm_runtime::config::PoolingAllocationConfig::default();
+    for strategy in [
+        wasm_runtime::config::InstanceAllocationStrategy::OnDemand,
+        pooling.into(),
+    ] {
+        let engine = engine_with(|c| {
+            c.set_allocation_strategy(strategy.clone());
+        });
+        let definer = compile(
+            &engine,
+            r#"(module (memory (export "m") 1 4 shared) (data (i32.const 100) "\2a\00\00\00"))"#,
+        );
+        let shared = {
+            let store = Store::new(&engine);
+            let i = Instance::new(&store, &definer, &[]).unwrap();
+            let m = i.get_export("m").and_then(Extern::into_memory).unwrap();
+            m.as_shared().unwrap()
+        };
+        let module = compile(&engine, KERNELS);
+        let (_store, user) = instance_on(&engine, &module, &shared);
+        assert_eq!(
+            call_i32(&user, "load", &[Val::I32(100)]),
+            42,
+            "{strategy:?}"
+        );
+        call(&func(&user, "store"), &[Val::I32(100), Val::I32(7)]).unwrap();
+        // SAFETY: offset 100 is inside the first page.
+        assert_eq!(unsafe { shared.data_ptr().add(100).read() }, 7);
+        assert_eq!(call_i32(&user, "grow", &[Val::I32(3)]), 1);
+        assert_eq!(shared.size(), 4);
+    }
+}
