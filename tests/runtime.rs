@@ -1497,3 +1497,74 @@ fn ids_agree_with_same() {
     assert_eq!(trap.clone().id(), trap.id());
     assert_ne!(Trap::new("boom").id(), trap.id());
 }
+
+/// The resident set of this process in bytes, from `/proc/self/statm`.
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("Linux /proc");
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|f| f.parse().ok())
+        .expect("statm's resident field");
+    // SAFETY: sysconf has no preconditions.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64
+}
+
+/// Issue 18: a table grows to a billion null elements at the cost of the
+/// elements it sets (null ones are zero pages, never touched), reads and
+/// writes anywhere in it, and growth past the runtime's limit returns -1.
+#[test]
+fn a_billion_element_table_costs_only_what_is_touched() {
+    let store = Store::new(&Engine::default());
+    let i = instantiate(
+        &store,
+        r#"(module
+            (table $t 0 externref)
+            (func (export "grow") (param i32) (result i32) (table.grow $t (ref.null extern) (local.get 0)))
+            (func (export "set") (param i32 externref) (table.set $t (local.get 0) (local.get 1)))
+            (func (export "is_null") (param i32) (result i32) (ref.is_null (table.get $t (local.get 0))))
+            (func (export "size") (result i32) (table.size $t)))"#,
+        &[],
+    );
+    let before = resident_bytes();
+    let billion = 1_000_000_000;
+    assert_eq!(
+        call1(&func(&i, "grow"), &[Val::I32(billion)])
+            .unwrap()
+            .i32(),
+        Some(0)
+    );
+    let set = func(&i, "set");
+    let value = ExternRef::new(&store, Box::new(5u32));
+    for at in [0, 123_456_789, billion - 1] {
+        set.call(
+            &[Val::I32(at), Val::ExternRef(Some(value.clone()))],
+            &mut [],
+        )
+        .unwrap();
+        assert_eq!(
+            call1(&func(&i, "is_null"), &[Val::I32(at)]).unwrap().i32(),
+            Some(0)
+        );
+    }
+    assert_eq!(
+        call1(&func(&i, "is_null"), &[Val::I32(500_000_000)])
+            .unwrap()
+            .i32(),
+        Some(1)
+    );
+    let grown = resident_bytes().saturating_sub(before);
+    assert!(
+        grown < 64 << 20,
+        "a billion null elements made the process {grown} bytes bigger"
+    );
+    // Up to the runtime's limit (2^30), and no further.
+    let rest = (wasm_runtime::runtime::MAX_TABLE_ELEMENTS - billion as u64) as i32;
+    assert_eq!(
+        call1(&func(&i, "grow"), &[Val::I32(rest + 1)])
+            .unwrap()
+            .i32(),
+        Some(-1)
+    );
+    assert_eq!(call1(&func(&i, "size"), &[]).unwrap().i32(), Some(billion));
+}

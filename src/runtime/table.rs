@@ -16,9 +16,97 @@ use std::cell::UnsafeCell;
 use std::ptr::NonNull;
 
 /// The most elements a table may hold in this runtime, whatever its type
-/// says: tables live in host memory, and a runaway `table.grow` must fail
-/// (returning -1) instead of exhausting it.
-pub const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
+/// says: 2^30 (over a billion). Null elements cost nothing until written
+/// (see [`Elements`]), so a table grown to this size costs only the pages
+/// of the elements the program sets; a program that sets them all commits
+/// 8 GiB, which bounds what one runaway table can take from the host (a
+/// 32-bit memory can take 4 GiB). `table.grow` past it, or past what the
+/// host can allocate, returns -1; embedders bound tables further with the
+/// store limiter.
+pub const MAX_TABLE_ELEMENTS: u64 = 1 << 30;
+
+/// A table's element array, pointer-sized elements in a `Vec` whose spare
+/// capacity is always zero bytes (null elements).
+///
+/// The invariant lets null growth, the usual case, just extend the length:
+/// nothing is written, and the allocation, made zeroed (`alloc_zeroed`,
+/// which for large sizes maps fresh zero pages), commits memory only where
+/// elements are set. Growth past the capacity makes a new zeroed
+/// allocation (at least twice the old capacity) and copies the elements.
+/// Writes only ever happen below the length, and the length never shrinks,
+/// so the spare capacity stays zero.
+struct Elements(Vec<usize>);
+
+impl Elements {
+    /// `len` null elements.
+    fn zeroed(len: usize) -> Option<Elements> {
+        let mut elements = Elements(Vec::new());
+        elements.grow(len, 0)?;
+        Some(elements)
+    }
+
+    /// The `len` items of `items` for the instance whose `VMContext` is at
+    /// `vmctx`, written once (no zeroing first: instantiation's fast path).
+    fn from_template(items: &FuncRefItems, vmctx: usize, len: usize) -> Option<Elements> {
+        let mut elements = Vec::new();
+        elements.try_reserve_exact(len).ok()?;
+        items.append_to(vmctx, &mut elements);
+        // The allocator may have given more than asked: null the spare
+        // capacity, as the invariant requires.
+        for slot in elements.spare_capacity_mut() {
+            slot.write(0);
+        }
+        Some(Elements(elements))
+    }
+
+    /// Makes the capacity at least `len`, keeping the invariant; `None`
+    /// when the host cannot allocate it.
+    fn reserve_zeroed(&mut self, len: usize) -> Option<()> {
+        if len <= self.0.capacity() {
+            return Some(());
+        }
+        let capacity = len.max(self.0.capacity().saturating_mul(2));
+        let bytes = capacity.checked_mul(std::mem::size_of::<usize>())?;
+        let layout =
+            std::alloc::Layout::from_size_align(bytes, std::mem::align_of::<usize>()).ok()?;
+        // SAFETY: the layout has a non-zero size (`len` > capacity >= 0).
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<usize>();
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: `ptr` was allocated by the global allocator with the
+        // layout of a `Vec<usize>` of `capacity` elements, all zero bytes
+        // (valid `usize`s); the old elements are copied into it below its
+        // length, which starts at 0.
+        let mut fresh = unsafe { Vec::from_raw_parts(ptr, 0, capacity) };
+        fresh.extend_from_slice(&self.0);
+        self.0 = fresh;
+        Some(())
+    }
+
+    /// Extends the length to `len` (within the capacity) with null
+    /// elements, which the invariant says are already there.
+    fn grow_null(&mut self, len: usize) {
+        assert!(len <= self.0.capacity(), "reserve_zeroed first");
+        if len > self.0.len() {
+            // SAFETY: within the capacity, and the spare capacity is zero
+            // bytes, valid `usize`s (the invariant).
+            unsafe { self.0.set_len(len) };
+        }
+    }
+
+    /// Grows to `len` elements, the new ones `init`; `None` when the host
+    /// cannot allocate them.
+    fn grow(&mut self, len: usize, init: usize) -> Option<()> {
+        self.reserve_zeroed(len)?;
+        let old = self.0.len();
+        self.grow_null(len);
+        if init != 0 {
+            self.0[old..].fill(init);
+        }
+        Some(())
+    }
+}
 
 /// What a new table's `minimum` elements are.
 enum Initial<'a> {
@@ -37,7 +125,7 @@ pub(crate) struct TableData {
     limit: u64,
     /// The pooling allocator's slot, given back with the table.
     _pool_slot: Option<PoolSlot>,
-    elements: UnsafeCell<Vec<usize>>,
+    elements: UnsafeCell<Elements>,
     /// Where compiled code reads base and length: inside the defining
     /// instance's `VMContext`, or `own_def` for host-created tables.
     def: *mut VMTableDefinition,
@@ -96,16 +184,20 @@ impl TableData {
             );
         }
         let pool_slot = allocator.take_slot(engine, PoolKind::Table)?;
-        let mut elements = Vec::new();
-        elements
-            .try_reserve_exact(ty.minimum as usize)
-            .map_err(|_| anyhow!("cannot allocate a table of {} elements", ty.minimum))?;
-        match initial {
-            Initial::Fill(init) => fill_elements(&mut elements, ty.minimum as usize, init),
+        let cannot = || anyhow!("cannot allocate a table of {} elements", ty.minimum);
+        let minimum = usize::try_from(ty.minimum).map_err(|_| cannot())?;
+        let elements = match initial {
+            Initial::Fill(init) => {
+                let mut elements = Elements::zeroed(0).ok_or_else(cannot)?;
+                elements.grow(minimum, init).ok_or_else(cannot)?;
+                elements
+            }
             // The caller checked that the template has `ty.minimum` items:
             // the elements are written once, straight from the template.
-            Initial::FuncRefs(items, vmctx) => items.append_to(vmctx, &mut elements),
-        }
+            Initial::FuncRefs(items, vmctx) => {
+                Elements::from_template(items, vmctx, minimum).ok_or_else(cannot)?
+            }
+        };
         let (own, def) = match slot {
             Some(slot) => (None, slot),
             None => {
@@ -134,7 +226,7 @@ impl TableData {
         // SAFETY: one thread at a time uses the store; `def` is valid for
         // the table's life.
         unsafe {
-            let elements = &mut *self.elements.get();
+            let elements = &mut (*self.elements.get()).0;
             self.def.write(VMTableDefinition {
                 base: elements.as_mut_ptr(),
                 current_elements: elements.len(),
@@ -162,21 +254,21 @@ impl TableData {
     pub(crate) unsafe fn elements_mut(&self) -> &mut [usize] {
         // SAFETY: the caller guarantees this is the only reference to the
         // elements while it lives.
-        unsafe { &mut *self.elements.get() }
+        unsafe { &mut (*self.elements.get()).0 }
     }
 
     /// Element `i`, or `None` past the end.
     pub(crate) fn get(&self, i: u64) -> Option<usize> {
         // SAFETY: a shared reference for this read only; no `elements_mut`
         // slice is alive while a method of the table runs (its contract).
-        let elements = unsafe { &*self.elements.get() };
+        let elements = unsafe { &(*self.elements.get()).0 };
         elements.get(usize::try_from(i).ok()?).copied()
     }
 
     /// Sets element `i` to `value`; false past the end.
     pub(crate) fn set(&self, i: u64, value: usize) -> bool {
         // SAFETY: the only reference, for this write (see `get`).
-        let elements = unsafe { &mut *self.elements.get() };
+        let elements = unsafe { &mut (*self.elements.get()).0 };
         match usize::try_from(i).ok().and_then(|i| elements.get_mut(i)) {
             Some(slot) => {
                 *slot = value;
@@ -188,7 +280,7 @@ impl TableData {
 
     pub(crate) fn size(&self) -> u64 {
         // SAFETY: a shared reference for this read only (see `get`).
-        unsafe { &*self.elements.get() }.len() as u64
+        unsafe { &(*self.elements.get()).0 }.len() as u64
     }
 
     /// The type with the current size as minimum.
@@ -210,8 +302,7 @@ impl TableData {
         // SAFETY: the only reference, for this resize: no `elements_mut`
         // slice is alive while a method of the table runs (its contract).
         let elements = unsafe { &mut *self.elements.get() };
-        elements.try_reserve(delta as usize).ok()?;
-        fill_elements(elements, new as usize, init);
+        elements.grow(usize::try_from(new).ok()?, init)?;
         self.publish();
         Some(old)
     }
@@ -225,26 +316,6 @@ impl TableData {
         };
         elements[dst as usize..end as usize].fill(value);
         true
-    }
-}
-
-/// Grows `elements` to `len` items, the new ones `init`. A null `init` (the
-/// usual case: a fresh table of funcrefs) is written as zero bytes, which
-/// compiles to one `memset` instead of a store per element; the caller has
-/// reserved the capacity.
-fn fill_elements(elements: &mut Vec<usize>, len: usize, init: usize) {
-    if init != 0 || len <= elements.len() {
-        elements.resize(len, init);
-        return;
-    }
-    elements.reserve(len - elements.len());
-    let old = elements.len();
-    // SAFETY: the capacity is at least `len` (reserved above); the bytes
-    // from `old` to `len` are written with zeroes, a valid `usize` each,
-    // before the length covers them.
-    unsafe {
-        elements.as_mut_ptr().add(old).write_bytes(0, len - old);
-        elements.set_len(len);
     }
 }
 
