@@ -66,11 +66,11 @@ impl<'a> Caller<'a> {
 
 /// Up to this many values cross a call into wasm without a heap
 /// allocation.
-const INLINE_VALUES: usize = 16;
+const INLINE_VALUES: usize = 8;
 
 /// Up to this many arguments (and as many results) reach a host callback
 /// without a heap allocation (a `Val` is larger than a raw slot).
-const INLINE_HOST_VALUES: usize = 8;
+const INLINE_HOST_VALUES: usize = 4;
 
 /// A host function's state.
 pub(crate) struct HostFunc {

@@ -107,7 +107,7 @@ struct RawTrace {
 }
 
 impl RawTrace {
-    fn new() -> RawTrace {
+    const fn new() -> RawTrace {
         RawTrace {
             frames: [const { MaybeUninit::uninit() }; MAX_TRACE],
             len: 0,
@@ -168,8 +168,6 @@ struct Activation {
     host_exit: Cell<HostExit>,
     /// Set by the signal handler or `raise_trap_at`.
     trap_kind: Cell<Option<TrapKind>>,
-    /// Written by the signal handler or `raise_trap_at` for wasm traps.
-    trace: UnsafeCell<RawTrace>,
     /// Set by the host-function shim before it reports failure.
     host_trap: UnsafeCell<Option<Trap>>,
 }
@@ -197,6 +195,31 @@ thread_local! {
     static STACK_LOW: Cell<usize> = const { Cell::new(0) };
     /// This thread's alternate signal stack, when we installed it.
     static ALT_STACK: UnsafeCell<Option<AltStack>> = const { UnsafeCell::new(None) };
+    /// The frames of the trap being raised on this thread: written by the
+    /// signal handler or `raise_trap_at` for the innermost activation (or
+    /// by a failing host call), read by its entry right after it returns
+    /// "trapped", so at most one trace is pending per thread. Kept here
+    /// rather than in each `Activation` so that an entry's frame stays
+    /// small: nested wasm→host→wasm calls each have one. Const-initialised
+    /// and without a destructor, so the signal handler may use it.
+    static TRAP_TRACE: UnsafeCell<RawTrace> = const { UnsafeCell::new(RawTrace::new()) };
+}
+
+/// Walks `act`'s frames from `start` into this thread's `TRAP_TRACE`,
+/// replacing what it held.
+///
+/// # Safety
+/// As for [`walk_wasm_frames`]; no reference to the trace may be alive.
+unsafe fn record_trap_trace(act: &Activation, start: WalkStart) {
+    TRAP_TRACE.with(|trace| {
+        // SAFETY: the caller guarantees no other reference to the trace
+        // exists; the walk's own requirements are forwarded.
+        unsafe {
+            let trace = &mut *trace.get();
+            trace.len = 0;
+            walk_wasm_frames(act, start, trace);
+        }
+    })
 }
 
 /// A host function called by wasm, from the shim's entry to its return.
@@ -257,7 +280,6 @@ impl HostCall {
         let want_frames = tunables.wasm_backtrace || want_dump;
         let mut dump_frames = None;
         if want_frames && !trap.has_trace() && self.exit.fp != 0 {
-            let mut raw = RawTrace::new();
             let start = WalkStart {
                 pc: None,
                 fp: self.exit.fp,
@@ -265,9 +287,13 @@ impl HostCall {
                 vmctx: self.exit.caller_vmctx,
             };
             // SAFETY: `act` is this thread's innermost activation and the
-            // trampoline's frame at `exit.fp` is live (see `begin`).
-            unsafe { walk_wasm_frames(act, start, &mut raw) };
-            let frames = symbolicate(store, raw.frames());
+            // trampoline's frame at `exit.fp` is live (see `begin`); no
+            // trap is pending on the thread while a host function called
+            // by wasm returns, so the trace is free.
+            unsafe { record_trap_trace(act, start) };
+            // SAFETY: written just above; read before anything else runs.
+            let frames =
+                TRAP_TRACE.with(|trace| symbolicate(store, unsafe { &*trace.get() }.frames()));
             if tunables.wasm_backtrace {
                 trap.attach_trace(frames);
             } else {
@@ -337,7 +363,6 @@ pub(crate) unsafe fn enter_wasm(
         entered_vmctx: callee_vmctx,
         host_exit: Cell::new(HostExit::NONE),
         trap_kind: Cell::new(None),
-        trace: UnsafeCell::new(RawTrace::new()),
         host_trap: UnsafeCell::new(None),
     };
     CURRENT.with(|c| c.set(&activation));
@@ -379,7 +404,8 @@ pub(crate) unsafe fn enter_wasm(
     let tunables = store.engine().tunables();
     let mut frames = if tunables.wasm_backtrace || tunables.coredump_on_trap {
         // SAFETY: the handler is done with the trace: the entry returned.
-        symbolicate(store, unsafe { &*activation.trace.get() }.frames())
+        // and nothing else writes it before this entry's caller runs.
+        TRAP_TRACE.with(|trace| symbolicate(store, unsafe { &*trace.get() }.frames()))
     } else {
         Vec::new()
     };
@@ -449,7 +475,7 @@ pub(super) unsafe extern "C" fn raise_trap_at(code: u32, pc: usize, fp: usize, s
                 low: sp,
                 vmctx: act.entered_vmctx,
             };
-            walk_wasm_frames(act, start, &mut *act.trace.get());
+            record_trap_trace(act, start);
         }
         wr_resume_trap(act.jmpbuf.get().cast())
     }
@@ -761,7 +787,7 @@ unsafe extern "C" fn trap_handler(
                         low: sp,
                         vmctx: act.entered_vmctx,
                     };
-                    walk_wasm_frames(act, start, &mut *act.trace.get());
+                    record_trap_trace(act, start);
                 }
                 redirect_to_resume(ucontext, act.jmpbuf.get().cast());
             }
