@@ -60,9 +60,9 @@ options! {
         ty: Option<Triple> = None,
         shown: "the host",
         access: custom,
-        status: validated_only,
+        status: works,
         code: isa,
-        notes: "triple parsed and its ISA built at engine creation; cross targets build an engine that cannot run code",
+        notes: "x86-64 and aarch64 from either host: a cross engine compiles and serializes modules for its target (precompilation); instantiating them, or loading the blob on another target, is refused naming both triples",
     }
     /// Enables Cranelift's incremental compilation cache, backed by the embedder's store.
     enable_incremental_compilation {

@@ -83,6 +83,11 @@ impl CompiledModule {
         self.memory.has_unwind_info()
     }
 
+    /// The machine code of defined function `defined_index`.
+    pub fn func_code(&self, defined_index: u32) -> &[u8] {
+        self.memory.func_code(defined_index as usize)
+    }
+
     /// The entry of defined function `defined_index` (counted among
     /// defined functions only).
     pub fn func_ptr(&self, defined_index: u32) -> *const u8 {

@@ -94,27 +94,33 @@ impl Module {
         mut compiled: CompiledModule,
     ) -> Result<Module> {
         let runtime = engine.runtime();
-        compiled.announce(runtime, &|i| {
-            let index = info.num_imported_funcs + i as u32;
-            match info.func_names.get(&index) {
-                Some(name) => name.clone(),
-                None => format!("wasm-function[{index}]"),
-            }
-        });
         let type_ids = info
             .types
             .iter()
             .map(|ty| runtime.signature_id(ty))
             .collect();
-        runtime.ensure_trampolines(&info.types)?;
-        let trampolines = info
-            .types
-            .iter()
-            .map(|ty| {
-                let (array_to_wasm, wasm_to_host) = runtime.trampolines(ty)?;
-                Ok((array_to_wasm, wasm_to_host as usize))
-            })
-            .collect::<Result<_>>()?;
+        // Code for another target (`target`) is only ever written out: it
+        // is not told to this host's unwinder or profiler, and it gets no
+        // trampolines (instantiation refuses such modules).
+        let trampolines = if engine.is_host_target() {
+            compiled.announce(runtime, &|i| {
+                let index = info.num_imported_funcs + i as u32;
+                match info.func_names.get(&index) {
+                    Some(name) => name.clone(),
+                    None => format!("wasm-function[{index}]"),
+                }
+            });
+            runtime.ensure_trampolines(&info.types)?;
+            info.types
+                .iter()
+                .map(|ty| {
+                    let (array_to_wasm, wasm_to_host) = runtime.trampolines(ty)?;
+                    Ok((array_to_wasm, wasm_to_host as usize))
+                })
+                .collect::<Result<_>>()?
+        } else {
+            Box::default()
+        };
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
@@ -210,6 +216,20 @@ impl Module {
         self.inner
             .compiled
             .func_ptr(func_index - info.num_imported_funcs)
+    }
+
+    // Not API: the machine code of defined function `func_index`, for
+    // tests that disassemble it (tests/cross_target.rs).
+    #[doc(hidden)]
+    pub fn func_code(&self, func_index: u32) -> &[u8] {
+        let info = &self.inner.info;
+        assert!(
+            func_index >= info.num_imported_funcs && func_index < info.functions.len() as u32,
+            "func_code: function {func_index} is not defined by the module"
+        );
+        self.inner
+            .compiled
+            .func_code(func_index - info.num_imported_funcs)
     }
 
     // Not API: the runtime's accessor, reachable for tests/compile.rs. (and tests/memory_guard.rs)

@@ -74,6 +74,9 @@ fn first_difference(stored: &str, current: &str) -> String {
         "the CPU features",
         "the Cranelift flags",
     ];
+    // The part a cross-compiled module differs in first; named with both
+    // triples.
+    const TARGET_PART: usize = 1;
     let stored_parts: Vec<&str> = stored.split('|').collect();
     let current_parts: Vec<&str> = current.split('|').collect();
     let index = (0..stored_parts.len().max(current_parts.len()))
@@ -82,6 +85,9 @@ fn first_difference(stored: &str, current: &str) -> String {
     match (stored_parts.get(index), current_parts.get(index)) {
         (Some(old), Some(new)) if index >= ISA_PARTS.len() => {
             format!("the module has `{old}`, this engine `{new}`")
+        }
+        (Some(old), Some(new)) if index == TARGET_PART => {
+            format!("the target: the module is for `{old}`, this engine for `{new}`")
         }
         _ => ISA_PARTS.get(index).map_or_else(
             || "the set of recorded settings".to_string(),

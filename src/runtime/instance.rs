@@ -361,7 +361,12 @@ impl Instance {
         if !engine.is_host_target() {
             return Err(Error::link(
                 None,
-                "the engine compiles for another target; its code cannot run here",
+                format!(
+                    "the module was compiled for {}, which cannot run on this host ({}): \
+                     serialize it and load it there",
+                    engine.isa().triple(),
+                    target_lexicon::Triple::host()
+                ),
             ));
         }
         let info = module.info();

@@ -12,12 +12,10 @@ use std::path::Path;
 
 // <option-doc target>
 /// Compiles for this target triple instead of the host. Default: the host.
-/// Triple parsed and its ISA built at engine creation; cross targets build an
-/// engine that cannot run code. Compiled code depends on it: serialized modules
-/// record it.
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// X86-64 and aarch64 from either host: a cross engine compiles and serializes
+/// modules for its target (precompilation); instantiating them, or loading the
+/// blob on another target, is refused naming both triples. Compiled code
+/// depends on it: serialized modules record it.
 ///
 // </option-doc>
 /// `target` is a triple such as "x86_64-unknown-linux-gnu". Returns NULL on
