@@ -588,14 +588,15 @@ void wasm_config_with_host_stack_set(wasm_config_t *config,
 
 /**
  * Enables Cranelift's incremental compilation cache, backed by the embedder's
- * store. Default: off. Cranelift's incremental cache is not compiled in.
+ * store. Default: off. Cranelift's incremental cache: each function's compiled
+ * code is stored under a hash of its IR and the target, so recompiling an
+ * unchanged function is a lookup.
  *
- * Off only: this build lacks the feature; engine creation refuses a request
- * for it, naming the option.
- *
- * `store` is copied, and its `env` is owned by the library from now on.
- * Returns NULL on success or an error: this build lacks the incremental cache,
- * so it always fails and finalizes `store` at once.
+ * `store` is copied, and its `env` is owned by the library from now on: the
+ * finalizer runs once no configuration or engine uses it. `get` and
+ * `insert` may be called from several compiling threads at once. Returns
+ * NULL on success, or an error for a NULL `config`, `store`, `get` or
+ * `insert` (the store's `env` is then finalized at once).
  */
 WASM_API_EXTERN
 struct wasm_error_t *wasm_config_enable_incremental_compilation_set(wasm_config_t *config,

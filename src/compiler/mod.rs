@@ -85,10 +85,17 @@ pub(crate) fn finish_function(
     body_offset: u32,
     address_map: bool,
     resolve: &dyn Fn(UserExternalName) -> Option<RelocTarget>,
+    cache: Option<&dyn crate::config::CacheStore>,
 ) -> Result<CompiledFunction> {
     let names = ctx.func.params.user_named_funcs().clone();
     let mut ctrl_plane = ControlPlane::default();
-    let compiled = ctx.compile(isa, &mut ctrl_plane).map_err(|e| match e.inner {
+    let compiled = match cache {
+        Some(store) => ctx
+            .compile_with_cache(isa, &mut CacheAdapter(store), &mut ctrl_plane)
+            .map(|(code, _hit)| code),
+        None => ctx.compile(isa, &mut ctrl_plane),
+    };
+    let compiled = compiled.map_err(|e| match e.inner {
         CodegenError::Unsupported(msg) if msg.starts_with("Too many return values") => {
             let kind = ErrorKind::Unsupported {
                 feature: "multi-value".to_string(),
@@ -283,6 +290,25 @@ pub struct CompileOptions {
     pub parallel: bool,
     /// `emit_clif`: the folder each function's Cranelift IR is written to.
     pub emit_clif: Option<std::path::PathBuf>,
+    /// `enable_incremental_compilation`: where Cranelift's incremental
+    /// cache keeps each function's compiled code.
+    pub cache_store: Option<std::sync::Arc<dyn crate::config::CacheStore>>,
+}
+
+/// Cranelift's view of the embedder's cache store. Cranelift hashes the
+/// function's IR and the target into the key and checks what it gets back,
+/// so a stale or foreign value only costs a recompilation.
+struct CacheAdapter<'a>(&'a dyn crate::config::CacheStore);
+
+impl cranelift_codegen::incremental_cache::CacheKvStore for CacheAdapter<'_> {
+    fn get(&self, key: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+        self.0.get(key).map(std::borrow::Cow::Owned)
+    }
+
+    fn insert(&mut self, key: &[u8], val: Vec<u8>) {
+        // A store that cannot keep the value only loses the reuse.
+        let _ = self.0.insert(key, val);
+    }
 }
 
 /// Translates and compiles every defined function of `info` (whose binary
@@ -335,6 +361,7 @@ pub fn compile_module(
                     && name.index < num_funcs)
                     .then(|| RelocTarget::Func(name.index - num_imported))
             },
+            options.cache_store.as_deref(),
         )
         // The prefix keeps the error's kind (an unsupported feature, an
         // invalid body) for the caller.

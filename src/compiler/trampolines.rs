@@ -74,14 +74,26 @@ pub fn compile_trampolines(
     for ty in types {
         ctx.clear();
         ctx.func = array_to_wasm_function(isa, ty, &mut builder_ctx);
-        funcs.push(finish_function(isa, &mut ctx, u32::MAX, 0, false, &|_| {
-            None
-        })?);
+        funcs.push(finish_function(
+            isa,
+            &mut ctx,
+            u32::MAX,
+            0,
+            false,
+            &|_| None,
+            None,
+        )?);
         ctx.clear();
         ctx.func = wasm_to_host_function(isa, ty, signals_based_traps, &mut builder_ctx);
-        funcs.push(finish_function(isa, &mut ctx, u32::MAX, 0, false, &|_| {
-            None
-        })?);
+        funcs.push(finish_function(
+            isa,
+            &mut ctx,
+            u32::MAX,
+            0,
+            false,
+            &|_| None,
+            None,
+        )?);
     }
     Ok(funcs)
 }

@@ -3,7 +3,7 @@
 //! store, or share storage with other options. Plain options get theirs
 //! generated from `src/config/table.rs`.
 
-use super::validate::{not_in_this_build, option_cause, option_error};
+use super::validate::{option_cause, option_error};
 use super::{
     CacheConfig, CacheSetting, CacheStore, Config, CraneliftFlag, HostFeatureDetector,
     InstanceAllocationStrategy, MemoryCreator, ModuleVersionStrategy, StackCreator,
@@ -42,17 +42,21 @@ impl Config {
         self.target.as_ref()
     }
 
-    /// Enables Cranelift's incremental compilation cache backed by `store`.
-    /// Always fails: this build's Cranelift lacks the incremental cache.
+    /// Enables Cranelift's incremental compilation cache backed by `store`:
+    /// every function compiled by engines of this configuration is looked
+    /// up there first and stored there after. Never fails (the `Result` is
+    /// the reference's signature).
     pub fn enable_incremental_compilation(
         &mut self,
         store: Arc<dyn CacheStore>,
     ) -> Result<&mut Self> {
-        drop(store);
-        Err(not_in_this_build(
-            "enable_incremental_compilation",
-            "Cranelift's incremental compilation cache is not compiled in",
-        ))
+        self.enable_incremental_compilation = Some(store);
+        Ok(self)
+    }
+
+    /// The incremental compilation cache store, when one is set.
+    pub fn incremental_compilation_store(&self) -> Option<&Arc<dyn CacheStore>> {
+        self.enable_incremental_compilation.as_ref()
     }
 
     /// Appends `cranelift_flag_enable(flag)`: enables a boolean Cranelift

@@ -66,12 +66,12 @@ options! {
     }
     /// Enables Cranelift's incremental compilation cache, backed by the embedder's store.
     enable_incremental_compilation {
-        ty: Arc<dyn CacheStore>,
+        ty: Option<Arc<dyn CacheStore>> = None,
         shown: "off",
         access: custom,
-        status: off_only,
+        status: works,
         code: no,
-        notes: "Cranelift's incremental cache is not compiled in",
+        notes: "Cranelift's incremental cache: each function's compiled code is stored under a hash of its IR and the target, so recompiling an unchanged function is a lookup",
     }
     /// Runs async host functions on separate native stacks.
     async_support {

@@ -50,6 +50,7 @@ impl Module {
         let options = CompileOptions {
             parallel: config.parallel_compilation(),
             emit_clif: config.emit_clif().map(|p| p.to_path_buf()),
+            cache_store: config.incremental_compilation_store().cloned(),
         };
         let funcs = compile_module(engine.isa(), engine.tunables(), &info, wasm, &options)?;
         let compiled = CompiledModule::publish(&funcs)?;
