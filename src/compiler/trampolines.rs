@@ -71,29 +71,16 @@ pub fn compile_trampolines(
     let mut builder_ctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
     let mut funcs: Vec<CompiledFunction> = Vec::with_capacity(types.len() * 2);
+    // Trampolines have no wasm function, offsets or callees of their own,
+    // and are compiled once per engine (no incremental cache).
+    let finish = |ctx: &mut Context| finish_function(isa, ctx, u32::MAX, 0, false, &|_| None, None);
     for ty in types {
         ctx.clear();
         ctx.func = array_to_wasm_function(isa, ty, &mut builder_ctx);
-        funcs.push(finish_function(
-            isa,
-            &mut ctx,
-            u32::MAX,
-            0,
-            false,
-            &|_| None,
-            None,
-        )?);
+        funcs.push(finish(&mut ctx)?);
         ctx.clear();
         ctx.func = wasm_to_host_function(isa, ty, signals_based_traps, &mut builder_ctx);
-        funcs.push(finish_function(
-            isa,
-            &mut ctx,
-            u32::MAX,
-            0,
-            false,
-            &|_| None,
-            None,
-        )?);
+        funcs.push(finish(&mut ctx)?);
     }
     Ok(funcs)
 }

@@ -209,28 +209,27 @@ impl Module {
     /// # Panics
     /// If `func_index` is imported or out of range.
     pub fn func_ptr(&self, func_index: u32) -> *const u8 {
-        let info = &self.inner.info;
-        assert!(
-            func_index >= info.num_imported_funcs && func_index < info.functions.len() as u32,
-            "func_ptr: function {func_index} is not defined by the module"
-        );
-        self.inner
-            .compiled
-            .func_ptr(func_index - info.num_imported_funcs)
+        let defined = self.defined_index(func_index, "func_ptr");
+        self.inner.compiled.func_ptr(defined)
     }
 
     // Not API: the machine code of defined function `func_index`, for
     // tests that disassemble it (tests/cross_target.rs).
     #[doc(hidden)]
     pub fn func_code(&self, func_index: u32) -> &[u8] {
+        let defined = self.defined_index(func_index, "func_code");
+        self.inner.compiled.func_code(defined)
+    }
+
+    /// `func_index` counted among defined functions only; panics, naming
+    /// `caller`, when the function is imported or out of range.
+    fn defined_index(&self, func_index: u32, caller: &str) -> u32 {
         let info = &self.inner.info;
         assert!(
             func_index >= info.num_imported_funcs && func_index < info.functions.len() as u32,
-            "func_code: function {func_index} is not defined by the module"
+            "{caller}: function {func_index} is not defined by the module"
         );
-        self.inner
-            .compiled
-            .func_code(func_index - info.num_imported_funcs)
+        func_index - info.num_imported_funcs
     }
 
     // Not API: the runtime's accessor, reachable for tests/compile.rs. (and tests/memory_guard.rs)

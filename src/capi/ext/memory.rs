@@ -164,8 +164,19 @@ pub extern "C" fn wasm_memory_grow64(
     let Some(memory) = memory else {
         return null_argument(F, "memory");
     };
-    panic_guard::or_error(F, || {
-        report(F, memory.memory().grow(delta), |previous| {
+    report_growth(F, || memory.memory().grow(delta), previous_pages)
+}
+
+/// The C convention of the 64-bit growth functions: on success the
+/// previous size in pages goes to `*previous_pages` (if not NULL) and the
+/// result is NULL; else the error, prefixed with `function`.
+fn report_growth(
+    function: &str,
+    grow: impl FnOnce() -> Result<u64>,
+    previous_pages: Option<&mut u64>,
+) -> Option<Box<wasm_error_t>> {
+    panic_guard::or_error(function, || {
+        report(function, grow(), |previous| {
             if let Some(out) = previous_pages {
                 *out = previous;
             }
@@ -277,13 +288,7 @@ pub extern "C" fn wasm_shared_memory_grow(
     let Some(memory) = memory else {
         return null_argument(F, "memory");
     };
-    panic_guard::or_error(F, || {
-        report(F, memory.memory.grow(delta), |previous| {
-            if let Some(out) = previous_pages {
-                *out = previous;
-            }
-        })
-    })
+    report_growth(F, || memory.memory.grow(delta), previous_pages)
 }
 
 /// Makes the shared memory usable in `store` (not consumed; it must belong
