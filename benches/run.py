@@ -406,11 +406,7 @@ def run_variants(hosts, pairs, settings):
                     environment = dict(os.environ, BENCH_WASM_FEATURES=env) if env else None
                     row[cell] = measure([host, "exec", path, str(settings.exec_repeats)], 120,
                                         env=environment)
-        for r in row.values():
-            if r.get("ok") and "times" in r:
-                r["wall_ms"] = stats(r.pop("times"), 1e3)
-                r["cpu_ms"] = stats(r.pop("cpu_times"), 1e3)
-                r["ms"] = r[f"{settings.clock}_ms"]
+        summarize_times(row, settings)
         results[label] = row
     return results
 
@@ -471,6 +467,16 @@ def fetch_npm_modules(modules):
 
 # ---- measuring --------------------------------------------------------------
 
+def summarize_times(row, settings):
+    """Replaces each successful cell's raw times (s) by wall and CPU
+    statistics in ms, and `ms` by the clock the settings choose."""
+    for r in row.values():
+        if r.get("ok") and "times" in r:
+            r["wall_ms"] = stats(r.pop("times"), 1e3)
+            r["cpu_ms"] = stats(r.pop("cpu_times"), 1e3)
+            r["ms"] = r[f"{settings.clock}_ms"]
+
+
 def run_exec(hosts, kernels, settings):
     results = {}
     for k, entry in kernels.items():
@@ -501,11 +507,7 @@ def run_exec(hosts, kernels, settings):
                 row[col] = {"ok": False, "error": entry[f"{col}_error"]}
             else:
                 row[col] = measure([entry[col], str(settings.exec_repeats)], 120)
-        for r in row.values():
-            if r.get("ok") and "times" in r:
-                r["wall_ms"] = stats(r.pop("times"), 1e3)
-                r["cpu_ms"] = stats(r.pop("cpu_times"), 1e3)
-                r["ms"] = r[f"{settings.clock}_ms"]
+        summarize_times(row, settings)
         results[k] = row
     return results
 

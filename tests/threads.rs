@@ -543,3 +543,33 @@ fn a_defined_shared_memory_outlives_its_store_and_works_with_pooling() {
         assert_eq!(shared.size(), 4);
     }
 }
+
+/// `Memory::new` makes shared and 64-bit memories only when their
+/// proposals are on, and a shared one only with a maximum.
+#[test]
+fn host_made_memories_follow_the_proposal_options() {
+    let off = engine_with(|c| {
+        c.set_wasm_threads(false).set_wasm_memory64(false);
+    });
+    let store = Store::new(&off);
+    let shared = shared_type(1, 2);
+    let err = wasm_runtime::runtime::Memory::new(&store, shared).unwrap_err();
+    assert!(err.to_string().contains("wasm_threads"), "{err}");
+    let wide = MemoryType {
+        memory64: true,
+        ..MemoryType::new(1, None)
+    };
+    let err = wasm_runtime::runtime::Memory::new(&store, wide).unwrap_err();
+    assert!(err.to_string().contains("wasm_memory64"), "{err}");
+    let on = engine_with(|c| {
+        c.set_wasm_memory64(true);
+    });
+    let store = Store::new(&on);
+    assert!(wasm_runtime::runtime::Memory::new(&store, shared).is_ok());
+    assert!(wasm_runtime::runtime::Memory::new(&store, wide).is_ok());
+    let unbounded = MemoryType {
+        shared: true,
+        ..MemoryType::new(1, None)
+    };
+    assert!(wasm_runtime::runtime::Memory::new(&store, unbounded).is_err());
+}

@@ -590,6 +590,16 @@ unsafe impl Send for Memory {}
 impl Memory {
     /// A fresh memory of type `ty`, laid out per the engine's settings.
     pub fn new(store: &Store, ty: MemoryType) -> Result<Memory> {
+        let config = store.engine().config();
+        if ty.shared && !config.wasm_threads() {
+            bail!("a shared memory needs the threads proposal: wasm_threads is off");
+        }
+        if ty.shared && ty.maximum.is_none() {
+            bail!("a shared memory must have a maximum");
+        }
+        if ty.memory64 && !config.wasm_memory64() {
+            bail!("a 64-bit memory needs the memory64 proposal: wasm_memory64 is off");
+        }
         if let Some(max) = ty.maximum {
             if max < ty.minimum {
                 bail!(
