@@ -1153,10 +1153,9 @@ WASM_API_EXTERN void wasm_config_wmemcheck_set(wasm_config_t *config, bool enabl
 
 /**
  * Initialized-data size up to which a dense copy-on-write memory image is
- * always made. Default: 16 MiB.
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * always made. Default: 16 MiB. A memory whose initialised range is larger and
+ * less than half of whose pages hold data gets no copy-on-write image (nor
+ * does the rest of its module): its segments are copied at instantiation.
  */
 WASM_API_EXTERN
 void wasm_config_memory_guaranteed_dense_image_size_set(wasm_config_t *config,

@@ -511,8 +511,9 @@ options! {
     memory_guaranteed_dense_image_size {
         ty: u64 = 16 * MIB,
         shown: "16 MiB",
-        status: validated_only,
+        status: works,
         code: no,
+        notes: "a memory whose initialised range is larger and less than half of whose pages hold data gets no copy-on-write image (nor does the rest of its module): its segments are copied at instantiation",
     }
     /// Adds extra checks to component adapter modules.
     debug_adapter_modules {

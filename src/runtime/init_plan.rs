@@ -143,7 +143,9 @@ impl InitPlan {
         self.segments.iter().all(|s| Arc::strong_count(s) == 1)
     }
 
-    fn build(module: &Module, cow: bool) -> InitPlan {
+    /// `dense_limit` is `memory_guaranteed_dense_image_size`: see
+    /// [`worth_an_image`].
+    fn build(module: &Module, cow: bool, dense_limit: u64) -> InitPlan {
         let info = module.info();
         let imported = info.num_imported_memories as usize;
         let plans = module.memory_plans();
@@ -173,6 +175,13 @@ impl InitPlan {
                 None => *slot = None,
             }
         }
+        // As the reference does: one sparse memory past the guaranteed
+        // dense size rules out images for the whole module.
+        let cow = cow
+            && per_memory
+                .iter()
+                .flatten()
+                .all(|segments| worth_an_image(segments, dense_limit));
         let memories = per_memory
             .into_iter()
             .map(|segments| match segments {
@@ -208,6 +217,42 @@ impl InitPlan {
             tables,
         }
     }
+}
+
+/// Whether a memory initialised by `segments` should get a copy-on-write
+/// image (`memory_guaranteed_dense_image_size`): always when its
+/// initialised range (first to last non-zero byte) is at most
+/// `dense_limit` bytes, else only when at least half of the host pages in
+/// that range hold a non-zero byte. A sparse image past the limit would
+/// mostly be zero pages, costing memory for no speed.
+fn worth_an_image(segments: &[(usize, &[u8])], dense_limit: u64) -> bool {
+    let page = super::mmap::host_page_size();
+    let mut first = usize::MAX;
+    let mut last = 0;
+    let mut pages = std::collections::BTreeSet::new();
+    for &(start, bytes) in segments {
+        // Chunks that end on host page boundaries of the memory.
+        let mut at = start;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let take = (page - at % page).min(rest.len());
+            let (chunk, tail) = rest.split_at(take);
+            if let Some(i) = chunk.iter().position(|b| *b != 0) {
+                let j = chunk.iter().rposition(|b| *b != 0).unwrap_or(i);
+                first = first.min(at + i);
+                last = last.max(at + j);
+                pages.insert(at / page);
+            }
+            at += take;
+            rest = tail;
+        }
+    }
+    if first > last {
+        return true; // nothing non-zero: an empty image
+    }
+    let range = (last - first + 1) as u64;
+    let range_pages = last / page - first / page + 1;
+    range <= dense_limit || pages.len() * 2 >= range_pages
 }
 
 /// Per defined table, its initial contents when every active segment
@@ -302,11 +347,17 @@ pub(crate) struct InitPlanCache {
 }
 
 impl InitPlanCache {
-    /// The init plan of `module` (with memory images when `cow`; the
-    /// engine's setting, so the same for every call), built on first use;
+    /// The init plan of `module` (with memory images when `cow`, as
+    /// `dense_limit` allows; the engine's settings, so the same for every
+    /// call), built on first use;
     /// `None` when the module has no data segments, hence no identity to
     /// cache it by.
-    pub(crate) fn get(&self, module: &Module, cow: bool) -> Option<Arc<InitPlan>> {
+    pub(crate) fn get(
+        &self,
+        module: &Module,
+        cow: bool,
+        dense_limit: u64,
+    ) -> Option<Arc<InitPlan>> {
         if module.info().data.is_empty() {
             return None;
         }
@@ -319,7 +370,7 @@ impl InitPlanCache {
         }
         // Built outside the lock: two threads may build the same images,
         // and either result is correct.
-        let images = Arc::new(InitPlan::build(module, cow));
+        let images = Arc::new(InitPlan::build(module, cow, dense_limit));
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.retain(|_, e| !e.orphaned());
         entries.insert(key, images.clone());
@@ -330,6 +381,27 @@ impl InitPlanCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sparse_images_past_the_dense_size_are_not_worth_it() {
+        let page = crate::runtime::mmap::host_page_size();
+        let one = [1u8];
+        // Two bytes 64 pages apart: 2 of 65 pages hold data.
+        let sparse = [(0, &one[..]), (64 * page, &one[..])];
+        assert!(!worth_an_image(&sparse, 16 * page as u64));
+        assert!(worth_an_image(&sparse, 65 * page as u64));
+        // Dense: every page in the range holds data.
+        let full = vec![7u8; 40 * page];
+        assert!(worth_an_image(&[(page, &full[..])], 0));
+        // Zeros do not count as initialised.
+        let zeros = vec![0u8; 100 * page];
+        assert!(worth_an_image(&[(0, &zeros[..])], 0));
+        let mostly_zero = [(0, &zeros[..]), (100 * page, &one[..])];
+        assert!(
+            worth_an_image(&mostly_zero, 0),
+            "only the non-zero byte is initialised: a one-page range"
+        );
+    }
 
     #[test]
     fn offsets_with_globals_are_not_static() {

@@ -473,10 +473,11 @@ impl Instance {
             memories: Vec::with_capacity(info.memories.len()),
             tables: Vec::with_capacity(info.tables.len()),
             globals: Vec::with_capacity(info.globals.len()),
-            init_plan: engine
-                .runtime()
-                .init_plans()
-                .get(module, engine.tunables().memory_init_cow),
+            init_plan: engine.runtime().init_plans().get(
+                module,
+                engine.tunables().memory_init_cow,
+                engine.config().memory_guaranteed_dense_image_size(),
+            ),
             memory_from_image: vec![false; info.memories.len()],
             table_from_template: vec![false; info.tables.len()],
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),

@@ -522,10 +522,9 @@ pub extern "C" fn wasm_config_wmemcheck_set(config: Option<&mut wasm_config_t>, 
 }
 
 /// Initialized-data size up to which a dense copy-on-write memory image is
-/// always made. Default: 16 MiB.
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// always made. Default: 16 MiB. A memory whose initialised range is larger and
+/// less than half of whose pages hold data gets no copy-on-write image (nor
+/// does the rest of its module): its segments are copied at instantiation.
 #[no_mangle]
 pub extern "C" fn wasm_config_memory_guaranteed_dense_image_size_set(
     config: Option<&mut wasm_config_t>,
