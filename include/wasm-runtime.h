@@ -671,10 +671,9 @@ void wasm_config_cranelift_opt_level_set(wasm_config_t *config,
 
 /**
  * Symbolicates backtraces from the module's debug info. Default: environment
- * (`WASMTIME_BACKTRACE_DETAILS=1` enables).
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * (`WASM_RUNTIME_BACKTRACE_DETAILS=1` or `WASMTIME_BACKTRACE_DETAILS=1`
+ * enables). Frames carry file, line and column from the module's DWARF line
+ * tables (`wasm_frame_source`); the trap message itself is unchanged.
  *
  * `details` is one of the `WASM_BACKTRACE_DETAILS_*` values; any other value
  * is refused at engine creation.
@@ -1995,6 +1994,20 @@ WASM_API_EXTERN const wasm_name_t *wasm_frame_func_name(const wasm_frame_t *fram
  * for NULL.
  */
 WASM_API_EXTERN const wasm_name_t *wasm_frame_module_name(const wasm_frame_t *frame);
+
+/**
+ * When the frame's source position is known (`wasm_backtrace_details` on
+ * and the module's DWARF line tables cover the frame), stores its file in
+ * `*file_out` (a new vector owned by the caller), its line in `*line_out`
+ * and its column (0: the whole line) in `*column_out`, each when not
+ * NULL, and returns true; returns false, writing nothing, otherwise or
+ * for a NULL frame.
+ */
+WASM_API_EXTERN
+bool wasm_frame_source(const wasm_frame_t *frame,
+                       wasm_name_t *file_out,
+                       uint32_t *line_out,
+                       uint32_t *column_out);
 
 /**
  * Translates the WebAssembly text `text` (`len` bytes of UTF-8, not

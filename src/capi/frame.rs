@@ -26,6 +26,9 @@ pub struct wasm_frame_t {
     pub(crate) func_name: Option<OwnedVec<wasm_name_t>>,
     /// The module's name from the name section, when it has one.
     pub(crate) module_name: Option<OwnedVec<wasm_name_t>>,
+    /// File, line and column from the module's DWARF
+    /// (`wasm_backtrace_details`), when known.
+    pub(crate) source: Option<crate::module::SourceLocation>,
 }
 
 impl wasm_frame_t {
@@ -44,6 +47,7 @@ impl wasm_frame_t {
             module_offset: info.module_offset,
             func_name: info.func_name().map(|n| name_of(n.as_bytes())),
             module_name: info.module_name().map(|n| name_of(n.as_bytes())),
+            source: info.source(),
         }
     }
 }

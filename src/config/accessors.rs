@@ -258,15 +258,19 @@ impl Config {
         self.detect_host_feature.as_ref()
     }
 
-    /// Whether backtrace details are on, resolving `Environment` from
-    /// `WASMTIME_BACKTRACE_DETAILS` (`1` enables) now.
+    /// Whether backtrace details are on, resolving `Environment` now from
+    /// `WASM_RUNTIME_BACKTRACE_DETAILS`, or the reference's
+    /// `WASMTIME_BACKTRACE_DETAILS` for hosts ported from it (`1` enables).
     pub fn wasm_backtrace_details_enabled(&self) -> bool {
         match self.wasm_backtrace_details {
             WasmBacktraceDetails::Enable => true,
             WasmBacktraceDetails::Disable => false,
-            WasmBacktraceDetails::Environment => {
-                std::env::var("WASMTIME_BACKTRACE_DETAILS").is_ok_and(|v| v == "1")
-            }
+            WasmBacktraceDetails::Environment => [
+                "WASM_RUNTIME_BACKTRACE_DETAILS",
+                "WASMTIME_BACKTRACE_DETAILS",
+            ]
+            .iter()
+            .any(|name| std::env::var(name).is_ok_and(|v| v == "1")),
         }
     }
 }

@@ -98,9 +98,10 @@ options! {
     /// Symbolicates backtraces from the module's debug info.
     wasm_backtrace_details {
         ty: WasmBacktraceDetails = WasmBacktraceDetails::Environment,
-        shown: "environment (`WASMTIME_BACKTRACE_DETAILS=1` enables)",
-        status: validated_only,
+        shown: "environment (`WASM_RUNTIME_BACKTRACE_DETAILS=1` or `WASMTIME_BACKTRACE_DETAILS=1` enables)",
+        status: works,
         code: no,
+        notes: "frames carry file, line and column from the module's DWARF line tables (`wasm_frame_source`); the trap message itself is unchanged",
     }
     /// Emits native unwind info (`.eh_frame`) for external unwinders.
     native_unwind_info {

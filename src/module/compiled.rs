@@ -2,6 +2,7 @@
 
 use super::code::CompiledModule;
 use super::serialize;
+use super::source_map::{SourceLocation, SourceMap};
 use crate::compiler::{compile_module, CompileOptions};
 use crate::engine::Engine;
 use crate::environ::error::Result;
@@ -9,7 +10,7 @@ use crate::environ::info::ModuleInfo;
 use crate::environ::parse::parse;
 use crate::environ::types::{EntityType, ExternKind, ExternType};
 use crate::environ::{ArrayToWasmTrampoline, MemoryPlan};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A compiled WebAssembly module. Cheap to clone; `Send + Sync`.
 #[derive(Clone)]
@@ -27,6 +28,9 @@ struct ModuleInner {
     /// Shared so a queued cache entry can encode it after `Module::new`
     /// returned, without holding the engine.
     compiled: Arc<CompiledModule>,
+    /// The source positions of the module's DWARF line tables, read on
+    /// the first lookup (`wasm_backtrace_details`).
+    source_map: OnceLock<Option<SourceMap>>,
     /// The host→wasm and wasm→host trampolines of each type, from the
     /// engine's cache (their code lives as long as `engine`).
     trampolines: Box<[(ArrayToWasmTrampoline, usize)]>,
@@ -130,6 +134,7 @@ impl Module {
                 type_ids,
                 memory_plans,
                 compiled: Arc::new(compiled),
+                source_map: OnceLock::new(),
                 trampolines,
             }),
         })
@@ -219,6 +224,20 @@ impl Module {
     pub fn func_code(&self, func_index: u32) -> &[u8] {
         let defined = self.defined_index(func_index, "func_code");
         self.inner.compiled.func_code(defined)
+    }
+
+    /// The source position (from the module's DWARF) of the instruction at
+    /// `module_offset` in its binary, when the engine has
+    /// `wasm_backtrace_details` on and the module's line tables cover it.
+    pub fn source_location(&self, module_offset: usize) -> Option<SourceLocation> {
+        if !self.inner.engine.wasm_backtrace_details_enabled() {
+            return None;
+        }
+        self.inner
+            .source_map
+            .get_or_init(|| SourceMap::parse(&self.inner.wasm))
+            .as_ref()?
+            .lookup(module_offset)
     }
 
     /// `func_index` counted among defined functions only; panics, naming

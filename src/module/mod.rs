@@ -9,6 +9,7 @@ mod code;
 mod compiled;
 mod file_map;
 mod serialize;
+mod source_map;
 
 pub use crate::environ::types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, MemoryType, TableType, ValType,
@@ -18,3 +19,4 @@ pub use crate::environ::types::{
 pub use crate::environ::ModuleInfo;
 pub(crate) use cache_writer::PendingWrites;
 pub use compiled::Module;
+pub use source_map::SourceLocation;

@@ -32,6 +32,19 @@ impl FrameInfo {
     pub fn module_name(&self) -> Option<&str> {
         self.instance.as_ref()?.module().info().name.as_deref()
     }
+
+    /// The frame's source file, line and column from its module's DWARF,
+    /// when the engine has `wasm_backtrace_details` on and the module
+    /// carries line tables that cover the frame's instruction.
+    pub fn source(&self) -> Option<crate::module::SourceLocation> {
+        if self.module_offset == 0 {
+            return None;
+        }
+        self.instance
+            .as_ref()?
+            .module()
+            .source_location(self.module_offset)
+    }
 }
 
 impl fmt::Debug for FrameInfo {

@@ -186,6 +186,34 @@ pub extern "C" fn wasm_frame_module_name(frame: Option<&wasm_frame_t>) -> Option
     frame?.module_name.as_deref()
 }
 
+/// When the frame's source position is known (`wasm_backtrace_details` on
+/// and the module's DWARF line tables cover the frame), stores its file in
+/// `*file_out` (a new vector owned by the caller), its line in `*line_out`
+/// and its column (0: the whole line) in `*column_out`, each when not
+/// NULL, and returns true; returns false, writing nothing, otherwise or
+/// for a NULL frame.
+#[no_mangle]
+pub extern "C" fn wasm_frame_source(
+    frame: Option<&wasm_frame_t>,
+    file_out: Option<&mut wasm_name_t>,
+    line_out: Option<&mut u32>,
+    column_out: Option<&mut u32>,
+) -> bool {
+    let Some(source) = frame.and_then(|f| f.source.as_ref()) else {
+        return false;
+    };
+    if let Some(out) = file_out {
+        *out = wasm_byte_vec_t::from_vec(source.file.clone().into_bytes());
+    }
+    if let Some(out) = line_out {
+        *out = source.line;
+    }
+    if let Some(out) = column_out {
+        *out = source.column;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

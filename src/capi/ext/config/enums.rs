@@ -202,10 +202,9 @@ pub extern "C" fn wasm_config_cranelift_opt_level_set(
 
 // <option-doc wasm_backtrace_details>
 /// Symbolicates backtraces from the module's debug info. Default: environment
-/// (`WASMTIME_BACKTRACE_DETAILS=1` enables).
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// (`WASM_RUNTIME_BACKTRACE_DETAILS=1` or `WASMTIME_BACKTRACE_DETAILS=1`
+/// enables). Frames carry file, line and column from the module's DWARF line
+/// tables (`wasm_frame_source`); the trap message itself is unchanged.
 ///
 // </option-doc>
 /// `details` is one of the `WASM_BACKTRACE_DETAILS_*` values; any other value
