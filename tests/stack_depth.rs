@@ -90,8 +90,9 @@ fn wasm_host_wasm_recursion_depth_is_pinned() {
         );
         levels.get()
     });
-    // 301 levels at this writing (about 1.7 KiB a level, the callback's
+    // 335 levels at this writing (about 1.5 KiB a level, the callback's
     // own frame included); was 145 before the trap trace left the
-    // activation's frame.
-    assert!(depth >= 290, "wasm->host->wasm depth {depth}");
+    // activation's frame and the call checks and failure paths left the
+    // frames that stay live during nested calls.
+    assert!(depth >= 325, "wasm->host->wasm depth {depth}");
 }

@@ -239,6 +239,23 @@ unsafe extern "C" fn host_array_call(
         // filled by code of the function's store.
         unsafe { func.call_host_from_wasm(&store, caller_vmctx, values, len) }
     }));
+    match outcome {
+        Ok(Ok(())) => 1,
+        failed => host_call_failed(call, &store, failed),
+    }
+}
+
+/// The failure path of `host_array_call`: records the trap (or the
+/// panic, as a trap) for the trampoline to raise and returns 0. Out of
+/// line and cold, so that the message formatting and the backtrace walk
+/// take no room in the frame every successful host call makes.
+#[cold]
+#[inline(never)]
+fn host_call_failed(
+    call: traphandlers::HostCall,
+    store: &Store,
+    outcome: std::thread::Result<Result<(), Trap>>,
+) -> u32 {
     let trap = match outcome {
         Ok(Ok(())) => return 1,
         Ok(Err(trap)) => trap,
@@ -247,7 +264,7 @@ unsafe extern "C" fn host_array_call(
             panic_message(&*payload)
         )),
     };
-    call.fail(&store, trap);
+    call.fail(store, trap);
     0
 }
 
@@ -384,37 +401,7 @@ impl Func {
     pub fn call(&self, params: &[Val], results: &mut [Val]) -> Result<(), Trap> {
         let data = self.data();
         let ty = data.ty();
-        if params.len() != ty.params.len() {
-            return Err(Trap::new(format!(
-                "function of type {ty} called with {} arguments, expected {}",
-                params.len(),
-                ty.params.len()
-            )));
-        }
-        if results.len() != ty.results.len() {
-            return Err(Trap::new(format!(
-                "function of type {ty} called with room for {} results, expected {}",
-                results.len(),
-                ty.results.len()
-            )));
-        }
-        for (i, (v, t)) in params.iter().zip(ty.params.iter()).enumerate() {
-            if v.ty() != *t {
-                return Err(Trap::new(format!(
-                    "argument {i} of function of type {ty} is a {}, expected {t}",
-                    v.ty()
-                )));
-            }
-            if !v.belongs_to(&self.store) {
-                return Err(Trap::new(format!(
-                    "argument {i} is a reference of another store"
-                )));
-            }
-            if let Val::FuncRef(Some(f)) = v {
-                f.check_usable_by_wasm()
-                    .map_err(|e| Trap::new(format!("argument {i}: {e}")))?;
-            }
-        }
+        self.check_call(ty, params, results)?;
         match &data.kind {
             FuncKind::Host(host) => {
                 for (r, t) in results.iter_mut().zip(ty.results.iter()) {
@@ -462,6 +449,47 @@ impl Func {
                 Ok(())
             }
         }
+    }
+}
+
+impl Func {
+    /// Checks a call's arity, value kinds and stores. Kept out of line so
+    /// that its message formatting does not grow `call`'s frame, which
+    /// every nested host→wasm call pays for on the wasm stack.
+    #[inline(never)]
+    fn check_call(&self, ty: &FuncType, params: &[Val], results: &[Val]) -> Result<(), Trap> {
+        if params.len() != ty.params.len() {
+            return Err(Trap::new(format!(
+                "function of type {ty} called with {} arguments, expected {}",
+                params.len(),
+                ty.params.len()
+            )));
+        }
+        if results.len() != ty.results.len() {
+            return Err(Trap::new(format!(
+                "function of type {ty} called with room for {} results, expected {}",
+                results.len(),
+                ty.results.len()
+            )));
+        }
+        for (i, (v, t)) in params.iter().zip(ty.params.iter()).enumerate() {
+            if v.ty() != *t {
+                return Err(Trap::new(format!(
+                    "argument {i} of function of type {ty} is a {}, expected {t}",
+                    v.ty()
+                )));
+            }
+            if !v.belongs_to(&self.store) {
+                return Err(Trap::new(format!(
+                    "argument {i} is a reference of another store"
+                )));
+            }
+            if let Val::FuncRef(Some(f)) = v {
+                f.check_usable_by_wasm()
+                    .map_err(|e| Trap::new(format!("argument {i}: {e}")))?;
+            }
+        }
+        Ok(())
     }
 }
 
