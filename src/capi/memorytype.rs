@@ -41,9 +41,9 @@ pub extern "C" fn wasm_memorytype_new(
 ) -> Option<Box<wasm_memorytype_t>> {
     let (minimum, maximum) = limits?.bounds();
     let ty = MemoryType::new(minimum, maximum);
-    let limit = ty.max_pages_for_index_type();
-    let valid = minimum <= limit && maximum.is_none_or(|max| max >= minimum && max <= limit);
-    valid.then(|| wasm_memorytype_t::from_memory_type(&ty))
+    ty.check()
+        .is_ok()
+        .then(|| wasm_memorytype_t::from_memory_type(&ty))
 }
 
 /// Returns a copy of `ty`, owned by the caller; NULL for NULL.

@@ -128,6 +128,36 @@ impl MemoryType {
         }
     }
 
+    /// Why no memory can have this type, if none can: a page size other
+    /// than 1 byte or 64 KiB, a minimum or maximum past what the index
+    /// type addresses, a maximum below the minimum, or a shared memory
+    /// without a maximum. The one check every maker of memory types and
+    /// memories applies.
+    pub fn check(&self) -> Result<(), String> {
+        let log2 = self.page_size_log2;
+        if log2 != 0 && log2 != Self::DEFAULT_PAGE_SIZE_LOG2 {
+            return Err(format!(
+                "page_size_log2 must be 0 (1-byte pages) or 16 (64 KiB pages), not {log2}"
+            ));
+        }
+        let (min, limit) = (self.minimum, self.max_pages_for_index_type());
+        if min > limit {
+            return Err(format!(
+                "memory minimum of {min} pages exceeds the index type's {limit} pages"
+            ));
+        }
+        match self.maximum {
+            Some(max) if max < min => Err(format!(
+                "memory type has maximum {max} below its minimum {min}"
+            )),
+            Some(max) if max > limit => Err(format!(
+                "memory maximum of {max} pages exceeds the index type's {limit} pages"
+            )),
+            None if self.shared => Err("a shared memory must have a maximum".to_string()),
+            _ => Ok(()),
+        }
+    }
+
     /// The largest number of pages the index type can address.
     pub fn max_pages_for_index_type(&self) -> u64 {
         let addressable_bits = if self.memory64 { 64 } else { 32 };
@@ -261,6 +291,37 @@ pub enum ExternKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_types_no_memory_can_have_are_named() {
+        assert_eq!(MemoryType::new(1, Some(65536)).check(), Ok(()));
+        let bad = |ty: MemoryType, words: &str| {
+            let err = ty.check().unwrap_err();
+            assert!(err.contains(words), "{err}");
+        };
+        bad(MemoryType::new(3, Some(2)), "below its minimum");
+        bad(MemoryType::new(65537, None), "minimum of 65537 pages");
+        bad(MemoryType::new(0, Some(65537)), "maximum of 65537 pages");
+        bad(
+            MemoryType {
+                shared: true,
+                ..MemoryType::new(1, None)
+            },
+            "must have a maximum",
+        );
+        bad(
+            MemoryType {
+                page_size_log2: 12,
+                ..MemoryType::new(1, None)
+            },
+            "page_size_log2",
+        );
+        let wide = MemoryType {
+            memory64: true,
+            ..MemoryType::new(1, Some(1 << 40))
+        };
+        assert_eq!(wide.check(), Ok(()));
+    }
 
     #[test]
     fn types_print_in_the_text_format() {

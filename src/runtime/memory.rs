@@ -576,6 +576,20 @@ impl MemoryData {
     }
 }
 
+/// Whether the host may make a memory of type `ty` with `engine`
+/// (`Memory::new`, `SharedMemory::new`): a valid type (`MemoryType::check`)
+/// whose proposals the engine enables.
+pub(crate) fn check_host_memory_type(engine: &Engine, ty: &MemoryType) -> Result<()> {
+    let config = engine.config();
+    if ty.shared && !config.wasm_threads() {
+        bail!("a shared memory needs the threads proposal: wasm_threads is off");
+    }
+    if ty.memory64 && !config.wasm_memory64() {
+        bail!("a 64-bit memory needs the memory64 proposal: wasm_memory64 is off");
+    }
+    ty.check().map_err(anyhow::Error::msg)
+}
+
 /// A linear memory of a store.
 #[derive(Clone)]
 pub struct Memory {
@@ -590,30 +604,7 @@ unsafe impl Send for Memory {}
 impl Memory {
     /// A fresh memory of type `ty`, laid out per the engine's settings.
     pub fn new(store: &Store, ty: MemoryType) -> Result<Memory> {
-        let config = store.engine().config();
-        if ty.shared && !config.wasm_threads() {
-            bail!("a shared memory needs the threads proposal: wasm_threads is off");
-        }
-        if ty.shared && ty.maximum.is_none() {
-            bail!("a shared memory must have a maximum");
-        }
-        if ty.memory64 && !config.wasm_memory64() {
-            bail!("a 64-bit memory needs the memory64 proposal: wasm_memory64 is off");
-        }
-        if let Some(max) = ty.maximum {
-            if max < ty.minimum {
-                bail!(
-                    "memory type has maximum {max} below its minimum {}",
-                    ty.minimum
-                );
-            }
-        }
-        if ty.minimum > ty.max_pages_for_index_type() {
-            bail!(
-                "memory minimum of {} pages exceeds the index type's range",
-                ty.minimum
-            );
-        }
+        check_host_memory_type(store.engine(), &ty)?;
         store.check_new_objects(0, &[ty], &[])?;
         let plan = MemoryPlan::new(&store.engine().tunables().memory, &ty);
         let data = MemoryData::new_for_host(store.engine(), plan)?;

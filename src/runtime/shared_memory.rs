@@ -63,24 +63,7 @@ impl SharedMemory {
         if !ty.shared {
             bail!("a shared memory needs a shared memory type");
         }
-        if !engine.config().wasm_threads() {
-            bail!("shared memories need the threads proposal: wasm_threads is off");
-        }
-        if ty.memory64 && !engine.config().wasm_memory64() {
-            bail!("a 64-bit memory needs the memory64 proposal: wasm_memory64 is off");
-        }
-        let Some(max) = ty.maximum else {
-            bail!("a shared memory must have a maximum");
-        };
-        if max < ty.minimum {
-            bail!(
-                "memory type has maximum {max} below its minimum {}",
-                ty.minimum
-            );
-        }
-        if max > ty.max_pages_for_index_type() {
-            bail!("memory maximum of {max} pages exceeds the index type's range");
-        }
+        super::memory::check_host_memory_type(engine, &ty)?;
         let plan = MemoryPlan::new(&engine.tunables().memory, &ty);
         Self::with_plan(engine, plan, None).map(|(memory, _)| memory)
     }

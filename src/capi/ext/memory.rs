@@ -7,7 +7,7 @@
 //! describe (a size past 32 bits) they saturate, and their `_checked`
 //! forms and `wasm_memory_grow64` say so.
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 
 use crate::capi::engine::wasm_engine_t;
 use crate::capi::ext::error::{null_argument, report, wasm_error_t};
@@ -27,9 +27,6 @@ fn memory_type(
     shared: bool,
     page_size_log2: u8,
 ) -> Result<MemoryType> {
-    if page_size_log2 != 0 && page_size_log2 != MemoryType::DEFAULT_PAGE_SIZE_LOG2 {
-        bail!("page_size_log2 must be 0 (1-byte pages) or 16 (64 KiB pages), not {page_size_log2}");
-    }
     let ty = MemoryType {
         minimum,
         maximum,
@@ -37,20 +34,7 @@ fn memory_type(
         shared,
         page_size_log2,
     };
-    let limit = ty.max_pages_for_index_type();
-    if minimum > limit {
-        bail!("memory minimum of {minimum} pages exceeds the index type's {limit} pages");
-    }
-    if let Some(max) = maximum {
-        if max < minimum {
-            bail!("memory maximum {max} is below its minimum {minimum}");
-        }
-        if max > limit {
-            bail!("memory maximum of {max} pages exceeds the index type's {limit} pages");
-        }
-    } else if shared {
-        bail!("a shared memory must have a maximum");
-    }
+    ty.check().map_err(anyhow::Error::msg)?;
     Ok(ty)
 }
 
