@@ -274,6 +274,12 @@ typedef struct wasm_error_t *(*wasm_epoch_deadline_callback_t)(wasm_store_t *sto
 typedef uint8_t wasm_trap_code_t;
 
 /**
+ * Extension: what a reference type points at, one of the `WASM_HEAP_*`
+ * constants.
+ */
+typedef uint8_t wasm_heapkind_t;
+
+/**
  * Pick the best available compiler (Cranelift in this build); the default.
  */
 #define WASM_STRATEGY_AUTO 0
@@ -510,6 +516,32 @@ typedef uint8_t wasm_trap_code_t;
  * An exception was thrown and not caught (exception-handling proposal).
  */
 #define WASM_TRAP_CODE_UNCAUGHT_EXCEPTION 49
+
+/**
+ * Any function (`func`).
+ */
+#define WASM_HEAP_FUNC 0
+
+/**
+ * Any host value (`extern`).
+ */
+#define WASM_HEAP_EXTERN 1
+
+/**
+ * No function, only null (`nofunc`).
+ */
+#define WASM_HEAP_NOFUNC 2
+
+/**
+ * No host value, only null (`noextern`).
+ */
+#define WASM_HEAP_NOEXTERN 3
+
+/**
+ * A function of one function type (`(ref $t)`); `wasm_valtype_functype`
+ * gives the type.
+ */
+#define WASM_HEAP_CONCRETE_FUNC 4
 
 #ifdef __cplusplus
 extern "C" {
@@ -927,10 +959,9 @@ WASM_API_EXTERN void wasm_config_wasm_reference_types_set(wasm_config_t *config,
 
 /**
  * Enables wasm typed function references. Default: false. Requires
- * `wasm_reference_types`; typed references are refused at compilation.
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * `wasm_reference_types`; typed function references, call_ref without a
+ * signature check, non-nullable locals and table initialisers; types
+ * canonicalised process-wide.
  */
 WASM_API_EXTERN void wasm_config_wasm_function_references_set(wasm_config_t *config, bool enable);
 
@@ -2008,6 +2039,42 @@ bool wasm_frame_source(const wasm_frame_t *frame,
                        wasm_name_t *file_out,
                        uint32_t *line_out,
                        uint32_t *column_out);
+
+/**
+ * Extension: whether null is a value of `ty`; false for NULL and for
+ * number types.
+ */
+WASM_API_EXTERN bool wasm_valtype_is_nullable(const wasm_valtype_t *ty);
+
+/**
+ * Extension: what the reference type `ty` points at (a `WASM_HEAP_*`
+ * constant); 0xff for NULL and for number types.
+ */
+WASM_API_EXTERN wasm_heapkind_t wasm_valtype_heap_kind(const wasm_valtype_t *ty);
+
+/**
+ * Extension: the function type a `WASM_HEAP_CONCRETE_FUNC` reference type
+ * points at, owned by the caller; NULL for NULL and every other type.
+ */
+WASM_API_EXTERN wasm_functype_t *wasm_valtype_functype(const wasm_valtype_t *ty);
+
+/**
+ * Extension: returns a new reference type to the abstract heap type
+ * `heap` (`WASM_HEAP_FUNC` … `WASM_HEAP_NOEXTERN`), nullable or not, owned
+ * by the caller; NULL for any other `heap` (a concrete type is made by
+ * `wasm_valtype_new_typed_funcref`).
+ */
+WASM_API_EXTERN wasm_valtype_t *wasm_valtype_new_ref(bool nullable, wasm_heapkind_t heap);
+
+/**
+ * Extension: returns a new reference type to functions of type `func`
+ * (`(ref $t)`, or `(ref null $t)` when `nullable`), owned by the caller;
+ * NULL for NULL. Equivalent function types give equal reference types,
+ * whichever module or engine they come from.
+ */
+WASM_API_EXTERN
+wasm_valtype_t *wasm_valtype_new_typed_funcref(bool nullable,
+                                               const wasm_functype_t *func);
 
 /**
  * Translates the WebAssembly text `text` (`len` bytes of UTF-8, not

@@ -64,7 +64,9 @@ enum wasm_valkind_enum {
   /** A nullable reference to a host object. */
   WASM_EXTERNREF = 128,
   /** A nullable reference to a function. */
-  WASM_FUNCREF = 129
+  WASM_FUNCREF = 129,
+  /** Extension: a reference type with no kind of its own in wasm.h (not nullable, or to `nofunc`, `noextern` or a function type); `wasm_valtype_is_nullable`, `wasm_valtype_heap_kind` and `wasm_valtype_functype` describe it. Values of it are `WASM_FUNCREF` or `WASM_EXTERNREF` values, by hierarchy. */
+  WASM_TYPEDREF = 130
 };
 
 enum wasm_mutability_enum {

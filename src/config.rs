@@ -182,11 +182,7 @@ mod tests {
             assert_eq!(proposal.support, expected, "{}", proposal.key);
         }
         // What parsing cannot represent must not claim to compile.
-        for proposal in [
-            Proposal::FUNCTION_REFERENCES,
-            Proposal::GC,
-            Proposal::EXCEPTIONS,
-        ] {
+        for proposal in [Proposal::GC, Proposal::EXCEPTIONS] {
             assert!(!proposal.compiles(), "{}", proposal.key);
         }
         assert_eq!(Proposal::SIMD.key, "simd");

@@ -5,6 +5,7 @@
 use std::ptr;
 
 use wasm_runtime::capi::exporttype::*;
+use wasm_runtime::capi::ext::valtype::*;
 use wasm_runtime::capi::externtype::*;
 use wasm_runtime::capi::functype::*;
 use wasm_runtime::capi::globaltype::*;
@@ -89,8 +90,8 @@ fn valtype_kinds_round_trip() {
             ValType::F32,
             ValType::F64,
             ValType::V128,
-            ValType::ExternRef,
-            ValType::FuncRef
+            ValType::EXTERNREF,
+            ValType::FUNCREF
         ]
     );
     assert_eq!((WASM_EXTERNREF, WASM_FUNCREF, WASM_V128), (128, 129, 4));
@@ -132,7 +133,7 @@ fn functype_reflects_and_consumes_its_vectors() {
     assert_eq!(
         ft.as_deref().unwrap().func_type(),
         Some(&FuncType::new(
-            [ValType::I32, ValType::F64, ValType::ExternRef],
+            [ValType::I32, ValType::F64, ValType::EXTERNREF],
             [ValType::V128]
         ))
     );
@@ -153,6 +154,86 @@ fn functype_reflects_and_consumes_its_vectors() {
         [WASM_V128]
     );
     wasm_functype_delete(copy);
+}
+
+/// A value type vector of the given (owned) value types.
+fn vec_of(elems: Vec<Option<Box<wasm_valtype_t>>>) -> wasm_valtype_vec_t {
+    let mut elems = elems;
+    let mut out = wasm_valtype_vec_t::empty();
+    unsafe {
+        wasm_valtype_vec_new(Some(&mut out), elems.len(), elems.as_ptr());
+        elems.set_len(0);
+    }
+    out
+}
+
+#[test]
+fn typed_reference_types_are_described_not_mislabelled() {
+    // The abstract ones: (ref func) is not funcref, nullfuncref is nofunc.
+    let ref_func = wasm_valtype_new_ref(false, WASM_HEAP_FUNC);
+    assert_eq!(wasm_valtype_kind(ref_func.as_deref()), WASM_TYPEDREF);
+    assert!(!wasm_valtype_is_nullable(ref_func.as_deref()));
+    assert_eq!(wasm_valtype_heap_kind(ref_func.as_deref()), WASM_HEAP_FUNC);
+    let nullfunc = wasm_valtype_new_ref(true, WASM_HEAP_NOFUNC);
+    assert_eq!(wasm_valtype_kind(nullfunc.as_deref()), WASM_TYPEDREF);
+    assert_eq!(
+        wasm_valtype_heap_kind(nullfunc.as_deref()),
+        WASM_HEAP_NOFUNC
+    );
+    // The nullable tops are the standard kinds.
+    let externref = wasm_valtype_new_ref(true, WASM_HEAP_EXTERN);
+    assert_eq!(wasm_valtype_kind(externref.as_deref()), WASM_EXTERNREF);
+    let funcref = valtype(WASM_FUNCREF);
+    assert!(wasm_valtype_is_nullable(funcref.as_deref()));
+    assert_eq!(wasm_valtype_heap_kind(funcref.as_deref()), WASM_HEAP_FUNC);
+    // Numbers have no heap type; unknown heap kinds and concrete ones
+    // without a type are refused.
+    let i32t = valtype(WASM_I32);
+    assert_eq!(wasm_valtype_heap_kind(i32t.as_deref()), 0xff);
+    assert!(!wasm_valtype_is_nullable(i32t.as_deref()));
+    assert!(wasm_valtype_functype(i32t.as_deref()).is_none());
+    assert!(wasm_valtype_new_ref(true, WASM_HEAP_CONCRETE_FUNC).is_none());
+    assert!(wasm_valtype_new_ref(true, 77).is_none());
+    assert!(wasm_valtype_new_typed_funcref(true, None).is_none());
+    assert!(
+        wasm_valtype_new(WASM_TYPEDREF).is_none(),
+        "the kind alone says too little"
+    );
+
+    // A concrete one: (ref $t) for $t = (func (param i32) (result i64)).
+    let mut params = valtype_vec(&[WASM_I32]);
+    let mut results = valtype_vec(&[WASM_I64]);
+    let ft = unsafe { wasm_functype_new(Some(&mut params), Some(&mut results)) };
+    let typed = wasm_valtype_new_typed_funcref(false, ft.as_deref());
+    assert_eq!(wasm_valtype_kind(typed.as_deref()), WASM_TYPEDREF);
+    assert_eq!(
+        wasm_valtype_heap_kind(typed.as_deref()),
+        WASM_HEAP_CONCRETE_FUNC
+    );
+    assert!(!wasm_valtype_is_nullable(typed.as_deref()));
+    let back = wasm_valtype_functype(typed.as_deref());
+    assert_eq!(kinds_of(wasm_functype_params(back.as_deref())), [WASM_I32]);
+    assert_eq!(kinds_of(wasm_functype_results(back.as_deref())), [WASM_I64]);
+    // Equivalent function types give equal reference types.
+    let again = wasm_valtype_new_typed_funcref(false, back.as_deref());
+    assert_eq!(
+        again.as_deref().map(|t| t.ty()),
+        typed.as_deref().map(|t| t.ty())
+    );
+    // A function type with a typed parameter reflects it as such.
+    let mut params = vec_of(vec![wasm_valtype_copy(typed.as_deref()), valtype(WASM_F32)]);
+    let mut results = wasm_valtype_vec_t::empty();
+    let higher = unsafe { wasm_functype_new(Some(&mut params), Some(&mut results)) };
+    assert_eq!(
+        kinds_of(wasm_functype_params(higher.as_deref())),
+        [WASM_TYPEDREF, WASM_F32]
+    );
+    for t in [ref_func, nullfunc, externref, funcref, i32t, typed, again] {
+        wasm_valtype_delete(t);
+    }
+    for f in [ft, back, higher] {
+        wasm_functype_delete(f);
+    }
 }
 
 #[test]
@@ -228,7 +309,7 @@ fn tabletype_element_and_limits() {
     assert_eq!(
         tt.as_deref().unwrap().table_type(),
         Some(TableType {
-            element: ValType::FuncRef,
+            element: ValType::FUNCREF,
             minimum: 3,
             maximum: Some(10),
             table64: false
@@ -450,7 +531,7 @@ fn externtype_from_rust_types() {
         ),
         (
             ExternType::Table(TableType {
-                element: ValType::ExternRef,
+                element: ValType::EXTERNREF,
                 minimum: 0,
                 maximum: None,
                 table64: false,

@@ -257,7 +257,7 @@ fn element_segments_fill_tables_and_trap_after_earlier_ones() {
         let table = Table::new(
             &store,
             TableType {
-                element: ValType::FuncRef,
+                element: ValType::FUNCREF,
                 minimum: 4,
                 maximum: None,
                 table64: false,

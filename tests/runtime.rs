@@ -311,7 +311,7 @@ fn imports_of_every_kind_and_link_errors() {
     let table = Table::new(
         &store,
         TableType {
-            element: ValType::FuncRef,
+            element: ValType::FUNCREF,
             minimum: 2,
             maximum: None,
             table64: false,
@@ -437,7 +437,7 @@ fn imports_of_every_kind_and_link_errors() {
     let externs = Table::new(
         &store,
         TableType {
-            element: ValType::ExternRef,
+            element: ValType::EXTERNREF,
             minimum: 1,
             maximum: None,
             table64: false,
@@ -1141,7 +1141,7 @@ fn host_created_objects_check_their_inputs() {
 
     // Tables.
     let ty = TableType {
-        element: ValType::ExternRef,
+        element: ValType::EXTERNREF,
         minimum: 1,
         maximum: Some(3),
         table64: false,
@@ -1169,7 +1169,7 @@ fn host_created_objects_check_their_inputs() {
 
     // Globals.
     let gty = GlobalType {
-        content: ValType::FuncRef,
+        content: ValType::FUNCREF,
         mutable: true,
     };
     assert!(Global::new(&store, gty, Val::I32(0)).is_err());
@@ -1270,7 +1270,7 @@ fn a_host_function_growing_a_dynamic_memory_moves_it_under_running_wasm() {
 fn table_growth_is_seen_on_both_sides() {
     let store = Store::new(&Engine::default());
     let ty = TableType {
-        element: ValType::FuncRef,
+        element: ValType::FUNCREF,
         minimum: 1,
         maximum: None,
         table64: false,

@@ -46,42 +46,6 @@ const KNOWN_FAILURES: &[(&str, usize, &str)] = &[];
 /// Whole files that belong to proposals this engine does not run yet.
 fn out_of_scope_file(name: &str) -> Option<&'static str> {
     let stem = name.trim_end_matches(".wast");
-    const FUNCTION_REFERENCES: &[&str] = &[
-        "br_on_non_null",
-        "br_on_null",
-        "call_ref",
-        "return_call_ref",
-        "ref_as_non_null",
-        "local_init",
-    ];
-    if FUNCTION_REFERENCES.contains(&stem) {
-        return Some("function references proposal");
-    }
-    const GC: &[&str] = &[
-        "array",
-        "array_copy",
-        "array_fill",
-        "array_init_data",
-        "array_init_elem",
-        "array_new_data",
-        "array_new_elem",
-        "binary-gc",
-        "br_on_cast",
-        "br_on_cast_fail",
-        "extern",
-        "i31",
-        "ref_cast",
-        "ref_eq",
-        "ref_test",
-        "struct",
-        "type-canon",
-        "type-equivalence",
-        "type-rec",
-        "type-subtyping",
-    ];
-    if GC.contains(&stem) {
-        return Some("GC proposal");
-    }
     const EXCEPTIONS: &[&str] = &["tag", "throw", "throw_ref", "try_table"];
     if EXCEPTIONS.contains(&stem) {
         return Some("exception handling proposal");
@@ -105,7 +69,8 @@ const PROPOSAL_DIRS: &[&str] = &["threads", "custom-page-sizes", "wide-arithmeti
 
 /// The proposals this engine implements: WebAssembly 2.0 (SIMD included),
 /// plus relaxed SIMD, tail calls, extended constant expressions,
-/// multi-memory, memory64, threads, custom page sizes and wide arithmetic.
+/// multi-memory, memory64, threads, custom page sizes, wide arithmetic and
+/// typed function references.
 ///
 /// The threads proposal's own files predate multi-memory and reference
 /// types (they assert that a second memory or table is invalid), so they
@@ -119,7 +84,8 @@ fn in_scope_features() -> WasmFeatures {
         | WasmFeatures::MEMORY64
         | WasmFeatures::THREADS
         | WasmFeatures::CUSTOM_PAGE_SIZES
-        | WasmFeatures::WIDE_ARITHMETIC;
+        | WasmFeatures::WIDE_ARITHMETIC
+        | WasmFeatures::FUNCTION_REFERENCES;
     all - excluded_by_file()
 }
 
@@ -128,7 +94,10 @@ fn in_scope_features() -> WasmFeatures {
 /// that what the file asserts invalid counts as passed.
 fn excluded_by_file() -> WasmFeatures {
     if worker_file_name().starts_with("threads/") {
-        WasmFeatures::MULTI_MEMORY | WasmFeatures::REFERENCE_TYPES
+        // Typed function references build on reference types.
+        WasmFeatures::MULTI_MEMORY
+            | WasmFeatures::REFERENCE_TYPES
+            | WasmFeatures::FUNCTION_REFERENCES
     } else {
         WasmFeatures::empty()
     }
@@ -235,7 +204,7 @@ fn spec_engine() -> Engine {
         .set_wasm_multi_memory(features.contains(WasmFeatures::MULTI_MEMORY))
         .set_wasm_reference_types(features.contains(WasmFeatures::REFERENCE_TYPES))
         .set_wasm_gc(false)
-        .set_wasm_function_references(false);
+        .set_wasm_function_references(features.contains(WasmFeatures::FUNCTION_REFERENCES));
     Engine::new(&config).expect("the spec engine's configuration is valid")
 }
 
@@ -956,8 +925,13 @@ impl Context {
                 // "undefined element".
                 let undefined_element = message.starts_with("undefined element")
                     && trap.kind() == Some(TrapKind::TableOutOfBounds);
+                // `call_ref` on null is the reference's null-reference
+                // trap, which the spec words "null function reference".
+                let null_function = message == "null function reference"
+                    && trap.kind() == Some(TrapKind::NullReference);
                 if trap.message().contains(message)
                     || undefined_element
+                    || null_function
                     || (trap.kind().is_some() && message.starts_with(trap.message()))
                 {
                     Outcome::Pass
@@ -1151,7 +1125,7 @@ fn spectest_exports(store: &Store) -> HashMap<&'static str, Extern> {
         global(ValType::F64, Val::F64(666.6f64.to_bits())),
     );
     let table = TableType {
-        element: ValType::FuncRef,
+        element: ValType::FUNCREF,
         minimum: 10,
         maximum: Some(20),
         table64: false,

@@ -12,7 +12,7 @@ use crate::capi::r#ref::{
 use crate::capi::store::{ctx_of, wasm_store_t, StoreContext};
 use crate::capi::trap::wasm_trap_t;
 use crate::capi::val::wasm_val_t;
-use crate::capi::valtype::valkind_of;
+use crate::capi::valtype::value_kind_of;
 use crate::capi::values::{c_to_val, val_to_c};
 use crate::capi::vec::{wasm_val_vec_t, CVec};
 use crate::module::{FuncType, ValType};
@@ -170,7 +170,7 @@ impl HostFunc {
             self.results.len(),
             self.results
                 .iter()
-                .map(|t| wasm_val_t::zeroed(valkind_of(*t))),
+                .map(|t| wasm_val_t::zeroed(value_kind_of(*t))),
         );
         let args_slice = args.as_mut_slice();
         let args_vec = wasm_val_vec_t::from_raw_parts(args_slice.len(), args_slice.as_mut_ptr());

@@ -323,7 +323,7 @@ pub(crate) fn ref_to_val(
     ty: ValType,
     target: Option<&Arc<StoreContext>>,
 ) -> Result<Val, RefConversionError> {
-    if ty == ValType::FuncRef {
+    if !ty.is_extern_ref() {
         return match r.map(|r| &r.kind) {
             None => Ok(Val::FuncRef(None)),
             Some(RefKind::Func(f)) => Ok(Val::FuncRef(Some(f.clone()))),

@@ -23,6 +23,12 @@ pub const WASM_V128: wasm_valkind_t = 4;
 pub const WASM_EXTERNREF: wasm_valkind_t = 128;
 /// A nullable reference to a function.
 pub const WASM_FUNCREF: wasm_valkind_t = 129;
+/// Extension: a reference type with no kind of its own in wasm.h (not
+/// nullable, or to `nofunc`, `noextern` or a function type);
+/// `wasm_valtype_is_nullable`, `wasm_valtype_heap_kind` and
+/// `wasm_valtype_functype` describe it. Values of it are `WASM_FUNCREF` or
+/// `WASM_EXTERNREF` values, by hierarchy.
+pub const WASM_TYPEDREF: wasm_valkind_t = 130;
 
 /// What the kind getters return for a NULL object: no kind at all.
 pub(crate) const NO_KIND: u8 = 0xff;
@@ -50,7 +56,8 @@ impl wasm_valtype_t {
     }
 }
 
-/// The C kind of a value type.
+/// The C kind of a value type: `WASM_TYPEDREF` for references other than
+/// `funcref` and `externref`.
 pub fn valkind_of(ty: ValType) -> wasm_valkind_t {
     match ty {
         ValType::I32 => WASM_I32,
@@ -58,8 +65,19 @@ pub fn valkind_of(ty: ValType) -> wasm_valkind_t {
         ValType::F32 => WASM_F32,
         ValType::F64 => WASM_F64,
         ValType::V128 => WASM_V128,
-        ValType::ExternRef => WASM_EXTERNREF,
-        ValType::FuncRef => WASM_FUNCREF,
+        ValType::EXTERNREF => WASM_EXTERNREF,
+        ValType::FUNCREF => WASM_FUNCREF,
+        ValType::Ref(_) => WASM_TYPEDREF,
+    }
+}
+
+/// The C kind of the values of a value type: a reference type's values
+/// are `WASM_FUNCREF` or `WASM_EXTERNREF` values, by hierarchy.
+pub fn value_kind_of(ty: ValType) -> wasm_valkind_t {
+    match ty {
+        ValType::Ref(r) if r.heap.is_func() => WASM_FUNCREF,
+        ValType::Ref(_) => WASM_EXTERNREF,
+        other => valkind_of(other),
     }
 }
 
@@ -71,8 +89,8 @@ pub fn valtype_of_kind(kind: wasm_valkind_t) -> Option<ValType> {
         WASM_F32 => ValType::F32,
         WASM_F64 => ValType::F64,
         WASM_V128 => ValType::V128,
-        WASM_EXTERNREF => ValType::ExternRef,
-        WASM_FUNCREF => ValType::FuncRef,
+        WASM_EXTERNREF => ValType::EXTERNREF,
+        WASM_FUNCREF => ValType::FUNCREF,
         _ => return None,
     })
 }

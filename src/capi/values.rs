@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::capi::r#ref::{ref_to_val, val_to_ref};
 use crate::capi::store::StoreContext;
 use crate::capi::val::{wasm_val_t, wasm_val_union};
-use crate::capi::valtype::{valkind_of, valtype_of_kind};
+use crate::capi::valtype::{valkind_of, valtype_of_kind, value_kind_of};
 use crate::module::ValType;
 use crate::runtime::Val;
 
@@ -22,7 +22,9 @@ pub(crate) fn c_to_val(
         return Err(format!("{} is not a value kind", v.kind));
     };
     if let Some(expected) = expected {
-        if ty != expected {
+        // A reference value's kind names only its hierarchy: whether it
+        // is of a typed reference type is checked on the value itself.
+        if value_kind_of(expected) != v.kind {
             return Err(format!("expected a value of type {expected}, got {ty}"));
         }
     }
@@ -35,7 +37,7 @@ pub(crate) fn c_to_val(
             ValType::F32 => Val::F32(v.of.f32.to_bits()),
             ValType::F64 => Val::F64(v.of.f64.to_bits()),
             ValType::V128 => Val::V128(u128::from_le_bytes(v.of.v128)),
-            ValType::FuncRef | ValType::ExternRef => {
+            ValType::Ref(_) => {
                 return ref_to_val(v.as_ref(), ty, target).map_err(|e| e.to_string())
             }
         }

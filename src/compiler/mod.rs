@@ -47,7 +47,7 @@ pub(crate) fn ir_type(ty: ValType) -> ir::Type {
         ValType::F64 => types::F64,
         ValType::V128 => types::I8X16,
         // References are pointers; every supported host is 64-bit.
-        ValType::FuncRef | ValType::ExternRef => types::I64,
+        ValType::Ref(_) => types::I64,
     }
 }
 

@@ -177,11 +177,11 @@ options! {
     /// Enables wasm typed function references.
     wasm_function_references {
         ty: bool = false,
-        status: validated_only,
+        status: works,
         requires: [wasm_reference_types],
         code: no,
         proposal: { key: "function-references", name: "function references", flags: [FUNCTION_REFERENCES], operators: [function_references] },
-        notes: "typed references are refused at compilation",
+        notes: "typed function references, call_ref without a signature check, non-nullable locals and table initialisers; types canonicalised process-wide",
     }
     /// Enables the wasm wide-arithmetic proposal.
     wasm_wide_arithmetic {

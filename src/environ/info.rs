@@ -4,7 +4,9 @@
 //! Index spaces follow the spec: imported entities come first, then the
 //! module's own definitions. `num_imported_*` tells where definitions start.
 
-use super::types::{EntityType, ExternKind, FuncType, GlobalType, MemoryType, TableType, ValType};
+use super::types::{
+    EntityType, ExternKind, FuncType, GlobalType, HeapType, MemoryType, TableType, ValType,
+};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -24,7 +26,7 @@ pub enum ConstOp {
     /// Push a 128-bit vector.
     V128Const(u128),
     /// Push the null reference of this reference type.
-    RefNull(ValType),
+    RefNull(HeapType),
     /// Push a reference to function `index`.
     RefFunc(u32),
     /// Push the current value of global `index` (an imported or earlier global).
@@ -145,6 +147,9 @@ pub struct ModuleInfo {
     pub functions: Vec<u32>,
     /// Every table, imported ones first.
     pub tables: Vec<TableType>,
+    /// The initialiser expression of each defined table (index `i` is
+    /// table `num_imported_tables + i`); `None` fills it with null.
+    pub table_inits: Vec<Option<ConstExpr>>,
     /// Every memory, imported ones first.
     pub memories: Vec<MemoryType>,
     /// Every global, imported ones first.

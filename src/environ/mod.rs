@@ -40,7 +40,8 @@ pub mod vmoffsets;
 
 pub use trap_kind::TrapKind;
 pub use types::{
-    EntityType, ExternKind, ExternType, FuncType, GlobalType, MemoryType, TableType, ValType,
+    EntityType, ExternKind, ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType,
+    TableType, ValType,
 };
 
 #[doc(hidden)]

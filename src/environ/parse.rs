@@ -15,7 +15,9 @@
 use super::info::{
     ConstExpr, ConstOp, DataMode, DataSegment, ElemMode, ElemSegment, Export, Import, ModuleInfo,
 };
-use super::types::{EntityType, ExternKind, FuncType, GlobalType, MemoryType, TableType, ValType};
+use super::types::{
+    EntityType, ExternKind, FuncType, GlobalType, HeapType, MemoryType, TableType, ValType,
+};
 use crate::environ::error::{Error, ErrorKind, Result};
 use crate::environ::features::Proposal;
 use std::sync::Arc;
@@ -156,15 +158,12 @@ fn unsupported_kind(feature: &str, offset: u64) -> ErrorKind {
     }
 }
 
-/// The error for a typed reference (`ValType` has no home for one yet),
-/// naming the proposal the heap type comes from.
-fn unsupported_typed_ref(heap: wasmparser::HeapType, offset: u64, message: String) -> Error {
+/// The error for a heap type this build has no representation for,
+/// naming the proposal it comes from.
+fn unsupported_heap_type(heap: wasmparser::HeapType, offset: u64) -> Error {
     use wasmparser::AbstractHeapType as A;
     let feature = match heap {
-        wasmparser::HeapType::Abstract {
-            ty: A::Func | A::Extern,
-            ..
-        } => "function-references",
+        wasmparser::HeapType::Abstract { shared: true, .. } => "shared-everything-threads",
         wasmparser::HeapType::Abstract {
             ty: A::Exn | A::NoExn,
             ..
@@ -173,10 +172,49 @@ fn unsupported_typed_ref(heap: wasmparser::HeapType, offset: u64, message: Strin
             ty: A::Cont | A::NoCont,
             ..
         } => "stack-switching",
-        wasmparser::HeapType::Abstract { .. } => "gc",
-        _ => "function-references",
+        _ => "gc",
     };
-    Error::new(unsupported_kind(feature, offset), message)
+    Error::new(
+        unsupported_kind(feature, offset),
+        format!("not supported yet: {feature} heap type `{heap:?}` (at offset {offset:#x})"),
+    )
+}
+
+/// Our heap type for wasmparser's `heap` as read from a module (concrete
+/// types as type-section indices), or `None` for one of a proposal this
+/// build has no representation for.
+pub fn heap_type_of(heap: wasmparser::HeapType) -> Option<HeapType> {
+    use wasmparser::AbstractHeapType as A;
+    Some(match heap {
+        wasmparser::HeapType::Abstract { shared: false, ty } => match ty {
+            A::Func => HeapType::Func,
+            A::Extern => HeapType::Extern,
+            A::NoFunc => HeapType::NoFunc,
+            A::NoExtern => HeapType::NoExtern,
+            _ => return None,
+        },
+        wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(index))
+        | wasmparser::HeapType::Exact(wasmparser::UnpackedIndex::Module(index)) => {
+            HeapType::Module(index)
+        }
+        _ => return None,
+    })
+}
+
+/// Our value type for wasmparser's `ty` as read from a module, or `None`
+/// as for [`heap_type_of`].
+pub fn val_type_of(ty: wasmparser::ValType) -> Option<ValType> {
+    Some(match ty {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => ValType::V128,
+        wasmparser::ValType::Ref(r) => ValType::Ref(super::types::RefType {
+            nullable: r.is_nullable(),
+            heap: heap_type_of(r.heap_type())?,
+        }),
+    })
 }
 
 #[derive(Default)]
@@ -221,19 +259,22 @@ impl InfoBuilder {
     }
 
     fn ref_type(&mut self, ty: RefType, offset: u64) -> Result<ValType> {
-        if ty == RefType::FUNCREF {
-            Ok(ValType::FuncRef)
-        } else if ty == RefType::EXTERNREF {
-            Ok(ValType::ExternRef)
-        } else {
-            // Typed references have no representation in `ValType`, so this
-            // one cannot wait for compilation.
-            Err(unsupported_typed_ref(
-                ty.heap_type(),
-                offset,
-                format!("not supported yet: function-references or gc reference type `{ty}` (at offset {offset:#x})"),
-            ))
+        let heap = self.heap_type(ty.heap_type(), offset)?;
+        let ty = super::types::RefType {
+            nullable: ty.is_nullable(),
+            heap,
+        };
+        if ty != super::types::RefType::FUNCREF && ty != super::types::RefType::EXTERNREF {
+            self.note_unsupported(Proposal::FUNCTION_REFERENCES, offset);
         }
+        Ok(ValType::Ref(ty))
+    }
+
+    /// The heap type `heap`; those of proposals this build has no
+    /// representation for (GC's, exceptions', stack switching's) are
+    /// refused here, since they cannot wait for compilation.
+    fn heap_type(&mut self, heap: wasmparser::HeapType, offset: u64) -> Result<HeapType> {
+        heap_type_of(heap).ok_or_else(|| unsupported_heap_type(heap, offset))
     }
 
     fn func_type(&mut self, ty: &wasmparser::FuncType, offset: u64) -> Result<FuncType> {
@@ -305,18 +346,7 @@ impl InfoBuilder {
                     self.note_unsupported(Proposal::SIMD, offset);
                     ConstOp::V128Const(u128::from_le_bytes(*value.bytes()))
                 }
-                Operator::RefNull { hty } => {
-                    let ty = match hty {
-                        wasmparser::HeapType::FUNC => ValType::FuncRef,
-                        wasmparser::HeapType::EXTERN => ValType::ExternRef,
-                        other => return Err(unsupported_typed_ref(
-                            other,
-                            offset,
-                            format!("not supported yet: function-references or gc heap type `{other:?}` (at offset {offset:#x})"),
-                        )),
-                    };
-                    ConstOp::RefNull(ty)
-                }
+                Operator::RefNull { hty } => ConstOp::RefNull(self.heap_type(hty, offset)?),
                 Operator::RefFunc { function_index } => {
                     self.escape(function_index);
                     ConstOp::RefFunc(function_index)
@@ -437,11 +467,11 @@ impl InfoBuilder {
                     let table = table.map_err(invalid)?;
                     let ty = self.table_type(&table.ty, offset)?;
                     self.info.tables.push(ty);
-                    // A table initialiser expression is a function-references
-                    // feature (non-nullable element types).
-                    if let wasmparser::TableInit::Expr(_) = table.init {
-                        self.note_unsupported(Proposal::FUNCTION_REFERENCES, offset);
-                    }
+                    let init = match table.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(expr) => Some(self.const_expr(&expr)?),
+                    };
+                    self.info.table_inits.push(init);
                 }
             }
             Payload::MemorySection(reader) => {
@@ -525,7 +555,7 @@ impl InfoBuilder {
                                 self.escape(f);
                                 items.push(ConstExpr::ref_func(f));
                             }
-                            (ValType::FuncRef, items)
+                            (ValType::FUNCREF, items)
                         }
                         ElementItems::Expressions(ty, exprs) => {
                             let ty = self.ref_type(ty, offset)?;
@@ -692,8 +722,8 @@ mod tests {
             | WasmFeatures::GC
             | WasmFeatures::EXCEPTIONS;
         for (wat, expected) in [
-            ("(module (func (param (ref func))))", "function-references"),
             ("(module (func (param anyref)))", "gc"),
+            ("(module (func (param (ref none))))", "gc"),
             ("(module (type (struct)))", "gc"),
             ("(module (tag))", "exceptions"),
             ("(module (func (param exnref)))", "exceptions"),
@@ -709,6 +739,44 @@ mod tests {
             }
             assert!(err.to_string().starts_with("not supported yet: "), "{err}");
         }
+    }
+
+    #[test]
+    fn typed_references_keep_their_heap_types() {
+        let parsed = parse_wat(
+            WasmFeatures::default() | WasmFeatures::FUNCTION_REFERENCES,
+            r#"(module
+                (type $t (func (param (ref null $t)) (result (ref func))))
+                (global (ref null 0) (ref.null $t))
+                (table 1 (ref null nofunc) (ref.null nofunc))
+                (func (type $t) unreachable))"#,
+        )
+        .unwrap();
+        assert!(parsed.unsupported.is_none());
+        let info = &parsed.info;
+        let t = &info.types[0];
+        assert_eq!(
+            t.params[0],
+            ValType::Ref(super::super::types::RefType {
+                nullable: true,
+                heap: HeapType::Module(0)
+            })
+        );
+        assert_eq!(
+            t.to_string(),
+            "(func (param (ref null 0)) (result (ref func)))"
+        );
+        assert_eq!(
+            info.global_inits[0].ops,
+            vec![ConstOp::RefNull(HeapType::Module(0))]
+        );
+        assert_eq!(info.tables[0].element.to_string(), "nullfuncref");
+        assert_eq!(
+            info.table_inits,
+            vec![Some(ConstExpr {
+                ops: vec![ConstOp::RefNull(HeapType::NoFunc)]
+            })]
+        );
     }
 
     #[test]

@@ -5,8 +5,14 @@
 
 use std::fmt;
 
-/// A value type. References are nullable (`funcref`, `externref`); the
-/// typed-reference and GC proposals are not supported yet.
+/// A value type.
+///
+/// Concrete reference types (`(ref $t)`) name a function type in one of
+/// two index spaces, which never mix: [`HeapType::Module`] inside one
+/// module's own types (`ModuleInfo`, the compiler), [`HeapType::Canonical`]
+/// in types that cross modules (a live function's type, an import's type
+/// as reflected, a host function's type). `Module::canonical_val_type`
+/// turns the first into the second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ValType {
     /// 32-bit integer (also the address type of 32-bit memories and tables).
@@ -19,16 +25,164 @@ pub enum ValType {
     F64,
     /// 128-bit SIMD vector.
     V128,
-    /// Nullable reference to a function.
-    FuncRef,
-    /// Nullable reference to a host value the wasm code cannot look into.
-    ExternRef,
+    /// A reference.
+    Ref(RefType),
+}
+
+/// A reference type: a heap type and whether null is a value of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RefType {
+    /// Whether `null` belongs to the type (`(ref null ht)`).
+    pub nullable: bool,
+    /// What the reference points at.
+    pub heap: HeapType,
+}
+
+/// What a reference points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HeapType {
+    /// Any function (`func`).
+    Func,
+    /// Any host value (`extern`).
+    Extern,
+    /// The bottom of the function hierarchy: only null (`nofunc`).
+    NoFunc,
+    /// The bottom of the extern hierarchy: only null (`noextern`).
+    NoExtern,
+    /// A function of this module's type at this type-section index.
+    Module(u32),
+    /// A function of the type with this canonical id: the process-wide
+    /// id of its equivalence class (`runtime::type_registry`), the id
+    /// `call_indirect` compares.
+    Canonical(u32),
+}
+
+impl HeapType {
+    /// True for the function hierarchy (`func`, `nofunc` and concrete
+    /// function types), whose references are `VMFuncRef` pointers.
+    pub fn is_func(self) -> bool {
+        !matches!(self, HeapType::Extern | HeapType::NoExtern)
+    }
+
+    /// Whether every value of `self` is a value of `other`, for heap types
+    /// of one index space. Function types are final (no declared
+    /// supertypes before the GC proposal), so a concrete type is below
+    /// only itself and `func`.
+    pub fn is_subtype_of(self, other: HeapType) -> bool {
+        use HeapType as H;
+        match (self, other) {
+            (a, b) if a == b => true,
+            (H::NoFunc, b) => b.is_func(),
+            (H::NoExtern, H::Extern) => true,
+            (H::Module(_) | H::Canonical(_), H::Func) => true,
+            _ => false,
+        }
+    }
+}
+
+impl RefType {
+    /// `funcref`: `(ref null func)`.
+    pub const FUNCREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Func,
+    };
+    /// `externref`: `(ref null extern)`.
+    pub const EXTERNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Extern,
+    };
+
+    /// Whether every value of `self` is a value of `other` (one index space).
+    pub fn is_subtype_of(self, other: RefType) -> bool {
+        (!self.nullable || other.nullable) && self.heap.is_subtype_of(other.heap)
+    }
 }
 
 impl ValType {
-    /// True for `funcref` and `externref`.
+    /// `funcref`.
+    pub const FUNCREF: ValType = ValType::Ref(RefType::FUNCREF);
+    /// `externref`.
+    pub const EXTERNREF: ValType = ValType::Ref(RefType::EXTERNREF);
+
+    /// True for reference types.
     pub fn is_ref(self) -> bool {
-        matches!(self, ValType::FuncRef | ValType::ExternRef)
+        matches!(self, ValType::Ref(_))
+    }
+
+    /// The reference type, for reference types.
+    pub fn as_ref(self) -> Option<RefType> {
+        match self {
+            ValType::Ref(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// True for references to host values (`externref` and its subtypes),
+    /// whose representation differs from function references'.
+    pub fn is_extern_ref(self) -> bool {
+        matches!(self, ValType::Ref(r) if !r.heap.is_func())
+    }
+
+    /// Whether every value of `self` is a value of `other` (one index space).
+    pub fn is_subtype_of(self, other: ValType) -> bool {
+        match (self, other) {
+            (ValType::Ref(a), ValType::Ref(b)) => a.is_subtype_of(b),
+            (a, b) => a == b,
+        }
+    }
+
+    /// Whether the type has a default value (numbers and nullable
+    /// references do; a non-nullable local must be set before use).
+    pub fn is_defaultable(self) -> bool {
+        !matches!(
+            self,
+            ValType::Ref(RefType {
+                nullable: false,
+                ..
+            })
+        )
+    }
+
+    /// `self` with its concrete heap type, if any, mapped by `f` (from
+    /// one index space to another).
+    pub fn map_concrete(self, f: impl FnOnce(HeapType) -> HeapType) -> ValType {
+        match self {
+            ValType::Ref(RefType {
+                nullable,
+                heap: heap @ (HeapType::Module(_) | HeapType::Canonical(_)),
+            }) => ValType::Ref(RefType {
+                nullable,
+                heap: f(heap),
+            }),
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for HeapType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeapType::Func => f.write_str("func"),
+            HeapType::Extern => f.write_str("extern"),
+            HeapType::NoFunc => f.write_str("nofunc"),
+            HeapType::NoExtern => f.write_str("noextern"),
+            HeapType::Module(i) => write!(f, "{i}"),
+            HeapType::Canonical(id) => write!(f, "$type{id}"),
+        }
+    }
+}
+
+/// The text form, with the abbreviations `funcref` and `externref`.
+impl fmt::Display for RefType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.nullable, self.heap) {
+            (true, HeapType::Func) => f.write_str("funcref"),
+            (true, HeapType::Extern) => f.write_str("externref"),
+            (true, HeapType::NoFunc) => f.write_str("nullfuncref"),
+            (true, HeapType::NoExtern) => f.write_str("nullexternref"),
+            (true, heap) => write!(f, "(ref null {heap})"),
+            (false, heap) => write!(f, "(ref {heap})"),
+        }
     }
 }
 
@@ -40,8 +194,7 @@ impl fmt::Display for ValType {
             ValType::F32 => "f32",
             ValType::F64 => "f64",
             ValType::V128 => "v128",
-            ValType::FuncRef => "funcref",
-            ValType::ExternRef => "externref",
+            ValType::Ref(r) => return r.fmt(f),
         })
     }
 }
@@ -64,6 +217,19 @@ impl FuncType {
         FuncType {
             params: params.into_iter().collect(),
             results: results.into_iter().collect(),
+        }
+    }
+
+    /// `self` with every concrete heap type mapped by `f` (from one index
+    /// space to another).
+    pub fn map_concrete(&self, mut f: impl FnMut(HeapType) -> HeapType) -> FuncType {
+        FuncType {
+            params: self.params.iter().map(|t| t.map_concrete(&mut f)).collect(),
+            results: self
+                .results
+                .iter()
+                .map(|t| t.map_concrete(&mut f))
+                .collect(),
         }
     }
 }
@@ -192,7 +358,7 @@ impl fmt::Display for MemoryType {
 /// A table's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TableType {
-    /// `FuncRef` or `ExternRef`.
+    /// The elements' type, always a reference type.
     pub element: ValType,
     /// Number of elements at instantiation.
     pub minimum: u64,
@@ -360,14 +526,14 @@ mod tests {
         };
         assert_eq!(small.to_string(), "(memory 3 (pagesize 1))");
         let table = TableType {
-            element: ValType::FuncRef,
+            element: ValType::FUNCREF,
             minimum: 1,
             maximum: None,
             table64: false,
         };
         assert_eq!(table.to_string(), "(table 1 funcref)");
         let table64 = TableType {
-            element: ValType::ExternRef,
+            element: ValType::EXTERNREF,
             maximum: Some(10),
             table64: true,
             ..table

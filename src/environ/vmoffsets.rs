@@ -6,7 +6,7 @@
 //!   0   *mut VMRuntimeLimits      per-store: stack limit, fuel, epoch deadline
 //!   8   *const BuiltinTable       `[*const u8; BuiltinFunction::COUNT]`, libcall entry points
 //!   16  *mut Instance             the owning runtime instance (opaque to compiled code)
-//!   24  *const u32                engine-wide signature id of each module type index
+//!   24  *const u32                canonical type id of each module type index
 //!   32  imported tables           *mut VMTableDefinition, one per imported table
 //!       imported memories         *mut VMMemoryDefinition, one per imported memory
 //!       imported globals          *mut VMGlobalDefinition, one per imported global
@@ -30,14 +30,14 @@ pub const PTR: u32 = 8;
 ///
 /// `wasm_call` is entered with the Cranelift `tail` convention as
 /// `(callee_vmctx, caller_vmctx, params...) -> results`, `vmctx` is passed
-/// as `callee_vmctx`, and `type_id` is the engine-wide signature id checked
+/// as `callee_vmctx`, and `type_id` is the canonical type id checked
 /// by `call_indirect`.
 pub mod func_ref {
     /// Offset of the code pointer entered with the `tail` convention.
     pub const WASM_CALL: u32 = 0;
     /// Offset of the `vmctx` passed to that code as `callee_vmctx`.
     pub const VMCTX: u32 = 8;
-    /// Offset of the engine-wide signature id (`u32`) `call_indirect` compares.
+    /// Offset of the canonical type id (`u32`) `call_indirect` compares.
     pub const TYPE_ID: u32 = 16;
     /// Size in bytes of one `VMFuncRef`.
     pub const SIZE: u32 = 24;
@@ -137,7 +137,7 @@ impl VMOffsets {
     pub const BUILTINS: u32 = 8;
     /// Offset of the `*mut Instance` that owns this `VMContext`.
     pub const INSTANCE: u32 = 16;
-    /// Offset of the `*const u32` array of engine-wide signature ids, by type index.
+    /// Offset of the `*const u32` array of canonical type ids, by type index.
     pub const TYPE_IDS: u32 = 24;
     const HEADER_SIZE: u32 = 32;
 

@@ -8,7 +8,9 @@ use crate::engine::Engine;
 use crate::environ::error::Result;
 use crate::environ::info::ModuleInfo;
 use crate::environ::parse::parse;
-use crate::environ::types::{EntityType, ExternKind, ExternType};
+use crate::environ::types::{
+    EntityType, ExternKind, ExternType, FuncType, GlobalType, HeapType, TableType, ValType,
+};
 use crate::environ::{ArrayToWasmTrampoline, MemoryPlan};
 use std::sync::{Arc, OnceLock};
 
@@ -24,6 +26,9 @@ struct ModuleInner {
     /// The binary the module was compiled from (for `serialize`).
     wasm: Arc<[u8]>,
     type_ids: Box<[u32]>,
+    /// Each type of the type section in canonical form (concrete references
+    /// as engine ids), as live functions and reflection report them.
+    canonical_types: Box<[FuncType]>,
     memory_plans: Box<[MemoryPlan]>,
     /// Shared so a queued cache entry can encode it after `Module::new`
     /// returned, without holding the engine.
@@ -34,6 +39,15 @@ struct ModuleInner {
     /// The host→wasm and wasm→host trampolines of each type, from the
     /// engine's cache (their code lives as long as `engine`).
     trampolines: Box<[(ArrayToWasmTrampoline, usize)]>,
+}
+
+/// `ty`, a type of a module whose types have the engine ids `type_ids`,
+/// in canonical form.
+fn canonical_form(ty: &FuncType, type_ids: &[u32]) -> FuncType {
+    ty.map_concrete(|heap| match heap {
+        HeapType::Module(i) => HeapType::Canonical(type_ids[i as usize]),
+        other => other,
+    })
 }
 
 impl Module {
@@ -99,10 +113,12 @@ impl Module {
         mut compiled: CompiledModule,
     ) -> Result<Module> {
         let runtime = engine.runtime();
-        let type_ids = info
+        let type_ids: Box<[u32]> =
+            crate::runtime::type_registry::register_module_types(&info.types).into();
+        let canonical_types = info
             .types
             .iter()
-            .map(|ty| runtime.signature_id(ty))
+            .map(|ty| canonical_form(ty, &type_ids))
             .collect();
         // Code for another target (`target`) is only ever written out: it
         // is not told to this host's unwinder or profiler, and it gets no
@@ -132,6 +148,7 @@ impl Module {
                 info,
                 wasm: wasm.into(),
                 type_ids,
+                canonical_types,
                 memory_plans,
                 compiled: Arc::new(compiled),
                 source_map: OnceLock::new(),
@@ -157,13 +174,41 @@ impl Module {
         &self.inner.info
     }
 
-    fn extern_type(&self, ty: &EntityType) -> ExternType {
+    /// `ty` in canonical form: what imports and exports reflect and what
+    /// the items that satisfy or come out of them carry.
+    pub fn canonical_extern_type(&self, ty: &EntityType) -> ExternType {
         match ty {
-            EntityType::Function(t) => ExternType::Func(self.inner.info.types[*t as usize].clone()),
-            EntityType::Table(t) => ExternType::Table(*t),
+            EntityType::Function(t) => {
+                ExternType::Func(self.inner.canonical_types[*t as usize].clone())
+            }
+            EntityType::Table(t) => ExternType::Table(TableType {
+                element: self.canonical_val_type(t.element),
+                ..*t
+            }),
             EntityType::Memory(m) => ExternType::Memory(*m),
-            EntityType::Global(g) => ExternType::Global(*g),
+            EntityType::Global(g) => ExternType::Global(GlobalType {
+                content: self.canonical_val_type(g.content),
+                ..*g
+            }),
         }
+    }
+
+    fn extern_type(&self, ty: &EntityType) -> ExternType {
+        self.canonical_extern_type(ty)
+    }
+
+    /// `ty`, a type of this module, in canonical form: a concrete reference
+    /// to type-section index `i` becomes one to the engine id of type `i`.
+    pub fn canonical_val_type(&self, ty: ValType) -> ValType {
+        ty.map_concrete(|heap| match heap {
+            HeapType::Module(i) => HeapType::Canonical(self.inner.type_ids[i as usize]),
+            other => other,
+        })
+    }
+
+    /// The signature of function `index` in canonical form.
+    pub fn canonical_func_type(&self, index: u32) -> &FuncType {
+        &self.inner.canonical_types[self.inner.info.functions[index as usize] as usize]
     }
 
     /// `(module, name, type)` of every import, in import order.
@@ -325,17 +370,21 @@ mod tests {
     }
 
     #[test]
-    fn a_validated_only_proposal_is_refused_as_unsupported_without_an_option() {
+    fn typed_function_references_compile_with_their_option() {
+        let wasm = wat::parse_str(
+            "(module (type $t (func)) (func (param (ref $t)) local.get 0 call_ref $t))",
+        )
+        .unwrap();
         let mut config = crate::config::Config::new();
         config.set_wasm_function_references(true);
-        let engine = Engine::new(&config).unwrap();
-        let wasm = wat::parse_str("(module (type (func (param (ref func)))))").unwrap();
-        let err = Module::new(&engine, &wasm).unwrap_err();
+        Module::new(&Engine::new(&config).unwrap(), &wasm).expect("compiles");
+        config.set_wasm_function_references(false);
+        let err = Module::new(&Engine::new(&config).unwrap(), &wasm).unwrap_err();
         assert!(
             matches!(
                 err.kind(),
-                crate::environ::error::ErrorKind::Unsupported { feature, option: None, offset: Some(_) }
-                    if feature == "function-references"
+                crate::environ::error::ErrorKind::Unsupported { option: Some(o), .. }
+                    if o == "wasm_function_references"
             ),
             "{err:?}"
         );

@@ -12,7 +12,8 @@ mod serialize;
 mod source_map;
 
 pub use crate::environ::types::{
-    EntityType, ExternKind, ExternType, FuncType, GlobalType, MemoryType, TableType, ValType,
+    EntityType, ExternKind, ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType,
+    TableType, ValType,
 };
 // Returned by `Module::info`, an internal reached by the tests.
 #[doc(hidden)]

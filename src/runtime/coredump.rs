@@ -212,8 +212,10 @@ pub(crate) fn capture(frames: &[FrameInfo]) -> Vec<u8> {
                 g.extend_from_slice(&[0x7b, 0x00, 0xfd, 0x0c]);
                 g.extend_from_slice(&raw.get_v128().to_le_bytes());
             }
-            ValType::FuncRef => g.extend_from_slice(&[0x70, 0x00, 0xd0, 0x70]),
-            ValType::ExternRef => g.extend_from_slice(&[0x6f, 0x00, 0xd0, 0x6f]),
+            // The dump names no types of its own, so a typed reference is
+            // written as the nullable top of its hierarchy.
+            ValType::Ref(r) if r.heap.is_func() => g.extend_from_slice(&[0x70, 0x00, 0xd0, 0x70]),
+            ValType::Ref(_) => g.extend_from_slice(&[0x6f, 0x00, 0xd0, 0x6f]),
         }
         g.push(0x0b);
     }

@@ -1,13 +1,7 @@
-//! Engine-wide runtime state: signature registry and trampoline caches.
+//! Engine-wide runtime state: trampoline caches, pool counts, init plans.
 //!
-//! Owned by the runtime; created once per `Engine`. Two things must be
-//! shared by every store of an engine:
-//!
-//! - signature ids: `call_indirect` compares the `type_id` of a
-//!   `VMFuncRef` with the id of the expected type, so equal function types
-//!   must get equal ids wherever they meet (modules and host functions of
-//!   the engine's stores);
-//! - the per-signature trampolines of host functions, compiled once per
+//! Owned by the runtime; created once per `Engine` and shared by every
+//! store of the engine. Among it are the per-signature trampolines of host functions, compiled once per
 //!   signature (by the engine's `TrampolineCompiler`) and kept alive as
 //!   long as the engine (a host function's `VMFuncRef` points into them).
 
@@ -15,7 +9,7 @@ use super::code_memory::CodeMemory;
 use super::profiling::{ProfilingAgent, PublishedFunction};
 use crate::environ::compiled_code::TrampolineCompiler;
 use crate::environ::val_raw::ArrayToWasmTrampoline;
-use crate::environ::FuncType;
+use crate::environ::{FuncType, RefType, ValType};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -51,7 +45,6 @@ struct TrampolineSlot {
 
 #[derive(Default)]
 struct State {
-    signatures: HashMap<FuncType, u32>,
     trampoline_slots: HashMap<FuncType, TrampolineSlot>,
     /// Every compiled batch, kept for the engine's life.
     batches: Vec<TrampolineBatch>,
@@ -145,22 +138,15 @@ impl EngineRuntime {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The engine-wide id of `ty`: equal types get equal ids for the
-    /// engine's life.
-    pub fn signature_id(&self, ty: &FuncType) -> u32 {
-        let mut state = self.lock();
-        let next = state.signatures.len() as u32;
-        *state.signatures.entry(ty.clone()).or_insert(next)
-    }
-
     /// Compiles the trampolines of every type of `types` not compiled yet,
     /// in one batch.
     pub fn ensure_trampolines(&self, types: &[FuncType]) -> anyhow::Result<()> {
         let mut state = self.lock();
         let mut missing: Vec<FuncType> = Vec::new();
         for ty in types {
-            if !state.trampoline_slots.contains_key(ty) && !missing.contains(ty) {
-                missing.push(ty.clone());
+            let key = trampoline_key(ty);
+            if !state.trampoline_slots.contains_key(&key) && !missing.contains(&key) {
+                missing.push(key);
             }
         }
         if missing.is_empty() {
@@ -203,7 +189,7 @@ impl EngineRuntime {
         let state = self.lock();
         let slot = state
             .trampoline_slots
-            .get(ty)
+            .get(&trampoline_key(ty))
             .copied()
             .ok_or_else(|| anyhow::anyhow!("internal: no trampolines for {ty}"))?;
         let batch = &state.batches[slot.batch];
@@ -214,11 +200,22 @@ impl EngineRuntime {
     }
 }
 
+/// The type trampolines of `ty` are compiled and cached under: every
+/// reference as `funcref` or `externref`, since a trampoline only moves
+/// pointer-sized references and does not depend on their heap types.
+fn trampoline_key(ty: &FuncType) -> FuncType {
+    let plain = |t: &ValType| match t {
+        ValType::Ref(r) if r.heap.is_func() => ValType::Ref(RefType::FUNCREF),
+        ValType::Ref(_) => ValType::Ref(RefType::EXTERNREF),
+        other => *other,
+    };
+    FuncType::new(ty.params.iter().map(plain), ty.results.iter().map(plain))
+}
+
 impl std::fmt::Debug for EngineRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = self.lock();
         f.debug_struct("EngineRuntime")
-            .field("signatures", &state.signatures.len())
             .field("trampolines", &state.trampoline_slots.len())
             .finish()
     }

@@ -125,7 +125,7 @@ impl FuncData {
                 // SAFETY: the instance is owned by the same store as this
                 // function and lives as long as it.
                 let instance = unsafe { instance.as_ref() };
-                instance.module().info().func_type(*index)
+                instance.module().canonical_func_type(*index)
             }
             FuncKind::Host(h) => &h.ty,
         }
@@ -193,7 +193,7 @@ impl FuncData {
 /// Checks what a host callback wrote into its results.
 fn check_results(store: &Store, ty: &FuncType, results: &[Val]) -> Result<(), Trap> {
     for (i, (v, t)) in results.iter().zip(ty.results.iter()).enumerate() {
-        if v.ty() != *t {
+        if !v.matches(*t) {
             return Err(Trap::new(format!(
                 "host function returned a {} as result {i}, its type says {t}",
                 v.ty()
@@ -300,7 +300,7 @@ impl Func {
             Ok((_, wasm_to_host)) => (wasm_to_host, None),
             Err(e) => (std::ptr::null(), Some(format!("{e:#}"))),
         };
-        let type_id = runtime.signature_id(&ty);
+        let type_id = super::type_registry::canonical_id(&ty);
         let mut ctx = Box::new(VMHostFuncContext {
             array_call: host_array_call,
             func_ref: VMFuncRef::NULL,
@@ -363,9 +363,17 @@ impl Func {
         }
     }
 
-    /// The function's type.
+    /// The function's type, in canonical form (concrete references as
+    /// engine ids).
     pub fn ty(&self) -> FuncType {
         self.data().ty().clone()
+    }
+
+    /// The engine-wide id of the function's type (what `call_indirect`
+    /// compares and `(ref $t)` requires).
+    pub fn type_id(&self) -> u32 {
+        // SAFETY: a function's `VMFuncRef` lives as long as its data.
+        unsafe { (*self.func_ref_ptr()).type_id }
     }
 
     /// The number of parameters.
@@ -473,7 +481,7 @@ impl Func {
             )));
         }
         for (i, (v, t)) in params.iter().zip(ty.params.iter()).enumerate() {
-            if v.ty() != *t {
+            if !v.matches(*t) {
                 return Err(Trap::new(format!(
                     "argument {i} of function of type {ty} is a {}, expected {t}",
                     v.ty()

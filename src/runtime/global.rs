@@ -73,7 +73,7 @@ pub(crate) fn check_val(
     ty: crate::environ::ValType,
     what: &str,
 ) -> Result<()> {
-    if v.ty() != ty {
+    if !v.matches(ty) {
         bail!("{what}: expected a value of type {ty}, got {}", v.ty());
     }
     if !v.belongs_to(store) {

@@ -269,8 +269,11 @@ fn table_templates(
     let defined = info.tables.get(imported..).unwrap_or(&[]);
     // Per defined table: its segments as (start, offsets), or `None` once
     // one of them rules out a template.
-    let mut placed: Vec<Option<PlacedItems<'_>>> =
-        defined.iter().map(|_| Some(Vec::new())).collect();
+    // A table with an initialiser expression gets none: its elements
+    // start as that expression's value, not null.
+    let mut placed: Vec<Option<PlacedItems<'_>>> = (0..defined.len())
+        .map(|i| info.table_inits[i].is_none().then(Vec::new))
+        .collect();
     for (seg, items) in info.elems.iter().zip(elements) {
         let ElemMode::Active { table, offset } = &seg.mode else {
             continue;
@@ -418,7 +421,7 @@ mod tests {
     #[test]
     fn only_plain_function_items_have_indices() {
         let null = ConstExpr {
-            ops: vec![ConstOp::RefNull(crate::environ::ValType::FuncRef)],
+            ops: vec![ConstOp::RefNull(crate::environ::HeapType::Func)],
         };
         let info = crate::environ::ModuleInfo {
             functions: vec![0; 4],

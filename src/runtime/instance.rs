@@ -19,7 +19,7 @@ use crate::environ::trap_kind::TrapKind;
 use crate::environ::val_raw::ValRaw;
 use crate::environ::vmoffsets::VMOffsets;
 use crate::environ::MemoryPlan;
-use crate::environ::{EntityType, ExternKind, MemoryType, TableType};
+use crate::environ::{EntityType, ExternKind, GlobalType, MemoryType, TableType};
 use crate::module::Module;
 use anyhow::{anyhow, bail, Result};
 use std::alloc::Layout;
@@ -400,16 +400,22 @@ impl Instance {
             }
             match (&import.ty, ext) {
                 (EntityType::Function(t), Extern::Func(f)) => {
-                    let expected = &info.types[*t as usize];
-                    let actual = f.ty();
-                    if actual != *expected {
-                        return Err(incompatible(expected.to_string(), actual.to_string()));
+                    // Function types are final: the provided function's
+                    // type must be equivalent to the import's, which is
+                    // equality of engine ids.
+                    if f.type_id() != module.type_ids()[*t as usize] {
+                        let expected = module.canonical_extern_type(&import.ty);
+                        return Err(incompatible(expected.to_string(), f.ty().to_string()));
                     }
                     f.check_usable_by_wasm()
                         .map_err(|e| Error::link(Some(name.clone()), e.to_string()))?;
                 }
                 (EntityType::Table(expected), Extern::Table(t)) => {
                     let actual = t.ty();
+                    let expected = &TableType {
+                        element: module.canonical_val_type(expected.element),
+                        ..*expected
+                    };
                     if !table_matches(&actual, expected) {
                         return Err(incompatible(expected.to_string(), actual.to_string()));
                     }
@@ -435,7 +441,18 @@ impl Instance {
                 }
                 (EntityType::Global(expected), Extern::Global(g)) => {
                     let actual = g.ty();
-                    if actual != *expected {
+                    let expected = &GlobalType {
+                        content: module.canonical_val_type(expected.content),
+                        ..*expected
+                    };
+                    // An immutable global may hold a subtype of what is
+                    // imported; a mutable one must hold exactly that type.
+                    let content_matches = if expected.mutable {
+                        actual.content == expected.content
+                    } else {
+                        actual.content.is_subtype_of(expected.content)
+                    };
+                    if actual.mutable != expected.mutable || !content_matches {
                         return Err(incompatible(expected.to_string(), actual.to_string()));
                     }
                 }
@@ -595,9 +612,21 @@ impl Instance {
                 .as_ref()
                 .and_then(|p| p.tables[i].as_ref())
                 .filter(|t| t.len() as u64 == ty.minimum);
+            let ty = TableType {
+                element: module.canonical_val_type(ty.element),
+                ..*ty
+            };
             let table =
-                TableData::new_for_instance(engine, *ty, slot, template.map(|t| (t, vm as usize)))
+                TableData::new_for_instance(engine, ty, slot, template.map(|t| (t, vm as usize)))
                     .map_err(|e| Error::from(e).prefixed(format!("table {index}")))?;
+            // A table with an initialiser expression starts with its value
+            // in every element (the plan makes no template for it).
+            if let Some(init) = &info.table_inits[i] {
+                let value = data.eval_ref(init)?;
+                if value != 0 {
+                    table.fill(0, value, ty.minimum);
+                }
+            }
             data.table_from_template[index] = template.is_some();
             data.tables.push(store.adopt_table(table));
         }
@@ -607,7 +636,11 @@ impl Instance {
         {
             let init = data.eval_const(&info.global_inits[i])?;
             let slot = data.vmctx_field::<VMGlobalDefinition>(offsets.defined_global(i as u32));
-            let global = GlobalData::new(*ty, init, Some(slot));
+            let ty = GlobalType {
+                content: module.canonical_val_type(ty.content),
+                ..*ty
+            };
+            let global = GlobalData::new(ty, init, Some(slot));
             data.globals.push(store.adopt_global(global));
         }
         Ok(data)

@@ -13,6 +13,7 @@ mod coredump;
 mod engine_state;
 pub(crate) mod profiling;
 mod registry;
+pub(crate) mod type_registry;
 
 #[cfg(target_arch = "aarch64")]
 mod entry_aarch64;

@@ -6,7 +6,7 @@ use super::func::Func;
 use super::store::Store;
 use super::vm::VMFuncRef;
 use crate::environ::val_raw::ValRaw;
-use crate::environ::ValType;
+use crate::environ::{HeapType, ValType};
 
 /// A WebAssembly value. Floats are kept as their bit patterns so NaN
 /// payloads survive the round trip.
@@ -37,8 +37,29 @@ impl Val {
             Val::F32(_) => ValType::F32,
             Val::F64(_) => ValType::F64,
             Val::V128(_) => ValType::V128,
-            Val::FuncRef(_) => ValType::FuncRef,
-            Val::ExternRef(_) => ValType::ExternRef,
+            Val::FuncRef(_) => ValType::FUNCREF,
+            Val::ExternRef(_) => ValType::EXTERNREF,
+        }
+    }
+
+    /// Whether the value is one of `ty`, a type in canonical form: numbers of
+    /// their own type, null of nullable references of its hierarchy, a
+    /// function of `func`, of its own type and of `(ref $t)` when its type
+    /// id is `$t`'s, a host reference of `extern`.
+    pub fn matches(&self, ty: ValType) -> bool {
+        let ValType::Ref(r) = ty else {
+            return self.ty() == ty;
+        };
+        match self {
+            Val::FuncRef(None) => r.nullable && r.heap.is_func(),
+            Val::ExternRef(None) => r.nullable && !r.heap.is_func(),
+            Val::FuncRef(Some(f)) => match r.heap {
+                HeapType::Func => true,
+                HeapType::Canonical(id) => f.type_id() == id,
+                _ => false,
+            },
+            Val::ExternRef(Some(_)) => r.heap == HeapType::Extern,
+            _ => false,
         }
     }
 
@@ -50,8 +71,8 @@ impl Val {
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(0),
-            ValType::FuncRef => Val::FuncRef(None),
-            ValType::ExternRef => Val::ExternRef(None),
+            ValType::Ref(r) if r.heap.is_func() => Val::FuncRef(None),
+            ValType::Ref(_) => Val::ExternRef(None),
         }
     }
 
@@ -109,9 +130,7 @@ impl Val {
             ValType::F64 => Val::F64(raw.get_f64_bits()),
             ValType::V128 => Val::V128(raw.get_v128()),
             // SAFETY: forwarded from the caller.
-            ValType::FuncRef | ValType::ExternRef => unsafe {
-                Val::from_ref_raw(store, raw.get_ptr(), ty)
-            },
+            ValType::Ref(_) => unsafe { Val::from_ref_raw(store, raw.get_ptr(), ty) },
         }
     }
 
@@ -120,12 +139,11 @@ impl Val {
     /// # Safety
     /// As for `from_raw`.
     pub(crate) unsafe fn from_ref_raw(store: &Store, raw: *mut u8, ty: ValType) -> Val {
-        match ty {
-            ValType::ExternRef => {
-                // SAFETY: forwarded from the caller.
-                Val::ExternRef(unsafe { ExternRef::from_raw(store, raw) })
-            }
-            _ => Val::FuncRef(store.func_from_raw(raw.cast())),
+        if ty.is_extern_ref() {
+            // SAFETY: forwarded from the caller.
+            Val::ExternRef(unsafe { ExternRef::from_raw(store, raw) })
+        } else {
+            Val::FuncRef(store.func_from_raw(raw.cast()))
         }
     }
 }

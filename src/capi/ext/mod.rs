@@ -11,6 +11,7 @@ pub mod module;
 pub mod objects;
 pub mod store;
 pub mod trap;
+pub mod valtype;
 pub mod wat;
 
 /// A name argument given as `(const char* name, size_t len)`: `None` when

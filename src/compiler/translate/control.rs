@@ -1,5 +1,6 @@
 //! Control flow and calls: `block`, `loop`, `if`/`else`, `end`, the
-//! branches, `return`, `unreachable`, and direct, indirect and tail calls.
+//! branches (`br_on_null` and `br_on_non_null` among them), `return`,
+//! `unreachable`, and direct, indirect, by-reference and tail calls.
 //!
 //! Each construct is a [`Frame`]. Its exit block (`next`) takes the
 //! frame's results as block parameters; a loop's header takes the loop's
@@ -70,6 +71,10 @@ impl FuncTranslator<'_, '_> {
                 type_index,
                 table_index,
             } => self.op_call_indirect(type_index, table_index, true),
+            O::CallRef { type_index } => self.op_call_ref(type_index, false),
+            O::ReturnCallRef { type_index } => self.op_call_ref(type_index, true),
+            O::BrOnNull { relative_depth } => self.op_br_on_null(relative_depth),
+            O::BrOnNonNull { relative_depth } => self.op_br_on_non_null(relative_depth),
             other => return Ok(Some(other)),
         }
         Ok(None)
@@ -271,6 +276,40 @@ impl FuncTranslator<'_, '_> {
         self.builder.switch_to_block(cont);
     }
 
+    /// `br_on_null`: branches (with the operands below the reference) when
+    /// the reference is null, else leaves it on the stack, non-null.
+    fn op_br_on_null(&mut self, depth: u32) {
+        let operand = self.pop_operand();
+        let (target, n) = self.branch_target(depth);
+        let args = block_args(&self.peek_values(n));
+        let cont = self.builder.create_block();
+        self.builder
+            .ins()
+            .brif(operand.value, cont, &[], target, &args);
+        self.builder.seal_block(cont);
+        self.builder.switch_to_block(cont);
+        self.push(operand.value, super::table::as_non_null(operand.ty));
+    }
+
+    /// `br_on_non_null`: branches with the reference (non-null) on top of
+    /// the branch's operands when it is not null, else drops it.
+    fn op_br_on_non_null(&mut self, depth: u32) {
+        let operand = self
+            .stack
+            .last()
+            .copied()
+            .expect("validated: a reference operand");
+        let (target, n) = self.branch_target(depth);
+        let args = block_args(&self.peek_values(n));
+        let cont = self.builder.create_block();
+        self.builder
+            .ins()
+            .brif(operand.value, target, &args, cont, &[]);
+        self.builder.seal_block(cont);
+        self.builder.switch_to_block(cont);
+        self.stack.pop();
+    }
+
     fn op_br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Result<()> {
         let index = self.pop();
         let (default_block, n) = self.branch_target(targets.default());
@@ -386,6 +425,29 @@ impl FuncTranslator<'_, '_> {
                 self.push_call_results(call, &ty.results);
             }
         }
+    }
+
+    /// `call_ref` / `return_call_ref`: calls the function the reference on
+    /// top of the stack names, trapping on null. Validation proved the
+    /// function's type is `type_index`, so there is no signature check.
+    fn op_call_ref(&mut self, type_index: u32, tail: bool) {
+        let funcref = self.pop();
+        self.trapz(funcref, TrapKind::NullReference);
+        let ptr = self.env.isa.pointer_type();
+        let flags = self.vm_flags.with_readonly();
+        let callee = self
+            .builder
+            .ins()
+            .load(ptr, flags, funcref, func_ref::WASM_CALL as i32);
+        let callee_vmctx = self
+            .builder
+            .ins()
+            .load(ptr, flags, funcref, func_ref::VMCTX as i32);
+        let info = self.env.info;
+        let ty = &info.types[type_index as usize];
+        let args = self.call_args(callee_vmctx, ty.params.len());
+        let sig = self.sig_ref(type_index);
+        self.emit_call_indirect(sig, callee, &args, &ty.results, tail);
     }
 
     fn op_call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {

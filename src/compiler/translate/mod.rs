@@ -237,19 +237,9 @@ fn operator_proposal(op: &Operator<'_>) -> &'static str {
 }
 
 /// The wasm type of a value type read from the body (a local's or a block
-/// type's).
+/// type's). The parser refused the module if it had no representation.
 fn wasm_val_type(ty: wasmparser::ValType) -> ValType {
-    match ty {
-        wasmparser::ValType::I32 => ValType::I32,
-        wasmparser::ValType::I64 => ValType::I64,
-        wasmparser::ValType::F32 => ValType::F32,
-        wasmparser::ValType::F64 => ValType::F64,
-        wasmparser::ValType::V128 => ValType::V128,
-        wasmparser::ValType::Ref(r) if r.is_extern_ref() => ValType::ExternRef,
-        // Every other reference is a function reference here: typed
-        // references are refused when the module is parsed.
-        wasmparser::ValType::Ref(_) => ValType::FuncRef,
-    }
+    crate::environ::parse::val_type_of(ty).expect("the parser accepted every type of the module")
 }
 
 impl<'m> FuncTranslator<'m, '_> {

@@ -1,17 +1,19 @@
 //! Tables and references: element accesses with their bounds checks, the
-//! table operators, and `ref.null`, `ref.is_null` and `ref.func`.
+//! table operators, and `ref.null`, `ref.is_null`, `ref.func` and
+//! `ref.as_non_null`.
 //!
 //! A table's elements are pointer-sized (`*const VMFuncRef` for funcref,
 //! an opaque host pointer for externref, 0 for null) in an array the
 //! table's `VMTableDefinition` points at.
 
 use super::{FuncTranslator, Offer};
+use crate::environ::parse::heap_type_of;
 use crate::environ::vmoffsets::table_def;
-use crate::environ::ValType;
 use crate::environ::{BuiltinFunction, TrapKind};
+use crate::environ::{HeapType, RefType, ValType};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Value};
-use wasmparser::{AbstractHeapType, HeapType, Operator};
+use wasmparser::Operator;
 
 impl FuncTranslator<'_, '_> {
     /// Translates `op` if it is a table or reference operator.
@@ -80,13 +82,19 @@ impl FuncTranslator<'_, '_> {
             }
             O::RefNull { hty } => {
                 let v = self.builder.ins().iconst(types::I64, 0);
-                self.push(v, ref_type_of(hty));
+                self.push(v, null_of(hty));
             }
             O::RefIsNull => self.eqz(),
             O::RefFunc { function_index } => {
                 let at = self.offsets().func_ref(function_index);
                 let v = self.builder.ins().iadd_imm_u(self.vmctx, i64::from(at));
-                self.push(v, ValType::FuncRef);
+                let ty = self.env.info.functions[function_index as usize];
+                self.push(v, non_null(HeapType::Module(ty)));
+            }
+            O::RefAsNonNull => {
+                let operand = self.pop_operand();
+                self.trapz(operand.value, TrapKind::NullReference);
+                self.push(operand.value, as_non_null(operand.ty));
             }
             other => return Ok(Some(other)),
         }
@@ -136,14 +144,27 @@ impl FuncTranslator<'_, '_> {
     }
 }
 
-/// The reference type whose null `ref.null hty` makes.
-fn ref_type_of(hty: HeapType) -> ValType {
-    match hty {
-        HeapType::Abstract {
-            ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
-            ..
-        } => ValType::ExternRef,
-        // Typed references are refused when the module is parsed.
-        _ => ValType::FuncRef,
+/// The type of `ref.null hty`: the nullable reference to `hty`.
+fn null_of(hty: wasmparser::HeapType) -> ValType {
+    let heap = heap_type_of(hty).expect("the parser accepted every heap type of the module");
+    ValType::Ref(RefType {
+        nullable: true,
+        heap,
+    })
+}
+
+/// The non-nullable reference to `heap`.
+pub(super) fn non_null(heap: HeapType) -> ValType {
+    ValType::Ref(RefType {
+        nullable: false,
+        heap,
+    })
+}
+
+/// `ty`, a reference type, without null.
+pub(super) fn as_non_null(ty: ValType) -> ValType {
+    match ty {
+        ValType::Ref(r) => non_null(r.heap),
+        other => other,
     }
 }

@@ -151,10 +151,9 @@ pub extern "C" fn wasm_config_wasm_reference_types_set(
 }
 
 /// Enables wasm typed function references. Default: false. Requires
-/// `wasm_reference_types`; typed references are refused at compilation.
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// `wasm_reference_types`; typed function references, call_ref without a
+/// signature check, non-nullable locals and table initialisers; types
+/// canonicalised process-wide.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_function_references_set(
     config: Option<&mut wasm_config_t>,
