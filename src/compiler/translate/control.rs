@@ -433,6 +433,12 @@ impl FuncTranslator<'_, '_> {
     fn op_call_ref(&mut self, type_index: u32, tail: bool) {
         let funcref = self.pop();
         self.trapz(funcref, TrapKind::NullReference);
+        self.call_func_ref(funcref, type_index, tail);
+    }
+
+    /// Calls the function of the non-null `*const VMFuncRef` `funcref`,
+    /// of type `type_index`, with its `wasm_call` and `vmctx`.
+    fn call_func_ref(&mut self, funcref: Value, type_index: u32, tail: bool) {
         let ptr = self.env.isa.pointer_type();
         let flags = self.vm_flags.with_readonly();
         let callee = self
@@ -473,20 +479,6 @@ impl FuncTranslator<'_, '_> {
         );
         let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
         self.trapnz(mismatch, TrapKind::BadSignature);
-        let ptr = self.env.isa.pointer_type();
-        let flags = self.vm_flags.with_readonly();
-        let callee = self
-            .builder
-            .ins()
-            .load(ptr, flags, funcref, func_ref::WASM_CALL as i32);
-        let callee_vmctx = self
-            .builder
-            .ins()
-            .load(ptr, flags, funcref, func_ref::VMCTX as i32);
-        let info = self.env.info;
-        let ty = &info.types[type_index as usize];
-        let args = self.call_args(callee_vmctx, ty.params.len());
-        let sig = self.sig_ref(type_index);
-        self.emit_call_indirect(sig, callee, &args, &ty.results, tail);
+        self.call_func_ref(funcref, type_index, tail);
     }
 }
