@@ -245,17 +245,12 @@ impl InfoBuilder {
     }
 
     fn val_type(&mut self, ty: wasmparser::ValType, offset: u64) -> Result<ValType> {
-        Ok(match ty {
-            wasmparser::ValType::I32 => ValType::I32,
-            wasmparser::ValType::I64 => ValType::I64,
-            wasmparser::ValType::F32 => ValType::F32,
-            wasmparser::ValType::F64 => ValType::F64,
-            wasmparser::ValType::V128 => {
-                self.note_unsupported(Proposal::SIMD, offset);
-                ValType::V128
-            }
-            wasmparser::ValType::Ref(r) => self.ref_type(r, offset)?,
-        })
+        match ty {
+            wasmparser::ValType::V128 => self.note_unsupported(Proposal::SIMD, offset),
+            wasmparser::ValType::Ref(r) => return self.ref_type(r, offset),
+            _ => {}
+        }
+        Ok(val_type_of(ty).expect("every number type has a representation"))
     }
 
     fn ref_type(&mut self, ty: RefType, offset: u64) -> Result<ValType> {

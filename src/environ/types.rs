@@ -131,18 +131,6 @@ impl ValType {
         }
     }
 
-    /// Whether the type has a default value (numbers and nullable
-    /// references do; a non-nullable local must be set before use).
-    pub fn is_defaultable(self) -> bool {
-        !matches!(
-            self,
-            ValType::Ref(RefType {
-                nullable: false,
-                ..
-            })
-        )
-    }
-
     /// `self` with its concrete heap type, if any, mapped by `f` (from
     /// one index space to another).
     pub fn map_concrete(self, f: impl FnOnce(HeapType) -> HeapType) -> ValType {

@@ -27,7 +27,7 @@ struct ModuleInner {
     wasm: Arc<[u8]>,
     type_ids: Box<[u32]>,
     /// Each type of the type section in canonical form (concrete references
-    /// as engine ids), as live functions and reflection report them.
+    /// as canonical ids), as live functions and reflection report them.
     canonical_types: Box<[FuncType]>,
     memory_plans: Box<[MemoryPlan]>,
     /// Shared so a queued cache entry can encode it after `Module::new`
@@ -41,13 +41,13 @@ struct ModuleInner {
     trampolines: Box<[(ArrayToWasmTrampoline, usize)]>,
 }
 
-/// `ty`, a type of a module whose types have the engine ids `type_ids`,
-/// in canonical form.
-fn canonical_form(ty: &FuncType, type_ids: &[u32]) -> FuncType {
-    ty.map_concrete(|heap| match heap {
+/// `heap`, a heap type of a module whose types have the canonical ids
+/// `type_ids`, in canonical form.
+fn canonical_heap(heap: HeapType, type_ids: &[u32]) -> HeapType {
+    match heap {
         HeapType::Module(i) => HeapType::Canonical(type_ids[i as usize]),
         other => other,
-    })
+    }
 }
 
 impl Module {
@@ -118,7 +118,7 @@ impl Module {
         let canonical_types = info
             .types
             .iter()
-            .map(|ty| canonical_form(ty, &type_ids))
+            .map(|ty| ty.map_concrete(|heap| canonical_heap(heap, &type_ids)))
             .collect();
         // Code for another target (`target`) is only ever written out: it
         // is not told to this host's unwinder or profiler, and it gets no
@@ -181,29 +181,32 @@ impl Module {
             EntityType::Function(t) => {
                 ExternType::Func(self.inner.canonical_types[*t as usize].clone())
             }
-            EntityType::Table(t) => ExternType::Table(TableType {
-                element: self.canonical_val_type(t.element),
-                ..*t
-            }),
+            EntityType::Table(t) => ExternType::Table(self.canonical_table_type(t)),
             EntityType::Memory(m) => ExternType::Memory(*m),
-            EntityType::Global(g) => ExternType::Global(GlobalType {
-                content: self.canonical_val_type(g.content),
-                ..*g
-            }),
+            EntityType::Global(g) => ExternType::Global(self.canonical_global_type(g)),
         }
     }
 
-    fn extern_type(&self, ty: &EntityType) -> ExternType {
-        self.canonical_extern_type(ty)
+    /// `ty`, a table type of this module, in canonical form.
+    pub fn canonical_table_type(&self, ty: &TableType) -> TableType {
+        TableType {
+            element: self.canonical_val_type(ty.element),
+            ..*ty
+        }
+    }
+
+    /// `ty`, a global type of this module, in canonical form.
+    pub fn canonical_global_type(&self, ty: &GlobalType) -> GlobalType {
+        GlobalType {
+            content: self.canonical_val_type(ty.content),
+            ..*ty
+        }
     }
 
     /// `ty`, a type of this module, in canonical form: a concrete reference
-    /// to type-section index `i` becomes one to the engine id of type `i`.
+    /// to type-section index `i` becomes one to the canonical id of type `i`.
     pub fn canonical_val_type(&self, ty: ValType) -> ValType {
-        ty.map_concrete(|heap| match heap {
-            HeapType::Module(i) => HeapType::Canonical(self.inner.type_ids[i as usize]),
-            other => other,
-        })
+        ty.map_concrete(|heap| canonical_heap(heap, &self.inner.type_ids))
     }
 
     /// The signature of function `index` in canonical form.
@@ -217,7 +220,13 @@ impl Module {
             .info
             .imports
             .iter()
-            .map(|i| (i.module.clone(), i.name.clone(), self.extern_type(&i.ty)))
+            .map(|i| {
+                (
+                    i.module.clone(),
+                    i.name.clone(),
+                    self.canonical_extern_type(&i.ty),
+                )
+            })
             .collect()
     }
 
@@ -233,7 +242,7 @@ impl Module {
                     ExternKind::Memory => EntityType::Memory(info.memories[e.index as usize]),
                     ExternKind::Global => EntityType::Global(info.globals[e.index as usize]),
                 };
-                (e.name.clone(), self.extern_type(&ty))
+                (e.name.clone(), self.canonical_extern_type(&ty))
             })
             .collect()
     }

@@ -1,15 +1,17 @@
 //! Engine-wide runtime state: trampoline caches, pool counts, init plans.
 //!
 //! Owned by the runtime; created once per `Engine` and shared by every
-//! store of the engine. Among it are the per-signature trampolines of host functions, compiled once per
-//!   signature (by the engine's `TrampolineCompiler`) and kept alive as
-//!   long as the engine (a host function's `VMFuncRef` points into them).
+//! store of the engine. Among it are the trampolines of host functions,
+//! compiled once per signature (by the engine's `TrampolineCompiler`) and
+//! kept alive as long as the engine (a host function's `VMFuncRef` points
+//! into them).
 
 use super::code_memory::CodeMemory;
 use super::profiling::{ProfilingAgent, PublishedFunction};
 use crate::environ::compiled_code::TrampolineCompiler;
 use crate::environ::val_raw::ArrayToWasmTrampoline;
-use crate::environ::{FuncType, RefType, ValType};
+use crate::environ::{FuncType, ValType};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -145,8 +147,8 @@ impl EngineRuntime {
         let mut missing: Vec<FuncType> = Vec::new();
         for ty in types {
             let key = trampoline_key(ty);
-            if !state.trampoline_slots.contains_key(&key) && !missing.contains(&key) {
-                missing.push(key);
+            if !state.trampoline_slots.contains_key(&*key) && !missing.contains(&*key) {
+                missing.push(key.into_owned());
             }
         }
         if missing.is_empty() {
@@ -189,7 +191,7 @@ impl EngineRuntime {
         let state = self.lock();
         let slot = state
             .trampoline_slots
-            .get(&trampoline_key(ty))
+            .get(&*trampoline_key(ty))
             .copied()
             .ok_or_else(|| anyhow::anyhow!("internal: no trampolines for {ty}"))?;
         let batch = &state.batches[slot.batch];
@@ -203,13 +205,21 @@ impl EngineRuntime {
 /// The type trampolines of `ty` are compiled and cached under: every
 /// reference as `funcref` or `externref`, since a trampoline only moves
 /// pointer-sized references and does not depend on their heap types.
-fn trampoline_key(ty: &FuncType) -> FuncType {
+/// Borrowed when `ty` is already in that form, as nearly every type is.
+fn trampoline_key(ty: &FuncType) -> Cow<'_, FuncType> {
     let plain = |t: &ValType| match t {
-        ValType::Ref(r) if r.heap.is_func() => ValType::Ref(RefType::FUNCREF),
-        ValType::Ref(_) => ValType::Ref(RefType::EXTERNREF),
+        ValType::Ref(r) if r.heap.is_func() => ValType::FUNCREF,
+        ValType::Ref(_) => ValType::EXTERNREF,
         other => *other,
     };
-    FuncType::new(ty.params.iter().map(plain), ty.results.iter().map(plain))
+    let all = || ty.params.iter().chain(ty.results.iter());
+    if all().all(|t| plain(t) == *t) {
+        return Cow::Borrowed(ty);
+    }
+    Cow::Owned(FuncType::new(
+        ty.params.iter().map(plain),
+        ty.results.iter().map(plain),
+    ))
 }
 
 impl std::fmt::Debug for EngineRuntime {

@@ -364,12 +364,12 @@ impl Func {
     }
 
     /// The function's type, in canonical form (concrete references as
-    /// engine ids).
+    /// canonical ids).
     pub fn ty(&self) -> FuncType {
         self.data().ty().clone()
     }
 
-    /// The engine-wide id of the function's type (what `call_indirect`
+    /// The canonical id of the function's type (what `call_indirect`
     /// compares and `(ref $t)` requires).
     pub fn type_id(&self) -> u32 {
         // SAFETY: a function's `VMFuncRef` lives as long as its data.

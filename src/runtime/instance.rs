@@ -19,7 +19,7 @@ use crate::environ::trap_kind::TrapKind;
 use crate::environ::val_raw::ValRaw;
 use crate::environ::vmoffsets::VMOffsets;
 use crate::environ::MemoryPlan;
-use crate::environ::{EntityType, ExternKind, GlobalType, MemoryType, TableType};
+use crate::environ::{EntityType, ExternKind, MemoryType, TableType};
 use crate::module::Module;
 use anyhow::{anyhow, bail, Result};
 use std::alloc::Layout;
@@ -402,7 +402,7 @@ impl Instance {
                 (EntityType::Function(t), Extern::Func(f)) => {
                     // Function types are final: the provided function's
                     // type must be equivalent to the import's, which is
-                    // equality of engine ids.
+                    // equality of canonical ids.
                     if f.type_id() != module.type_ids()[*t as usize] {
                         let expected = module.canonical_extern_type(&import.ty);
                         return Err(incompatible(expected.to_string(), f.ty().to_string()));
@@ -412,10 +412,7 @@ impl Instance {
                 }
                 (EntityType::Table(expected), Extern::Table(t)) => {
                     let actual = t.ty();
-                    let expected = &TableType {
-                        element: module.canonical_val_type(expected.element),
-                        ..*expected
-                    };
+                    let expected = &module.canonical_table_type(expected);
                     if !table_matches(&actual, expected) {
                         return Err(incompatible(expected.to_string(), actual.to_string()));
                     }
@@ -441,10 +438,7 @@ impl Instance {
                 }
                 (EntityType::Global(expected), Extern::Global(g)) => {
                     let actual = g.ty();
-                    let expected = &GlobalType {
-                        content: module.canonical_val_type(expected.content),
-                        ..*expected
-                    };
+                    let expected = &module.canonical_global_type(expected);
                     // An immutable global may hold a subtype of what is
                     // imported; a mutable one must hold exactly that type.
                     let content_matches = if expected.mutable {
@@ -612,10 +606,7 @@ impl Instance {
                 .as_ref()
                 .and_then(|p| p.tables[i].as_ref())
                 .filter(|t| t.len() as u64 == ty.minimum);
-            let ty = TableType {
-                element: module.canonical_val_type(ty.element),
-                ..*ty
-            };
+            let ty = module.canonical_table_type(ty);
             let table =
                 TableData::new_for_instance(engine, ty, slot, template.map(|t| (t, vm as usize)))
                     .map_err(|e| Error::from(e).prefixed(format!("table {index}")))?;
@@ -636,10 +627,7 @@ impl Instance {
         {
             let init = data.eval_const(&info.global_inits[i])?;
             let slot = data.vmctx_field::<VMGlobalDefinition>(offsets.defined_global(i as u32));
-            let ty = GlobalType {
-                content: module.canonical_val_type(ty.content),
-                ..*ty
-            };
+            let ty = module.canonical_global_type(ty);
             let global = GlobalData::new(ty, init, Some(slot));
             data.globals.push(store.adopt_global(global));
         }
