@@ -62,6 +62,19 @@ typedef struct wasm_pooling_allocation_config_t wasm_pooling_allocation_config_t
 typedef struct wasm_shared_memory_t wasm_shared_memory_t;
 
 /**
+ * An exception tag of a store (exception handling). Owned handles are
+ * freed with `wasm_tag_delete`.
+ */
+typedef struct wasm_tag_t wasm_tag_t;
+
+/**
+ * The type of an exception tag: the types of its payload values; owned by
+ * whoever made or copied it. An extern type underneath (see
+ * `wasm_tagtype_as_externtype`).
+ */
+typedef struct wasm_tagtype_t wasm_tagtype_t;
+
+/**
  * A linear memory made by a `wasm_memory_creator_t`.
  */
 typedef struct wasm_linear_memory_t {
@@ -425,6 +438,12 @@ typedef uint8_t wasm_heapkind_t;
 #define WASM_UPDATE_DEADLINE_YIELD 1
 
 /**
+ * Extension: an exception tag (exception handling), the extern kind of
+ * `wasm_tag_t`.
+ */
+#define WASM_EXTERN_TAG 4
+
+/**
  * The wasm stack limit (`max_wasm_stack`) was reached.
  */
 #define WASM_TRAP_CODE_STACK_OVERFLOW 0
@@ -542,6 +561,16 @@ typedef uint8_t wasm_heapkind_t;
  * gives the type.
  */
 #define WASM_HEAP_CONCRETE_FUNC 4
+
+/**
+ * Any exception (`exn`, exception handling).
+ */
+#define WASM_HEAP_EXN 5
+
+/**
+ * No exception, only null (`noexn`).
+ */
+#define WASM_HEAP_NOEXN 6
 
 #ifdef __cplusplus
 extern "C" {
@@ -964,6 +993,16 @@ WASM_API_EXTERN void wasm_config_wasm_reference_types_set(wasm_config_t *config,
  * canonicalised process-wide.
  */
 WASM_API_EXTERN void wasm_config_wasm_function_references_set(wasm_config_t *config, bool enable);
+
+/**
+ * Enables the wasm exception-handling proposal (tags, throw, throw_ref,
+ * try_table, exnref); not in the configuration reference, which predates it:
+ * its default follows current Wasmtime. Default: true. Try_table lowered to
+ * Cranelift exception tables (no cost on the non-throwing path); exceptions
+ * unwind wasm frames only and leave wasm as traps with code
+ * UNCAUGHT_EXCEPTION; the legacy try/catch/rethrow/delegate form is refused.
+ */
+WASM_API_EXTERN void wasm_config_wasm_exceptions_set(wasm_config_t *config, bool enable);
 
 /**
  * Enables the wasm wide-arithmetic proposal. Default: false. Lowered to the
@@ -1975,6 +2014,231 @@ void wasm_store_epoch_deadline_callback(wasm_store_t *store,
 WASM_API_EXTERN void wasm_store_epoch_deadline_trap(wasm_store_t *store);
 
 /**
+ * Returns a new tag type whose payload has the types `params`, owned by
+ * the caller; consumes the vector (and its elements) and leaves it empty.
+ * NULL if `params` is NULL or holds a NULL element.
+ *
+ * # Safety
+ * `params` must be NULL or an owned vector made by this library.
+ */
+WASM_API_EXTERN struct wasm_tagtype_t *wasm_tagtype_new(wasm_valtype_vec_t *params);
+
+/**
+ * Returns a copy of `ty`, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_tagtype_t *wasm_tagtype_copy(const struct wasm_tagtype_t *ty);
+
+/**
+ * Frees a tag type; NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_tagtype_delete(struct wasm_tagtype_t *ty);
+
+/**
+ * Returns the payload types of `ty`, borrowed from `ty`; NULL for NULL.
+ */
+WASM_API_EXTERN const wasm_valtype_vec_t *wasm_tagtype_params(const struct wasm_tagtype_t *ty);
+
+/**
+ * Returns `ty` viewed as an extern type (the same object, not a copy);
+ * NULL for NULL.
+ */
+WASM_API_EXTERN wasm_externtype_t *wasm_tagtype_as_externtype(struct wasm_tagtype_t *ty);
+
+/**
+ * Like `wasm_tagtype_as_externtype`, for a const type.
+ */
+WASM_API_EXTERN
+const wasm_externtype_t *wasm_tagtype_as_externtype_const(const struct wasm_tagtype_t *ty);
+
+/**
+ * Returns `ty` viewed as a tag type (the same object), or NULL if it is
+ * NULL or of another kind.
+ */
+WASM_API_EXTERN struct wasm_tagtype_t *wasm_externtype_as_tagtype(wasm_externtype_t *ty);
+
+/**
+ * Like `wasm_externtype_as_tagtype`, for a const type.
+ */
+WASM_API_EXTERN
+const struct wasm_tagtype_t *wasm_externtype_as_tagtype_const(const wasm_externtype_t *ty);
+
+/**
+ * Returns a new tag of `store` with type `ty` (not consumed), owned by the
+ * caller, distinct from every other tag (also of the same type); NULL if
+ * an argument is NULL.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+struct wasm_tag_t *wasm_tag_new(wasm_store_t *store,
+                                const struct wasm_tagtype_t *ty);
+
+/**
+ * Returns the tag's type, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_tagtype_t *wasm_tag_type(const struct wasm_tag_t *tag);
+
+/**
+ * Frees a handle of a tag; the tag itself lives on while other handles
+ * (or its store) need it. NULL is ignored.
+ */
+WASM_API_EXTERN void wasm_tag_delete(struct wasm_tag_t *tag);
+
+/**
+ * Returns a new handle of the same tag, owned by the caller; NULL for NULL.
+ */
+WASM_API_EXTERN struct wasm_tag_t *wasm_tag_copy(const struct wasm_tag_t *tag);
+
+/**
+ * Whether `a` and `b` are handles of the same tag (false if either is
+ * NULL): an imported tag is the same as the one given to the import.
+ */
+WASM_API_EXTERN bool wasm_tag_same(const struct wasm_tag_t *a, const struct wasm_tag_t *b);
+
+/**
+ * The host info attached to the tag through any of its handles, or NULL
+ * (also for a NULL handle).
+ */
+WASM_API_EXTERN void *wasm_tag_get_host_info(const struct wasm_tag_t *tag);
+
+/**
+ * Attaches `info` to the tag (seen through every handle of it),
+ * finalizing any earlier host info; NULL handles are ignored.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN void wasm_tag_set_host_info(struct wasm_tag_t *tag, void *info);
+
+/**
+ * Attaches `info` to the tag like `wasm_tag_set_host_info`;
+ * `finalizer(info)` runs exactly once, when the tag goes away or the info
+ * is replaced.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN
+void wasm_tag_set_host_info_with_finalizer(struct wasm_tag_t *tag,
+                                           void *info,
+                                           void (*finalizer)(void*));
+
+/**
+ * The tag seen as an extern (the same object, borrowed); NULL for NULL.
+ */
+WASM_API_EXTERN wasm_extern_t *wasm_tag_as_extern(struct wasm_tag_t *tag);
+
+/**
+ * Like `wasm_tag_as_extern`, for a const handle.
+ */
+WASM_API_EXTERN const wasm_extern_t *wasm_tag_as_extern_const(const struct wasm_tag_t *tag);
+
+/**
+ * The extern seen as a tag (borrowed), or NULL if it is NULL or something
+ * else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN struct wasm_tag_t *wasm_extern_as_tag(wasm_extern_t *ext);
+
+/**
+ * Like `wasm_extern_as_tag`, for a const handle.
+ */
+WASM_API_EXTERN const struct wasm_tag_t *wasm_extern_as_tag_const(const wasm_extern_t *ext);
+
+/**
+ * The tag seen as a reference (borrowed, not a new handle); NULL for NULL.
+ */
+WASM_API_EXTERN wasm_ref_t *wasm_tag_as_ref(struct wasm_tag_t *tag);
+
+/**
+ * Like `wasm_tag_as_ref`, for a const handle.
+ */
+WASM_API_EXTERN const wasm_ref_t *wasm_tag_as_ref_const(const struct wasm_tag_t *tag);
+
+/**
+ * The reference seen as a tag (borrowed), or NULL if it is NULL or refers
+ * to something else.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid.
+ */
+WASM_API_EXTERN struct wasm_tag_t *wasm_ref_as_tag(wasm_ref_t *r);
+
+/**
+ * Like `wasm_ref_as_tag`, for a const reference.
+ */
+WASM_API_EXTERN const struct wasm_tag_t *wasm_ref_as_tag_const(const wasm_ref_t *r);
+
+/**
+ * If `trap` is an uncaught exception (code
+ * `WASM_TRAP_CODE_UNCAUGHT_EXCEPTION`: thrown by wasm or a host function,
+ * caught by no wasm frame), stores a new handle of its tag in `*tag_out`
+ * and its payload values in `*payload_out` (both owned by the caller) and
+ * returns true; returns false, writing nothing, for other traps and when
+ * any argument is NULL.
+ */
+WASM_API_EXTERN
+bool wasm_trap_exception(const wasm_trap_t *trap,
+                         struct wasm_tag_t **tag_out,
+                         wasm_val_vec_t *payload_out);
+
+/**
+ * Returns a new trap carrying a new exception of `tag` with the values of
+ * `payload` (not consumed), owned by the caller. Returned by a host
+ * function it throws the exception into the calling wasm, where a
+ * `try_table` may catch it. NULL if an argument is NULL or the payload
+ * does not fit the tag's type (`wasm_trap_new_exception_checked` says
+ * why).
+ */
+WASM_API_EXTERN
+wasm_trap_t *wasm_trap_new_exception(const struct wasm_tag_t *tag,
+                                     const wasm_val_vec_t *payload);
+
+/**
+ * Like `wasm_trap_new_exception`, storing the trap (owned by the caller)
+ * in `*out`; on failure (a NULL argument; a payload of the wrong number
+ * or types of values, or with a reference of another store) returns why
+ * and leaves `*out` untouched.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_trap_new_exception_checked(const struct wasm_tag_t *tag,
+                                                     const wasm_val_vec_t *payload,
+                                                     wasm_trap_t **out);
+
+/**
+ * If `exn` is the reference of an `exnref` value (`WASM_EXNREF`, not
+ * null), stores a new handle of the exception's tag in `*tag_out` and its
+ * payload in `*payload_out` (both owned by the caller) and returns true;
+ * returns false, writing nothing, for other references and when any
+ * argument is NULL.
+ */
+WASM_API_EXTERN
+bool wasm_ref_exception(const wasm_ref_t *exn,
+                        struct wasm_tag_t **tag_out,
+                        wasm_val_vec_t *payload_out);
+
+/**
+ * Returns a new trap carrying the exception `exn` refers to (the
+ * reference of a non-null `WASM_EXNREF` value, not consumed), owned by the
+ * caller: returned by a host function it rethrows that same exception
+ * into wasm. NULL if `exn` is NULL or not an exception.
+ */
+WASM_API_EXTERN wasm_trap_t *wasm_trap_new_exnref(const wasm_ref_t *exn);
+
+/**
+ * Returns a new `exnref` value's reference: a new exception of `tag` with
+ * the values of `payload` (not consumed), owned by the caller, for
+ * `WASM_EXNREF` values the host hands to wasm (`wasm_val_t.of.ref`). NULL
+ * if an argument is NULL or the payload does not fit the tag's type.
+ */
+WASM_API_EXTERN
+wasm_ref_t *wasm_exnref_new(const struct wasm_tag_t *tag,
+                            const wasm_val_vec_t *payload);
+
+/**
  * If `trap` has a code (raised by wasm execution, or made by
  * `wasm_trap_new_code`), stores its `WASM_TRAP_CODE_*` in `*code` and
  * returns true; returns false (leaving `*code` untouched) for traps made
@@ -1988,7 +2252,9 @@ WASM_API_EXTERN bool wasm_trap_code(const wasm_trap_t *trap, wasm_trap_code_t *c
  * message, owned by the caller: what a host function returns to stop wasm
  * as if wasm itself had trapped that way (`wasm_trap_code` reports the
  * code). NULL if `store` is NULL or `code` names no trap this build
- * raises (see the `WASM_TRAP_CODE_*` constants).
+ * raises (see the `WASM_TRAP_CODE_*` constants), and for
+ * `WASM_TRAP_CODE_UNCAUGHT_EXCEPTION`, which needs an exception:
+ * `wasm_trap_new_exception` makes that trap.
  *
  * # Safety
  * `store` must be NULL or a live store.
@@ -2060,7 +2326,8 @@ WASM_API_EXTERN wasm_functype_t *wasm_valtype_functype(const wasm_valtype_t *ty)
 
 /**
  * Extension: returns a new reference type to the abstract heap type
- * `heap` (`WASM_HEAP_FUNC` … `WASM_HEAP_NOEXTERN`), nullable or not, owned
+ * `heap` (`WASM_HEAP_FUNC` … `WASM_HEAP_NOEXTERN`, `WASM_HEAP_EXN`,
+ * `WASM_HEAP_NOEXN`), nullable or not, owned
  * by the caller; NULL for any other `heap` (a concrete type is made by
  * `wasm_valtype_new_typed_funcref`).
  */

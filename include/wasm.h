@@ -65,8 +65,10 @@ enum wasm_valkind_enum {
   WASM_EXTERNREF = 128,
   /** A nullable reference to a function. */
   WASM_FUNCREF = 129,
-  /** Extension: a reference type with no kind of its own in wasm.h (not nullable, or to `nofunc`, `noextern` or a function type); `wasm_valtype_is_nullable`, `wasm_valtype_heap_kind` and `wasm_valtype_functype` describe it. Values of it are `WASM_FUNCREF` or `WASM_EXTERNREF` values, by hierarchy. */
-  WASM_TYPEDREF = 130
+  /** Extension: a reference type with no kind of its own in wasm.h (not nullable, or to `nofunc`, `noextern`, `noexn` or a function type); `wasm_valtype_is_nullable`, `wasm_valtype_heap_kind` and `wasm_valtype_functype` describe it. Values of it are `WASM_FUNCREF`, `WASM_EXTERNREF` or `WASM_EXNREF` values, by hierarchy. */
+  WASM_TYPEDREF = 130,
+  /** Extension: a nullable reference to an exception (`exnref`, exception handling). A value of it owns a `wasm_ref_t` of the exception object in `of.ref` (NULL is the null reference), opaque to the host, which can pass it back to wasm. */
+  WASM_EXNREF = 131
 };
 
 enum wasm_mutability_enum {
@@ -105,8 +107,8 @@ typedef struct wasm_engine_t wasm_engine_t;
 typedef struct wasm_exporttype_t wasm_exporttype_t;
 
 /**
- * A function, global, table or memory; the same object as the
- * `wasm_func_t` (etc.) it was converted from. Owned handles are freed with
+ * A function, global, table, memory or (extension) tag; the same object as
+ * the `wasm_func_t` (etc.) it was converted from. Owned handles are freed with
  * `wasm_extern_delete`.
  */
 typedef struct wasm_extern_t wasm_extern_t;
@@ -281,7 +283,8 @@ typedef union wasm_val_union {
    */
   float64_t f64;
   /**
-   * `WASM_EXTERNREF`/`WASM_FUNCREF`: an owned reference, NULL for null.
+   * `WASM_EXTERNREF`/`WASM_FUNCREF` (and `WASM_EXNREF`): an owned
+   * reference, NULL for null.
    */
   struct wasm_ref_t *ref;
   /**

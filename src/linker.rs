@@ -396,6 +396,7 @@ fn describe(ty: &ExternType) -> String {
         ExternType::Global(g) => format!("a global of type {g}"),
         ExternType::Table(t) => format!("a table of type {t}"),
         ExternType::Memory(m) => format!("a memory of type {m}"),
+        ExternType::Tag(t) => format!("a tag of type {t}"),
     }
 }
 

@@ -136,3 +136,8 @@ fn hello_example() {
 fn trap_example() {
     run_and_check("examples-c", "trap");
 }
+
+#[test]
+fn exceptions_from_c() {
+    run_and_check("tests/c", "exceptions");
+}

@@ -51,6 +51,8 @@ const REQUIRED: &[&str] = &[
     // Memory64 and threads (issue 10).
     "shared_memory",
     "memory64",
+    // Exception handling: tags, uncaught exceptions, host throws.
+    "exceptions",
 ];
 
 fn source_dir() -> PathBuf {

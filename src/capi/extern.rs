@@ -1,9 +1,10 @@
-//! `wasm_extern_t`: a function, global, table or memory seen as an import
-//! or export.
+//! `wasm_extern_t`: a function, global, table, memory or (extension,
+//! `ext/tag.rs`) exception tag seen as an import or export.
 
 use std::ffi::c_void;
 use std::sync::Arc;
 
+use crate::capi::ext::tag::WASM_EXTERN_TAG;
 use crate::capi::externtype::{
     wasm_externkind_t, wasm_externtype_t, WASM_EXTERN_FUNC, WASM_EXTERN_GLOBAL, WASM_EXTERN_MEMORY,
     WASM_EXTERN_TABLE,
@@ -17,8 +18,8 @@ use crate::capi::table::wasm_table_t;
 use crate::capi::valtype::NO_KIND;
 use crate::runtime::Extern;
 
-/// A function, global, table or memory; the same object as the
-/// `wasm_func_t` (etc.) it was converted from. Owned handles are freed with
+/// A function, global, table, memory or (extension) tag; the same object as
+/// the `wasm_func_t` (etc.) it was converted from. Owned handles are freed with
 /// `wasm_extern_delete`.
 // `cfg_attr(all(), …)` always applies for rustc but hides the repr from
 // cbindgen, which would otherwise turn the type into a typedef of
@@ -31,7 +32,11 @@ pub struct wasm_extern_t {
 
 ref_wrapper!(
     wasm_extern_t,
-    RefKind::Func(_) | RefKind::Global(_) | RefKind::Table(_) | RefKind::Memory(_)
+    RefKind::Func(_)
+        | RefKind::Global(_)
+        | RefKind::Table(_)
+        | RefKind::Memory(_)
+        | RefKind::Tag(_)
 );
 
 impl wasm_extern_t {
@@ -42,6 +47,7 @@ impl wasm_extern_t {
             Extern::Global(g) => RefKind::Global(g),
             Extern::Table(t) => RefKind::Table(t),
             Extern::Memory(m) => RefKind::Memory(m),
+            Extern::Tag(t) => RefKind::Tag(t),
         };
         wasm_extern_t {
             r: wasm_ref_t {
@@ -58,6 +64,7 @@ impl wasm_extern_t {
             RefKind::Global(g) => Extern::Global(g.clone()),
             RefKind::Table(t) => Extern::Table(t.clone()),
             RefKind::Memory(m) => Extern::Memory(m.clone()),
+            RefKind::Tag(t) => Extern::Tag(t.clone()),
             _ => unreachable!("a wasm_extern_t always holds an extern"),
         }
     }
@@ -71,6 +78,7 @@ pub extern "C" fn wasm_extern_kind(ext: Option<&wasm_extern_t>) -> wasm_externki
         Some(RefKind::Global(_)) => WASM_EXTERN_GLOBAL,
         Some(RefKind::Table(_)) => WASM_EXTERN_TABLE,
         Some(RefKind::Memory(_)) => WASM_EXTERN_MEMORY,
+        Some(RefKind::Tag(_)) => WASM_EXTERN_TAG,
         _ => NO_KIND,
     }
 }

@@ -1,5 +1,6 @@
 //! `wasm_externtype_t`: the type of any extern, and the conversions between
-//! it and the four specific type objects.
+//! it and the four specific type objects (five with the extension's
+//! `wasm_tagtype_t`, whose conversions live in `ext/tag.rs`).
 //!
 //! Representation. One struct, `wasm_externtype_t`, holds the type of any
 //! extern kind: the Rust [`ExternType`] plus the C objects that the getters
@@ -24,6 +25,7 @@
 
 use std::fmt;
 
+use crate::capi::ext::tag::{wasm_tagtype_t, WASM_EXTERN_TAG};
 use crate::capi::functype::wasm_functype_t;
 use crate::capi::globaltype::wasm_globaltype_t;
 use crate::capi::limits::wasm_limits_t;
@@ -67,6 +69,10 @@ enum Views {
     Memory {
         limits: wasm_limits_t,
     },
+    /// A tag type (extension, `wasm_tagtype_t`): its payload types.
+    Tag {
+        params: OwnedVec<wasm_valtype_vec_t>,
+    },
 }
 
 impl wasm_externtype_t {
@@ -94,6 +100,9 @@ impl wasm_externtype_t {
             ExternType::Memory(m) => Views::Memory {
                 limits: wasm_limits_t::from_bounds(m.minimum, m.maximum),
             },
+            ExternType::Tag(t) => Views::Tag {
+                params: valtypes(t.params()),
+            },
         };
         wasm_externtype_t { ty, views }
     }
@@ -115,6 +124,7 @@ impl wasm_externtype_t {
             ExternType::Global(_) => WASM_EXTERN_GLOBAL,
             ExternType::Table(_) => WASM_EXTERN_TABLE,
             ExternType::Memory(_) => WASM_EXTERN_MEMORY,
+            ExternType::Tag(_) => WASM_EXTERN_TAG,
         }
     }
 
@@ -142,6 +152,12 @@ impl wasm_externtype_t {
         self.cast_to(WASM_EXTERN_MEMORY).map(|p| unsafe { &*p })
     }
 
+    /// This type as a tag type, if it is one.
+    pub fn as_tagtype(&self) -> Option<&wasm_tagtype_t> {
+        // SAFETY: `wasm_tagtype_t` is a `repr(transparent)` wrapper.
+        self.cast_to(WASM_EXTERN_TAG).map(|p| unsafe { &*p })
+    }
+
     /// `self` as a pointer to the wrapper type `T` when its kind is `kind`.
     /// Turning the pointer into a reference is sound exactly when `T` is a
     /// `repr(transparent)` wrapper of `wasm_externtype_t`; the borrow of
@@ -151,7 +167,7 @@ impl wasm_externtype_t {
     }
 
     /// `cast_to` for a mutable pointer.
-    fn cast_to_mut<T>(&mut self, kind: wasm_externkind_t) -> Option<*mut T> {
+    pub(crate) fn cast_to_mut<T>(&mut self, kind: wasm_externkind_t) -> Option<*mut T> {
         (self.kind() == kind).then_some(self as *mut wasm_externtype_t as *mut T)
     }
 
@@ -185,6 +201,14 @@ impl wasm_externtype_t {
     pub(crate) fn table_views(&self) -> Option<(&wasm_valtype_t, &wasm_limits_t)> {
         match &self.views {
             Views::Table { element, limits } => Some((element, limits)),
+            _ => None,
+        }
+    }
+
+    /// A tag type's payload types, lent out by `wasm_tagtype_params`.
+    pub(crate) fn tag_params(&self) -> Option<&wasm_valtype_vec_t> {
+        match &self.views {
+            Views::Tag { params } => Some(params),
             _ => None,
         }
     }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use crate::capi::store::StoreContext;
 use crate::module::ValType;
-use crate::runtime::{ExternRef, Func, Global, Instance, Memory, Table, Trap, Val};
+use crate::runtime::{ExnRef, ExternRef, Func, Global, Instance, Memory, Table, Tag, Trap, Val};
 
 /// A reference to any runtime object; owned handles are freed with
 /// `wasm_ref_delete` (which does not necessarily delete the object).
@@ -36,6 +36,8 @@ pub(crate) enum RefKind {
     Global(Global),
     Table(Table),
     Memory(Memory),
+    /// An exception tag (`wasm_tag_t`, extension).
+    Tag(Tag),
     Instance(Instance),
     Module(Arc<crate::capi::module::ModuleObject>),
     /// A host object made by `wasm_foreign_new`.
@@ -46,6 +48,8 @@ pub(crate) enum RefKind {
     /// An `externref` that did not come from a C reference (made through
     /// the Rust API, or outliving the store state that knew it).
     Extern(ExternRef),
+    /// An exception object, the referent of an `exnref` value.
+    Exn(ExnRef),
 }
 
 impl RefKind {
@@ -64,11 +68,13 @@ impl RefKind {
             RefKind::Global(g) => g.id(),
             RefKind::Table(t) => t.id(),
             RefKind::Memory(m) => m.id(),
+            RefKind::Tag(t) => t.data_ptr().as_ptr() as usize,
             RefKind::Instance(i) => i.id(),
             RefKind::Module(m) => Arc::as_ptr(m) as usize,
             RefKind::Foreign(f) => Arc::as_ptr(f) as usize,
             RefKind::Trap(t) => t.id(),
             RefKind::Extern(e) => e.id(),
+            RefKind::Exn(e) => e.as_raw() as usize,
         };
         ObjectId {
             kind: std::mem::discriminant(self),
@@ -294,6 +300,8 @@ struct CRefPayload {
 pub(crate) enum RefConversionError {
     /// A non-NULL `wasm_ref_t` given for a `funcref` is not a function.
     NotAFunction,
+    /// A non-NULL `wasm_ref_t` given for an `exnref` is not an exception.
+    NotAnException,
     /// Neither the reference nor its destination belongs to a store.
     NoStore,
 }
@@ -303,6 +311,9 @@ impl std::fmt::Display for RefConversionError {
         match self {
             RefConversionError::NotAFunction => {
                 f.write_str("a funcref value must be NULL or refer to a function")
+            }
+            RefConversionError::NotAnException => {
+                f.write_str("an exnref value must be NULL or refer to an exception")
             }
             RefConversionError::NoStore => {
                 f.write_str("the reference belongs to no store, and neither does its destination")
@@ -314,7 +325,8 @@ impl std::fmt::Display for RefConversionError {
 /// Converts a C reference (NULL for null) into a runtime value of
 /// reference type `ty` for use in the store of `target`.
 ///
-/// For `funcref` the reference must be a function. For `externref` any
+/// For `funcref` the reference must be a function, for `exnref` an
+/// exception (a reference from an `exnref` value). For `externref` any
 /// reference is accepted: it is wrapped in an `ExternRef` that remembers the
 /// object, so what comes back out is `wasm_ref_same` to it and shares its
 /// host info.
@@ -323,6 +335,13 @@ pub(crate) fn ref_to_val(
     ty: ValType,
     target: Option<&Arc<StoreContext>>,
 ) -> Result<Val, RefConversionError> {
+    if ty.as_ref().is_some_and(|r| r.heap.is_exn()) {
+        return match r.map(|r| &r.kind) {
+            None => Ok(Val::ExnRef(None)),
+            Some(RefKind::Exn(e)) => Ok(Val::ExnRef(Some(e.clone()))),
+            Some(_) => Err(RefConversionError::NotAnException),
+        };
+    }
     if !ty.is_extern_ref() {
         return match r.map(|r| &r.kind) {
             None => Ok(Val::FuncRef(None)),
@@ -351,6 +370,7 @@ pub(crate) fn ref_to_val(
 pub(crate) fn val_to_ref(val: &Val, ctx: Option<&Arc<StoreContext>>) -> Option<Box<wasm_ref_t>> {
     let kind = match val {
         Val::FuncRef(Some(f)) => RefKind::Func(f.clone()),
+        Val::ExnRef(Some(e)) => RefKind::Exn(e.clone()),
         Val::ExternRef(Some(e)) => return Some(Box::new(externref_to_ref(e, ctx))),
         _ => return None,
     };

@@ -4,7 +4,10 @@
 //! are a `u8` alias and constants here: a Rust enum would make any other
 //! byte a C caller passes undefined behaviour instead of an error.
 
-use crate::module::ValType;
+use crate::module::{RefType, ValType};
+
+/// `exnref`, `(ref null exn)`.
+const EXNREF: ValType = ValType::Ref(RefType::EXNREF);
 
 /// The kind of a value: one of the `WASM_I32` … `WASM_FUNCREF` constants.
 pub type wasm_valkind_t = u8;
@@ -24,11 +27,16 @@ pub const WASM_EXTERNREF: wasm_valkind_t = 128;
 /// A nullable reference to a function.
 pub const WASM_FUNCREF: wasm_valkind_t = 129;
 /// Extension: a reference type with no kind of its own in wasm.h (not
-/// nullable, or to `nofunc`, `noextern` or a function type);
+/// nullable, or to `nofunc`, `noextern`, `noexn` or a function type);
 /// `wasm_valtype_is_nullable`, `wasm_valtype_heap_kind` and
-/// `wasm_valtype_functype` describe it. Values of it are `WASM_FUNCREF` or
-/// `WASM_EXTERNREF` values, by hierarchy.
+/// `wasm_valtype_functype` describe it. Values of it are `WASM_FUNCREF`,
+/// `WASM_EXTERNREF` or `WASM_EXNREF` values, by hierarchy.
 pub const WASM_TYPEDREF: wasm_valkind_t = 130;
+/// Extension: a nullable reference to an exception (`exnref`, exception
+/// handling). A value of it owns a `wasm_ref_t` of the exception object in
+/// `of.ref` (NULL is the null reference), opaque to the host, which can pass
+/// it back to wasm.
+pub const WASM_EXNREF: wasm_valkind_t = 131;
 
 /// What the kind getters return for a NULL object: no kind at all.
 pub(crate) const NO_KIND: u8 = 0xff;
@@ -67,15 +75,18 @@ pub fn valkind_of(ty: ValType) -> wasm_valkind_t {
         ValType::V128 => WASM_V128,
         ValType::EXTERNREF => WASM_EXTERNREF,
         ValType::FUNCREF => WASM_FUNCREF,
+        EXNREF => WASM_EXNREF,
         ValType::Ref(_) => WASM_TYPEDREF,
     }
 }
 
 /// The C kind of the values of a value type: a reference type's values
-/// are `WASM_FUNCREF` or `WASM_EXTERNREF` values, by hierarchy.
+/// are `WASM_FUNCREF`, `WASM_EXNREF` or `WASM_EXTERNREF` values, by
+/// hierarchy.
 pub fn value_kind_of(ty: ValType) -> wasm_valkind_t {
     match ty {
         ValType::Ref(r) if r.heap.is_func() => WASM_FUNCREF,
+        ValType::Ref(r) if r.heap.is_exn() => WASM_EXNREF,
         ValType::Ref(_) => WASM_EXTERNREF,
         other => valkind_of(other),
     }
@@ -91,6 +102,7 @@ pub fn valtype_of_kind(kind: wasm_valkind_t) -> Option<ValType> {
         WASM_V128 => ValType::V128,
         WASM_EXTERNREF => ValType::EXTERNREF,
         WASM_FUNCREF => ValType::FUNCREF,
+        WASM_EXNREF => EXNREF,
         _ => return None,
     })
 }

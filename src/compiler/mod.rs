@@ -17,7 +17,7 @@ pub use trampolines::CraneliftTrampolines;
 pub(crate) use trap_codes::{trap_kind, ToTrapCode};
 
 use crate::environ::compiled_code::{
-    CompiledFunction, LibCall, RelocKind, RelocTarget, Relocation,
+    CallSite, CompiledFunction, ExceptionHandler, LibCall, RelocKind, RelocTarget, Relocation,
 };
 use crate::environ::error::{panic_message, Error, ErrorKind};
 use crate::environ::{FuncType, ModuleInfo, ValType};
@@ -148,6 +148,7 @@ pub(crate) fn finish_function(
     } else {
         Vec::new()
     };
+    let call_sites = exception_call_sites(buffer)?;
     let unwind = if isa.flags().unwind_info() {
         let info = compiled
             .create_unwind_info(isa)
@@ -172,10 +173,54 @@ pub(crate) fn finish_function(
         relocs,
         traps,
         srclocs,
+        call_sites,
         unwind,
         func_index,
         body_offset,
     })
+}
+
+/// The calls of `buffer` that have exception handlers (`try_call`s), in
+/// the runtime's terms, sorted by return address.
+fn exception_call_sites(
+    buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
+) -> Result<Vec<CallSite>> {
+    use cranelift_codegen::{ExceptionContextLoc, FinalizedMachExceptionHandler as H};
+    let mut sites = Vec::new();
+    for site in buffer.call_sites() {
+        if site.exception_handlers.is_empty() {
+            continue;
+        }
+        let frame_offset = site
+            .frame_offset
+            .ok_or_else(|| anyhow!("a call with exception handlers has no frame offset"))?;
+        let handlers = site
+            .exception_handlers
+            .iter()
+            .map(|h| match *h {
+                H::Tag(tag, target) => Ok(ExceptionHandler::Tag {
+                    tag: tag.as_u32(),
+                    target,
+                }),
+                H::Default(target) => Ok(ExceptionHandler::Default { target }),
+                H::Context(ExceptionContextLoc::SPOffset(sp_offset)) => {
+                    Ok(ExceptionHandler::Context { sp_offset })
+                }
+                // Every register is clobbered across a `tail` call's
+                // exceptional edge, so the context is always spilled.
+                H::Context(ExceptionContextLoc::GPR(reg)) => Err(anyhow!(
+                    "exception context left in register {reg} across a call"
+                )),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        sites.push(CallSite {
+            ret_addr: site.ret_addr,
+            frame_offset,
+            handlers,
+        });
+    }
+    sites.sort_by_key(|s| s.ret_addr);
+    Ok(sites)
 }
 
 /// The `.eh_frame` encoding of `isa`'s CIE followed by `fde`, split into

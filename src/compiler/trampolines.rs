@@ -39,33 +39,28 @@ const VAL_RAW_SIZE: u32 = 16;
 /// the engine hands the runtime as its `TrampolineCompiler`.
 pub struct CraneliftTrampolines {
     isa: OwnedTargetIsa,
-    /// Whether a failing host function may trap with a trap instruction
-    /// (else the wasm→host trampoline calls `RaiseTrap`).
-    signals_based_traps: bool,
 }
 
 impl CraneliftTrampolines {
-    /// Trampolines compiled for `isa`, raising traps as `tunables` says.
-    pub fn new(isa: OwnedTargetIsa, tunables: &Tunables) -> CraneliftTrampolines {
-        CraneliftTrampolines {
-            isa,
-            signals_based_traps: tunables.signals_based_traps(),
-        }
+    /// Trampolines compiled for `isa`. They raise a failed host call's
+    /// trap through `RaiseTrap` whatever `signals_based_traps` says (the
+    /// runtime may turn it into a throw), so `tunables` does not shape
+    /// them.
+    pub fn new(isa: OwnedTargetIsa, _tunables: &Tunables) -> CraneliftTrampolines {
+        CraneliftTrampolines { isa }
     }
 }
 
 impl TrampolineCompiler for CraneliftTrampolines {
     fn compile_trampolines(&self, types: &[FuncType]) -> Result<Vec<CompiledFunction>> {
-        compile_trampolines(&*self.isa, self.signals_based_traps, types)
+        compile_trampolines(&*self.isa, types)
     }
 }
 
 /// Compiles both trampolines for every type in `types`: for type `i`, the
 /// host→wasm one is function `2 * i` and the wasm→host one `2 * i + 1`.
-/// `signals_based_traps` is the engine's `Tunables::signals_based_traps`.
 pub fn compile_trampolines(
     isa: &dyn TargetIsa,
-    signals_based_traps: bool,
     types: &[FuncType],
 ) -> Result<Vec<CompiledFunction>> {
     let mut builder_ctx = FunctionBuilderContext::new();
@@ -79,7 +74,7 @@ pub fn compile_trampolines(
         ctx.func = array_to_wasm_function(isa, ty, &mut builder_ctx);
         funcs.push(finish(&mut ctx)?);
         ctx.clear();
-        ctx.func = wasm_to_host_function(isa, ty, signals_based_traps, &mut builder_ctx);
+        ctx.func = wasm_to_host_function(isa, ty, &mut builder_ctx);
         funcs.push(finish(&mut ctx)?);
     }
     Ok(funcs)
@@ -120,7 +115,6 @@ fn array_to_wasm_function(
 fn wasm_to_host_function(
     isa: &dyn TargetIsa,
     ty: &FuncType,
-    signals_based_traps: bool,
     builder_ctx: &mut FunctionBuilderContext,
 ) -> ir::Function {
     let ptr = isa.pointer_type();
@@ -163,11 +157,10 @@ fn wasm_to_host_function(
         &[callee_vmctx, caller_vmctx, values, len, exit_fp],
     );
     let ok = b.inst_results(call)[0];
-    if signals_based_traps {
-        b.ins().trapz(ok, TrapKind::HostTrap.to_trap_code());
-    } else {
-        raise_host_trap_unless(&mut b, isa, ok, caller_vmctx);
-    }
+    // Through `RaiseTrap` even with signals: a host function may have
+    // failed by throwing, and the runtime then unwinds from this frame to
+    // a wasm handler (see `traphandlers::raise_trap_at`).
+    raise_host_trap_unless(&mut b, isa, ok, caller_vmctx);
     let results: Vec<_> = ty
         .results
         .iter()

@@ -34,6 +34,9 @@ impl ToTrapCode for TrapKind {
             TrapKind::HostTrap => TrapCode::unwrap_user(9),
             TrapKind::HeapMisaligned => TrapCode::unwrap_user(10),
             TrapKind::AtomicWaitNonSharedMemory => TrapCode::unwrap_user(11),
+            // Never a trap instruction: the throw path raises it (a code
+            // still, so serialized trap tables stay one byte per kind).
+            TrapKind::UncaughtException => TrapCode::unwrap_user(12),
         }
     }
 }
@@ -54,6 +57,6 @@ mod tests {
         for kind in TrapKind::ALL {
             assert_eq!(trap_kind(kind.to_trap_code()), Some(kind), "{kind:?}");
         }
-        assert_eq!(trap_kind(TrapCode::unwrap_user(12)), None);
+        assert_eq!(trap_kind(TrapCode::unwrap_user(13)), None);
     }
 }

@@ -183,6 +183,14 @@ options! {
         proposal: { key: "function-references", name: "function references", flags: [FUNCTION_REFERENCES], operators: [function_references] },
         notes: "typed function references, call_ref without a signature check, non-nullable locals and table initialisers; types canonicalised process-wide",
     }
+    /// Enables the wasm exception-handling proposal (tags, throw, throw_ref, try_table, exnref); not in the configuration reference, which predates it: its default follows current Wasmtime.
+    wasm_exceptions {
+        ty: bool = true,
+        status: works,
+        code: no,
+        proposal: { key: "exceptions", name: "exception handling", flags: [EXCEPTIONS], operators: [exceptions] },
+        notes: "try_table lowered to Cranelift exception tables (no cost on the non-throwing path); exceptions unwind wasm frames only and leave wasm as traps with code UNCAUGHT_EXCEPTION; the legacy try/catch/rethrow/delegate form is refused",
+    }
     /// Enables the wasm wide-arithmetic proposal.
     wasm_wide_arithmetic {
         ty: bool = false,
@@ -571,8 +579,8 @@ proposals! {
     sign_extension { name: "sign extension", flags: [SIGN_EXTENSION], operators: [sign_extension], support: always }
     /// Saturating float-to-int conversions.
     saturating_float_to_int { name: "saturating float-to-int", flags: [SATURATING_FLOAT_TO_INT], operators: [saturating_float_to_int], support: always }
-    /// Exception handling, current and legacy.
-    exceptions { name: "exception handling", flags: [EXCEPTIONS, LEGACY_EXCEPTIONS], operators: [exceptions, legacy_exceptions], support: never }
+    /// The legacy exception-handling instructions (`try`, `catch`, `rethrow`, `delegate`), superseded by `try_table`.
+    legacy_exceptions { name: "legacy exception handling", flags: [LEGACY_EXCEPTIONS], operators: [legacy_exceptions], support: never }
     /// Shared-everything threads.
     shared_everything_threads { name: "shared-everything threads", flags: [SHARED_EVERYTHING_THREADS], operators: [shared_everything_threads], support: never }
     /// Stack switching.

@@ -77,11 +77,25 @@ pub enum BuiltinFunction {
     /// `(vmctx, memory: i32, addr: i64, count: i32) -> i32`: wakes up to
     /// `count` waiters of a shared memory's checked address; the number woken.
     MemoryAtomicNotify,
+    /// `(vmctx, tag: i32) -> ptr`: a new exception object of tag `tag`
+    /// with a zeroed payload, which compiled code then fills in
+    /// (`vmoffsets::exn`) before throwing it.
+    ExnAlloc,
+    /// `(vmctx, exn: ptr)`, never returns normally: throws the non-null
+    /// exception `exn` from the calling wasm frame. The runtime walks the
+    /// wasm frames from the caller outwards and resumes at the first
+    /// handler of a `try_call` whose exception table matches (with the
+    /// exception in the first payload register), or raises
+    /// `UncaughtException` at the activation's entry. Compiled code calls
+    /// it with the `tail` convention, under which a `try_call`'s
+    /// exceptional edge assumes every register clobbered (the runtime
+    /// restores only the stack and frame pointers).
+    ThrowRef,
 }
 
 impl BuiltinFunction {
     /// Every builtin, in table order.
-    pub const ALL: [BuiltinFunction; 15] = [
+    pub const ALL: [BuiltinFunction; 17] = [
         BuiltinFunction::MemoryGrow,
         BuiltinFunction::MemoryFill,
         BuiltinFunction::MemoryCopy,
@@ -97,6 +111,8 @@ impl BuiltinFunction {
         BuiltinFunction::MemoryAtomicWait32,
         BuiltinFunction::MemoryAtomicWait64,
         BuiltinFunction::MemoryAtomicNotify,
+        BuiltinFunction::ExnAlloc,
+        BuiltinFunction::ThrowRef,
     ];
     /// Number of builtins, the length of the builtin table.
     pub const COUNT: usize = Self::ALL.len();
@@ -125,6 +141,8 @@ impl BuiltinFunction {
             BuiltinFunction::MemoryAtomicWait32 => (&[VMCtx, I32, I64, I32, I64], Some(I32)),
             BuiltinFunction::MemoryAtomicWait64 => (&[VMCtx, I32, I64, I64, I64], Some(I32)),
             BuiltinFunction::MemoryAtomicNotify => (&[VMCtx, I32, I64, I32], Some(I32)),
+            BuiltinFunction::ExnAlloc => (&[VMCtx, I32], Some(Pointer)),
+            BuiltinFunction::ThrowRef => (&[VMCtx, Pointer], None),
         }
     }
 
@@ -145,7 +163,9 @@ impl BuiltinFunction {
             | BuiltinFunction::RaiseTrap
             | BuiltinFunction::MemoryAtomicWait32
             | BuiltinFunction::MemoryAtomicWait64
-            | BuiltinFunction::MemoryAtomicNotify => None,
+            | BuiltinFunction::MemoryAtomicNotify
+            | BuiltinFunction::ExnAlloc
+            | BuiltinFunction::ThrowRef => None,
         }
     }
 }

@@ -158,6 +158,77 @@ pub struct Relocation {
     pub addend: i64,
 }
 
+/// One entry of a call site's exception table, in the order the unwinder
+/// reads them (see `CallSite`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExceptionHandler {
+    /// The tags of the entries that follow are indices into the module
+    /// of the `VMContext` stored at this offset from the frame's stack
+    /// pointer at the call.
+    Context {
+        /// Offset of the `VMContext` slot from the call's stack pointer.
+        sp_offset: u32,
+    },
+    /// An exception whose tag is the context module's tag `tag` (a
+    /// module-wide index) is caught by the code at `target`.
+    Tag {
+        /// The module-wide tag index.
+        tag: u32,
+        /// The handler's offset (in the function, or in the region once
+        /// laid out).
+        target: u32,
+    },
+    /// Every exception is caught by the code at `target`.
+    Default {
+        /// The handler's offset, as for `Tag`.
+        target: u32,
+    },
+}
+
+/// A call in a `try_table`: where an exception thrown below it is caught.
+///
+/// The unwinder finds it by the return address of the frame's call and
+/// tries `handlers` in order: the first that matches receives control
+/// with the frame's stack pointer (frame pointer minus `frame_offset`)
+/// and frame pointer restored and the exception object in the first
+/// payload register. Calls that catch nothing have no entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSite {
+    /// Offset of the call's return address (in the function, or in the
+    /// region once laid out).
+    pub ret_addr: u32,
+    /// Frame pointer minus stack pointer at the call.
+    pub frame_offset: u32,
+    /// The exception table, in order.
+    pub handlers: Vec<ExceptionHandler>,
+}
+
+impl CallSite {
+    /// The same site `delta` bytes further into the code (a function's
+    /// sites placed at its offset in the region, or back).
+    pub fn shifted(&self, delta: i64) -> CallSite {
+        let shift = |o: u32| (i64::from(o) + delta) as u32;
+        CallSite {
+            ret_addr: shift(self.ret_addr),
+            frame_offset: self.frame_offset,
+            handlers: self
+                .handlers
+                .iter()
+                .map(|h| match *h {
+                    ExceptionHandler::Tag { tag, target } => ExceptionHandler::Tag {
+                        tag,
+                        target: shift(target),
+                    },
+                    ExceptionHandler::Default { target } => ExceptionHandler::Default {
+                        target: shift(target),
+                    },
+                    context => context,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One function's machine code and metadata, before layout.
 #[derive(Clone, Debug)]
 pub struct CompiledFunction {
@@ -171,6 +242,8 @@ pub struct CompiledFunction {
     pub traps: Vec<(u32, TrapKind)>,
     /// (offset in the function, wasm byte offset), sorted.
     pub srclocs: Vec<(u32, u32)>,
+    /// The calls with exception handlers, sorted by return address.
+    pub call_sites: Vec<CallSite>,
     /// The function's `.eh_frame` FDE (`native_unwind_info`), empty
     /// without one: a 32-bit-length DWARF FDE whose CIE pointer and
     /// `pc_begin` (8 bytes, absolute, 0 here) are filled in when it is

@@ -165,6 +165,10 @@ pub struct ModuleInfo {
     pub num_imported_memories: u32,
     /// Number of imported globals: defined globals start at this index.
     pub num_imported_globals: u32,
+    /// The type-section index of each tag's type (imported tags first).
+    pub tags: Vec<u32>,
+    /// How many of `tags` are imported.
+    pub num_imported_tags: u32,
     /// Imports in import-section order.
     pub imports: Vec<Import>,
     /// Exports in export-section order.
@@ -213,6 +217,15 @@ impl ModuleInfo {
         self.memories.len() as u32 - self.num_imported_memories
     }
     /// Number of globals the module defines itself (not imported).
+    pub fn num_defined_tags(&self) -> u32 {
+        self.tags.len() as u32 - self.num_imported_tags
+    }
+
+    /// The payload types of tag `index`.
+    pub fn tag_params(&self, index: u32) -> &[ValType] {
+        &self.types[self.tags[index as usize] as usize].params
+    }
+
     pub fn num_defined_globals(&self) -> u32 {
         self.globals.len() as u32 - self.num_imported_globals
     }

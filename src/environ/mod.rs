@@ -41,7 +41,7 @@ pub mod vmoffsets;
 pub use trap_kind::TrapKind;
 pub use types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType,
-    TableType, ValType,
+    TableType, TagType, ValType,
 };
 
 #[doc(hidden)]

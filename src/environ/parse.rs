@@ -165,10 +165,6 @@ fn unsupported_heap_type(heap: wasmparser::HeapType, offset: u64) -> Error {
     let feature = match heap {
         wasmparser::HeapType::Abstract { shared: true, .. } => "shared-everything-threads",
         wasmparser::HeapType::Abstract {
-            ty: A::Exn | A::NoExn,
-            ..
-        } => "exceptions",
-        wasmparser::HeapType::Abstract {
             ty: A::Cont | A::NoCont,
             ..
         } => "stack-switching",
@@ -191,6 +187,8 @@ pub fn heap_type_of(heap: wasmparser::HeapType) -> Option<HeapType> {
             A::Extern => HeapType::Extern,
             A::NoFunc => HeapType::NoFunc,
             A::NoExtern => HeapType::NoExtern,
+            A::Exn => HeapType::Exn,
+            A::NoExn => HeapType::NoExn,
             _ => return None,
         },
         wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(index))
@@ -436,11 +434,11 @@ impl InfoBuilder {
                             self.info.num_imported_globals += 1;
                             (EntityType::Global(g), index)
                         }
-                        TypeRef::Tag(_) => {
-                            return Err(Error::new(
-                                unsupported_kind("exceptions", offset),
-                                format!("not supported yet: exceptions (tag import) (at offset {offset:#x})"),
-                            ))
+                        TypeRef::Tag(t) => {
+                            let index = self.info.tags.len() as u32;
+                            self.info.tags.push(t.func_type_idx);
+                            self.info.num_imported_tags += 1;
+                            (EntityType::Tag(t.func_type_idx), index)
                         }
                     };
                     self.info.imports.push(Import {
@@ -478,11 +476,9 @@ impl InfoBuilder {
                 }
             }
             Payload::TagSection(reader) => {
-                let offset = reader.range().start;
-                return Err(Error::new(
-                    unsupported_kind("exceptions", offset),
-                    format!("not supported yet: exceptions (tag section) (at offset {offset:#x})"),
-                ));
+                for tag in reader {
+                    self.info.tags.push(tag.map_err(invalid)?.func_type_idx);
+                }
             }
             Payload::GlobalSection(reader) => {
                 let offset = reader.range().start;
@@ -505,19 +501,7 @@ impl InfoBuilder {
                         ExternalKind::Table => ExternKind::Table,
                         ExternalKind::Memory => ExternKind::Memory,
                         ExternalKind::Global => ExternKind::Global,
-                        ExternalKind::Tag => {
-                            return Err(Error::new(
-                                ErrorKind::Unsupported {
-                                    feature: "exceptions".to_string(),
-                                    option: None,
-                                    offset: None,
-                                },
-                                format!(
-                                    "not supported yet: exceptions (tag export `{}`)",
-                                    export.name
-                                ),
-                            ))
-                        }
+                        ExternalKind::Tag => ExternKind::Tag,
                     };
                     self.info.exports.push(Export {
                         name: export.name.to_string(),
@@ -720,8 +704,6 @@ mod tests {
             ("(module (func (param anyref)))", "gc"),
             ("(module (func (param (ref none))))", "gc"),
             ("(module (type (struct)))", "gc"),
-            ("(module (tag))", "exceptions"),
-            ("(module (func (param exnref)))", "exceptions"),
         ] {
             let err = parse_wat(all, wat).unwrap_err();
             match err.kind() {

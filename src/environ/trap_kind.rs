@@ -40,11 +40,14 @@ pub enum TrapKind {
     HeapMisaligned,
     /// `memory.atomic.wait32/64` on a memory that is not shared.
     AtomicWaitNonSharedMemory,
+    /// A wasm exception was thrown and no `try_table` of the wasm frames
+    /// between it and the host caught it.
+    UncaughtException,
 }
 
 impl TrapKind {
     /// Every trap kind.
-    pub const ALL: [TrapKind; 15] = [
+    pub const ALL: [TrapKind; 16] = [
         TrapKind::StackOverflow,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -60,6 +63,7 @@ impl TrapKind {
         TrapKind::HostTrap,
         TrapKind::HeapMisaligned,
         TrapKind::AtomicWaitNonSharedMemory,
+        TrapKind::UncaughtException,
     ];
 
     /// The spec testsuite's message for this trap.
@@ -80,6 +84,7 @@ impl TrapKind {
             TrapKind::HostTrap => "host function trapped",
             TrapKind::HeapMisaligned => "unaligned atomic",
             TrapKind::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
+            TrapKind::UncaughtException => "uncaught wasm exception",
         }
     }
 }

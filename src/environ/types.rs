@@ -49,6 +49,10 @@ pub enum HeapType {
     NoFunc,
     /// The bottom of the extern hierarchy: only null (`noextern`).
     NoExtern,
+    /// Any exception (`exn`): a thrown or caught exception object.
+    Exn,
+    /// The bottom of the exception hierarchy: only null (`noexn`).
+    NoExn,
     /// A function of this module's type at this type-section index.
     Module(u32),
     /// A function of the type with this canonical id: the process-wide
@@ -61,7 +65,16 @@ impl HeapType {
     /// True for the function hierarchy (`func`, `nofunc` and concrete
     /// function types), whose references are `VMFuncRef` pointers.
     pub fn is_func(self) -> bool {
-        !matches!(self, HeapType::Extern | HeapType::NoExtern)
+        !matches!(
+            self,
+            HeapType::Extern | HeapType::NoExtern | HeapType::Exn | HeapType::NoExn
+        )
+    }
+
+    /// True for the exception hierarchy (`exn`, `noexn`), whose references
+    /// are exception-object pointers.
+    pub fn is_exn(self) -> bool {
+        matches!(self, HeapType::Exn | HeapType::NoExn)
     }
 
     /// Whether every value of `self` is a value of `other`, for heap types
@@ -74,6 +87,7 @@ impl HeapType {
             (a, b) if a == b => true,
             (H::NoFunc, b) => b.is_func(),
             (H::NoExtern, H::Extern) => true,
+            (H::NoExn, H::Exn) => true,
             (H::Module(_) | H::Canonical(_), H::Func) => true,
             _ => false,
         }
@@ -90,6 +104,11 @@ impl RefType {
     pub const EXTERNREF: RefType = RefType {
         nullable: true,
         heap: HeapType::Extern,
+    };
+    /// `exnref`: `(ref null exn)`.
+    pub const EXNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Exn,
     };
 
     /// Whether every value of `self` is a value of `other` (one index space).
@@ -120,7 +139,7 @@ impl ValType {
     /// True for references to host values (`externref` and its subtypes),
     /// whose representation differs from function references'.
     pub fn is_extern_ref(self) -> bool {
-        matches!(self, ValType::Ref(r) if !r.heap.is_func())
+        matches!(self, ValType::Ref(r) if !r.heap.is_func() && !r.heap.is_exn())
     }
 
     /// Whether every value of `self` is a value of `other` (one index space).
@@ -154,6 +173,8 @@ impl fmt::Display for HeapType {
             HeapType::Extern => f.write_str("extern"),
             HeapType::NoFunc => f.write_str("nofunc"),
             HeapType::NoExtern => f.write_str("noextern"),
+            HeapType::Exn => f.write_str("exn"),
+            HeapType::NoExn => f.write_str("noexn"),
             HeapType::Module(i) => write!(f, "{i}"),
             HeapType::Canonical(id) => write!(f, "$type{id}"),
         }
@@ -168,6 +189,8 @@ impl fmt::Display for RefType {
             (true, HeapType::Extern) => f.write_str("externref"),
             (true, HeapType::NoFunc) => f.write_str("nullfuncref"),
             (true, HeapType::NoExtern) => f.write_str("nullexternref"),
+            (true, HeapType::Exn) => f.write_str("exnref"),
+            (true, HeapType::NoExn) => f.write_str("nullexnref"),
             (true, heap) => write!(f, "(ref null {heap})"),
             (false, heap) => write!(f, "(ref {heap})"),
         }
@@ -400,6 +423,9 @@ pub enum EntityType {
     Memory(MemoryType),
     /// A global of this type.
     Global(GlobalType),
+    /// A tag whose payload is the parameters of the given type-section
+    /// index (a function type without results).
+    Tag(u32),
 }
 
 /// An extern's type with function signatures resolved: what the C API
@@ -414,10 +440,51 @@ pub enum ExternType {
     Table(TableType),
     /// A memory of this type.
     Memory(MemoryType),
+    /// An exception tag of this type.
+    Tag(TagType),
+}
+
+/// The type of an exception tag: the values an exception with it carries.
+///
+/// Kept as the function type the tag names (its results are empty), so
+/// that tag types canonicalise and match exactly as function types do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TagType {
+    /// `(func (param payload...))`.
+    pub ty: FuncType,
+}
+
+impl TagType {
+    /// A tag carrying values of the types `params`.
+    pub fn new(params: impl IntoIterator<Item = ValType>) -> TagType {
+        TagType {
+            ty: FuncType::new(params, []),
+        }
+    }
+
+    /// The payload's types.
+    pub fn params(&self) -> &[ValType] {
+        &self.ty.params
+    }
+}
+
+/// `(tag (param ...))`.
+impl fmt::Display for TagType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(tag")?;
+        if !self.ty.params.is_empty() {
+            f.write_str(" (param")?;
+            for p in self.ty.params.iter() {
+                write!(f, " {p}")?;
+            }
+            f.write_str(")")?;
+        }
+        f.write_str(")")
+    }
 }
 
 /// The WebAssembly text form of the type (`(func ...)`, `(global ...)`,
-/// `(table ...)`, `(memory ...)`).
+/// `(table ...)`, `(memory ...)`, `(tag ...)`).
 impl fmt::Display for ExternType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -425,6 +492,7 @@ impl fmt::Display for ExternType {
             ExternType::Global(t) => t.fmt(f),
             ExternType::Table(t) => t.fmt(f),
             ExternType::Memory(t) => t.fmt(f),
+            ExternType::Tag(t) => t.fmt(f),
         }
     }
 }
@@ -440,6 +508,8 @@ pub enum ExternKind {
     Memory,
     /// The global index space.
     Global,
+    /// The tag index space.
+    Tag,
 }
 
 #[cfg(test)]

@@ -43,6 +43,17 @@ pub mod func_ref {
     pub const SIZE: u32 = 24;
 }
 
+/// An exception object, as an `exnref` points at it: `1 + n` 16-byte
+/// slots, the first holding the address of the tag's runtime record (its
+/// identity), then the payload values in the tag's parameter order, each
+/// in the low bytes of its slot as a `ValRaw` holds it.
+pub mod exn {
+    /// Offset of payload value `i`.
+    pub const fn payload(i: u32) -> u32 {
+        16 * (i + 1)
+    }
+}
+
 /// `VMMemoryDefinition`: a linear memory's base and byte length. A static
 /// memory's base never changes; a dynamic one may move on growth.
 pub mod memory_def {

@@ -18,7 +18,7 @@
 use super::code::CompiledModule;
 use crate::compiler::{trap_kind, ToTrapCode};
 use crate::environ::compiled_code::{
-    CompiledFunction, LibCall, RelocKind, RelocTarget, Relocation,
+    CallSite, CompiledFunction, ExceptionHandler, LibCall, RelocKind, RelocTarget, Relocation,
 };
 use crate::runtime::{host_page_size, CodeMemory};
 use anyhow::{anyhow, bail, Result};
@@ -181,6 +181,31 @@ fn write_function(w: &mut Writer, f: &CompiledFunction, code_offset: u32) -> Res
         prev_wasm = i64::from(wasm);
     }
     w.bytes(&f.unwind);
+    w.u32(f.call_sites.len() as u32);
+    let mut prev = 0;
+    for site in &f.call_sites {
+        w.uleb(u64::from(sorted_delta(site.ret_addr, prev)?));
+        prev = site.ret_addr;
+        w.u32(site.frame_offset);
+        w.u32(site.handlers.len() as u32);
+        for h in &site.handlers {
+            match *h {
+                ExceptionHandler::Context { sp_offset } => {
+                    w.u8(0);
+                    w.u32(sp_offset);
+                }
+                ExceptionHandler::Tag { tag, target } => {
+                    w.u8(1);
+                    w.u32(tag);
+                    w.u32(target);
+                }
+                ExceptionHandler::Default { target } => {
+                    w.u8(2);
+                    w.u32(target);
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -250,6 +275,42 @@ fn read_function(r: &mut Reader<'_>) -> Result<(CompiledFunction, u32, usize)> {
         prev_wasm = i64::from(wasm);
     }
     let unwind = r.bytes()?.to_vec();
+    let n = r.count(3)?;
+    let mut call_sites = Vec::with_capacity(n);
+    let mut prev = 0;
+    let in_code = |o: u32| -> Result<u32> {
+        if o as usize > code_len {
+            bail!("corrupt compiled artifact (exception handler outside the code)");
+        }
+        Ok(o)
+    };
+    for _ in 0..n {
+        let ret_addr = in_code(r.offset_after(prev)?)?;
+        prev = ret_addr;
+        let frame_offset = r.u32()?;
+        let m = r.count(5)?;
+        let mut handlers = Vec::with_capacity(m);
+        for _ in 0..m {
+            handlers.push(match r.u8()? {
+                0 => ExceptionHandler::Context {
+                    sp_offset: r.u32()?,
+                },
+                1 => ExceptionHandler::Tag {
+                    tag: r.u32()?,
+                    target: in_code(r.u32()?)?,
+                },
+                2 => ExceptionHandler::Default {
+                    target: in_code(r.u32()?)?,
+                },
+                _ => bail!("corrupt compiled artifact (exception handler)"),
+            });
+        }
+        call_sites.push(CallSite {
+            ret_addr,
+            frame_offset,
+            handlers,
+        });
+    }
     Ok((
         CompiledFunction {
             code: Vec::new(),
@@ -257,6 +318,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<(CompiledFunction, u32, usize)> {
             relocs,
             traps,
             srclocs,
+            call_sites,
             unwind,
             func_index,
             body_offset,

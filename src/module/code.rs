@@ -62,6 +62,12 @@ impl CompiledModule {
                 relocs: self.relocs[i].clone(),
                 traps: entries_within(&info.traps, &code_range),
                 srclocs: entries_within(&info.address_map, &code_range),
+                call_sites: info
+                    .call_sites
+                    .iter()
+                    .filter(|c| code_range.contains(&c.ret_addr))
+                    .map(|c| c.shifted(-i64::from(range.start)))
+                    .collect(),
                 unwind: self.unwind[i].clone(),
                 func_index: range.func_index,
                 body_offset: range.body_offset,

@@ -9,7 +9,7 @@ use crate::environ::error::Result;
 use crate::environ::info::ModuleInfo;
 use crate::environ::parse::parse;
 use crate::environ::types::{
-    EntityType, ExternKind, ExternType, FuncType, GlobalType, HeapType, TableType, ValType,
+    EntityType, ExternKind, ExternType, FuncType, GlobalType, HeapType, TableType, TagType, ValType,
 };
 use crate::environ::{ArrayToWasmTrampoline, MemoryPlan};
 use std::sync::{Arc, OnceLock};
@@ -184,6 +184,15 @@ impl Module {
             EntityType::Table(t) => ExternType::Table(self.canonical_table_type(t)),
             EntityType::Memory(m) => ExternType::Memory(*m),
             EntityType::Global(g) => ExternType::Global(self.canonical_global_type(g)),
+            EntityType::Tag(t) => ExternType::Tag(self.canonical_tag_type(*t)),
+        }
+    }
+
+    /// The type of a tag whose type-section index is `ty`, in canonical
+    /// form.
+    pub fn canonical_tag_type(&self, ty: u32) -> TagType {
+        TagType {
+            ty: self.inner.canonical_types[ty as usize].clone(),
         }
     }
 
@@ -241,6 +250,7 @@ impl Module {
                     ExternKind::Table => EntityType::Table(info.tables[e.index as usize]),
                     ExternKind::Memory => EntityType::Memory(info.memories[e.index as usize]),
                     ExternKind::Global => EntityType::Global(info.globals[e.index as usize]),
+                    ExternKind::Tag => EntityType::Tag(info.tags[e.index as usize]),
                 };
                 (e.name.clone(), self.canonical_extern_type(&ty))
             })

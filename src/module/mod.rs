@@ -13,7 +13,7 @@ mod source_map;
 
 pub use crate::environ::types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType,
-    TableType, ValType,
+    TableType, TagType, ValType,
 };
 // Returned by `Module::info`, an internal reached by the tests.
 #[doc(hidden)]

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The magic prefix of a serialized module, with the format version (3:
 /// the code as one page-aligned image, see `artifact`; 4: each function
 /// also carries its `.eh_frame` FDE template).
-const MAGIC: &[u8; 8] = b"\0wrcode\x04";
+const MAGIC: &[u8; 8] = b"\0wrcode\x05";
 
 /// Everything about `engine` that shapes compiled code, as `|`-separated
 /// parts: this library's version, the built ISA (target triple, CPU

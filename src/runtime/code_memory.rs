@@ -159,7 +159,10 @@ impl CodeMemory {
                 .extend(f.traps.iter().map(|&(o, k)| (start + o, k)));
             info.address_map
                 .extend(f.srclocs.iter().map(|&(o, w)| (start + o, w)));
+            info.call_sites
+                .extend(f.call_sites.iter().map(|c| c.shifted(i64::from(start))));
         }
+        info.call_sites.sort_by_key(|c| c.ret_addr);
         info.traps.sort_by_key(|&(o, _)| o);
         info.address_map.sort_by_key(|&(o, _)| o);
         memory.info = Arc::new(info);
@@ -363,6 +366,7 @@ mod tests {
                 addend: -4,
             }],
             traps: vec![(5, TrapKind::UnreachableCodeReached)],
+            call_sites: vec![],
             srclocs: vec![],
             unwind: vec![],
             func_index: 0,
@@ -373,6 +377,7 @@ mod tests {
             alignment: 16,
             relocs: vec![],
             traps: vec![],
+            call_sites: vec![],
             srclocs: vec![],
             unwind: vec![],
             func_index: 1,

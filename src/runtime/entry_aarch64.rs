@@ -1,5 +1,6 @@
 //! The host→wasm entry, trap landing pad and `RaiseTrap` builtin for
-//! AArch64 (AAPCS64); see `entry_x86_64.rs` for the contract.
+//! AArch64 (AAPCS64), and the `ThrowRef` builtin with its resume stub
+//! (the exception goes in x0); see `entry_x86_64.rs` for the contract.
 //!
 //! jmpbuf layout (8-byte words): x19..x28, x29, x30, sp, d8..d15.
 
@@ -83,7 +84,41 @@ std::arch::global_asm!(
     "brk #0",
     ".cfi_endproc",
     ".size wr_raise_trap, . - wr_raise_trap",
+    "",
+    ".p2align 4",
+    ".globl wr_throw_ref",
+    ".hidden wr_throw_ref",
+    ".type wr_throw_ref,%function",
+    "wr_throw_ref:",
+    ".cfi_startproc",
+    "mov x0, x1",
+    "mov x1, x30",
+    "mov x2, x29",
+    "mov x3, sp",
+    "stp x29, x30, [sp, #-16]!",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset x29, -16",
+    ".cfi_offset x30, -8",
+    "mov x29, sp",
+    "bl {throw_at}",
+    // Not reached: `throw_at` never returns.
+    "brk #0",
+    ".cfi_endproc",
+    ".size wr_throw_ref, . - wr_throw_ref",
+    "",
+    ".p2align 4",
+    ".globl wr_resume_exception",
+    ".hidden wr_resume_exception",
+    ".type wr_resume_exception,%function",
+    "wr_resume_exception:",
+    "mov sp, x1",
+    "mov x29, x2",
+    "mov x4, x0",
+    "mov x0, x3",
+    "br x4",
+    ".size wr_resume_exception, . - wr_resume_exception",
     raise_trap_at = sym super::traphandlers::raise_trap_at,
+    throw_at = sym super::traphandlers::throw_at,
 );
 
 /// Words of saved state in a jump buffer.

@@ -16,6 +16,15 @@
 //! stack 16-byte aligned), which records the trap and ends in
 //! `wr_resume_trap`: it never returns.
 //!
+//! `wr_throw_ref(vmctx, exn)` is the `ThrowRef` builtin (called with the
+//! `tail` convention, whose first two integer arguments are those of
+//! System V): it passes the exception and the throwing wasm frame's return
+//! address, frame pointer and stack pointer to `traphandlers::throw_at`,
+//! which never returns: it ends in `wr_resume_exception(pc, sp, fp, exn)`,
+//! which sets the handler frame's stack and frame pointers, puts the
+//! exception in the first payload register (rax) and jumps to the
+//! handler, or in `wr_resume_trap` when nothing catches it.
+//!
 //! jmpbuf layout (8-byte words): rbx, rbp, r12, r13, r14, r15, rsp.
 
 std::arch::global_asm!(
@@ -88,7 +97,40 @@ std::arch::global_asm!(
     "ud2",
     ".cfi_endproc",
     ".size wr_raise_trap, . - wr_raise_trap",
+    "",
+    ".p2align 4",
+    ".globl wr_throw_ref",
+    ".hidden wr_throw_ref",
+    ".type wr_throw_ref,@function",
+    "wr_throw_ref:",
+    ".cfi_startproc",
+    "mov rdi, rsi",
+    "mov rsi, [rsp]",
+    "mov rdx, rbp",
+    "lea rcx, [rsp + 8]",
+    "push rbp",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset rbp, -16",
+    "mov rbp, rsp",
+    ".cfi_def_cfa_register rbp",
+    "call {throw_at}",
+    // Not reached: `throw_at` never returns.
+    "ud2",
+    ".cfi_endproc",
+    ".size wr_throw_ref, . - wr_throw_ref",
+    "",
+    ".p2align 4",
+    ".globl wr_resume_exception",
+    ".hidden wr_resume_exception",
+    ".type wr_resume_exception,@function",
+    "wr_resume_exception:",
+    "mov rsp, rsi",
+    "mov rbp, rdx",
+    "mov rax, rcx",
+    "jmp rdi",
+    ".size wr_resume_exception, . - wr_resume_exception",
     raise_trap_at = sym super::traphandlers::raise_trap_at,
+    throw_at = sym super::traphandlers::throw_at,
 );
 
 /// Words of saved state in a jump buffer.

@@ -5,6 +5,7 @@ use super::global::Global;
 use super::memory::Memory;
 use super::store::Store;
 use super::table::Table;
+use super::tag::Tag;
 use crate::environ::ExternType;
 
 /// A function, global, table or memory of a store.
@@ -18,6 +19,8 @@ pub enum Extern {
     Table(Table),
     /// A linear memory.
     Memory(Memory),
+    /// An exception tag.
+    Tag(Tag),
 }
 
 impl Extern {
@@ -29,6 +32,7 @@ impl Extern {
             Extern::Global(g) => ExternType::Global(g.ty()),
             Extern::Table(t) => ExternType::Table(t.ty()),
             Extern::Memory(m) => ExternType::Memory(m.ty()),
+            Extern::Tag(t) => ExternType::Tag(t.ty()),
         }
     }
 
@@ -39,6 +43,7 @@ impl Extern {
             Extern::Global(g) => g.store(),
             Extern::Table(t) => t.store(),
             Extern::Memory(m) => m.store(),
+            Extern::Tag(t) => t.store(),
         }
     }
 
@@ -49,6 +54,7 @@ impl Extern {
             Extern::Global(_) => "global",
             Extern::Table(_) => "table",
             Extern::Memory(_) => "memory",
+            Extern::Tag(_) => "tag",
         }
     }
 
@@ -59,6 +65,7 @@ impl Extern {
             (Extern::Global(a), Extern::Global(b)) => a.same(b),
             (Extern::Table(a), Extern::Table(b)) => a.same(b),
             (Extern::Memory(a), Extern::Memory(b)) => a.same(b),
+            (Extern::Tag(a), Extern::Tag(b)) => a.same(b),
             _ => false,
         }
     }
@@ -93,6 +100,22 @@ impl Extern {
             Extern::Memory(m) => Some(m),
             _ => None,
         }
+    }
+}
+
+impl Extern {
+    /// The tag, if this is one.
+    pub fn into_tag(self) -> Option<Tag> {
+        match self {
+            Extern::Tag(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl From<Tag> for Extern {
+    fn from(t: Tag) -> Extern {
+        Extern::Tag(t)
     }
 }
 

@@ -11,6 +11,7 @@ use super::memory::{Memory, MemoryData};
 use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
 use super::store::{Store, StoreInner};
 use super::table::{Table, TableData};
+use super::tag::{Tag, TagData};
 use super::trap::Trap;
 use super::vm::{VMFuncRef, VMGlobalDefinition, VMMemoryDefinition, VMTableDefinition};
 use crate::environ::error::{Error, ErrorKind, ImportName};
@@ -67,6 +68,9 @@ pub(crate) struct InstanceData {
     pub(crate) memories: Vec<NonNull<MemoryData>>,
     pub(crate) tables: Vec<NonNull<TableData>>,
     globals: Vec<NonNull<GlobalData>>,
+    /// Every tag, imported ones first: `catch` clauses of this instance's
+    /// code name them by index (see `traphandlers::find_handler`).
+    tags: Vec<NonNull<TagData>>,
     /// The module's cached initialisation plan, when it has one.
     init_plan: Option<std::sync::Arc<InitPlan>>,
     /// `true` for each memory (whole index space) whose active data
@@ -175,6 +179,11 @@ impl InstanceData {
     }
 
     /// Every global, imported ones first.
+    /// The record of tag `index` (module-wide index), if there is one.
+    pub(crate) fn tag(&self, index: u32) -> Option<NonNull<TagData>> {
+        self.tags.get(index as usize).copied()
+    }
+
     pub(crate) fn globals(&self) -> &[NonNull<GlobalData>] {
         &self.globals
     }
@@ -450,12 +459,20 @@ impl Instance {
                         return Err(incompatible(expected.to_string(), actual.to_string()));
                     }
                 }
+                (EntityType::Tag(t), Extern::Tag(tag)) => {
+                    // Tag types must be equivalent, as function types are.
+                    if tag.type_id() != module.type_ids()[*t as usize] {
+                        let expected = module.canonical_extern_type(&import.ty);
+                        return Err(incompatible(expected.to_string(), tag.ty().to_string()));
+                    }
+                }
                 (expected, ext) => {
                     let want = match expected {
                         EntityType::Function(_) => "function",
                         EntityType::Table(_) => "table",
                         EntityType::Memory(_) => "memory",
                         EntityType::Global(_) => "global",
+                        EntityType::Tag(_) => "tag",
                     };
                     return Err(incompatible(
                         format!("a {want}"),
@@ -484,6 +501,7 @@ impl Instance {
             memories: Vec::with_capacity(info.memories.len()),
             tables: Vec::with_capacity(info.tables.len()),
             globals: Vec::with_capacity(info.globals.len()),
+            tags: Vec::with_capacity(info.tags.len()),
             init_plan: engine.runtime().init_plans().get(
                 module,
                 engine.tunables().memory_init_cow,
@@ -555,7 +573,12 @@ impl Instance {
                     }
                     data.globals.push(NonNull::from(g.data()));
                 }
+                Extern::Tag(t) => data.tags.push(t.data_ptr()),
             }
+        }
+        for &ty in &info.tags[info.num_imported_tags as usize..] {
+            let ty = module.canonical_tag_type(ty);
+            data.tags.push(store.adopt_tag(TagData::new(ty)));
         }
 
         let defined: Box<[FuncData]> = (info.num_imported_funcs..info.functions.len() as u32)
@@ -785,6 +808,7 @@ impl Instance {
             ExternKind::Global => {
                 Extern::Global(Global::from_data(store, data.globals[index as usize]))
             }
+            ExternKind::Tag => Extern::Tag(Tag::from_data(store, data.tags[index as usize])),
         }
     }
 

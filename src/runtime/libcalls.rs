@@ -2,12 +2,13 @@
 //! ABI). Each one looks up its instance from the caller's `vmctx`, does
 //! the work with explicit bounds checks and reports failure with a flag:
 //! none of them traps, panics across the FFI boundary or unwinds. The
-//! exception is `RaiseTrap`, whose entry is `wr_raise_trap` in
-//! `traphandlers` (the trap path itself, in assembly).
+//! exceptions are `RaiseTrap` and `ThrowRef`, whose entries are
+//! `wr_raise_trap` and `wr_throw_ref` in `traphandlers` (the trap and
+//! throw paths themselves, in assembly).
 
 use super::instance::InstanceData;
 use super::parking;
-use super::traphandlers::wr_raise_trap;
+use super::traphandlers::{wr_raise_trap, wr_throw_ref};
 use crate::environ::builtins::BuiltinFunction;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -34,6 +35,8 @@ static TABLE: BuiltinTable = BuiltinTable([
     memory_atomic_wait32 as *const u8,
     memory_atomic_wait64 as *const u8,
     memory_atomic_notify as *const u8,
+    exn_alloc as *const u8,
+    wr_throw_ref as *const u8,
 ]);
 
 /// The builtin table every `VMContext` points at.
@@ -86,6 +89,19 @@ unsafe extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> u64
             inst.memory(memory)
                 .and_then(|m| inst.store().grow_memory(m, delta).ok())
                 .unwrap_or(u64::MAX)
+        })
+    }
+}
+
+/// A new exception object of the caller's tag `tag` (module-wide index),
+/// payload zeroed, owned by the store; null only if the runtime failed
+/// (the compiled code then traps).
+unsafe extern "C" fn exn_alloc(vmctx: *mut u8, tag: u32) -> *mut u8 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        with_instance(vmctx, std::ptr::null_mut(), |inst| match inst.tag(tag) {
+            Some(tag) => super::exn::alloc(&inst.store(), tag).as_ptr().cast(),
+            None => std::ptr::null_mut(),
         })
     }
 }
@@ -340,6 +356,8 @@ mod tests {
                 BuiltinFunction::MemoryAtomicWait32 => memory_atomic_wait32 as *const u8,
                 BuiltinFunction::MemoryAtomicWait64 => memory_atomic_wait64 as *const u8,
                 BuiltinFunction::MemoryAtomicNotify => memory_atomic_notify as *const u8,
+                BuiltinFunction::ExnAlloc => exn_alloc as *const u8,
+                BuiltinFunction::ThrowRef => wr_throw_ref as *const u8,
             }
         };
         for f in BuiltinFunction::ALL {

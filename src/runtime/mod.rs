@@ -19,6 +19,7 @@ pub(crate) mod type_registry;
 mod entry_aarch64;
 #[cfg(target_arch = "x86_64")]
 mod entry_x86_64;
+mod exn;
 mod extern_ref;
 mod externals;
 mod func;
@@ -36,6 +37,7 @@ pub(crate) mod scratch;
 mod shared_memory;
 mod store;
 mod table;
+mod tag;
 mod trap;
 mod traphandlers;
 mod unwind;
@@ -51,6 +53,7 @@ pub(crate) use engine_state::{CodeObservers, EngineRuntime};
 pub use registry::{is_wasm_code, lookup_frame, lookup_trap, FrameLocation};
 
 pub use crate::environ::TrapKind;
+pub use exn::ExnRef;
 pub use extern_ref::ExternRef;
 pub use externals::Extern;
 pub use func::{Caller, Func, HostCallback, HostCallbackWithCaller};
@@ -60,6 +63,7 @@ pub use memory::Memory;
 pub use shared_memory::SharedMemory;
 pub use store::{EpochDeadlineCallback, Store, StoreLimits, UpdateDeadline};
 pub use table::{Table, MAX_TABLE_ELEMENTS};
+pub use tag::Tag;
 pub use trap::{FrameInfo, Trap};
 pub use val::Val;
 

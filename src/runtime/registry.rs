@@ -6,6 +6,7 @@
 //! nothing and never panic. Regions register when their code becomes
 //! executable and unregister when it is unmapped.
 
+use crate::environ::compiled_code::CallSite;
 use crate::environ::TrapKind;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -37,6 +38,9 @@ pub struct CodeInfo {
     /// of each instruction range, sorted; empty without
     /// `generate_address_map`.
     pub address_map: Vec<(u32, u32)>,
+    /// Calls with exception handlers, offsets in the region, sorted by
+    /// return address.
+    pub call_sites: Vec<CallSite>,
 }
 
 /// A frame's position, for backtraces.
@@ -97,6 +101,21 @@ pub fn lookup_trap(pc: usize) -> Option<TrapKind> {
     })
 }
 
+/// Runs `f` with the start address of the region holding the call whose
+/// return address is `ret` and that call's exception handlers (offsets
+/// in the region); `None` when the call has none. Allocates nothing.
+pub fn with_call_site<R>(ret: usize, f: impl FnOnce(usize, &CallSite) -> Option<R>) -> Option<R> {
+    let map = regions();
+    let (&start, region) = map.range(..=ret).next_back()?;
+    let offset = u32::try_from(ret - start).ok()?;
+    if offset as usize >= region.len {
+        return None;
+    }
+    let sites = &region.info.call_sites;
+    let i = sites.binary_search_by_key(&offset, |s| s.ret_addr).ok()?;
+    f(start, &sites[i])
+}
+
 /// Whether `pc` is inside compiled wasm code or trampolines. Signal safe.
 pub fn is_wasm_code(pc: usize) -> bool {
     with_region(pc, |_, _| Some(())).is_some()
@@ -148,6 +167,7 @@ mod tests {
                 body_offset: 100,
             }],
             address_map: vec![(0, 101), (8, 105)],
+            call_sites: Vec::new(),
         };
         register(start, 32, Arc::new(info));
         assert_eq!(

@@ -8,15 +8,18 @@
 //! dropped: wasm values may refer to any object at any time, so nothing
 //! smaller than the whole store has a knowable lifetime.
 
+use super::exn::ExnObject;
 use super::extern_ref::ExternData;
 use super::func::{Func, FuncData};
 use super::global::GlobalData;
 use super::instance::InstanceData;
 use super::memory::MemoryData;
 use super::table::TableData;
+use super::tag::TagData;
 use super::vm::{VMFuncRef, VMRuntimeLimits};
 use crate::engine::Engine;
 use crate::environ::error::Error;
+use crate::environ::val_raw::ValRaw;
 use crate::environ::{MemoryType, TableType};
 use anyhow::{bail, Result};
 use std::any::Any;
@@ -43,6 +46,9 @@ struct StoreObjects {
     tables: Vec<Box<TableData>>,
     globals: Vec<Box<GlobalData>>,
     externs: Vec<Box<ExternData>>,
+    tags: Vec<Box<TagData>>,
+    /// Exception objects (see `exn`): never freed before the store.
+    exns: Vec<ExnObject>,
     /// `vmctx` address → owner, to turn funcref values back into `Func`s.
     ctx_owners: HashMap<usize, CtxOwner>,
 }
@@ -429,6 +435,17 @@ impl Store {
 
     pub(crate) fn adopt_extern(&self, data: ExternData) -> NonNull<ExternData> {
         self.adopt(data, |o| &mut o.externs)
+    }
+
+    pub(crate) fn adopt_tag(&self, data: TagData) -> NonNull<TagData> {
+        self.adopt(data, |o| &mut o.tags)
+    }
+
+    /// Takes ownership of an exception object; the address of its slot 0.
+    pub(crate) fn adopt_exn(&self, mut object: ExnObject) -> NonNull<ValRaw> {
+        let ptr = NonNull::from(&mut object[0]);
+        self.objects().exns.push(object);
+        ptr
     }
 
     /// Takes ownership of a host function and registers its context.

@@ -1,5 +1,6 @@
 //! `Trap`: why a call into wasm (or a host function) did not complete.
 
+use super::exn::ExnRef;
 use super::instance::Instance;
 use crate::environ::error::Error;
 use crate::environ::trap_kind::TrapKind;
@@ -66,6 +67,9 @@ struct TrapInner {
     trace: OnceLock<Vec<FrameInfo>>,
     /// The wasm coredump (`coredump_on_trap`), set once, with the trace.
     coredump: OnceLock<Vec<u8>>,
+    /// The exception of an `UncaughtException` trap: what wasm threw and
+    /// nothing caught, or what the host throws (`Trap::throw`).
+    exception: Option<ExnRef>,
 }
 
 /// A trap: raised by wasm code (with a `TrapKind` and the spec's message),
@@ -95,6 +99,7 @@ impl Trap {
                 kind: None,
                 trace: OnceLock::new(),
                 coredump: OnceLock::new(),
+                exception: None,
             }),
         }
     }
@@ -107,6 +112,7 @@ impl Trap {
                 kind: Some(kind),
                 trace: OnceLock::from(trace),
                 coredump: OnceLock::new(),
+                exception: None,
             }),
         }
     }
@@ -127,8 +133,37 @@ impl Trap {
                 kind: Some(kind),
                 trace: OnceLock::new(),
                 coredump: OnceLock::new(),
+                exception: None,
             }),
         }
+    }
+
+    /// An `UncaughtException` trap carrying `exception`. Returned by a host
+    /// function called by wasm, it throws the exception into wasm at the
+    /// call, where a `try_table` of the calling frames may catch it; one
+    /// that wasm threw and nothing caught reaches the host as such a trap,
+    /// so a host function that returns it rethrows.
+    pub fn throw(exception: ExnRef) -> Trap {
+        Trap::uncaught(exception, None)
+    }
+
+    /// An uncaught exception with its frames (`None`: still to come).
+    pub(crate) fn uncaught(exception: ExnRef, trace: Option<Vec<FrameInfo>>) -> Trap {
+        let kind = TrapKind::UncaughtException;
+        Trap {
+            inner: Arc::new(TrapInner {
+                message: kind.message().to_string(),
+                kind: Some(kind),
+                trace: trace.map(OnceLock::from).unwrap_or_default(),
+                coredump: OnceLock::new(),
+                exception: Some(exception),
+            }),
+        }
+    }
+
+    /// The exception of an `UncaughtException` trap (its tag and payload).
+    pub fn exception(&self) -> Option<&ExnRef> {
+        self.inner.exception.as_ref()
     }
 
     /// The trap's message: the spec's text for wasm traps.

@@ -40,15 +40,18 @@ use super::coredump;
 use super::entry_aarch64::JMPBUF_WORDS;
 #[cfg(target_arch = "x86_64")]
 use super::entry_x86_64::JMPBUF_WORDS;
-use super::instance::Instance;
-use super::registry::{is_wasm_code, lookup_frame, lookup_trap};
+use super::exn::{self, ExnRef};
+use super::instance::{Instance, InstanceData};
+use super::registry::{is_wasm_code, lookup_frame, lookup_trap, with_call_site};
 use super::store::{Store, StoreInner};
 use super::trap::{FrameInfo, Trap};
 use crate::environ::builtins::trap_kind_of_raise_code;
+use crate::environ::compiled_code::ExceptionHandler;
 use crate::environ::trap_kind::TrapKind;
 use crate::environ::val_raw::{ArrayToWasmTrampoline, ValRaw};
 use std::cell::{Cell, UnsafeCell};
 use std::mem::MaybeUninit;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Once;
 
@@ -73,6 +76,12 @@ extern "C" {
     fn wr_resume_trap(jmpbuf: *mut usize) -> !;
     /// The `RaiseTrap` builtin: `(vmctx, code)`, never returns.
     pub(super) fn wr_raise_trap(vmctx: *mut u8, code: u32) -> !;
+    /// The `ThrowRef` builtin: `(vmctx, exn)`, never returns (entered
+    /// with the `tail` convention, whose first two arguments are C's).
+    pub(super) fn wr_throw_ref(vmctx: *mut u8, exn: *mut u8) -> !;
+    /// Resumes at handler `pc` with the given stack and frame pointers and
+    /// the exception `exn` in the first payload register.
+    fn wr_resume_exception(pc: usize, sp: usize, fp: usize, exn: *mut u8) -> !;
 }
 
 /// Frames recorded per trap, innermost first.
@@ -170,6 +179,9 @@ struct Activation {
     trap_kind: Cell<Option<TrapKind>>,
     /// Set by the host-function shim before it reports failure.
     host_trap: UnsafeCell<Option<Trap>>,
+    /// The exception object of an `UncaughtException` trap: set by
+    /// `throw_at` when no wasm frame of this entry catches it.
+    uncaught: Cell<*mut u8>,
 }
 
 impl Activation {
@@ -364,6 +376,7 @@ pub(crate) unsafe fn enter_wasm(
         host_exit: Cell::new(HostExit::NONE),
         trap_kind: Cell::new(None),
         host_trap: UnsafeCell::new(None),
+        uncaught: Cell::new(std::ptr::null_mut()),
     };
     CURRENT.with(|c| c.set(&activation));
     // SAFETY: the caller guarantees the call is well-typed; the jump
@@ -398,6 +411,9 @@ pub(crate) unsafe fn enter_wasm(
             return Err(trap);
         }
     }
+    // SAFETY: `throw_at` stores only exception objects of this entry's
+    // store (thrown by its wasm, or by a host function of it).
+    let uncaught = unsafe { ExnRef::from_raw(store, activation.uncaught.get()) };
     // With `wasm_backtrace` off the trace is not symbolicated or kept: the
     // trap carries its kind and message only.
     // `coredump_on_trap` needs the frames for the dump even then.
@@ -422,13 +438,14 @@ pub(crate) unsafe fn enter_wasm(
         TrapKind::Interrupt => store.take_interrupt_reason(),
         _ => None,
     };
-    let trap = match reason {
-        Some(reason) => {
+    let trap = match (reason, uncaught) {
+        (_, Some(exn)) if kind == TrapKind::UncaughtException => Trap::uncaught(exn, Some(frames)),
+        (Some(reason), _) => {
             let trap = Trap::with_kind_and_message(kind, reason);
             trap.attach_trace(frames);
             trap
         }
-        None => Trap::from_kind(kind, frames),
+        _ => Trap::from_kind(kind, frames),
     };
     if let Some(dump) = dump {
         trap.attach_coredump(dump);
@@ -466,18 +483,169 @@ pub(super) unsafe extern "C" fn raise_trap_at(code: u32, pc: usize, fp: usize, s
     // and `sp` are the raising wasm frame's, live until we jump.
     unsafe {
         let act = &*act;
-        act.trap_kind.set(Some(kind));
-        // A host trap's frames were taken by its `HostCall`.
-        if kind != TrapKind::HostTrap {
-            let start = WalkStart {
-                pc: Some(pc.wrapping_sub(1)),
-                fp,
-                low: sp,
-                vmctx: act.entered_vmctx,
-            };
-            record_trap_trace(act, start);
+        if kind == TrapKind::HostTrap {
+            // A host function that failed by throwing (`Trap::throw`, or
+            // an uncaught exception it passes on): the exception goes on
+            // from the wasm→host trampoline's frame, the one raising.
+            let thrown = (*act.host_trap.get())
+                .as_ref()
+                .and_then(|t| t.exception())
+                .filter(|e| e.store().as_raw() == act.store)
+                .map(|e| e.as_raw());
+            if let Some(exn) = thrown {
+                if let Some(handler) = find_handler(act, exn, pc, fp, sp) {
+                    // Caught: the host's trap is done with.
+                    drop((*act.host_trap.get()).take());
+                    wr_resume_exception(handler.pc, handler.sp, handler.fp, exn)
+                }
+                // Not caught: the entry returns the host's trap, an
+                // uncaught exception already, with its frames.
+            }
         }
-        wr_resume_trap(act.jmpbuf.get().cast())
+        trap_at_call(act, kind, pc, fp, sp)
+    }
+}
+
+/// Records trap `kind` for the wasm frame whose call into the runtime
+/// returns to `pc` (frame pointer `fp`, stack pointer `sp`), with its
+/// frames unless a host trap's `HostCall` took them, and resumes at the
+/// activation's entry.
+///
+/// # Safety
+/// `act` must be the thread's innermost activation and `pc`, `fp`, `sp`
+/// describe a live wasm frame of it; nothing may need to run between
+/// here and the entry (see `raise_trap_at`).
+unsafe fn trap_at_call(act: &Activation, kind: TrapKind, pc: usize, fp: usize, sp: usize) -> ! {
+    act.trap_kind.set(Some(kind));
+    if kind != TrapKind::HostTrap {
+        // `pc - 1` lies in the call, the position backtraces report.
+        let start = WalkStart {
+            pc: Some(pc.wrapping_sub(1)),
+            fp,
+            low: sp,
+            vmctx: act.entered_vmctx,
+        };
+        // SAFETY: forwarded from the caller.
+        unsafe { record_trap_trace(act, start) };
+    }
+    // SAFETY: the jump buffer was filled by this activation's entry.
+    unsafe { wr_resume_trap(act.jmpbuf.get().cast()) }
+}
+
+/// Throws the exception object `exn` for wasm code running in this
+/// thread's innermost activation: resumes at the first matching handler
+/// of its wasm frames, or, when none catches it, raises
+/// `UncaughtException` at the activation's entry. Entered from
+/// `wr_throw_ref` with the throwing wasm frame's return address `pc`,
+/// frame pointer `fp` and stack pointer `sp`. Like `raise_trap_at` it owns
+/// nothing and runs no destructors, so jumping out of it skips nothing
+/// that needs to run: only wasm frames lie between it and the handler.
+///
+/// # Safety
+/// Only compiled wasm code may call it (through `wr_throw_ref`), with a
+/// non-null exception object of the running store.
+pub(super) unsafe extern "C" fn throw_at(exn: *mut u8, pc: usize, fp: usize, sp: usize) -> ! {
+    let act = CURRENT.with(|c| c.get());
+    if act.is_null() {
+        fatal(b"wasm-runtime: an exception was thrown outside any wasm call\n")
+    }
+    // SAFETY: as in `raise_trap_at`: `act` is the innermost activation,
+    // and `pc`, `fp` and `sp` describe live wasm frames of it.
+    unsafe {
+        let act = &*act;
+        if let Some(handler) = find_handler(act, exn, pc, fp, sp) {
+            wr_resume_exception(handler.pc, handler.sp, handler.fp, exn)
+        }
+        act.uncaught.set(exn);
+        trap_at_call(act, TrapKind::UncaughtException, pc, fp, sp)
+    }
+}
+
+/// Where a caught exception resumes.
+struct Resume {
+    /// The handler's first instruction.
+    pc: usize,
+    /// The handler frame's stack pointer at its call.
+    sp: usize,
+    /// The handler frame's frame pointer.
+    fp: usize,
+}
+
+/// The first handler for `exn` among the wasm frames of `act`, innermost
+/// first, starting with the frame whose frame pointer is `fp` and whose
+/// call returns to `pc`. Each frame's call is looked up in the code
+/// registry; its exception table is read in order: a context entry names
+/// the frame's `VMContext` (read from the frame), a tag entry matches when
+/// that instance's tag of the entry's index is the exception's tag (the
+/// same record: imported tags are their exporter's), a default entry
+/// always matches. The walk ends at the first return address outside
+/// compiled code or frame pointer outside the activation's stack: frames
+/// of the host, and of enclosing activations, are never unwound.
+///
+/// # Safety
+/// `act` must be the thread's innermost activation, `fp` a live frame of
+/// it at or above `low`, and `exn` an exception object of its store.
+unsafe fn find_handler(
+    act: &Activation,
+    exn: *mut u8,
+    mut pc: usize,
+    mut fp: usize,
+    low: usize,
+) -> Option<Resume> {
+    // SAFETY: forwarded from the caller: `exn` is a live object.
+    let tag = unsafe { exn::tag_of(NonNull::new(exn.cast())?) };
+    let entry_sp = act.entry_sp();
+    loop {
+        if fp < low || fp >= entry_sp || fp % 8 != 0 || !is_wasm_code(pc) {
+            return None;
+        }
+        let found = with_call_site(pc, |start, site| {
+            let sp = fp.checked_sub(site.frame_offset as usize)?;
+            let mut vmctx: *mut u8 = std::ptr::null_mut();
+            for handler in &site.handlers {
+                match *handler {
+                    ExceptionHandler::Context { sp_offset } => {
+                        // SAFETY: the compiler spilled the frame's
+                        // `VMContext` to this slot of the live frame for
+                        // the call.
+                        vmctx = unsafe { *((sp + sp_offset as usize) as *const *mut u8) };
+                    }
+                    ExceptionHandler::Tag { tag: index, target } => {
+                        // SAFETY: a non-null context is the frame's own
+                        // live instance's `VMContext`.
+                        let matches = !vmctx.is_null()
+                            && unsafe { InstanceData::from_vmctx(vmctx) }.tag(index) == Some(tag);
+                        if matches {
+                            return Some(Resume {
+                                pc: start + target as usize,
+                                sp,
+                                fp,
+                            });
+                        }
+                    }
+                    ExceptionHandler::Default { target } => {
+                        return Some(Resume {
+                            pc: start + target as usize,
+                            sp,
+                            fp,
+                        })
+                    }
+                }
+            }
+            None
+        });
+        if found.is_some() {
+            return found;
+        }
+        // SAFETY: `fp` is an aligned frame pointer of this activation's
+        // live stack (checked above); its record holds the caller's frame
+        // pointer and the return address into it.
+        let (next_fp, ret) = unsafe { (*(fp as *const usize), *(fp as *const usize).add(1)) };
+        if next_fp <= fp {
+            return None;
+        }
+        pc = ret;
+        fp = next_fp;
     }
 }
 

@@ -1,12 +1,13 @@
 //! `Val`: a wasm value as the host sees it, and its conversion to and
 //! from the raw slots compiled code uses.
 
+use super::exn::ExnRef;
 use super::extern_ref::ExternRef;
 use super::func::Func;
 use super::store::Store;
 use super::vm::VMFuncRef;
 use crate::environ::val_raw::ValRaw;
-use crate::environ::{HeapType, ValType};
+use crate::environ::{HeapType, RefType, ValType};
 
 /// A WebAssembly value. Floats are kept as their bit patterns so NaN
 /// payloads survive the round trip.
@@ -26,6 +27,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// A host reference; `None` is `ref.null extern`.
     ExternRef(Option<ExternRef>),
+    /// An exception reference; `None` is `ref.null exn`.
+    ExnRef(Option<ExnRef>),
 }
 
 impl Val {
@@ -39,6 +42,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
+            Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
         }
     }
 
@@ -52,7 +56,9 @@ impl Val {
         };
         match self {
             Val::FuncRef(None) => r.nullable && r.heap.is_func(),
-            Val::ExternRef(None) => r.nullable && !r.heap.is_func(),
+            Val::ExternRef(None) => r.nullable && !r.heap.is_func() && !r.heap.is_exn(),
+            Val::ExnRef(None) => r.nullable && r.heap.is_exn(),
+            Val::ExnRef(Some(_)) => r.heap == HeapType::Exn,
             Val::FuncRef(Some(f)) => match r.heap {
                 HeapType::Func => true,
                 HeapType::Canonical(id) => f.type_id() == id,
@@ -72,6 +78,7 @@ impl Val {
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(0),
             ValType::Ref(r) if r.heap.is_func() => Val::FuncRef(None),
+            ValType::Ref(r) if r.heap.is_exn() => Val::ExnRef(None),
             ValType::Ref(_) => Val::ExternRef(None),
         }
     }
@@ -82,6 +89,7 @@ impl Val {
         match self {
             Val::FuncRef(Some(f)) => f.store().same(store),
             Val::ExternRef(Some(e)) => e.store().same(store),
+            Val::ExnRef(Some(e)) => e.store().same(store),
             _ => true,
         }
     }
@@ -99,6 +107,9 @@ impl Val {
             Val::ExternRef(e) => {
                 ValRaw::from_ptr(e.as_ref().map_or(std::ptr::null_mut(), |e| e.as_raw()))
             }
+            Val::ExnRef(e) => {
+                ValRaw::from_ptr(e.as_ref().map_or(std::ptr::null_mut(), |e| e.as_raw()))
+            }
         }
     }
 
@@ -113,6 +124,7 @@ impl Val {
         match self {
             Val::FuncRef(f) => Some(Val::func_ref_raw(f.as_ref()).cast()),
             Val::ExternRef(e) => Some(e.as_ref().map_or(std::ptr::null_mut(), |e| e.as_raw())),
+            Val::ExnRef(e) => Some(e.as_ref().map_or(std::ptr::null_mut(), |e| e.as_raw())),
             _ => None,
         }
     }
@@ -139,7 +151,10 @@ impl Val {
     /// # Safety
     /// As for `from_raw`.
     pub(crate) unsafe fn from_ref_raw(store: &Store, raw: *mut u8, ty: ValType) -> Val {
-        if ty.is_extern_ref() {
+        if ty.as_ref().is_some_and(|r| r.heap.is_exn()) {
+            // SAFETY: forwarded from the caller.
+            Val::ExnRef(unsafe { ExnRef::from_raw(store, raw) })
+        } else if ty.is_extern_ref() {
             // SAFETY: forwarded from the caller.
             Val::ExternRef(unsafe { ExternRef::from_raw(store, raw) })
         } else {
@@ -175,6 +190,12 @@ impl From<f64> for Val {
 impl From<Func> for Val {
     fn from(f: Func) -> Val {
         Val::FuncRef(Some(f))
+    }
+}
+
+impl From<ExnRef> for Val {
+    fn from(e: ExnRef) -> Val {
+        Val::ExnRef(Some(e))
     }
 }
 

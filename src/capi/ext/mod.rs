@@ -10,6 +10,7 @@ pub mod memory;
 pub mod module;
 pub mod objects;
 pub mod store;
+pub mod tag;
 pub mod trap;
 pub mod valtype;
 pub mod wat;

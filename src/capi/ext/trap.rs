@@ -54,7 +54,7 @@ pub const WASM_TRAP_CODE_UNCAUGHT_EXCEPTION: wasm_trap_code_t = 49;
 
 /// The one mapping between the runtime's trap kinds and their C numbers.
 /// Host traps (`TrapKind::HostTrap`) have no code. Codes without a kind
-/// here (misaligned atomics, GC and exception traps) are ones this build
+/// here (GC traps) are ones this build
 /// never raises; their constants exist so hosts can switch on the
 /// reference's full set.
 const CODES: &[(TrapKind, wasm_trap_code_t)] = &[
@@ -92,6 +92,10 @@ const CODES: &[(TrapKind, wasm_trap_code_t)] = &[
     (
         TrapKind::AtomicWaitNonSharedMemory,
         WASM_TRAP_CODE_ATOMIC_WAIT_NON_SHARED_MEMORY,
+    ),
+    (
+        TrapKind::UncaughtException,
+        WASM_TRAP_CODE_UNCAUGHT_EXCEPTION,
     ),
 ];
 
@@ -131,7 +135,9 @@ pub extern "C" fn wasm_trap_code(
 /// message, owned by the caller: what a host function returns to stop wasm
 /// as if wasm itself had trapped that way (`wasm_trap_code` reports the
 /// code). NULL if `store` is NULL or `code` names no trap this build
-/// raises (see the `WASM_TRAP_CODE_*` constants).
+/// raises (see the `WASM_TRAP_CODE_*` constants), and for
+/// `WASM_TRAP_CODE_UNCAUGHT_EXCEPTION`, which needs an exception:
+/// `wasm_trap_new_exception` makes that trap.
 ///
 /// # Safety
 /// `store` must be NULL or a live store.
@@ -142,7 +148,7 @@ pub unsafe extern "C" fn wasm_trap_new_code(
 ) -> Option<Box<wasm_trap_t>> {
     // SAFETY: NULL or a live store (the caller's contract), borrowed shared.
     let store = unsafe { store.as_ref() }?;
-    let kind = kind_of(code)?;
+    let kind = kind_of(code).filter(|k| *k != TrapKind::UncaughtException)?;
     Some(wasm_trap_t::boxed(Trap::with_kind(kind), Some(&store.ctx)))
 }
 

@@ -26,6 +26,10 @@ pub const WASM_HEAP_NOEXTERN: wasm_heapkind_t = 3;
 /// A function of one function type (`(ref $t)`); `wasm_valtype_functype`
 /// gives the type.
 pub const WASM_HEAP_CONCRETE_FUNC: wasm_heapkind_t = 4;
+/// Any exception (`exn`, exception handling).
+pub const WASM_HEAP_EXN: wasm_heapkind_t = 5;
+/// No exception, only null (`noexn`).
+pub const WASM_HEAP_NOEXN: wasm_heapkind_t = 6;
 
 /// Extension: whether null is a value of `ty`; false for NULL and for
 /// number types.
@@ -47,6 +51,8 @@ pub extern "C" fn wasm_valtype_heap_kind(ty: Option<&wasm_valtype_t>) -> wasm_he
             HeapType::Extern => WASM_HEAP_EXTERN,
             HeapType::NoFunc => WASM_HEAP_NOFUNC,
             HeapType::NoExtern => WASM_HEAP_NOEXTERN,
+            HeapType::Exn => WASM_HEAP_EXN,
+            HeapType::NoExn => WASM_HEAP_NOEXN,
             HeapType::Module(_) | HeapType::Canonical(_) => WASM_HEAP_CONCRETE_FUNC,
         },
         _ => NO_KIND,
@@ -70,7 +76,8 @@ pub extern "C" fn wasm_valtype_functype(
 }
 
 /// Extension: returns a new reference type to the abstract heap type
-/// `heap` (`WASM_HEAP_FUNC` … `WASM_HEAP_NOEXTERN`), nullable or not, owned
+/// `heap` (`WASM_HEAP_FUNC` … `WASM_HEAP_NOEXTERN`, `WASM_HEAP_EXN`,
+/// `WASM_HEAP_NOEXN`), nullable or not, owned
 /// by the caller; NULL for any other `heap` (a concrete type is made by
 /// `wasm_valtype_new_typed_funcref`).
 #[no_mangle]
@@ -83,6 +90,8 @@ pub extern "C" fn wasm_valtype_new_ref(
         WASM_HEAP_EXTERN => HeapType::Extern,
         WASM_HEAP_NOFUNC => HeapType::NoFunc,
         WASM_HEAP_NOEXTERN => HeapType::NoExtern,
+        WASM_HEAP_EXN => HeapType::Exn,
+        WASM_HEAP_NOEXN => HeapType::NoExn,
         _ => return None,
     };
     Some(wasm_valtype_t::boxed(ValType::Ref(RefType {

@@ -7,6 +7,7 @@
 //! parameters. A branch to a loop jumps to its header with the parameters,
 //! any other branch jumps to the exit with the results.
 
+use super::func_env::Callee;
 use super::{block_args, reader_error, wasm_val_type, FuncTranslator, Offer, FUNC_NAMESPACE};
 use crate::compiler::{ir_type, wasm_signature};
 use crate::environ::vmoffsets::func_ref;
@@ -15,7 +16,7 @@ use crate::environ::{TrapKind, VMOffsets};
 use anyhow::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    self, types, Block, ExtFuncData, ExternalName, FuncRef, InstBuilder, JumpTableData, SigRef,
+    types, Block, ExtFuncData, ExternalName, FuncRef, InstBuilder, JumpTableData, SigRef,
     UserExternalName, Value,
 };
 use wasmparser::{BlockType, Operator};
@@ -23,8 +24,16 @@ use wasmparser::{BlockType, Operator};
 /// What kind of construct a control frame is.
 pub(super) enum FrameKind {
     Block,
-    Loop { header: Block },
-    If { else_block: Block, else_seen: bool },
+    /// A `try_table`: a block whose catch clauses are in scope until its
+    /// end (see `exceptions`).
+    TryTable,
+    Loop {
+        header: Block,
+    },
+    If {
+        else_block: Block,
+        else_seen: bool,
+    },
 }
 
 /// One open `block`, `loop` or `if` (or the function body itself).
@@ -134,9 +143,14 @@ impl FuncTranslator<'_, '_> {
     }
 
     fn op_block(&mut self, bt: BlockType) -> Result<()> {
+        self.open_block(bt, FrameKind::Block)
+    }
+
+    /// Opens a block-like frame (`block`, `try_table`) of type `bt`.
+    pub(super) fn open_block(&mut self, bt: BlockType, kind: FrameKind) -> Result<()> {
         let (params, results) = self.block_type(bt)?;
         let next = self.block_with_params(&results);
-        self.push_frame(FrameKind::Block, next, params, results);
+        self.push_frame(kind, next, params, results);
         Ok(())
     }
 
@@ -232,6 +246,7 @@ impl FuncTranslator<'_, '_> {
                 next_reachable = true;
             }
             FrameKind::Loop { header } => self.builder.seal_block(header),
+            FrameKind::TryTable => self.close_try_scope(),
             _ => {}
         }
         self.stack.truncate(frame.stack_base);
@@ -247,7 +262,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// The block and argument count of a branch to relative depth `depth`.
-    fn branch_target(&mut self, depth: u32) -> (Block, usize) {
+    pub(super) fn branch_target(&mut self, depth: u32) -> (Block, usize) {
         let i = self.frames.len() - 1 - depth as usize;
         let frame = &mut self.frames[i];
         match frame.kind {
@@ -367,12 +382,6 @@ impl FuncTranslator<'_, '_> {
         f
     }
 
-    /// Pushes the results of `call`, of wasm types `tys`.
-    fn push_call_results(&mut self, call: ir::Inst, tys: &[ValType]) {
-        let results = self.builder.inst_results(call).to_vec();
-        self.push_all(&results, tys);
-    }
-
     /// The arguments of a call: the callee's `vmctx`, the caller's, then
     /// the `n` parameters popped from the operand stack.
     fn call_args(&mut self, callee_vmctx: Value, n: usize) -> Vec<Value> {
@@ -398,8 +407,8 @@ impl FuncTranslator<'_, '_> {
             self.builder.ins().return_call_indirect(sig, callee, args);
             self.reachable = false;
         } else {
-            let call = self.builder.ins().call_indirect(sig, callee, args);
-            self.push_call_results(call, results);
+            let values = self.emit_call(Callee::Indirect(sig, callee), args);
+            self.push_all(&values, results);
         }
     }
 
@@ -421,8 +430,8 @@ impl FuncTranslator<'_, '_> {
                 self.builder.ins().return_call(f, &args);
                 self.reachable = false;
             } else {
-                let call = self.builder.ins().call(f, &args);
-                self.push_call_results(call, &ty.results);
+                let values = self.emit_call(Callee::Direct(f), &args);
+                self.push_all(&values, &ty.results);
             }
         }
     }

@@ -18,10 +18,12 @@
 //!   reference slot (table elements, globals, struct and array fields)
 //!   goes through read/write barrier helpers defined here, so the operator
 //!   families never load or store a GC reference directly.
-//! - Exception tables: once exceptions exist, calls that may throw are
-//!   emitted by one helper here, which turns them into `try_call` with the
-//!   exception table of the innermost enclosing `try_table`; `control`
-//!   asks for a call and never builds a table itself.
+//! - Exception tables: every call that may throw (wasm and host calls and
+//!   the `ThrowRef` builtin) is emitted by [`FuncTranslator::emit_call`],
+//!   which inside a `try_table` makes it a `try_call` whose exception
+//!   table lists the catch clauses of every enclosing `try_table`,
+//!   innermost first; `control` and `exceptions` ask for a call and never
+//!   build a table themselves.
 
 use super::FuncTranslator;
 use crate::compiler::trap_codes::ToTrapCode;
@@ -29,7 +31,20 @@ use crate::environ::builtins::raise_trap_code;
 use crate::environ::vmoffsets::runtime_limits;
 use crate::environ::{BuiltinFunction, BuiltinType, TrapKind, VMOffsets};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, SigRef, Signature, Value};
+use cranelift_codegen::ir::{
+    self, types, AbiParam, BlockArg, BlockCall, ExceptionTableData, FuncRef, InstBuilder,
+    MemFlagsData, SigRef, Signature, Value,
+};
+use cranelift_codegen::isa::CallConv;
+
+/// What a call calls.
+#[derive(Clone, Copy)]
+pub(super) enum Callee {
+    /// A function of this module, by reference.
+    Direct(FuncRef),
+    /// The code at an address, with this signature.
+    Indirect(SigRef, Value),
+}
 use wasmparser::Operator;
 
 impl FuncTranslator<'_, '_> {
@@ -116,7 +131,7 @@ impl FuncTranslator<'_, '_> {
 
     // ----- builtins -----
 
-    fn builtin_sig(&mut self, f: BuiltinFunction) -> SigRef {
+    pub(super) fn builtin_sig(&mut self, f: BuiltinFunction) -> SigRef {
         if let Some(s) = self.builtin_sigs.get(&f) {
             return *s;
         }
@@ -127,7 +142,14 @@ impl FuncTranslator<'_, '_> {
             BuiltinType::I64 => types::I64,
         };
         let (params, result) = f.signature();
-        let mut sig = Signature::new(self.env.isa.default_call_conv());
+        // `ThrowRef` is entered with the `tail` convention: a `try_call`
+        // of it then assumes every register clobbered on the exceptional
+        // edge, which is all the runtime's unwinder restores.
+        let call_conv = match f {
+            BuiltinFunction::ThrowRef => CallConv::Tail,
+            _ => self.env.isa.default_call_conv(),
+        };
+        let mut sig = Signature::new(call_conv);
         sig.params
             .extend(params.iter().map(|t| AbiParam::new(ty(*t))));
         sig.returns
@@ -154,6 +176,49 @@ impl FuncTranslator<'_, '_> {
         result
     }
 
+    /// Calls `callee` with `args` and returns its results: a plain call
+    /// outside any `try_table`, else a `try_call` that continues in a new
+    /// block on return and goes to the landing block of the first
+    /// matching catch clause (see `exceptions`) when the callee throws.
+    pub(super) fn emit_call(&mut self, callee: Callee, args: &[Value]) -> Vec<Value> {
+        if self.try_scopes.is_empty() {
+            let call = match callee {
+                Callee::Direct(f) => self.builder.ins().call(f, args),
+                Callee::Indirect(sig, code) => self.builder.ins().call_indirect(sig, code, args),
+            };
+            return self.builder.inst_results(call).to_vec();
+        }
+        let sig = match callee {
+            Callee::Direct(f) => self.builder.func.dfg.ext_funcs[f].signature,
+            Callee::Indirect(sig, _) => sig,
+        };
+        let returns: Vec<ir::Type> = self.builder.func.dfg.signatures[sig]
+            .returns
+            .iter()
+            .map(|r| r.value_type)
+            .collect();
+        let cont = self.builder.create_block();
+        for &t in &returns {
+            self.builder.append_block_param(cont, t);
+        }
+        let dfg = &mut self.builder.func.dfg;
+        let normal = BlockCall::new(
+            cont,
+            (0..returns.len() as u32).map(BlockArg::TryCallRet),
+            &mut dfg.value_lists,
+        );
+        let items = self.exception_items();
+        let table = ExceptionTableData::new(sig, normal, items);
+        let table = self.builder.func.dfg.exception_tables.push(table);
+        match callee {
+            Callee::Direct(f) => self.builder.ins().try_call(f, args, table),
+            Callee::Indirect(_, code) => self.builder.ins().try_call_indirect(code, args, table),
+        };
+        self.builder.seal_block(cont);
+        self.builder.switch_to_block(cont);
+        self.builder.block_params(cont).to_vec()
+    }
+
     // ----- fuel and epochs -----
 
     /// Accounts for `op` in the fuel count: every operator costs 1 except
@@ -167,6 +232,7 @@ impl FuncTranslator<'_, '_> {
             | O::Drop
             | O::Block { .. }
             | O::Loop { .. }
+            | O::TryTable { .. }
             | O::Unreachable
             | O::Return
             | O::Else
@@ -182,9 +248,15 @@ impl FuncTranslator<'_, '_> {
                 | O::CallIndirect { .. }
                 | O::ReturnCall { .. }
                 | O::ReturnCallIndirect { .. }
+                | O::CallRef { .. }
+                | O::ReturnCallRef { .. }
+                | O::Throw { .. }
+                | O::ThrowRef
                 | O::Br { .. }
                 | O::BrIf { .. }
                 | O::BrTable { .. }
+                | O::BrOnNull { .. }
+                | O::BrOnNonNull { .. }
                 | O::Loop { .. }
                 | O::If { .. }
                 | O::Else

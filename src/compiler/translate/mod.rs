@@ -13,6 +13,7 @@
 //! - this file: the driver, the operand stack and the order in which the
 //!   families are offered each operator;
 //! - `control`: control frames, branches and calls;
+//! - `exceptions`: `try_table`, `throw` and `throw_ref`;
 //! - `func_env`: the function's environment: `VMContext` access, builtin
 //!   calls, fuel, epochs, and the one place that decides how a trap is
 //!   raised;
@@ -29,6 +30,7 @@
 
 mod atomics;
 mod control;
+mod exceptions;
 mod func_env;
 mod heap;
 mod numeric;
@@ -114,6 +116,7 @@ pub(crate) fn translate_function(
         locals: Vec::new(),
         stack: Vec::new(),
         frames: Vec::new(),
+        try_scopes: Vec::new(),
         reachable: true,
         dead_depth: 0,
         op_offset: 0,
@@ -164,6 +167,8 @@ struct FuncTranslator<'m, 'f> {
     locals: Vec<Local>,
     stack: Vec<Operand>,
     frames: Vec<Frame>,
+    /// The catch clauses of the open `try_table`s, outermost first.
+    try_scopes: Vec<exceptions::TryScope>,
     /// False in dead code after an unconditional branch.
     reachable: bool,
     /// Frames opened inside dead code, whose ends are skipped too.
@@ -309,6 +314,9 @@ impl<'m> FuncTranslator<'m, '_> {
     /// wasmparser's visitor) or one this build does not support.
     fn operator<'w>(&mut self, op: Operator<'w>) -> Result<()> {
         let Some(op) = self.control_operator(op)? else {
+            return Ok(());
+        };
+        let Some(op) = self.exception_operator(op)? else {
             return Ok(());
         };
         let Some(op) = self.variable_operator(op)? else {

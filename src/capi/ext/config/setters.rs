@@ -164,6 +164,22 @@ pub extern "C" fn wasm_config_wasm_function_references_set(
     }
 }
 
+/// Enables the wasm exception-handling proposal (tags, throw, throw_ref,
+/// try_table, exnref); not in the configuration reference, which predates it:
+/// its default follows current Wasmtime. Default: true. Try_table lowered to
+/// Cranelift exception tables (no cost on the non-throwing path); exceptions
+/// unwind wasm frames only and leave wasm as traps with code
+/// UNCAUGHT_EXCEPTION; the legacy try/catch/rethrow/delegate form is refused.
+#[no_mangle]
+pub extern "C" fn wasm_config_wasm_exceptions_set(
+    config: Option<&mut wasm_config_t>,
+    enable: bool,
+) {
+    if let Some(c) = config {
+        c.config.set_wasm_exceptions(enable);
+    }
+}
+
 /// Enables the wasm wide-arithmetic proposal. Default: false. Lowered to the
 /// host's add-with-carry and wide multiply.
 #[no_mangle]
