@@ -27,8 +27,10 @@ What it measures:
   - memory: resident size of a compiled module and of 1000 live instances;
   - variants: the cost of explicit bounds checks (the memory kernels built
     for wasm64, whose memory64 accesses are always checked, against their
-    wasm32 build) and of atomics (kernels/histogram.c built with -matomics
-    on a shared memory against its plain build), in each runtime.
+    wasm32 build), of atomics (kernels/histogram.c built with -matomics
+    on a shared memory against its plain build) and of exception handling
+    (a call inside a try_table against a plain call, and a throw caught ten
+    frames up against returning through them), in each runtime.
 
 What it builds (into benches/build/, gitignored):
   - our library: `cargo build --release --lib` in the repository (honours
@@ -369,6 +371,12 @@ def build_kernels(names):
     return built
 
 
+# Iterations of the exceptions variants: calls (plain and inside a
+# try_table) and throws caught THROW_DEPTH frames up (against returns).
+EXN_CALLS = 20_000_000
+EXN_THROWS = 200_000
+
+
 def build_variants():
     """Returns [(label, base build, variant build, BENCH_WASM_FEATURES)]: each
     build a path, or an error string."""
@@ -385,6 +393,18 @@ def build_variants():
               "memory64") for k in WASM64_KERNELS]
     pairs.append((f"{ATOMIC_KERNEL} atomic/plain", build(ATOMIC_KERNEL, WASM_CFLAGS, ""),
                   build(ATOMIC_KERNEL, ATOMIC_CFLAGS, "-atomic"), "threads"))
+
+    def generated(variant, n):
+        path = os.path.join(out, f"exceptions-{variant}.wasm")
+        with open(path, "wb") as f:
+            f.write(wasmgen.exceptions_kernel(variant, n))
+        return path
+
+    pairs.append((f"exceptions: call in try_table/plain call ({EXN_CALLS:,} calls)",
+                  generated("plain", EXN_CALLS), generated("try", EXN_CALLS), "exceptions"))
+    pairs.append((f"exceptions: throw/return across {wasmgen.THROW_DEPTH} frames "
+                  f"({EXN_THROWS:,} each)", generated("return-deep", EXN_THROWS),
+                  generated("throw-deep", EXN_THROWS), "exceptions"))
     return pairs
 
 
@@ -779,7 +799,7 @@ def report_variants(results, settings):
     header = ["kernel", "ours base (ms)", "ours variant (ms)", "ours ratio",
               "wasmtime base (ms)", "wasmtime variant (ms)", "wasmtime ratio"]
     rows = []
-    groups = {"wasm64": ([], []), "atomic": ([], [])}
+    groups = {"wasm64": ([], []), "atomic": ([], []), "exceptions": ([], [])}
     for label, row in results.items():
         cells, ratios = [label], []
         for rt in RUNTIMES:
@@ -787,7 +807,8 @@ def report_variants(results, settings):
             cells += [fmt_stats(row[f"{rt}_base"], "ms"), fmt_stats(row[f"{rt}_variant"], "ms"),
                       fmt_ratio(ratio(v, b))]
             ratios.append(ratio(v, b))
-        group = groups["wasm64" if "wasm64" in label else "atomic"]
+        kind = next((k for k in ("wasm64", "exceptions") if k in label), "atomic")
+        group = groups[kind]
         for i, r in enumerate(ratios):
             group[i].append(r)
         rows.append(cells)
@@ -802,7 +823,11 @@ def report_variants(results, settings):
             f"explicitly instead of by guard pages) against its wasm32 build; `atomic` is "
             f"kernels/histogram.c built with -matomics on a shared memory (every update an "
             f"atomic read-modify-write, every read an atomic load; one thread, uncontended) "
-            f"against its plain build. Times in ms ({clock_words(settings)}), median "
+            f"against its plain build; `exceptions` are generated kernels (benches/wasmgen.py): "
+            f"a call made inside a try_table whose catch_all is never taken against the same "
+            f"plain call, and an exception thrown {wasmgen.THROW_DEPTH} frames below the "
+            f"try_table that catches it against the same chain of calls returning normally "
+            f"(variant time / {EXN_THROWS:,} = time per throw and catch). Times in ms ({clock_words(settings)}), median "
             f"[min–max] of {settings.exec_repeats} runs; ratio = variant / base (above 1: the "
             f"variant is slower).\n\n" + table(header, rows))
 

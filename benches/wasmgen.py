@@ -164,3 +164,92 @@ def calls_module():
         (SECTION_EXPORT, exports),
         (SECTION_CODE, bodies),
     ])
+
+
+# Exception handling (the exceptions benchmarks).
+I64 = 0x7E
+SECTION_TAG, SECTION_GLOBAL = 13, 6
+OP_TRY_TABLE, OP_THROW = 0x1F, 0x08
+OP_GLOBAL_SET, OP_I32_GE_U, OP_I32_XOR = 0x24, 0x4F, 0x73
+OP_I64_CONST, OP_I64_EQ, OP_I64_ADD, OP_I64_EXTEND_I32_U = 0x42, 0x51, 0x7C, 0xAD
+OP_GLOBAL_GET, OP_SELECT = 0x23, 0x1B
+CATCH_TAG, CATCH_ALL = 0x00, 0x02
+LEAF_MASK = 0x5555
+# Frames between a throw and its catch in the throw benchmarks.
+THROW_DEPTH = 10
+
+
+def exceptions_kernel(variant, n):
+    """A kernel (the bench_size/run/last_checksum interface of
+    kernels/kernel.h) whose `run(n)` sums `leaf(i) = i ^ 0x5555` for i < n
+    and checks the sum. How each `leaf(i)` is reached is the variant:
+
+      "plain"        a plain call of the leaf;
+      "try"          the same call inside a `try_table` with a `catch_all`
+                     (never taken): the cost of a call that could throw;
+      "return-deep"  inside a `try_table` catching tag 0, a chain of
+                     THROW_DEPTH calls down to the leaf, returning normally;
+      "throw-deep"   the same chain whose bottom throws the value with
+                     tag 0, caught by the `try_table` THROW_DEPTH frames up.
+    """
+    expected = sum(i ^ LEAF_MASK for i in range(n))
+    deep = variant in ("return-deep", "throw-deep")
+    types = vec([functype([], [I32]), functype([I32], [I32]), functype([], [I64]),
+                 functype([I32], [])])
+    chain = THROW_DEPTH if deep else 0
+    # Functions: 0 bench_size, 1 run, 2 last_checksum, 3 the leaf, then
+    # the chain f1..fN (f_k calls f_{k-1}; f0 is the leaf).
+    funcs = vec([uleb(0), uleb(1), uleb(2), uleb(1)] + [uleb(1)] * chain)
+    tags = vec([b"\x00" + uleb(3)])
+    globals_ = vec([bytes([I64, 1, OP_I64_CONST, 0, OP_END])])
+    exports = vec([
+        name("bench_size") + bytes([EXPORT_FUNC]) + uleb(0),
+        name("run") + bytes([EXPORT_FUNC]) + uleb(1),
+        name("last_checksum") + bytes([EXPORT_FUNC]) + uleb(2),
+    ])
+    bench_size = i32_const(n) + bytes([OP_END])
+    last_checksum = bytes([OP_GLOBAL_GET, 0, OP_END])
+    leaf_value = bytes([OP_LOCAL_GET, 0]) + i32_const(LEAF_MASK) + bytes([OP_I32_XOR])
+    if variant == "throw-deep":
+        leaf = leaf_value + bytes([OP_THROW, 0, OP_END])
+    else:
+        leaf = leaf_value + bytes([OP_END])
+    links = [bytes([OP_LOCAL_GET, 0, OP_CALL]) + uleb(3 + k) + bytes([OP_END])
+             for k in range(chain)]
+    top = 3 + chain
+    # run(n): locals i (1: i32) and acc (2: i64).
+    call = bytes([OP_LOCAL_GET, 1, OP_CALL]) + uleb(top)
+    if variant == "plain":
+        value = call
+    elif variant == "try":
+        # block $skip (try_table (catch_all $skip) (call) (add)) end: the
+        # sum is updated inside the try_table.
+        value = None
+    else:
+        # block $h (result i32) (try_table (result i32) (catch 0 $h) call)
+        value = (bytes([OP_BLOCK, I32, OP_TRY_TABLE, I32]) + vec([bytes([CATCH_TAG, 0, 0])])
+                 + call + bytes([OP_END, OP_END]))
+    accumulate = bytes([OP_I64_EXTEND_I32_U, OP_LOCAL_GET, 2, OP_I64_ADD, OP_LOCAL_SET, 2])
+    if value is None:
+        step = (bytes([OP_BLOCK, BLOCKTYPE_EMPTY, OP_TRY_TABLE, BLOCKTYPE_EMPTY])
+                + vec([bytes([CATCH_ALL, 0])]) + call + accumulate + bytes([OP_END, OP_END]))
+    else:
+        step = value + accumulate
+    loop = (bytes([OP_BLOCK, BLOCKTYPE_EMPTY, OP_LOOP, BLOCKTYPE_EMPTY,
+                   OP_LOCAL_GET, 1, OP_LOCAL_GET, 0, OP_I32_GE_U, OP_BR_IF, 1])
+            + step
+            + bytes([OP_LOCAL_GET, 1]) + i32_const(1) + bytes([OP_I32_ADD, OP_LOCAL_SET, 1,
+                                                              OP_BR, 0, OP_END, OP_END]))
+    check = (bytes([OP_LOCAL_GET, 2, OP_GLOBAL_SET, 0])
+             + i32_const(0) + i32_const(1)
+             + bytes([OP_LOCAL_GET, 2, OP_I64_CONST]) + sleb(expected)
+             + bytes([OP_I64_EQ, OP_SELECT, OP_END]))
+    run = loop + check
+    run_locals = vec([uleb(1) + bytes([I32]), uleb(1) + bytes([I64])])
+    bodies = vec([code_entry(bench_size), code_entry(run, run_locals), code_entry(last_checksum),
+                  code_entry(leaf)] + [code_entry(link) for link in links])
+    sections = [(SECTION_TYPE, types), (SECTION_FUNCTION, funcs)]
+    if deep:
+        sections.append((SECTION_TAG, tags))
+    sections += [(SECTION_GLOBAL, globals_), (SECTION_EXPORT, exports), (SECTION_CODE, bodies)]
+    return module(sections)

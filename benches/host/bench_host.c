@@ -276,6 +276,12 @@ extern void wasm_config_wasm_memory64_set(wasm_config_t *, _Bool) __attribute__(
 extern void wasm_config_wasm_threads_set(wasm_config_t *, _Bool) __attribute__((weak));
 extern void wasmtime_config_wasm_memory64_set(wasm_config_t *, _Bool) __attribute__((weak));
 extern void wasmtime_config_wasm_threads_set(wasm_config_t *, _Bool) __attribute__((weak));
+extern void wasm_config_wasm_exceptions_set(wasm_config_t *, _Bool) __attribute__((weak));
+extern void wasmtime_config_wasm_exceptions_set(wasm_config_t *, _Bool) __attribute__((weak));
+/* The reference's exceptions build on its GC types. */
+extern void wasmtime_config_wasm_function_references_set(wasm_config_t *, _Bool)
+    __attribute__((weak));
+extern void wasmtime_config_wasm_gc_set(wasm_config_t *, _Bool) __attribute__((weak));
 /* The reference also gates instantiating shared memories separately. */
 extern void wasmtime_config_shared_memory_set(wasm_config_t *, _Bool) __attribute__((weak));
 
@@ -288,6 +294,12 @@ static void enable_feature(wasm_config_t *config, const char *name) {
     ours = wasm_config_wasm_threads_set;
     reference = wasmtime_config_wasm_threads_set;
     if (!ours && wasmtime_config_shared_memory_set) wasmtime_config_shared_memory_set(config, 1);
+  } else if (!strcmp(name, "exceptions")) {
+    ours = wasm_config_wasm_exceptions_set;
+    reference = wasmtime_config_wasm_exceptions_set;
+    if (!ours && wasmtime_config_wasm_function_references_set)
+      wasmtime_config_wasm_function_references_set(config, 1);
+    if (!ours && wasmtime_config_wasm_gc_set) wasmtime_config_wasm_gc_set(config, 1);
   } else {
     fail("BENCH_WASM_FEATURES: unknown feature %s", name);
   }
