@@ -22,7 +22,10 @@ What it measures:
     against our runtime on the same source built without SIMD;
   - compilation: wall and CPU time, throughput and code size of
     wasm_module_new on real-world modules from the npm registry;
-  - instantiation: a module with a 1 MiB data segment and a 10 000-entry table;
+  - instantiation: a module with a 1 MiB data segment and a 10 000-entry table,
+    with on-demand allocation; then instantiate + drop with the pooling
+    allocator on in both runtimes (set through each one's C API: 100 slots,
+    16 MiB memories) for that module and an empty one;
   - calls: host -> wasm and wasm -> host, ns per call;
   - memory: resident size of a compiled module and of 1000 live instances;
   - variants: the cost of explicit bounds checks (the memory kernels built
@@ -438,6 +441,8 @@ def build_synthetic():
         "instantiate": wasmgen.initialised_module(1 << 20, 10_000, seed=1),
         "small": wasmgen.initialised_module(4096, 64, seed=2),
         "calls": wasmgen.calls_module(),
+        # The smallest module: what instantiation costs with nothing to set up.
+        "empty": b"\0asm\x01\0\0\0",
     }
     paths = {}
     for label, binary in modules.items():
@@ -555,22 +560,33 @@ def run_compile(hosts, modules, settings):
     return results
 
 
-def run_instantiate(hosts, synthetic, settings):
-    log(f"instantiate x{settings.instances}")
+def run_instantiate(hosts, synthetic, settings, mode="instantiate", module="instantiate"):
+    log(f"{mode} {module} x{settings.instances}")
     results = {}
     for rt in RUNTIMES:
         host = hosts[rt]
         if isinstance(host, dict):
             results[rt] = host
             continue
-        r = measure([host, "instantiate", synthetic["instantiate"], str(settings.instances)], 300)
+        r = measure([host, mode, synthetic[module], str(settings.instances)], 300)
         if r.get("ok"):
+            # Instantiate + drop: both timings of each instance summed.
+            for suffix, clock in (("", "wall"), ("_cpu", "cpu")):
+                cycle = [a + b for a, b in zip(r[f"instantiate{suffix}"], r[f"teardown{suffix}"])]
+                r[f"cycle_{clock}_us"] = stats(cycle, 1e6)
             for key in ("instantiate", "teardown"):
                 r[f"{key}_wall_us"] = stats(r.pop(key), 1e6)
                 r[f"{key}_cpu_us"] = stats(r.pop(f"{key}_cpu"), 1e6)
+            for key in ("instantiate", "teardown", "cycle"):
                 r[f"{key}_us"] = r[f"{key}_{settings.clock}_us"]
         results[rt] = r
     return results
+
+
+def run_instantiate_pooled(hosts, synthetic, settings):
+    """Instantiate + drop with the pooling allocator, per module."""
+    return {module: run_instantiate(hosts, synthetic, settings, "instantiate-pooled", module)
+            for module in ("instantiate", "empty")}
 
 
 def run_calls(hosts, synthetic, settings):
@@ -697,6 +713,8 @@ def headline_metrics(results, runtime):
     inst = results.get("instantiation", {}).get(runtime)
     put("instantiate (µs)", inst, "instantiate_us")
     put("teardown (µs)", inst, "teardown_us")
+    for module, row in results.get("instantiation_pooled", {}).items():
+        put(f"pooled instantiate + drop {module} (µs)", row.get(runtime), "cycle_us")
     calls = results.get("calls", {}).get(runtime)
     for key in ("host_to_wasm_nop_ns", "host_to_wasm_i32_ns", "wasm_to_host_ns"):
         put(f"calls {key[:-3].replace('_', ' ')} (ns)", calls, key)
@@ -890,6 +908,24 @@ def report_instantiate(results, settings):
             + table(header, rows))
 
 
+def report_instantiate_pooled(results, settings):
+    header = ["per instance (µs)", "ours", "wasmtime", "ours/wasmtime"]
+    rows = []
+    for module, label in (("instantiate", "1 MiB data + 10 000-entry table"),
+                          ("empty", "empty module")):
+        for key, what in (("instantiate_us", "`wasm_instance_new`"),
+                          ("teardown_us", "delete instance + store"),
+                          ("cycle_us", "**instantiate + drop**")):
+            o, w = results[module]["ours"], results[module]["wasmtime"]
+            rows.append([f"{label}: {what}", fmt_stats(o, key), fmt_stats(w, key),
+                         fmt_ratio(ratio(median_of(o, key), median_of(w, key)))])
+    return (f"### Instantiation with the pooling allocator\n\nBoth runtimes with pooling on "
+            f"(100 instance, memory and table slots, memories up to 16 MiB, the rest at each "
+            f"one's defaults), set through each one's C API; {settings.instances} instances of "
+            f"each module, each in a fresh store; µs per instance ({clock_words(settings)}), "
+            f"median [min–max].\n\n" + table(header, rows))
+
+
 def report_calls(results, settings):
     header = ["ns per call", "ours", "wasmtime", "ours/wasmtime"]
     rows = []
@@ -1024,6 +1060,8 @@ def main():
     if "instantiate" in sections:
         results["instantiation"] = run_instantiate(hosts, synthetic, settings)
         reports.append(report_instantiate(results["instantiation"], settings))
+        results["instantiation_pooled"] = run_instantiate_pooled(hosts, synthetic, settings)
+        reports.append(report_instantiate_pooled(results["instantiation_pooled"], settings))
     if "calls" in sections:
         results["calls"] = run_calls(hosts, synthetic, settings)
         reports.append(report_calls(results["calls"], settings))

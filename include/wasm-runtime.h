@@ -773,11 +773,26 @@ void wasm_pooling_allocation_config_delete(struct wasm_pooling_allocation_config
 /**
  * Selects how instances and the memories and tables they define are allocated
  * (host-created memories and tables are always allocated on demand). Default:
- * on-demand. On-demand, or pooling with its instance/memory/table limits
- * enforced for instances and the memories and tables they define (memories
- * still mapped on demand); host-created memories and tables
- * (`wasm_memory_new`, `wasm_table_new`) are allocated on demand, take no slots
- * and obey no pool limit (as in the reference).
+ * on-demand. On-demand, or pooling: at engine creation one reservation per
+ * kind cut into slots: `total_memories` memory slots of
+ * `static_memory_maximum_size` bytes with `memory_guard_size` guards between
+ * them (none without signals-based traps), `total_tables` slots of
+ * `table_elements` elements, `total_core_instances` instance-state slots of
+ * `max_core_instance_size` bytes; a reservation the host refuses fails engine
+ * creation, giving its size. Instantiation takes its slots up front:
+ * exhaustion is an error naming the `total_*` option, and a failed
+ * instantiation gives its slots back; `max_memories_per_module` and
+ * `max_tables_per_module` bound one module, `max_memory_size` how far a memory
+ * grows. Dropping a store resets its slots without unmapping (`madvise`), the
+ * first `linear_memory_keep_resident` / `table_keep_resident` bytes zeroed by
+ * hand and kept resident, `decommit_batch_size` slots at a time;
+ * `max_unused_warm_slots` freed slots stay warm for the module they served,
+ * whose copy-on-write image stays mapped, so a warm instantiate/drop makes no
+ * `mmap`. `total_stacks`, `async_stack_keep_resident`, `async_stack_zeroing`:
+ * accepted, unused (no async stacks). Memory plans are the same as on demand
+ * (a slot fits static and dynamic ones); shared memories and host-created
+ * memories and tables (`wasm_memory_new`, `wasm_table_new`) are allocated on
+ * demand, take no slots and obey no pool limit (as in the reference).
  *
  * With `pooling`, uses the pooling allocator with a copy of those limits
  * (borrowed) for instances and the memories and tables they define;

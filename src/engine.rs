@@ -7,13 +7,15 @@
 //! and stores of any thread may share it.
 
 use crate::compiler::{unwind_cie, CraneliftTrampolines};
-use crate::config::{Config, CraneliftFlag, HostFeatureDetector, ProfilingStrategy};
+use crate::config::{
+    Config, CraneliftFlag, HostFeatureDetector, InstanceAllocationStrategy, ProfilingStrategy,
+};
 use crate::environ::error::{Error, ErrorKind, Result};
 use crate::environ::{MemorySettings, Tunables};
 use crate::module::PendingWrites;
 use crate::runtime::profiling::{JitDumpAgent, PerfMapAgent, ProfilingAgent};
 use crate::runtime::round_up_to_page_u64;
-use crate::runtime::{CodeObservers, EngineRuntime};
+use crate::runtime::{CodeObservers, EngineRuntime, InstancePool};
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable, SetError};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,10 +62,18 @@ impl Engine {
             unwind_cie: unwind_cie(&*isa)
                 .map_err(|e| internal(format!("native_unwind_info: {e:#}")))?,
         };
+        // The pooling allocator's reservations are made here, once, so a
+        // config the host cannot serve fails now rather than at the first
+        // instantiation.
+        let pool = match config.allocation_strategy() {
+            InstanceAllocationStrategy::Pooling(p) => Some(InstancePool::new(p, &tunables.memory)?),
+            InstanceAllocationStrategy::OnDemand => None,
+        };
         let runtime = EngineRuntime::new(
             Box::new(CraneliftTrampolines::new(isa.clone(), &tunables)),
             observers,
-        );
+        )
+        .with_pool(pool);
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),

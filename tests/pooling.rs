@@ -1,5 +1,7 @@
 //! What the pooling allocator serves: instances and the memories and
-//! tables they define, nothing the host creates on its own. As in the
+//! tables they define, nothing the host creates on its own; and (module
+//! `slots`) its slots: reuse with clean contents, exhaustion, kept-resident
+//! bytes, threads, and no `mmap` in a warm instantiate/drop cycle. As in the
 //! reference (Wasmtime), `wasm_memory_new` and `wasm_table_new` allocate on
 //! demand whatever the strategy (no slots, no pool limits), and the
 //! embedder's memory creator (`with_host_memory`) serves the memories
@@ -424,4 +426,445 @@ fn an_on_demand_engines_creator_serves_every_memory() {
         "an on-demand instance memory comes from the creator"
     );
     assert_eq!(host, 1, "a host memory comes from the creator");
+}
+
+// ---------------------------------------------------------------------------
+// The pool's slots, through the Rust API: reuse, exhaustion, resets, threads
+// and the promise that a warm instantiate/drop cycle maps nothing.
+
+mod slots {
+    use wasm_runtime::config::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
+    use wasm_runtime::engine::Engine;
+    use wasm_runtime::module::Module;
+    use wasm_runtime::runtime::{
+        mmap_calls_on_this_thread, Extern, Func, Instance, Memory, Store, Table, TrapKind, Val,
+    };
+
+    const PAGE: usize = 65536;
+
+    /// A small pool: `n` slots of each kind, memories up to 4 pages,
+    /// tables of 64 elements; `tweak` adjusts the rest.
+    fn pool(n: u32, tweak: impl FnOnce(&mut PoolingAllocationConfig)) -> PoolingAllocationConfig {
+        let mut p = PoolingAllocationConfig {
+            total_core_instances: n,
+            total_memories: n,
+            total_tables: n,
+            max_memory_size: 4 * PAGE,
+            table_elements: 64,
+            ..PoolingAllocationConfig::default()
+        };
+        tweak(&mut p);
+        p
+    }
+
+    fn engine_with(p: PoolingAllocationConfig, tweak: impl FnOnce(&mut Config)) -> Engine {
+        let mut config = Config::default();
+        config.set_static_memory_maximum_size(1 << 20);
+        config.set_memory_guard_size(1 << 16);
+        config.set_allocation_strategy(InstanceAllocationStrategy::Pooling(p));
+        tweak(&mut config);
+        Engine::new(&config).expect("the pooling engine")
+    }
+
+    fn module(engine: &Engine, wat: &str) -> Module {
+        Module::new(engine, &wat::parse_str(wat).expect("valid wat")).expect("module compiles")
+    }
+
+    fn export(instance: &Instance, name: &str) -> Extern {
+        instance
+            .get_export(name)
+            .unwrap_or_else(|| panic!("no export {name}"))
+    }
+
+    fn func(instance: &Instance, name: &str) -> Func {
+        export(instance, name).into_func().expect("a function")
+    }
+
+    fn memory(instance: &Instance) -> Memory {
+        export(instance, "memory").into_memory().expect("a memory")
+    }
+
+    fn table(instance: &Instance) -> Table {
+        export(instance, "table").into_table().expect("a table")
+    }
+
+    fn call(instance: &Instance, name: &str, params: &[Val]) -> Result<i64, TrapKind> {
+        let f = func(instance, name);
+        let mut results = [Val::I64(0)];
+        let n = f.ty().results.len();
+        f.call(params, &mut results[..n])
+            .map_err(|t| t.kind().expect("a wasm trap"))?;
+        Ok(match results[0] {
+            Val::I32(v) => v as i64,
+            Val::I64(v) => v,
+            ref other => panic!("unexpected result {other:?}"),
+        })
+    }
+
+    fn bytes(mem: &Memory) -> Vec<u8> {
+        // SAFETY: the whole memory, read while no wasm runs.
+        unsafe { std::slice::from_raw_parts(mem.data_ptr(), mem.data_size()).to_vec() }
+    }
+
+    /// One page (up to four) holding "pool" at 100, a table of 8 funcref
+    /// with one element, two mutable globals, and helpers to dirty it all.
+    fn tenant_wat(index: &str) -> String {
+        format!(
+            r#"(module
+              (memory (export "memory") {index} 1 4)
+              (data (i32.const 100) "pool")
+              (table (export "table") 8 16 funcref)
+              (elem (i32.const 1) $f)
+              (global $g (export "g") (mut i64) (i64.const 7))
+              (global $h (export "h") (mut i32) (i32.const 0))
+              (func $f (export "f") (result i32) (i32.const 42))
+              (func (export "dirty")
+                (memory.fill (i32.const 0) (i32.const 0xEE) (i32.const 65536))
+                (drop (memory.grow (i32.const 3)))
+                (memory.fill (i32.const 65536) (i32.const 0xDD) (i32.const 196608))
+                (drop (table.grow (ref.func $f) (i32.const 8)))
+                (table.fill (i32.const 0) (ref.func $f) (i32.const 16))
+                (global.set $g (i64.const -1))
+                (global.set $h (i32.const -1)))
+              (func (export "via_table") (result i32)
+                (call_indirect (result i32) (i32.const 1)))
+              (func (export "load") (param i32) (result i32)
+                (i32.load8_u (local.get 0))))"#
+        )
+    }
+
+    /// Checks a fresh tenant: its memory is the module's image and zero
+    /// byte by byte elsewhere, one page long; the table has its one
+    /// element; the globals their initial values.
+    fn check_clean(instance: &Instance) {
+        let mem = memory(instance);
+        assert_eq!(mem.size(), 1, "the memory starts at its minimum");
+        let data = bytes(&mem);
+        assert_eq!(&data[100..104], b"pool");
+        let stray = data
+            .iter()
+            .enumerate()
+            .filter(|&(i, b)| !(100..104).contains(&i) && *b != 0)
+            .count();
+        assert_eq!(stray, 0, "no byte of the previous tenant is visible");
+        let t = table(instance);
+        assert_eq!(t.size(), 8, "the table starts at its minimum");
+        for i in 0..8 {
+            let set = !matches!(t.get(i), Some(Val::FuncRef(None)));
+            assert_eq!(set, i == 1, "table element {i}");
+        }
+        assert!(matches!(
+            export(instance, "g").into_global().unwrap().get(),
+            Val::I64(7)
+        ));
+        assert!(matches!(
+            export(instance, "h").into_global().unwrap().get(),
+            Val::I32(0)
+        ));
+    }
+
+    /// Instantiates, dirties every page, memory past its minimum, every
+    /// table element and every global, drops the store; returns the
+    /// addresses of the memory, the table's first element and the
+    /// `VMContext`.
+    fn dirty_tenant(engine: &Engine, m: &Module) -> (usize, usize) {
+        let store = Store::new(engine);
+        let instance = Instance::new(&store, m, &[]).expect("instantiation");
+        check_clean(&instance);
+        call(&instance, "dirty", &[]).unwrap();
+        assert_eq!(memory(&instance).size(), 4);
+        assert_eq!(call(&instance, "load", &[Val::I32(65536 * 3)]), Ok(0xDD));
+        let addresses = (
+            memory(&instance).data_ptr() as usize,
+            instance.vmctx_ptr() as usize,
+        );
+        drop(instance);
+        drop(store);
+        addresses
+    }
+
+    /// `rounds` tenants dirty their slots one after the other (with
+    /// `decommit_batch_size` N, the Nth release resets the batch); the
+    /// next instance gets the last one's slots back, clean.
+    fn check_reuse(engine: &Engine, what: &str, rounds: usize) {
+        let m = module(engine, &tenant_wat(""));
+        let mut first = dirty_tenant(engine, &m);
+        for _ in 1..rounds {
+            first = dirty_tenant(engine, &m);
+        }
+        let store = Store::new(engine);
+        let instance = Instance::new(&store, &m, &[]).expect("instantiation");
+        assert_eq!(
+            (
+                memory(&instance).data_ptr() as usize,
+                instance.vmctx_ptr() as usize
+            ),
+            first,
+            "{what}: the module gets its memory and instance slots back"
+        );
+        check_clean(&instance);
+        // The previous tenant's grown pages are inaccessible again.
+        assert_eq!(
+            call(&instance, "load", &[Val::I32(PAGE as i32)]),
+            Err(TrapKind::MemoryOutOfBounds),
+            "{what}"
+        );
+        assert_eq!(call(&instance, "f", &[]), Ok(42));
+        assert_eq!(call(&instance, "via_table", &[]), Ok(42));
+    }
+
+    #[test]
+    fn a_released_slot_comes_back_clean() {
+        check_reuse(&engine_with(pool(4, |_| {}), |_| {}), "defaults", 1);
+        check_reuse(
+            &engine_with(pool(4, |_| {}), |c| {
+                c.set_memory_init_cow(false);
+            }),
+            "without copy-on-write",
+            1,
+        );
+        check_reuse(
+            &engine_with(pool(4, |_| {}), |c| {
+                c.set_signals_based_traps(false);
+            }),
+            "explicit bounds checks",
+            1,
+        );
+        check_reuse(
+            &engine_with(pool(4, |_| {}), |c| {
+                c.set_guard_before_linear_memory(false);
+            }),
+            "no pre-guard",
+            1,
+        );
+        check_reuse(
+            &engine_with(pool(4, |p| p.decommit_batch_size = 3), |_| {}),
+            "batched resets",
+            3,
+        );
+        check_reuse(
+            &engine_with(pool(4, |p| p.max_unused_warm_slots = 0), |_| {}),
+            "no warm slots",
+            1,
+        );
+    }
+
+    #[test]
+    fn memory64_lives_in_a_slot_and_traps_past_its_end() {
+        let engine = engine_with(pool(4, |_| {}), |c| {
+            c.set_wasm_memory64(true);
+        });
+        let m = module(
+            &engine,
+            r#"(module
+                 (memory (export "memory") i64 1 4)
+                 (data (i64.const 100) "pool")
+                 (func (export "dirty")
+                   (memory.fill (i64.const 0) (i32.const 0xEE) (i64.const 65536))
+                   (drop (memory.grow (i64.const 3)))
+                   (memory.fill (i64.const 65536) (i32.const 0xDD) (i64.const 196608)))
+                 (func (export "load") (param i64) (result i32)
+                   (i32.load8_u (local.get 0))))"#,
+        );
+        let mut base = None;
+        for round in 0..3 {
+            let store = Store::new(&engine);
+            let instance = Instance::new(&store, &m, &[]).unwrap();
+            let mem = memory(&instance);
+            let at = mem.data_ptr() as usize;
+            assert_eq!(*base.get_or_insert(at), at, "round {round}: the same slot");
+            let data = bytes(&mem);
+            assert_eq!(data.len(), PAGE);
+            assert_eq!(&data[100..104], b"pool");
+            assert!(
+                data.iter()
+                    .enumerate()
+                    .all(|(i, b)| (100..104).contains(&i) || *b == 0),
+                "round {round}: clean"
+            );
+            assert_eq!(
+                call(&instance, "load", &[Val::I64(PAGE as i64)]),
+                Err(TrapKind::MemoryOutOfBounds)
+            );
+            call(&instance, "dirty", &[]).unwrap();
+            assert_eq!(
+                call(&instance, "load", &[Val::I64(3 * PAGE as i64)]),
+                Ok(0xDD)
+            );
+            assert!(mem.grow(1).is_err(), "past max_memory_size (4 pages)");
+        }
+    }
+
+    #[test]
+    fn kept_resident_bytes_are_zeroed() {
+        let engine = engine_with(
+            pool(2, |p| {
+                p.linear_memory_keep_resident = 2 * PAGE;
+                p.table_keep_resident = 4096;
+            }),
+            |_| {},
+        );
+        check_reuse(&engine, "keep_resident", 1);
+        // Without an image too (no data segment): the kept pages were
+        // dirtied and must read zero.
+        let m = module(
+            &engine,
+            r#"(module (memory (export "memory") 2 4) (table (export "table") 64 funcref)
+                 (func $f)
+                 (elem declare func $f)
+                 (func (export "dirty")
+                   (memory.fill (i32.const 0) (i32.const 0x5A) (i32.const 131072))
+                   (table.fill (i32.const 0) (ref.func $f) (i32.const 64))))"#,
+        );
+        for round in 0..3 {
+            let store = Store::new(&engine);
+            let instance = Instance::new(&store, &m, &[]).unwrap();
+            let mem = memory(&instance);
+            assert!(bytes(&mem).iter().all(|b| *b == 0), "round {round}: memory");
+            let t = table(&instance);
+            assert!(
+                (0..64).all(|i| matches!(t.get(i), Some(Val::FuncRef(None)))),
+                "round {round}: table"
+            );
+            func(&instance, "dirty").call(&[], &mut []).unwrap();
+        }
+    }
+
+    fn refusal(engine: &Engine, store: &Store, wat: &str) -> String {
+        match Instance::new(store, &module(engine, wat), &[]) {
+            Ok(_) => panic!("instantiation is refused"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn exhaustion_names_the_resource_and_its_total() {
+        let engine = engine_with(
+            pool(2, |p| {
+                p.total_core_instances = 3;
+                p.total_tables = 1;
+            }),
+            |_| {},
+        );
+        let store = Store::new(&engine);
+        let both = module(&engine, "(module (memory 1) (table 1 funcref))");
+        let _first = Instance::new(&store, &both, &[]).unwrap();
+        let tables = refusal(&engine, &store, "(module (memory 1) (table 1 funcref))");
+        assert!(
+            tables.contains("all 1 table slots") && tables.contains("total_tables"),
+            "{tables}"
+        );
+        // The refused instance gave back its instance and memory slots.
+        let memory_only = module(&engine, "(module (memory 1))");
+        let _second = Instance::new(&store, &memory_only, &[]).expect("a memory slot is free");
+        let memories = refusal(&engine, &store, "(module (memory 1))");
+        assert!(
+            memories.contains("all 2 memory slots") && memories.contains("total_memories"),
+            "{memories}"
+        );
+        let _third = Instance::new(&store, &module(&engine, "(module)"), &[])
+            .expect("an instance slot is free");
+        let instances = refusal(&engine, &store, "(module)");
+        assert!(
+            instances.contains("all 3 instance slots")
+                && instances.contains("total_core_instances"),
+            "{instances}"
+        );
+        // Dropping the store gives everything back.
+        drop((_first, _second, _third, store));
+        let store = Store::new(&engine);
+        let again = [
+            Instance::new(&store, &both, &[]),
+            Instance::new(&store, &memory_only, &[]),
+            Instance::new(&store, &module(&engine, "(module)"), &[]),
+        ];
+        assert!(again.iter().all(Result::is_ok), "every slot came back");
+    }
+
+    #[test]
+    fn an_unreservable_pool_fails_at_engine_creation_with_its_size() {
+        let mut config = Config::default();
+        config.set_allocation_strategy(InstanceAllocationStrategy::Pooling(
+            PoolingAllocationConfig {
+                total_memories: 1 << 20,
+                ..PoolingAllocationConfig::default()
+            },
+        ));
+        // 2^20 slots of 4 GiB plus a 2 GiB guard: 6 PiB, past any host.
+        let error = match Engine::new(&config) {
+            Ok(_) => panic!("the pool cannot be reserved"),
+            Err(e) => e.to_string(),
+        };
+        let asked = (1u64 << 20) * (6 << 30) + (2 << 30);
+        assert!(
+            error.contains("allocation_strategy")
+                && error.contains(&format!("{asked} bytes"))
+                && error.contains("total_memories"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_warm_instantiate_drop_cycle_maps_nothing() {
+        let engine = engine_with(pool(4, |_| {}), |_| {});
+        let a = module(&engine, &tenant_wat(""));
+        let b = module(
+            &engine,
+            r#"(module (memory (export "memory") 1) (data (i32.const 9) "other")
+                 (table 4 funcref))"#,
+        );
+        let cycle = |m: &Module| {
+            let store = Store::new(&engine);
+            let instance = Instance::new(&store, m, &[]).unwrap();
+            if instance.get_export("via_table").is_some() {
+                // The table element kept by the warm slot calls this
+                // instance's function.
+                assert_eq!(call(&instance, "via_table", &[]), Ok(42));
+            }
+            // SAFETY: a write inside the first page, no wasm running.
+            unsafe { *memory(&instance).data_ptr().add(5000) = 1 };
+            drop(instance);
+            drop(store);
+        };
+        // Warm-up: both modules' slots, images and trampolines.
+        for _ in 0..3 {
+            cycle(&a);
+            cycle(&b);
+        }
+        let before = mmap_calls_on_this_thread();
+        for _ in 0..50 {
+            cycle(&a);
+            cycle(&b);
+        }
+        assert_eq!(
+            mmap_calls_on_this_thread() - before,
+            0,
+            "mmap/munmap calls in 100 warm instantiate/drop cycles"
+        );
+    }
+
+    #[test]
+    fn eight_threads_share_the_pool() {
+        let engine = engine_with(pool(8, |_| {}), |_| {});
+        let m = module(&engine, &tenant_wat(""));
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..40 {
+                        let store = Store::new(&engine);
+                        let instance = Instance::new(&store, &m, &[]).expect("a free slot");
+                        check_clean(&instance);
+                        call(&instance, "dirty", &[]).unwrap();
+                    }
+                });
+            }
+        });
+        // Every slot came back: eight live instances fit again.
+        let stores: Vec<Store> = (0..8).map(|_| Store::new(&engine)).collect();
+        let live: Vec<Instance> = stores
+            .iter()
+            .map(|s| Instance::new(s, &m, &[]).expect("every slot is free"))
+            .collect();
+        live.iter().for_each(check_clean);
+    }
 }

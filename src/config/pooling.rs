@@ -24,35 +24,55 @@ impl From<PoolingAllocationConfig> for InstanceAllocationStrategy {
 /// defaults are Wasmtime's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolingAllocationConfig {
-    /// Instances alive at once across the engine (default 1000).
+    /// Instances alive at once across the engine (default 1000): the
+    /// number of instance-state (`VMContext`) slots reserved at engine
+    /// creation.
     pub total_core_instances: u32,
-    /// Linear memories alive at once across the engine (default 1000).
+    /// Linear memories alive at once across the engine (default 1000): the
+    /// number of memory slots reserved at engine creation, each of
+    /// `static_memory_maximum_size` bytes plus its guard.
     pub total_memories: u32,
-    /// Tables alive at once across the engine (default 1000).
+    /// Tables alive at once across the engine (default 1000): the number of
+    /// table slots of `table_elements` elements reserved at engine creation.
     pub total_tables: u32,
     /// Async stacks alive at once across the engine (default 1000).
+    /// Accepted and unused: this runtime has no async stacks.
     pub total_stacks: u32,
     /// Memories one module may define (default 1).
     pub max_memories_per_module: u32,
     /// Tables one module may define (default 1).
     pub max_tables_per_module: u32,
-    /// Elements each table slot can hold (default 20 000).
+    /// Elements each table slot can hold (default 20 000): a pooled table
+    /// never grows past it.
     pub table_elements: usize,
-    /// Bytes each memory slot can grow to (default 4 GiB on 64-bit hosts, 10 MiB otherwise).
+    /// Bytes each pooled memory can grow to (default 4 GiB on 64-bit hosts,
+    /// 10 MiB otherwise); at most `static_memory_maximum_size`, the slot's
+    /// size.
     pub max_memory_size: usize,
-    /// Bytes of instance state (VMContext) each slot holds (default 1 MiB).
+    /// Bytes of instance state (VMContext) each slot holds (default 1 MiB);
+    /// a module whose instances need more is refused at instantiation.
     pub max_core_instance_size: usize,
-    /// Freed slots kept warm for reuse by the same module (default 100).
+    /// Freed slots kept warm, per kind, for reuse by the module they last
+    /// served (default 100): a warm memory slot keeps that module's
+    /// copy-on-write image mapped. Past this many, the oldest warm slot is
+    /// cooled (image unmapped, resident pages released).
     pub max_unused_warm_slots: u32,
-    /// Bytes of a freed memory kept resident instead of decommitted (default 0).
+    /// Bytes at the start of a freed memory slot kept resident and zeroed
+    /// by hand instead of decommitted (default 0; rounded up to pages).
     pub linear_memory_keep_resident: usize,
-    /// Bytes of a freed table kept resident instead of decommitted (default 0).
+    /// Bytes at the start of a freed table slot kept resident and zeroed by
+    /// hand instead of decommitted (default 0; rounded up to pages).
     pub table_keep_resident: usize,
-    /// Bytes of a freed async stack kept resident (default 0).
+    /// Bytes of a freed async stack kept resident (default 0). Accepted and
+    /// unused: this runtime has no async stacks.
     pub async_stack_keep_resident: usize,
-    /// Freed regions collected before one batched decommit (default 1).
+    /// Freed slots collected, per kind, before they are reset together
+    /// (default 1: each is reset as it is freed). A pending slot is not
+    /// reused until its batch is reset; an instantiation that finds no
+    /// free slot resets the pending ones first.
     pub decommit_batch_size: usize,
     /// Whether async stacks are zeroed before reuse (default false).
+    /// Accepted and unused: this runtime has no async stacks.
     pub async_stack_zeroing: bool,
 }
 

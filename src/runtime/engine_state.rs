@@ -1,4 +1,4 @@
-//! Engine-wide runtime state: trampoline caches, pool counts, init plans.
+//! Engine-wide runtime state: trampoline caches, the instance pool, init plans.
 //!
 //! Owned by the runtime; created once per `Engine` and shared by every
 //! store of the engine. Among it are the trampolines of host functions,
@@ -68,7 +68,8 @@ pub struct EngineRuntime {
     trampoline_compiler: Box<dyn TrampolineCompiler>,
     observers: CodeObservers,
     state: Mutex<State>,
-    pool: super::pool::PoolCounts,
+    /// The pooling allocator's reservations (`None` allocating on demand).
+    pool: Option<std::sync::Arc<super::pool::InstancePool>>,
     init_plans: super::init_plan::InitPlanCache,
     memory_slots: super::memory_slots::SlotCache,
 }
@@ -85,15 +86,25 @@ impl EngineRuntime {
             trampoline_compiler,
             observers,
             state: Mutex::default(),
-            pool: Default::default(),
+            pool: None,
             init_plans: Default::default(),
             memory_slots: Default::default(),
         }
     }
 
-    /// Live slot counts for the pooling allocation strategy.
-    pub(crate) fn pool_counts(&self) -> &super::pool::PoolCounts {
-        &self.pool
+    /// Gives the runtime the pooling allocator's reservations, made by
+    /// `Engine::new` before any store exists.
+    pub(crate) fn with_pool(
+        mut self,
+        pool: Option<std::sync::Arc<super::pool::InstancePool>>,
+    ) -> EngineRuntime {
+        self.pool = pool;
+        self
+    }
+
+    /// The pooling allocator's reservations, for a pooling engine.
+    pub(crate) fn pool(&self) -> Option<&std::sync::Arc<super::pool::InstancePool>> {
+        self.pool.as_ref()
     }
 
     /// How each module's instances are initialised (memory images,

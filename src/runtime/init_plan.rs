@@ -80,6 +80,73 @@ pub(crate) struct FuncRefItems {
     any_null: bool,
 }
 
+/// The initial contents a module's init plan worked out for one of its
+/// defined tables (`InitPlan::tables[table]`), for the instance whose
+/// `VMContext` is at `vmctx`.
+#[derive(Clone)]
+pub(crate) struct TableTemplate {
+    pub(crate) plan: Arc<InitPlan>,
+    pub(crate) table: usize,
+    pub(crate) vmctx: usize,
+}
+
+impl TableTemplate {
+    /// The template of defined table `table` of `plan` for `vmctx`, when
+    /// the plan has one of exactly `len` items.
+    pub(crate) fn of(plan: &Arc<InitPlan>, table: usize, vmctx: usize, len: u64) -> Option<Self> {
+        let items = plan.tables.get(table)?.as_ref()?;
+        (items.len() as u64 == len).then(|| TableTemplate {
+            plan: plan.clone(),
+            table,
+            vmctx,
+        })
+    }
+
+    pub(crate) fn items(&self) -> &FuncRefItems {
+        self.plan.tables[self.table]
+            .as_ref()
+            .expect("`of` checked the template exists")
+    }
+
+    /// Whether `other` makes exactly the same elements: the same plan's
+    /// table for the same `VMContext` address.
+    pub(crate) fn same(&self, other: &TableTemplate) -> bool {
+        Arc::ptr_eq(&self.plan, &other.plan)
+            && self.table == other.table
+            && self.vmctx == other.vmctx
+    }
+
+    /// Whether `elements` are exactly the template's items.
+    pub(crate) fn holds(&self, elements: &[usize]) -> bool {
+        let items = self.items();
+        if elements.len() != items.len() {
+            return false;
+        }
+        // Differences are OR-ed over chunks without a branch per element
+        // (so the loop vectorises, as `write_to`'s does), stopping at the
+        // first chunk that differs.
+        let vmctx = self.vmctx;
+        items
+            .offsets
+            .chunks(256)
+            .zip(elements.chunks(256))
+            .all(|(offsets, elements)| {
+                let diff = if items.any_null {
+                    offsets
+                        .iter()
+                        .zip(elements)
+                        .fold(0, |acc, (&o, &e)| acc | (FuncRefItems::value(vmctx, o) ^ e))
+                } else {
+                    offsets
+                        .iter()
+                        .zip(elements)
+                        .fold(0, |acc, (&o, &e)| acc | ((vmctx + o as usize) ^ e))
+                };
+                diff == 0
+            })
+    }
+}
+
 impl FuncRefItems {
     fn new(offsets: Box<[u32]>) -> FuncRefItems {
         let any_null = offsets.contains(&NULL_FUNC);

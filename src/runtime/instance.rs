@@ -5,10 +5,10 @@ use super::const_eval;
 use super::externals::Extern;
 use super::func::{Func, FuncData};
 use super::global::{Global, GlobalData};
-use super::init_plan::{InitPlan, MemoryInit};
+use super::init_plan::{InitPlan, MemoryInit, TableTemplate};
 use super::libcalls;
 use super::memory::{Memory, MemoryData};
-use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
+use super::pool::{Allocator, InstanceSlot, Origin, Reservation};
 use super::store::{Store, StoreInner};
 use super::table::{Table, TableData};
 use super::tag::{Tag, TagData};
@@ -29,10 +29,18 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ptr::NonNull;
 
-/// A zeroed, 16-byte aligned `VMContext` allocation.
-struct VMContextAlloc {
-    ptr: NonNull<u8>,
-    layout: Layout,
+/// A zeroed, 16-byte aligned `VMContext` allocation: from the heap, or a
+/// slot of the pooling allocator (zero while free, see `instance_pool`).
+enum VMContextAlloc {
+    Heap {
+        ptr: NonNull<u8>,
+        layout: Layout,
+    },
+    Pooled {
+        ptr: NonNull<u8>,
+        /// Owned until the instance drops: then zeroed and given back.
+        _slot: InstanceSlot,
+    },
 }
 
 impl VMContextAlloc {
@@ -43,14 +51,39 @@ impl VMContextAlloc {
         let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
         let ptr = NonNull::new(ptr)
             .ok_or_else(|| anyhow!("cannot allocate a VMContext of {size} bytes"))?;
-        Ok(VMContextAlloc { ptr, layout })
+        Ok(VMContextAlloc::Heap { ptr, layout })
+    }
+
+    /// The `VMContext` of `size` bytes in `slot`, which the caller checked
+    /// is large enough (`max_core_instance_size`).
+    fn pooled(mut slot: InstanceSlot, size: u32) -> Result<VMContextAlloc> {
+        let region = slot.kind();
+        if size as usize > region.capacity() {
+            bail!(
+                "internal error: a VMContext of {size} bytes in a {}-byte slot",
+                region.capacity()
+            );
+        }
+        let ptr = NonNull::new(region.slot_ptr(slot.index()))
+            .ok_or_else(|| anyhow!("internal error: a null instance slot"))?;
+        slot.dirtied(size as usize);
+        Ok(VMContextAlloc::Pooled { ptr, _slot: slot })
+    }
+
+    fn ptr(&self) -> NonNull<u8> {
+        match self {
+            VMContextAlloc::Heap { ptr, .. } | VMContextAlloc::Pooled { ptr, .. } => *ptr,
+        }
     }
 }
 
 impl Drop for VMContextAlloc {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with this layout.
-        unsafe { std::alloc::dealloc(self.ptr.as_ptr(), self.layout) }
+        if let VMContextAlloc::Heap { ptr, layout } = self {
+            // SAFETY: allocated in `new` with this layout.
+            unsafe { std::alloc::dealloc(ptr.as_ptr(), *layout) }
+        }
+        // A pooled slot goes back (and is zeroed) when `_slot` drops.
     }
 }
 
@@ -86,8 +119,6 @@ pub(crate) struct InstanceData {
     passive_elems: UnsafeCell<Vec<Option<Box<[usize]>>>>,
     /// Code address → defined function, built on first use.
     code_index: OnceCell<HashMap<usize, u32>>,
-    /// The pooling allocator's instance slot, given back with the instance.
-    _pool_slot: Option<PoolSlot>,
 }
 
 impl InstanceData {
@@ -104,7 +135,7 @@ impl InstanceData {
     }
 
     pub(crate) fn vmctx(&self) -> *mut u8 {
-        self.vmctx.ptr.as_ptr()
+        self.vmctx.ptr().as_ptr()
     }
 
     fn vmctx_field<T>(&self, offset: u32) -> *mut T {
@@ -489,8 +520,17 @@ impl Instance {
         store.check_new_objects(1, &defined_memories, &defined_tables)?;
 
         let offsets = VMOffsets::new(info);
-        let pool_slot = Self::check_pool_limits(engine, info, &offsets)?;
-        let vmctx = VMContextAlloc::new(offsets.size())?;
+        // Every slot the instance needs is taken here, before anything is
+        // built: exhaustion fails cleanly and gives back what was taken.
+        let (vmctx, mut memory_slots, mut table_slots) =
+            match Self::reserve_pool_slots(engine, module, &offsets)? {
+                Some(r) => (
+                    VMContextAlloc::pooled(r.instance, offsets.size())?,
+                    r.memories,
+                    r.tables,
+                ),
+                None => (VMContextAlloc::new(offsets.size())?, Vec::new(), Vec::new()),
+            };
         let mut data = Box::new(InstanceData {
             store: store.as_raw(),
             module: module.clone(),
@@ -512,7 +552,6 @@ impl Instance {
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
             passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),
             code_index: OnceCell::new(),
-            _pool_slot: pool_slot,
         });
         let inst_ptr = NonNull::from(&mut *data);
         let vm = data.vmctx();
@@ -611,11 +650,18 @@ impl Instance {
             let (image, covered) = match images.as_ref().map(|m| &m.memories[i]) {
                 // All segments are in bounds and empty: nothing to write.
                 Some(MemoryInit::Image(None)) => (None, true),
-                Some(MemoryInit::Image(Some(image))) => (Some(&**image), false),
+                Some(MemoryInit::Image(Some(image))) => (Some(image), false),
                 Some(MemoryInit::Eager) | None => (None, false),
             };
-            let (memory, from_image) = MemoryData::new_for_instance(engine, *plan, slot, image)
-                .map_err(|e| Error::from(e).prefixed(format!("memory {index}")))?;
+            // Shared memories are never pooled (see `pool`).
+            let pool_slot = if plan.ty.shared {
+                None
+            } else {
+                memory_slots.pop()
+            };
+            let (memory, from_image) =
+                MemoryData::new_for_instance(engine, *plan, slot, image, pool_slot)
+                    .map_err(|e| Error::from(e).prefixed(format!("memory {index}")))?;
             data.memory_from_image[index] = covered || from_image;
             data.memories.push(store.adopt_memory(memory));
         }
@@ -627,12 +673,11 @@ impl Instance {
             let slot = data.vmctx_field::<VMTableDefinition>(offsets.defined_table(i as u32));
             let template = images
                 .as_ref()
-                .and_then(|p| p.tables[i].as_ref())
-                .filter(|t| t.len() as u64 == ty.minimum);
+                .and_then(|p| TableTemplate::of(p, i, vm as usize, ty.minimum));
             let ty = module.canonical_table_type(ty);
-            let table =
-                TableData::new_for_instance(engine, ty, slot, template.map(|t| (t, vm as usize)))
-                    .map_err(|e| Error::from(e).prefixed(format!("table {index}")))?;
+            let from_template = template.is_some();
+            let table = TableData::new_for_instance(engine, ty, slot, template, table_slots.pop())
+                .map_err(|e| Error::from(e).prefixed(format!("table {index}")))?;
             // A table with an initialiser expression starts with its value
             // in every element (the plan makes no template for it).
             if let Some(init) = &info.table_inits[i] {
@@ -641,7 +686,7 @@ impl Instance {
                     table.fill(0, value, ty.minimum);
                 }
             }
-            data.table_from_template[index] = template.is_some();
+            data.table_from_template[index] = from_template;
             data.tables.push(store.adopt_table(table));
         }
         for (i, ty) in info.globals[info.num_imported_globals as usize..]
@@ -658,14 +703,16 @@ impl Instance {
     }
 
     /// Checks the module against the pooling allocator's per-module limits
-    /// and takes an instance slot (nothing for on-demand engines).
-    fn check_pool_limits(
+    /// and takes the slots of the instance, its non-shared memories and
+    /// its tables (nothing for on-demand engines).
+    fn reserve_pool_slots(
         engine: &crate::engine::Engine,
-        info: &crate::environ::ModuleInfo,
+        module: &Module,
         offsets: &VMOffsets,
-    ) -> Result<Option<PoolSlot>, Error> {
+    ) -> Result<Option<Reservation>, Error> {
+        let info = module.info();
         let allocator = Allocator::of(engine, Origin::Instance);
-        let Allocator::Pooling(config) = allocator else {
+        let (Allocator::Pooling(config), Some(pool)) = (allocator, engine.runtime().pool()) else {
             return Ok(None);
         };
         if info.num_defined_memories() > config.max_memories_per_module {
@@ -698,7 +745,12 @@ impl Instance {
                 ),
             ));
         }
-        Ok(allocator.take_slot(engine, PoolKind::Instance)?)
+        let memories = info.memories[info.num_imported_memories as usize..]
+            .iter()
+            .filter(|m| !m.shared)
+            .count() as u32;
+        pool.reserve(module.code_id(), memories, info.num_defined_tables())
+            .map(Some)
     }
 
     /// Applies the element and data segments in order, then runs the start

@@ -16,7 +16,7 @@
 
 use super::memory_image::MemoryImage;
 use super::mmap::{round_up_to_page, Mmap};
-use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
+use super::pool::{Allocator, MemorySlot, Origin, PooledMemory};
 use super::shared_memory::SharedMemory;
 use super::store::Store;
 use super::vm::VMMemoryDefinition;
@@ -27,6 +27,7 @@ use crate::environ::MemoryType;
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 fn to_usize(n: u64, what: &str) -> Result<usize> {
     usize::try_from(n).map_err(|_| anyhow!("{what} of {n} bytes does not fit the address space"))
@@ -345,6 +346,8 @@ impl HostMemory {
 /// Where a memory's bytes live.
 enum Storage {
     Mmap(LinearMemory),
+    /// A slot of the pooling allocator's memory reservation.
+    Pooled(PooledMemory),
     Host(HostMemory),
     /// A shared memory (threads): the bytes and the definition belong to
     /// the `SharedMemory`, which other stores may use at the same time.
@@ -355,6 +358,7 @@ impl Storage {
     fn base(&self) -> *mut u8 {
         match self {
             Storage::Mmap(m) => m.base(),
+            Storage::Pooled(m) => m.base(),
             Storage::Host(h) => h.memory.as_ptr(),
             Storage::Shared(s) => s.data_ptr(),
         }
@@ -363,6 +367,7 @@ impl Storage {
     fn byte_len(&self) -> usize {
         match self {
             Storage::Mmap(m) => m.byte_len(),
+            Storage::Pooled(m) => m.byte_len(),
             Storage::Host(h) => h.memory.byte_size(),
             Storage::Shared(s) => s.data_size(),
         }
@@ -371,6 +376,7 @@ impl Storage {
     fn pages(&self) -> u64 {
         match self {
             Storage::Mmap(m) => m.pages(),
+            Storage::Pooled(m) => m.pages(),
             Storage::Host(h) => h.pages(),
             Storage::Shared(s) => s.size(),
         }
@@ -379,6 +385,7 @@ impl Storage {
     fn grow(&mut self, delta: u64) -> Result<u64> {
         match self {
             Storage::Mmap(m) => m.grow(delta),
+            Storage::Pooled(m) => m.grow(delta),
             Storage::Host(h) => h.grow(delta),
             Storage::Shared(s) => s.grow(delta),
         }
@@ -394,8 +401,6 @@ pub(crate) struct MemoryData {
     /// shared memory's own definition.
     def: *mut VMMemoryDefinition,
     _own_def: Option<Box<UnsafeCell<VMMemoryDefinition>>>,
-    /// The pooling allocator's slot, given back with the memory.
-    _pool_slot: Option<PoolSlot>,
 }
 
 impl MemoryData {
@@ -404,14 +409,15 @@ impl MemoryData {
     /// allocated on demand whatever the strategy (no pooling slot, no pool
     /// limits), by the embedder's memory creator when the config has one.
     pub(crate) fn new_for_host(engine: &Engine, plan: MemoryPlan) -> Result<MemoryData> {
-        Self::create(engine, Origin::Host, plan, None, None).map(|(data, _)| data)
+        Self::create(engine, Origin::Host, plan, None, None, None).map(|(data, _)| data)
     }
 
     /// A memory an instance defines, laid out per `plan`, publishing its
-    /// definition at `slot` (a field of the instance's `VMContext`). It
-    /// comes from the pool of a pooling engine (taking a slot, never from
-    /// the embedder's memory creator), else on demand (by the creator when
-    /// the config has one).
+    /// definition at `slot` (a field of the instance's `VMContext`). A
+    /// pooling engine's instantiation passes the `pool_slot` it reserved
+    /// (for every non-shared memory), which the memory then lives in (never
+    /// from the embedder's memory creator); else it is made on demand (by
+    /// the creator when the config has one).
     ///
     /// The memory gets the initial contents `image` (mapped copy-on-write)
     /// when it can; the flag says whether it did. When not (an embedder's
@@ -421,9 +427,10 @@ impl MemoryData {
         engine: &Engine,
         plan: MemoryPlan,
         slot: *mut VMMemoryDefinition,
-        image: Option<&MemoryImage>,
+        image: Option<&Arc<MemoryImage>>,
+        pool_slot: Option<MemorySlot>,
     ) -> Result<(MemoryData, bool)> {
-        Self::create(engine, Origin::Instance, plan, Some(slot), image)
+        Self::create(engine, Origin::Instance, plan, Some(slot), image, pool_slot)
     }
 
     fn create(
@@ -431,14 +438,15 @@ impl MemoryData {
         origin: Origin,
         plan: MemoryPlan,
         slot: Option<*mut VMMemoryDefinition>,
-        image: Option<&MemoryImage>,
+        image: Option<&Arc<MemoryImage>>,
+        pool_slot: Option<MemorySlot>,
     ) -> Result<(MemoryData, bool)> {
         if plan.ty.shared {
             // Shared memories are made on demand whatever the allocation
             // strategy (a pool slot belongs to one instance's life, a
             // shared memory outlives it) and never by the embedder's
             // memory creator (which cannot promise that nothing moves).
-            let (shared, from_image) = SharedMemory::with_plan(engine, plan, image)?;
+            let (shared, from_image) = SharedMemory::with_plan(engine, plan, image.map(|i| &**i))?;
             let data = MemoryData::from_shared(shared);
             if let Some(slot) = slot {
                 // SAFETY: the slot is the `VMContext` field the caller
@@ -451,20 +459,30 @@ impl MemoryData {
             return Ok((data, from_image));
         }
         let allocator = Allocator::of(engine, origin);
-        let pool_slot = allocator.take_slot(engine, PoolKind::Memory)?;
         let byte_limit = allocator.memory_byte_limit();
         // As in the reference, the embedder's creator serves the memories
         // allocated on demand; a pooled memory belongs to the pool.
-        let host = match allocator {
-            Allocator::OnDemand => HostMemory::new(engine.config(), &plan, byte_limit)?,
-            Allocator::Pooling(_) => None,
-        };
-        let (storage, from_image) = match host {
-            Some(host) => (Storage::Host(host), false),
-            None => {
-                let (mem, from_image) =
-                    LinearMemory::new_with_image(&plan, byte_limit, image, Some(engine))?;
-                (Storage::Mmap(mem), from_image)
+        let (storage, from_image) = match (allocator, pool_slot) {
+            (Allocator::Pooling(_), Some(pool_slot)) => {
+                let (mem, from_image) = PooledMemory::new(pool_slot, &plan, byte_limit, image)?;
+                (Storage::Pooled(mem), from_image)
+            }
+            (Allocator::Pooling(_), None) => {
+                bail!("internal error: a pooled instance memory without a slot")
+            }
+            (Allocator::OnDemand, _) => {
+                match HostMemory::new(engine.config(), &plan, byte_limit)? {
+                    Some(host) => (Storage::Host(host), false),
+                    None => {
+                        let (mem, from_image) = LinearMemory::new_with_image(
+                            &plan,
+                            byte_limit,
+                            image.map(|i| &**i),
+                            Some(engine),
+                        )?;
+                        (Storage::Mmap(mem), from_image)
+                    }
+                }
             }
         };
         let def = VMMemoryDefinition {
@@ -488,7 +506,6 @@ impl MemoryData {
                 storage: UnsafeCell::new(storage),
                 def: ptr,
                 _own_def: own_def,
-                _pool_slot: pool_slot,
             },
             from_image,
         ))
@@ -502,7 +519,6 @@ impl MemoryData {
             def: shared.def_ptr(),
             storage: UnsafeCell::new(Storage::Shared(shared)),
             _own_def: None,
-            _pool_slot: None,
         }
     }
 

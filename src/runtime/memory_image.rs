@@ -14,7 +14,7 @@
 //! Which memories qualify, and the cache of images per module, live in
 //! `init_plan`.
 
-use super::mmap::{host_page_size, round_up_to_page};
+use super::mmap::{host_page_size, map_file_at, round_up_to_page};
 use anyhow::{bail, Result};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -97,27 +97,13 @@ impl MemoryImage {
     /// contents.
     pub(crate) unsafe fn map_at(&self, base: *mut u8) -> Result<()> {
         debug_assert!(base as usize % host_page_size() == 0);
-        // SAFETY: the caller guarantees the range is its own mapping, so
-        // MAP_FIXED replaces nothing anyone else uses.
-        let ptr = unsafe {
-            libc::mmap(
-                base.cast(),
-                self.len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_FIXED,
-                self.fd.as_raw_fd(),
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            bail!(
-                "cannot map a memory image of {} bytes: {}",
-                self.len,
-                io::Error::last_os_error()
-            );
-        }
-        debug_assert_eq!(ptr.cast::<u8>(), base);
-        Ok(())
+        // SAFETY: the caller's guarantee is `map_file_at`'s.
+        unsafe { map_file_at(base, self.len, self.fd.as_raw_fd()) }
+    }
+
+    /// The in-memory file holding the image.
+    pub(crate) fn fd(&self) -> std::os::fd::RawFd {
+        self.fd.as_raw_fd()
     }
 }
 

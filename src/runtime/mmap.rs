@@ -1,10 +1,35 @@
 //! Anonymous virtual-memory reservations: reserve inaccessible, commit
 //! read-write on demand, unmap on drop.
+//!
+//! Every `mmap` and `munmap` the runtime makes for memories, tables, code
+//! and memory images goes through this file, which counts them per thread
+//! (`mmap_calls_on_this_thread`): the pooling allocator's promise that a
+//! warm instantiate/drop cycle maps nothing is checked with that count.
 
 use anyhow::{bail, Result};
+use std::cell::Cell;
 use std::io;
+use std::os::fd::RawFd;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
+
+thread_local! {
+    /// `mmap` and `munmap` calls this thread made through this file.
+    static MAP_CALLS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_map_call() {
+    MAP_CALLS.with(|c| c.set(c.get() + 1));
+}
+
+// Not API: a test hook. Per thread, so tests running in parallel in one
+// process do not see each other's calls.
+#[doc(hidden)]
+/// How many `mmap` and `munmap` calls the runtime made on this thread
+/// (reservations, copy-on-write images, resets, unmaps).
+pub fn mmap_calls_on_this_thread() -> u64 {
+    MAP_CALLS.with(Cell::get)
+}
 
 /// The host's page size.
 pub(crate) fn host_page_size() -> usize {
@@ -58,6 +83,7 @@ impl Mmap {
         if len > isize::MAX as usize {
             bail!("cannot reserve {len} bytes of address space: too large");
         }
+        count_map_call();
         // SAFETY: a fresh anonymous mapping at an address of the kernel's
         // choice overlaps nothing we own.
         let ptr = unsafe {
@@ -134,6 +160,92 @@ impl Mmap {
 }
 
 impl Mmap {
+    /// Whether `[start, start + len)` is a page-aligned range inside the
+    /// mapping.
+    fn holds(&self, start: usize, len: usize) -> bool {
+        let page = host_page_size();
+        start % page == 0
+            && len % page == 0
+            && start.checked_add(len).is_some_and(|end| end <= self.len)
+    }
+
+    /// Makes `[start, start + len)` (offsets into the mapping, page
+    /// aligned) inaccessible again, keeping its pages and contents.
+    pub(crate) fn uncommit(&self, start: usize, len: usize) -> Result<()> {
+        self.protect(start, len, libc::PROT_NONE)
+            .map_err(|e| anyhow::anyhow!("cannot make {len} bytes of memory inaccessible: {e}"))
+    }
+
+    /// Discards the pages of `[start, start + len)` (offsets into the
+    /// mapping, page aligned) with `madvise(MADV_DONTNEED)`: anonymous
+    /// memory reads zero afterwards and a private file mapping reads the
+    /// file again; protections stay. No `mmap`. False when refused.
+    pub(crate) fn decommit(&self, start: usize, len: usize) -> bool {
+        if len == 0 {
+            return true;
+        }
+        if !self.holds(start, len) {
+            // A runtime bug; the caller treats it as a refused reset.
+            return false;
+        }
+        // SAFETY: the range lies inside our own mapping (checked above);
+        // the caller owns its contents, which nothing else refers to.
+        let rc = unsafe {
+            libc::madvise(
+                self.ptr.as_ptr().add(start).cast(),
+                len,
+                libc::MADV_DONTNEED,
+            )
+        };
+        rc == 0
+    }
+
+    /// Maps `len` bytes (a page multiple) of the file `fd` from its start
+    /// private (copy-on-write), readable and writable, at offset `start`
+    /// of the mapping, replacing what was there. The caller keeps every
+    /// access within the file's size.
+    pub(crate) fn map_file_over(&self, start: usize, len: usize, fd: RawFd) -> Result<()> {
+        if !self.holds(start, len) {
+            bail!("internal error: a file mapping of {len} bytes at offset {start} is outside the {}-byte mapping or not page aligned", self.len);
+        }
+        // SAFETY: the range lies inside our own mapping (checked above),
+        // so MAP_FIXED replaces nothing anyone else uses.
+        unsafe { map_file_at(self.ptr.as_ptr().add(start), len, fd) }
+    }
+}
+
+/// Maps `len` bytes of the file `fd` from its start private
+/// (copy-on-write), readable and writable, at `base`, replacing what was
+/// mapped there.
+///
+/// # Safety
+/// `[base, base + len)` must be page aligned and lie inside a mapping the
+/// caller owns, with nothing else referring to its current contents.
+pub(crate) unsafe fn map_file_at(base: *mut u8, len: usize, fd: RawFd) -> Result<()> {
+    count_map_call();
+    // SAFETY: the caller guarantees the range is its own mapping, so
+    // MAP_FIXED replaces nothing anyone else uses.
+    let ptr = unsafe {
+        libc::mmap(
+            base.cast(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_FIXED,
+            fd,
+            0,
+        )
+    };
+    if ptr == libc::MAP_FAILED {
+        bail!(
+            "cannot map a memory image of {len} bytes: {}",
+            io::Error::last_os_error()
+        );
+    }
+    debug_assert_eq!(ptr.cast::<u8>(), base);
+    Ok(())
+}
+
+impl Mmap {
     /// Replaces `[start, start + len)` (offsets into the mapping, page
     /// aligned) by fresh inaccessible anonymous memory: the pages it held
     /// are discarded (they read as zero once committed again) and any file
@@ -148,6 +260,7 @@ impl Mmap {
             // A runtime bug; the caller treats it as a refused reset.
             return false;
         }
+        count_map_call();
         // SAFETY: the range lies inside our own mapping (checked above),
         // and MAP_FIXED only replaces what we mapped there.
         let ptr = unsafe {
@@ -179,6 +292,7 @@ impl Mmap {
         let Ok(file_offset) = libc::off_t::try_from(offset) else {
             bail!("cannot map a file at offset {offset}: too large");
         };
+        count_map_call();
         // SAFETY: a fresh private mapping of an open file at an address of
         // the kernel's choice overlaps nothing we own.
         let ptr = unsafe {
@@ -220,6 +334,7 @@ impl Drop for Mmap {
         if self.len == 0 {
             return;
         }
+        count_map_call();
         // SAFETY: we own the whole mapping; nothing refers to it any more.
         unsafe {
             libc::munmap(self.ptr.as_ptr().cast(), self.len);

@@ -67,4 +67,7 @@ pub use tag::Tag;
 pub use trap::{FrameInfo, Trap};
 pub use val::Val;
 
+#[doc(hidden)]
+pub use mmap::mmap_calls_on_this_thread;
 pub(crate) use mmap::{host_page_size, round_up_to_page_u64};
+pub(crate) use pool::InstancePool;

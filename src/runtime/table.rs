@@ -4,8 +4,8 @@
 //! externref payload address for externref tables, NULL for null.
 
 use super::global::check_val;
-use super::init_plan::FuncRefItems;
-use super::pool::{Allocator, Origin, PoolKind, PoolSlot};
+use super::init_plan::{FuncRefItems, TableTemplate};
+use super::pool::{Allocator, Origin, PooledElements, TableSlot};
 use super::store::Store;
 use super::val::Val;
 use super::vm::VMTableDefinition;
@@ -108,13 +108,46 @@ impl Elements {
     }
 }
 
+/// Where a table's elements live.
+enum Storage {
+    /// A heap allocation that grows by reallocating.
+    Heap(Elements),
+    /// A slot of the pooling allocator's table reservation: fixed
+    /// capacity (`table_elements`), never moves.
+    Pooled(PooledElements),
+}
+
+impl Storage {
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Storage::Heap(e) => &e.0,
+            Storage::Pooled(e) => e.as_slice(),
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [usize] {
+        match self {
+            Storage::Heap(e) => &mut e.0,
+            Storage::Pooled(e) => e.as_mut_slice(),
+        }
+    }
+
+    /// Grows to `len` elements, the new ones `init`; `None` when the host
+    /// cannot allocate them or the slot cannot hold them.
+    fn grow(&mut self, len: usize, init: usize) -> Option<()> {
+        match self {
+            Storage::Heap(e) => e.grow(len, init),
+            Storage::Pooled(e) => e.grow(len, init),
+        }
+    }
+}
+
 /// What a new table's `minimum` elements are.
-enum Initial<'a> {
+enum Initial {
     /// Every element is this value.
     Fill(usize),
-    /// The items of a template of exactly `minimum` funcref items, for the
-    /// instance whose `VMContext` is at the given address.
-    FuncRefs(&'a FuncRefItems, usize),
+    /// The items of a template of exactly `minimum` funcref items.
+    FuncRefs(TableTemplate),
 }
 
 /// The runtime's record of one table, owned by its store.
@@ -123,9 +156,7 @@ pub(crate) struct TableData {
     /// The most elements the table may hold: its type's maximum capped by
     /// the runtime's (or the pooling allocator's) limit.
     limit: u64,
-    /// The pooling allocator's slot, given back with the table.
-    _pool_slot: Option<PoolSlot>,
-    elements: UnsafeCell<Elements>,
+    elements: UnsafeCell<Storage>,
     /// Where compiled code reads base and length: inside the defining
     /// instance's `VMContext`, or `own_def` for host-created tables.
     def: *mut VMTableDefinition,
@@ -138,36 +169,37 @@ impl TableData {
     /// allocation. It is allocated on demand whatever the strategy (no
     /// pooling slot, no pool limits).
     pub(crate) fn new_for_host(engine: &Engine, ty: TableType, init: usize) -> Result<TableData> {
-        Self::create(engine, Origin::Host, ty, Initial::Fill(init), None)
+        Self::create(engine, Origin::Host, ty, Initial::Fill(init), None, None)
     }
 
     /// A table an instance defines, of `ty.minimum` elements, publishing
     /// its definition at `slot` (a field of the instance's `VMContext`);
     /// from the pool of a pooling engine, else on demand. The elements are
-    /// null, or `template`'s items for the instance whose `VMContext` is at
-    /// `vmctx` when the module's init plan worked out the whole initial
-    /// contents (`InitPlan::tables`, which has `ty.minimum` items).
+    /// null, or `template`'s items when the module's init plan worked out
+    /// the whole initial contents (`InitPlan::tables`, `ty.minimum` items). A
+    /// pooling engine's instantiation passes the `pool_slot` it reserved,
+    /// which the elements then live in.
     pub(crate) fn new_for_instance(
         engine: &Engine,
         ty: TableType,
         slot: *mut VMTableDefinition,
-        template: Option<(&FuncRefItems, usize)>,
+        template: Option<TableTemplate>,
+        pool_slot: Option<TableSlot>,
     ) -> Result<TableData> {
         let initial = match template {
-            Some((items, vmctx)) if items.len() as u64 == ty.minimum => {
-                Initial::FuncRefs(items, vmctx)
-            }
+            Some(t) if t.items().len() as u64 == ty.minimum => Initial::FuncRefs(t),
             _ => Initial::Fill(0),
         };
-        Self::create(engine, Origin::Instance, ty, initial, Some(slot))
+        Self::create(engine, Origin::Instance, ty, initial, Some(slot), pool_slot)
     }
 
     fn create(
         engine: &Engine,
         origin: Origin,
         ty: TableType,
-        initial: Initial<'_>,
+        initial: Initial,
         slot: Option<*mut VMTableDefinition>,
+        pool_slot: Option<TableSlot>,
     ) -> Result<TableData> {
         if ty.minimum > ty.maximum.unwrap_or(u64::MAX) {
             bail!("table type has maximum below its minimum {}", ty.minimum);
@@ -183,20 +215,36 @@ impl TableData {
                 ty.minimum
             );
         }
-        let pool_slot = allocator.take_slot(engine, PoolKind::Table)?;
         let cannot = || anyhow!("cannot allocate a table of {} elements", ty.minimum);
         let minimum = usize::try_from(ty.minimum).map_err(|_| cannot())?;
-        let elements = match initial {
-            Initial::Fill(init) => {
-                let mut elements = Elements::zeroed(0).ok_or_else(cannot)?;
-                elements.grow(minimum, init).ok_or_else(cannot)?;
-                elements
+        let elements = match (allocator, pool_slot) {
+            (Allocator::Pooling(_), Some(pool_slot)) => {
+                let (template, init) = match initial {
+                    Initial::Fill(init) => (None, init),
+                    Initial::FuncRefs(t) => (Some(t), 0),
+                };
+                let mut elements =
+                    PooledElements::new(pool_slot, minimum, template).ok_or_else(cannot)?;
+                if init != 0 {
+                    elements.as_mut_slice().fill(init);
+                }
+                Storage::Pooled(elements)
             }
-            // The caller checked that the template has `ty.minimum` items:
-            // the elements are written once, straight from the template.
-            Initial::FuncRefs(items, vmctx) => {
-                Elements::from_template(items, vmctx, minimum).ok_or_else(cannot)?
+            (Allocator::Pooling(_), None) => {
+                bail!("internal error: a pooled instance table without a slot")
             }
+            (Allocator::OnDemand, _) => Storage::Heap(match initial {
+                Initial::Fill(init) => {
+                    let mut elements = Elements::zeroed(0).ok_or_else(cannot)?;
+                    elements.grow(minimum, init).ok_or_else(cannot)?;
+                    elements
+                }
+                // The caller checked that the template has `ty.minimum`
+                // items: the elements are written once, straight from it.
+                Initial::FuncRefs(t) => {
+                    Elements::from_template(t.items(), t.vmctx, minimum).ok_or_else(cannot)?
+                }
+            }),
         };
         let (own, def) = match slot {
             Some(slot) => (None, slot),
@@ -212,7 +260,6 @@ impl TableData {
         let data = TableData {
             declared: ty,
             limit,
-            _pool_slot: pool_slot,
             elements: UnsafeCell::new(elements),
             def,
             _own_def: own,
@@ -226,7 +273,7 @@ impl TableData {
         // SAFETY: one thread at a time uses the store; `def` is valid for
         // the table's life.
         unsafe {
-            let elements = &mut (*self.elements.get()).0;
+            let elements = (*self.elements.get()).as_mut_slice();
             self.def.write(VMTableDefinition {
                 base: elements.as_mut_ptr(),
                 current_elements: elements.len(),
@@ -254,21 +301,21 @@ impl TableData {
     pub(crate) unsafe fn elements_mut(&self) -> &mut [usize] {
         // SAFETY: the caller guarantees this is the only reference to the
         // elements while it lives.
-        unsafe { &mut (*self.elements.get()).0 }
+        unsafe { (*self.elements.get()).as_mut_slice() }
     }
 
     /// Element `i`, or `None` past the end.
     pub(crate) fn get(&self, i: u64) -> Option<usize> {
         // SAFETY: a shared reference for this read only; no `elements_mut`
         // slice is alive while a method of the table runs (its contract).
-        let elements = unsafe { &(*self.elements.get()).0 };
+        let elements = unsafe { (*self.elements.get()).as_slice() };
         elements.get(usize::try_from(i).ok()?).copied()
     }
 
     /// Sets element `i` to `value`; false past the end.
     pub(crate) fn set(&self, i: u64, value: usize) -> bool {
         // SAFETY: the only reference, for this write (see `get`).
-        let elements = unsafe { &mut (*self.elements.get()).0 };
+        let elements = unsafe { (*self.elements.get()).as_mut_slice() };
         match usize::try_from(i).ok().and_then(|i| elements.get_mut(i)) {
             Some(slot) => {
                 *slot = value;
@@ -280,7 +327,7 @@ impl TableData {
 
     pub(crate) fn size(&self) -> u64 {
         // SAFETY: a shared reference for this read only (see `get`).
-        unsafe { &(*self.elements.get()).0 }.len() as u64
+        unsafe { (*self.elements.get()).as_slice() }.len() as u64
     }
 
     /// The type with the current size as minimum.
