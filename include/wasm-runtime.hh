@@ -234,10 +234,49 @@ class [[nodiscard]] Result<void> {
   std::optional<Error> error_;
 };
 
+/* An exception tag (`wasm_tag_t`, extension): what wasm `throw`s and a
+   `try_table` catches, imported and exported like the other externs:
+   `Tag(store, {WASM_I32})`. */
+class Tag : public detail::Owned<wasm_tag_t, wasm_tag_delete> {
+ public:
+  explicit Tag(wasm_tag_t* tag) : Owned(tag) {}
+  /* A new tag of `store` whose exceptions carry values of `params`. */
+  Tag(wasm_store_t* store, std::initializer_list<wasm_valkind_t> params)
+      : Owned(make(store, params)) {}
+
+  bool same(const Tag& other) const { return wasm_tag_same(get(), other.get()); }
+  /* The tag as an extern (borrowed from it). */
+  wasm_extern_t* as_extern() const { return wasm_tag_as_extern(get()); }
+
+ private:
+  static wasm_tag_t* make(wasm_store_t* store, std::initializer_list<wasm_valkind_t> params) {
+    wasm_valtype_vec_t types;
+    wasm_valtype_vec_new_uninitialized(&types, params.size());
+    size_t i = 0;
+    for (wasm_valkind_t k : params) types.data[i++] = wasm_valtype_new(k);
+    wasm_tagtype_t* type = wasm_tagtype_new(&types);
+    wasm_tag_t* tag = wasm_tag_new(store, type);
+    wasm_tagtype_delete(type);
+    return tag;
+  }
+};
+
 /* A trap (`wasm_trap_t`): raised by wasm or by a host function. */
 class Trap : public detail::Owned<wasm_trap_t, wasm_trap_delete> {
  public:
   explicit Trap(wasm_trap_t* trap) : Owned(trap) {}
+
+  /* A trap that, returned by a host function called from wasm, throws an
+     exception of `tag` carrying `payload` into wasm (a `try_table` of the
+     calling frames may catch it); an Error when the payload does not fit
+     the tag's type. */
+  static Result<Trap> exception(const Tag& tag, std::vector<wasm_val_t> payload) {
+    wasm_val_vec_t values = {payload.size(), payload.data()};
+    wasm_trap_t* trap = nullptr;
+    if (wasm_error_t* error = wasm_trap_new_exception_checked(tag.get(), &values, &trap))
+      return Error(error);
+    return Trap(trap);
+  }
 
   /* The message (with the backtrace, for traps that passed wasm). */
   std::string message() const {
@@ -257,6 +296,26 @@ class Trap : public detail::Owned<wasm_trap_t, wasm_trap_delete> {
     wasm_trap_code_t code = 0;
     if (wasm_trap_code(get(), &code)) return code;
     return std::nullopt;
+  }
+
+  /* An exception that wasm threw and nothing caught (code
+     WASM_TRAP_CODE_UNCAUGHT_EXCEPTION): its tag and payload. Reference
+     values in the payload are owned by the caller, as in call results. */
+  struct Thrown {
+    Tag tag;
+    std::vector<wasm_val_t> payload;
+  };
+  std::optional<Thrown> exception() const {
+    wasm_tag_t* tag = nullptr;
+    wasm_val_vec_t payload;
+    if (!wasm_trap_exception(get(), &tag, &payload)) return std::nullopt;
+    std::vector<wasm_val_t> values(payload.data, payload.data + payload.size);
+    // The values now own the references: the vector's copy must not.
+    for (size_t i = 0; i < payload.size; i++) {
+      if (wasm_valkind_is_ref(payload.data[i].kind)) payload.data[i].of.ref = nullptr;
+    }
+    wasm_val_vec_delete(&payload);
+    return Thrown{Tag(tag), std::move(values)};
   }
 };
 
@@ -282,7 +341,7 @@ class Engine : public detail::Owned<wasm_engine_t, wasm_engine_delete> {
   void increment_epoch() const { wasm_engine_increment_epoch(get()); }
 };
 
-/* An extern (`wasm_extern_t`): a function, global, table or memory. */
+/* An extern (`wasm_extern_t`): a function, global, table, memory or tag. */
 class Extern : public detail::Owned<wasm_extern_t, wasm_extern_delete> {
  public:
   explicit Extern(wasm_extern_t* ext) : Owned(ext) {}
@@ -292,6 +351,7 @@ class Extern : public detail::Owned<wasm_extern_t, wasm_extern_delete> {
   wasm_memory_t* memory() const { return wasm_extern_as_memory(get()); }
   wasm_global_t* global() const { return wasm_extern_as_global(get()); }
   wasm_table_t* table() const { return wasm_extern_as_table(get()); }
+  wasm_tag_t* tag() const { return wasm_extern_as_tag(get()); }
 
   /* A memory extern's bytes (empty for other kinds). */
   Span<uint8_t> memory_bytes() const {

@@ -6,8 +6,11 @@
 // The plugin counts down, calling the host's `tick` for each step; the
 // host's lambda sees its caller and reads a label from the plugin's
 // memory, keeps its tally in the store's data, and traps past a limit.
-// Then a store limiter caps the plugin's memory growth, and an epoch
-// deadline callback stops a spinning function after three extensions.
+// Then a store limiter caps the plugin's memory growth; a host tag goes
+// both ways (the host's `check` throws it into the plugin, whose try_table
+// catches it, and the plugin's `raise` throws it back out to the host,
+// which reads its payload); and an epoch deadline callback stops a
+// spinning function after three extensions.
 //
 // Built through CMake's find_package(WasmRuntime) (CMakeLists.txt next to
 // it). Exits non-zero if anything behaves unexpectedly.
@@ -25,6 +28,8 @@ namespace {
 const char* const kWat = R"(
 (module
   (import "host" "tick" (func $tick (param i32 i32 i32) (result i32)))
+  (import "host" "too_big" (tag $too_big (param i32)))
+  (import "host" "check" (func $check (param i32)))
   (memory (export "memory") 1)
   (data (i32.const 8) "step")
   (func (export "count") (param $n i32) (result i32)
@@ -38,7 +43,16 @@ const char* const kWat = R"(
         (br $again)))
     (local.get $total))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
-  (func (export "spin") (loop $l (br $l))))
+  (func (export "spin") (loop $l (br $l)))
+  ;; $n, or -$n when the host's check throws $too_big with it.
+  (func (export "checked") (param $n i32) (result i32)
+    (block $caught (result i32)
+      (try_table (catch $too_big $caught)
+        (call $check (local.get $n)))
+      (return (local.get $n)))
+    (local.set $n)
+    (i32.sub (i32.const 0) (local.get $n)))
+  (func (export "raise") (param i32) (throw $too_big (local.get 0))))
 )";
 
 // The host's data, owned by the store.
@@ -87,6 +101,21 @@ int run() {
                    })
       .unwrap();
 
+  // A tag of this store; `check` throws it for values above 5.
+  wasmrt::Tag too_big(store.get(), {WASM_I32});
+  linker.define(store.get(), "host", "too_big", wasmrt::Extern(wasm_extern_copy(too_big.as_extern())))
+      .unwrap();
+  const wasmrt::Tag* tag = &too_big;
+  linker
+      .define_func("host", "check", wasmrt::FuncType({WASM_I32}, {}),
+                   [tag](wasmrt::Caller, wasmrt::Span<const wasm_val_t> args,
+                         wasmrt::Span<wasm_val_t>) -> std::optional<wasmrt::Trap> {
+                     if (args[0].of.i32 <= 5) return std::nullopt;
+                     return wasmrt::Trap::exception(*tag, {wasmrt::val::i32(args[0].of.i32)})
+                         .unwrap();
+                   })
+      .unwrap();
+
   wasmrt::Module module = wasmrt::Module::from_wat(store.get(), kWat).unwrap();
   wasmrt::Instantiated made = linker.instantiate(store.get(), module);
   if (!std::holds_alternative<wasmrt::Instance>(made)) {
@@ -119,6 +148,28 @@ int run() {
   std::printf("memory.grow: %d, then %d\n", static_cast<int>(first_i32(first)),
               static_cast<int>(first_i32(second)));
   ok = ok && first_i32(first) == 1 && first_i32(second) == -1;
+
+  // The tag both ways.
+  wasmrt::Extern checked = instance.export_get("checked").value();
+  for (int32_t n : {3, 9}) {
+    auto outcome = checked.call({wasmrt::val::i32(n)});
+    int32_t value = first_i32(outcome);
+    std::printf("checked(%d) = %d%s\n", static_cast<int>(n), static_cast<int>(value),
+                value < 0 ? " (the host threw, wasm caught)" : "");
+    ok = ok && value == (n > 5 ? -n : n);
+  }
+  auto raised = instance.export_get("raise").value().call({wasmrt::val::i32(7)});
+  if (auto* trap = std::get_if<wasmrt::Trap>(&raised)) {
+    std::optional<wasmrt::Trap::Thrown> thrown = trap->exception();
+    bool ours = thrown && thrown->tag.same(too_big);
+    int32_t payload = thrown ? thrown->payload.at(0).of.i32 : -1;
+    std::printf("raise(7): uncaught, code %d, %s, payload %d\n",
+                static_cast<int>(trap->code().value_or(255)),
+                ours ? "the host's tag" : "another tag", static_cast<int>(payload));
+    ok = ok && ours && payload == 7 && trap->code() == WASM_TRAP_CODE_UNCAUGHT_EXCEPTION;
+  } else {
+    ok = false;
+  }
 
   // Three extensions of the deadline, then stop.
   int calls = 0;

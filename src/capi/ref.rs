@@ -68,13 +68,13 @@ impl RefKind {
             RefKind::Global(g) => g.id(),
             RefKind::Table(t) => t.id(),
             RefKind::Memory(m) => m.id(),
-            RefKind::Tag(t) => t.data_ptr().as_ptr() as usize,
+            RefKind::Tag(t) => t.id(),
             RefKind::Instance(i) => i.id(),
             RefKind::Module(m) => Arc::as_ptr(m) as usize,
             RefKind::Foreign(f) => Arc::as_ptr(f) as usize,
             RefKind::Trap(t) => t.id(),
             RefKind::Extern(e) => e.id(),
-            RefKind::Exn(e) => e.as_raw() as usize,
+            RefKind::Exn(e) => e.id(),
         };
         ObjectId {
             kind: std::mem::discriminant(self),

@@ -112,6 +112,12 @@ impl ExnRef {
         self.raw == other.raw
     }
 
+    /// A hashable identity of the object: equal for two handles exactly
+    /// when `same` is true, and stable while the store lives.
+    pub fn id(&self) -> usize {
+        self.raw.as_ptr() as usize
+    }
+
     /// The value wasm sees for this reference.
     pub(crate) fn as_raw(&self) -> *mut u8 {
         self.raw.as_ptr().cast()

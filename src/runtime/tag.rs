@@ -83,6 +83,13 @@ impl Tag {
     pub fn same(&self, other: &Tag) -> bool {
         self.data == other.data
     }
+
+    /// A hashable identity of the tag: equal for two handles exactly when
+    /// `same` is true, and stable while the store lives (the address of
+    /// its record, which the store owns and never moves).
+    pub fn id(&self) -> usize {
+        self.data.as_ptr() as usize
+    }
 }
 
 impl std::fmt::Debug for Tag {
