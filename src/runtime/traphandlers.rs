@@ -400,6 +400,17 @@ pub(crate) unsafe fn enter_wasm(
     if trapped == 0 {
         return Ok(());
     }
+    Err(trap_of(store, &activation))
+}
+
+/// The `Trap` an entry that returned "trapped" reports: the failed host
+/// call's own trap, or one made from the kind, frames and exception the
+/// trap path recorded in `activation` (with a coredump when the engine
+/// asks for one). Out of line and cold so that `enter_wasm`'s frame, live
+/// during every nested host→wasm call, holds none of this.
+#[cold]
+#[inline(never)]
+fn trap_of(store: &Store, activation: &Activation) -> Trap {
     let kind = activation
         .trap_kind
         .get()
@@ -408,7 +419,7 @@ pub(crate) unsafe fn enter_wasm(
         // The host call that failed recorded its trap, with its frames.
         // SAFETY: the activation is no longer reachable from the thread.
         if let Some(trap) = unsafe { (*activation.host_trap.get()).take() } {
-            return Err(trap);
+            return trap;
         }
     }
     // SAFETY: `throw_at` stores only exception objects of this entry's
@@ -450,7 +461,7 @@ pub(crate) unsafe fn enter_wasm(
     if let Some(dump) = dump {
         trap.attach_coredump(dump);
     }
-    Err(trap)
+    trap
 }
 
 /// Raises the trap with `RaiseTrap` code `code` for wasm code running in
