@@ -1181,10 +1181,12 @@ void wasm_config_dynamic_memory_reserved_for_growth_set(wasm_config_t *config,
 WASM_API_EXTERN void wasm_config_guard_before_linear_memory_set(wasm_config_t *config, bool enable);
 
 /**
- * Initializes table elements lazily, on first use. Default: true.
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * Initializes table elements lazily, on first use. Default: true. Funcref
+ * elements start uninitialised (0) and take their initial value on first
+ * access, so instantiation writes none of a table's elements (pooled slots are
+ * cleared on release instead of keeping warm entries); off: every element is
+ * written at instantiation. Compiled code depends on it: serialized modules
+ * record it.
  */
 WASM_API_EXTERN void wasm_config_table_lazy_init_set(wasm_config_t *config, bool enable);
 

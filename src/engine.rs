@@ -211,6 +211,7 @@ fn tunables(config: &Config) -> Tunables {
         wasm_backtrace: config.wasm_backtrace(),
         relaxed_simd_deterministic: config.relaxed_simd_deterministic(),
         memory_init_cow: config.memory_init_cow(),
+        table_lazy_init: config.table_lazy_init(),
         coredump_on_trap: config.coredump_on_trap(),
     }
 }

@@ -16,7 +16,9 @@
 //! name contains FILTER and prints every failure's details;
 //! `WASM_SPEC_VERIFIER=1` adds Cranelift's IR verifier, and
 //! `WASM_SPEC_NO_SIGNALS=1` runs everything with `signals_based_traps`
-//! off (every trap an explicit check, no signal handler). The relaxed-SIMD
+//! off (every trap an explicit check, no signal handler),
+//! `WASM_SPEC_TABLE_EAGER=1` with `table_lazy_init` off and
+//! `WASM_SPEC_NO_COW=1` with `memory_init_cow` off. The relaxed-SIMD
 //! files run a second time with `relaxed_simd_deterministic` on, and on
 //! x86-64 the SIMD files run again compiled for a CPU with nothing above
 //! SSE4.2 (`WASM_SPEC_SSE42_ONLY=1` runs everything that way).
@@ -179,6 +181,11 @@ fn spec_engine() -> Engine {
     config.set_cranelift_debug_verifier(std::env::var_os("WASM_SPEC_VERIFIER").is_some());
     // WASM_SPEC_NO_SIGNALS=1 compiles every trap as an explicit check.
     config.set_signals_based_traps(std::env::var_os("WASM_SPEC_NO_SIGNALS").is_none());
+    // WASM_SPEC_TABLE_EAGER=1 writes every table element at instantiation
+    // (`table_lazy_init` off); WASM_SPEC_NO_COW=1 copies data segments
+    // instead of mapping memory images (`memory_init_cow` off).
+    config.set_table_lazy_init(std::env::var_os("WASM_SPEC_TABLE_EAGER").is_none());
+    config.set_memory_init_cow(std::env::var_os("WASM_SPEC_NO_COW").is_none());
     config.set_relaxed_simd_deterministic(std::env::var_os(DETERMINISTIC_ENV).is_some());
     // WASM_SPEC_SSE42_ONLY=1 (`SSE42_ENV`) compiles for the oldest x86-64 CPU SIMD runs
     // on: the host's features up to SSE4.2 (and POPCNT), nothing newer

@@ -465,8 +465,9 @@ options! {
     /// Initializes table elements lazily, on first use.
     table_lazy_init {
         ty: bool = true,
-        status: validated_only,
-        code: no,
+        status: works,
+        code: value,
+        notes: "funcref elements start uninitialised (0) and take their initial value on first access, so instantiation writes none of a table's elements (pooled slots are cleared on release instead of keeping warm entries); off: every element is written at instantiation",
     }
     /// Selects the version stamp serialized modules carry and must match.
     module_version {

@@ -91,11 +91,18 @@ pub enum BuiltinFunction {
     /// exceptional edge assumes every register clobbered (the runtime
     /// restores only the stack and frame pointers).
     ThrowRef,
+    /// `(vmctx, table: i32, index: i64) -> ptr`: element `index` (in
+    /// bounds: the compiled code checked) of a funcref table of an engine
+    /// with `table_lazy_init`, found not initialised yet (a 0 element). The
+    /// runtime works out its initial value, stores it initialised and
+    /// returns it untagged (null or a `*const VMFuncRef`). Called only from
+    /// the cold path of a table read.
+    TableGetLazyInit,
 }
 
 impl BuiltinFunction {
     /// Every builtin, in table order.
-    pub const ALL: [BuiltinFunction; 17] = [
+    pub const ALL: [BuiltinFunction; 18] = [
         BuiltinFunction::MemoryGrow,
         BuiltinFunction::MemoryFill,
         BuiltinFunction::MemoryCopy,
@@ -113,6 +120,7 @@ impl BuiltinFunction {
         BuiltinFunction::MemoryAtomicNotify,
         BuiltinFunction::ExnAlloc,
         BuiltinFunction::ThrowRef,
+        BuiltinFunction::TableGetLazyInit,
     ];
     /// Number of builtins, the length of the builtin table.
     pub const COUNT: usize = Self::ALL.len();
@@ -143,6 +151,7 @@ impl BuiltinFunction {
             BuiltinFunction::MemoryAtomicNotify => (&[VMCtx, I32, I64, I32], Some(I32)),
             BuiltinFunction::ExnAlloc => (&[VMCtx, I32], Some(Pointer)),
             BuiltinFunction::ThrowRef => (&[VMCtx, Pointer], None),
+            BuiltinFunction::TableGetLazyInit => (&[VMCtx, I32, I64], Some(Pointer)),
         }
     }
 
@@ -165,7 +174,8 @@ impl BuiltinFunction {
             | BuiltinFunction::MemoryAtomicWait64
             | BuiltinFunction::MemoryAtomicNotify
             | BuiltinFunction::ExnAlloc
-            | BuiltinFunction::ThrowRef => None,
+            | BuiltinFunction::ThrowRef
+            | BuiltinFunction::TableGetLazyInit => None,
         }
     }
 }

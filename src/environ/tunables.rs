@@ -42,6 +42,11 @@ pub struct Tunables {
     /// `memory_init_cow`: memories are initialised by mapping images of
     /// their data segments where possible.
     pub memory_init_cow: bool,
+    /// `table_lazy_init`: funcref table elements are tagged (0 = not
+    /// initialised yet, else `ptr | 1`, see `runtime::table::Encoding`) so
+    /// instantiation writes none of them; compiled code decodes what it
+    /// reads and initialises a 0 element through `TableGetLazyInit`.
+    pub table_lazy_init: bool,
     /// `coredump_on_trap`: a trap leaving wasm carries a wasm coredump
     /// (memories, globals and frames at trap time).
     pub coredump_on_trap: bool,
@@ -61,6 +66,7 @@ impl Default for Tunables {
             wasm_backtrace: true,
             relaxed_simd_deterministic: false,
             memory_init_cow: true,
+            table_lazy_init: true,
             coredump_on_trap: false,
         }
     }

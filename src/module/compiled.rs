@@ -359,6 +359,13 @@ impl Module {
         (self.inner.wasm.clone(), self.inner.compiled.clone())
     }
 
+    /// The module's binary as the module holds it: one allocation per
+    /// module, alive as long as the module (the runtime's init-plan cache
+    /// keys on its identity).
+    pub(crate) fn wasm_arc(&self) -> &Arc<[u8]> {
+        &self.inner.wasm
+    }
+
     // Not API: the runtime's accessor, reachable for tests/compile.rs.
     #[doc(hidden)]
     /// An identity for the module's code, the one `runtime::lookup_frame`

@@ -16,12 +16,10 @@
 //!   instantiation never exposes a table it defines, so writing them before
 //!   the other segments changes nothing observable.
 //!
-//! A cache entry keeps clones of the module's data segment bytes
-//! (`Arc<[u8]>`): their identity names the module's contents, and while the
-//! entry holds them no other module can get the same allocations, so a
-//! match is never stale. A module without data segments has no such
-//! identity and is not cached (its instances take the general paths).
-//! Entries whose segments nobody else holds any more (the module is gone)
+//! A cache entry is keyed by the module's code id, which no other module
+//! ever gets, and keeps a weak reference to the module's binary (the
+//! `Arc<[u8]>` every module holds for its life): a match must be that very
+//! allocation, and entries whose binary is gone (the module was dropped)
 //! are dropped on the next insertion.
 
 use super::const_eval;
@@ -31,7 +29,7 @@ use crate::environ::vmoffsets::VMOffsets;
 use crate::environ::ValRaw;
 use crate::module::Module;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 /// The element-item value of `ref.null` in `InitPlan::elements` (no
 /// `VMFuncRef` sits at offset 0 of a `VMContext`).
@@ -55,8 +53,9 @@ pub(crate) enum MemoryInit {
 
 /// How one module's instances are initialised.
 pub(crate) struct InitPlan {
-    /// The module's data segments, in order (identity of the entry).
-    segments: Vec<Arc<[u8]>>,
+    /// The module's binary, which lives as long as the module (identity
+    /// of the entry, with `code_id`).
+    binary: Weak<[u8]>,
     code_id: usize,
     /// Indexed by defined memory.
     pub(crate) memories: Vec<MemoryInit>,
@@ -106,6 +105,15 @@ impl TableTemplate {
         self.plan.tables[self.table]
             .as_ref()
             .expect("`of` checked the template exists")
+    }
+
+    /// The initial value of element `i`: its item's, or null past the
+    /// items (elements a table grew by), for lazily initialised tables.
+    pub(crate) fn value(&self, i: usize) -> usize {
+        self.items()
+            .offsets
+            .get(i)
+            .map_or(0, |&o| FuncRefItems::value(self.vmctx, o))
     }
 
     /// Whether `other` makes exactly the same elements: the same plan's
@@ -195,19 +203,13 @@ impl FuncRefItems {
 
 impl InitPlan {
     fn matches(&self, module: &Module) -> bool {
-        let data = &module.info().data;
         self.code_id == module.code_id()
-            && self.segments.len() == data.len()
-            && self
-                .segments
-                .iter()
-                .zip(data.iter())
-                .all(|(a, b)| Arc::ptr_eq(a, &b.data))
+            && std::ptr::addr_eq(self.binary.as_ptr(), Arc::as_ptr(module.wasm_arc()))
     }
 
-    /// Whether the module is gone: only this entry holds its segments.
+    /// Whether the module is gone: nothing holds its binary any more.
     fn orphaned(&self) -> bool {
-        self.segments.iter().all(|s| Arc::strong_count(s) == 1)
+        self.binary.strong_count() == 0
     }
 
     /// `dense_limit` is `memory_guaranteed_dense_image_size`: see
@@ -277,7 +279,7 @@ impl InitPlan {
             .collect::<Vec<_>>();
         let tables = table_templates(info, &elements);
         InitPlan {
-            segments: info.data.iter().map(|s| s.data.clone()).collect(),
+            binary: Arc::downgrade(module.wasm_arc()),
             code_id: module.code_id(),
             memories,
             elements,
@@ -419,16 +421,16 @@ pub(crate) struct InitPlanCache {
 impl InitPlanCache {
     /// The init plan of `module` (with memory images when `cow`, as
     /// `dense_limit` allows; the engine's settings, so the same for every
-    /// call), built on first use;
-    /// `None` when the module has no data segments, hence no identity to
-    /// cache it by.
+    /// call), built on first use; `None` when the module has neither data
+    /// nor element segments, so there is nothing to plan.
     pub(crate) fn get(
         &self,
         module: &Module,
         cow: bool,
         dense_limit: u64,
     ) -> Option<Arc<InitPlan>> {
-        if module.info().data.is_empty() {
+        let info = module.info();
+        if info.data.is_empty() && info.elems.is_empty() {
             return None;
         }
         let key = module.code_id();

@@ -788,6 +788,7 @@ impl Instance {
                     } else {
                         raw.get_i32() as u32 as u64
                     };
+                    let encoding = table.encoding();
                     // SAFETY: the slice is local to this segment's
                     // initialisation, which touches no table (see below).
                     let elements = unsafe { table.elements_mut() };
@@ -800,10 +801,13 @@ impl Instance {
                     // items go straight into place.
                     let dst = &mut elements[start as usize..end as usize];
                     match data.init_plan.as_ref().and_then(|p| p.elements[i].as_ref()) {
-                        Some(items) => items.write_to(data.vmctx() as usize, dst),
+                        Some(items) => {
+                            items.write_to(data.vmctx() as usize, dst);
+                            encoding.encode_all(dst);
+                        }
                         None => {
                             for (slot, item) in dst.iter_mut().zip(&seg.items) {
-                                *slot = eval_item(item)?;
+                                *slot = encoding.encode(eval_item(item)?);
                             }
                         }
                     }

@@ -8,6 +8,7 @@
 
 use super::instance::InstanceData;
 use super::parking;
+use super::table::TableData;
 use super::traphandlers::{wr_raise_trap, wr_throw_ref};
 use crate::environ::builtins::BuiltinFunction;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -37,6 +38,7 @@ static TABLE: BuiltinTable = BuiltinTable([
     memory_atomic_notify as *const u8,
     exn_alloc as *const u8,
     wr_throw_ref as *const u8,
+    table_get_lazy_init as *const u8,
 ]);
 
 /// The builtin table every `VMContext` points at.
@@ -225,21 +227,7 @@ unsafe extern "C" fn table_copy(
     unsafe {
         checked(vmctx, |inst| {
             let (d, s) = (inst.table(dst_table)?, inst.table(src_table)?);
-            // SAFETY: both slices are local to this copy, which runs no
-            // other code; the source is taken separately only when it is
-            // another table, so the two never alias.
-            let dst_elems = d.elements_mut();
-            let dst_range = range_in(dst, len, dst_elems.len())?;
-            if std::ptr::eq(d, s) {
-                let src_range = range_in(src, len, dst_elems.len())?;
-                dst_elems.copy_within(src_range, dst_range.start);
-            } else {
-                // SAFETY: as above; `s` is a different table from `d`.
-                let src_elems = s.elements_mut();
-                let src_range = range_in(src, len, src_elems.len())?;
-                dst_elems[dst_range].copy_from_slice(&src_elems[src_range]);
-            }
-            Some(())
+            TableData::copy(d, s, dst, src, len).then_some(())
         })
     }
 }
@@ -257,12 +245,31 @@ unsafe extern "C" fn table_init(
         checked(vmctx, |inst| {
             let items = inst.elem_segment(elem);
             let src_range = range_in(u64::from(src), u64::from(len), items.len())?;
+            let table = inst.table(table)?;
+            let encoding = table.encoding();
             // SAFETY: the slice is local to this copy, which runs no other
             // code.
-            let elements = inst.table(table)?.elements_mut();
+            let elements = table.elements_mut();
             let dst_range = range_in(dst, u64::from(len), elements.len())?;
-            elements[dst_range].copy_from_slice(&items[src_range]);
+            let dst = &mut elements[dst_range];
+            dst.copy_from_slice(&items[src_range]);
+            encoding.encode_all(dst);
             Some(())
+        })
+    }
+}
+
+/// Element `index` (in bounds: compiled code checked) of the calling
+/// instance's lazily initialised funcref table `table`, initialised now:
+/// the untagged value (null only if the runtime failed to find the table,
+/// which compiled code never lets happen).
+unsafe extern "C" fn table_get_lazy_init(vmctx: *mut u8, table: u32, index: u64) -> *mut u8 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        with_instance(vmctx, std::ptr::null_mut(), |inst| {
+            inst.table(table)
+                .and_then(|t| t.get_and_init(index))
+                .map_or(std::ptr::null_mut(), |v| v as *mut u8)
         })
     }
 }
@@ -358,6 +365,7 @@ mod tests {
                 BuiltinFunction::MemoryAtomicNotify => memory_atomic_notify as *const u8,
                 BuiltinFunction::ExnAlloc => exn_alloc as *const u8,
                 BuiltinFunction::ThrowRef => wr_throw_ref as *const u8,
+                BuiltinFunction::TableGetLazyInit => table_get_lazy_init as *const u8,
             }
         };
         for f in BuiltinFunction::ALL {

@@ -1,7 +1,9 @@
 //! Tables: the runtime's record and the `Table` handle.
 //!
 //! Elements are pointer-sized: `*const VMFuncRef` for funcref tables, the
-//! externref payload address for externref tables, NULL for null.
+//! externref payload address for externref tables, NULL for null. Funcref
+//! tables of an engine with `table_lazy_init` store them tagged (see
+//! [`Encoding`]), which only this file and compiled code know.
 
 use super::global::check_val;
 use super::init_plan::{FuncRefItems, TableTemplate};
@@ -10,7 +12,7 @@ use super::store::Store;
 use super::val::Val;
 use super::vm::VMTableDefinition;
 use crate::engine::Engine;
-use crate::environ::TableType;
+use crate::environ::{TableType, ValType};
 use anyhow::{anyhow, bail, Result};
 use std::cell::UnsafeCell;
 use std::ptr::NonNull;
@@ -24,6 +26,76 @@ use std::ptr::NonNull;
 /// host can allocate, returns -1; embedders bound tables further with the
 /// store limiter.
 pub const MAX_TABLE_ELEMENTS: u64 = 1 << 30;
+
+/// How a table stores its element values. This is the one place that
+/// knows the stored form; everything else goes through `encode`/`decode`.
+///
+/// `Tagged` is the `table_lazy_init` form of funcref tables: a stored 0
+/// means "not initialised yet", whose value is the module's initial value
+/// for that index (the table's template) or null where no template covers
+/// it (host tables, grown elements); any initialised element is stored as
+/// `value | 1`, so an initialised null is 1. A `VMFuncRef` is pointer
+/// aligned, so bit 0 of a value is always free. Compiled code reads the
+/// same form (`compiler::translate::table`) and initialises a 0 element
+/// through the `TableGetLazyInit` builtin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// Elements are their values: externref (and exnref) tables, and every
+    /// table of an engine without `table_lazy_init`.
+    Plain,
+    /// Funcref elements with the initialisation tag (see the type).
+    Tagged,
+}
+
+impl Encoding {
+    /// The encoding of tables of `element` type in an engine whose
+    /// `table_lazy_init` is `lazy`.
+    fn of(lazy: bool, element: ValType) -> Encoding {
+        let func = matches!(element, ValType::Ref(r) if r.heap.is_func());
+        if lazy && func {
+            Encoding::Tagged
+        } else {
+            Encoding::Plain
+        }
+    }
+
+    /// The stored form of `value` as an initialised element.
+    pub(crate) fn encode(self, value: usize) -> usize {
+        match self {
+            Encoding::Plain => value,
+            Encoding::Tagged => value | 1,
+        }
+    }
+
+    /// The value of stored element `raw`, or `None` when it is not
+    /// initialised yet (only in `Tagged` tables).
+    pub(crate) fn decode(self, raw: usize) -> Option<usize> {
+        match self {
+            Encoding::Plain => Some(raw),
+            Encoding::Tagged => (raw != 0).then_some(raw & !1),
+        }
+    }
+
+    /// Encodes, in place, `elements` just written with plain values.
+    pub(crate) fn encode_all(self, elements: &mut [usize]) {
+        if self == Encoding::Tagged {
+            for e in elements {
+                *e = self.encode(*e);
+            }
+        }
+    }
+
+    /// The stored form of elements a table grows by with value `init`:
+    /// a null stays "not initialised" (0), which past the template reads
+    /// null, so growing by nulls writes nothing.
+    fn grown(self, init: usize) -> usize {
+        if init == 0 {
+            0
+        } else {
+            self.encode(init)
+        }
+    }
+}
 
 /// A table's element array, pointer-sized elements in a `Vec` whose spare
 /// capacity is always zero bytes (null elements).
@@ -153,6 +225,11 @@ enum Initial {
 /// The runtime's record of one table, owned by its store.
 pub(crate) struct TableData {
     pub(crate) declared: TableType,
+    /// How the elements are stored.
+    encoding: Encoding,
+    /// With `Encoding::Tagged`: the initial contents an uninitialised
+    /// element takes its value from (`None`: those read null).
+    lazy_template: Option<TableTemplate>,
     /// The most elements the table may hold: its type's maximum capped by
     /// the runtime's (or the pooling allocator's) limit.
     limit: u64,
@@ -176,7 +253,8 @@ impl TableData {
     /// its definition at `slot` (a field of the instance's `VMContext`);
     /// from the pool of a pooling engine, else on demand. The elements are
     /// null, or `template`'s items when the module's init plan worked out
-    /// the whole initial contents (`InitPlan::tables`, `ty.minimum` items). A
+    /// the whole initial contents (`InitPlan::tables`, `ty.minimum` items);
+    /// in a tagged table those are only read on first access. A
     /// pooling engine's instantiation passes the `pool_slot` it reserved,
     /// which the elements then live in.
     pub(crate) fn new_for_instance(
@@ -217,6 +295,13 @@ impl TableData {
         }
         let cannot = || anyhow!("cannot allocate a table of {} elements", ty.minimum);
         let minimum = usize::try_from(ty.minimum).map_err(|_| cannot())?;
+        let encoding = Encoding::of(engine.tunables().table_lazy_init, ty.element);
+        // A tagged table keeps its template for lazy initialisation and
+        // starts all "not initialised" (zero): nothing is written.
+        let (initial, lazy_template) = match (encoding, initial) {
+            (Encoding::Tagged, Initial::FuncRefs(t)) => (Initial::Fill(0), Some(t)),
+            (_, initial) => (initial, None),
+        };
         let elements = match (allocator, pool_slot) {
             (Allocator::Pooling(_), Some(pool_slot)) => {
                 let (template, init) = match initial {
@@ -226,7 +311,7 @@ impl TableData {
                 let mut elements =
                     PooledElements::new(pool_slot, minimum, template).ok_or_else(cannot)?;
                 if init != 0 {
-                    elements.as_mut_slice().fill(init);
+                    elements.as_mut_slice().fill(encoding.encode(init));
                 }
                 Storage::Pooled(elements)
             }
@@ -236,7 +321,9 @@ impl TableData {
             (Allocator::OnDemand, _) => Storage::Heap(match initial {
                 Initial::Fill(init) => {
                     let mut elements = Elements::zeroed(0).ok_or_else(cannot)?;
-                    elements.grow(minimum, init).ok_or_else(cannot)?;
+                    elements
+                        .grow(minimum, encoding.grown(init))
+                        .ok_or_else(cannot)?;
                     elements
                 }
                 // The caller checked that the template has `ty.minimum`
@@ -259,6 +346,8 @@ impl TableData {
         };
         let data = TableData {
             declared: ty,
+            encoding,
+            lazy_template,
             limit,
             elements: UnsafeCell::new(elements),
             def,
@@ -304,12 +393,40 @@ impl TableData {
         unsafe { (*self.elements.get()).as_mut_slice() }
     }
 
+    /// How the elements are stored, for the operations that write
+    /// `elements_mut` directly.
+    pub(crate) fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The value of element `i` whose stored form is `raw`.
+    fn value_of(&self, i: usize, raw: usize) -> usize {
+        self.encoding
+            .decode(raw)
+            .unwrap_or_else(|| self.initial_value(i))
+    }
+
+    /// The initial value of element `i` of a tagged table: the template's,
+    /// or null.
+    fn initial_value(&self, i: usize) -> usize {
+        self.lazy_template.as_ref().map_or(0, |t| t.value(i))
+    }
+
     /// Element `i`, or `None` past the end.
     pub(crate) fn get(&self, i: u64) -> Option<usize> {
         // SAFETY: a shared reference for this read only; no `elements_mut`
         // slice is alive while a method of the table runs (its contract).
         let elements = unsafe { (*self.elements.get()).as_slice() };
-        elements.get(usize::try_from(i).ok()?).copied()
+        let i = usize::try_from(i).ok()?;
+        elements.get(i).map(|&raw| self.value_of(i, raw))
+    }
+
+    /// Element `i`, stored initialised if it was not yet (the
+    /// `TableGetLazyInit` builtin); `None` past the end.
+    pub(crate) fn get_and_init(&self, i: u64) -> Option<usize> {
+        let value = self.get(i)?;
+        self.set(i, value);
+        Some(value)
     }
 
     /// Sets element `i` to `value`; false past the end.
@@ -318,11 +435,65 @@ impl TableData {
         let elements = unsafe { (*self.elements.get()).as_mut_slice() };
         match usize::try_from(i).ok().and_then(|i| elements.get_mut(i)) {
             Some(slot) => {
-                *slot = value;
+                *slot = self.encoding.encode(value);
                 true
             }
             None => false,
         }
+    }
+
+    /// Stores every element of `range` initialised, so that its stored
+    /// form can be copied elsewhere (a copied 0 would take the template
+    /// value of the destination index). `range` is in bounds.
+    fn init_range(&self, range: std::ops::Range<usize>) {
+        if self.encoding == Encoding::Plain {
+            return;
+        }
+        // SAFETY: the slice is local to this loop, which calls nothing
+        // that reaches the elements.
+        let elements = unsafe { self.elements_mut() };
+        for i in range {
+            if self.encoding.decode(elements[i]).is_none() {
+                elements[i] = self.encoding.encode(self.initial_value(i));
+            }
+        }
+    }
+
+    /// `table.copy`: copies `[src, src + len)` of `src_table` to
+    /// `[dst, dst + len)` of `dst`, ranges possibly overlapping in one
+    /// table; false (nothing copied) when either is out of bounds. Both
+    /// tables have the same element type, hence the same encoding.
+    pub(crate) fn copy(dst: &TableData, src_table: &TableData, d: u64, s: u64, len: u64) -> bool {
+        let in_bounds = |start: u64, table: &TableData| {
+            let end = start.checked_add(len).filter(|e| *e <= table.size())?;
+            Some(start as usize..end as usize)
+        };
+        let (Some(dst_range), Some(src_range)) = (in_bounds(d, dst), in_bounds(s, src_table))
+        else {
+            return false;
+        };
+        src_table.init_range(src_range.clone());
+        // SAFETY: both slices are local to this copy, which runs no other
+        // code; the source is taken separately only when it is another
+        // table, so the two never alias.
+        let dst_elems = unsafe { dst.elements_mut() };
+        if std::ptr::eq(dst, src_table) {
+            dst_elems.copy_within(src_range, dst_range.start);
+        } else {
+            // SAFETY: as above; `src_table` is a different table.
+            let src_elems = unsafe { src_table.elements_mut() };
+            dst_elems[dst_range].copy_from_slice(&src_elems[src_range]);
+        }
+        true
+    }
+
+    /// How many elements are stored with a non-zero value: in a tagged
+    /// table, the elements initialised so far (a test hook, see
+    /// `Table::initialised_elements`).
+    fn stored_elements(&self) -> usize {
+        // SAFETY: a shared reference for this count only (see `get`).
+        let elements = unsafe { (*self.elements.get()).as_slice() };
+        elements.iter().filter(|&&raw| raw != 0).count()
     }
 
     pub(crate) fn size(&self) -> u64 {
@@ -349,7 +520,7 @@ impl TableData {
         // SAFETY: the only reference, for this resize: no `elements_mut`
         // slice is alive while a method of the table runs (its contract).
         let elements = unsafe { &mut *self.elements.get() };
-        elements.grow(usize::try_from(new).ok()?, init)?;
+        elements.grow(usize::try_from(new).ok()?, self.encoding.grown(init))?;
         self.publish();
         Some(old)
     }
@@ -361,7 +532,7 @@ impl TableData {
         let Some(end) = dst.checked_add(len).filter(|e| *e <= elements.len() as u64) else {
             return false;
         };
-        elements[dst as usize..end as usize].fill(value);
+        elements[dst as usize..end as usize].fill(self.encoding.encode(value));
         true
     }
 }
@@ -457,6 +628,15 @@ impl Table {
                     .map_or_else(|| "none".to_string(), |m| m.to_string())
             )
         })
+    }
+
+    /// How many elements hold a stored non-zero value. With
+    /// `table_lazy_init`, a funcref table's elements are stored only once
+    /// initialised, so this counts those (0 right after instantiation);
+    /// otherwise it counts the non-null elements. For tests only.
+    #[doc(hidden)]
+    pub fn initialised_elements(&self) -> usize {
+        self.data().stored_elements()
     }
 
     /// Whether both handles refer to the same table.

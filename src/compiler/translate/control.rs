@@ -467,11 +467,7 @@ impl FuncTranslator<'_, '_> {
 
     fn op_call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         let index = self.pop();
-        let addr = self.table_elem_addr(table, index, TrapKind::TableOutOfBounds);
-        let funcref = self
-            .builder
-            .ins()
-            .load(types::I64, self.table_flags, addr, 0);
+        let funcref = self.table_elem_get(table, index);
         self.trapz(funcref, TrapKind::IndirectCallToNull);
         let actual = self.builder.ins().load(
             types::I32,

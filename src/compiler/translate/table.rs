@@ -4,7 +4,10 @@
 //!
 //! A table's elements are pointer-sized (`*const VMFuncRef` for funcref,
 //! an opaque host pointer for externref, 0 for null) in an array the
-//! table's `VMTableDefinition` points at.
+//! table's `VMTableDefinition` points at. With `table_lazy_init`, funcref
+//! elements are stored tagged (the runtime's `table::Encoding`: 0 not
+//! initialised yet, else `value | 1`): reads decode them, a 0 going
+//! through the cold `TableGetLazyInit` builtin, and writes tag them.
 
 use super::{FuncTranslator, Offer};
 use crate::environ::parse::heap_type_of;
@@ -12,7 +15,7 @@ use crate::environ::vmoffsets::table_def;
 use crate::environ::{BuiltinFunction, TrapKind};
 use crate::environ::{HeapType, RefType, ValType};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
 use wasmparser::Operator;
 
 impl FuncTranslator<'_, '_> {
@@ -22,17 +25,20 @@ impl FuncTranslator<'_, '_> {
         match op {
             O::TableGet { table } => {
                 let index = self.pop();
-                let addr = self.table_elem_addr(table, index, TrapKind::TableOutOfBounds);
-                let v = self
-                    .builder
-                    .ins()
-                    .load(types::I64, self.table_flags, addr, 0);
+                let v = self.table_elem_get(table, index);
                 self.push(v, self.env.info.tables[table as usize].element);
             }
             O::TableSet { table } => {
                 let (index, value) = self.pop2();
                 let addr = self.table_elem_addr(table, index, TrapKind::TableOutOfBounds);
-                self.builder.ins().store(self.table_flags, value, addr, 0);
+                let stored = if self.table_is_tagged(table) {
+                    // Initialised, null included: a null stays null rather
+                    // than reading the initial value again.
+                    self.builder.ins().bor_imm_u(value, 1)
+                } else {
+                    value
+                };
+                self.builder.ins().store(self.table_flags, stored, addr, 0);
             }
             O::TableSize { table } => {
                 let (def, at) = self.table_def(table);
@@ -101,6 +107,67 @@ impl FuncTranslator<'_, '_> {
         Ok(None)
     }
 
+    /// Whether `table`'s elements are stored tagged: a funcref table of an
+    /// engine with `table_lazy_init` (the runtime's `Encoding::of`).
+    fn table_is_tagged(&self, table: u32) -> bool {
+        let element = self.env.info.tables[table as usize].element;
+        self.env.tunables.table_lazy_init && matches!(element, ValType::Ref(r) if r.heap.is_func())
+    }
+
+    /// The value of element `index` (of the table's index type) of
+    /// `table`, trapping with `TableOutOfBounds` past the end: a plain
+    /// load, decoded for a tagged table.
+    pub(super) fn table_elem_get(&mut self, table: u32, index: Value) -> Value {
+        let addr = self.table_elem_addr(table, index, TrapKind::TableOutOfBounds);
+        let raw = self
+            .builder
+            .ins()
+            .load(types::I64, self.table_flags, addr, 0);
+        if !self.table_is_tagged(table) {
+            return raw;
+        }
+        let index = self.table_index_i64(table, index);
+        self.decode_tagged(table, index, raw)
+    }
+
+    /// The value of a tagged element stored as `raw`: `raw & !1`, or, when
+    /// 0 (not initialised yet), what the cold `TableGetLazyInit` call
+    /// initialises it to. `index` is in bounds.
+    fn decode_tagged(&mut self, table: u32, index: Value, raw: Value) -> Value {
+        let lazy = self.builder.create_block();
+        let ready = self.builder.create_block();
+        let done = self.builder.create_block();
+        let value = self.builder.append_block_param(done, types::I64);
+        self.builder.ins().brif(raw, ready, &[], lazy, &[]);
+
+        self.builder.set_cold_block(lazy);
+        self.builder.switch_to_block(lazy);
+        self.builder.seal_block(lazy);
+        let t = self.i32_const(table);
+        let init = self
+            .call_builtin(BuiltinFunction::TableGetLazyInit, &[t, index])
+            .expect("TableGetLazyInit returns a value");
+        self.builder.ins().jump(done, &[BlockArg::Value(init)]);
+
+        self.builder.switch_to_block(ready);
+        self.builder.seal_block(ready);
+        let untagged = self.builder.ins().band_imm_s(raw, -2);
+        self.builder.ins().jump(done, &[BlockArg::Value(untagged)]);
+
+        self.builder.switch_to_block(done);
+        self.builder.seal_block(done);
+        value
+    }
+
+    /// `index` (of `table`'s index type) as an `i64`.
+    fn table_index_i64(&mut self, table: u32, index: Value) -> Value {
+        if self.is_table64(table) {
+            index
+        } else {
+            self.builder.ins().uextend(types::I64, index)
+        }
+    }
+
     /// Whether `table`'s indices are `i64` (table64).
     fn is_table64(&self, table: u32) -> bool {
         self.env.info.tables[table as usize].table64
@@ -120,11 +187,7 @@ impl FuncTranslator<'_, '_> {
     /// `table`, trapping with `trap` when it is out of bounds.
     pub(super) fn table_elem_addr(&mut self, table: u32, index: Value, trap: TrapKind) -> Value {
         let (def, at) = self.table_def(table);
-        let index = if self.is_table64(table) {
-            index
-        } else {
-            self.builder.ins().uextend(types::I64, index)
-        };
+        let index = self.table_index_i64(table, index);
         let len = self.load_vm_i64(def, at + table_def::CURRENT_ELEMENTS);
         let oob = self
             .builder

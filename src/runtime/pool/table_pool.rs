@@ -14,6 +14,10 @@
 //! is reset: the first `table_keep_resident` bytes are zeroed by hand (they
 //! stay resident) and the rest of what the tenant used goes back to the
 //! kernel with `madvise(MADV_DONTNEED)`, which makes it read zero.
+//!
+//! With `table_lazy_init` a funcref table gets no template here: its
+//! elements start zero ("not initialised yet", see `table::Encoding`), so
+//! a fresh slot is already right and a released one is always reset.
 
 use super::slots::{Slot, SlotKind, SlotPool};
 use super::InstancePool;

@@ -442,10 +442,12 @@ pub extern "C" fn wasm_config_guard_before_linear_memory_set(
     }
 }
 
-/// Initializes table elements lazily, on first use. Default: true.
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// Initializes table elements lazily, on first use. Default: true. Funcref
+/// elements start uninitialised (0) and take their initial value on first
+/// access, so instantiation writes none of a table's elements (pooled slots are
+/// cleared on release instead of keeping warm entries); off: every element is
+/// written at instantiation. Compiled code depends on it: serialized modules
+/// record it.
 #[no_mangle]
 pub extern "C" fn wasm_config_table_lazy_init_set(
     config: Option<&mut wasm_config_t>,
