@@ -36,7 +36,12 @@ fn to_usize(n: u64, what: &str) -> Result<usize> {
 /// The byte size of a memory of `old_pages` pages of `2^page_size_log2`
 /// bytes grown by `delta` pages, or why it cannot grow (past `maximum`
 /// bytes, or past the address space).
-fn grown_byte_len(old_pages: u64, delta: u64, page_size_log2: u8, maximum: u64) -> Result<usize> {
+pub(crate) fn grown_byte_len(
+    old_pages: u64,
+    delta: u64,
+    page_size_log2: u8,
+    maximum: u64,
+) -> Result<usize> {
     let new_bytes = old_pages
         .checked_add(delta)
         .and_then(|p| p.checked_mul(1u64 << page_size_log2))

@@ -29,6 +29,7 @@
 use super::slots::{Slot, SlotKind, SlotPool};
 use super::InstancePool;
 use crate::environ::memory_plan::{MemoryPlan, MemoryStyle};
+use crate::runtime::memory::grown_byte_len;
 use crate::runtime::memory_image::MemoryImage;
 use crate::runtime::mmap::{round_up_to_page, Mmap};
 use anyhow::{anyhow, bail, Result};
@@ -290,16 +291,8 @@ impl PooledMemory {
     /// Grows by `delta` pages within the slot; the old size in pages.
     pub(crate) fn grow(&mut self, delta: u64) -> Result<u64> {
         let old_pages = self.pages();
-        let new_bytes = old_pages
-            .checked_add(delta)
-            .and_then(|p| p.checked_mul(1u64 << self.page_size_log2))
-            .filter(|b| *b <= self.maximum)
-            .ok_or_else(|| {
-                anyhow!(
-                    "memory cannot grow by {delta} pages from {old_pages}: its maximum in the pool is {} bytes",
-                    self.maximum
-                )
-            })? as usize;
+        // `maximum` is the slot's: the pool's `max_memory_size` at most.
+        let new_bytes = grown_byte_len(old_pages, delta, self.page_size_log2, self.maximum)?;
         self.commit_to(new_bytes)?;
         self.byte_len = new_bytes;
         Ok(old_pages)
