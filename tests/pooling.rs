@@ -843,6 +843,63 @@ mod slots {
         );
     }
 
+    /// A slot keeps its last memory's initial size accessible for the
+    /// next tenant; a smaller next tenant must still fault past its own
+    /// size (compiled code elides the bounds check there), with signals
+    /// and with explicit checks, and a larger one sees zeros.
+    #[test]
+    fn a_smaller_tenant_faults_past_its_own_size() {
+        for signals in [true, false] {
+            // Slots that cover every 32-bit index: with signals, the
+            // compiled code checks no bounds and the slot's protection is
+            // all that stops an access.
+            let engine = engine_with(pool(1, |_| {}), |c| {
+                c.set_static_memory_maximum_size(4 << 30);
+                c.set_memory_guard_size(2 << 30);
+                c.set_signals_based_traps(signals);
+            });
+            let wat = |pages: u32| {
+                format!(
+                    r#"(module
+                      (memory {pages} 4)
+                      (func (export "load") (param i32) (result i32)
+                        (i32.load8_u (local.get 0)))
+                      (func (export "store") (param i32)
+                        (i32.store8 (local.get 0) (i32.const 0xAB))))"#
+                )
+            };
+            let big = module(&engine, &wat(3));
+            let small = module(&engine, &wat(1));
+            for _ in 0..3 {
+                let store = Store::new(&engine);
+                let i = Instance::new(&store, &big, &[]).expect("a free slot");
+                for page in 0..3 {
+                    call(&i, "store", &[Val::I32(page * PAGE as i32 + 5)]).unwrap();
+                }
+                drop(i);
+                drop(store);
+                let store = Store::new(&engine);
+                let i = Instance::new(&store, &small, &[]).expect("the same slot");
+                assert_eq!(call(&i, "load", &[Val::I32(5)]), Ok(0), "signals {signals}");
+                for past in [PAGE as i32, PAGE as i32 + 5, 2 * PAGE as i32 + 5] {
+                    assert_eq!(
+                        call(&i, "load", &[Val::I32(past)]),
+                        Err(TrapKind::MemoryOutOfBounds),
+                        "signals {signals}: byte {past} of a one-page memory"
+                    );
+                }
+                drop(i);
+                drop(store);
+                let store = Store::new(&engine);
+                let i = Instance::new(&store, &big, &[]).expect("the same slot");
+                for page in 0..3 {
+                    let at = Val::I32(page * PAGE as i32 + 5);
+                    assert_eq!(call(&i, "load", &[at]), Ok(0), "signals {signals}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn eight_threads_share_the_pool() {
         let engine = engine_with(pool(8, |_| {}), |_| {});

@@ -40,6 +40,17 @@ use std::sync::Arc;
 #[derive(Default)]
 pub(crate) struct MemorySlotState {
     image: Option<Arc<MemoryImage>>,
+    /// The bytes from the slot's base that are readable and writable now
+    /// (a page multiple), all others inaccessible; kept exact whenever a
+    /// protection changes. A released memory keeps its initial size
+    /// accessible (zeroed, or the image's bytes), so the next memory of
+    /// the same size (the next instance of the same module, which prefers
+    /// this slot) changes no protection: no `mprotect`, no VMA split or
+    /// merge, on a warm instantiate/drop.
+    accessible: usize,
+    /// What a reset keeps accessible: the memory's initial accessible
+    /// bytes (set when it is made; until then, what was accessible).
+    initial: usize,
 }
 
 /// The reservation of every pooled memory, and its geometry.
@@ -151,7 +162,15 @@ impl SlotKind for MemoryRegion {
         } else {
             self.mapping.decommit(base, dirty)
         };
-        discarded && self.mapping.uncommit(base, dirty).is_ok()
+        // Only what the tenant grew past its initial size becomes
+        // inaccessible again; the initial bytes stay as they are.
+        let kept = state.initial.min(state.accessible);
+        let uncommitted = self
+            .mapping
+            .uncommit(base + kept, state.accessible - kept)
+            .is_ok();
+        state.accessible = kept;
+        discarded && uncommitted
     }
 
     fn cool(&self, slot: u32, state: &mut MemorySlotState) -> bool {
@@ -162,6 +181,11 @@ impl SlotKind for MemoryRegion {
             }
             state.image = None;
         }
+        // A cooled slot is all inaccessible, as a fresh one is.
+        if self.mapping.uncommit(base, state.accessible).is_err() {
+            return false;
+        }
+        state.accessible = 0;
         self.mapping
             .decommit(base, self.keep_resident.min(self.capacity))
     }
@@ -223,14 +247,26 @@ impl PooledMemory {
             (Some(current), Some(wanted)) => Arc::ptr_eq(current, wanted),
             _ => false,
         };
-        let mut committed = 0;
-        if !in_place {
+        // What the last tenant left accessible (see `MemorySlotState`),
+        // kept as it is should this fail half-way.
+        slot.state.initial = slot.state.accessible;
+        let mut committed = slot.state.accessible;
+        // An image to replace or to map: start from an all-inaccessible
+        // slot. Without images on either side the accessible bytes (zero
+        // pages) are kept and only resized below.
+        if !in_place && (slot.state.image.is_some() || image.is_some()) {
             if let Some(old) = &slot.state.image {
                 if !region.mapping.reset(base, old.len()) {
                     bail!("cannot replace a pooled memory's image: the kernel refused");
                 }
                 slot.state.image = None;
             }
+            // The old image's pages are inaccessible now; whatever lay past
+            // them goes too.
+            region.mapping.uncommit(base, committed)?;
+            committed = 0;
+            slot.state.accessible = 0;
+            slot.state.initial = 0;
             if let Some(image) = image {
                 if let Err(e) = region.mapping.map_file_over(base, image.len(), image.fd()) {
                     // Put inaccessible memory back where the mapping failed,
@@ -240,6 +276,7 @@ impl PooledMemory {
                 }
                 slot.state.image = Some(image.clone());
                 committed = image.len();
+                slot.state.accessible = committed;
                 slot.dirtied(committed);
             }
         }
@@ -250,8 +287,22 @@ impl PooledMemory {
             maximum,
             page_size_log2: ty.page_size_log2,
         };
+        // Accessible past this memory's minimum (a larger last tenant):
+        // inaccessible again, since compiled code relies on the fault.
+        let initial =
+            round_up_to_page(min_bytes).ok_or_else(|| anyhow!("memory size overflows"))?;
+        if memory.committed > initial {
+            region
+                .mapping
+                .uncommit(base + initial, memory.committed - initial)?;
+            memory.committed = initial;
+            memory.slot.state.accessible = initial;
+        }
+        // The tenant may write everything accessible at the start.
+        memory.slot.dirtied(memory.committed);
         memory.commit_to(min_bytes)?;
         memory.byte_len = min_bytes;
+        memory.slot.state.initial = memory.committed;
         Ok((memory, image.is_some()))
     }
 
@@ -269,6 +320,7 @@ impl PooledMemory {
                 .mapping
                 .commit(base + self.committed, target - self.committed)?;
             self.committed = target;
+            self.slot.state.accessible = target;
             self.slot.dirtied(target);
         }
         Ok(())
