@@ -1012,10 +1012,12 @@ WASM_API_EXTERN void wasm_config_wasm_function_references_set(wasm_config_t *con
 /**
  * Enables the wasm exception-handling proposal (tags, throw, throw_ref,
  * try_table, exnref); not in the configuration reference, which predates it:
- * its default follows current Wasmtime. Default: true. Try_table lowered to
- * Cranelift exception tables (no cost on the non-throwing path); exceptions
- * unwind wasm frames only and leave wasm as traps with code
- * UNCAUGHT_EXCEPTION; the legacy try/catch/rethrow/delegate form is refused.
+ * its default follows current Wasmtime. Default: true. Calls inside a
+ * try_table are Cranelift try_calls with exception tables (calls outside one
+ * are unchanged; one inside costs what the reference's does: values live into
+ * a handler stay in stack slots across the call); exceptions unwind wasm
+ * frames only and leave wasm as traps with code UNCAUGHT_EXCEPTION; the legacy
+ * try/catch/rethrow/delegate form is refused.
  */
 WASM_API_EXTERN void wasm_config_wasm_exceptions_set(wasm_config_t *config, bool enable);
 

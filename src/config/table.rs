@@ -189,7 +189,7 @@ options! {
         status: works,
         code: no,
         proposal: { key: "exceptions", name: "exception handling", flags: [EXCEPTIONS], operators: [exceptions] },
-        notes: "try_table lowered to Cranelift exception tables (no cost on the non-throwing path); exceptions unwind wasm frames only and leave wasm as traps with code UNCAUGHT_EXCEPTION; the legacy try/catch/rethrow/delegate form is refused",
+        notes: "calls inside a try_table are Cranelift try_calls with exception tables (calls outside one are unchanged; one inside costs what the reference's does: values live into a handler stay in stack slots across the call); exceptions unwind wasm frames only and leave wasm as traps with code UNCAUGHT_EXCEPTION; the legacy try/catch/rethrow/delegate form is refused",
     }
     /// Enables the wasm wide-arithmetic proposal.
     wasm_wide_arithmetic {
