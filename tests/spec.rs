@@ -45,19 +45,6 @@ use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, Wast
 /// Commands that fail for a known reason: (file, line, reason).
 const KNOWN_FAILURES: &[(&str, usize, &str)] = &[];
 
-/// Whole files that belong to proposals this engine does not run yet, as
-/// (file stem, reason); none today: every file of the snapshot runs.
-const OUT_OF_SCOPE_FILES: &[(&str, &str)] = &[];
-
-/// Why the file `name` is out of scope as a whole, if it is.
-fn out_of_scope_file(name: &str) -> Option<&'static str> {
-    let stem = name.trim_end_matches(".wast");
-    OUT_OF_SCOPE_FILES
-        .iter()
-        .find(|(file, _)| *file == stem)
-        .map(|(_, reason)| *reason)
-}
-
 /// Whether a file tests relaxed SIMD, whose results depend on
 /// `relaxed_simd_deterministic`: these run a second time with it on.
 fn is_relaxed_simd_file(name: &str) -> bool {
@@ -456,20 +443,18 @@ fn parse_report(out: &str) -> FileReport {
 
 /// The child: runs one file and prints one line per command.
 fn run_worker(path: &Path) {
-    let name = display_name(path);
     let text = std::fs::read_to_string(path).expect("read .wast file");
-    let file_reason = out_of_scope_file(&name);
     // Run deep recursion tests on a thread with a generous host stack: the
     // wasm stack limit is what must stop them, not the host's stack size.
     std::thread::Builder::new()
         .stack_size(64 << 20)
-        .spawn(move || run_directives(&text, file_reason))
+        .spawn(move || run_directives(&text))
         .unwrap()
         .join()
         .expect("spec worker thread panicked");
 }
 
-fn run_directives(text: &str, file_reason: Option<&'static str>) {
+fn run_directives(text: &str) {
     // names.wast exercises bidirectional-override characters on purpose.
     let mut lexer = wast::lexer::Lexer::new(text);
     lexer.allow_confusing_unicode(true);
@@ -490,11 +475,7 @@ fn run_directives(text: &str, file_reason: Option<&'static str>) {
     let mut ctx = Context::new();
     for directive in wast.directives {
         let line = directive.span().linecol_in(text).0 + 1;
-        let outcome = match file_reason {
-            Some(reason) => Outcome::OutOfScope(reason.to_string()),
-            None => ctx.run(directive),
-        };
-        match outcome {
+        match ctx.run(directive) {
             Outcome::Pass => println!("PASS\t{line}"),
             Outcome::Fail(m) => println!("FAIL\t{line}\t{}", one_line(&m)),
             Outcome::OutOfScope(r) => println!("SKIP\t{line}\t{}", one_line(&r)),

@@ -64,9 +64,6 @@ impl ExnRef {
         }
         for (i, (v, t)) in payload.iter().zip(ty.params()).enumerate() {
             super::global::check_val(store, v, *t, &format!("payload value {i}"))?;
-            if let Val::FuncRef(Some(f)) = v {
-                f.check_usable_by_wasm()?;
-            }
         }
         let raw = alloc(store, tag.data_ptr());
         // SAFETY: `alloc` made `1 + payload.len()` slots at `raw`.

@@ -96,8 +96,9 @@ unsafe extern "C" fn memory_grow(vmctx: *mut u8, memory: u32, delta: u64) -> u64
 }
 
 /// A new exception object of the caller's tag `tag` (module-wide index),
-/// payload zeroed, owned by the store; null only if the runtime failed
-/// (the compiled code then traps).
+/// payload zeroed, owned by the store. Null only for a tag index the
+/// instance does not have or a panic in the runtime, neither of which
+/// validated code can cause.
 unsafe extern "C" fn exn_alloc(vmctx: *mut u8, tag: u32) -> *mut u8 {
     // SAFETY: called by compiled code with its own vmctx.
     unsafe {
@@ -227,7 +228,10 @@ unsafe extern "C" fn table_copy(
     unsafe {
         checked(vmctx, |inst| {
             let (d, s) = (inst.table(dst_table)?, inst.table(src_table)?);
-            TableData::copy(d, s, dst, src, len).then_some(())
+            let dst_range = range_in(dst, len, d.size() as usize)?;
+            let src_range = range_in(src, len, s.size() as usize)?;
+            TableData::copy(d, s, dst_range, src_range);
+            Some(())
         })
     }
 }

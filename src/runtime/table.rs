@@ -459,19 +459,16 @@ impl TableData {
         }
     }
 
-    /// `table.copy`: copies `[src, src + len)` of `src_table` to
-    /// `[dst, dst + len)` of `dst`, ranges possibly overlapping in one
-    /// table; false (nothing copied) when either is out of bounds. Both
-    /// tables have the same element type, hence the same encoding.
-    pub(crate) fn copy(dst: &TableData, src_table: &TableData, d: u64, s: u64, len: u64) -> bool {
-        let in_bounds = |start: u64, table: &TableData| {
-            let end = start.checked_add(len).filter(|e| *e <= table.size())?;
-            Some(start as usize..end as usize)
-        };
-        let (Some(dst_range), Some(src_range)) = (in_bounds(d, dst), in_bounds(s, src_table))
-        else {
-            return false;
-        };
+    /// `table.copy`: copies the elements of `src_range` of `src_table` to
+    /// `dst_range` of `dst` (ranges of one length, in bounds, possibly
+    /// overlapping in one table). Both tables have the same element type,
+    /// hence the same encoding.
+    pub(crate) fn copy(
+        dst: &TableData,
+        src_table: &TableData,
+        dst_range: std::ops::Range<usize>,
+        src_range: std::ops::Range<usize>,
+    ) {
         src_table.init_range(src_range.clone());
         // SAFETY: both slices are local to this copy, which runs no other
         // code; the source is taken separately only when it is another
@@ -484,7 +481,6 @@ impl TableData {
             let src_elems = unsafe { src_table.elements_mut() };
             dst_elems[dst_range].copy_from_slice(&src_elems[src_range]);
         }
-        true
     }
 
     /// How many elements are stored with a non-zero value: in a tagged
