@@ -25,3 +25,4 @@ pub mod environ;
 pub mod linker;
 pub mod module;
 pub mod runtime;
+pub mod wasi;

@@ -97,6 +97,9 @@ pub(crate) struct StoreInner {
     /// The embedder's data; dropped first when the store goes, while every
     /// object is still alive.
     data: Mutex<Option<Box<dyn Any + Send>>>,
+    /// Per-type state of the runtime's host layers (WASI's context), one
+    /// value per type; see `Store::set_extension`. Dropped with the store.
+    extensions: Mutex<Vec<Box<dyn Any + Send>>>,
     limits_config: Mutex<StoreLimits>,
     epoch_callback: Mutex<Option<EpochDeadlineCallback>>,
     /// Why the epoch deadline callback stopped wasm, for the entry to turn
@@ -145,6 +148,7 @@ impl Store {
         Store {
             inner: Arc::new(StoreInner {
                 data: Mutex::new(None),
+                extensions: Mutex::new(Vec::new()),
                 limits_config: Mutex::new(StoreLimits::default()),
                 epoch_callback: Mutex::new(None),
                 interrupt_reason: Mutex::new(None),
@@ -212,6 +216,35 @@ impl Store {
     pub fn with_data<R>(&self, f: impl FnOnce(Option<&mut (dyn Any + Send)>) -> R) -> R {
         let mut data = lock(&self.inner.data);
         f(data.as_deref_mut())
+    }
+
+    /// Installs `value` as the store's extension of type `T`, returning the
+    /// one it replaces. Extensions are how layers above the runtime (WASI)
+    /// keep per-store state their host functions find through
+    /// `Caller::store`, without the runtime knowing their types.
+    pub fn set_extension<T: Any + Send>(&self, value: T) -> Option<T> {
+        let mut extensions = lock(&self.inner.extensions);
+        let old = extensions
+            .iter()
+            .position(|e| e.is::<T>())
+            .map(|i| extensions.swap_remove(i));
+        extensions.push(Box::new(value));
+        old.and_then(|b| b.downcast::<T>().ok()).map(|b| *b)
+    }
+
+    /// Runs `f` on the store's extension of type `T`. `None` when there is
+    /// none, or when it is in use already by an enclosing `with_extension`
+    /// of this store (a host function that re-entered wasm, which called
+    /// back into the same layer): the extension is never lent twice, and
+    /// re-entry is refused rather than deadlocking.
+    pub fn with_extension<T: Any + Send, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let mut extensions = match self.inner.extensions.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        let value = extensions.iter_mut().find_map(|e| e.downcast_mut::<T>())?;
+        Some(f(value))
     }
 
     /// Sets the store's resource limits (see [`StoreLimits`]). Objects that

@@ -70,6 +70,9 @@ struct TrapInner {
     /// The exception of an `UncaughtException` trap: what wasm threw and
     /// nothing caught, or what the host throws (`Trap::throw`).
     exception: Option<ExnRef>,
+    /// The status of a trap that ends the program on its own request
+    /// (`Trap::exit`: WASI's `proc_exit`), as opposed to a failure.
+    exit_status: Option<i32>,
 }
 
 /// A trap: raised by wasm code (with a `TrapKind` and the spec's message),
@@ -100,6 +103,7 @@ impl Trap {
                 trace: OnceLock::new(),
                 coredump: OnceLock::new(),
                 exception: None,
+                exit_status: None,
             }),
         }
     }
@@ -113,6 +117,7 @@ impl Trap {
                 trace: OnceLock::from(trace),
                 coredump: OnceLock::new(),
                 exception: None,
+                exit_status: None,
             }),
         }
     }
@@ -134,6 +139,7 @@ impl Trap {
                 trace: OnceLock::new(),
                 coredump: OnceLock::new(),
                 exception: None,
+                exit_status: None,
             }),
         }
     }
@@ -157,8 +163,32 @@ impl Trap {
                 trace: trace.map(OnceLock::from).unwrap_or_default(),
                 coredump: OnceLock::new(),
                 exception: Some(exception),
+                exit_status: None,
             }),
         }
+    }
+
+    /// A trap that ends the running program with exit status `status`
+    /// (WASI's `proc_exit`): it unwinds every wasm frame like any trap, and
+    /// the embedder reads the status back with [`Trap::exit_status`]. The
+    /// message is the reference runtime's.
+    pub fn exit(status: i32) -> Trap {
+        Trap {
+            inner: Arc::new(TrapInner {
+                message: format!("Exited with i32 exit status {status}"),
+                kind: None,
+                trace: OnceLock::new(),
+                coredump: OnceLock::new(),
+                exception: None,
+                exit_status: Some(status),
+            }),
+        }
+    }
+
+    /// The status of a trap made by [`Trap::exit`]; `None` for every other
+    /// trap.
+    pub fn exit_status(&self) -> Option<i32> {
+        self.inner.exit_status
     }
 
     /// The exception of an `UncaughtException` trap (its tag and payload).

@@ -97,3 +97,40 @@ pub fn error_text(err: Option<Box<wasm_error_t>>) -> Option<String> {
     // SAFETY: made by wasm_error_message.
     Some(String::from_utf8(unsafe { msg.take() }).unwrap())
 }
+
+/// The Debian package with the wasm32 runtime library (`libclang_rt.builtins`)
+/// for the installed clang's major version.
+fn clang_rt_wasm_package() -> String {
+    let major = Command::new("clang")
+        .arg("-dumpversion")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|v| v.trim().split('.').next().map(str::to_string))
+        .unwrap_or_else(|| "<major>".to_string());
+    format!("libclang-rt-{major}-dev-wasm32")
+}
+
+/// Compiles the C sources `sources` into the WASI command `out`
+/// (`clang --target=wasm32-wasi` with wasi-libc), passing `flags` before
+/// the sources. Fails the test with the install command when clang,
+/// wasi-libc or the wasm32 clang runtime are missing (CI installs them).
+pub fn compile_wasi(sources: &[&Path], flags: &[&str], out: &Path) {
+    require_tool("clang", "clang");
+    require_tool("wasm-ld", "lld");
+    let output = Command::new("clang")
+        .args(["--target=wasm32-wasi", "-O2"])
+        .args(flags)
+        .args(sources)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("running clang");
+    assert!(
+        output.status.success(),
+        "clang --target=wasm32-wasi failed (wasi-libc and the wasm32 clang \
+         runtime are needed: apt-get install -y wasi-libc {}):\n{}",
+        clang_rt_wasm_package(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
