@@ -137,7 +137,10 @@ pub struct WasiConfig {
     pub sockets: Vec<PreopenSocket>,
     /// Whether the guest may use the host network at all (the reference's
     /// `inherit_network`); preview 1 only accepts on preopened sockets, so
-    /// this gates `sock_*` on them.
+    /// this gates `sock_*` on them: with it off, preopened sockets still
+    /// take their descriptor numbers (and can be polled and closed), but
+    /// `sock_accept`, `sock_recv`, `sock_send` and `sock_shutdown` answer
+    /// `ENOTCAPABLE`.
     pub inherit_network: bool,
 }
 
