@@ -2267,6 +2267,14 @@ wasm_ref_t *wasm_exnref_new(const struct wasm_tag_t *tag,
 WASM_API_EXTERN bool wasm_trap_code(const wasm_trap_t *trap, wasm_trap_code_t *code);
 
 /**
+ * If `trap` ended a WASI program through `proc_exit(n)`, stores `n` in
+ * `*status` and returns true; returns false (leaving `*status` untouched)
+ * for every other trap and for NULL arguments. A host tells a program's
+ * exit from its failure with this: exit status 0 is success.
+ */
+WASM_API_EXTERN bool wasm_trap_exit_status(const wasm_trap_t *trap, int *status);
+
+/**
  * Returns a new trap of `store` with code `code` and that code's standard
  * message, owned by the caller: what a host function returns to stop wasm
  * as if wasm itself had trapped that way (`wasm_trap_code` reports the

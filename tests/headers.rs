@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const HEADERS: &[&str] = &["wasm.h", "wasm-runtime.h"];
+const HEADERS: &[&str] = &["wasm.h", "wasm-runtime.h", "wasi.h"];
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -167,6 +167,8 @@ fn headers_compile_strictly_in_c_and_cxx() {
         ("wasm_only.c", &["wasm.h"][..]),
         ("runtime_only.c", &["wasm-runtime.h"][..]),
         ("both.c", &["wasm-runtime.h", "wasm.h"][..]),
+        ("wasi_only.c", &["wasi.h"][..]),
+        ("all.c", &["wasi.h", "wasm.h", "wasm-runtime.h"][..]),
     ] {
         let mut text: String = includes
             .iter()
@@ -647,8 +649,8 @@ fn wasm_h_declares_the_whole_standard_api() {
     );
 }
 
-/// Names of the `wasm_*` functions a generated header declares (cbindgen
-/// starts every declaration with `WASM_API_EXTERN`).
+/// Names of the `wasm_*` and `wasi_*` functions a generated header
+/// declares (cbindgen starts every declaration with `WASM_API_EXTERN`).
 fn declared_functions(header: &str) -> BTreeSet<String> {
     strip_comments(header)
         .split("WASM_API_EXTERN")
@@ -658,7 +660,7 @@ fn declared_functions(header: &str) -> BTreeSet<String> {
             head.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .next()
         })
-        .filter(|name| name.starts_with("wasm_"))
+        .filter(|name| name.starts_with("wasm_") || name.starts_with("wasi_"))
         .map(str::to_string)
         .collect()
 }
@@ -667,10 +669,22 @@ fn declared_functions(header: &str) -> BTreeSet<String> {
 fn extensions_and_standard_functions_are_split_by_folder() {
     let standard = declared_functions(&checked_in("wasm.h"));
     let extensions = declared_functions(&checked_in("wasm-runtime.h"));
-    let both: Vec<&String> = standard.intersection(&extensions).collect();
+    let wasi = declared_functions(&checked_in("wasi.h"));
+    for (a, b, x, y) in [
+        ("wasm.h", "wasm-runtime.h", &standard, &extensions),
+        ("wasm.h", "wasi.h", &standard, &wasi),
+        ("wasm-runtime.h", "wasi.h", &extensions, &wasi),
+    ] {
+        let both: Vec<&String> = x.intersection(y).collect();
+        assert!(
+            both.is_empty(),
+            "functions declared in {a} and {b}: {both:?}"
+        );
+    }
     assert!(
-        both.is_empty(),
-        "functions declared in both headers: {both:?}"
+        wasi.iter().all(|f| f.starts_with("wasi_config_")
+            || ["wasm_store_set_wasi", "wasm_linker_define_wasi"].contains(&f.as_str())),
+        "wasi.h declares only WASI functions: {wasi:?}"
     );
     // wasm_error_t lives in src/capi/ext/, so it is an extension.
     assert!(
@@ -680,5 +694,65 @@ fn extensions_and_standard_functions_are_split_by_folder() {
     assert!(
         extensions.contains("wasm_error_message") && !standard.contains("wasm_error_message"),
         "wasm_error_message belongs in wasm-runtime.h only; wasm.h has {standard:?}"
+    );
+}
+
+/// The reference runtime's (Wasmtime's) `wasi.h` signatures, and ours:
+/// each function is assigned to a pointer of exactly the type that header
+/// declares, which fails to compile (under -Werror, in C and C++) if a
+/// parameter or result type differs; the permission enums are used by
+/// their names.
+const WASI_SIGNATURES: &str = r#"#include "wasi.h"
+int wasi_signature_check(void);
+int wasi_signature_check(void) {
+  typedef ptrdiff_t (*output_t)(void *, const unsigned char *, size_t);
+  wasi_config_t *(*new_)(void) = wasi_config_new;
+  void (*delete_)(wasi_config_t *) = wasi_config_delete;
+  bool (*set_argv)(wasi_config_t *, size_t, const char *[]) = wasi_config_set_argv;
+  void (*inherit_argv)(wasi_config_t *) = wasi_config_inherit_argv;
+  bool (*set_env)(wasi_config_t *, size_t, const char *[], const char *[]) = wasi_config_set_env;
+  void (*inherit_env)(wasi_config_t *) = wasi_config_inherit_env;
+  bool (*stdin_file)(wasi_config_t *, const char *) = wasi_config_set_stdin_file;
+  void (*stdin_bytes)(wasi_config_t *, wasm_byte_vec_t *) = wasi_config_set_stdin_bytes;
+  void (*inherit_stdin)(wasi_config_t *) = wasi_config_inherit_stdin;
+  bool (*stdout_file)(wasi_config_t *, const char *) = wasi_config_set_stdout_file;
+  void (*inherit_stdout)(wasi_config_t *) = wasi_config_inherit_stdout;
+  void (*stdout_custom)(wasi_config_t *, output_t, void *, void (*)(void *)) =
+      wasi_config_set_stdout_custom;
+  bool (*stderr_file)(wasi_config_t *, const char *) = wasi_config_set_stderr_file;
+  void (*inherit_stderr)(wasi_config_t *) = wasi_config_inherit_stderr;
+  void (*stderr_custom)(wasi_config_t *, output_t, void *, void (*)(void *)) =
+      wasi_config_set_stderr_custom;
+  bool (*preopen_dir)(wasi_config_t *, const char *, const char *, wasi_dir_perms,
+                      wasi_file_perms) = wasi_config_preopen_dir;
+  void (*inherit_network)(wasi_config_t *) = wasi_config_inherit_network;
+  bool (*preopen_socket)(wasi_config_t *, uint32_t, const char *) = wasi_config_preopen_socket;
+  wasm_error_t *(*set_wasi)(wasm_store_t *, wasi_config_t *) = wasm_store_set_wasi;
+  wasm_error_t *(*define_wasi)(wasm_linker_t *) = wasm_linker_define_wasi;
+  bool (*exit_status)(const wasm_trap_t *, int *) = wasm_trap_exit_status;
+  enum wasi_dir_perms_flags dir_flag = WASMTIME_WASI_DIR_PERMS_READ;
+  enum wasi_file_perms_flags file_flag = WASMTIME_WASI_FILE_PERMS_READ;
+  wasi_dir_perms dir = WASMTIME_WASI_DIR_PERMS_READ | WASMTIME_WASI_DIR_PERMS_WRITE;
+  wasi_file_perms file = WASMTIME_WASI_FILE_PERMS_READ | WASMTIME_WASI_FILE_PERMS_WRITE;
+  (void)new_; (void)delete_; (void)set_argv; (void)inherit_argv; (void)set_env;
+  (void)inherit_env; (void)stdin_file; (void)stdin_bytes; (void)inherit_stdin;
+  (void)stdout_file; (void)inherit_stdout; (void)stdout_custom; (void)stderr_file;
+  (void)inherit_stderr; (void)stderr_custom; (void)preopen_dir; (void)inherit_network;
+  (void)preopen_socket; (void)set_wasi; (void)define_wasi; (void)exit_status;
+  return (int)(dir + file) + (int)dir_flag + (int)file_flag;
+}
+"#;
+
+#[test]
+fn wasi_h_has_the_reference_signatures() {
+    let dir = tempdir("wasi");
+    let path = dir.join("wasi_signatures.c");
+    std::fs::write(&path, WASI_SIGNATURES).unwrap();
+    let failures = compile_everywhere(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        failures.is_empty(),
+        "include/wasi.h differs from the reference's wasi.h signatures:\n\n{}",
+        failures.join("\n")
     );
 }

@@ -2,8 +2,9 @@
 //!
 //! Files directly in this folder implement the standard wasm.h API and end
 //! up in `include/wasm.h`; everything under `ext/` is our extension API and
-//! ends up in `include/wasm-runtime.h`. The header generator (build.rs)
-//! relies on that split, so keep it.
+//! ends up in `include/wasm-runtime.h`, and everything under `wasi/` (WASI,
+//! with the reference's `wasi_config_*` names) in `include/wasi.h`. The
+//! header generator (build.rs) relies on that split, so keep it.
 
 #![allow(non_camel_case_types)]
 
@@ -34,3 +35,4 @@ pub mod val;
 pub mod valtype;
 pub mod values;
 pub mod vec;
+pub mod wasi;

@@ -31,7 +31,7 @@ use crate::runtime::{Caller, Extern, Val};
 /// to no store and serve every store; other definitions are objects of one
 /// store. Owned by the caller, freed with `wasm_linker_delete`.
 pub struct wasm_linker_t {
-    linker: Linker,
+    pub(crate) linker: Linker,
 }
 
 /// A name argument, or the error naming it.

@@ -1,6 +1,8 @@
 //! Trap codes (why wasm trapped, as a number a host can switch on, with
-//! the reference's numbering), coded traps raised by the host, coredumps,
-//! and the names of backtrace frames.
+//! the reference's numbering), coded traps raised by the host, WASI exit
+//! statuses, coredumps, and the names of backtrace frames.
+
+use std::ffi::c_int;
 
 use crate::capi::frame::wasm_frame_t;
 use crate::capi::store::wasm_store_t;
@@ -125,6 +127,27 @@ pub extern "C" fn wasm_trap_code(
     match trap.trap().kind().and_then(code_of) {
         Some(c) => {
             *code = c;
+            true
+        }
+        None => false,
+    }
+}
+
+/// If `trap` ended a WASI program through `proc_exit(n)`, stores `n` in
+/// `*status` and returns true; returns false (leaving `*status` untouched)
+/// for every other trap and for NULL arguments. A host tells a program's
+/// exit from its failure with this: exit status 0 is success.
+#[no_mangle]
+pub extern "C" fn wasm_trap_exit_status(
+    trap: Option<&wasm_trap_t>,
+    status: Option<&mut c_int>,
+) -> bool {
+    let (Some(trap), Some(status)) = (trap, status) else {
+        return false;
+    };
+    match crate::wasi::exit_status(trap.trap()) {
+        Some(n) => {
+            *status = n;
             true
         }
         None => false,
