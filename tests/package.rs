@@ -1,7 +1,9 @@
 //! The CMake package, end to end: configure, build and install into a
 //! temporary prefix; check every installed file (and the SONAME); build and
-//! run the examples; then build and run consumers the four ways a host can
-//! use the library: `find_package(WasmRuntime)` (shared and static targets),
+//! run the examples and the README's `run-example`; run the installed
+//! `wasm-runtime` command (also from a moved install tree); then build and
+//! run consumers the four ways a host can use the library:
+//! `find_package(WasmRuntime)` (shared and static targets),
 //! `add_subdirectory`, `FetchContent`, and `pkg-config` from C.
 //!
 //! CMake's cargo step reuses the build of this test run: it is pointed at
@@ -134,7 +136,7 @@ fn check_exports(library: &Path) {
         })
         .collect();
     let mut missing = Vec::new();
-    for header in ["wasm.h", "wasm-runtime.h"] {
+    for header in ["wasm.h", "wasm-runtime.h", "wasi.h"] {
         let text = std::fs::read_to_string(source_dir().join("include").join(header)).unwrap();
         // cbindgen starts every declaration with WASM_API_EXTERN; the name
         // is the last identifier before the parameter list.
@@ -146,7 +148,8 @@ fn check_exports(library: &Path) {
                 .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .next()
                 .unwrap_or_default();
-            if name.starts_with("wasm_") && !exported.contains(name) {
+            let c_name = name.starts_with("wasm_") || name.starts_with("wasi_");
+            if c_name && !exported.contains(name) {
                 missing.push(format!("{name} ({header})"));
             }
         }
@@ -156,6 +159,60 @@ fn check_exports(library: &Path) {
         "declared in the headers but not exported by {}:\n  {}",
         library.display(),
         missing.join("\n  ")
+    );
+}
+
+/// The installed `bin/wasm-runtime`: its version, the main example (the
+/// checked-in build and, when CMake could build it, the fresh one) run
+/// through it and through the README's `run-example` target, and a copy
+/// of the install tree moved elsewhere, which must still find its library
+/// (the command's run path is relative).
+fn check_installed_cli(scratch: &Path, prefix: &Path, build: &Path) {
+    let version = format!("wasm-runtime {}\n", env!("CARGO_PKG_VERSION"));
+    let cli = prefix.join("bin/wasm-runtime");
+    assert_eq!(stdout_of(Command::new(&cli).arg("--version")), version);
+
+    let examples = source_dir().join("examples-wasi");
+    let expected = std::fs::read_to_string(examples.join("hello.expected")).unwrap();
+    let mut programs = vec![examples.join("hello.wasm")];
+    let built = build.join("examples-wasi/hello.wasm");
+    if built.is_file() {
+        programs.push(built);
+    }
+    for program in &programs {
+        let output = stdout_of(
+            Command::new(&cli)
+                .args(["run", "--env", "GREETING=Hello"])
+                .arg(program)
+                .arg("world"),
+        );
+        assert_eq!(
+            output,
+            expected,
+            "{} through bin/wasm-runtime",
+            program.display()
+        );
+    }
+
+    let output = stdout_of(
+        Command::new("cmake")
+            .arg("--build")
+            .arg(build)
+            .args(["--target", "run-example"]),
+    );
+    for line in expected.lines() {
+        assert!(
+            output.lines().any(|l| l == line),
+            "run-example: expected the line {line:?} in its output:\n{output}"
+        );
+    }
+
+    let moved = scratch.join("moved-prefix");
+    run(Command::new("cp").arg("-a").arg(prefix).arg(&moved));
+    assert_eq!(
+        stdout_of(Command::new(moved.join("bin/wasm-runtime")).arg("--version")),
+        version,
+        "the moved install tree's command"
     );
 }
 
@@ -196,6 +253,8 @@ fn installed_package_works_with_find_package_and_pkg_config() {
         "include/wasm.h".to_string(),
         "include/wasm-runtime.h".to_string(),
         "include/wasm-runtime.hh".to_string(),
+        "include/wasi.h".to_string(),
+        "bin/wasm-runtime".to_string(),
         "lib/cmake/WasmRuntime/WasmRuntimeConfig.cmake".to_string(),
         "lib/cmake/WasmRuntime/WasmRuntimeConfigVersion.cmake".to_string(),
         "lib/pkgconfig/wasm-runtime.pc".to_string(),
@@ -211,7 +270,7 @@ fn installed_package_works_with_find_package_and_pkg_config() {
     assert_eq!(link("libwasm-runtime.so"), Some(PathBuf::from(&soname)));
     assert_eq!(readelf_soname(&prefix.join("lib").join(&real)), soname);
     check_exports(&prefix.join("lib").join(&real));
-    for header in ["wasm.h", "wasm-runtime.h", "wasm-runtime.hh"] {
+    for header in ["wasm.h", "wasm-runtime.h", "wasm-runtime.hh", "wasi.h"] {
         let installed = std::fs::read(prefix.join("include").join(header)).unwrap();
         let checked_in = std::fs::read(source_dir().join("include").join(header)).unwrap();
         assert!(
@@ -249,6 +308,8 @@ fn installed_package_works_with_find_package_and_pkg_config() {
             );
         }
     }
+
+    check_installed_cli(&scratch.0, &prefix, &build);
 
     // A C++ program using find_package, against both libraries.
     let consumer_build = scratch.0.join("find-package");

@@ -134,3 +134,80 @@ pub fn compile_wasi(sources: &[&Path], flags: &[&str], out: &Path) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The `wasm-runtime` command (`cli/*.c`), compiled once per test run with
+/// the system C compiler (`$CC`, else `cc`) against `include/` and this
+/// test run's shared library, into `<target>/<profile>/cli/wasm-runtime`.
+///
+/// The library is the `libwasm_runtime.so` cargo built for this run
+/// (`<profile>/deps`: cargo builds every crate type of the library for
+/// the tests), copied next to the program under its SONAME, which the
+/// program finds through its rpath; running no cargo keeps the shared
+/// target directory's builds as they are. Both files are written under
+/// temporary names and renamed into place, so test binaries running at
+/// the same time never see half a file (and a running copy is not
+/// overwritten).
+pub fn cli_binary() -> PathBuf {
+    use std::sync::OnceLock;
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let exe = std::env::current_exe().expect("test binary path");
+            let profile_dir = exe
+                .parent()
+                .and_then(Path::parent)
+                .expect("<target>/<profile>/deps/<test>");
+            let out_dir = profile_dir.join("cli");
+            std::fs::create_dir_all(&out_dir).unwrap();
+            let partial =
+                |name: &str| out_dir.join(format!(".{name}.partial-{}", std::process::id()));
+
+            let lib = profile_dir.join("deps").join("libwasm_runtime.so");
+            assert!(
+                lib.is_file(),
+                "{} is missing: cargo builds it with the tests (crate-type cdylib)",
+                lib.display()
+            );
+            let soname = format!("libwasm-runtime.so.{}", env!("CARGO_PKG_VERSION_MAJOR"));
+            let lib_copy = out_dir.join(&soname);
+            std::fs::copy(&lib, partial(&soname)).unwrap();
+            std::fs::rename(partial(&soname), &lib_copy).unwrap();
+
+            let mut sources: Vec<PathBuf> = std::fs::read_dir(root.join("cli"))
+                .expect("cli/")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "c"))
+                .collect();
+            sources.sort();
+            let program = out_dir.join("wasm-runtime");
+            let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+            let output = Command::new(&cc)
+                .args([
+                    "-std=c11",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-pedantic",
+                    "-g",
+                    "-O2",
+                ])
+                .arg("-I")
+                .arg(root.join("include"))
+                .args(&sources)
+                .arg("-o")
+                .arg(partial("wasm-runtime"))
+                .arg(&lib_copy)
+                .arg(format!("-Wl,-rpath,{}", out_dir.display()))
+                .output()
+                .unwrap_or_else(|e| panic!("running {cc}: {e}"));
+            assert!(
+                output.status.success(),
+                "compiling cli/*.c:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            std::fs::rename(partial("wasm-runtime"), &program).unwrap();
+            program
+        })
+        .clone()
+}
