@@ -7,8 +7,9 @@ builds everything it needs, measures, prints Markdown tables (ours, the
 reference runtime, native where it applies, and the ratios, all measured in
 this run on this machine) and writes the results as JSON to
 benches/build/results.json (plus a timestamped copy in benches/build/results/).
-Progress goes to stderr, the tables to stdout. About 3 minutes of measuring on
-2 idle cores, plus the release build of the library.
+Progress goes to stderr, the tables to stdout. About 4 minutes of measuring on
+2 idle cores (one of them the start-up section's), plus the release build of
+the library and, the first time, about 20 s building sqlite3 to wasm32-wasi.
 
 What it measures:
   - execution: 13 C kernels (kernels/*.c; integer: sieve, sort, sha256,
@@ -33,7 +34,12 @@ What it measures:
     wasm32 build), of atomics (kernels/histogram.c built with -matomics
     on a shared memory against its plain build) and of exception handling
     (a call inside a try_table against a plain call, and a throw caught ten
-    frames up against returning through them), in each runtime.
+    frames up against returning through them), in each runtime;
+  - start-up (WASI): wall time of one process running a WASI command, a C
+    hello world and sqlite3 (with tests/wasi-programs/sqlite/driver.c) on a
+    small script, compiled from the .wasm and from a precompiled file; both
+    runtimes through the same C host (host/wasi_host.c), and our
+    command-line runner (`wasm-runtime run`).
 
 What it builds (into benches/build/, gitignored):
   - our library: `cargo build --release --lib` in the repository (honours
@@ -49,7 +55,12 @@ What it builds (into benches/build/, gitignored):
     natively (clang -O2) for the native column;
   - synthetic modules (wasmgen.py) for instantiation and calls;
   - real-world modules fetched from the npm registry (`npm pack`) for the
-    compilation benchmarks.
+    compilation benchmarks;
+  - for start-up: host/wasi_host.c twice (against include/ with wasi.h for
+    ours, against host/wasmtime-abi/ with -DBENCH_REFERENCE for the
+    reference), our CLI from cli/*.c, and hello.c and sqlite3 to wasm32-wasi
+    (clang + wasi-libc; sqlite3.c from the libsqlite3-sys dev-dependency,
+    found with `cargo metadata`).
 
 Every measurement runs in its own process, one runtime at a time, runtimes
 interleaved per benchmark. Single-threaded measurements (execution, calls,
@@ -60,11 +71,13 @@ build, the module does not compile, a trap, a wrong result, a crash, a
 timeout) the table cell says so and the run goes on.
 
 Needs: python3 (standard library only), a Rust toolchain, clang, lld
-(wasm-ld), a C compiler, npm, pip. On Debian: apt-get install clang lld npm.
+(wasm-ld), a C compiler, npm, pip, and for start-up wasi-libc. On Debian:
+apt-get install clang lld npm wasi-libc.
 
 Options:
   --quick             fewer repetitions and the small npm modules only (smoke run)
-  --only SECTIONS     comma-separated subset of: exec,compile,instantiate,calls,memory,variants
+  --only SECTIONS     comma-separated subset of:
+                      exec,compile,instantiate,calls,memory,variants,startup
   --kernels NAMES     comma-separated subset of the kernels (the SIMD ones are
                       mat4, bytesum, blend, dot16 and <kernel>+simd128)
   --no-cargo          use the already built library instead of running cargo
@@ -78,10 +91,12 @@ Options:
 
 import argparse
 import datetime
+import hashlib
 import json
 import math
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -151,7 +166,7 @@ ATOMIC_CFLAGS = WASM_CFLAGS + ["-matomics", "-DBENCH_ATOMIC", "-Wl,--shared-memo
                                "-Wl,--max-memory=16777216"]
 
 RUNTIMES = ["ours", "wasmtime"]
-SECTIONS = ["exec", "compile", "instantiate", "calls", "memory", "variants"]
+SECTIONS = ["exec", "compile", "instantiate", "calls", "memory", "variants", "startup"]
 
 START = time.monotonic()
 
@@ -170,6 +185,7 @@ class Settings:
         self.instances = 100 if quick else 500
         self.calls = 200_000 if quick else 1_000_000
         self.live_instances = 1000
+        self.startup_runs = 3 if quick else 11
         self.npm_modules = [m for m in NPM_MODULES if not quick or m[0] in QUICK_NPM_MODULES]
 
 
@@ -628,6 +644,278 @@ def run_memory(hosts, synthetic, modules, settings):
     return results
 
 
+# ---- start-up (WASI) --------------------------------------------------------
+
+# The start-up section: WASI commands run as a command-line runner runs them,
+# one process per run. Programs: a C hello world and sqlite3 (the amalgamation
+# of the libsqlite3-sys dev-dependency, with tests/wasi-programs/sqlite/
+# driver.c) on a small script, built to wasm32-wasi like tests/wasi_sqlite.rs
+# builds them.
+STARTUP_HELLO_C = """#include <stdio.h>
+
+int main(void) {
+  printf("hello, world\\n");
+  return 0;
+}
+"""
+STARTUP_HELLO_OUTPUT = "hello, world\n"
+STARTUP_SQL = """CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+INSERT INTO t SELECT i, printf('row-%03d', i) FROM n;
+SELECT count(*), sum(id), max(name) FROM t;
+"""
+STARTUP_SQL_OUTPUT = "100|5050|row-100\n"
+SQLITE_PACKAGE = "libsqlite3-sys"
+SQLITE_DRIVER = os.path.join(ROOT, "tests", "wasi-programs", "sqlite", "driver.c")
+SQLITE_WASI_FLAGS = [
+    "--target=wasm32-wasi", "-O2",
+    "-DSQLITE_THREADSAFE=0", "-DSQLITE_OMIT_LOAD_EXTENSION", "-DLONGDOUBLE_TYPE=double",
+    "-D_WASI_EMULATED_MMAN", "-D_WASI_EMULATED_GETPID", "-D_WASI_EMULATED_SIGNAL",
+    "-D_WASI_EMULATED_PROCESS_CLOCKS", "-lwasi-emulated-mman", "-lwasi-emulated-getpid",
+    "-lwasi-emulated-signal", "-lwasi-emulated-process-clocks",
+]
+# Who runs the programs: our runtime and the reference through the same C
+# host (host/wasi_host.c), and our command-line runner (cli/wasm-runtime.c).
+STARTUP_RUNNERS = ["ours", "wasmtime", "ours_cli"]
+STARTUP_PHASES = ["load", "setup", "instantiate", "run", "teardown"]
+# (label, program, precompiled)
+STARTUP_CASES = [
+    ("hello: compile + run", "hello", False),
+    ("hello: precompiled", "hello", True),
+    ("sqlite: compile + run", "sqlite", False),
+    ("sqlite: precompiled", "sqlite", True),
+]
+
+
+def host_triple():
+    ok, output = run_tool(["rustc", "-vV"])
+    for line in output.splitlines() if ok else []:
+        if line.startswith("host: "):
+            return line[len("host: "):].strip()
+    return None
+
+
+def find_sqlite_source():
+    """The amalgamation's directory, through cargo's metadata (which fetches
+    the package if this checkout has not yet); returns (dir, None) or
+    (None, error)."""
+    args = ["cargo", "metadata", "--format-version", "1"]
+    triple = host_triple()
+    if triple:
+        args += ["--filter-platform", triple]
+    try:
+        proc = subprocess.run(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, errors="replace")
+    except OSError as e:
+        return None, f"cargo metadata: {e}"
+    if proc.returncode != 0:
+        return None, "cargo metadata failed: " + first_error_line(proc.stderr)
+    for package in json.loads(proc.stdout)["packages"]:
+        if package["name"] == SQLITE_PACKAGE:
+            source = os.path.join(os.path.dirname(package["manifest_path"]), "sqlite3")
+            if os.path.exists(os.path.join(source, "sqlite3.c")):
+                return source, None
+            return None, f"no sqlite3/sqlite3.c in {SQLITE_PACKAGE}"
+    return None, f"{SQLITE_PACKAGE} is not a dependency (see Cargo.toml)"
+
+
+def file_digest(paths, extra):
+    digest = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as f:
+            digest.update(f.read())
+    digest.update(json.dumps(extra).encode())
+    return digest.hexdigest()[:16]
+
+
+def build_wasi_programs():
+    """Returns {program: path or error string}; the sqlite build (about 20 s)
+    is kept under a hash of its sources and flags."""
+    out = os.path.join(BUILD, "startup")
+    os.makedirs(out, exist_ok=True)
+    built = {}
+    hello_c = os.path.join(out, "hello.c")
+    with open(hello_c, "w") as f:
+        f.write(STARTUP_HELLO_C)
+    hello = os.path.join(out, "hello.wasm")
+    ok, output = run_tool(["clang", "--target=wasm32-wasi", "-O2", "-Wall", "-Wextra", "-o", hello,
+                           hello_c])
+    built["hello"] = hello if ok else "clang --target=wasm32-wasi failed (apt-get install " \
+                                      "wasi-libc): " + first_error_line(output)
+    source, error = find_sqlite_source()
+    if error:
+        built["sqlite"] = error
+        return built
+    sources = [os.path.join(source, "sqlite3.c"), SQLITE_DRIVER]
+    _, clang_version = run_tool(["clang", "--version"])
+    flags = SQLITE_WASI_FLAGS + ["-I", source]
+    sqlite = os.path.join(out, f"sqlite-{file_digest(sources, [flags, clang_version])}.wasm")
+    if not os.path.exists(sqlite):
+        log("building sqlite3 + driver.c to wasm32-wasi (about 20 s)")
+        ok, output = run_tool(["clang", *flags, "-o", sqlite + ".partial", *sources])
+        if not ok:
+            built["sqlite"] = "sqlite build failed: " + first_error_line(output)
+            return built
+        os.replace(sqlite + ".partial", sqlite)
+    built["sqlite"] = sqlite
+    return built
+
+
+def build_wasi_host(name, include_dir, lib_dir, lib_name, defines):
+    """Builds host/wasi_host.c against one runtime; (path, None) or (None, error)."""
+    out = os.path.join(BUILD, f"wasi_host-{name}")
+    cc = os.environ.get("CC", "cc")
+    args = [cc, *HOST_CFLAGS, *defines, "-I", include_dir, "-o", out,
+            os.path.join(HERE, "host", "wasi_host.c"), "-L", lib_dir, f"-l{lib_name}",
+            f"-Wl,-rpath,{lib_dir}"]
+    ok, output = run_tool(args, log_path=os.path.join(BUILD, f"wasi_host-{name}.log"))
+    if not ok:
+        return None, "wasi_host does not build: " + first_error_line(output)
+    return out, None
+
+
+def build_cli(ours_dir):
+    """Our command-line runner, cli/*.c against our library; (path, None) or
+    (None, error)."""
+    cli_dir = os.path.join(ROOT, "cli")
+    sources = sorted(os.path.join(cli_dir, f) for f in os.listdir(cli_dir) if f.endswith(".c")) \
+        if os.path.isdir(cli_dir) else []
+    if not sources:
+        return None, "no cli/*.c in this checkout"
+    out = os.path.join(BUILD, "wasm-runtime")
+    cc = os.environ.get("CC", "cc")
+    args = [cc, *HOST_CFLAGS, "-I", os.path.join(ROOT, "include"), "-I", cli_dir, "-o", out,
+            *sources, "-L", ours_dir, "-lwasm_runtime", f"-Wl,-rpath,{ours_dir}"]
+    ok, output = run_tool(args, log_path=os.path.join(BUILD, "wasm-runtime-cli.log"))
+    if not ok:
+        return None, "cli does not build: " + first_error_line(output)
+    return out, None
+
+
+def startup_command(runner, tool, program, precompiled, data_dir):
+    """The command line that runs `program` (a path) under one runner."""
+    dirs = ["--dir", f"{data_dir}::/data"] if data_dir else []
+    if runner == "ours_cli":
+        return [tool, "run", *(["--allow-precompiled"] if precompiled else []), *dirs, program]
+    return [tool, "run", *(["--precompiled"] if precompiled else []), *dirs, program]
+
+
+def precompile(runner, tool, wasm, out):
+    """Writes the runner's serialized module for `wasm`; None or an error."""
+    if runner == "ours_cli":
+        args = [tool, "compile", wasm, "-o", out]
+    else:
+        args = [tool, "compile", wasm, out]
+    ok, output = run_tool(args)
+    if not ok or not os.path.exists(out):
+        return "precompiling failed: " + first_error_line(output)
+    return None
+
+
+def run_startup(tools, programs, settings):
+    """Each case in each runner, the runners interleaved run by run; wall and
+    CPU time of the whole process, and the C host's phases."""
+    out = os.path.join(BUILD, "startup")
+    data = os.path.join(out, "data")
+    os.makedirs(data, exist_ok=True)
+    with open(os.path.join(data, "bench.sql"), "w") as f:
+        f.write(STARTUP_SQL)
+    times_path = os.path.join(out, "phases.json")
+    guest_args = {"hello": [], "sqlite": ["/data/bench.db", "/data/bench.sql"]}
+    expected = {"hello": STARTUP_HELLO_OUTPUT, "sqlite": STARTUP_SQL_OUTPUT}
+
+    def reset():
+        for name in ("bench.db", "bench.db-journal"):
+            if os.path.exists(os.path.join(data, name)):
+                os.remove(os.path.join(data, name))
+
+    # Each runner's serialized modules, made once.
+    serialized = {}
+    for rt in STARTUP_RUNNERS:
+        for program, wasm in programs.items():
+            if isinstance(tools[rt], dict) or not wasm.endswith(".wasm"):
+                continue
+            path = os.path.join(out, f"{program}.{rt}.cwasm")
+            serialized[(rt, program)] = precompile(rt, tools[rt], wasm, path) or path
+
+    def run_once(rt, args, program):
+        reset()
+        env = dict(os.environ, WASI_HOST_TIMES=times_path) if rt != "ours_cli" else None
+        if os.path.exists(times_path):
+            os.remove(times_path)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                  text=True, errors="replace", timeout=300)
+        except subprocess.TimeoutExpired:
+            return {"ok": False, "error": "timeout after 300 s"}
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0 or proc.stdout != expected[program]:
+            tail = proc.stderr.strip().splitlines()[-1:] or [repr(proc.stdout[:60])]
+            what = f"exit {proc.returncode}" if proc.returncode else "wrong output"
+            if proc.returncode < 0:
+                what = "crashed: " + signal.Signals(-proc.returncode).name
+            return {"ok": False, "error": f"{what}: {tail[0]}"}
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        phases = None
+        if env and os.path.exists(times_path):
+            with open(times_path) as f:
+                phases = json.load(f)
+        return {"ok": True, "wall": wall, "cpu": cpu, "phases": phases}
+
+    results = {}
+    for label, program, precompiled in STARTUP_CASES:
+        log(f"startup {label} x{settings.startup_runs}")
+        row, samples, commands = {}, {}, {}
+        for rt in STARTUP_RUNNERS:
+            wasm = programs.get(program)
+            if isinstance(tools[rt], dict):
+                row[rt] = tools[rt]
+                continue
+            if not wasm or not wasm.endswith(".wasm"):
+                row[rt] = {"ok": False, "error": wasm or "not built"}
+                continue
+            target = wasm
+            if precompiled:
+                target = serialized[(rt, program)]
+                if not target.endswith(".cwasm"):
+                    row[rt] = {"ok": False, "error": target}
+                    continue
+            commands[rt] = startup_command(rt, tools[rt], target, precompiled,
+                                           data if program == "sqlite" else None) \
+                + guest_args[program]
+            # One untimed run checks the output and warms the file cache.
+            first = run_once(rt, commands[rt], program)
+            if not first["ok"]:
+                row[rt] = first
+                del commands[rt]
+                continue
+            samples[rt] = []
+        for _ in range(settings.startup_runs):
+            for rt in list(commands):
+                r = run_once(rt, commands[rt], program)
+                if not r["ok"]:
+                    row[rt] = r
+                    del commands[rt]
+                    continue
+                samples[rt].append(r)
+        for rt, runs in samples.items():
+            if rt in row:
+                continue
+            r = {"ok": True, "runs": len(runs),
+                 "wall_ms": stats([s["wall"] for s in runs], 1e3),
+                 "cpu_ms": stats([s["cpu"] for s in runs], 1e3)}
+            if runs and all(s["phases"] for s in runs):
+                r["phases_ms"] = {p: statistics.median(s["phases"][p] for s in runs) * 1e3
+                                  for p in STARTUP_PHASES}
+            row[rt] = r
+        results[label] = row
+    reset()
+    return results
+
+
 # ---- reporting --------------------------------------------------------------
 
 def geomean(values):
@@ -721,6 +1009,8 @@ def headline_metrics(results, runtime):
     mem = results.get("memory", {}).get(runtime, {})
     put("memory compiled module (KiB)", mem.get("module"), "module_kib")
     put("memory per instance (KiB)", mem.get("instances"), "per_instance_kib")
+    for label, row in results.get("startup", {}).items():
+        put(f"startup {label} (ms)", row.get(runtime), "wall_ms")
     return metrics
 
 
@@ -966,6 +1256,47 @@ def report_memory(results, settings):
             "alive.\n\n" + table(header, rows))
 
 
+def report_startup(results, settings):
+    header = ["program, start", "ours (ms)", "wasmtime (ms)", "ours/wasmtime", "ours CLI (ms)",
+              "CLI/wasmtime", "CPU ours/wasmtime (ms)"]
+    rows = []
+    for label, row in results.items():
+        o, w, c = (median_of(row.get(rt), "wall_ms") for rt in STARTUP_RUNNERS)
+        oc, wc = (median_of(row.get(rt), "cpu_ms") for rt in ("ours", "wasmtime"))
+        rows.append([label, fmt_stats(row["ours"], "wall_ms"),
+                     fmt_stats(row["wasmtime"], "wall_ms"), fmt_ratio(ratio(o, w)),
+                     fmt_stats(row["ours_cli"], "wall_ms"),
+                     fmt_ratio(ratio(c, w)), f"{fmt_num(oc)} / {fmt_num(wc)}"])
+    phase_header = ["program, start", "runtime"] + [f"{p} (ms)" for p in STARTUP_PHASES]
+    phase_rows = []
+    for label, row in results.items():
+        for rt in ("ours", "wasmtime"):
+            r = row.get(rt) or {}
+            if r.get("ok") and "phases_ms" in r:
+                phase_rows.append([label, rt]
+                                  + [fmt_num(r["phases_ms"][p]) for p in STARTUP_PHASES])
+    text = (f"### Start-up (WASI)\n\nA WASI command run once per process, as a command-line runner "
+            f"runs it: a C hello world (printf) and sqlite3 3.46.0 with "
+            f"tests/wasi-programs/sqlite/driver.c on a small script (create a table, insert 100 "
+            f"rows, one aggregate query) in a preopened directory, both built with clang "
+            f"--target=wasm32-wasi -O2. `compile + run` starts from the .wasm, `precompiled` from "
+            f"the runner's own serialized module (deserialized from its file). ours and wasmtime: "
+            f"the same C host (benches/host/wasi_host.c: engine, module, WASI context with "
+            f"inherited stdio, argv and the preopen, linker with WASI, instantiate, `_start`, "
+            f"teardown) over each runtime's C API in its default configuration; ours CLI: "
+            f"`wasm-runtime run`. Wall time of the whole process, from spawn to exit, in ms, "
+            f"median [min–max] of {settings.startup_runs} runs after one checked warm-up run, "
+            f"the runners interleaved. The last column is the medians of the processes' CPU "
+            f"time (user + system, all threads: compilation runs on several), which load from "
+            f"other processes inflates less than wall time.\n\n" + table(header, rows))
+    if phase_rows:
+        text += ("\n\nWhere the C host's time goes (medians, wall ms): load = read + compile, or "
+                 "deserialize; setup = WASI context + linker; run = `_start`; the rest of the "
+                 "process time is the process itself (exec, dynamic loading, exit).\n\n"
+                 + table(phase_header, phase_rows))
+    return text
+
+
 def machine_info():
     cpu = platform.processor() or platform.machine()
     try:
@@ -1044,6 +1375,34 @@ def main():
             if not value.endswith(".wasm"):
                 log(f"{label}: {value}")
 
+    startup_tools, startup_programs = {}, {}
+    if "startup" in sections:
+        log("building the WASI programs and hosts for the start-up section")
+        startup_programs = build_wasi_programs()
+        for label, value in startup_programs.items():
+            if not value.endswith(".wasm"):
+                log(f"startup {label}: {value}")
+        error = None if ours_dir else "our library did not build"
+        if ours_dir:
+            path, error = build_wasi_host("ours", os.path.join(ROOT, "include"), ours_dir,
+                                          "wasm_runtime", [])
+        startup_tools["ours"] = {"ok": False, "unavailable": True, "error": error} if error \
+            else path
+        error = None if ours_dir else "our library did not build"
+        if ours_dir:
+            path, error = build_cli(ours_dir)
+        startup_tools["ours_cli"] = {"ok": False, "unavailable": True, "error": error} if error \
+            else path
+        error = None if wasmtime_dir else "the reference library was not fetched"
+        if wasmtime_dir:
+            path, error = build_wasi_host("wasmtime", os.path.join(HERE, "host", "wasmtime-abi"),
+                                          wasmtime_dir, "wasmtime", ["-DBENCH_REFERENCE"])
+        startup_tools["wasmtime"] = {"ok": False, "unavailable": True, "error": error} if error \
+            else path
+        for rt, tool in startup_tools.items():
+            if isinstance(tool, dict):
+                log(f"startup: {rt} not measured: {tool['error']}")
+
     measure_start = time.monotonic()
     load_at_start = os.getloadavg()[0]
     results = {"meta": machine_info()}
@@ -1071,6 +1430,9 @@ def main():
     if "variants" in sections:
         results["variants"] = run_variants(hosts, build_variants(), settings)
         reports.append(report_variants(results["variants"], settings))
+    if "startup" in sections:
+        results["startup"] = run_startup(startup_tools, startup_programs, settings)
+        reports.append(report_startup(results["startup"], settings))
     if previous:
         reports.append(report_compare(results, previous, args.compare))
 
