@@ -92,7 +92,8 @@ wasm_engine_t* cli_engine_new(const struct cli_options* options);
    (reported) on failure. */
 bool cli_read_file(const char* path, wasm_byte_vec_t* out);
 /* The module FILE holds (binary, text or precompiled), or NULL (reported). */
-wasm_module_t* cli_load_module(wasm_store_t* store, const struct cli_options* options);
+wasm_module_t* cli_load_module(wasm_engine_t* engine, wasm_store_t* store,
+                               const struct cli_options* options);
 
 /* values.c: a command-line argument as a value of `kind`, or false
    (reported) when it is not one. */

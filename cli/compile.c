@@ -49,7 +49,7 @@ int cli_compile(const struct cli_options* options) {
   wasm_module_t* module = NULL;
   if (!output) {
     cli_error("out of memory");
-  } else if (store && (module = cli_load_module(store, options))) {
+  } else if (store && (module = cli_load_module(engine, store, options))) {
     wasm_byte_vec_t serialized;
     wasm_module_serialize(module, &serialized);
     if (write_file(output, &serialized)) status = 0;

@@ -63,8 +63,20 @@ static bool looks_like_text(const wasm_byte_vec_t* bytes) {
   return false;
 }
 
-static wasm_module_t* load_precompiled(wasm_store_t* store, const struct cli_options* options,
-                                       const wasm_byte_vec_t* bytes) {
+/* Whether the file at `path` starts with `prefix` (false when it cannot be
+   read: reading it again reports why). */
+static bool file_starts_with(const char* path, const char* prefix, size_t len) {
+  FILE* file = fopen(path, "rb");
+  if (!file) return false;
+  char head[16];
+  bool match = len <= sizeof head && fread(head, 1, len, file) == len && memcmp(head, prefix, len) == 0;
+  fclose(file);
+  return match;
+}
+
+/* A precompiled module is mapped from its file rather than read: its code
+   pages are the file's, so loading costs no copy of the machine code. */
+static wasm_module_t* load_precompiled(wasm_engine_t* engine, const struct cli_options* options) {
   if (strcmp(options->command, "compile") == 0) {
     cli_error("`%s` is a precompiled module already", options->file);
     return NULL;
@@ -78,7 +90,7 @@ static wasm_module_t* load_precompiled(wasm_store_t* store, const struct cli_opt
     return NULL;
   }
   wasm_module_t* module = NULL;
-  wasm_error_t* error = wasm_module_deserialize_checked(store, bytes, &module);
+  wasm_error_t* error = wasm_module_deserialize_file(engine, options->file, &module);
   if (error) {
     cli_error_wasm(error, "cannot load the precompiled module `%s`", options->file);
     return NULL;
@@ -86,16 +98,13 @@ static wasm_module_t* load_precompiled(wasm_store_t* store, const struct cli_opt
   return module;
 }
 
-wasm_module_t* cli_load_module(wasm_store_t* store, const struct cli_options* options) {
+wasm_module_t* cli_load_module(wasm_engine_t* engine, wasm_store_t* store,
+                               const struct cli_options* options) {
+  if (file_starts_with(options->file, "\0wrcode", 7)) return load_precompiled(engine, options);
+
   wasm_byte_vec_t bytes;
   if (!cli_read_file(options->file, &bytes)) return NULL;
-
   wasm_module_t* module = NULL;
-  if (starts_with(&bytes, "\0wrcode", 7)) {
-    module = load_precompiled(store, options, &bytes);
-    wasm_byte_vec_delete(&bytes);
-    return module;
-  }
   if (!starts_with(&bytes, "\0asm", 4) && (looks_like_text(&bytes) || ends_with(options->file, ".wat"))) {
     wasm_byte_vec_t binary;
     wasm_error_t* error = wasm_wat2wasm(bytes.data, bytes.size, &binary);

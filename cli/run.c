@@ -235,7 +235,7 @@ int cli_run(const struct cli_options* options) {
     cli_error_wasm(error, "cannot set the fuel");
     goto done;
   }
-  run.module = cli_load_module(run.store, options);
+  run.module = cli_load_module(run.engine, run.store, options);
   if (!run.module) goto done;
 
   /* The configuration is made either way, so a bad --dir is reported

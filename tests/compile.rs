@@ -855,6 +855,68 @@ fn deserialized_modules_run_without_recompiling() {
     assert_eq!(trap.kind(), Some(TrapKind::IntegerDivisionByZero));
 }
 
+/// A deserialized module knows which functions escape (here one reached
+/// only through `ref.func` in a body, which loading no longer decodes) from
+/// the artifact, and its funcref works.
+#[test]
+fn deserialized_modules_keep_which_functions_escape() {
+    use wasm_runtime::runtime::{Extern, Instance, Store, Val};
+    let engine = Engine::new(&Config::new()).unwrap();
+    let original = compile(
+        &engine,
+        r#"(module
+            (type $t (func (result i32)))
+            (elem declare func $seven)
+            (func $seven (type $t) (i32.const 7))
+            (func $plain (result i32) (i32.const 1))
+            (func (export "get") (result funcref) (ref.func $seven))
+            (func (export "call") (param funcref) (result i32)
+              (table.set $tab (i32.const 0) (local.get 0))
+              (call_indirect $tab (type $t) (i32.const 0)))
+            (table $tab 1 funcref))"#,
+    );
+    assert_eq!(original.info().escaped_funcs, vec![true, false, true, true]);
+    let module = Module::deserialize(&engine, &original.serialize().unwrap()).unwrap();
+    assert_eq!(module.info().escaped_funcs, original.info().escaped_funcs);
+    let store = Store::new(&engine);
+    let instance = Instance::new(&store, &module, &[]).unwrap();
+    let func = |name: &str| match instance.get_export(name) {
+        Some(Extern::Func(f)) => f,
+        _ => panic!("no export {name}"),
+    };
+    let mut out = [Val::FuncRef(None)];
+    func("get").call(&[], &mut out).unwrap();
+    assert!(matches!(&out, [Val::FuncRef(Some(_))]));
+    let mut result = [Val::I32(0)];
+    func("call").call(&out, &mut result).unwrap();
+    assert!(matches!(result, [Val::I32(7)]));
+}
+
+/// Deserializing trusts that the binary's function bodies were validated
+/// when it was serialized (it does not validate them again), so an engine
+/// whose enabled proposals differ refuses the module, naming the reason,
+/// rather than run a body its own validator would have refused.
+#[test]
+fn deserializing_needs_the_proposals_the_module_was_validated_under() {
+    let simd_body = r#"(module (func (export "f") (result i32)
+        (i32x4.extract_lane 0 (i32x4.splat (i32.const 7)))))"#;
+    let with_simd = Engine::new(&Config::new()).unwrap();
+    let bytes = compile(&with_simd, simd_body).serialize().unwrap();
+    assert!(Module::deserialize(&with_simd, &bytes).is_ok());
+
+    let mut config = Config::new();
+    config.set_wasm_relaxed_simd(false).set_wasm_simd(false);
+    let without_simd = Engine::new(&config).unwrap();
+    let err = Module::deserialize(&without_simd, &bytes)
+        .err()
+        .expect("an engine without SIMD must refuse the SIMD module");
+    let message = err.to_string();
+    assert!(
+        message.contains("the enabled WebAssembly proposals"),
+        "unexpected message: {message}"
+    );
+}
+
 #[test]
 fn many_params_and_results_cross_calls_and_trampolines() {
     let params: String = (0..20).map(|_| " i64").collect();

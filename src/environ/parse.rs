@@ -67,7 +67,7 @@ fn invalid(e: BinaryReaderError) -> Error {
 /// proposal and the option that turns it on. (Only an invalid module is
 /// searched for one: a valid module refused as unsupported needs none.)
 pub fn parse(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
-    parse_with(features, wasm).map_err(|e| match e.kind() {
+    parse_with(features, wasm, Bodies::Validate).map_err(|e| match e.kind() {
         ErrorKind::Invalid { .. } => blame_disabled_proposal(features, wasm, e),
         _ => e,
     })
@@ -110,7 +110,43 @@ fn disabled_proposal(features: WasmFeatures, wasm: &[u8]) -> Option<(&'static st
         .and_then(|p| Some((p.name, p.option?)))
 }
 
-fn parse_with(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
+/// Like [`parse`] for a module whose function bodies were validated
+/// already, under the same features: the binary inside a serialized module,
+/// which only an engine with this engine's fingerprint (which records the
+/// features) wrote after validating it, together with `escaped`, the
+/// module's `escaped_funcs` as that parse found them. The sections are
+/// still validated, since the module's info is built from them; the bodies,
+/// most of a module and nearly all of the time, are not read at all. Like
+/// deserializing itself, this trusts the artifact (see
+/// `Module::deserialize`).
+pub fn parse_validated(
+    features: WasmFeatures,
+    wasm: &[u8],
+    escaped: Vec<bool>,
+) -> Result<ParsedModule> {
+    let mut parsed = parse_with(features, wasm, Bodies::Trust)?;
+    if escaped.len() != parsed.info.functions.len() {
+        return Err(Error::new(
+            ErrorKind::Other,
+            format!(
+                "serialized module is corrupt: it records {} functions, its binary has {}",
+                escaped.len(),
+                parsed.info.functions.len()
+            ),
+        ));
+    }
+    parsed.info.escaped_funcs = escaped;
+    Ok(parsed)
+}
+
+/// Whether `parse_with` validates function bodies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bodies {
+    Validate,
+    Trust,
+}
+
+fn parse_with(features: WasmFeatures, wasm: &[u8], bodies: Bodies) -> Result<ParsedModule> {
     let mut validator = Validator::new_with_features(features);
     let mut builder = InfoBuilder::default();
     let mut allocs = FuncValidatorAllocations::default();
@@ -124,15 +160,19 @@ fn parse_with(features: WasmFeatures, wasm: &[u8]) -> Result<ParsedModule> {
                 return Err(Error::invalid("nested modules are not supported", None))
             }
             ValidPayload::Func(to_validate, body) => {
-                let mut func_validator = to_validate.into_validator(allocs);
-                func_validator.validate(&body).map_err(invalid)?;
-                allocs = func_validator.into_allocations();
+                if bodies == Bodies::Validate {
+                    let mut func_validator = to_validate.into_validator(allocs);
+                    func_validator.validate(&body).map_err(invalid)?;
+                    allocs = func_validator.into_allocations();
+                }
                 let range = body.range();
                 builder
                     .info
                     .func_bodies
                     .push(range.start as usize..range.end as usize);
-                builder.scan_body(&body)?;
+                if bodies == Bodies::Validate {
+                    builder.scan_body(&body)?;
+                }
                 defined_func += 1;
             }
         }

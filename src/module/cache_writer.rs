@@ -41,6 +41,9 @@ pub(super) struct Entry {
     /// The engine's code-generation fingerprint.
     pub fingerprint: String,
     pub wasm: Arc<[u8]>,
+    /// Which functions escape (`ModuleInfo::escaped_funcs`), stored so a
+    /// load need not decode the bodies to find out.
+    pub escaped: Vec<bool>,
     pub compiled: Arc<CompiledModule>,
 }
 

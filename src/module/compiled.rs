@@ -7,7 +7,7 @@ use crate::compiler::{compile_module, CompileOptions};
 use crate::engine::Engine;
 use crate::environ::error::Result;
 use crate::environ::info::ModuleInfo;
-use crate::environ::parse::parse;
+use crate::environ::parse::{parse, parse_validated};
 use crate::environ::types::{
     EntityType, ExternKind, ExternType, FuncType, GlobalType, HeapType, TableType, TagType, ValType,
 };
@@ -84,10 +84,15 @@ impl Module {
     pub(super) fn from_artifact(
         engine: &Engine,
         wasm: &[u8],
+        escaped: Vec<bool>,
         r: &mut super::artifact::Reader<'_>,
         source: super::artifact::ArtifactSource<'_>,
     ) -> Result<Module> {
-        let info = Self::parse_supported(engine, wasm)?;
+        let parsed = parse_validated(engine.wasm_features(), wasm, escaped)?;
+        if let Some(unsupported) = parsed.unsupported {
+            return Err(unsupported.into());
+        }
+        let info = parsed.info;
         let plans = engine.tunables().memory_plans(&info);
         let compiled =
             super::artifact::read(r, source, info.num_defined_funcs(), info.num_imported_funcs)?;

@@ -27,8 +27,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The magic prefix of a serialized module, with the format version (3:
 /// the code as one page-aligned image, see `artifact`; 4: each function
-/// also carries its `.eh_frame` FDE template).
-const MAGIC: &[u8; 8] = b"\0wrcode\x05";
+/// also carries its `.eh_frame` FDE template; 6: the set of escaping
+/// functions follows the binary, see `encode`).
+const MAGIC: &[u8; 8] = b"\0wrcode\x06";
 
 /// Everything about `engine` that shapes compiled code, as `|`-separated
 /// parts: this library's version, the built ISA (target triple, CPU
@@ -54,6 +55,10 @@ fn make_fingerprint(engine: &Engine) -> String {
         isa.triple().to_string(),
         isa_flags.join(","),
         isa.flags().to_string(),
+        // Not code-shaping, but what the binary was validated under:
+        // deserializing trusts that validation (`parse_validated`), so an
+        // engine with other proposals enabled must not reuse it.
+        format!("wasm-features={:#x}", engine.wasm_features().bits()),
     ];
     parts.extend(
         engine
@@ -68,11 +73,12 @@ fn make_fingerprint(engine: &Engine) -> String {
 /// Names the first part in which two fingerprints differ, for the error of
 /// a refused serialized module.
 fn first_difference(stored: &str, current: &str) -> String {
-    const ISA_PARTS: [&str; 4] = [
+    const ISA_PARTS: [&str; 5] = [
         "the library version",
         "the target",
         "the CPU features",
         "the Cranelift flags",
+        "the enabled WebAssembly proposals (wasm_config_wasm_*_set)",
     ];
     // The part a cross-compiled module differs in first; named with both
     // triples.
@@ -105,6 +111,7 @@ impl Module {
             version_stamp(engine),
             fingerprint(engine),
             self.wasm(),
+            &self.info().escaped_funcs,
             self.compiled(),
         )
     }
@@ -159,7 +166,8 @@ impl Module {
             )));
         }
         let wasm = r.bytes()?;
-        Module::from_artifact(engine, wasm, &mut r, source)
+        let escaped: Vec<bool> = r.bytes()?.iter().map(|&b| b != 0).collect();
+        Module::from_artifact(engine, wasm, escaped, &mut r, source)
     }
 }
 
@@ -202,11 +210,14 @@ fn version_stamp(engine: &Engine) -> &str {
 }
 
 /// The serialized form of a module: magic, version stamp, fingerprint,
-/// binary, compiled code.
+/// binary, one byte per function saying whether it escapes (what the only
+/// scan of every body would otherwise be needed for when loading), compiled
+/// code.
 fn encode(
     version: &str,
     fingerprint: &str,
     wasm: &[u8],
+    escaped: &[bool],
     compiled: &CompiledModule,
 ) -> Result<Vec<u8>> {
     let mut w = Writer::default();
@@ -214,6 +225,7 @@ fn encode(
     w.bytes(version.as_bytes());
     w.bytes(fingerprint.as_bytes());
     w.bytes(wasm);
+    w.bytes(&escaped.iter().map(|&e| u8::from(e)).collect::<Vec<u8>>());
     artifact::write(&mut w, compiled)?;
     Ok(w.bytes)
 }
@@ -280,6 +292,7 @@ pub(super) fn cache_submit(module: &Module, path: CachePath) {
         version: version_stamp(engine).to_string(),
         fingerprint: path.fingerprint,
         wasm,
+        escaped: module.info().escaped_funcs.clone(),
         compiled,
     });
 }
@@ -299,6 +312,7 @@ pub(super) fn cache_store(entry: &Entry) {
             &entry.version,
             &entry.fingerprint,
             &entry.wasm,
+            &entry.escaped,
             &entry.compiled,
         )?;
         let path = &entry.path;
