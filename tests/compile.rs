@@ -907,9 +907,9 @@ fn deserializing_needs_the_proposals_the_module_was_validated_under() {
     let mut config = Config::new();
     config.set_wasm_relaxed_simd(false).set_wasm_simd(false);
     let without_simd = Engine::new(&config).unwrap();
-    let err = Module::deserialize(&without_simd, &bytes)
-        .err()
-        .expect("an engine without SIMD must refuse the SIMD module");
+    let Err(err) = Module::deserialize(&without_simd, &bytes) else {
+        panic!("an engine without SIMD must refuse the SIMD module");
+    };
     let message = err.to_string();
     assert!(
         message.contains("the enabled WebAssembly proposals"),
