@@ -8,8 +8,9 @@
 //!   (`build_support/readme.rs`). (Not `build/`: that is where the README's
 //!   CMake command builds, and it is ignored by git.)
 //! - `build_support/vectors.rs` writes the C API's vector types and functions.
-//! - `build_support/headers.rs` generates `include/wasm.h` and
-//!   `include/wasm-runtime.h` with cbindgen from `src/capi/`.
+//! - `build_support/headers.rs` generates `include/wasm.h`,
+//!   `include/wasm-runtime.h` and `include/wasi.h` with cbindgen from
+//!   `src/capi/`.
 //!
 //! What is checked in (`build_support/checked_in.rs`: the generated C
 //! sources, the generated regions of hand-written files, the headers) is
