@@ -16,7 +16,7 @@ use super::errno::{need, Errno, WasiResult};
 use super::funcs::{a32, a64, Mem};
 use super::memory::GuestMemory;
 use super::sys;
-use super::table::{Entry, Kind};
+use super::table::{Entry, FileEntry, Kind};
 use super::types::{fdflags, fstflags, layout, rights, whence};
 use crate::runtime::Val;
 use std::os::fd::{AsRawFd, RawFd};
@@ -79,14 +79,20 @@ pub(crate) fn fd_write(ctx: &mut WasiCtx, m: &Mem, a: &[Val]) -> WasiResult {
     Ok(mem.write_u32(out, n as u32)?)
 }
 
+/// The file `fd_pread`/`fd_pwrite` read or write at an offset: `EBADF`
+/// for a directory, `ESPIPE` for a stream, which has no offsets.
+fn positioned_file(kind: &Kind) -> Result<&FileEntry, Errno> {
+    match kind {
+        Kind::File(f) => Ok(f),
+        Kind::Dir(_) => Err(Errno::BADF),
+        _ => Err(Errno::SPIPE),
+    }
+}
+
 pub(crate) fn fd_pread(ctx: &mut WasiCtx, m: &Mem, a: &[Val]) -> WasiResult {
     let (fd, iovs, iovs_len, offset, out) = (a32(a, 0), a32(a, 1), a32(a, 2), a64(a, 3), a32(a, 4));
     let e = ctx.table.get(fd)?;
-    let f = match &e.kind {
-        Kind::File(f) => f,
-        Kind::Dir(_) => return Err(Errno::BADF.into()),
-        _ => return Err(Errno::SPIPE.into()),
-    };
+    let f = positioned_file(&e.kind)?;
     need(e.base, rights::FD_READ | rights::FD_SEEK)?;
     if !f.perms.contains(FilePerms::READ) {
         return Err(Errno::PERM.into());
@@ -99,11 +105,7 @@ pub(crate) fn fd_pread(ctx: &mut WasiCtx, m: &Mem, a: &[Val]) -> WasiResult {
 pub(crate) fn fd_pwrite(ctx: &mut WasiCtx, m: &Mem, a: &[Val]) -> WasiResult {
     let (fd, iovs, iovs_len, offset, out) = (a32(a, 0), a32(a, 1), a32(a, 2), a64(a, 3), a32(a, 4));
     let e = ctx.table.get(fd)?;
-    let f = match &e.kind {
-        Kind::File(f) => f,
-        Kind::Dir(_) => return Err(Errno::BADF.into()),
-        _ => return Err(Errno::SPIPE.into()),
-    };
+    let f = positioned_file(&e.kind)?;
     need(e.base, rights::FD_WRITE | rights::FD_SEEK)?;
     writable(f.perms)?;
     let (mem, iov) = buffers(m, iovs, iovs_len, out)?;

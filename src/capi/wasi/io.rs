@@ -134,6 +134,28 @@ pub extern "C" fn wasi_config_inherit_stdin(config: Option<&mut wasi_config_t>) 
     }
 }
 
+/// The `*_file` setters of the two output streams: `stream` picks which
+/// one `config` gets the sink of.
+///
+/// # Safety
+/// `path` must be NULL or point at a NUL-terminated string.
+unsafe fn set_output_file(
+    config: Option<&mut wasi_config_t>,
+    path: *const c_char,
+    stream: fn(&mut crate::wasi::WasiConfig) -> &mut OutputSink,
+) -> bool {
+    // SAFETY: forwarded from the caller.
+    let path = unsafe { c_path(path) };
+    let (Some(config), Some(path)) = (config, path) else {
+        return false;
+    };
+    if !writable(&path) {
+        return false;
+    }
+    *stream(&mut config.config) = OutputSink::File(path);
+    true
+}
+
 /// Sends the program's standard output to the file at `path`, created or
 /// truncated now. Returns false, changing nothing, when `config` or `path`
 /// is NULL or the file cannot be opened for writing.
@@ -146,15 +168,7 @@ pub unsafe extern "C" fn wasi_config_set_stdout_file(
     path: *const c_char,
 ) -> bool {
     // SAFETY: forwarded from the caller.
-    let path = unsafe { c_path(path) };
-    let (Some(config), Some(path)) = (config, path) else {
-        return false;
-    };
-    if !writable(&path) {
-        return false;
-    }
-    config.config.stdout = OutputSink::File(path);
-    true
+    unsafe { set_output_file(config, path, |c| &mut c.stdout) }
 }
 
 /// Sends the program's standard output to this process's. NULL is ignored.
@@ -199,15 +213,7 @@ pub unsafe extern "C" fn wasi_config_set_stderr_file(
     path: *const c_char,
 ) -> bool {
     // SAFETY: forwarded from the caller.
-    let path = unsafe { c_path(path) };
-    let (Some(config), Some(path)) = (config, path) else {
-        return false;
-    };
-    if !writable(&path) {
-        return false;
-    }
-    config.config.stderr = OutputSink::File(path);
-    true
+    unsafe { set_output_file(config, path, |c| &mut c.stderr) }
 }
 
 /// Sends the program's standard error to this process's. NULL is ignored.
