@@ -291,6 +291,35 @@ fn dir_preopens_a_host_directory_for_reading_and_writing() {
     r.expect_status(1);
     assert!(r.stderr.contains("/sandbox/in.txt"), "{}", r.stderr);
 
+    // Nothing outside the preopen is reachable: not by `..`, not by an
+    // absolute host path, not through a symlink pointing out; each is
+    // refused (wasi-libc reports the runtime's EPERM or its own
+    // ENOTCAPABLE) and nothing outside is read or written.
+    let secret = scratch.0.join("secret.txt");
+    std::fs::write(&secret, "outside\n").unwrap();
+    std::os::unix::fs::symlink(&secret, data.join("link")).unwrap();
+    let secret_path = path_str(&secret).to_string();
+    for (from, to) in [
+        ("/sandbox/../secret.txt", "/sandbox/leak1.txt"),
+        (secret_path.as_str(), "/sandbox/leak2.txt"),
+        ("/sandbox/link", "/sandbox/leak3.txt"),
+        ("/sandbox/in.txt", "/sandbox/../escaped.txt"),
+    ] {
+        let r = run(&["--dir", &mapping, path_str(&guest), "copy", from, to]);
+        r.expect_status(1);
+        assert!(
+            r.stderr.contains("not permitted") || r.stderr.contains("Capabilities insufficient"),
+            "copy {from} {to}: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "outside\n");
+    assert!(!scratch.0.join("escaped.txt").exists());
+    for leak in ["leak1.txt", "leak2.txt", "leak3.txt"] {
+        let leaked = std::fs::read_to_string(data.join(leak)).unwrap_or_default();
+        assert!(!leaked.contains("OUTSIDE"), "{leak} holds the outside file");
+    }
+
     // A directory that does not exist is the command's error.
     let missing = format!("{}::/m", path_str(&scratch.0.join("missing")));
     run(&["--dir", &missing, path_str(&guest), "args"])
