@@ -892,6 +892,49 @@ fn deserialized_modules_keep_which_functions_escape() {
     assert!(matches!(result, [Val::I32(7)]));
 }
 
+/// A serialized module carries its signatures' trampolines: a fresh engine
+/// (which has compiled none) loads it and calls through them both ways,
+/// host to wasm and wasm to a host function of a signature only the
+/// artifact's trampolines provide.
+#[test]
+fn deserialized_modules_bring_their_trampolines_to_a_fresh_engine() {
+    use wasm_runtime::environ::{FuncType, ValType};
+    use wasm_runtime::runtime::{Extern, Func, Instance, Store, Val};
+    let wat = r#"(module
+        (import "host" "mix" (func $mix (param i64 f64 i32) (result f64 i64)))
+        (func (export "run") (param i64) (result f64 i64)
+          (call $mix (local.get 0) (f64.const 0.5) (i32.const 3))))"#;
+    let bytes = compile(&Engine::new(&Config::new()).unwrap(), wat)
+        .serialize()
+        .unwrap();
+    let engine = Engine::new(&Config::new()).unwrap();
+    let module = Module::deserialize(&engine, &bytes).unwrap();
+    let store = Store::new(&engine);
+    let ty = FuncType::new(
+        [ValType::I64, ValType::F64, ValType::I32],
+        [ValType::F64, ValType::I64],
+    );
+    let mix = Func::new(
+        &store,
+        ty,
+        Box::new(|args, results| {
+            let (Val::I64(a), Val::F64(b), Val::I32(c)) = (&args[0], &args[1], &args[2]) else {
+                panic!("argument types");
+            };
+            results[0] = Val::F64((f64::from_bits(*b) * f64::from(*c)).to_bits());
+            results[1] = Val::I64(a * 10);
+            Ok(())
+        }),
+    );
+    let instance = Instance::new(&store, &module, &[Extern::Func(mix)]).unwrap();
+    let Some(Extern::Func(run)) = instance.get_export("run") else {
+        panic!("no export run");
+    };
+    let mut out = [Val::F64(0), Val::I64(0)];
+    run.call(&[Val::I64(4)], &mut out).unwrap();
+    assert!(matches!(out, [Val::F64(bits), Val::I64(40)] if f64::from_bits(bits) == 1.5));
+}
+
 /// Deserializing trusts that the binary's function bodies were validated
 /// when it was serialized (it does not validate them again), so an engine
 /// whose enabled proposals differ refuses the module, naming the reason,

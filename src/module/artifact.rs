@@ -351,6 +351,49 @@ pub(crate) fn write(w: &mut Writer, module: &CompiledModule) -> Result<()> {
     Ok(())
 }
 
+/// Writes the trampolines a serialized module carries (see
+/// `EngineRuntime::trampolines_for_artifact`): the index of each
+/// signature's first type, then each function with its code inline (they
+/// are few and small, and are published into an engine-wide batch, not
+/// into the module's code image).
+pub(crate) fn write_trampolines(
+    w: &mut Writer,
+    first_types: &[u32],
+    funcs: &[CompiledFunction],
+) -> Result<()> {
+    w.u32(first_types.len() as u32);
+    for &i in first_types {
+        w.u32(i);
+    }
+    w.u32(funcs.len() as u32);
+    for f in funcs {
+        write_function(w, f, 0)?;
+        w.bytes(&f.code);
+    }
+    Ok(())
+}
+
+/// Reads what `write_trampolines` wrote.
+pub(crate) fn read_trampolines(r: &mut Reader<'_>) -> Result<(Vec<u32>, Vec<CompiledFunction>)> {
+    let n = r.count(4)?;
+    let mut first_types = Vec::with_capacity(n);
+    for _ in 0..n {
+        first_types.push(r.u32()?);
+    }
+    let n = r.count(20)?;
+    let mut funcs = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (mut f, _, len) = read_function(r)?;
+        let code = r.bytes()?;
+        if code.len() != len {
+            bail!("corrupt compiled artifact (trampoline code size)");
+        }
+        f.code = code.to_vec();
+        funcs.push(f);
+    }
+    Ok((first_types, funcs))
+}
+
 /// Where the encoding being read lies.
 #[derive(Clone, Copy)]
 pub(crate) struct ArtifactSource<'a> {

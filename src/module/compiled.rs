@@ -85,6 +85,10 @@ impl Module {
         engine: &Engine,
         wasm: &[u8],
         escaped: Vec<bool>,
+        trampolines: (
+            Vec<u32>,
+            Vec<crate::environ::compiled_code::CompiledFunction>,
+        ),
         r: &mut super::artifact::Reader<'_>,
         source: super::artifact::ArtifactSource<'_>,
     ) -> Result<Module> {
@@ -93,6 +97,11 @@ impl Module {
             return Err(unsupported.into());
         }
         let info = parsed.info;
+        if engine.is_host_target() && !trampolines.1.is_empty() {
+            engine
+                .runtime()
+                .install_trampolines(&info.types, &trampolines.0, trampolines.1)?;
+        }
         let plans = engine.tunables().memory_plans(&info);
         let compiled =
             super::artifact::read(r, source, info.num_defined_funcs(), info.num_imported_funcs)?;

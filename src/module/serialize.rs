@@ -19,6 +19,7 @@ use super::code::CompiledModule;
 use super::compiled::Module;
 use crate::config::CacheSetting;
 use crate::engine::Engine;
+use crate::environ::compiled_code::CompiledFunction;
 use crate::environ::error::{Error, ErrorKind};
 use anyhow::{Context as _, Result};
 use std::hash::{Hash, Hasher};
@@ -28,8 +29,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The magic prefix of a serialized module, with the format version (3:
 /// the code as one page-aligned image, see `artifact`; 4: each function
 /// also carries its `.eh_frame` FDE template; 6: the set of escaping
-/// functions follows the binary, see `encode`).
-const MAGIC: &[u8; 8] = b"\0wrcode\x06";
+/// functions follows the binary, see `encode`; 7: then the trampolines).
+const MAGIC: &[u8; 8] = b"\0wrcode\x07";
 
 /// Everything about `engine` that shapes compiled code, as `|`-separated
 /// parts: this library's version, the built ISA (target triple, CPU
@@ -107,11 +108,20 @@ impl Module {
     /// on an engine with the same code-generation settings.
     pub fn serialize(&self) -> Result<Vec<u8>> {
         let engine = self.engine();
+        // Code for another target gets no trampolines (see `assemble`).
+        let trampolines = if engine.is_host_target() {
+            engine
+                .runtime()
+                .trampolines_for_artifact(&self.info().types)?
+        } else {
+            Default::default()
+        };
         encode(
             version_stamp(engine),
             fingerprint(engine),
             self.wasm(),
             &self.info().escaped_funcs,
+            (&trampolines.0, &trampolines.1),
             self.compiled(),
         )
     }
@@ -167,7 +177,8 @@ impl Module {
         }
         let wasm = r.bytes()?;
         let escaped: Vec<bool> = r.bytes()?.iter().map(|&b| b != 0).collect();
-        Module::from_artifact(engine, wasm, escaped, &mut r, source)
+        let trampolines = artifact::read_trampolines(&mut r)?;
+        Module::from_artifact(engine, wasm, escaped, trampolines, &mut r, source)
     }
 }
 
@@ -211,13 +222,15 @@ fn version_stamp(engine: &Engine) -> &str {
 
 /// The serialized form of a module: magic, version stamp, fingerprint,
 /// binary, one byte per function saying whether it escapes (what the only
-/// scan of every body would otherwise be needed for when loading), compiled
-/// code.
+/// scan of every body would otherwise be needed for when loading), the
+/// trampolines of its signatures (none in cache entries: a load then
+/// compiles those it lacks), compiled code.
 fn encode(
     version: &str,
     fingerprint: &str,
     wasm: &[u8],
     escaped: &[bool],
+    trampolines: (&[u32], &[CompiledFunction]),
     compiled: &CompiledModule,
 ) -> Result<Vec<u8>> {
     let mut w = Writer::default();
@@ -226,6 +239,7 @@ fn encode(
     w.bytes(fingerprint.as_bytes());
     w.bytes(wasm);
     w.bytes(&escaped.iter().map(|&e| u8::from(e)).collect::<Vec<u8>>());
+    artifact::write_trampolines(&mut w, trampolines.0, trampolines.1)?;
     artifact::write(&mut w, compiled)?;
     Ok(w.bytes)
 }
@@ -313,6 +327,7 @@ pub(super) fn cache_store(entry: &Entry) {
             &entry.fingerprint,
             &entry.wasm,
             &entry.escaped,
+            (&[], &[]),
             &entry.compiled,
         )?;
         let path = &entry.path;

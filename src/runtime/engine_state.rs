@@ -8,7 +8,7 @@
 
 use super::code_memory::CodeMemory;
 use super::profiling::{ProfilingAgent, PublishedFunction};
-use crate::environ::compiled_code::TrampolineCompiler;
+use crate::environ::compiled_code::{CompiledFunction, TrampolineCompiler};
 use crate::environ::val_raw::ArrayToWasmTrampoline;
 use crate::environ::{FuncType, ValType};
 use std::borrow::Cow;
@@ -168,6 +168,80 @@ impl EngineRuntime {
         // Compiling under the lock keeps two stores from compiling the same
         // signature twice; it happens once per signature per engine.
         let funcs = self.trampoline_compiler.compile_trampolines(&missing)?;
+        self.publish_trampolines(&mut state, missing, funcs)
+    }
+
+    /// The trampolines of the distinct signatures among `types`, compiled
+    /// afresh to be stored with a serialized module (so loading it compiles
+    /// nothing): for each signature the index in `types` of its first type,
+    /// and two functions per signature, as `compile_trampolines` makes them.
+    pub fn trampolines_for_artifact(
+        &self,
+        types: &[FuncType],
+    ) -> anyhow::Result<(Vec<u32>, Vec<CompiledFunction>)> {
+        let mut keys: Vec<FuncType> = Vec::new();
+        let mut first_types = Vec::new();
+        for (i, ty) in types.iter().enumerate() {
+            let key = trampoline_key(ty);
+            if !keys.contains(&*key) {
+                keys.push(key.into_owned());
+                first_types.push(i as u32);
+            }
+        }
+        let funcs = self.trampoline_compiler.compile_trampolines(&keys)?;
+        Ok((first_types, funcs))
+    }
+
+    /// Publishes the trampolines a serialized module carries (what
+    /// `trampolines_for_artifact` made: `first_types` index `types`) for
+    /// the signatures that have none yet, instead of compiling them. The
+    /// code is trusted as the module's own code is.
+    pub fn install_trampolines(
+        &self,
+        types: &[FuncType],
+        first_types: &[u32],
+        funcs: Vec<CompiledFunction>,
+    ) -> anyhow::Result<()> {
+        if funcs.len() != 2 * first_types.len() {
+            anyhow::bail!(
+                "corrupt compiled artifact ({} trampolines for {} signatures)",
+                funcs.len(),
+                first_types.len()
+            );
+        }
+        let mut state = self.lock();
+        let mut missing: Vec<FuncType> = Vec::new();
+        let mut wanted = vec![false; first_types.len()];
+        for (j, &i) in first_types.iter().enumerate() {
+            let ty = types.get(i as usize).ok_or_else(|| {
+                anyhow::anyhow!("corrupt compiled artifact (trampoline type {i})")
+            })?;
+            let key = trampoline_key(ty);
+            if !state.trampoline_slots.contains_key(&*key) && !missing.contains(&*key) {
+                missing.push(key.into_owned());
+                wanted[j] = true;
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let funcs = funcs
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| wanted[k / 2])
+            .map(|(_, f)| f)
+            .collect();
+        self.publish_trampolines(&mut state, missing, funcs)
+    }
+
+    /// Publishes `funcs` (two per signature of `missing`, host→wasm first)
+    /// as one batch and records where each signature's pair is.
+    fn publish_trampolines(
+        &self,
+        state: &mut State,
+        missing: Vec<FuncType>,
+        funcs: Vec<CompiledFunction>,
+    ) -> anyhow::Result<()> {
         if funcs.len() != 2 * missing.len() {
             anyhow::bail!(
                 "internal: {} trampolines compiled for {} signatures",
