@@ -1,12 +1,14 @@
 //! Serialized modules and the on-disk module cache.
 //!
-//! A serialized module holds the wasm binary and the compiled code, so
-//! loading it validates the binary again (cheap) but skips Cranelift (the
-//! expensive part). It is only accepted by an engine whose code generation
-//! matches: the header carries the `module_version` stamp and a
+//! A serialized module holds the wasm binary, the compiled code and its
+//! signatures' trampolines, so loading it reads the binary's sections again
+//! (cheap; the function bodies, validated when it was compiled, are not
+//! read) and compiles nothing. It is only accepted by an engine whose code
+//! generation matches: the header carries the `module_version` stamp and a
 //! fingerprint of everything that shapes the machine code (the built ISA
 //! and the options the option table marks as shaping code: memory layout,
-//! signals-based traps, fuel, epochs, address maps).
+//! signals-based traps, fuel, epochs, address maps) and of the enabled
+//! proposals the bodies were validated under.
 //!
 //! The cache (`cache_config_load`) stores exactly this form under a hash
 //! of the fingerprint and the binary; a missing, unreadable or stale entry
