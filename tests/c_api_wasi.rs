@@ -19,34 +19,15 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{compile_wasi, memcheck, Scratch, VALGRIND_ERROR_EXIT};
+use support::{compile_wasi, memcheck, profile_dir, Scratch, VALGRIND_ERROR_EXIT};
 
 fn source_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `<target>/<profile>`: this binary lives in `<target>/<profile>/deps`.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("<target>/<profile>/deps/<test>")
-        .to_path_buf()
-}
-
-/// This run's shared library (cargo builds the cdylib with the tests),
-/// copied under its SONAME into a directory of its own, which the
-/// programs find at run time through their rpath.
+/// The shared library for the programs (see `support::shared_library_copy`).
 fn shared_library() -> (PathBuf, PathBuf) {
-    let lib = profile_dir().join("deps").join("libwasm_runtime.so");
-    assert!(lib.is_file(), "{} is missing", lib.display());
-    let dir = profile_dir().join("c-api-wasi").join("lib");
-    std::fs::create_dir_all(&dir).unwrap();
-    let soname = format!("libwasm-runtime.so.{}", env!("CARGO_PKG_VERSION_MAJOR"));
-    let partial = dir.join(format!(".partial-{}", std::process::id()));
-    std::fs::copy(&lib, &partial).unwrap();
-    std::fs::rename(&partial, dir.join(&soname)).unwrap();
-    (dir.join(soname), dir)
+    support::shared_library_copy("c-api-wasi")
 }
 
 fn compile_host(source: &Path, out_dir: &Path, lib: &Path, lib_dir: &Path) -> PathBuf {

@@ -22,7 +22,7 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 
 mod support;
-use support::{memcheck, require_tool, Scratch, VALGRIND_ERROR_EXIT};
+use support::{memcheck, profile_dir, require_tool, Scratch, VALGRIND_ERROR_EXIT};
 
 /// The examples the C API issue asks for; each must exist with its
 /// `.expected` file (others in `examples-c/` are run too).
@@ -59,40 +59,9 @@ fn source_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `<target>/<profile>`: this binary lives in `<target>/<profile>/deps`.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("<target>/<profile>/deps/<test>")
-        .to_path_buf()
-}
-
-/// The shared library, copied under its SONAME into a directory of its
-/// own, for programs to link against and find at run time (their
-/// `DT_NEEDED` is `libwasm-runtime.so.0`); returns the copy and its
-/// directory. A copy, not a link: the C++ test's CMake build runs cargo
-/// in the same target directory meanwhile.
+/// The shared library for the examples (see `support::shared_library_copy`).
 fn shared_library() -> (PathBuf, PathBuf) {
-    let lib = profile_dir().join("deps").join("libwasm_runtime.so");
-    assert!(
-        lib.is_file(),
-        "{} is missing: cargo builds it with the tests (crate-type cdylib)",
-        lib.display()
-    );
-    let dir = profile_dir().join("examples-tests").join("lib");
-    std::fs::create_dir_all(&dir).unwrap();
-    let soname = dir.join(format!(
-        "libwasm-runtime.so.{}",
-        env!("CARGO_PKG_VERSION_MAJOR")
-    ));
-    // Copy, then rename into place, so a concurrent run never sees half a
-    // library.
-    let partial = dir.join(format!("partial-{}", std::process::id()));
-    std::fs::copy(&lib, &partial)
-        .unwrap_or_else(|e| panic!("copying {} to {}: {e}", lib.display(), partial.display()));
-    std::fs::rename(&partial, &soname).unwrap();
-    (soname, dir)
+    support::shared_library_copy("examples-tests")
 }
 
 fn describe(output: &Output) -> String {

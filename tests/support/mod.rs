@@ -211,3 +211,39 @@ pub fn cli_binary() -> PathBuf {
         })
         .clone()
 }
+
+/// `<target>/<profile>`: every test binary lives in `<target>/<profile>/deps`.
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("<target>/<profile>/deps/<test>")
+        .to_path_buf()
+}
+
+/// This run's shared library (cargo builds the cdylib with the tests),
+/// copied under its SONAME into `<profile>/<subdir>/lib`, for C programs to
+/// link against and find at run time through their rpath (their
+/// `DT_NEEDED` is `libwasm-runtime.so.0`); returns the copy and its
+/// directory. A copy renamed into place, not a link, so a concurrent run,
+/// or a CMake build running cargo in the same target directory, never
+/// shows a program half a library.
+pub fn shared_library_copy(subdir: &str) -> (PathBuf, PathBuf) {
+    let lib = profile_dir().join("deps").join("libwasm_runtime.so");
+    assert!(
+        lib.is_file(),
+        "{} is missing: cargo builds it with the tests (crate-type cdylib)",
+        lib.display()
+    );
+    let dir = profile_dir().join(subdir).join("lib");
+    std::fs::create_dir_all(&dir).unwrap();
+    let soname = dir.join(format!(
+        "libwasm-runtime.so.{}",
+        env!("CARGO_PKG_VERSION_MAJOR")
+    ));
+    let partial = dir.join(format!(".partial-{}", std::process::id()));
+    std::fs::copy(&lib, &partial)
+        .unwrap_or_else(|e| panic!("copying {} to {}: {e}", lib.display(), partial.display()));
+    std::fs::rename(&partial, &soname).unwrap();
+    (soname, dir)
+}
