@@ -20,7 +20,7 @@ use crate::compiler::{trap_kind, ToTrapCode};
 use crate::environ::compiled_code::{
     CallSite, CompiledFunction, ExceptionHandler, LibCall, RelocKind, RelocTarget, Relocation,
 };
-use crate::runtime::{host_page_size, CodeMemory};
+use crate::runtime::{host_page_size, is_image_relative, resolve_image_relative, CodeMemory};
 use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::ir::TrapCode;
 use std::num::NonZeroU8;
@@ -138,14 +138,27 @@ fn sorted_delta(offset: u32, prev: u32) -> Result<u32> {
 
 /// Writes a function's metadata; its code goes into the image, at
 /// `code_offset`.
-fn write_function(w: &mut Writer, f: &CompiledFunction, code_offset: u32) -> Result<()> {
+/// Writes `f`'s metadata; `resolved` says the image holds its code with
+/// the image-relative relocations applied already, which are then left out
+/// (see `write`).
+fn write_function(
+    w: &mut Writer,
+    f: &CompiledFunction,
+    code_offset: u32,
+    resolved: bool,
+) -> Result<()> {
     w.u32(f.func_index);
     w.u32(f.body_offset);
     w.u32(f.alignment);
     w.u32(code_offset);
     w.u32(u32::try_from(f.code.len()).map_err(|_| anyhow!("function too large"))?);
-    w.u32(f.relocs.len() as u32);
-    for r in &f.relocs {
+    let relocs: Vec<_> = f
+        .relocs
+        .iter()
+        .filter(|r| !(resolved && is_image_relative(r)))
+        .collect();
+    w.u32(relocs.len() as u32);
+    for r in relocs {
         w.u32(r.offset);
         let kind = RelocKind::ALL
             .iter()
@@ -336,7 +349,7 @@ pub(crate) fn write(w: &mut Writer, module: &CompiledModule) -> Result<()> {
     let (offsets, size) = CodeMemory::layout(funcs.iter().map(|f| (f.code.len(), f.alignment)))?;
     w.u32(funcs.len() as u32);
     for (f, &offset) in funcs.iter().zip(&offsets) {
-        write_function(w, f, offset)?;
+        write_function(w, f, offset, true)?;
     }
     let align = host_page_size();
     w.u64(align as u64);
@@ -348,6 +361,16 @@ pub(crate) fn write(w: &mut Writer, module: &CompiledModule) -> Result<()> {
         w.bytes.extend_from_slice(&f.code);
     }
     w.bytes.resize(start + size, 0);
+    // Calls between the module's functions are resolved here, once: a
+    // load then patches only what depends on addresses outside the image
+    // (libcalls), so the pages of a mapped file that no such relocation
+    // touches stay shared with the page cache instead of being copied.
+    let image = &mut w.bytes[start..start + size];
+    for (f, &offset) in funcs.iter().zip(&offsets) {
+        for r in f.relocs.iter().filter(|r| is_image_relative(r)) {
+            resolve_image_relative(image, &offsets, offset, r)?;
+        }
+    }
     Ok(())
 }
 
@@ -367,7 +390,7 @@ pub(crate) fn write_trampolines(
     }
     w.u32(funcs.len() as u32);
     for f in funcs {
-        write_function(w, f, 0)?;
+        write_function(w, f, 0, false)?;
         w.bytes(&f.code);
     }
     Ok(())

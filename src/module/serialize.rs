@@ -31,8 +31,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The magic prefix of a serialized module, with the format version (3:
 /// the code as one page-aligned image, see `artifact`; 4: each function
 /// also carries its `.eh_frame` FDE template; 6: the set of escaping
-/// functions follows the binary, see `encode`; 7: then the trampolines).
-const MAGIC: &[u8; 8] = b"\0wrcode\x07";
+/// functions follows the binary, see `encode`; 7: then the trampolines;
+/// 8: calls between the module's functions resolved in the image).
+const MAGIC: &[u8; 8] = b"\0wrcode\x08";
 
 /// Everything about `engine` that shapes compiled code, as `|`-separated
 /// parts: this library's version, the built ISA (target triple, CPU

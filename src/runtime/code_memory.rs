@@ -248,6 +248,38 @@ fn flush_icache(ptr: *mut u8, len: usize) {
     }
 }
 
+/// Whether `reloc` depends only on where functions lie relative to each
+/// other in one image, not on where the image is mapped: a PC-relative
+/// reference to another function of the image. Such relocations can be
+/// applied once, when the image is laid out for a serialized module
+/// (`resolve_image_relative`), instead of at every load.
+pub(crate) fn is_image_relative(reloc: &crate::environ::compiled_code::Relocation) -> bool {
+    matches!(reloc.target, RelocTarget::Func(_)) && reloc.kind != RelocKind::Abs8
+}
+
+/// Applies the image-relative relocation `reloc` of the function at
+/// `func_offset` in `image`, whose functions lie at `offsets`.
+pub(crate) fn resolve_image_relative(
+    image: &mut [u8],
+    offsets: &[u32],
+    func_offset: u32,
+    reloc: &crate::environ::compiled_code::Relocation,
+) -> Result<()> {
+    let RelocTarget::Func(i) = reloc.target else {
+        bail!("internal error: not an image-relative relocation");
+    };
+    let Some(&target) = offsets.get(i as usize) else {
+        bail!("relocation against unknown function {i}");
+    };
+    let at = func_offset as usize + reloc.offset as usize;
+    if at + reloc.kind.size() > image.len() {
+        bail!("relocation outside the code");
+    }
+    // With the image at address 0, PC and target are offsets in it; the
+    // distance between them is what a mapped image has too.
+    apply_reloc(image, 0, at, reloc.kind, target as usize, reloc.addend)
+}
+
 /// Patches one relocation at `at` (offset in `bytes`, which starts at
 /// address `base`) to point at `target + addend`.
 fn apply_reloc(

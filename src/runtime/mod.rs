@@ -44,7 +44,7 @@ mod unwind;
 mod val;
 mod vm;
 
-pub(crate) use code_memory::CodeMemory;
+pub(crate) use code_memory::{is_image_relative, resolve_image_relative, CodeMemory};
 pub(crate) use engine_state::{CodeObservers, EngineRuntime};
 // Not API: the signal handler's view of the published code, reachable
 // because tests/compile.rs checks the trap sites and frame positions of
