@@ -328,17 +328,17 @@ typedef uint8_t wasm_heapkind_t;
 #define WASM_PROFILING_STRATEGY_NONE 0
 
 /**
- * perf jitdump files (not in this build: refused at engine creation).
+ * perf jitdump files: `jit-<pid>.dump` in the current directory.
  */
 #define WASM_PROFILING_STRATEGY_JITDUMP 1
 
 /**
- * Intel VTune (not in this build: refused at engine creation).
+ * Intel VTune, through its JIT profiling API (`INTEL_JIT_PROFILER64`).
  */
 #define WASM_PROFILING_STRATEGY_VTUNE 2
 
 /**
- * perf map files (not in this build: refused at engine creation).
+ * perf map files: `/tmp/perf-<pid>.map`.
  */
 #define WASM_PROFILING_STRATEGY_PERFMAP 3
 
@@ -709,7 +709,9 @@ WASM_API_EXTERN void wasm_config_collector_set(wasm_config_t *config, wasm_colle
  * (compiled or deserialized) is published; `jitdump`: `jit-<pid>.dump` in the
  * current directory (header and one code-load record with the code bytes per
  * function, mapped read+execute for `perf inject --jit`; no debug-info
- * records); `vtune` is refused; `none` writes nothing.
+ * records); `vtune`: a method-load event per function (name, address, size, a
+ * line table of wasm byte offsets) to the collector VTune names in
+ * `INTEL_JIT_PROFILER64`, nothing without one; `none` writes nothing.
  *
  * `profiler` is one of the `WASM_PROFILING_STRATEGY_*` values; any other value
  * is refused at engine creation.

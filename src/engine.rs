@@ -13,7 +13,7 @@ use crate::config::{
 use crate::environ::error::{Error, ErrorKind, Result};
 use crate::environ::{MemorySettings, Tunables};
 use crate::module::PendingWrites;
-use crate::runtime::profiling::{JitDumpAgent, PerfMapAgent, ProfilingAgent};
+use crate::runtime::profiling::{JitDumpAgent, PerfMapAgent, ProfilingAgent, VTuneAgent};
 use crate::runtime::round_up_to_page_u64;
 use crate::runtime::{CodeObservers, EngineRuntime, InstancePool};
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
@@ -328,8 +328,7 @@ fn profiling_agent(strategy: ProfilingStrategy) -> Result<Option<Box<dyn Profili
         ProfilingStrategy::JitDump => Some(Box::new(
             JitDumpAgent::new().map_err(|e| cannot_open(JitDumpAgent::path(), e))?,
         )),
-        // Refused by `Config::validate`.
-        ProfilingStrategy::VTune => None,
+        ProfilingStrategy::VTune => Some(Box::new(VTuneAgent::new())),
     })
 }
 

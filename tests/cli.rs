@@ -777,8 +777,9 @@ fn code_generation_options_reach_the_engine() {
     let text = std::fs::read_to_string(&map).unwrap_or_default();
     let _ = std::fs::remove_file(&map);
     assert!(text.contains("add_numbers"), "{}: {text:?}", map.display());
-    // A profiler this build lacks is the engine's error.
+    // VTune without its collector (INTEL_JIT_PROFILER64 unset) runs and
+    // reports to nobody.
     run(&["--profile", "vtune", "--invoke", "add", &wat, "1", "2"])
-        .expect_status(1)
-        .expect_stderr_contains(&["Error: cannot create the engine"]);
+        .expect_status(0)
+        .expect_stdout("3\n");
 }

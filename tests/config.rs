@@ -681,9 +681,6 @@ fn options_this_build_lacks_are_refused() {
     unsupported("collector", |c| {
         wasm_config_collector_set(Some(c), WASM_COLLECTOR_NULL)
     });
-    unsupported("profiler", |c| {
-        wasm_config_profiler_set(Some(c), WASM_PROFILING_STRATEGY_VTUNE)
-    });
     unsupported("wasm_gc", |c| {
         wasm_config_wasm_function_references_set(Some(c), true);
         wasm_config_wasm_gc_set(Some(c), true);

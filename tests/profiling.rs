@@ -1,7 +1,7 @@
-//! The `profiler` option, observed from outside: the perf map and the
-//! jitdump file list every published function (compiled, deserialized and
-//! trampolines) at the addresses the code runs from, and `none` writes
-//! nothing.
+//! The `profiler` option, observed from outside: the perf map, the
+//! jitdump file and a stand-in for VTune's JIT collector list every
+//! published function (compiled, deserialized and trampolines) at the
+//! addresses the code runs from, and `none` writes nothing.
 //!
 //! Both files are per process (`/tmp/perf-<pid>.map`, `./jit-<pid>.dump`),
 //! so each scenario runs in a child process of this test binary (the test
@@ -336,14 +336,93 @@ fn profiler_none_writes_nothing() {
     assert!(!Path::new(&format!("jit-{}.dump", std::process::id())).exists());
 }
 
+/// The collector stand-in (`tests/profiling/vtune_collector.c`) built as
+/// a shared library in `dir`.
+fn build_vtune_collector(dir: &Path) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/profiling/vtune_collector.c");
+    let lib = dir.join("libvtune_collector.so");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let out = std::process::Command::new(&cc)
+        .args(["-shared", "-fPIC", "-O1", "-Wall", "-Wextra", "-Werror"])
+        .arg(&source)
+        .arg("-o")
+        .arg(&lib)
+        .output()
+        .unwrap_or_else(|e| panic!("running {cc}: {e}"));
+    assert!(
+        out.status.success(),
+        "building the collector:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    lib
+}
+
+/// `vtune`: the collector VTune names in `INTEL_JIT_PROFILER64` hears of
+/// every function and trampoline, at the address it runs from, with its
+/// name and, for wasm functions, a line table of wasm byte offsets inside
+/// the function's body.
 #[test]
-fn vtune_is_refused_naming_the_option() {
-    let mut config = Config::new();
-    config.set_profiler(ProfilingStrategy::VTune);
-    let Err(err) = Engine::new(&config) else {
-        panic!("vtune is refused");
-    };
-    assert!(err.to_string().contains("profiler"), "{err}");
+fn vtune_tells_the_jit_collector_every_function_with_a_line_table() {
+    const TEST: &str = "vtune_tells_the_jit_collector_every_function_with_a_line_table";
+    if !in_child() {
+        let dir = scratch_dir("vtune");
+        let lib = build_vtune_collector(&dir);
+        let log = dir.join("events.log");
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([TEST, "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .env("INTEL_JIT_PROFILER64", &lib)
+            .env("WASM_RUNTIME_VTUNE_LOG", &log)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&child.stdout),
+            String::from_utf8_lossy(&child.stderr)
+        );
+        assert!(
+            child.status.success() && text.contains("1 passed"),
+            "{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    let engine = engine(ProfilingStrategy::VTune);
+    let modules = load_and_run(&engine);
+    let log = std::env::var("WASM_RUNTIME_VTUNE_LOG").unwrap();
+    let text = std::fs::read_to_string(&log).expect("the collector was called");
+    let mut entries = Vec::new();
+    for line in text.lines() {
+        let (head, name) = line.split_once('|').expect("a name");
+        let mut fields = head.split(' ');
+        let start =
+            usize::from_str_radix(fields.next().unwrap().trim_start_matches("0x"), 16).unwrap();
+        let size: usize = fields.next().unwrap().parse().unwrap();
+        let lines: usize = fields.next().unwrap().parse().unwrap();
+        let table: Vec<(u32, u32)> = fields
+            .by_ref()
+            .take(lines)
+            .map(|pair| {
+                let (o, l) = pair.split_once(':').unwrap();
+                (o.parse().unwrap(), l.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(table.len(), lines, "{line}");
+        assert_eq!(fields.next(), Some("<wasm>"), "source file: {line}");
+        if name.starts_with("trampoline[") {
+            assert!(table.is_empty(), "trampolines have no wasm offsets: {line}");
+        } else {
+            // Offsets inside the function, ascending; wasm offsets inside
+            // the module's binary.
+            assert!(!table.is_empty(), "{name} has a line table: {line}");
+            assert!(table.windows(2).all(|w| w[0].0 <= w[1].0), "{line}");
+            assert!(table.iter().all(|&(o, _)| (o as usize) < size), "{line}");
+            let wasm_len = wat::parse_str(WAT).unwrap().len() as u32;
+            assert!(table.iter().all(|&(_, l)| l < wasm_len), "{line}");
+        }
+        entries.push((start, size, name.to_string()));
+    }
+    check_entries(&entries, &modules);
 }
 
 /// `perf inject --jit` turns the dump into one ELF object per function,

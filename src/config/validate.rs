@@ -4,7 +4,7 @@
 //! ones that need code, and `option_error`, which makes every error of a
 //! configuration check.
 
-use super::{Collector, Config, InstanceAllocationStrategy, ProfilingStrategy, Strategy};
+use super::{Collector, Config, InstanceAllocationStrategy, Strategy};
 use crate::environ::error::{Error, ErrorKind};
 use anyhow::Result;
 use std::fmt::Display;
@@ -131,12 +131,6 @@ impl Config {
             return Err(not_in_this_build(
                 "collector",
                 "there is no garbage collector; use auto",
-            ));
-        }
-        if self.profiler == ProfilingStrategy::VTune {
-            return Err(not_in_this_build(
-                "profiler",
-                "the VTune JIT API is not included; use none, jitdump or perfmap",
             ));
         }
         if self.macos_use_mach_ports == Some(true) {

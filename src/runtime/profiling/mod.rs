@@ -8,9 +8,11 @@
 
 mod jitdump;
 mod perfmap;
+mod vtune;
 
 pub use jitdump::JitDumpAgent;
 pub use perfmap::PerfMapAgent;
+pub use vtune::VTuneAgent;
 
 /// One function of a region just made executable.
 pub struct PublishedFunction<'a> {
@@ -19,6 +21,10 @@ pub struct PublishedFunction<'a> {
     pub name: &'a str,
     /// The function's code, at the address it runs from.
     pub code: &'a [u8],
+    /// (offset in `code`, wasm byte offset in the module) where each
+    /// instruction range starts, sorted; empty for trampolines and without
+    /// `generate_address_map`.
+    pub address_map: &'a [(u32, u32)],
 }
 
 /// Something told about code as it becomes executable.

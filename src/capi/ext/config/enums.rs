@@ -35,11 +35,11 @@ pub const WASM_COLLECTOR_NULL: wasm_collector_t = 2;
 pub type wasm_profiling_strategy_t = u8;
 /// No profiler; the default.
 pub const WASM_PROFILING_STRATEGY_NONE: wasm_profiling_strategy_t = 0;
-/// perf jitdump files (not in this build: refused at engine creation).
+/// perf jitdump files: `jit-<pid>.dump` in the current directory.
 pub const WASM_PROFILING_STRATEGY_JITDUMP: wasm_profiling_strategy_t = 1;
-/// Intel VTune (not in this build: refused at engine creation).
+/// Intel VTune, through its JIT profiling API (`INTEL_JIT_PROFILER64`).
 pub const WASM_PROFILING_STRATEGY_VTUNE: wasm_profiling_strategy_t = 2;
-/// perf map files (not in this build: refused at engine creation).
+/// perf map files: `/tmp/perf-<pid>.map`.
 pub const WASM_PROFILING_STRATEGY_PERFMAP: wasm_profiling_strategy_t = 3;
 
 /// Cranelift optimization level for `wasm_config_cranelift_opt_level_set`.
@@ -140,7 +140,9 @@ pub extern "C" fn wasm_config_collector_set(
 /// (compiled or deserialized) is published; `jitdump`: `jit-<pid>.dump` in the
 /// current directory (header and one code-load record with the code bytes per
 /// function, mapped read+execute for `perf inject --jit`; no debug-info
-/// records); `vtune` is refused; `none` writes nothing.
+/// records); `vtune`: a method-load event per function (name, address, size, a
+/// line table of wasm byte offsets) to the collector VTune names in
+/// `INTEL_JIT_PROFILER64`, nothing without one; `none` writes nothing.
 ///
 // </option-doc>
 /// `profiler` is one of the `WASM_PROFILING_STRATEGY_*` values; any other value
@@ -161,7 +163,7 @@ pub extern "C" fn wasm_config_profiler_set(
                 c,
                 "profiler",
                 other,
-                "0 none, 1 jitdump, 2 perfmap or 3 vtune",
+                "0 none, 1 jitdump, 2 vtune or 3 perfmap",
             )
         }
     };
