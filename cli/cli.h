@@ -53,6 +53,7 @@ struct cli_options {
   bool has_max_memory;
   int64_t max_memory;
   bool allow_precompiled;
+  const char* coredump_file; /* --coredump-on-trap FILE, or NULL */
   /* run and compile: code generation */
   struct cli_feature* features;
   size_t feature_count;
@@ -91,6 +92,9 @@ wasm_engine_t* cli_engine_new(const struct cli_options* options);
 /* load.c: reads a whole file into `out` (owned by the caller); false
    (reported) on failure. */
 bool cli_read_file(const char* path, wasm_byte_vec_t* out);
+/* Writes `bytes` to the file at `path` (created or truncated); false
+   (reported, the partial file removed) on failure. */
+bool cli_write_file(const char* path, const wasm_byte_vec_t* bytes);
 /* The module FILE holds (binary, text or precompiled), or NULL (reported). */
 wasm_module_t* cli_load_module(wasm_engine_t* engine, wasm_store_t* store,
                                const struct cli_options* options);

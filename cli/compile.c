@@ -24,21 +24,6 @@ static char* default_output(const char* file) {
   return out;
 }
 
-static bool write_file(const char* path, const wasm_byte_vec_t* bytes) {
-  FILE* file = fopen(path, "wb");
-  if (!file) {
-    cli_error("cannot write `%s`: %s", path, strerror(errno));
-    return false;
-  }
-  bool ok = fwrite(bytes->data, 1, bytes->size, file) == bytes->size;
-  int write_errno = errno;
-  ok = fclose(file) == 0 && ok;
-  if (!ok) {
-    cli_error("cannot write `%s`: %s", path, strerror(write_errno ? write_errno : errno));
-    remove(path);
-  }
-  return ok;
-}
 
 int cli_compile(const struct cli_options* options) {
   int status = CLI_EXIT_FAILURE;
@@ -52,7 +37,7 @@ int cli_compile(const struct cli_options* options) {
   } else if (store && (module = cli_load_module(engine, store, options))) {
     wasm_byte_vec_t serialized;
     wasm_module_serialize(module, &serialized);
-    if (write_file(output, &serialized)) status = 0;
+    if (cli_write_file(output, &serialized)) status = 0;
     wasm_byte_vec_delete(&serialized);
   }
   if (module) wasm_module_delete(module);

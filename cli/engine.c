@@ -17,6 +17,7 @@ wasm_engine_t* cli_engine_new(const struct cli_options* options) {
   if (options->has_profile) wasm_config_profiler_set(config, options->profile);
   /* Fuel is counted by code the compiler adds, so it is an engine option. */
   if (options->has_fuel) wasm_config_consume_fuel_set(config, true);
+  if (options->coredump_file) wasm_config_coredump_on_trap_set(config, true);
 
   wasm_engine_t* engine = NULL;
   wasm_error_t* error = wasm_engine_try_new(config, &engine);

@@ -44,6 +44,22 @@ bool cli_read_file(const char* path, wasm_byte_vec_t* out) {
   return true;
 }
 
+bool cli_write_file(const char* path, const wasm_byte_vec_t* bytes) {
+  FILE* file = fopen(path, "wb");
+  if (!file) {
+    cli_error("cannot write `%s`: %s", path, strerror(errno));
+    return false;
+  }
+  bool ok = fwrite(bytes->data, 1, bytes->size, file) == bytes->size;
+  int write_errno = errno;
+  ok = fclose(file) == 0 && ok;
+  if (!ok) {
+    cli_error("cannot write `%s`: %s", path, strerror(write_errno ? write_errno : errno));
+    remove(path);
+  }
+  return ok;
+}
+
 static bool starts_with(const wasm_byte_vec_t* bytes, const char* prefix, size_t len) {
   return bytes->size >= len && memcmp(bytes->data, prefix, len) == 0;
 }

@@ -26,6 +26,7 @@ enum option_id {
   OPT_WASM,
   OPT_OPT_LEVEL,
   OPT_PROFILE,
+  OPT_COREDUMP,
   OPT_OUTPUT
 };
 
@@ -43,6 +44,7 @@ static const struct {
     {"fuel", 0, OPT_FUEL, true, true, true},
     {"max-memory", 0, OPT_MAX_MEMORY, true, true, false},
     {"allow-precompiled", 0, OPT_ALLOW_PRECOMPILED, false, true, false},
+    {"coredump-on-trap", 0, OPT_COREDUMP, true, true, false},
     {"wasm", 'W', OPT_WASM, true, true, true},
     {"opt-level", 'O', OPT_OPT_LEVEL, true, true, true},
     {"profile", 0, OPT_PROFILE, true, true, true},
@@ -186,11 +188,14 @@ static bool apply(enum option_id id, const char* value, struct cli_options* out)
       } else if (strcmp(value, "jitdump") == 0) {
         out->profile = WASM_PROFILING_STRATEGY_JITDUMP;
       } else if (strcmp(value, "vtune") == 0) {
-        out->profile = WASM_PROFILING_STRATEGY_VTUNE; /* the engine says why not */
+        out->profile = WASM_PROFILING_STRATEGY_VTUNE;
       } else {
-        return usage_error("invalid `--profile %s`: expected perfmap or jitdump", value);
+        return usage_error("invalid `--profile %s`: expected perfmap, jitdump or vtune", value);
       }
       out->has_profile = true;
+      return true;
+    case OPT_COREDUMP:
+      out->coredump_file = value;
       return true;
     case OPT_OUTPUT:
       out->output = value;

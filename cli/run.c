@@ -125,14 +125,22 @@ static bool imports_wasi(const wasm_module_t* module) {
   return found;
 }
 
-/* The exit status for a trap that ended `what` (consumed). */
-static int trap_status(wasm_trap_t* trap, const char* what, const char* file) {
+/* The exit status for a trap that ended `what` (consumed), after writing
+   its coredump when --coredump-on-trap asks for one. */
+static int trap_status(wasm_trap_t* trap, const char* what, const struct cli_options* options) {
   int status = 0;
   if (wasm_trap_exit_status(trap, &status)) {
     wasm_trap_delete(trap);
     return status;
   }
-  cli_error_trap(trap, "failed to run %s of `%s`", what, file);
+  wasm_byte_vec_t dump;
+  if (options->coredump_file && wasm_trap_coredump(trap, &dump)) {
+    if (cli_write_file(options->coredump_file, &dump)) {
+      fprintf(stderr, "Wasm coredump generated in %s\n", options->coredump_file);
+    }
+    wasm_byte_vec_delete(&dump);
+  }
+  cli_error_trap(trap, "failed to run %s of `%s`", what, options->file);
   return CLI_EXIT_TRAP;
 }
 
@@ -173,7 +181,7 @@ static int call(const struct run* run, wasm_func_t* func, const char* name, int 
     if (trap) {
       char what[256];
       snprintf(what, sizeof what, strchr(name, ' ') ? "%s" : "`%s`", name);
-      status = trap_status(trap, what, run->options->file);
+      status = trap_status(trap, what, run->options);
     } else if (print) {
       for (size_t i = 0; i < results.size; i++) cli_print_value(&results.data[i]);
     }
@@ -261,7 +269,7 @@ int cli_run(const struct cli_options* options) {
     goto done;
   }
   if (trap) {
-    status = trap_status(trap, "the start function", options->file);
+    status = trap_status(trap, "the start function", options);
     goto done;
   }
   status = run_instance(&run);

@@ -411,6 +411,40 @@ fn a_trap_is_reported_with_its_backtrace_and_exits_134() {
         .expect_stdout("0\n");
 }
 
+/// `--coredump-on-trap FILE` writes the trap's wasm coredump (a module
+/// with the tool-conventions `core` and `corestack` custom sections) and
+/// says where; without the option, or without a trap, no file appears.
+#[test]
+fn coredump_on_trap_writes_the_dump_where_asked() {
+    let scratch = Scratch::new("cli-coredump");
+    let guest = guest();
+    let dump = scratch.0.join("trap.core");
+    let dump_arg = path_str(&dump).to_string();
+    run(&["--coredump-on-trap", &dump_arg, path_str(&guest), "trap"])
+        .expect_status(134)
+        .expect_stderr_contains(&["Wasm coredump generated in", "unreachable"]);
+    let bytes = std::fs::read(&dump).expect("the coredump file");
+    assert!(bytes.starts_with(b"\0asm"), "a wasm module");
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        has(b"\x04core") && has(b"\x09corestack"),
+        "core and corestack sections"
+    );
+
+    let quiet = scratch.0.join("quiet.core");
+    run(&[
+        "--coredump-on-trap",
+        path_str(&quiet),
+        path_str(&guest),
+        "args",
+    ])
+    .expect_status(0);
+    assert!(!quiet.exists(), "no trap, no dump");
+    let r = run(&[path_str(&guest), "trap"]);
+    r.expect_status(134);
+    assert!(!r.stderr.contains("coredump"), "{}", r.stderr);
+}
+
 #[test]
 fn invoke_parses_arguments_by_type_and_prints_each_result() {
     let scratch = Scratch::new("cli-invoke");
