@@ -458,3 +458,71 @@ fn sparse_images_follow_the_guaranteed_dense_size() {
         }
     }
 }
+
+/// The lines of this process's memory map that name `needle`.
+fn maps_lines(needle: &str) -> Vec<String> {
+    std::fs::read_to_string("/proc/self/maps")
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A module loaded with `deserialize_file` maps its memory images from that
+/// file (copy-on-write: the instance's writes never reach the file) instead
+/// of building in-memory copies; `force_memory_init_memfd` asks for the
+/// in-memory files anyway. Observed in `/proc/self/maps`.
+#[test]
+fn deserialized_files_are_their_own_memory_images_unless_memfd_is_forced() {
+    let dir = std::env::temp_dir().join(format!("wasm-runtime-file-images-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let wat = r#"(module
+        (memory (export "memory") 2)
+        (data (i32.const 0) "from the file")
+        (data (i32.const 70000) "second page"))"#;
+    for force_memfd in [false, true] {
+        let mut config = Config::default();
+        config.set_force_memory_init_memfd(force_memfd);
+        let engine = Engine::new(&config).unwrap();
+        let path = dir.join(format!("images-{force_memfd}.cwasm"));
+        std::fs::write(&path, module(&engine, wat).serialize().unwrap()).unwrap();
+        let on_disk = std::fs::read(&path).unwrap();
+        let loaded = Module::deserialize_file(&engine, &path).unwrap();
+        let store = Store::new(&engine);
+        let instance = Instance::new(&store, &loaded, &[]).unwrap();
+        let Some(Extern::Memory(memory)) = instance.get_export("memory") else {
+            panic!("no memory");
+        };
+        // SAFETY: the memory is live and 2 pages long; nothing else uses it.
+        let bytes =
+            unsafe { std::slice::from_raw_parts_mut(memory.data_ptr(), memory.data_size()) };
+        assert_eq!(&bytes[..13], b"from the file");
+        assert_eq!(&bytes[70000..70011], b"second page");
+        assert!(bytes[13..70000].iter().all(|&b| b == 0));
+
+        let name = path.to_str().unwrap();
+        // The code is mapped executable from the file either way; the image
+        // is its writable (private) mapping.
+        let writable_from_file = maps_lines(name).iter().any(|l| l.contains(" rw-p "));
+        assert_eq!(
+            writable_from_file,
+            !force_memfd,
+            "force_memory_init_memfd={force_memfd}: {:?}",
+            maps_lines(name)
+        );
+        if force_memfd {
+            assert!(!maps_lines("wasm-memory-image").is_empty());
+        }
+        bytes[0] = b'F';
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            on_disk,
+            "writes stay private"
+        );
+        drop(instance);
+        drop(store);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

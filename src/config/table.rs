@@ -500,8 +500,9 @@ options! {
     /// Always backs memory images with `memfd_create` on Linux.
     force_memory_init_memfd {
         ty: bool = false,
-        status: validated_only,
+        status: works,
         code: no,
+        notes: "a module loaded with `wasm_module_deserialize_file` maps its copy-on-write memory images from that file (serialized modules store them page-aligned), so no in-memory copy exists; on: those images are in-memory files (`memfd_create`) as for compiled modules",
     }
     /// Attaches a core dump to trap errors.
     coredump_on_trap {

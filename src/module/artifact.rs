@@ -20,7 +20,9 @@ use crate::compiler::{trap_kind, ToTrapCode};
 use crate::environ::compiled_code::{
     CallSite, CompiledFunction, ExceptionHandler, LibCall, RelocKind, RelocTarget, Relocation,
 };
-use crate::runtime::{host_page_size, is_image_relative, resolve_image_relative, CodeMemory};
+use crate::runtime::{
+    host_page_size, is_image_relative, resolve_image_relative, CodeMemory, MemoryImage,
+};
 use anyhow::{anyhow, bail, Result};
 use cranelift_codegen::ir::TrapCode;
 use std::num::NonZeroU8;
@@ -415,6 +417,99 @@ pub(crate) fn read_trampolines(r: &mut Reader<'_>) -> Result<(Vec<u32>, Vec<Comp
         funcs.push(f);
     }
     Ok((first_types, funcs))
+}
+
+/// Writes the modules' copy-on-write memory images after the code image:
+/// a table of (defined memory index, length) for the non-empty ones, then
+/// the images themselves, each starting on a host page boundary of the
+/// whole serialized module, so that a module loaded from its file maps
+/// them from there (see `FileImages`).
+pub(crate) fn write_memory_images(w: &mut Writer, images: &[Vec<u8>]) {
+    let present: Vec<(usize, &Vec<u8>)> = images
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !b.is_empty())
+        .collect();
+    w.u32(present.len() as u32);
+    for (index, bytes) in &present {
+        w.u32(*index as u32);
+        w.u64(bytes.len() as u64);
+    }
+    let align = host_page_size();
+    for (_, bytes) in present {
+        let start = w.bytes.len().div_ceil(align) * align;
+        w.bytes.resize(start, 0);
+        w.bytes.extend_from_slice(bytes);
+    }
+}
+
+/// The memory images of a module loaded from a file: a duplicate of the
+/// file's descriptor and, per defined memory, where its image lies.
+pub(crate) struct FileImages {
+    fd: std::os::fd::OwnedFd,
+    /// Per defined memory: (offset in the file, length), both page multiples.
+    images: Vec<Option<(u64, usize)>>,
+}
+
+impl FileImages {
+    /// The image of defined memory `index`, with its own descriptor.
+    pub(crate) fn image(&self, index: usize) -> Option<Result<MemoryImage>> {
+        let (offset, len) = (*self.images.get(index)?)?;
+        Some(
+            self.fd
+                .try_clone()
+                .map_err(|e| anyhow!("cannot duplicate a module file's descriptor: {e}"))
+                .and_then(|fd| MemoryImage::from_file(fd, offset, len)),
+        )
+    }
+}
+
+/// Reads what `write_memory_images` wrote. Only a module mapped from a
+/// file (`source.file`) keeps them, when each lies page aligned in it
+/// (written on a host of the same page size); bytes in memory have no file
+/// to map, and their instances build images as compiled modules do.
+pub(crate) fn read_memory_images(
+    r: &mut Reader<'_>,
+    source: ArtifactSource<'_>,
+    num_defined_memories: usize,
+) -> Result<Option<FileImages>> {
+    let n = r.count(12)?;
+    let mut table = Vec::with_capacity(n);
+    for _ in 0..n {
+        let index = r.u32()? as usize;
+        if index >= num_defined_memories {
+            bail!("corrupt compiled artifact (image of memory {index})");
+        }
+        let len = usize::try_from(r.u64()?)
+            .map_err(|_| anyhow!("corrupt compiled artifact (memory image size)"))?;
+        table.push((index, len));
+    }
+    let align = host_page_size();
+    let mut images: Vec<Option<(u64, usize)>> = Vec::new();
+    let mut aligned = true;
+    for (index, len) in table {
+        let Some(position) = source.whole.len().checked_sub(r.bytes.len()) else {
+            bail!("internal error: the reader is not within its source");
+        };
+        let start = position.div_ceil(align) * align;
+        r.take(start - position)?;
+        r.take(len)?;
+        aligned &= len % align == 0;
+        if images.len() <= index {
+            images.resize(index + 1, None);
+        }
+        images[index] = Some((start as u64, len));
+    }
+    let Some(fd) = source.file.filter(|_| aligned && !images.is_empty()) else {
+        return Ok(None);
+    };
+    // SAFETY: `fd` is the open descriptor of the file being loaded, valid
+    // for this call; borrowing it only to duplicate it.
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let fd = borrowed
+        .try_clone_to_owned()
+        .map_err(|e| anyhow!("cannot duplicate a module file's descriptor: {e}"))?;
+    Ok(Some(FileImages { fd, images }))
 }
 
 /// Where the encoding being read lies.

@@ -39,6 +39,10 @@ struct ModuleInner {
     /// The host→wasm and wasm→host trampolines of each type, from the
     /// engine's cache (their code lives as long as `engine`).
     trampolines: Box<[(ArrayToWasmTrampoline, usize)]>,
+    /// The copy-on-write memory images the serialized file the module was
+    /// loaded from holds (`deserialize_file`), mapped from that file at
+    /// instantiation instead of in-memory copies.
+    file_images: Option<super::artifact::FileImages>,
 }
 
 /// `heap`, a heap type of a module whose types have the canonical ids
@@ -72,7 +76,7 @@ impl Module {
         };
         let funcs = compile_module(engine.isa(), engine.tunables(), &info, wasm, &options)?;
         let compiled = CompiledModule::publish(&funcs)?;
-        let module = Self::assemble(engine, info, plans, wasm, compiled)?;
+        let module = Self::assemble(engine, info, plans, wasm, compiled, None)?;
         if let Some(path) = cache {
             serialize::cache_submit(&module, path);
         }
@@ -105,7 +109,9 @@ impl Module {
         let plans = engine.tunables().memory_plans(&info);
         let compiled =
             super::artifact::read(r, source, info.num_defined_funcs(), info.num_imported_funcs)?;
-        Self::assemble(engine, info, plans, wasm, compiled)
+        let defined_memories = info.memories.len() - info.num_imported_memories as usize;
+        let file_images = super::artifact::read_memory_images(r, source, defined_memories)?;
+        Self::assemble(engine, info, plans, wasm, compiled, file_images)
     }
 
     /// Parses and validates `wasm`, refusing what this build cannot compile.
@@ -125,6 +131,7 @@ impl Module {
         memory_plans: Box<[MemoryPlan]>,
         wasm: &[u8],
         mut compiled: CompiledModule,
+        file_images: Option<super::artifact::FileImages>,
     ) -> Result<Module> {
         let runtime = engine.runtime();
         let type_ids: Box<[u32]> =
@@ -167,8 +174,20 @@ impl Module {
                 compiled: Arc::new(compiled),
                 source_map: OnceLock::new(),
                 trampolines,
+                file_images,
             }),
         })
+    }
+
+    /// The image of defined memory `defined_index` in the serialized file
+    /// the module was loaded from, if it holds one (`None` also for modules
+    /// not loaded from a file); an error when its descriptor cannot be
+    /// duplicated.
+    pub(crate) fn file_memory_image(
+        &self,
+        defined_index: usize,
+    ) -> Option<anyhow::Result<crate::runtime::MemoryImage>> {
+        self.inner.file_images.as_ref()?.image(defined_index)
     }
 
     /// Validates `wasm` against the engine's features without compiling.

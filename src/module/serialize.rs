@@ -32,8 +32,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// the code as one page-aligned image, see `artifact`; 4: each function
 /// also carries its `.eh_frame` FDE template; 6: the set of escaping
 /// functions follows the binary, see `encode`; 7: then the trampolines;
-/// 8: calls between the module's functions resolved in the image).
-const MAGIC: &[u8; 8] = b"\0wrcode\x08";
+/// 8: calls between the module's functions resolved in the image; 9: the
+/// memory images after the code image).
+const MAGIC: &[u8; 8] = b"\0wrcode\x09";
 
 /// Everything about `engine` that shapes compiled code, as `|`-separated
 /// parts: this library's version, the built ISA (target triple, CPU
@@ -126,6 +127,7 @@ impl Module {
             &self.info().escaped_funcs,
             (&trampolines.0, &trampolines.1),
             self.compiled(),
+            &memory_images(self)?,
         )
     }
 
@@ -235,6 +237,7 @@ fn encode(
     escaped: &[bool],
     trampolines: (&[u32], &[CompiledFunction]),
     compiled: &CompiledModule,
+    memory_images: &[Vec<u8>],
 ) -> Result<Vec<u8>> {
     let mut w = Writer::default();
     w.bytes.extend_from_slice(MAGIC);
@@ -244,7 +247,22 @@ fn encode(
     w.bytes(&escaped.iter().map(|&e| u8::from(e)).collect::<Vec<u8>>());
     artifact::write_trampolines(&mut w, trampolines.0, trampolines.1)?;
     artifact::write(&mut w, compiled)?;
+    artifact::write_memory_images(&mut w, memory_images);
     Ok(w.bytes)
+}
+
+/// Per defined memory of `module`, the copy-on-write image its instances
+/// start from (empty when it has none), stored so that a module loaded
+/// from its file maps the image from there; whether an instance uses an
+/// image at all is decided at instantiation, as for compiled modules.
+fn memory_images(module: &Module) -> Result<Vec<Vec<u8>>> {
+    crate::runtime::image_segments(module)
+        .iter()
+        .map(|segments| match segments {
+            Some(segments) => crate::runtime::MemoryImage::contents(segments),
+            None => Ok(Vec::new()),
+        })
+        .collect()
 }
 
 /// Where the cache keeps one module for one engine.
@@ -332,6 +350,7 @@ pub(super) fn cache_store(entry: &Entry) {
             &entry.escaped,
             (&[], &[]),
             &entry.compiled,
+            &[],
         )?;
         let path = &entry.path;
         let dir = path.parent().context("cache path has no folder")?;

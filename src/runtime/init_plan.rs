@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex, Weak};
 pub(crate) const NULL_FUNC: u32 = 0;
 
 /// Data segments placed in one memory: (offset, bytes), in order.
-type Placed<'a> = Vec<(usize, &'a [u8])>;
+pub(crate) type Placed<'a> = Vec<(usize, &'a [u8])>;
 
 /// Element segments placed in one table: (start, item offsets), in order.
 type PlacedItems<'a> = Vec<(usize, &'a [u32])>;
@@ -213,37 +213,12 @@ impl InitPlan {
     }
 
     /// `dense_limit` is `memory_guaranteed_dense_image_size`: see
-    /// [`worth_an_image`].
-    fn build(module: &Module, cow: bool, dense_limit: u64) -> InitPlan {
+    /// [`worth_an_image`]. Images come from the module's own file when it
+    /// was loaded from one that holds them, unless `force_memfd`
+    /// (`force_memory_init_memfd`) asks for in-memory files.
+    fn build(module: &Module, cow: bool, dense_limit: u64, force_memfd: bool) -> InitPlan {
         let info = module.info();
-        let imported = info.num_imported_memories as usize;
-        let plans = module.memory_plans();
-        // Per defined memory: its segments as (offset, bytes), or `None`
-        // once one of them rules out an image.
-        let mut per_memory: Vec<Option<Placed<'_>>> =
-            (imported..plans.len()).map(|_| Some(Vec::new())).collect();
-        for seg in info.data.iter() {
-            let DataMode::Active { memory, offset } = &seg.mode else {
-                continue;
-            };
-            let Some(index) = (*memory as usize).checked_sub(imported) else {
-                continue;
-            };
-            let Some(slot) = per_memory.get_mut(index) else {
-                continue;
-            };
-            let Some(list) = slot else { continue };
-            let ty = &plans[*memory as usize].ty;
-            let min_bytes = ty.minimum.checked_mul(1u64 << ty.page_size_log2);
-            let placed = static_offset(offset, ty.memory64).and_then(|start| {
-                let end = start.checked_add(seg.data.len() as u64)?;
-                (end <= min_bytes?).then_some(usize::try_from(start).ok()?)
-            });
-            match placed {
-                Some(start) => list.push((start, &seg.data[..])),
-                None => *slot = None,
-            }
-        }
+        let per_memory = image_segments(module);
         // As the reference does: one sparse memory past the guaranteed
         // dense size rules out images for the whole module.
         let cow = cow
@@ -253,14 +228,25 @@ impl InitPlan {
                 .all(|segments| worth_an_image(segments, dense_limit));
         let memories = per_memory
             .into_iter()
-            .map(|segments| match segments {
+            .enumerate()
+            .map(|(index, segments)| {
+                let Some(segments) = segments.filter(|_| cow) else {
+                    return MemoryInit::Eager;
+                };
+                // The serialized file's own copy, when the module was
+                // loaded from one (a descriptor that cannot be duplicated
+                // just means building the image afresh).
+                if !force_memfd {
+                    if let Some(Ok(image)) = module.file_memory_image(index) {
+                        return MemoryInit::Image(Some(Arc::new(image)));
+                    }
+                }
                 // An image that cannot be built (no memfd) just means the
                 // slow path: the segments are applied eagerly.
-                Some(segments) if cow => match MemoryImage::build(&segments) {
+                match MemoryImage::build(&segments) {
                     Ok(image) => MemoryInit::Image(image.map(Arc::new)),
                     Err(_) => MemoryInit::Eager,
-                },
-                _ => MemoryInit::Eager,
+                }
             })
             .collect();
         let offsets = VMOffsets::new(info);
@@ -286,6 +272,42 @@ impl InitPlan {
             tables,
         }
     }
+}
+
+/// Per defined memory of `module`, its active data segments as (offset,
+/// bytes) in order, or `None` when one of them rules out an image (an
+/// offset not known statically, or bytes past the memory's minimum size).
+/// What an image is built from, at instantiation and when a serialized
+/// module stores its images.
+pub(crate) fn image_segments(module: &Module) -> Vec<Option<Placed<'_>>> {
+    let info = module.info();
+    let imported = info.num_imported_memories as usize;
+    let plans = module.memory_plans();
+    let mut per_memory: Vec<Option<Placed<'_>>> =
+        (imported..plans.len()).map(|_| Some(Vec::new())).collect();
+    for seg in info.data.iter() {
+        let DataMode::Active { memory, offset } = &seg.mode else {
+            continue;
+        };
+        let Some(index) = (*memory as usize).checked_sub(imported) else {
+            continue;
+        };
+        let Some(slot) = per_memory.get_mut(index) else {
+            continue;
+        };
+        let Some(list) = slot else { continue };
+        let ty = &plans[*memory as usize].ty;
+        let min_bytes = ty.minimum.checked_mul(1u64 << ty.page_size_log2);
+        let placed = static_offset(offset, ty.memory64).and_then(|start| {
+            let end = start.checked_add(seg.data.len() as u64)?;
+            (end <= min_bytes?).then_some(usize::try_from(start).ok()?)
+        });
+        match placed {
+            Some(start) => list.push((start, &seg.data[..])),
+            None => *slot = None,
+        }
+    }
+    per_memory
 }
 
 /// Whether a memory initialised by `segments` should get a copy-on-write
@@ -428,6 +450,7 @@ impl InitPlanCache {
         module: &Module,
         cow: bool,
         dense_limit: u64,
+        force_memfd: bool,
     ) -> Option<Arc<InitPlan>> {
         let info = module.info();
         if info.data.is_empty() && info.elems.is_empty() {
@@ -442,7 +465,7 @@ impl InitPlanCache {
         }
         // Built outside the lock: two threads may build the same images,
         // and either result is correct.
-        let images = Arc::new(InitPlan::build(module, cow, dense_limit));
+        let images = Arc::new(InitPlan::build(module, cow, dense_limit, force_memfd));
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.retain(|_, e| !e.orphaned());
         entries.insert(key, images.clone());

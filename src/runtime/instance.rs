@@ -546,6 +546,7 @@ impl Instance {
                 module,
                 engine.tunables().memory_init_cow,
                 engine.config().memory_guaranteed_dense_image_size(),
+                engine.config().force_memory_init_memfd(),
             ),
             memory_from_image: vec![false; info.memories.len()],
             table_from_template: vec![false; info.tables.len()],

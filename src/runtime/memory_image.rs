@@ -19,10 +19,13 @@ use anyhow::{bail, Result};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-/// The initial contents of one memory, in an in-memory file of `len`
-/// bytes (a multiple of the host page size).
+/// The initial contents of one memory: `len` bytes (a multiple of the host
+/// page size) of a file from byte `file_offset` (page aligned): an
+/// in-memory file of its own, or the serialized module's file it was
+/// loaded from, which holds the image page-aligned for this purpose.
 pub(crate) struct MemoryImage {
     fd: OwnedFd,
+    file_offset: u64,
     len: usize,
 }
 
@@ -31,17 +34,8 @@ impl MemoryImage {
     /// overlap, as when applied in order) into a fresh in-memory file.
     /// `None` when there are no bytes to write.
     pub(crate) fn build(segments: &[(usize, &[u8])]) -> Result<Option<MemoryImage>> {
-        let end = segments
-            .iter()
-            .filter(|(_, bytes)| !bytes.is_empty())
-            .map(|(offset, bytes)| offset + bytes.len())
-            .max()
-            .unwrap_or(0);
-        if end == 0 {
+        let Some(len) = image_len(segments)? else {
             return Ok(None);
-        }
-        let Some(len) = round_up_to_page(end) else {
-            bail!("memory image of {end} bytes overflows");
         };
         // SAFETY: the name is a NUL-terminated string; memfd_create has no
         // other preconditions.
@@ -80,7 +74,46 @@ impl MemoryImage {
                 written += n as usize;
             }
         }
-        Ok(Some(MemoryImage { fd, len }))
+        Ok(Some(MemoryImage {
+            fd,
+            file_offset: 0,
+            len,
+        }))
+    }
+
+    /// The image a serialized module's file holds: `len` bytes from
+    /// `file_offset`, both page multiples. `fd` must stay unchanged while
+    /// any instance maps the image: the trust rule of serialized files.
+    pub(crate) fn from_file(fd: OwnedFd, file_offset: u64, len: usize) -> Result<MemoryImage> {
+        let page = host_page_size() as u64;
+        if file_offset % page != 0 || len as u64 % page != 0 {
+            bail!("memory image at file offset {file_offset} ({len} bytes) is not page aligned");
+        }
+        Ok(MemoryImage {
+            fd,
+            file_offset,
+            len,
+        })
+    }
+
+    /// The bytes of the image `segments` make (what `build` writes to its
+    /// file), page-rounded; empty when there are none. Serialized modules
+    /// store this, so a module loaded from its file maps the image from
+    /// there.
+    pub(crate) fn contents(segments: &[(usize, &[u8])]) -> Result<Vec<u8>> {
+        let Some(len) = image_len(segments)? else {
+            return Ok(Vec::new());
+        };
+        let mut bytes = vec![0; len];
+        for &(offset, data) in segments {
+            bytes[offset..offset + data.len()].copy_from_slice(data);
+        }
+        Ok(bytes)
+    }
+
+    /// Where the image starts in its file.
+    pub(crate) fn file_offset(&self) -> u64 {
+        self.file_offset
     }
 
     /// The image's size in bytes (a multiple of the host page size).
@@ -98,12 +131,30 @@ impl MemoryImage {
     pub(crate) unsafe fn map_at(&self, base: *mut u8) -> Result<()> {
         debug_assert!(base as usize % host_page_size() == 0);
         // SAFETY: the caller's guarantee is `map_file_at`'s.
-        unsafe { map_file_at(base, self.len, self.fd.as_raw_fd()) }
+        unsafe { map_file_at(base, self.len, self.fd.as_raw_fd(), self.file_offset) }
     }
 
-    /// The in-memory file holding the image.
+    /// The file holding the image (from `file_offset`).
     pub(crate) fn fd(&self) -> std::os::fd::RawFd {
         self.fd.as_raw_fd()
+    }
+}
+
+/// The page-rounded size of the image `segments` make; `None` when they
+/// hold no bytes.
+fn image_len(segments: &[(usize, &[u8])]) -> Result<Option<usize>> {
+    let end = segments
+        .iter()
+        .filter(|(_, bytes)| !bytes.is_empty())
+        .map(|(offset, bytes)| offset + bytes.len())
+        .max()
+        .unwrap_or(0);
+    if end == 0 {
+        return Ok(None);
+    }
+    match round_up_to_page(end) {
+        Some(len) => Ok(Some(len)),
+        None => bail!("memory image of {end} bytes overflows"),
     }
 }
 

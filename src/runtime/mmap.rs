@@ -200,28 +200,42 @@ impl Mmap {
         rc == 0
     }
 
-    /// Maps `len` bytes (a page multiple) of the file `fd` from its start
-    /// private (copy-on-write), readable and writable, at offset `start`
-    /// of the mapping, replacing what was there. The caller keeps every
-    /// access within the file's size.
-    pub(crate) fn map_file_over(&self, start: usize, len: usize, fd: RawFd) -> Result<()> {
+    /// Maps `len` bytes (a page multiple) of the file `fd` from byte
+    /// `file_offset` (page aligned) private (copy-on-write), readable and
+    /// writable, at offset `start` of the mapping, replacing what was
+    /// there. The caller keeps every access within the file's size.
+    pub(crate) fn map_file_over(
+        &self,
+        start: usize,
+        len: usize,
+        fd: RawFd,
+        file_offset: u64,
+    ) -> Result<()> {
         if !self.holds(start, len) {
             bail!("internal error: a file mapping of {len} bytes at offset {start} is outside the {}-byte mapping or not page aligned", self.len);
         }
         // SAFETY: the range lies inside our own mapping (checked above),
         // so MAP_FIXED replaces nothing anyone else uses.
-        unsafe { map_file_at(self.ptr.as_ptr().add(start), len, fd) }
+        unsafe { map_file_at(self.ptr.as_ptr().add(start), len, fd, file_offset) }
     }
 }
 
-/// Maps `len` bytes of the file `fd` from its start private
-/// (copy-on-write), readable and writable, at `base`, replacing what was
-/// mapped there.
+/// Maps `len` bytes of the file `fd` from byte `file_offset` (page
+/// aligned) private (copy-on-write), readable and writable, at `base`,
+/// replacing what was mapped there.
 ///
 /// # Safety
 /// `[base, base + len)` must be page aligned and lie inside a mapping the
 /// caller owns, with nothing else referring to its current contents.
-pub(crate) unsafe fn map_file_at(base: *mut u8, len: usize, fd: RawFd) -> Result<()> {
+pub(crate) unsafe fn map_file_at(
+    base: *mut u8,
+    len: usize,
+    fd: RawFd,
+    file_offset: u64,
+) -> Result<()> {
+    let Ok(file_offset) = libc::off_t::try_from(file_offset) else {
+        bail!("cannot map a memory image at file offset {file_offset}");
+    };
     count_map_call();
     // SAFETY: the caller guarantees the range is its own mapping, so
     // MAP_FIXED replaces nothing anyone else uses.
@@ -232,7 +246,7 @@ pub(crate) unsafe fn map_file_at(base: *mut u8, len: usize, fd: RawFd) -> Result
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_FIXED,
             fd,
-            0,
+            file_offset,
         )
     };
     if ptr == libc::MAP_FAILED {

@@ -46,6 +46,8 @@ mod vm;
 
 pub(crate) use code_memory::{is_image_relative, resolve_image_relative, CodeMemory};
 pub(crate) use engine_state::{CodeObservers, EngineRuntime};
+pub(crate) use init_plan::image_segments;
+pub(crate) use memory_image::MemoryImage;
 // Not API: the signal handler's view of the published code, reachable
 // because tests/compile.rs checks the trap sites and frame positions of
 // compiled code through it.

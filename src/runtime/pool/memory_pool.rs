@@ -268,7 +268,11 @@ impl PooledMemory {
             slot.state.accessible = 0;
             slot.state.initial = 0;
             if let Some(image) = image {
-                if let Err(e) = region.mapping.map_file_over(base, image.len(), image.fd()) {
+                if let Err(e) =
+                    region
+                        .mapping
+                        .map_file_over(base, image.len(), image.fd(), image.file_offset())
+                {
                     // Put inaccessible memory back where the mapping failed,
                     // so the slot keeps its invariant.
                     region.mapping.reset(base, image.len());

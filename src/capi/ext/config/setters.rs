@@ -496,10 +496,11 @@ pub extern "C" fn wasm_config_memory_init_cow_set(
     }
 }
 
-/// Always backs memory images with `memfd_create` on Linux. Default: false.
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// Always backs memory images with `memfd_create` on Linux. Default: false. A
+/// module loaded with `wasm_module_deserialize_file` maps its copy-on-write
+/// memory images from that file (serialized modules store them page-aligned),
+/// so no in-memory copy exists; on: those images are in-memory files
+/// (`memfd_create`) as for compiled modules.
 #[no_mangle]
 pub extern "C" fn wasm_config_force_memory_init_memfd_set(
     config: Option<&mut wasm_config_t>,
