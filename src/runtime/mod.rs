@@ -22,6 +22,7 @@ mod entry_x86_64;
 mod exn;
 mod extern_ref;
 mod externals;
+pub mod fiber;
 mod func;
 mod global;
 mod init_plan;
