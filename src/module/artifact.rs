@@ -420,22 +420,26 @@ pub(crate) fn read_trampolines(r: &mut Reader<'_>) -> Result<(Vec<u32>, Vec<Comp
 }
 
 /// Writes the modules' copy-on-write memory images after the code image:
-/// a table of (defined memory index, length) for the non-empty ones, then
-/// the images themselves, each starting on a host page boundary of the
-/// whole serialized module, so that a module loaded from its file maps
-/// them from there (see `FileImages`).
+/// the alignment used, a table of (defined memory index, length) for the
+/// non-empty ones, then the images themselves, each starting on a host
+/// page boundary of the whole serialized module, so that a module loaded
+/// from its file maps them from there (see `FileImages`). The alignment is
+/// recorded, as the code image's is, so a host with other pages still
+/// reads past the images correctly (and builds its own instead of mapping
+/// them).
 pub(crate) fn write_memory_images(w: &mut Writer, images: &[Vec<u8>]) {
     let present: Vec<(usize, &Vec<u8>)> = images
         .iter()
         .enumerate()
         .filter(|(_, b)| !b.is_empty())
         .collect();
+    let align = host_page_size();
+    w.u64(align as u64);
     w.u32(present.len() as u32);
     for (index, bytes) in &present {
         w.u32(*index as u32);
         w.u64(bytes.len() as u64);
     }
-    let align = host_page_size();
     for (_, bytes) in present {
         let start = w.bytes.len().div_ceil(align) * align;
         w.bytes.resize(start, 0);
@@ -473,6 +477,10 @@ pub(crate) fn read_memory_images(
     source: ArtifactSource<'_>,
     num_defined_memories: usize,
 ) -> Result<Option<FileImages>> {
+    let align = match usize::try_from(r.u64()?) {
+        Ok(a) if a.is_power_of_two() => a,
+        _ => bail!("corrupt compiled artifact (memory image alignment)"),
+    };
     let n = r.count(12)?;
     let mut table = Vec::with_capacity(n);
     for _ in 0..n {
@@ -484,9 +492,7 @@ pub(crate) fn read_memory_images(
             .map_err(|_| anyhow!("corrupt compiled artifact (memory image size)"))?;
         table.push((index, len));
     }
-    let align = host_page_size();
     let mut images: Vec<Option<(u64, usize)>> = Vec::new();
-    let mut aligned = true;
     for (index, len) in table {
         let Some(position) = source.whole.len().checked_sub(r.bytes.len()) else {
             bail!("internal error: the reader is not within its source");
@@ -494,13 +500,15 @@ pub(crate) fn read_memory_images(
         let start = position.div_ceil(align) * align;
         r.take(start - position)?;
         r.take(len)?;
-        aligned &= len % align == 0;
         if images.len() <= index {
             images.resize(index + 1, None);
         }
         images[index] = Some((start as u64, len));
     }
-    let Some(fd) = source.file.filter(|_| aligned && !images.is_empty()) else {
+    // Images written for pages this host's page size does not divide
+    // cannot be mapped: its instances build their images instead.
+    let mappable = align % host_page_size() == 0;
+    let Some(fd) = source.file.filter(|_| mappable && !images.is_empty()) else {
         return Ok(None);
     };
     // SAFETY: `fd` is the open descriptor of the file being loaded, valid

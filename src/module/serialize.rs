@@ -33,8 +33,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// also carries its `.eh_frame` FDE template; 6: the set of escaping
 /// functions follows the binary, see `encode`; 7: then the trampolines;
 /// 8: calls between the module's functions resolved in the image; 9: the
-/// memory images after the code image).
-const MAGIC: &[u8; 8] = b"\0wrcode\x09";
+/// memory images after the code image; 10: with their alignment).
+const MAGIC: &[u8; 8] = b"\0wrcode\x0a";
 
 /// Everything about `engine` that shapes compiled code, as `|`-separated
 /// parts: this library's version, the built ISA (target triple, CPU

@@ -134,28 +134,22 @@ impl EngineRuntime {
             return;
         };
         let names: Vec<String> = (0..memory.num_funcs()).map(name).collect();
-        // Each function's part of the region's address map, made relative
-        // to the function's start.
         let info = memory.info().clone();
-        let maps: Vec<Vec<(u32, u32)>> = info
-            .funcs
-            .iter()
-            .map(|f| {
-                let from = info.address_map.partition_point(|&(o, _)| o < f.start);
-                let to = info.address_map.partition_point(|&(o, _)| o < f.end);
-                info.address_map[from..to]
-                    .iter()
-                    .map(|&(o, wasm)| (o - f.start, wasm))
-                    .collect()
-            })
-            .collect();
         let funcs: Vec<PublishedFunction<'_>> = names
             .iter()
+            .zip(&info.funcs)
             .enumerate()
-            .map(|(i, name)| PublishedFunction {
-                name,
-                code: memory.func_code(i),
-                address_map: maps.get(i).map_or(&[], Vec::as_slice),
+            .map(|(i, (name, range))| {
+                // The function's part of the region's address map.
+                let map = &info.address_map;
+                let from = map.partition_point(|&(o, _)| o < range.start);
+                let to = map.partition_point(|&(o, _)| o < range.end);
+                PublishedFunction {
+                    name,
+                    code: memory.func_code(i),
+                    address_map: &map[from..to],
+                    region_offset: range.start,
+                }
             })
             .collect();
         profiler.code_published(&funcs);

@@ -21,10 +21,14 @@ pub struct PublishedFunction<'a> {
     pub name: &'a str,
     /// The function's code, at the address it runs from.
     pub code: &'a [u8],
-    /// (offset in `code`, wasm byte offset in the module) where each
-    /// instruction range starts, sorted; empty for trampolines and without
-    /// `generate_address_map`.
+    /// (offset in the published region, wasm byte offset in the module)
+    /// where each of the function's instruction ranges starts, sorted;
+    /// empty for trampolines and without `generate_address_map`. Region
+    /// offsets, borrowed from the region's own map: subtract
+    /// `region_offset` for offsets in `code`.
     pub address_map: &'a [(u32, u32)],
+    /// Where `code` starts in the region.
+    pub region_offset: u32,
 }
 
 /// Something told about code as it becomes executable.

@@ -64,7 +64,7 @@ impl ProfilingAgent for VTuneAgent {
                 .address_map
                 .iter()
                 .map(|&(offset, wasm)| _LineNumberInfo {
-                    Offset: offset,
+                    Offset: offset - f.region_offset,
                     LineNumber: wasm,
                 })
                 .collect();
