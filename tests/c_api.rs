@@ -8,18 +8,13 @@
 //! `cargo test` builds the library only as an rlib for the tests, so the
 //! shared library is brought up to date with `cargo build --lib` first.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// `target/<profile>`: this binary lives in `target/<profile>/deps`.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>")
-        .to_path_buf()
-}
+use support::profile_dir;
 
 /// The shared library, built (once per test run) from the current sources.
 fn shared_library() -> PathBuf {
@@ -65,24 +60,7 @@ fn compile(dir: &str, name: &str) -> PathBuf {
         .join(dir.replace('/', "-"));
     std::fs::create_dir_all(&out_dir).unwrap();
     let exe = out_dir.join(name);
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
-    let output = Command::new(&cc)
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
-        .arg("-I")
-        .arg(root.join("include"))
-        .arg(&source)
-        .arg("-o")
-        .arg(&exe)
-        .arg(&lib)
-        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
-        .output()
-        .unwrap_or_else(|e| panic!("running {cc}: {e}"));
-    assert!(
-        output.status.success(),
-        "compiling {}:\n{}",
-        source.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::compile_c_host(&[&source], &exe, &lib, lib_dir, &[]);
     exe
 }
 

@@ -16,8 +16,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use support::{compile_wasi, memcheck, profile_dir, Scratch, VALGRIND_ERROR_EXIT};
 
@@ -28,29 +27,6 @@ fn source_dir() -> PathBuf {
 /// The shared library for the programs (see `support::shared_library_copy`).
 fn shared_library() -> (PathBuf, PathBuf) {
     support::shared_library_copy("c-api-wasi")
-}
-
-fn compile_host(source: &Path, out_dir: &Path, lib: &Path, lib_dir: &Path) -> PathBuf {
-    let exe = out_dir.join(source.file_stem().unwrap());
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
-    let output = Command::new(&cc)
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
-        .arg("-I")
-        .arg(source_dir().join("include"))
-        .arg(source)
-        .arg("-o")
-        .arg(&exe)
-        .arg(lib)
-        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
-        .output()
-        .unwrap_or_else(|e| panic!("running {cc}: {e}"));
-    assert!(
-        output.status.success(),
-        "compiling {}:\n{}",
-        source.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    exe
 }
 
 #[test]
@@ -77,7 +53,8 @@ fn wasi_c_api_runs_clean_under_valgrind() {
         let name = source.file_stem().unwrap().to_string_lossy().into_owned();
         let expected = std::fs::read_to_string(source.with_extension("expected"))
             .unwrap_or_else(|_| panic!("tests/c/{name}.expected is missing"));
-        let program = compile_host(source, &out_dir, &lib, &lib_dir);
+        let program = out_dir.join(source.file_stem().unwrap());
+        support::compile_c_host(&[source], &program, &lib, &lib_dir, &[]);
         let scratch = Scratch::new(&format!("c-api-{name}"));
         std::fs::write(scratch.0.join("in.txt"), "hello, preopen\n").unwrap();
         let output = memcheck()

@@ -22,7 +22,7 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 
 mod support;
-use support::{memcheck, profile_dir, require_tool, Scratch, VALGRIND_ERROR_EXIT};
+use support::{describe, memcheck, profile_dir, require_tool, Scratch, VALGRIND_ERROR_EXIT};
 
 /// The examples the C API issue asks for; each must exist with its
 /// `.expected` file (others in `examples-c/` are run too).
@@ -62,15 +62,6 @@ fn source_dir() -> PathBuf {
 /// The shared library for the examples (see `support::shared_library_copy`).
 fn shared_library() -> (PathBuf, PathBuf) {
     support::shared_library_copy("examples-tests")
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "({})\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Runs a command that must succeed.
@@ -116,19 +107,8 @@ fn check_under_valgrind(name: &str, program: &Path, dir: &Path, expected: &str) 
 
 /// Compiles one C example against `include/` and the shared library.
 fn compile_c(source: &Path, out_dir: &Path, lib: &Path, lib_dir: &Path) -> PathBuf {
-    let name = source.file_stem().unwrap().to_str().unwrap();
-    let exe = out_dir.join(name);
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
-    run(Command::new(&cc)
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
-        .arg("-I")
-        .arg(source_dir().join("include"))
-        .arg(source)
-        .arg("-o")
-        .arg(&exe)
-        .arg(lib)
-        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
-        .arg("-pthread"));
+    let exe = out_dir.join(source.file_stem().unwrap());
+    support::compile_c_host(&[source], &exe, lib, lib_dir, &["-pthread"]);
     exe
 }
 

@@ -6,6 +6,7 @@
 //! asserted), and all of it again under valgrind's memcheck.
 
 mod support;
+use support::describe;
 
 use std::cell::RefCell;
 use std::os::unix::process::ExitStatusExt;
@@ -598,15 +599,6 @@ fn run_child(test: &str, mode: &str) -> Output {
         .env_remove(UNDER_VALGRIND)
         .output()
         .expect("running the test binary again")
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "{}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// No core file for the crashes we cause on purpose.

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use wasm_runtime::capi::ext::error::{wasm_error_delete, wasm_error_message, wasm_error_t};
 use wasm_runtime::capi::vec::wasm_byte_vec_t;
 
@@ -141,72 +141,33 @@ pub fn compile_wasi(sources: &[&Path], flags: &[&str], out: &Path) {
 ///
 /// The library is the `libwasm_runtime.so` cargo built for this run
 /// (`<profile>/deps`: cargo builds every crate type of the library for
-/// the tests), copied next to the program under its SONAME, which the
-/// program finds through its rpath; running no cargo keeps the shared
-/// target directory's builds as they are. Both files are written under
-/// temporary names and renamed into place, so test binaries running at
-/// the same time never see half a file (and a running copy is not
-/// overwritten).
+/// the tests), copied into `<profile>/cli/lib` under its SONAME by
+/// `shared_library_copy`, which the program finds through its rpath;
+/// running no cargo keeps the shared target directory's builds as they
+/// are. Both files are written under temporary names and renamed into
+/// place, so test binaries running at the same time never see half a file
+/// (and a running copy is not overwritten).
 pub fn cli_binary() -> PathBuf {
     use std::sync::OnceLock;
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
             let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-            let exe = std::env::current_exe().expect("test binary path");
-            let profile_dir = exe
-                .parent()
-                .and_then(Path::parent)
-                .expect("<target>/<profile>/deps/<test>");
-            let out_dir = profile_dir.join("cli");
-            std::fs::create_dir_all(&out_dir).unwrap();
-            let partial =
-                |name: &str| out_dir.join(format!(".{name}.partial-{}", std::process::id()));
-
-            let lib = profile_dir.join("deps").join("libwasm_runtime.so");
-            assert!(
-                lib.is_file(),
-                "{} is missing: cargo builds it with the tests (crate-type cdylib)",
-                lib.display()
-            );
-            let soname = format!("libwasm-runtime.so.{}", env!("CARGO_PKG_VERSION_MAJOR"));
-            let lib_copy = out_dir.join(&soname);
-            std::fs::copy(&lib, partial(&soname)).unwrap();
-            std::fs::rename(partial(&soname), &lib_copy).unwrap();
-
+            let (lib, lib_dir) = shared_library_copy("cli");
+            let out_dir = profile_dir().join("cli");
             let mut sources: Vec<PathBuf> = std::fs::read_dir(root.join("cli"))
                 .expect("cli/")
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|e| e == "c"))
                 .collect();
             sources.sort();
+            let sources: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
+            // Built under a temporary name and renamed into place, so test
+            // binaries running at the same time never run half a program.
+            let partial = out_dir.join(format!(".wasm-runtime.partial-{}", std::process::id()));
+            compile_c_host(&sources, &partial, &lib, &lib_dir, &["-O2"]);
             let program = out_dir.join("wasm-runtime");
-            let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
-            let output = Command::new(&cc)
-                .args([
-                    "-std=c11",
-                    "-Wall",
-                    "-Wextra",
-                    "-Werror",
-                    "-pedantic",
-                    "-g",
-                    "-O2",
-                ])
-                .arg("-I")
-                .arg(root.join("include"))
-                .args(&sources)
-                .arg("-o")
-                .arg(partial("wasm-runtime"))
-                .arg(&lib_copy)
-                .arg(format!("-Wl,-rpath,{}", out_dir.display()))
-                .output()
-                .unwrap_or_else(|e| panic!("running {cc}: {e}"));
-            assert!(
-                output.status.success(),
-                "compiling cli/*.c:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            std::fs::rename(partial("wasm-runtime"), &program).unwrap();
+            std::fs::rename(&partial, &program).unwrap();
             program
         })
         .clone()
@@ -246,4 +207,40 @@ pub fn shared_library_copy(subdir: &str) -> (PathBuf, PathBuf) {
         .unwrap_or_else(|e| panic!("copying {} to {}: {e}", lib.display(), partial.display()));
     std::fs::rename(&partial, &soname).unwrap();
     (soname, dir)
+}
+
+/// A process's exit status and output, for a failing test's message.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "({})\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Compiles the C host program `sources` into `exe` as every C program of
+/// the tests is built: the system C compiler (`$CC`, else `cc`), C11 with
+/// every warning an error, `include/`, `extra` flags, linked with the
+/// shared library `lib`, which it finds at run time in `lib_dir` (rpath).
+/// Fails the test with the compiler's messages.
+pub fn compile_c_host(sources: &[&Path], exe: &Path, lib: &Path, lib_dir: &Path, extra: &[&str]) {
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let output = Command::new(&cc)
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
+        .args(extra)
+        .arg("-I")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("include"))
+        .args(sources)
+        .arg("-o")
+        .arg(exe)
+        .arg(lib)
+        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
+        .output()
+        .unwrap_or_else(|e| panic!("running {cc}: {e}"));
+    assert!(
+        output.status.success(),
+        "compiling {sources:?}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
