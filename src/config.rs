@@ -254,10 +254,11 @@ mod tests {
             "wasm_relaxed_simd: requires wasm_simd, which is disabled"
         );
         let mut c = Config::new();
-        c.set_async_support(true);
+        c.set_async_support(true).set_max_wasm_stack(4 << 20);
         assert_eq!(
             c.validate().unwrap_err().to_string(),
-            "async_support: not supported by this build (async execution is not implemented)"
+            "max_wasm_stack: 4194304 bytes exceeds async_stack_size (2097152 bytes); \
+             with async_support the wasm stack must fit in the async stack"
         );
     }
 }

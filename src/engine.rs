@@ -15,6 +15,7 @@ use crate::environ::{MemorySettings, Tunables};
 use crate::module::PendingWrites;
 use crate::runtime::profiling::{JitDumpAgent, PerfMapAgent, ProfilingAgent, VTuneAgent};
 use crate::runtime::round_up_to_page_u64;
+use crate::runtime::AsyncStacks;
 use crate::runtime::{CodeObservers, EngineRuntime, InstancePool};
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable, SetError};
@@ -73,7 +74,8 @@ impl Engine {
             Box::new(CraneliftTrampolines::new(isa.clone(), &tunables)),
             observers,
         )
-        .with_pool(pool);
+        .with_pool(pool)
+        .with_async_stacks(AsyncStacks::new(config));
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 config: config.clone(),

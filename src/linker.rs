@@ -19,7 +19,9 @@ use crate::engine::Engine;
 use crate::environ::error::{Error, ErrorKind, ImportName};
 use crate::environ::{ExternType, FuncType};
 use crate::module::Module;
-use crate::runtime::{Caller, Extern, Func, Instance, Store, Trap, Val};
+use crate::runtime::{
+    AsyncHostCallback, CallFuture, Caller, Extern, Func, Instance, Store, Trap, Val,
+};
 
 /// A store-independent host function's implementation (see
 /// [`Func::new_with_caller`]); shared by the functions every instantiation
@@ -187,6 +189,29 @@ impl Linker {
         self.insert(module, name, Definition::HostFunc { ty, func })
     }
 
+    /// Defines `module::name` as an async host function of type `ty` for
+    /// every store (see [`Func::new_async`]): each call starts `func` and
+    /// polls the continuation it returns, suspending the async call it runs
+    /// in while the continuation is pending.
+    pub fn func_new_async(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        func: AsyncHostCallback,
+    ) -> Result<(), Error> {
+        // Atomic counts although the callback is not `Sync`, as for
+        // `LinkerFunc`s: the functions made from it live in stores that
+        // move between threads (one at a time).
+        #[allow(clippy::arc_with_non_send_sync)]
+        let wrapped: LinkerFunc = Arc::new(
+            move |caller: &Caller<'_>, params: &[Val], results: &mut [Val]| {
+                crate::runtime::call_async_host(&func, caller, params, results)
+            },
+        );
+        self.func_new(module, name, ty, wrapped)
+    }
+
     /// Defines every export of `instance` (of `store`) as `name::export`.
     pub fn instance(
         &mut self,
@@ -269,6 +294,32 @@ impl Linker {
     pub fn instantiate(&self, store: &Store, module: &Module) -> Result<Instance, Error> {
         let imports = self.resolve(store, module)?;
         Instance::new(store, module, &imports)
+    }
+
+    /// Starts instantiating `module` in `store` asynchronously (needs
+    /// `async_support`): imports are resolved now (a `Link` error for a
+    /// missing or mismatched one); the returned future creates the
+    /// instance and runs its start function on a fiber, so the start
+    /// function may call async host functions and yield.
+    pub fn instantiate_async(
+        &self,
+        store: &Store,
+        module: &Module,
+    ) -> Result<CallFuture<Result<Instance, Error>>, Error> {
+        if !store.engine().config().async_support() {
+            return Err(Error::config(
+                "async_support",
+                "instantiate_async needs async support (async_support)",
+            ));
+        }
+        let imports = self.resolve(store, module)?;
+        let (store_in, module) = (store.clone(), module.clone());
+        CallFuture::new(
+            store,
+            move || Instance::new(&store_in, &module, &imports),
+            |trap| Err(Error::trap(trap)),
+        )
+        .map_err(Error::trap)
     }
 
     /// Defines the exports of `module` under `name`, by the WASI

@@ -35,8 +35,8 @@ pub struct PoolingAllocationConfig {
     /// Tables alive at once across the engine (default 1000): the number of
     /// table slots of `table_elements` elements reserved at engine creation.
     pub total_tables: u32,
-    /// Async stacks alive at once across the engine (default 1000).
-    /// Accepted and unused: this runtime has no async stacks.
+    /// Async calls in progress at once across the engine (default 1000):
+    /// each holds one fiber stack; a call past that fails naming it.
     pub total_stacks: u32,
     /// Memories one module may define (default 1).
     pub max_memories_per_module: u32,
@@ -63,16 +63,17 @@ pub struct PoolingAllocationConfig {
     /// Bytes at the start of a freed table slot kept resident and zeroed by
     /// hand instead of decommitted (default 0; rounded up to pages).
     pub table_keep_resident: usize,
-    /// Bytes of a freed async stack kept resident (default 0). Accepted and
-    /// unused: this runtime has no async stacks.
+    /// Bytes at the top of a freed async stack zeroed by hand and kept
+    /// resident, with `async_stack_zeroing` (default 0; the rest is
+    /// decommitted).
     pub async_stack_keep_resident: usize,
     /// Freed slots collected, per kind, before they are reset together
     /// (default 1: each is reset as it is freed). A pending slot is not
     /// reused until its batch is reset; an instantiation that finds no
     /// free slot resets the pending ones first.
     pub decommit_batch_size: usize,
-    /// Whether async stacks are zeroed before reuse (default false).
-    /// Accepted and unused: this runtime has no async stacks.
+    /// Whether a freed async stack is zeroed before another call reuses it
+    /// (default false).
     pub async_stack_zeroing: bool,
 }
 

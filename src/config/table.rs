@@ -76,9 +76,9 @@ options! {
     /// Runs async host functions on separate native stacks.
     async_support {
         ty: bool = false,
-        status: off_only,
-        refused: "async execution is not implemented",
+        status: works,
         code: no,
+        notes: "on: calls into wasm are futures (`wasm_func_call_async`, `wasm_linker_instantiate_async`) run on fibers of `async_stack_size` bytes and polled (`wasm_call_future_poll`) until done; they suspend in async host functions (`wasm_linker_define_async_func`), at fuel yields (`wasm_store_fuel_async_yield_interval`) and epoch yields (`WASM_UPDATE_DEADLINE_YIELD`, `wasm_store_epoch_deadline_async_yield_and_update`); deleting a pending future cancels the call (it is resumed to trap and unwind). Synchronous calls and instantiation are refused with an error, except from host functions inside an async call",
     }
     /// Emits DWARF debug info for native debuggers.
     debug_info {
@@ -136,9 +136,9 @@ options! {
     async_stack_size {
         ty: usize = 2 * MIB as usize,
         shown: "2 MiB",
-        status: validated_only,
+        status: works,
         code: no,
-        notes: "only matters with async support",
+        notes: "usable bytes of each async call's fiber stack (plus a 64 KiB guard); wasm gets `max_wasm_stack` of it and host functions the rest (at least a quarter, up to 128 KiB, when the two are close); must be at least `max_wasm_stack` with async support",
     }
     /// Enables the wasm tail-call proposal.
     wasm_tail_call {
@@ -415,9 +415,9 @@ options! {
         ty: Option<Arc<dyn StackCreator>> = None,
         shown: "the runtime's own allocator",
         access: custom,
-        status: off_only,
+        status: works,
         code: no,
-        notes: "needs async support",
+        notes: "every async call's stack comes from the creator (`wasm_config_host_stack_creator_set`), asked for `async_stack_size` bytes, and is released when the call ends; a stack smaller than that, or a failing creator, fails the call with an error naming the option; needs async support (refused at engine creation otherwise)",
     }
     /// Selects how instances and the memories and tables they define are allocated (host-created memories and tables are always allocated on demand).
     allocation_strategy {
@@ -426,7 +426,7 @@ options! {
         access: custom,
         status: works,
         code: no,
-        notes: "on-demand, or pooling: at engine creation one reservation per kind cut into slots: `total_memories` memory slots of `static_memory_maximum_size` bytes with `memory_guard_size` guards between them (none without signals-based traps), `total_tables` slots of `table_elements` elements, `total_core_instances` instance-state slots of `max_core_instance_size` bytes; a reservation the host refuses fails engine creation, giving its size. Instantiation takes its slots up front: exhaustion is an error naming the `total_*` option, and a failed instantiation gives its slots back; `max_memories_per_module` and `max_tables_per_module` bound one module, `max_memory_size` how far a memory grows. Dropping a store resets its slots without unmapping (`madvise`), the first `linear_memory_keep_resident` / `table_keep_resident` bytes zeroed by hand and kept resident, `decommit_batch_size` slots at a time; `max_unused_warm_slots` freed slots stay warm for the module they served, whose copy-on-write image stays mapped, so a warm instantiate/drop makes no `mmap`. `total_stacks`, `async_stack_keep_resident`, `async_stack_zeroing`: accepted, unused (no async stacks). Memory plans are the same as on demand (a slot fits static and dynamic ones); shared memories and host-created memories and tables (`wasm_memory_new`, `wasm_table_new`) are allocated on demand, take no slots and obey no pool limit (as in the reference)",
+        notes: "on-demand, or pooling: at engine creation one reservation per kind cut into slots: `total_memories` memory slots of `static_memory_maximum_size` bytes with `memory_guard_size` guards between them (none without signals-based traps), `total_tables` slots of `table_elements` elements, `total_core_instances` instance-state slots of `max_core_instance_size` bytes; a reservation the host refuses fails engine creation, giving its size. Instantiation takes its slots up front: exhaustion is an error naming the `total_*` option, and a failed instantiation gives its slots back; `max_memories_per_module` and `max_tables_per_module` bound one module, `max_memory_size` how far a memory grows. Dropping a store resets its slots without unmapping (`madvise`), the first `linear_memory_keep_resident` / `table_keep_resident` bytes zeroed by hand and kept resident, `decommit_batch_size` slots at a time; `max_unused_warm_slots` freed slots stay warm for the module they served, whose copy-on-write image stays mapped, so a warm instantiate/drop makes no `mmap`. At most `total_stacks` async calls are in progress at once (a call past that fails naming the option); a finished call's stack is reused, zeroed first with `async_stack_zeroing` (its top `async_stack_keep_resident` bytes by hand, the rest decommitted). Memory plans are the same as on demand (a slot fits static and dynamic ones); shared memories and host-created memories and tables (`wasm_memory_new`, `wasm_table_new`) are allocated on demand, take no slots and obey no pool limit (as in the reference)",
     }
     /// Largest memory reservation treated as static: memories whose maximum fits never move.
     static_memory_maximum_size {

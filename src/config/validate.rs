@@ -115,10 +115,10 @@ impl Config {
     /// switches are refused by the generated `refuse_off_only_switches`),
     /// and the values this build lacks of options that otherwise work.
     fn refuse_other_values_this_build_lacks(&self) -> Result<()> {
-        if self.with_host_stack.is_some() {
-            return Err(not_in_this_build(
+        if self.with_host_stack.is_some() && !self.async_support {
+            return Err(option_error(
                 "with_host_stack",
-                "async stacks are not implemented",
+                "needs async_support, which is disabled (only async calls run on such stacks)",
             ));
         }
         if self.strategy == Strategy::Winch {

@@ -98,11 +98,16 @@ pub enum BuiltinFunction {
     /// returns it untagged (null or a `*const VMFuncRef`). Called only from
     /// the cold path of a table read.
     TableGetLazyInit,
+    /// `(vmctx) -> i32`: the fuel compiled code sees has run out; 1 when
+    /// the store refuelled it from its reserve (a fuel yield interval; an
+    /// async call suspends here first) and wasm goes on, 0 to trap with
+    /// `OutOfFuel`. Called only from the cold path of the fuel check.
+    OutOfFuel,
 }
 
 impl BuiltinFunction {
     /// Every builtin, in table order.
-    pub const ALL: [BuiltinFunction; 18] = [
+    pub const ALL: [BuiltinFunction; 19] = [
         BuiltinFunction::MemoryGrow,
         BuiltinFunction::MemoryFill,
         BuiltinFunction::MemoryCopy,
@@ -121,6 +126,7 @@ impl BuiltinFunction {
         BuiltinFunction::ExnAlloc,
         BuiltinFunction::ThrowRef,
         BuiltinFunction::TableGetLazyInit,
+        BuiltinFunction::OutOfFuel,
     ];
     /// Number of builtins, the length of the builtin table.
     pub const COUNT: usize = Self::ALL.len();
@@ -145,7 +151,7 @@ impl BuiltinFunction {
             BuiltinFunction::TableInit => (&[VMCtx, I32, I32, I64, I32, I32], Some(I32)),
             BuiltinFunction::ElemDrop => (&[VMCtx, I32], None),
             BuiltinFunction::RaiseTrap => (&[VMCtx, I32], None),
-            BuiltinFunction::EpochDeadline => (&[VMCtx], Some(I32)),
+            BuiltinFunction::EpochDeadline | BuiltinFunction::OutOfFuel => (&[VMCtx], Some(I32)),
             BuiltinFunction::MemoryAtomicWait32 => (&[VMCtx, I32, I64, I32, I64], Some(I32)),
             BuiltinFunction::MemoryAtomicWait64 => (&[VMCtx, I32, I64, I64, I64], Some(I32)),
             BuiltinFunction::MemoryAtomicNotify => (&[VMCtx, I32, I64, I32], Some(I32)),
@@ -165,6 +171,7 @@ impl BuiltinFunction {
             | BuiltinFunction::TableCopy
             | BuiltinFunction::TableInit => Some(TrapKind::TableOutOfBounds),
             BuiltinFunction::EpochDeadline => Some(TrapKind::Interrupt),
+            BuiltinFunction::OutOfFuel => Some(TrapKind::OutOfFuel),
             BuiltinFunction::MemoryGrow
             | BuiltinFunction::DataDrop
             | BuiltinFunction::TableGrow

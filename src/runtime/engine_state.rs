@@ -72,6 +72,8 @@ pub struct EngineRuntime {
     pool: Option<std::sync::Arc<super::pool::InstancePool>>,
     init_plans: super::init_plan::InitPlanCache,
     memory_slots: super::memory_slots::SlotCache,
+    /// Fiber stacks for async calls (`None` until `with_async_stacks`).
+    async_stacks: Option<super::async_call::AsyncStacks>,
 }
 
 impl EngineRuntime {
@@ -89,6 +91,7 @@ impl EngineRuntime {
             pool: None,
             init_plans: Default::default(),
             memory_slots: Default::default(),
+            async_stacks: None,
         }
     }
 
@@ -100,6 +103,22 @@ impl EngineRuntime {
     ) -> EngineRuntime {
         self.pool = pool;
         self
+    }
+
+    /// Gives the runtime the engine's supply of async fiber stacks.
+    pub(crate) fn with_async_stacks(
+        mut self,
+        stacks: super::async_call::AsyncStacks,
+    ) -> EngineRuntime {
+        self.async_stacks = Some(stacks);
+        self
+    }
+
+    /// The engine's fiber stacks for async calls.
+    pub(crate) fn async_stacks(&self) -> &super::async_call::AsyncStacks {
+        self.async_stacks
+            .as_ref()
+            .expect("Engine::new gives every runtime its async stacks")
     }
 
     /// The pooling allocator's reservations, for a pooling engine.

@@ -1,6 +1,7 @@
 //! Functions: wasm functions of instances and host functions, the `Func`
 //! handle, and the shim through which wasm calls host functions.
 
+use super::async_call::{AsyncHostCallback, CallFuture};
 use super::instance::InstanceData;
 use super::scratch::Scratch;
 use super::store::{Store, StoreInner};
@@ -406,7 +407,17 @@ impl Func {
     /// Calls the function. Wrong arity, wrong value kinds and references of
     /// another store are reported as traps; a trap returned by a host
     /// function arrives unchanged.
+    ///
+    /// With `async_support` on, only code already running in an async call
+    /// of the store (a host function it called) may call synchronously:
+    /// anywhere else the call is refused, as the reference does; use
+    /// [`Func::call_async`].
     pub fn call(&self, params: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+        if self.store.engine().config().async_support()
+            && !super::async_call::on_fiber_of(&self.store)
+        {
+            return Err(refused_sync_call());
+        }
         let data = self.data();
         let ty = data.ty();
         self.check_call(ty, params, results)?;
@@ -460,7 +471,64 @@ impl Func {
     }
 }
 
+/// Why `Func::call` refuses: async support is on.
+#[cold]
+fn refused_sync_call() -> Trap {
+    Trap::new(
+        "async_support: this store's engine has async support, so its functions must be \
+         called asynchronously (wasm_func_call_async / Func::call_async)",
+    )
+}
+
 impl Func {
+    /// Starts an async call of the function: the returned future runs it
+    /// on a fiber of its own, from its first poll until it finishes or
+    /// suspends (in an async host function, or at a fuel or epoch yield),
+    /// and gives the results or the trap. Arity and argument errors, and
+    /// an engine without `async_support`, are refused here.
+    pub fn call_async(
+        &self,
+        params: &[Val],
+        result_count: usize,
+    ) -> Result<CallFuture<Result<Vec<Val>, Trap>>, Trap> {
+        if !self.store.engine().config().async_support() {
+            return Err(Trap::new(
+                "call_async: async support is not enabled (async_support)",
+            ));
+        }
+        let ty = self.data().ty();
+        let mut results: Vec<Val> = ty.results.iter().map(|t| Val::default_for(*t)).collect();
+        if result_count != results.len() {
+            // Reported by `check_call` with the expected count.
+            results = (0..result_count).map(|_| Val::I32(0)).collect();
+        }
+        self.check_call(ty, params, &results)?;
+        let func = self.clone();
+        let params = params.to_vec();
+        CallFuture::new(
+            &self.store,
+            move || func.call(&params, &mut results).map(|()| results),
+            Err,
+        )
+    }
+
+    /// A host function of type `ty` that may suspend the async call it is
+    /// called in: `callback` starts the work and returns a continuation
+    /// (or `None` when it finished at once) that is polled, once at first
+    /// and then at each poll of the call, until it is ready. Called outside
+    /// an async call, it traps.
+    pub fn new_async(store: &Store, ty: FuncType, callback: AsyncHostCallback) -> Func {
+        Func::new_with_caller(
+            store,
+            ty,
+            Box::new(
+                move |caller: &Caller<'_>, params: &[Val], results: &mut [Val]| {
+                    super::async_call::call_async_host(&callback, caller, params, results)
+                },
+            ),
+        )
+    }
+
     /// Checks a call's arity, value kinds and stores. Kept out of line so
     /// that its message formatting does not grow `call`'s frame, which
     /// every nested host→wasm call pays for on the wasm stack.

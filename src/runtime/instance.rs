@@ -361,7 +361,18 @@ impl Instance {
     /// `ImplLimit` error for a pooling limit, a `Trap` error when a segment
     /// is out of bounds or the start function traps, or `Other` when
     /// resources run out.
+    ///
+    /// With `async_support` on, only code running in an async call of the
+    /// store may instantiate synchronously (as the reference, which
+    /// refuses sync instantiation then); use `Linker::instantiate_async`.
     pub fn new(store: &Store, module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
+        if store.engine().config().async_support() && !super::async_call::on_fiber_of(store) {
+            return Err(Error::config(
+                "async_support",
+                "this store's engine has async support, so modules must be instantiated \
+                 asynchronously (wasm_linker_instantiate_async / Linker::instantiate_async)",
+            ));
+        }
         let data = Self::link(store, module, imports)?;
         let data = store.adopt_instance(data);
         let instance = Instance {

@@ -39,6 +39,7 @@ static TABLE: BuiltinTable = BuiltinTable([
     exn_alloc as *const u8,
     wr_throw_ref as *const u8,
     table_get_lazy_init as *const u8,
+    out_of_fuel as *const u8,
 ]);
 
 /// The builtin table every `VMContext` points at.
@@ -117,6 +118,22 @@ unsafe extern "C" fn epoch_deadline(vmctx: *mut u8) -> u32 {
     unsafe {
         with_instance(vmctx, FAILED, |inst| {
             if inst.store().on_epoch_deadline() {
+                OK
+            } else {
+                FAILED
+            }
+        })
+    }
+}
+
+/// The fuel compiled code sees ran out: the store refuels it from its
+/// reserve, yielding an async call first (`OK`), or wasm traps with
+/// `OutOfFuel` (`FAILED`: no reserve left, or the call was cancelled).
+unsafe extern "C" fn out_of_fuel(vmctx: *mut u8) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        with_instance(vmctx, FAILED, |inst| {
+            if inst.store().on_out_of_fuel() {
                 OK
             } else {
                 FAILED
@@ -370,6 +387,7 @@ mod tests {
                 BuiltinFunction::ExnAlloc => exn_alloc as *const u8,
                 BuiltinFunction::ThrowRef => wr_throw_ref as *const u8,
                 BuiltinFunction::TableGetLazyInit => table_get_lazy_init as *const u8,
+                BuiltinFunction::OutOfFuel => out_of_fuel as *const u8,
             }
         };
         for f in BuiltinFunction::ALL {

@@ -7,6 +7,7 @@
 //! (`CodeMemory`), and the trampolines of a signature come from the
 //! engine's `environ::TrampolineCompiler`.
 
+mod async_call;
 mod code_memory;
 mod const_eval;
 mod coredump;
@@ -45,6 +46,8 @@ mod unwind;
 mod val;
 mod vm;
 
+pub(crate) use async_call::{call_async_host, AsyncStacks};
+pub use async_call::{AsyncHostCallback, CallFuture, HostContinuation};
 pub(crate) use code_memory::{is_image_relative, resolve_image_relative, CodeMemory};
 pub(crate) use engine_state::{CodeObservers, EngineRuntime};
 pub(crate) use init_plan::image_segments;

@@ -79,10 +79,9 @@ pub enum UpdateDeadline {
     /// Go on running wasm, with a new deadline this many ticks past the
     /// current epoch.
     Continue(u64),
-    /// Yield to the async executor, then go on with a new deadline this
-    /// many ticks ahead. Needs async support, which this runtime does not
-    /// have yet: asking for it stops wasm with an `Interrupt` trap saying
-    /// so.
+    /// Suspend the async call (its poll returns pending), then go on with
+    /// a new deadline this many ticks ahead. Only an async call can yield:
+    /// asked outside one, wasm stops with an `Interrupt` trap saying so.
     Yield(u64),
 }
 
@@ -110,6 +109,12 @@ pub(crate) struct StoreInner {
     /// The thread whose stack `limits.stack_limit` was computed for (a
     /// thread token, 0 when no call is active).
     stack_limit_owner: Cell<usize>,
+    /// Fuel set aside beyond what compiled code sees in
+    /// `limits.fuel_consumed`: with a fuel yield interval, code gets at
+    /// most `interval` units at a time and the rest waits here.
+    fuel_reserve: Cell<u64>,
+    /// `fuel_async_yield_interval` (None: no yields, all fuel is active).
+    fuel_yield_interval: Cell<Option<u64>>,
     objects: Mutex<StoreObjects>,
 }
 
@@ -155,6 +160,8 @@ impl Store {
                 engine: engine.clone(),
                 limits: Box::new(UnsafeCell::new(limits)),
                 stack_limit_owner: Cell::new(0),
+                fuel_reserve: Cell::new(0),
+                fuel_yield_interval: Cell::new(None),
                 objects: Mutex::new(StoreObjects::default()),
             }),
             _not_sync: std::marker::PhantomData,
@@ -176,11 +183,61 @@ impl Store {
         if !self.engine().tunables().consume_fuel {
             bail!("set_fuel: fuel consumption is not enabled (consume_fuel)");
         }
-        let fuel = i64::try_from(fuel).unwrap_or(i64::MAX);
+        let fuel = fuel.min(i64::MAX as u64);
+        let active = fuel.min(self.inner.fuel_yield_interval.get().unwrap_or(u64::MAX));
+        self.inner.fuel_reserve.set(fuel - active);
         // SAFETY: one thread at a time uses the store; compiled code reads
         // the limits only while this thread runs it.
-        unsafe { (*self.inner.limits.get()).fuel_consumed = -fuel };
+        unsafe { (*self.inner.limits.get()).fuel_consumed = -(active as i64) };
         Ok(())
+    }
+
+    /// Makes async calls of this store yield (their poll returns pending)
+    /// each time they have consumed `interval` units of fuel, then go on;
+    /// `None` (or `Some(0)`) stops yielding. Needs `consume_fuel` and
+    /// `async_support`. The fuel left is unchanged.
+    pub fn fuel_async_yield_interval(&self, interval: Option<u64>) -> Result<()> {
+        if !self.engine().tunables().consume_fuel {
+            bail!("fuel_async_yield_interval: fuel consumption is not enabled (consume_fuel)");
+        }
+        if !self.engine().config().async_support() {
+            bail!("fuel_async_yield_interval: async support is not enabled (async_support)");
+        }
+        let fuel = self.get_fuel()?;
+        self.inner
+            .fuel_yield_interval
+            .set(interval.filter(|&i| i != 0));
+        self.set_fuel(fuel)
+    }
+
+    /// Called by compiled code when the fuel it sees has run out: moves
+    /// the next interval of the reserve into view and, for an async call
+    /// with a yield interval, suspends it first. Whether wasm goes on (else
+    /// it traps with `OutOfFuel`).
+    pub(crate) fn on_out_of_fuel(&self) -> bool {
+        let limits = self.inner.limits.get();
+        // SAFETY: as in `set_fuel`; called by this store's running code.
+        let consumed = unsafe { (*limits).fuel_consumed };
+        let reserve = self.inner.fuel_reserve.get();
+        let Some(interval) = self.inner.fuel_yield_interval.get() else {
+            return false;
+        };
+        // What compiled code overshot by is paid from the reserve first.
+        let debt = consumed.max(0) as u64;
+        if reserve <= debt {
+            // All fuel is spent; leave the count where code sees it.
+            return false;
+        }
+        let chunk = (reserve - debt).min(interval);
+        self.inner.fuel_reserve.set(reserve - debt - chunk);
+        // SAFETY: as above.
+        unsafe { (*limits).fuel_consumed = -(chunk as i64) };
+        // Yield only inside an async call (outside one the interval just
+        // meters); a cancelled call stops here, as if out of fuel.
+        match super::async_call::suspend_current(self) {
+            Ok(()) | Err(super::async_call::SuspendError::NotOnFiber) => true,
+            Err(super::async_call::SuspendError::Cancelled) => false,
+        }
     }
 
     /// The fuel left (needs `consume_fuel`).
@@ -190,10 +247,11 @@ impl Store {
         }
         // SAFETY: as in `set_fuel`.
         let consumed = unsafe { (*self.inner.limits.get()).fuel_consumed };
+        let reserve = self.inner.fuel_reserve.get();
         Ok(if consumed >= 0 {
-            0
+            reserve.saturating_sub(consumed as u64)
         } else {
-            consumed.unsigned_abs()
+            reserve.saturating_add(consumed.unsigned_abs())
         })
     }
 
@@ -367,6 +425,20 @@ impl Store {
         *lock(&self.inner.epoch_callback) = Some(callback);
     }
 
+    /// Makes an async call of this store yield each time its epoch
+    /// deadline passes, then go on with the deadline `delta` ticks later
+    /// (replacing any deadline callback). Needs `async_support`.
+    pub fn epoch_deadline_async_yield_and_update(&self, delta: u64) -> Result<()> {
+        if !self.engine().config().async_support() {
+            bail!(
+                "epoch_deadline_async_yield_and_update: async support is not enabled \
+                 (async_support)"
+            );
+        }
+        self.epoch_deadline_callback(Box::new(move |_: &Store| Ok(UpdateDeadline::Yield(delta))));
+        Ok(())
+    }
+
     /// Goes back to the default: wasm traps with `Interrupt` when the
     /// epoch deadline passes.
     pub fn epoch_deadline_trap(&self) {
@@ -394,9 +466,21 @@ impl Store {
                 self.set_epoch_deadline(delta);
                 return true;
             }
-            Ok(UpdateDeadline::Yield(_)) => "the epoch deadline callback asked to yield, which \
-                needs async support; this runtime has none yet (continue or fail instead)"
-                .to_string(),
+            Ok(UpdateDeadline::Yield(delta)) => {
+                self.set_epoch_deadline(delta);
+                match super::async_call::suspend_current(self) {
+                    Ok(()) => return true,
+                    Err(super::async_call::SuspendError::Cancelled) => {
+                        "the async call was cancelled".to_string()
+                    }
+                    Err(super::async_call::SuspendError::NotOnFiber) => {
+                        "the epoch deadline callback asked to yield outside an async call \
+                         (only calls made with async support, wasm_func_call_async, can \
+                         yield; continue or fail instead)"
+                            .to_string()
+                    }
+                }
+            }
             Err(e) => format!("{e:#}"),
         };
         *lock(&self.inner.interrupt_reason) = Some(reason);

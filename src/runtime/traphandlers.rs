@@ -164,8 +164,10 @@ impl HostExit {
 struct Activation {
     /// Saved registers of `wr_enter_wasm`; written and read by assembly.
     jmpbuf: UnsafeCell<[usize; JMPBUF_WORDS]>,
-    /// The enclosing activation on this thread.
-    prev: *const Activation,
+    /// The enclosing activation on this thread. A `Cell` because an async
+    /// call's outermost activation is relinked onto whichever chain polls
+    /// it next (`attach_activations`).
+    prev: Cell<*const Activation>,
     /// The store whose wasm this entry runs: walks skip other stores'
     /// activations.
     store: *const StoreInner,
@@ -346,12 +348,7 @@ pub(crate) unsafe fn enter_wasm(
     caller_vmctx: *mut u8,
     values: *mut ValRaw,
 ) -> Result<(), Trap> {
-    if store.engine().config().signals_based_traps() {
-        // Only engines whose code traps with signals need the handlers: an
-        // embedder that turned the option off owns the signals.
-        install_signal_handlers()?;
-        ensure_alt_stack()?;
-    }
+    prepare_thread(store)?;
 
     let limits = store.limits_ptr();
     // SAFETY: the limits live as long as the store; one thread at a time.
@@ -370,7 +367,7 @@ pub(crate) unsafe fn enter_wasm(
 
     let activation = Activation {
         jmpbuf: UnsafeCell::new([0; JMPBUF_WORDS]),
-        prev: CURRENT.with(|c| c.get()),
+        prev: Cell::new(current_activation().cast()),
         store: store.as_raw(),
         entered_vmctx: callee_vmctx,
         host_exit: Cell::new(HostExit::NONE),
@@ -378,7 +375,7 @@ pub(crate) unsafe fn enter_wasm(
         host_trap: UnsafeCell::new(None),
         uncaught: Cell::new(std::ptr::null_mut()),
     };
-    CURRENT.with(|c| c.set(&activation));
+    set_current_activation(&activation);
     // SAFETY: the caller guarantees the call is well-typed; the jump
     // buffer lives in this frame, which outlives the call, and on a trap
     // `wr_resume_trap` returns here having skipped only compiled frames.
@@ -392,7 +389,11 @@ pub(crate) unsafe fn enter_wasm(
             values,
         )
     };
-    CURRENT.with(|c| c.set(activation.prev));
+    // Through an out-of-line helper, like the push above: on a fiber the
+    // call may have been suspended and resumed on another thread, and an
+    // address of `CURRENT` computed before the call would be the old
+    // thread's.
+    set_current_activation(activation.prev.get());
     // SAFETY: as above.
     unsafe { (*limits).stack_limit = prev_limit };
     store.stack_limit_owner().set(prev_owner);
@@ -401,6 +402,110 @@ pub(crate) unsafe fn enter_wasm(
         return Ok(());
     }
     Err(trap_of(store, &activation))
+}
+
+/// Makes this thread ready to run wasm of `store`: with signals-based
+/// traps, the process's handlers and this thread's alternate signal stack.
+/// Called by every entry, and by an async call before it resumes wasm that
+/// may have been suspended on another thread.
+pub(crate) fn prepare_thread(store: &Store) -> Result<(), Trap> {
+    if store.engine().config().signals_based_traps() {
+        // Only engines whose code traps with signals need the handlers: an
+        // embedder that turned the option off owns the signals.
+        install_signal_handlers()?;
+        ensure_alt_stack()?;
+    }
+    Ok(())
+}
+
+/// The activations an async call's fiber pushed, unlinked from the thread
+/// while the fiber is suspended (see `detach_activations`).
+#[derive(Clone, Copy)]
+pub(crate) struct DetachedActivations {
+    /// The fiber's innermost activation (null: it had none).
+    innermost: *const Activation,
+    /// Its outermost one, whose `prev` is the resumer's chain.
+    outermost: *const Activation,
+}
+
+/// This thread's innermost activation, as an opaque token an async call
+/// keeps to know where its own activations end. Out of line: code on a
+/// fiber that may move threads must not cache a thread-local's address
+/// across a suspension.
+#[inline(never)]
+pub(crate) fn current_activation() -> *const () {
+    CURRENT.with(|c| c.get().cast())
+}
+
+/// Makes `act` this thread's innermost activation. Out of line, as
+/// `current_activation`.
+#[inline(never)]
+fn set_current_activation(act: *const Activation) {
+    CURRENT.with(|c| c.set(act));
+}
+
+/// Unlinks from this thread the activations pushed since `base` (the
+/// thread's innermost activation when the running fiber was resumed, from
+/// `current_activation`), making `base` innermost again. Called on a fiber
+/// right before it suspends, so that neither walks nor traps on the
+/// resumer's side see frames of a stack that is not running.
+///
+/// # Safety
+/// Must run on the fiber, whose activations were all pushed after `base`
+/// became innermost; the result must be given to `attach_activations`
+/// when the fiber is resumed, before any of its wasm runs.
+#[inline(never)]
+pub(crate) unsafe fn detach_activations(base: *const ()) -> DetachedActivations {
+    let base: *const Activation = base.cast();
+    let innermost = CURRENT.with(|c| c.get());
+    let mut outermost = innermost;
+    if innermost != base {
+        // SAFETY: every activation from the innermost to `base` lives in an
+        // `enter_wasm` frame on this fiber's stack, which is running.
+        unsafe {
+            while (*outermost).prev.get() != base {
+                outermost = (*outermost).prev.get();
+            }
+        }
+    } else {
+        outermost = std::ptr::null();
+    }
+    CURRENT.with(|c| c.set(base));
+    DetachedActivations {
+        innermost: if outermost.is_null() {
+            std::ptr::null()
+        } else {
+            innermost
+        },
+        outermost,
+    }
+}
+
+/// Links a resumed fiber's activations onto this thread's chain, the
+/// outermost of them inside the thread's innermost activation now.
+///
+/// # Safety
+/// `detached` must come from `detach_activations` on this fiber, which is
+/// running again (its activations live on its stack).
+#[inline(never)]
+pub(crate) unsafe fn attach_activations(detached: DetachedActivations) {
+    if detached.outermost.is_null() {
+        return;
+    }
+    let base = CURRENT.with(|c| c.get());
+    // SAFETY: the outermost activation lives on the fiber's stack, which
+    // is running (the caller's contract).
+    unsafe { (*detached.outermost).prev.set(base) };
+    CURRENT.with(|c| c.set(detached.innermost));
+}
+
+/// The stack limit for wasm running on a fiber whose usable stack is
+/// `low..high`: `max_wasm_stack` below the top, but never closer to the
+/// bottom than a reserve for host functions called by that wasm (a
+/// quarter of the stack, at most `HOST_STACK_RESERVE`).
+pub(crate) fn fiber_stack_limit(low: usize, high: usize, max_wasm_stack: usize) -> usize {
+    let reserve = ((high - low) / 4).min(HOST_STACK_RESERVE);
+    high.saturating_sub(max_wasm_stack).max(low + reserve)
 }
 
 /// The `Trap` an entry that returned "trapped" reports: the failed host
@@ -695,8 +800,9 @@ fn symbolicate(store: &Store, raw: &[RawFrame]) -> Vec<FrameInfo> {
 }
 
 /// A token unique to the calling thread while it lives: the address of one
-/// of its thread-locals.
-fn thread_token() -> usize {
+/// of its thread-locals. Out of line, as `current_activation`.
+#[inline(never)]
+pub(crate) fn thread_token() -> usize {
     CURRENT.with(|c| c as *const Cell<*const Activation> as usize)
 }
 
@@ -882,12 +988,12 @@ unsafe fn walk_wasm_frames(act: &Activation, start: WalkStart, out: &mut RawTrac
     }
     // SAFETY: forwarded from the caller.
     unsafe { walk_activation(act, start.fp, start.low, start.vmctx, out) };
-    let mut outer = act.prev;
+    let mut outer = act.prev.get();
     while !outer.is_null() && !out.is_full() {
         // SAFETY: enclosing activations live in `enter_wasm` frames further
         // up this thread's stack, each waiting for the one inside it.
         let a = unsafe { &*outer };
-        outer = a.prev;
+        outer = a.prev.get();
         if a.store != act.store {
             continue;
         }

@@ -287,7 +287,19 @@ impl FuncTranslator<'_, '_> {
                 .builder
                 .ins()
                 .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, fuel, 0);
-            self.trapnz(out, TrapKind::OutOfFuel);
+            // Out of the fuel code sees, the store decides (it may refuel
+            // from its reserve, yielding an async call first): a cold call
+            // that traps with `OutOfFuel` unless told to go on.
+            let refuel = self.builder.create_block();
+            let go_on = self.builder.create_block();
+            self.builder.ins().brif(out, refuel, &[], go_on, &[]);
+            self.builder.set_cold_block(refuel);
+            self.builder.switch_to_block(refuel);
+            self.builder.seal_block(refuel);
+            self.call_builtin(BuiltinFunction::OutOfFuel, &[]);
+            self.builder.ins().jump(go_on, &[]);
+            self.builder.switch_to_block(go_on);
+            self.builder.seal_block(go_on);
         }
         if self.env.tunables.epoch_interruption {
             let deadline = self.load_vm_i64(limits, runtime_limits::EPOCH_DEADLINE);
