@@ -25,6 +25,13 @@
 #define WASM_RUNTIME_VERSION_PATCH 0
 
 /**
+ * An async call or instantiation in progress. Owned by the caller:
+ * polled with `wasm_call_future_poll` until it returns true, freed with
+ * `wasm_call_future_delete` (which cancels it if it has not finished).
+ */
+typedef struct wasm_call_future_t wasm_call_future_t;
+
+/**
  * Who called a host function made by `wasm_func_new_with_caller` or
  * `wasm_linker_define_func`: lent to the callback for the call only (do
  * not keep the pointer). Objects obtained through it (an export, the
@@ -73,6 +80,48 @@ typedef struct wasm_tag_t wasm_tag_t;
  * `wasm_tagtype_as_externtype`).
  */
 typedef struct wasm_tagtype_t wasm_tagtype_t;
+
+/**
+ * Reports whether an async host function's work is done: true when it
+ * is (its results and any trap are written), false to be polled again at
+ * the next poll of the call.
+ */
+typedef bool (*wasm_func_async_continuation_callback_t)(void *env);
+
+/**
+ * An async host function's work in progress, filled in by its callback.
+ */
+typedef struct wasm_async_continuation_t {
+  /**
+   * Polled until it returns true; NULL means the work is done already.
+   */
+  wasm_func_async_continuation_callback_t callback;
+  /**
+   * Passed to `callback`.
+   */
+  void *env;
+  /**
+   * Called once with `env` when the continuation is finished or dropped
+   * (may be NULL).
+   */
+  void (*finalizer)(void *env);
+} wasm_async_continuation_t;
+
+/**
+ * The callback of `wasm_linker_define_async_func`: starts the host
+ * function's work for one call. It may write `results` and `*trap_ret`
+ * (a trap, owned by the runtime from then on, fails the call) at once or
+ * later from its continuation, which it stores in `*continuation_ret`.
+ * `args`, `results` and `trap_ret` stay valid and untouched by the
+ * runtime until the continuation reports done; `caller` only during this
+ * callback.
+ */
+typedef void (*wasm_func_async_callback_t)(void *env,
+                                           struct wasm_caller_t *caller,
+                                           const wasm_val_vec_t *args,
+                                           wasm_val_vec_t *results,
+                                           wasm_trap_t **trap_ret,
+                                           struct wasm_async_continuation_t *continuation_ret);
 
 /**
  * A linear memory made by a `wasm_memory_creator_t`.
@@ -431,9 +480,10 @@ typedef uint8_t wasm_heapkind_t;
 #define WASM_UPDATE_DEADLINE_CONTINUE 0
 
 /**
- * Yield to an async executor, then go on. Needs async support, which this
- * runtime does not have yet: wasm then stops with an `INTERRUPT` trap
- * whose message says so.
+ * Suspend the async call (its `wasm_call_future_poll` returns false),
+ * then go on with the deadline `*epoch_deadline_delta` ticks past the
+ * epoch. Only an async call can yield: outside one, wasm stops with an
+ * `INTERRUPT` trap whose message says so.
  */
 #define WASM_UPDATE_DEADLINE_YIELD 1
 
@@ -577,6 +627,123 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Starts calling `func` with `args` asynchronously (its engine needs
+ * `async_support`) and returns the future (owned by the caller; NULL
+ * only when `func`, `trap_out` or `error_out` is NULL). `*trap_out` and
+ * `*error_out` are set to NULL now. When a poll returns true: on success
+ * `results` (of exactly the function's result count) holds the results
+ * (owned by the caller); a trap of the call is in `*trap_out`; an error
+ * that kept it from running (wrong arguments, no async support, no stack
+ * left) in `*error_out` (both owned by the caller; argument errors are
+ * reported at once, the future then being done). `func`, `args`,
+ * `results` and the out-parameters must stay valid until the future is
+ * deleted.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as above.
+ */
+WASM_API_EXTERN
+struct wasm_call_future_t *wasm_func_call_async(const wasm_func_t *func,
+                                                const wasm_val_vec_t *args,
+                                                wasm_val_vec_t *results,
+                                                wasm_trap_t **trap_out,
+                                                struct wasm_error_t **error_out);
+
+/**
+ * Instantiates `module` in `store` asynchronously (its engine needs
+ * `async_support`) with its imports looked up in `linker`, running the
+ * start function on the call's fiber. Returns the future (owned by the
+ * caller; NULL only when an out-parameter or `store` is NULL); the three
+ * out-parameters are set to NULL now. When a poll returns true:
+ * `*instance_out` holds the instance (owned by the caller), or the start
+ * function's trap is in `*trap_out`, or an error (a missing or
+ * mismatched import, a store limit, no async support) in `*error_out`.
+ * Every argument must stay valid until the future is deleted.
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid, as above.
+ */
+WASM_API_EXTERN
+struct wasm_call_future_t *wasm_linker_instantiate_async(const struct wasm_linker_t *linker,
+                                                         wasm_store_t *store,
+                                                         const wasm_module_t *module,
+                                                         wasm_instance_t **instance_out,
+                                                         wasm_trap_t **trap_out,
+                                                         struct wasm_error_t **error_out);
+
+/**
+ * Runs the call until it finishes (true: its outputs are written) or
+ * suspends (false: in an async host function whose continuation is not
+ * done, or at a fuel or epoch yield). Polling a finished future (or NULL)
+ * returns true again and does nothing. Any thread may poll, one at a
+ * time.
+ */
+WASM_API_EXTERN bool wasm_call_future_poll(struct wasm_call_future_t *future);
+
+/**
+ * Frees a future. One that has not finished is cancelled first: its wasm
+ * is resumed only to trap at the point where it waits and unwind, so no
+ * host frame is skipped; pending continuations are dropped (their
+ * finalizers run) and nothing is written to the out-parameters. NULL is
+ * ignored.
+ */
+WASM_API_EXTERN void wasm_call_future_delete(struct wasm_call_future_t *future);
+
+/**
+ * Defines `module.name` as an async host function of type `ty` (not
+ * consumed) for every store: each call runs `callback(env, caller, args,
+ * results, trap_ret, continuation_ret)` on the async call's fiber, then
+ * polls the continuation it stored, suspending the call (its poll
+ * returns false) until the continuation reports done. Called outside an
+ * async call, the function traps. `finalizer(env)` (if not NULL) runs
+ * once, when the linker and every function made from the definition are
+ * gone (at once on failure). Returns NULL on success, else an error
+ * (owned by the caller).
+ *
+ * # Safety
+ * Pointer arguments must be NULL or valid; names must point at their
+ * length of readable bytes.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_linker_define_async_func(struct wasm_linker_t *linker,
+                                                   const char *module,
+                                                   size_t module_len,
+                                                   const char *name,
+                                                   size_t name_len,
+                                                   const wasm_functype_t *ty,
+                                                   wasm_func_async_callback_t callback,
+                                                   void *env,
+                                                   void (*finalizer)(void*));
+
+/**
+ * Makes async calls in `store` yield (their poll returns false) each
+ * time they have consumed `interval` units of fuel, then go on; 0 stops
+ * yielding. The fuel left is unchanged, and running out of it still
+ * traps. Returns NULL on success, else an error (owned by the caller):
+ * the engine lacks `consume_fuel` or `async_support`, or `store` is NULL.
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_store_fuel_async_yield_interval(wasm_store_t *store,
+                                                          uint64_t interval);
+
+/**
+ * Makes an async call in `store` yield each time its epoch deadline
+ * passes, then go on with the deadline `delta` ticks later (replacing
+ * any epoch deadline callback). Returns NULL on success, else an error
+ * (owned by the caller): the engine lacks `async_support`, or `store` is
+ * NULL.
+ *
+ * # Safety
+ * `store` must be NULL or a live store.
+ */
+WASM_API_EXTERN
+struct wasm_error_t *wasm_store_epoch_deadline_async_yield_and_update(wasm_store_t *store,
+                                                                      uint64_t delta);
+
+/**
  * Enables the on-disk module cache as a cache config file says. Default: no
  * cache. File parsed and folder checked at once, but the folder is created by
  * the first stored module; entries are written by a background thread and are
@@ -634,14 +801,15 @@ void wasm_config_with_host_memory_set(wasm_config_t *config,
 
 /**
  * Allocates async stacks with the embedder's stack creator. Default: the
- * runtime's own allocator. Needs async support.
- *
- * Off only: this build lacks the feature; engine creation refuses a request
- * for it, naming the option.
+ * runtime's own allocator. Every async call's stack comes from the creator
+ * (`wasm_config_host_stack_creator_set`), asked for `async_stack_size` bytes,
+ * and is released when the call ends; a stack smaller than that, or a failing
+ * creator, fails the call with an error naming the option; needs async support
+ * (refused at engine creation otherwise).
  *
  * `creator` is copied, and its `env` is owned by the library from now on; NULL
- * restores the default. This build has no async support, so a creator is
- * refused at engine creation.
+ * restores the default. Engine creation refuses a creator without
+ * `async_support`.
  */
 WASM_API_EXTERN
 void wasm_config_with_host_stack_set(wasm_config_t *config,
@@ -677,6 +845,14 @@ struct wasm_error_t *wasm_config_enable_incremental_compilation_set(wasm_config_
 WASM_API_EXTERN
 void wasm_config_detect_host_feature_set(wasm_config_t *config,
                                          const struct wasm_host_feature_detector_t *detector);
+
+/**
+ * The reference's name for `wasm_config_with_host_stack_set` (its
+ * `wasmtime_config_host_stack_creator_set`), so code ports by renaming.
+ */
+WASM_API_EXTERN
+void wasm_config_host_stack_creator_set(wasm_config_t *config,
+                                        const struct wasm_stack_creator_t *creator);
 
 /**
  * Selects the compiler. Default: auto (Cranelift). Auto/Cranelift; Winch is
@@ -790,8 +966,10 @@ void wasm_pooling_allocation_config_delete(struct wasm_pooling_allocation_config
  * hand and kept resident, `decommit_batch_size` slots at a time;
  * `max_unused_warm_slots` freed slots stay warm for the module they served,
  * whose copy-on-write image stays mapped, so a warm instantiate/drop makes no
- * `mmap`. `total_stacks`, `async_stack_keep_resident`, `async_stack_zeroing`:
- * accepted, unused (no async stacks). Memory plans are the same as on demand
+ * `mmap`. At most `total_stacks` async calls are in progress at once (a call
+ * past that fails naming the option); a finished call's stack is reused,
+ * zeroed first with `async_stack_zeroing` (its top `async_stack_keep_resident`
+ * bytes by hand, the rest decommitted). Memory plans are the same as on demand
  * (a slot fits static and dynamic ones); shared memories and host-created
  * memories and tables (`wasm_memory_new`, `wasm_table_new`) are allocated on
  * demand, take no slots and obey no pool limit (as in the reference).
@@ -828,7 +1006,7 @@ void wasm_pooling_allocation_config_total_tables_set(struct wasm_pooling_allocat
                                                      uint32_t value);
 
 /**
- * Async stacks alive at once across the engine; default 1000.
+ * Async calls in progress at once across the engine (each holds a stack); default 1000.
  */
 WASM_API_EXTERN
 void wasm_pooling_allocation_config_total_stacks_set(struct wasm_pooling_allocation_config_t *pooling,
@@ -891,7 +1069,7 @@ void wasm_pooling_allocation_config_table_keep_resident_set(struct wasm_pooling_
                                                             size_t value);
 
 /**
- * Bytes of a freed async stack kept resident; default 0.
+ * Bytes at the top of a freed async stack zeroed by hand and kept resident (with zeroing); default 0.
  */
 WASM_API_EXTERN
 void wasm_pooling_allocation_config_async_stack_keep_resident_set(struct wasm_pooling_allocation_config_t *pooling,
@@ -905,17 +1083,24 @@ void wasm_pooling_allocation_config_decommit_batch_size_set(struct wasm_pooling_
                                                             size_t value);
 
 /**
- * Zero async stacks before reuse; default false.
+ * Zero a finished async call's stack before another call reuses it; default false.
  */
 WASM_API_EXTERN
 void wasm_pooling_allocation_config_async_stack_zeroing_set(struct wasm_pooling_allocation_config_t *pooling,
                                                             bool value);
 
 /**
- * Runs async host functions on separate native stacks. Default: false.
- *
- * Off only: this build lacks the feature; engine creation refuses a request
- * for it, naming the option.
+ * Runs async host functions on separate native stacks. Default: false. On:
+ * calls into wasm are futures (`wasm_func_call_async`,
+ * `wasm_linker_instantiate_async`) run on fibers of `async_stack_size` bytes
+ * and polled (`wasm_call_future_poll`) until done; they suspend in async host
+ * functions (`wasm_linker_define_async_func`), at fuel yields
+ * (`wasm_store_fuel_async_yield_interval`) and epoch yields
+ * (`WASM_UPDATE_DEADLINE_YIELD`,
+ * `wasm_store_epoch_deadline_async_yield_and_update`); deleting a pending
+ * future cancels the call (it is resumed to trap and unwind). Synchronous
+ * calls and instantiation are refused with an error, except from host
+ * functions inside an async call.
  */
 WASM_API_EXTERN void wasm_config_async_support_set(wasm_config_t *config, bool enable);
 
@@ -971,10 +1156,10 @@ WASM_API_EXTERN void wasm_config_max_wasm_stack_set(wasm_config_t *config, size_
 
 /**
  * Size of async execution stacks; with async support, at least
- * `max_wasm_stack`. Default: 2 MiB. Only matters with async support.
- *
- * Validated only: accepted and checked when the engine is created, but this
- * build does not act on it yet.
+ * `max_wasm_stack`. Default: 2 MiB. Usable bytes of each async call's fiber
+ * stack (plus a 64 KiB guard); wasm gets `max_wasm_stack` of it and host
+ * functions the rest (at least a quarter, up to 128 KiB, when the two are
+ * close); must be at least `max_wasm_stack` with async support.
  */
 WASM_API_EXTERN void wasm_config_async_stack_size_set(wasm_config_t *config, size_t size);
 

@@ -556,6 +556,16 @@ fn invalid_combinations_name_the_option() {
         wasm_config_async_stack_size_set(Some(c), 1 << 20);
     });
     assert!(msg.contains("async_stack_size"), "{msg}");
+    // A stack creator serves async calls only.
+    let msg = assert_refused("with_host_stack", |c| {
+        let stacks = wasm_stack_creator_t {
+            env: null_mut(),
+            new_stack: Some(failing_new_stack),
+            finalizer: None,
+        };
+        wasm_config_with_host_stack_set(Some(c), Some(&stacks));
+    });
+    assert!(msg.contains("needs async_support"), "{msg}");
     let msg = assert_refused("wasm_reference_types", |c| {
         wasm_config_wasm_threads_set(Some(c), false);
         wasm_config_wasm_bulk_memory_set(Some(c), false)
@@ -671,9 +681,6 @@ fn bad_cranelift_flags_are_refused_by_name() {
 
 #[test]
 fn options_this_build_lacks_are_refused() {
-    unsupported("async_support", |c| {
-        wasm_config_async_support_set(Some(c), true)
-    });
     unsupported("debug_info", |c| wasm_config_debug_info_set(Some(c), true));
     unsupported("strategy", |c| {
         wasm_config_strategy_set(Some(c), WASM_STRATEGY_WINCH)
@@ -704,19 +711,21 @@ fn options_this_build_lacks_are_refused() {
     unsupported("macos_use_mach_ports", |c| {
         wasm_config_macos_use_mach_ports_set(Some(c), true)
     });
-    unsupported("with_host_stack", |c| {
-        let stacks = wasm_stack_creator_t {
-            env: null_mut(),
-            new_stack: Some(failing_new_stack),
-            finalizer: None,
-        };
-        wasm_config_with_host_stack_set(Some(c), Some(&stacks));
-    });
 }
 
 #[test]
 fn valid_configurations_build_engines() {
     assert_builds(|_| {});
+    assert_builds(|c| {
+        wasm_config_async_support_set(Some(c), true);
+        wasm_config_async_stack_size_set(Some(c), 1 << 20);
+        let stacks = wasm_stack_creator_t {
+            env: null_mut(),
+            new_stack: Some(failing_new_stack),
+            finalizer: None,
+        };
+        wasm_config_host_stack_creator_set(Some(c), Some(&stacks));
+    });
     assert_builds(|c| {
         wasm_config_wasm_reference_types_set(Some(c), false);
         wasm_config_wasm_threads_set(Some(c), false);

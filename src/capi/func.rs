@@ -77,6 +77,11 @@ impl HostEnv {
     pub(crate) fn new(env: *mut c_void, finalizer: Option<HostInfoFinalizer>) -> HostEnv {
         HostEnv { env, finalizer }
     }
+
+    /// The embedder's pointer, passed to its callbacks.
+    pub(crate) fn data(&self) -> *mut c_void {
+        self.env
+    }
 }
 
 // SAFETY: the environment is opaque to us and only passed back to the

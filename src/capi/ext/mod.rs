@@ -1,5 +1,6 @@
 //! Extensions beyond the standard wasm.h, declared in `wasm-runtime.h`.
 
+pub mod async_call;
 pub mod config;
 pub mod engine;
 pub mod error;

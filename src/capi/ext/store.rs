@@ -160,9 +160,10 @@ pub type wasm_update_deadline_kind_t = u8;
 /// Go on running wasm, with the deadline `*epoch_deadline_delta` ticks past
 /// the current epoch.
 pub const WASM_UPDATE_DEADLINE_CONTINUE: wasm_update_deadline_kind_t = 0;
-/// Yield to an async executor, then go on. Needs async support, which this
-/// runtime does not have yet: wasm then stops with an `INTERRUPT` trap
-/// whose message says so.
+/// Suspend the async call (its `wasm_call_future_poll` returns false),
+/// then go on with the deadline `*epoch_deadline_delta` ticks past the
+/// epoch. Only an async call can yield: outside one, wasm stops with an
+/// `INTERRUPT` trap whose message says so.
 pub const WASM_UPDATE_DEADLINE_YIELD: wasm_update_deadline_kind_t = 1;
 
 /// Called when the store's epoch deadline passes (with

@@ -359,15 +359,16 @@ impl StackMemory for CStackMemory {
 
 // <option-doc with_host_stack>
 /// Allocates async stacks with the embedder's stack creator. Default: the
-/// runtime's own allocator. Needs async support.
-///
-/// Off only: this build lacks the feature; engine creation refuses a request
-/// for it, naming the option.
+/// runtime's own allocator. Every async call's stack comes from the creator
+/// (`wasm_config_host_stack_creator_set`), asked for `async_stack_size` bytes,
+/// and is released when the call ends; a stack smaller than that, or a failing
+/// creator, fails the call with an error naming the option; needs async support
+/// (refused at engine creation otherwise).
 ///
 // </option-doc>
 /// `creator` is copied, and its `env` is owned by the library from now on; NULL
-/// restores the default. This build has no async support, so a creator is
-/// refused at engine creation.
+/// restores the default. Engine creation refuses a creator without
+/// `async_support`.
 #[no_mangle]
 pub extern "C" fn wasm_config_with_host_stack_set(
     config: Option<&mut wasm_config_t>,
@@ -596,4 +597,14 @@ pub extern "C" fn wasm_config_detect_host_feature_set(
             );
         }
     }
+}
+
+/// The reference's name for `wasm_config_with_host_stack_set` (its
+/// `wasmtime_config_host_stack_creator_set`), so code ports by renaming.
+#[no_mangle]
+pub extern "C" fn wasm_config_host_stack_creator_set(
+    config: Option<&mut wasm_config_t>,
+    creator: Option<&wasm_stack_creator_t>,
+) {
+    wasm_config_with_host_stack_set(config, creator)
 }

@@ -46,8 +46,10 @@ pub extern "C" fn wasm_pooling_allocation_config_delete(
 /// hand and kept resident, `decommit_batch_size` slots at a time;
 /// `max_unused_warm_slots` freed slots stay warm for the module they served,
 /// whose copy-on-write image stays mapped, so a warm instantiate/drop makes no
-/// `mmap`. `total_stacks`, `async_stack_keep_resident`, `async_stack_zeroing`:
-/// accepted, unused (no async stacks). Memory plans are the same as on demand
+/// `mmap`. At most `total_stacks` async calls are in progress at once (a call
+/// past that fails naming the option); a finished call's stack is reused,
+/// zeroed first with `async_stack_zeroing` (its top `async_stack_keep_resident`
+/// bytes by hand, the rest decommitted). Memory plans are the same as on demand
 /// (a slot fits static and dynamic ones); shared memories and host-created
 /// memories and tables (`wasm_memory_new`, `wasm_table_new`) are allocated on
 /// demand, take no slots and obey no pool limit (as in the reference).
@@ -108,7 +110,7 @@ pub extern "C" fn wasm_pooling_allocation_config_total_tables_set(
     }
 }
 
-/// Async stacks alive at once across the engine; default 1000.
+/// Async calls in progress at once across the engine (each holds a stack); default 1000.
 #[no_mangle]
 pub extern "C" fn wasm_pooling_allocation_config_total_stacks_set(
     pooling: Option<&mut wasm_pooling_allocation_config_t>,
@@ -207,7 +209,7 @@ pub extern "C" fn wasm_pooling_allocation_config_table_keep_resident_set(
     }
 }
 
-/// Bytes of a freed async stack kept resident; default 0.
+/// Bytes at the top of a freed async stack zeroed by hand and kept resident (with zeroing); default 0.
 #[no_mangle]
 pub extern "C" fn wasm_pooling_allocation_config_async_stack_keep_resident_set(
     pooling: Option<&mut wasm_pooling_allocation_config_t>,
@@ -229,7 +231,7 @@ pub extern "C" fn wasm_pooling_allocation_config_decommit_batch_size_set(
     }
 }
 
-/// Zero async stacks before reuse; default false.
+/// Zero a finished async call's stack before another call reuses it; default false.
 #[no_mangle]
 pub extern "C" fn wasm_pooling_allocation_config_async_stack_zeroing_set(
     pooling: Option<&mut wasm_pooling_allocation_config_t>,

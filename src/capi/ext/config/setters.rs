@@ -7,10 +7,17 @@
 
 use crate::capi::engine::wasm_config_t;
 
-/// Runs async host functions on separate native stacks. Default: false.
-///
-/// Off only: this build lacks the feature; engine creation refuses a request
-/// for it, naming the option.
+/// Runs async host functions on separate native stacks. Default: false. On:
+/// calls into wasm are futures (`wasm_func_call_async`,
+/// `wasm_linker_instantiate_async`) run on fibers of `async_stack_size` bytes
+/// and polled (`wasm_call_future_poll`) until done; they suspend in async host
+/// functions (`wasm_linker_define_async_func`), at fuel yields
+/// (`wasm_store_fuel_async_yield_interval`) and epoch yields
+/// (`WASM_UPDATE_DEADLINE_YIELD`,
+/// `wasm_store_epoch_deadline_async_yield_and_update`); deleting a pending
+/// future cancels the call (it is resumed to trap and unwind). Synchronous
+/// calls and instantiation are refused with an error, except from host
+/// functions inside an async call.
 #[no_mangle]
 pub extern "C" fn wasm_config_async_support_set(config: Option<&mut wasm_config_t>, enable: bool) {
     if let Some(c) = config {
@@ -93,10 +100,10 @@ pub extern "C" fn wasm_config_max_wasm_stack_set(config: Option<&mut wasm_config
 }
 
 /// Size of async execution stacks; with async support, at least
-/// `max_wasm_stack`. Default: 2 MiB. Only matters with async support.
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// `max_wasm_stack`. Default: 2 MiB. Usable bytes of each async call's fiber
+/// stack (plus a 64 KiB guard); wasm gets `max_wasm_stack` of it and host
+/// functions the rest (at least a quarter, up to 128 KiB, when the two are
+/// close); must be at least `max_wasm_stack` with async support.
 #[no_mangle]
 pub extern "C" fn wasm_config_async_stack_size_set(
     config: Option<&mut wasm_config_t>,
