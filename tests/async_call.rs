@@ -549,3 +549,56 @@ fn async_apis_need_async_support() {
     let trap = f.call(&[], &mut []).unwrap_err();
     assert!(trap.to_string().contains("outside an async call"), "{trap}");
 }
+
+/// Set in the child process of `host_overflow_of_a_fiber_stack_is_reported`.
+const OVERFLOW_CHILD: &str = "WASM_RUNTIME_ASYNC_OVERFLOW_CHILD";
+
+/// Recurses `depth` times with a 1 KiB frame each.
+#[inline(never)]
+fn recurse(depth: usize) -> usize {
+    let frame = std::hint::black_box([depth as u8; 1024]);
+    if depth == 0 {
+        return frame[0] as usize;
+    }
+    recurse(depth - 1) + std::hint::black_box(frame[1]) as usize
+}
+
+#[test]
+fn host_overflow_of_a_fiber_stack_is_reported() {
+    if std::env::var_os(OVERFLOW_CHILD).is_some() {
+        // A host function recursing far past the fiber's stack: the guard
+        // faults and the process dies, saying why.
+        let engine = async_engine(|c| {
+            c.set_async_stack_size(256 << 10)
+                .set_max_wasm_stack(64 << 10);
+        });
+        let store = Store::new(&engine);
+        let f = Func::new(
+            &store,
+            FuncType::new([], [ValType::I32]),
+            Box::new(|_: &[Val], results: &mut [Val]| {
+                results[0] = Val::I32(recurse(100_000) as i32);
+                Ok(())
+            }),
+        );
+        let mut future = f.call_async(&[], 1).unwrap();
+        let _ = future.poll();
+        unreachable!("the host function returned from a stack too small for it");
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "host_overflow_of_a_fiber_stack_is_reported",
+            "--nocapture",
+        ])
+        .env(OVERFLOW_CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(output.status.signal(), Some(libc::SIGSEGV), "{stderr}");
+    assert!(
+        stderr.contains("stack overflow in host code on an async call's fiber stack"),
+        "{stderr}"
+    );
+}

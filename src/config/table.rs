@@ -138,7 +138,7 @@ options! {
         shown: "2 MiB",
         status: works,
         code: no,
-        notes: "usable bytes of each async call's fiber stack (plus a 64 KiB guard); wasm gets `max_wasm_stack` of it and host functions the rest (at least a quarter, up to 128 KiB, when the two are close); must be at least `max_wasm_stack` with async support",
+        notes: "bytes of each async call's fiber stack; wasm gets `max_wasm_stack` of it and host functions the rest, plus 64 KiB of headroom on the runtime's own stacks (which also have a 64 KiB guard, whose fault is reported as a host stack overflow); must be at least `max_wasm_stack` with async support",
     }
     /// Enables the wasm tail-call proposal.
     wasm_tail_call {

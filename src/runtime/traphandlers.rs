@@ -207,6 +207,10 @@ thread_local! {
     static CURRENT: Cell<*const Activation> = const { Cell::new(std::ptr::null()) };
     /// Lowest usable address of this thread's stack (0 = not known yet).
     static STACK_LOW: Cell<usize> = const { Cell::new(0) };
+    /// The guard region (`start..end`, `0..0` for none) below the stack of
+    /// the async call this thread is running, for the signal handler to
+    /// tell a host function's overflow of that stack from other faults.
+    static FIBER_GUARD: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
     /// This thread's alternate signal stack, when we installed it.
     static ALT_STACK: UnsafeCell<Option<AltStack>> = const { UnsafeCell::new(None) };
     /// The frames of the trap being raised on this thread: written by the
@@ -435,6 +439,14 @@ pub(crate) struct DetachedActivations {
 #[inline(never)]
 pub(crate) fn current_activation() -> *const () {
     CURRENT.with(|c| c.get().cast())
+}
+
+/// Records `guard` (`start..end`, `0..0` for none) as the guard region of
+/// the fiber stack this thread runs from now on; returns the previous one.
+/// Out of line, as `current_activation`.
+#[inline(never)]
+pub(crate) fn swap_fiber_guard(guard: (usize, usize)) -> (usize, usize) {
+    FIBER_GUARD.with(|g| g.replace(guard))
 }
 
 /// Makes `act` this thread's innermost activation. Out of line, as
@@ -1077,6 +1089,21 @@ unsafe extern "C" fn trap_handler(
                 redirect_to_resume(ucontext, act.jmpbuf.get().cast());
             }
             return;
+        }
+    }
+    if signum == libc::SIGSEGV || signum == libc::SIGBUS {
+        // SAFETY: the kernel passed a valid `siginfo_t` for a fault.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        let (start, end) = FIBER_GUARD.with(|g| g.get());
+        if (start..end).contains(&addr) {
+            // Host code (wasm stops at its stack limit) ran off the bottom
+            // of an async call's stack: say so before the default action
+            // ends the process, as an overflow of the thread's stack would.
+            const MESSAGE: &[u8] = b"wasm-runtime: stack overflow in host code on an async \
+                call's fiber stack (raise async_stack_size, or lower max_wasm_stack to leave \
+                host functions more of it)\n";
+            // SAFETY: `write` is async-signal-safe; the buffer is static.
+            unsafe { libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len()) };
         }
     }
     // SAFETY: chaining with the arguments we were given.

@@ -196,6 +196,8 @@ pub struct CallFuture<T: Send + 'static> {
     store: Store,
     /// `STACK_LIMIT` for wasm on this fiber.
     stack_limit: usize,
+    /// The fiber stack's guard region (`0..0` for a custom stack).
+    guard: (usize, usize),
     /// Made from a trap that stops the call before it ran (the polling
     /// thread could not be made ready for wasm).
     on_error: fn(Trap) -> T,
@@ -222,6 +224,7 @@ impl<T: Send + 'static> CallFuture<T> {
             .take()
             .map_err(|e| Trap::new(format!("{e:#}")))?;
         let range = stack.range();
+        let guard = stack.guard_range().map_or((0, 0), |g| (g.start, g.end));
         let stack_limit = traphandlers::fiber_stack_limit(
             range.start,
             range.end,
@@ -259,6 +262,7 @@ impl<T: Send + 'static> CallFuture<T> {
             cx,
             store: store.clone(),
             stack_limit,
+            guard,
             on_error,
         })
     }
@@ -307,6 +311,7 @@ impl<T: Send + 'static> CallFuture<T> {
             owner: usize,
             owner_cell: *const Cell<usize>,
             call: *const AsyncCx,
+            guard: (usize, usize),
         }
         impl Drop for Restore {
             fn drop(&mut self) {
@@ -316,6 +321,7 @@ impl<T: Send + 'static> CallFuture<T> {
                     (*self.owner_cell).set(self.owner);
                 }
                 set_current_call(self.call);
+                traphandlers::swap_fiber_guard(self.guard);
             }
         }
         let limits = self.store.limits_ptr();
@@ -328,6 +334,7 @@ impl<T: Send + 'static> CallFuture<T> {
             owner: owner_cell.replace(traphandlers::thread_token()),
             owner_cell,
             call: current_call(),
+            guard: traphandlers::swap_fiber_guard(self.guard),
         };
         // SAFETY: as above.
         unsafe { (*limits).stack_limit = self.stack_limit };

@@ -100,10 +100,11 @@ pub extern "C" fn wasm_config_max_wasm_stack_set(config: Option<&mut wasm_config
 }
 
 /// Size of async execution stacks; with async support, at least
-/// `max_wasm_stack`. Default: 2 MiB. Usable bytes of each async call's fiber
-/// stack (plus a 64 KiB guard); wasm gets `max_wasm_stack` of it and host
-/// functions the rest (at least a quarter, up to 128 KiB, when the two are
-/// close); must be at least `max_wasm_stack` with async support.
+/// `max_wasm_stack`. Default: 2 MiB. Bytes of each async call's fiber stack;
+/// wasm gets `max_wasm_stack` of it and host functions the rest, plus 64 KiB of
+/// headroom on the runtime's own stacks (which also have a 64 KiB guard, whose
+/// fault is reported as a host stack overflow); must be at least
+/// `max_wasm_stack` with async support.
 #[no_mangle]
 pub extern "C" fn wasm_config_async_stack_size_set(
     config: Option<&mut wasm_config_t>,
