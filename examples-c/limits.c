@@ -2,9 +2,10 @@
  * `table.grow` return -1 past their limits and refuses instances, memories
  * and tables beyond its counts; and an epoch deadline callback that lets
  * wasm continue three times, then stops it with an error (an INTERRUPT
- * trap carrying the callback's message). Asking to yield is refused (no
- * async support yet), and the default (trap at the deadline) comes back
- * with wasm_store_epoch_deadline_trap.
+ * trap carrying the callback's message). Asking to yield outside an async
+ * call is refused (only wasm_func_call_async calls can yield), and the
+ * default (trap at the deadline) comes back with
+ * wasm_store_epoch_deadline_trap.
  *
  * Uses the installed headers: wasm.h and the store extensions of
  * wasm-runtime.h. Exits non-zero if anything behaves unexpectedly. */
@@ -246,7 +247,7 @@ static void epochs(void) {
   check(finalized == 1, "replacing the callback finalizes the old one");
   wasm_store_set_epoch_deadline(store, 0);
   trap = spin(instance);
-  check(trap != NULL, "yield is refused");
+  check(trap != NULL, "yield outside an async call is refused");
   if (trap) print_trap("yield", trap);
 
   wasm_store_epoch_deadline_trap(store);

@@ -1,10 +1,10 @@
 //! Fibers: a closure running on a separate native stack that can suspend
 //! back to whoever resumed it and be resumed again later.
 //!
-//! This is the primitive under async calls (issue 17): a wasm call will run
-//! on a fiber, suspend when a host function waits or fuel/epochs ask it to
-//! yield, and be resumed by polling. Nothing else of the runtime uses it
-//! yet; `docs/internals.md` ("Fibers") describes how the integration will.
+//! This is the primitive under async calls (`runtime::async_call`): a wasm
+//! call runs on a fiber, suspends when a host function waits or fuel or
+//! epochs ask it to yield, and is resumed by polling; `docs/internals.md`
+//! ("Fibers", "Async calls") describes the integration.
 //!
 //! ```text
 //!   resumer                         fiber (own stack)
@@ -63,8 +63,8 @@
 //! `SendFiber::new` for the requirements.
 
 #![doc(hidden)]
-// Not API yet: public only so that `tests/fiber.rs` (a separate crate)
-// can reach it; the async integration will use it from inside the runtime.
+// Not API: public only so that `tests/fiber.rs` (a separate crate) can
+// reach it; the runtime uses it through `async_call`.
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
