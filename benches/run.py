@@ -28,6 +28,11 @@ What it measures:
     allocator on in both runtimes (set through each one's C API: 100 slots,
     16 MiB memories) for that module and an empty one;
   - calls: host -> wasm and wasm -> host, ns per call;
+  - async: a trivial host -> wasm call made synchronously (default engine)
+    and as an async call (engine with async support; start, poll to
+    completion, delete the future, per call), a suspend/resume round trip
+    through an async host function, and a fuel yield, in both runtimes
+    through the same C host (host/async_host.c);
   - memory: resident size of a compiled module and of 1000 live instances;
   - variants: the cost of explicit bounds checks (the memory kernels built
     for wasm64, whose memory64 accesses are always checked, against their
@@ -53,9 +58,11 @@ What it builds (into benches/build/, gitignored):
     comment); both use each runtime's default configuration;
   - the C kernels in kernels/ to wasm32 (clang + wasm-ld, no libc) and
     natively (clang -O2) for the native column;
-  - synthetic modules (wasmgen.py) for instantiation and calls;
+  - synthetic modules (wasmgen.py) for instantiation, calls and async;
   - real-world modules fetched from the npm registry (`npm pack`) for the
     compilation benchmarks;
+  - for async: host/async_host.c twice (against include/ for ours, against
+    host/wasmtime-abi/ with -DBENCH_REFERENCE for the reference);
   - for start-up: host/wasi_host.c twice (against include/ with wasi.h for
     ours, against host/wasmtime-abi/ with -DBENCH_REFERENCE for the
     reference), our CLI from cli/*.c, and hello.c and sqlite3 to wasm32-wasi
@@ -77,7 +84,8 @@ apt-get install clang lld npm wasi-libc.
 Options:
   --quick             fewer repetitions and the small npm modules only (smoke run)
   --only SECTIONS     comma-separated subset of:
-                      exec,compile,instantiate,calls,memory,variants,startup
+                      exec,compile,instantiate,calls,async,memory,variants,
+                      startup
   --kernels NAMES     comma-separated subset of the kernels (the SIMD ones are
                       mat4, bytesum, blend, dot16 and <kernel>+simd128)
   --no-cargo          use the already built library instead of running cargo
@@ -166,7 +174,7 @@ ATOMIC_CFLAGS = WASM_CFLAGS + ["-matomics", "-DBENCH_ATOMIC", "-Wl,--shared-memo
                                "-Wl,--max-memory=16777216"]
 
 RUNTIMES = ["ours", "wasmtime"]
-SECTIONS = ["exec", "compile", "instantiate", "calls", "memory", "variants", "startup"]
+SECTIONS = ["exec", "compile", "instantiate", "calls", "async", "memory", "variants", "startup"]
 
 START = time.monotonic()
 
@@ -184,6 +192,10 @@ class Settings:
         self.compile_repeats = 1 if quick else 3
         self.instances = 100 if quick else 500
         self.calls = 200_000 if quick else 1_000_000
+        # The async section: batches per measurement, each at least this
+        # long (CPU time of the calling thread).
+        self.async_batches = 3 if quick else 7
+        self.async_batch_s = 0.05 if quick else 0.2
         self.live_instances = 1000
         self.startup_runs = 3 if quick else 11
         self.npm_modules = [m for m in NPM_MODULES if not quick or m[0] in QUICK_NPM_MODULES]
@@ -457,6 +469,8 @@ def build_synthetic():
         "instantiate": wasmgen.initialised_module(1 << 20, 10_000, seed=1),
         "small": wasmgen.initialised_module(4096, 64, seed=2),
         "calls": wasmgen.calls_module(),
+        "async_calls": wasmgen.async_calls_module(),
+        "async_suspend": wasmgen.async_suspend_module(),
         # The smallest module: what instantiation costs with nothing to set up.
         "empty": b"\0asm\x01\0\0\0",
     }
@@ -623,6 +637,40 @@ def run_calls(hosts, synthetic, settings):
     return results
 
 
+# The async section's measurements: (key, host/async_host.c mode, module,
+# extra arguments, the per-batch series it reports).
+ASYNC_FUEL_INTERVAL = 1000
+ASYNC_MEASUREMENTS = [
+    ("calls", "calls", "async_calls", [], ["sync", "async"]),
+    ("suspend", "suspend", "async_suspend", [], ["round_trip"]),
+    ("fuel", "fuel", "async_calls", [str(ASYNC_FUEL_INTERVAL)], ["per_yield"]),
+]
+
+
+def run_async(tools, synthetic, settings):
+    """Each async measurement in each runtime (host/async_host.c), one
+    process each; ns per operation, wall and CPU, per batch."""
+    results = {}
+    for key, mode, module, extra, series in ASYNC_MEASUREMENTS:
+        log(f"async {key} ({settings.async_batches} batches of >= {settings.async_batch_s} s)")
+        row = {}
+        for rt in RUNTIMES:
+            tool = tools[rt]
+            if isinstance(tool, dict):
+                row[rt] = tool
+                continue
+            r = measure([tool, mode, synthetic[module], str(settings.async_batches),
+                         str(settings.async_batch_s), *extra], 300)
+            if r.get("ok"):
+                for name in series:
+                    r[f"{name}_wall_ns"] = stats(r.pop(f"{name}_ns"))
+                    r[f"{name}_cpu_ns"] = stats(r.pop(f"{name}_cpu_ns"))
+                    r[f"{name}_ns"] = r[f"{name}_{settings.clock}_ns"]
+            row[rt] = r
+        results[key] = row
+    return results
+
+
 def run_memory(hosts, synthetic, modules, settings):
     log("memory")
     results = {}
@@ -761,17 +809,34 @@ def build_wasi_programs():
     return built
 
 
-def build_wasi_host(name, include_dir, lib_dir, lib_name, defines):
-    """Builds host/wasi_host.c against one runtime; (path, None) or (None, error)."""
-    out = os.path.join(BUILD, f"wasi_host-{name}")
+def build_runtime_host(stem, name, include_dir, lib_dir, lib_name, defines):
+    """Builds host/<stem>.c (wasi_host, async_host) against one runtime;
+    (path, None) or (None, error)."""
+    out = os.path.join(BUILD, f"{stem}-{name}")
     cc = os.environ.get("CC", "cc")
     args = [cc, *HOST_CFLAGS, *defines, "-I", include_dir, "-o", out,
-            os.path.join(HERE, "host", "wasi_host.c"), "-L", lib_dir, f"-l{lib_name}",
+            os.path.join(HERE, "host", f"{stem}.c"), "-L", lib_dir, f"-l{lib_name}",
             f"-Wl,-rpath,{lib_dir}"]
-    ok, output = run_tool(args, log_path=os.path.join(BUILD, f"wasi_host-{name}.log"))
+    ok, output = run_tool(args, log_path=os.path.join(BUILD, f"{stem}-{name}.log"))
     if not ok:
-        return None, "wasi_host does not build: " + first_error_line(output)
+        return None, f"{stem} does not build: " + first_error_line(output)
     return out, None
+
+
+def build_runtime_hosts(stem, ours_dir, wasmtime_dir):
+    """host/<stem>.c for both runtimes: {runtime: path or an unavailable
+    result}. Ours against include/, the reference with -DBENCH_REFERENCE
+    against host/wasmtime-abi/."""
+    tools = {}
+    for rt, lib_dir, include_dir, lib_name, defines, missing in (
+            ("ours", ours_dir, os.path.join(ROOT, "include"), "wasm_runtime", [],
+             "our library did not build"),
+            ("wasmtime", wasmtime_dir, os.path.join(HERE, "host", "wasmtime-abi"), "wasmtime",
+             ["-DBENCH_REFERENCE"], "the reference library was not fetched")):
+        path, error = (None, missing) if not lib_dir else \
+            build_runtime_host(stem, rt, include_dir, lib_dir, lib_name, defines)
+        tools[rt] = {"ok": False, "unavailable": True, "error": error} if error else path
+    return tools
 
 
 def build_cli(ours_dir):
@@ -1006,6 +1071,12 @@ def headline_metrics(results, runtime):
     calls = results.get("calls", {}).get(runtime)
     for key in ("host_to_wasm_nop_ns", "host_to_wasm_i32_ns", "wasm_to_host_ns"):
         put(f"calls {key[:-3].replace('_', ' ')} (ns)", calls, key)
+    for measurement, key, label in (("calls", "sync_ns", "sync call"),
+                                    ("calls", "async_ns", "async call"),
+                                    ("suspend", "round_trip_ns", "suspend/resume round trip"),
+                                    ("fuel", "per_yield_ns", "fuel yield")):
+        put(f"async: {label} (ns)", results.get("async", {}).get(measurement, {}).get(runtime),
+            key)
     mem = results.get("memory", {}).get(runtime, {})
     put("memory compiled module (KiB)", mem.get("module"), "module_kib")
     put("memory per instance (KiB)", mem.get("instances"), "per_instance_kib")
@@ -1231,6 +1302,47 @@ def report_calls(results, settings):
             f"({clock_words(settings)}).\n\n" + table(header, rows))
 
 
+def report_async(results, settings):
+    header = ["ns per operation", "ours", "wasmtime", "ours/wasmtime"]
+    rows = []
+
+    def row(label, key, measurement):
+        o, w = results[measurement]["ours"], results[measurement]["wasmtime"]
+        rows.append([label, fmt_stats(o, key), fmt_stats(w, key),
+                     fmt_ratio(ratio(median_of(o, key), median_of(w, key)))])
+    row("host → wasm `f: [i32] -> [i32]`, sync (default engine)", "sync_ns", "calls")
+    row("host → wasm `f`, async: call + poll to completion + delete", "async_ns", "calls")
+    calls = results["calls"]
+    within = [fmt_ratio(ratio(median_of(calls[rt], "async_ns"), median_of(calls[rt], "sync_ns")))
+              for rt in RUNTIMES]
+    rows.append(["async/sync, within each runtime", *within, "–"])
+    row("suspend/resume round trip (an async host function's call)", "round_trip_ns", "suspend")
+    row(f"fuel yield, every {ASYNC_FUEL_INTERVAL:,} units: extra time per yield", "per_yield_ns",
+        "fuel")
+    yields = [f"{results['fuel'][rt]['yields'] / results['fuel'][rt]['iterations'] * 1e3:.2f}"
+              if results["fuel"][rt].get("ok") else cell_error(results["fuel"][rt])
+              for rt in RUNTIMES]
+    return (f"### Async calls\n\nThrough one C host (benches/host/async_host.c) over each "
+            f"runtime's async C API: ours `wasm_func_call_async`, `wasm_call_future_poll`/"
+            f"`_delete`, `wasm_linker_define_async_func`, "
+            f"`wasm_store_fuel_async_yield_interval`; the reference's `wasmtime_*` "
+            f"equivalents. Sync calls: `wasm_func_call` (ours) and `wasmtime_func_call` (the "
+            f"reference) on the default engine; async calls on an engine with async support "
+            f"(ours: `wasm_config_async_support_set`; the reference: "
+            f"`wasmtime_config_async_support_set` where its library has it, which 50.x does "
+            f"not: its default engine takes async calls), instantiated with the async linker "
+            f"call. The round trip: one async call of a wasm loop calling an async host "
+            f"function n times, whose continuation reports not done once, then done (so every "
+            f"host call suspends the call once, and the host polls again at once): time of the "
+            f"call / n. The fuel yield: an async call of a counting loop with fuel on, yielding "
+            f"every {ASYNC_FUEL_INTERVAL:,} units of fuel, against the same call without "
+            f"yields: the difference / the yields (per 1000 loop iterations: ours {yields[0]}, "
+            f"the reference {yields[1]}). Results checked (values returned, suspensions and "
+            f"yields counted). Batches of at least {settings.async_batch_s} s each, median "
+            f"[min–max] of {settings.async_batches} ({clock_words(settings)}).\n\n"
+            + table(header, rows))
+
+
 def report_memory(results, settings):
     header = ["resident memory", "ours", "wasmtime", "ours/wasmtime"]
     o, w = results["ours"], results["wasmtime"]
@@ -1382,26 +1494,23 @@ def main():
         for label, value in startup_programs.items():
             if not value.endswith(".wasm"):
                 log(f"startup {label}: {value}")
-        error = None if ours_dir else "our library did not build"
-        if ours_dir:
-            path, error = build_wasi_host("ours", os.path.join(ROOT, "include"), ours_dir,
-                                          "wasm_runtime", [])
-        startup_tools["ours"] = {"ok": False, "unavailable": True, "error": error} if error \
-            else path
+        startup_tools = build_runtime_hosts("wasi_host", ours_dir, wasmtime_dir)
         error = None if ours_dir else "our library did not build"
         if ours_dir:
             path, error = build_cli(ours_dir)
         startup_tools["ours_cli"] = {"ok": False, "unavailable": True, "error": error} if error \
             else path
-        error = None if wasmtime_dir else "the reference library was not fetched"
-        if wasmtime_dir:
-            path, error = build_wasi_host("wasmtime", os.path.join(HERE, "host", "wasmtime-abi"),
-                                          wasmtime_dir, "wasmtime", ["-DBENCH_REFERENCE"])
-        startup_tools["wasmtime"] = {"ok": False, "unavailable": True, "error": error} if error \
-            else path
         for rt, tool in startup_tools.items():
             if isinstance(tool, dict):
                 log(f"startup: {rt} not measured: {tool['error']}")
+
+    async_tools = {}
+    if "async" in sections:
+        log("building the hosts for the async section")
+        async_tools = build_runtime_hosts("async_host", ours_dir, wasmtime_dir)
+        for rt, tool in async_tools.items():
+            if isinstance(tool, dict):
+                log(f"async: {rt} not measured: {tool['error']}")
 
     measure_start = time.monotonic()
     load_at_start = os.getloadavg()[0]
@@ -1424,6 +1533,9 @@ def main():
     if "calls" in sections:
         results["calls"] = run_calls(hosts, synthetic, settings)
         reports.append(report_calls(results["calls"], settings))
+    if "async" in sections:
+        results["async"] = run_async(async_tools, synthetic, settings)
+        reports.append(report_async(results["async"], settings))
     if "memory" in sections:
         results["memory"] = run_memory(hosts, synthetic, modules, settings)
         reports.append(report_memory(results["memory"], settings))

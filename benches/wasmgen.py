@@ -253,3 +253,59 @@ def exceptions_kernel(variant, n):
         sections.append((SECTION_TAG, tags))
     sections += [(SECTION_GLOBAL, globals_), (SECTION_EXPORT, exports), (SECTION_CODE, bodies)]
     return module(sections)
+
+
+# Async calls (the async benchmarks).
+
+def counting_loop(body):
+    """`for (i = 0; i < n; i++) body` over locals n (0) and i (1), the body
+    leaving the stack as it found it."""
+    return (bytes([OP_BLOCK, BLOCKTYPE_EMPTY, OP_LOOP, BLOCKTYPE_EMPTY,
+                   OP_LOCAL_GET, 1, OP_LOCAL_GET, 0, OP_I32_GE_U, OP_BR_IF, 1])
+            + body
+            + bytes([OP_LOCAL_GET, 1]) + i32_const(1)
+            + bytes([OP_I32_ADD, OP_LOCAL_SET, 1, OP_BR, 0, OP_END, OP_END]))
+
+
+def async_calls_module():
+    """No imports; exports `f: [i32] -> [i32]`, the identity, and
+    `spin: [i32] -> [i32]`, which returns the sum of i for i < n (mod
+    2^32): a loop that burns fuel for the fuel-yield benchmark."""
+    types = vec([functype([I32], [I32])])
+    funcs = vec([uleb(0), uleb(0)])
+    exports = vec([
+        name("f") + bytes([EXPORT_FUNC]) + uleb(0),
+        name("spin") + bytes([EXPORT_FUNC]) + uleb(1),
+    ])
+    identity = bytes([OP_LOCAL_GET, 0, OP_END])
+    # locals: i (1), acc (2)
+    spin = counting_loop(bytes([OP_LOCAL_GET, 1, OP_LOCAL_GET, 2, OP_I32_ADD, OP_LOCAL_SET, 2])) \
+        + bytes([OP_LOCAL_GET, 2, OP_END])
+    bodies = vec([code_entry(identity), code_entry(spin, vec([uleb(2) + bytes([I32])]))])
+    return module([
+        (SECTION_TYPE, types),
+        (SECTION_FUNCTION, funcs),
+        (SECTION_EXPORT, exports),
+        (SECTION_CODE, bodies),
+    ])
+
+
+def async_suspend_module():
+    """Imports `host.suspend: [i32] -> [i32]` (an async host function);
+    exports `suspend_loop: [i32] -> [i32]`, which calls it with i for
+    i < n and returns the sum of its results (mod 2^32)."""
+    types = vec([functype([I32], [I32])])
+    imports = vec([name("host") + name("suspend") + b"\x00" + uleb(0)])
+    funcs = vec([uleb(0)])  # suspend_loop (index 1)
+    exports = vec([name("suspend_loop") + bytes([EXPORT_FUNC]) + uleb(1)])
+    # locals: i (1), acc (2)
+    body = counting_loop(bytes([OP_LOCAL_GET, 1, OP_CALL, 0, OP_LOCAL_GET, 2, OP_I32_ADD,
+                                OP_LOCAL_SET, 2])) + bytes([OP_LOCAL_GET, 2, OP_END])
+    bodies = vec([code_entry(body, vec([uleb(2) + bytes([I32])]))])
+    return module([
+        (SECTION_TYPE, types),
+        (SECTION_IMPORT, imports),
+        (SECTION_FUNCTION, funcs),
+        (SECTION_EXPORT, exports),
+        (SECTION_CODE, bodies),
+    ])
