@@ -35,6 +35,7 @@ use crate::capi::values::{c_to_val, val_to_c};
 use crate::capi::vec::{wasm_val_vec_t, CVec};
 use crate::environ::error::Error;
 use crate::module::ValType;
+use crate::runtime::scratch::Scratch;
 use crate::runtime::{
     AsyncHostCallback, CallFuture, Caller, HostContinuation, Instance, Trap, Val,
 };
@@ -347,40 +348,58 @@ type AsyncCallbackFn = unsafe extern "C" fn(
     *mut wasm_async_continuation_t,
 );
 
+/// Up to this many arguments (and as many results) live in the call's
+/// state itself, without an allocation of their own.
+const INLINE_VALUES: usize = 4;
+
 /// One call's C-side state: the argument and result vectors and the trap
-/// slot the callback and its continuation write, boxed so their addresses
-/// hold until the work is done.
+/// slot the callback and its continuation write, boxed (and filled in
+/// place) so their addresses hold until the work is done.
 struct AsyncCallState {
-    args: Box<[wasm_val_t]>,
-    outs: Box<[wasm_val_t]>,
+    args: Scratch<wasm_val_t, INLINE_VALUES>,
+    outs: Scratch<wasm_val_t, INLINE_VALUES>,
     args_vec: wasm_val_vec_t,
     outs_vec: wasm_val_vec_t,
     outs_data: *mut wasm_val_t,
     trap: *mut wasm_trap_t,
     ctx: Arc<StoreContext>,
-    results: Box<[ValType]>,
+    results: Arc<[ValType]>,
 }
 
 impl AsyncCallState {
-    fn new(params: &[Val], results: &[ValType], ctx: Arc<StoreContext>) -> Box<AsyncCallState> {
-        let mut args: Box<[wasm_val_t]> = params.iter().map(|v| val_to_c(v, Some(&ctx))).collect();
-        let mut outs: Box<[wasm_val_t]> = results
-            .iter()
-            .map(|t| wasm_val_t::zeroed(value_kind_of(*t)))
-            .collect();
-        let args_vec = wasm_val_vec_t::from_raw_parts(args.len(), args.as_mut_ptr());
-        let outs_data = outs.as_mut_ptr();
-        let outs_vec = wasm_val_vec_t::from_raw_parts(outs.len(), outs_data);
-        Box::new(AsyncCallState {
-            args,
-            outs,
-            args_vec,
-            outs_vec,
-            outs_data,
+    fn new(
+        params: &[Val],
+        results: &Arc<[ValType]>,
+        ctx: Arc<StoreContext>,
+    ) -> Box<AsyncCallState> {
+        let mut state = Box::new(AsyncCallState {
+            args: Scratch::new(),
+            outs: Scratch::new(),
+            args_vec: wasm_val_vec_t::from_raw_parts(0, std::ptr::null_mut()),
+            outs_vec: wasm_val_vec_t::from_raw_parts(0, std::ptr::null_mut()),
+            outs_data: std::ptr::null_mut(),
             trap: std::ptr::null_mut(),
             ctx,
-            results: results.into(),
-        })
+            results: results.clone(),
+        });
+        let st = &mut *state;
+        st.args.extend(
+            params.len(),
+            params.iter().map(|v| val_to_c(v, Some(&st.ctx))),
+        );
+        st.outs.extend(
+            results.len(),
+            results
+                .iter()
+                .map(|t| wasm_val_t::zeroed(value_kind_of(*t))),
+        );
+        // The vectors point into the box, which never moves its contents.
+        let args = st.args.as_mut_slice();
+        st.args_vec = wasm_val_vec_t::from_raw_parts(args.len(), args.as_mut_ptr());
+        let outs = st.outs.as_mut_slice();
+        st.outs_data = outs.as_mut_ptr();
+        st.outs_vec = wasm_val_vec_t::from_raw_parts(outs.len(), st.outs_data);
+        state
     }
 
     /// The call's outcome once the work is done: the trap, or the results.
@@ -392,13 +411,14 @@ impl AsyncCallState {
                 unsafe { Box::from_raw(std::mem::replace(&mut self.trap, std::ptr::null_mut())) };
             return Err(trap.trap().clone());
         }
-        if self.outs_vec.raw_parts() != (self.outs.len(), self.outs_data) {
+        if self.outs_vec.raw_parts() != (self.results.len(), self.outs_data) {
             return Err(Trap::new(
                 "async host function replaced its results vector instead of writing into it",
             ));
         }
         for (i, ((out, slot), ty)) in self
             .outs
+            .as_slice()
             .iter()
             .zip(results.iter_mut())
             .zip(self.results.iter())
@@ -413,7 +433,12 @@ impl AsyncCallState {
 
 impl Drop for AsyncCallState {
     fn drop(&mut self) {
-        for v in self.args.iter_mut().chain(self.outs.iter_mut()) {
+        for v in self
+            .args
+            .as_mut_slice()
+            .iter_mut()
+            .chain(self.outs.as_mut_slice().iter_mut())
+        {
             drop(v.take_ref());
         }
         if !self.trap.is_null() {
@@ -433,7 +458,7 @@ struct CContinuation {
 fn async_host_callback(
     callback: AsyncCallbackFn,
     env: Arc<HostEnv>,
-    result_types: Box<[ValType]>,
+    result_types: Arc<[ValType]>,
 ) -> AsyncHostCallback {
     Box::new(
         move |caller: &Caller<'_>,
@@ -547,7 +572,11 @@ pub unsafe extern "C" fn wasm_linker_define_async_func(
                 "{F}: name is NULL or not UTF-8"
             )));
         };
-        let callback = async_host_callback(callback, Arc::new(env), ty.results.clone());
+        let callback = async_host_callback(
+            callback,
+            Arc::new(env),
+            ty.results.iter().copied().collect(),
+        );
         linker
             .linker
             .func_new_async(module, name, ty.clone(), callback)
