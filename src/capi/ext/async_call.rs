@@ -19,8 +19,7 @@ use anyhow::anyhow;
 
 use crate::capi::ext::error::{null_argument, wasm_error_t};
 use crate::capi::ext::func::wasm_caller_t;
-use crate::capi::ext::linker::wasm_linker_t;
-use crate::capi::ext::name_arg;
+use crate::capi::ext::linker::{self, wasm_linker_t};
 use crate::capi::func::{wasm_func_t, HostEnv};
 use crate::capi::functype::wasm_functype_t;
 use crate::capi::instance::wasm_instance_t;
@@ -559,19 +558,11 @@ pub unsafe extern "C" fn wasm_linker_define_async_func(
     let (Some(linker), Some(callback)) = (linker, callback) else {
         return null_argument(F, "the linker or callback");
     };
-    panic_guard::or_error(F, || {
+    linker::run(F, || {
         // SAFETY: forwarded from the caller.
-        let Some(module) = (unsafe { name_arg(module, module_len) }) else {
-            return Some(wasm_error_t::boxed(anyhow!(
-                "{F}: module is NULL or not UTF-8"
-            )));
-        };
+        let module = unsafe { linker::name(F, "module", module, module_len) }?;
         // SAFETY: forwarded from the caller.
-        let Some(name) = (unsafe { name_arg(name, name_len) }) else {
-            return Some(wasm_error_t::boxed(anyhow!(
-                "{F}: name is NULL or not UTF-8"
-            )));
-        };
+        let name = unsafe { linker::name(F, "name", name, name_len) }?;
         let callback = async_host_callback(
             callback,
             Arc::new(env),
@@ -580,8 +571,7 @@ pub unsafe extern "C" fn wasm_linker_define_async_func(
         linker
             .linker
             .func_new_async(module, name, ty.clone(), callback)
-            .err()
-            .map(wasm_error_t::boxed)
+            .map_err(wasm_error_t::boxed)
     })
 }
 

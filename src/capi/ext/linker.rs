@@ -38,7 +38,7 @@ pub struct wasm_linker_t {
 ///
 /// # Safety
 /// `ptr` must be NULL or point at `len` readable bytes.
-unsafe fn name<'a>(
+pub(crate) unsafe fn name<'a>(
     function: &str,
     what: &str,
     ptr: *const c_char,
@@ -50,7 +50,7 @@ unsafe fn name<'a>(
 }
 
 /// Turns the body's result into the C convention, catching panics.
-fn run(
+pub(crate) fn run(
     function: &str,
     body: impl FnOnce() -> Result<(), Box<wasm_error_t>>,
 ) -> Option<Box<wasm_error_t>> {
