@@ -43,13 +43,11 @@
  * wall and thread CPU times, or {"ok": false, "error": "..."} (exit 1).
  */
 #define _POSIX_C_SOURCE 200809L
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #ifdef BENCH_REFERENCE
 #include "wasmtime-async.h"
@@ -58,70 +56,14 @@
 #include "wasm.h"
 #endif
 
+/* The clocks, read_file and the JSON report (fail, print_array). */
+#include "bench_common.h"
+
 /* host.suspend(x) returns x ^ SUSPEND_MASK. */
 #define SUSPEND_MASK 0x5A5A
 #define MAX_BATCHES 50
 /* The largest operation count of a batch (the guest's counts are i32). */
 #define MAX_COUNT 1000000000
-
-/* ---- output and clocks -------------------------------------------------- */
-
-static void print_json_string(const char *s) {
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      printf("\\%c", c);
-    else if (c < 0x20 || c >= 0x7f)
-      printf("\\u%04x", c);
-    else
-      putchar(c);
-  }
-  putchar('"');
-}
-
-/* Prints {"ok": false, "error": ...} and exits with status 1. */
-__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...) {
-  char message[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(message, sizeof message, fmt, ap);
-  va_end(ap);
-  printf("{\"ok\": false, \"error\": ");
-  print_json_string(message);
-  printf("}\n");
-  fflush(stdout);
-  exit(1);
-}
-
-static void print_array(const char *key, const double *values, int count) {
-  printf(", \"%s\": [", key);
-  for (int i = 0; i < count; i++) printf("%s%.9g", i ? ", " : "", values[i]);
-  printf("]");
-}
-
-static double clock_seconds(clockid_t clock) {
-  struct timespec ts;
-  clock_gettime(clock, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double now(void) { return clock_seconds(CLOCK_MONOTONIC); }
-
-/* CPU time of the calling thread (see bench_host.c): wasm, fibers included,
- * runs on it. */
-static double thread_cpu_now(void) { return clock_seconds(CLOCK_THREAD_CPUTIME_ID); }
-
-static void read_file(const char *path, wasm_byte_vec_t *out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) fail("cannot open %s", path);
-  if (fseek(f, 0, SEEK_END) != 0) fail("cannot seek %s", path);
-  long size = ftell(f);
-  if (size < 0 || fseek(f, 0, SEEK_SET) != 0) fail("cannot size %s", path);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  if (size > 0 && fread(out->data, 1, (size_t)size, f) != (size_t)size) fail("cannot read %s", path);
-  fclose(f);
-}
 
 /* Fails the run with a trap's message. */
 __attribute__((noreturn)) static void fail_trap(const char *what, wasm_trap_t *trap) {

@@ -48,7 +48,6 @@
  */
 #define _GNU_SOURCE
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,62 +57,13 @@
 
 #include "wasm.h"
 
-/* ---- output ----------------------------------------------------------- */
-
-static void print_json_string(const char *s, size_t len) {
-  putchar('"');
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\')
-      printf("\\%c", c);
-    else if (c == '\n')
-      printf("\\n");
-    else if (c < 0x20 || c >= 0x7f)
-      printf("\\u%04x", c);
-    else
-      putchar(c);
-  }
-  putchar('"');
-}
-
-/* Prints {"ok": false, "error": ...} and exits with status 1. */
-__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...) {
-  char message[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(message, sizeof message, fmt, ap);
-  va_end(ap);
-  printf("{\"ok\": false, \"error\": ");
-  print_json_string(message, strlen(message));
-  printf("}\n");
-  fflush(stdout);
-  exit(1);
-}
-
-static void print_array(const char *key, const double *values, int count) {
-  printf(", \"%s\": [", key);
-  for (int i = 0; i < count; i++) printf("%s%.9g", i ? ", " : "", values[i]);
-  printf("]");
-}
+/* The clocks, read_file and the JSON report (fail, print_array). */
+#include "bench_common.h"
 
 /* ---- clocks and memory ------------------------------------------------ */
 
-static double clock_seconds(clockid_t clock) {
-  struct timespec ts;
-  clock_gettime(clock, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double now(void) { return clock_seconds(CLOCK_MONOTONIC); }
-
 /* CPU time of the whole process, all threads: includes compiler threads. */
 static double cpu_now(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
-
-/* CPU time of the calling thread, user and system. Wasm runs on the thread
- * that calls it, so for execution, calls and instantiation this is the time
- * the work took without the time other processes had the core: on a shared
- * machine it is much steadier than wall time, and equal to it when idle. */
-static double thread_cpu_now(void) { return clock_seconds(CLOCK_THREAD_CPUTIME_ID); }
 
 /* Resident set size in KiB, after handing freed heap pages back to the OS
  * so that memory a runtime has already released does not count. */
@@ -145,18 +95,6 @@ static double executable_kib(void) {
 }
 
 /* ---- wasm helpers ----------------------------------------------------- */
-
-static void read_file(const char *path, wasm_byte_vec_t *out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) fail("cannot open %s", path);
-  if (fseek(f, 0, SEEK_END) != 0) fail("cannot seek %s", path);
-  long size = ftell(f);
-  if (size < 0) fail("cannot size %s", path);
-  rewind(f);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  if (size > 0 && fread(out->data, 1, (size_t)size, f) != (size_t)size) fail("cannot read %s", path);
-  fclose(f);
-}
 
 /* Message of a trap as a malloc'd C string; deletes the trap. */
 static char *take_trap_message(wasm_trap_t *trap) {

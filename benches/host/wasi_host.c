@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #ifdef BENCH_REFERENCE
 #include "wasmtime-wasi.h"
@@ -41,6 +40,10 @@
 #include "wasm-runtime.h"
 #include "wasm.h"
 #endif
+
+/* now() and read_file_bytes (the JSON report there is not for this host:
+ * its stdout is the program's). */
+#include "bench_common.h"
 
 #define MAX_DIRS 8
 
@@ -54,21 +57,9 @@ __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt,
   exit(1);
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void read_file(const char *path, wasm_byte_vec_t *out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) die("cannot open %s", path);
-  if (fseek(f, 0, SEEK_END) != 0) die("cannot seek %s", path);
-  long size = ftell(f);
-  if (size < 0 || fseek(f, 0, SEEK_SET) != 0) die("cannot size %s", path);
-  wasm_byte_vec_new_uninitialized(out, (size_t)size);
-  if (size > 0 && fread(out->data, 1, (size_t)size, f) != (size_t)size) die("cannot read %s", path);
-  fclose(f);
+static void read_or_die(const char *path, wasm_byte_vec_t *out) {
+  const char *problem = read_file_bytes(path, out);
+  if (problem) die("%s %s", problem, path);
 }
 
 static void write_file(const char *path, const wasm_byte_vec_t *bytes) {
@@ -280,7 +271,7 @@ static int cmd_compile(const char *in, const char *out) {
   struct runtime rt = {0};
   rt_init(&rt);
   wasm_byte_vec_t wasm, serialized;
-  read_file(in, &wasm);
+  read_or_die(in, &wasm);
   rt_compile(&rt, &wasm);
   wasm_byte_vec_delete(&wasm);
   rt_serialize(&rt, &serialized);
@@ -321,7 +312,7 @@ static int cmd_run(int argc, char **argv) {
     rt_load_precompiled(&rt, file);
   } else {
     wasm_byte_vec_t wasm;
-    read_file(file, &wasm);
+    read_or_die(file, &wasm);
     rt_compile(&rt, &wasm);
     wasm_byte_vec_delete(&wasm);
   }

@@ -34,27 +34,11 @@
 
 #include <wasm-runtime.h>
 
+#include "async_common.h"
+
 /* Polls that must each come back pending. */
 #define YIELDS 50
 #define INTERVAL 10000
-
-static void fail(const char* what) {
-  printf("FAIL: %s\n", what);
-  exit(1);
-}
-
-#define CHECK(cond)           \
-  do {                        \
-    if (!(cond)) fail(#cond); \
-  } while (0)
-
-static void check_ok(const char* what, wasm_error_t* error) {
-  if (!error) return;
-  wasm_name_t message;
-  wasm_error_message(error, &message);
-  printf("FAIL: %s: %.*s\n", what, (int)message.size, message.data);
-  exit(1);
-}
 
 static wasm_engine_t* engine_with(bool fuel, bool epochs) {
   wasm_config_t* config = wasm_config_new();
@@ -66,34 +50,15 @@ static wasm_engine_t* engine_with(bool fuel, bool epochs) {
   return engine;
 }
 
-static wasm_module_t* compile(wasm_store_t* store, const char* text) {
-  wasm_byte_vec_t binary;
-  check_ok("wat2wasm", wasm_wat2wasm(text, strlen(text), &binary));
-  wasm_module_t* module = NULL;
-  wasm_error_t* error = wasm_module_new_checked(store, &binary, &module);
-  wasm_byte_vec_delete(&binary);
-  check_ok("compile", error);
-  return module;
-}
-
-/* Instantiates a module without imports, polling the future to the end. */
+/* Instantiates a module without imports (an empty linker's instantiate_async). */
 static wasm_instance_t* instantiate(wasm_engine_t* engine, wasm_store_t* store,
                                     wasm_module_t* module) {
   wasm_linker_t* linker = wasm_linker_new(engine);
   wasm_instance_t* instance = NULL;
-  wasm_trap_t* trap = NULL;
-  wasm_error_t* error = NULL;
-  wasm_call_future_t* future =
-      wasm_linker_instantiate_async(linker, store, module, &instance, &trap, &error);
-  CHECK(future);
-  int polls = 0;
-  while (!wasm_call_future_poll(future)) {
-    if (++polls > 100) fail("instantiation does not finish");
-  }
-  wasm_call_future_delete(future);
+  wasm_error_t* error = instantiate_async(linker, store, module, &instance);
   wasm_linker_delete(linker);
   check_ok("instantiate", error);
-  CHECK(!trap && instance);
+  CHECK(instance);
   return instance;
 }
 
@@ -102,16 +67,6 @@ static wasm_func_t* export_func(wasm_extern_vec_t* exports, size_t i) {
   wasm_func_t* f = wasm_extern_as_func(exports->data[i]);
   CHECK(f);
   return f;
-}
-
-static char* trap_text(wasm_trap_t* trap) {
-  wasm_message_t message;
-  wasm_trap_message(trap, &message);
-  char* text = malloc(message.size + 1);
-  memcpy(text, message.data, message.size);
-  text[message.size] = 0;
-  wasm_byte_vec_delete(&message);
-  return text;
 }
 
 static uint64_t fuel_of(wasm_store_t* store) {
@@ -130,17 +85,10 @@ static int32_t call_to_end(wasm_func_t* func, size_t nresults) {
   wasm_error_t* error = NULL;
   wasm_call_future_t* future = wasm_func_call_async(func, &args, &result_vec, &trap, &error);
   CHECK(future);
-  int polls = 0;
-  while (!wasm_call_future_poll(future)) {
-    if (++polls > 1000) fail("call does not finish");
-  }
+  poll_to_end(future, 1000, "call does not finish");
   wasm_call_future_delete(future);
   check_ok("call", error);
-  if (trap) {
-    char* text = trap_text(trap);
-    printf("FAIL: call trapped: %s\n", text);
-    exit(1);
-  }
+  if (trap) fail_trap("call", trap);
   return nresults ? results[0].of.i32 : 0;
 }
 
@@ -195,10 +143,7 @@ static void fuel_yields(void) {
   check_ok("set fuel", wasm_store_set_fuel(store, 2 * INTERVAL + INTERVAL / 2));
   future = wasm_func_call_async(export_func(&exports, 0), &args, &results, &trap, &error);
   CHECK(future);
-  int polls = 0;
-  while (!wasm_call_future_poll(future)) {
-    if (++polls > 10) fail("a small tank does not run out");
-  }
+  int polls = poll_to_end(future, 10, "a small tank does not run out");
   wasm_call_future_delete(future);
   CHECK(!error);
   wasm_trap_code_t code = 0xff;
@@ -426,15 +371,8 @@ static void cancel_in_host(void) {
                                          &stats, linker_env_finalize));
 
   wasm_instance_t* instance = NULL;
-  wasm_trap_t* trap = NULL;
-  wasm_error_t* error = NULL;
-  wasm_call_future_t* future =
-      wasm_linker_instantiate_async(linker, store, module, &instance, &trap, &error);
-  while (!wasm_call_future_poll(future)) {
-  }
-  wasm_call_future_delete(future);
-  check_ok("instantiate", error);
-  CHECK(instance && !trap);
+  check_ok("instantiate", instantiate_async(linker, store, module, &instance));
+  CHECK(instance);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
   CHECK(exports.size == 2);
@@ -444,7 +382,9 @@ static void cancel_in_host(void) {
   wasm_val_t results[1] = {WASM_I32_VAL(-1)};
   wasm_val_vec_t result_vec = {1, results};
   wasm_val_vec_t args = WASM_EMPTY_VEC;
-  future = wasm_func_call_async(run, &args, &result_vec, &trap, &error);
+  wasm_trap_t* trap = NULL;
+  wasm_error_t* error = NULL;
+  wasm_call_future_t* future = wasm_func_call_async(run, &args, &result_vec, &trap, &error);
   int pending = 0;
   for (int i = 0; i < YIELDS; i++) {
     if (wasm_call_future_poll(future)) break;

@@ -40,34 +40,12 @@
 
 #include <wasm-runtime.h>
 
+#include "async_common.h"
+
 #define MAX_TICKS 64
 /* Timer wheel slots: more than any sleep, so a sleep started at tick t
  * lands in a slot the loop will not drain before t + ticks. */
 #define WHEEL (MAX_TICKS + 1)
-
-static void fail(const char* what) {
-  printf("FAIL: %s\n", what);
-  exit(1);
-}
-
-#define CHECK(cond)           \
-  do {                        \
-    if (!(cond)) fail(#cond); \
-  } while (0)
-
-static void fail_error(const char* what, wasm_error_t* error) {
-  wasm_name_t message;
-  wasm_error_message(error, &message);
-  printf("FAIL: %s: %.*s\n", what, (int)message.size, message.data);
-  exit(1);
-}
-
-static void fail_trap(const char* what, wasm_trap_t* trap) {
-  wasm_message_t message;
-  wasm_trap_message(trap, &message);
-  printf("FAIL: %s: trap: %.*s\n", what, (int)message.size, message.data);
-  exit(1);
-}
 
 typedef struct guest {
   wasm_store_t* store;
@@ -188,29 +166,25 @@ static uint64_t drain(int pending) {
   return now - start;
 }
 
-static long rss_kib(void) {
+/* The number after `key` (e.g. "VmRSS:") in /proc/self/status; -1 if
+ * there is none. */
+static long proc_status(const char* key) {
   FILE* f = fopen("/proc/self/status", "r");
   if (!f) return -1;
   char line[256];
-  long kib = -1;
+  size_t len = strlen(key);
+  long value = -1;
   while (fgets(line, sizeof line, f)) {
-    if (strncmp(line, "VmRSS:", 6) == 0) kib = strtol(line + 6, NULL, 10);
+    if (strncmp(line, key, len) == 0) value = strtol(line + len, NULL, 10);
   }
   fclose(f);
-  return kib;
+  return value;
 }
 
-static int thread_count(void) {
-  FILE* f = fopen("/proc/self/status", "r");
-  if (!f) return -1;
-  char line[256];
-  int threads = -1;
-  while (fgets(line, sizeof line, f)) {
-    if (strncmp(line, "Threads:", 8) == 0) threads = (int)strtol(line + 8, NULL, 10);
-  }
-  fclose(f);
-  return threads;
-}
+/* Resident memory in KiB. */
+static long rss_kib(void) { return proc_status("VmRSS:"); }
+
+static int thread_count(void) { return (int)proc_status("Threads:"); }
 
 static double seconds(void) {
   struct timespec t;
@@ -247,26 +221,18 @@ int main(int argc, char** argv) {
   wasm_config_t* config = wasm_config_new();
   wasm_config_async_support_set(config, true);
   wasm_engine_t* engine = NULL;
-  wasm_error_t* error = wasm_engine_try_new(config, &engine);
-  if (error) fail_error("engine", error);
-
-  wasm_byte_vec_t binary;
-  error = wasm_wat2wasm(guest_wat, strlen(guest_wat), &binary);
-  if (error) fail_error("wat2wasm", error);
+  check_ok("engine", wasm_engine_try_new(config, &engine));
   wasm_store_t* compile_store = wasm_store_new(engine);
-  wasm_module_t* module = NULL;
-  error = wasm_module_new_checked(compile_store, &binary, &module);
-  wasm_byte_vec_delete(&binary);
-  if (error) fail_error("compile", error);
+  wasm_module_t* module = compile(compile_store, guest_wat);
 
   wasm_linker_t* linker = wasm_linker_new(engine);
   wasm_valtype_t* i32_param = wasm_valtype_new_i32();
   wasm_valtype_t* i32_result = wasm_valtype_new_i32();
   wasm_functype_t* sleep_type = wasm_functype_new_1_1(i32_param, i32_result);
-  error = wasm_linker_define_async_func(linker, "host", 4, "sleep", 5, sleep_type, host_sleep,
-                                        NULL, NULL);
+  wasm_error_t* error = wasm_linker_define_async_func(linker, "host", 4, "sleep", 5, sleep_type,
+                                                      host_sleep, NULL, NULL);
   wasm_functype_delete(sleep_type);
-  if (error) fail_error("define host.sleep", error);
+  check_ok("define host.sleep", error);
 
   guest_t* guests = calloc((size_t)n, sizeof *guests);
   if (!guests) fail("calloc");
@@ -304,7 +270,7 @@ int main(int argc, char** argv) {
   int instantiated = 0;
   for (int i = 0; i < n; i++) {
     guest_t* g = &guests[i];
-    if (g->error) fail_error("instantiate", g->error);
+    check_ok("instantiate", g->error);
     if (g->trap) fail_trap("instantiate", g->trap);
     if (!g->instance) fail("no instance");
     wasm_call_future_delete(g->future);
@@ -351,7 +317,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n; i++) {
     guest_t* g = &guests[i];
     if (!g->done) fail("a guest never finished");
-    if (g->error) fail_error("call", g->error);
+    check_ok("call", g->error);
     if (g->trap) fail_trap("call", g->trap);
     int32_t want = 2 * g->x + g->ticks + 1000;
     if (g->results[0].kind == WASM_I32 && g->results[0].of.i32 == want) {

@@ -32,51 +32,9 @@
 
 #include <wasm-runtime.h>
 
+#include "async_common.h"
+
 #define STACK_SIZE (256 * 1024)
-
-static void fail(const char* what) {
-  printf("FAIL: %s\n", what);
-  exit(1);
-}
-
-#define CHECK(cond)           \
-  do {                        \
-    if (!(cond)) fail(#cond); \
-  } while (0)
-
-static void check_ok(const char* what, wasm_error_t* error) {
-  if (!error) return;
-  wasm_name_t message;
-  wasm_error_message(error, &message);
-  printf("FAIL: %s: %.*s\n", what, (int)message.size, message.data);
-  exit(1);
-}
-
-/* Prints whether `error` (consumed) is an error mentioning `word`. */
-static void expect_error(const char* what, wasm_error_t* error, const char* word) {
-  if (!error) {
-    printf("%s: no error\n", what);
-    return;
-  }
-  wasm_name_t message;
-  wasm_error_message(error, &message);
-  char* text = strndup(message.data, message.size);
-  wasm_byte_vec_delete(&message);
-  wasm_error_delete(error);
-  printf("%s: %s\n", what, strstr(text, word) ? "error naming the option" : "error not naming it");
-  if (!strstr(text, word)) printf("  (%s)\n", text);
-  free(text);
-}
-
-static wasm_module_t* compile(wasm_store_t* store, const char* text) {
-  wasm_byte_vec_t binary;
-  check_ok("wat2wasm", wasm_wat2wasm(text, strlen(text), &binary));
-  wasm_module_t* module = NULL;
-  wasm_error_t* error = wasm_module_new_checked(store, &binary, &module);
-  wasm_byte_vec_delete(&binary);
-  check_ok("compile", error);
-  return module;
-}
 
 /* ---- the stack creator ---------------------------------------------------- */
 
@@ -220,22 +178,6 @@ static wasm_linker_t* make_linker(wasm_engine_t* engine) {
   return linker;
 }
 
-/* An instance of module_wat in `store`; the instantiation future's error
- * (if any) is returned and no instance made. */
-static wasm_error_t* instantiate(wasm_linker_t* linker, wasm_store_t* store, wasm_module_t* module,
-                                 wasm_instance_t** out) {
-  wasm_trap_t* trap = NULL;
-  wasm_error_t* error = NULL;
-  *out = NULL;
-  wasm_call_future_t* f = wasm_linker_instantiate_async(linker, store, module, out, &trap, &error);
-  CHECK(f);
-  while (!wasm_call_future_poll(f)) {
-  }
-  wasm_call_future_delete(f);
-  CHECK(!trap);
-  return error;
-}
-
 /* A call in progress, with its out-parameters. */
 typedef struct {
   wasm_call_future_t* future;
@@ -275,12 +217,7 @@ static void finish(call_t* c) {
 static void end(call_t* c) {
   wasm_call_future_delete(c->future);
   c->future = NULL;
-  if (c->trap) {
-    wasm_message_t message;
-    wasm_trap_message(c->trap, &message);
-    printf("FAIL: call trapped: %.*s\n", (int)message.size, message.data);
-    exit(1);
-  }
+  if (c->trap) fail_trap("call", c->trap);
 }
 
 /* ---- 1. with_host_stack --------------------------------------------------- */
@@ -314,7 +251,7 @@ static void host_stacks(void) {
   wasm_module_t* module = compile(store, module_wat);
   wasm_linker_t* linker = make_linker(engine);
   wasm_instance_t* instance = NULL;
-  check_ok("instantiate", instantiate(linker, store, module, &instance));
+  check_ok("instantiate", instantiate_async(linker, store, module, &instance));
   printf("instantiation: stacks made %d, freed %d\n", stats.created, stats.freed);
   wasm_extern_t *k1, *k2;
   wasm_func_t* where = export_func(instance, "where", &k1);
@@ -387,16 +324,12 @@ static void host_stacks(void) {
   start(&refused, where);
   CHECK(refused.done && !refused.trap && refused.error);
   {
-    wasm_name_t message;
-    wasm_error_message(refused.error, &message);
-    char* text = strndup(message.data, message.size);
-    wasm_byte_vec_delete(&message);
+    char* text = error_text(refused.error);
+    refused.error = NULL;
     printf("failing creator: error naming with_host_stack: %s, with the creator's message: %s\n",
            strstr(text, "with_host_stack") ? "yes" : "no",
            strstr(text, "no stacks today") ? "yes" : "no");
     free(text);
-    wasm_error_delete(refused.error);
-    refused.error = NULL;
   }
   end(&refused);
   stats.refuse = 0;
@@ -450,7 +383,7 @@ static void pooled_stacks(void) {
   for (int i = 0; i < 3; i++) {
     stores[i] = wasm_store_new(engine);
     if (i == 0) module = compile(stores[0], module_wat);
-    check_ok("instantiate", instantiate(linker, stores[i], module, &instances[i]));
+    check_ok("instantiate", instantiate_async(linker, stores[i], module, &instances[i]));
     funcs[i] = export_func(instances[i], "wait_then_where", &keep[i]);
   }
 
@@ -468,7 +401,7 @@ static void pooled_stacks(void) {
   wasm_store_t* extra_store = wasm_store_new(engine);
   wasm_instance_t* extra = NULL;
   expect_error("pooling: async instantiation meanwhile",
-               instantiate(linker, extra_store, module, &extra), "total_stacks");
+               instantiate_async(linker, extra_store, module, &extra), "total_stacks");
   CHECK(!extra);
 
   /* One call finishes: a new call gets its stack. */
@@ -488,7 +421,7 @@ static void pooled_stacks(void) {
   wasm_call_future_delete(b.future);
   b.future = NULL;
   check_ok("pooling: instantiation after the cancel",
-           instantiate(linker, extra_store, module, &extra));
+           instantiate_async(linker, extra_store, module, &extra));
   printf("pooling: instantiation after a cancel: %s\n", extra ? "works" : "failed");
   release_flag = 1;
   finish(&c);

@@ -41,47 +41,7 @@
 
 #include <wasm-runtime.h>
 
-static void fail(const char* what) {
-  printf("FAIL: %s\n", what);
-  exit(1);
-}
-
-#define CHECK(cond)           \
-  do {                        \
-    if (!(cond)) fail(#cond); \
-  } while (0)
-
-static void check_ok(const char* what, wasm_error_t* error) {
-  if (!error) return;
-  wasm_name_t message;
-  wasm_error_message(error, &message);
-  printf("FAIL: %s: %.*s\n", what, (int)message.size, message.data);
-  exit(1);
-}
-
-/* The error's message (consumed) as a malloc'd string; NULL for NULL. */
-static char* error_text(wasm_error_t* error) {
-  if (!error) return NULL;
-  wasm_name_t message;
-  wasm_error_message(error, &message);
-  char* text = malloc(message.size + 1);
-  memcpy(text, message.data, message.size);
-  text[message.size] = 0;
-  wasm_byte_vec_delete(&message);
-  wasm_error_delete(error);
-  return text;
-}
-
-/* Prints whether `error` (consumed) is an error mentioning `word`. */
-static void expect_error(const char* what, wasm_error_t* error, const char* word) {
-  char* text = error_text(error);
-  printf("%s: %s\n", what,
-         !text                  ? "no error"
-         : strstr(text, word)   ? "error naming the option"
-                                : "error not naming it");
-  if (text && !strstr(text, word)) printf("  (%s)\n", text);
-  free(text);
-}
+#include "async_common.h"
 
 static wasm_engine_t* make_engine(bool async, bool fuel, bool epochs) {
   wasm_config_t* config = wasm_config_new();
@@ -95,16 +55,6 @@ static wasm_engine_t* make_engine(bool async, bool fuel, bool epochs) {
   wasm_engine_t* engine = NULL;
   check_ok("engine", wasm_engine_try_new(config, &engine));
   return engine;
-}
-
-static wasm_module_t* compile(wasm_store_t* store, const char* text) {
-  wasm_byte_vec_t binary;
-  check_ok("wat2wasm", wasm_wat2wasm(text, strlen(text), &binary));
-  wasm_module_t* module = NULL;
-  wasm_error_t* error = wasm_module_new_checked(store, &binary, &module);
-  wasm_byte_vec_delete(&binary);
-  check_ok("compile", error);
-  return module;
 }
 
 /* A description of a trap: message | code | frames. malloc'd. */
@@ -281,15 +231,8 @@ static void setup(side_t* s, bool async) {
     check_ok("define fail_later",
              wasm_linker_define_async_func(s->linker, "host", 4, "fail_later", 10, ty,
                                            async_fail_later, NULL, NULL));
-    wasm_trap_t* trap = NULL;
-    wasm_error_t* error = NULL;
-    wasm_call_future_t* f =
-        wasm_linker_instantiate_async(s->linker, s->store, s->module, &s->instance, &trap, &error);
-    while (!wasm_call_future_poll(f)) {
-    }
-    wasm_call_future_delete(f);
-    check_ok("instantiate async", error);
-    CHECK(!trap);
+    check_ok("instantiate async",
+             instantiate_async(s->linker, s->store, s->module, &s->instance));
   } else {
     check_ok("define fail", wasm_linker_define_func(s->linker, "host", 4, "fail", 4, ty,
                                                     sync_fail, NULL, NULL));
@@ -441,10 +384,7 @@ static void traps_match(void) {
   wasm_trap_t* trap = wasm_func_call(wasm_extern_as_func(e), &args, &result_vec);
   char* text = NULL;
   if (trap) {
-    wasm_message_t message;
-    wasm_trap_message(trap, &message);
-    text = strndup(message.data, message.size);
-    wasm_byte_vec_delete(&message);
+    text = trap_text(trap);
     wasm_trap_delete(trap);
   }
   printf("sync call with async on: %s\n",
@@ -551,13 +491,7 @@ static void without_async(void) {
   wasm_store_epoch_deadline_callback(store, yield_please, &callbacks, NULL);
   wasm_engine_increment_epoch(engine);
   trap = wasm_func_call(wasm_extern_as_func(spin), &args, &results);
-  char* text = NULL;
-  if (trap) {
-    wasm_message_t message;
-    wasm_trap_message(trap, &message);
-    text = strndup(message.data, message.size);
-    wasm_byte_vec_delete(&message);
-  }
+  char* text = trap ? trap_text(trap) : NULL;
   printf("epoch YIELD without async_support: %s, message naming async: %s, callbacks %d\n",
          trap ? code_name(trap) : "no trap", text && strstr(text, "async") ? "yes" : "no",
          callbacks);
@@ -566,13 +500,7 @@ static void without_async(void) {
   wasm_store_epoch_deadline_trap(store);
 
   trap = wasm_func_call(wasm_extern_as_func(calls_async), &args, &results);
-  text = NULL;
-  if (trap) {
-    wasm_message_t message;
-    wasm_trap_message(trap, &message);
-    text = strndup(message.data, message.size);
-    wasm_byte_vec_delete(&message);
-  }
+  text = trap ? trap_text(trap) : NULL;
   printf("async host function in a sync call: %s, callback ran: %s\n",
          !trap                            ? "no trap"
          : strstr(text, "async call")      ? "trap naming async calls"
