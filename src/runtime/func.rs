@@ -65,9 +65,12 @@ impl<'a> Caller<'a> {
     }
 }
 
-/// Up to this many values cross a call into wasm without a heap
-/// allocation.
-const INLINE_VALUES: usize = 8;
+/// Up to this many values (the larger of the parameter and result
+/// counts) cross a call into wasm without a heap allocation. Four: the
+/// buffer is in `Func::call`'s frame, which stays live at every level of
+/// nested wasm→host→wasm calls (eight slots cost 25 of 386 levels in the
+/// default stack).
+const INLINE_VALUES: usize = 4;
 
 /// Up to this many arguments (and as many results) reach a host callback
 /// without a heap allocation (a `Val` is larger than a raw slot).
