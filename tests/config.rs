@@ -704,7 +704,6 @@ fn options_this_build_lacks_are_refused() {
     unsupported("debug_adapter_modules", |c| {
         wasm_config_debug_adapter_modules_set(Some(c), true)
     });
-    unsupported("wmemcheck", |c| wasm_config_wmemcheck_set(Some(c), true));
     unsupported("cranelift_pcc", |c| {
         wasm_config_cranelift_pcc_set(Some(c), true)
     });
@@ -716,6 +715,7 @@ fn options_this_build_lacks_are_refused() {
 #[test]
 fn valid_configurations_build_engines() {
     assert_builds(|_| {});
+    assert_builds(|c| wasm_config_wmemcheck_set(Some(c), true));
     assert_builds(|c| {
         wasm_config_async_support_set(Some(c), true);
         wasm_config_async_stack_size_set(Some(c), 1 << 20);

@@ -326,6 +326,10 @@ pub(crate) struct ModuleEnv<'a> {
     /// The code-shaping settings: fuel, epochs, address maps (see
     /// `Tunables` for what each makes the code do).
     pub tunables: &'a Tunables,
+    /// With `wmemcheck`: the module's allocator functions (by function
+    /// index), whose calls and every access of memory 0 the code reports
+    /// to the runtime's heap checker; empty (no such code) otherwise.
+    pub wmemcheck: translate::WmemcheckRoles,
 }
 
 /// Inputs of a compilation that do not shape the code.
@@ -374,6 +378,7 @@ pub fn compile_module(
         plans: &plans,
         isa,
         tunables,
+        wmemcheck: translate::WmemcheckRoles::of(info, wasm, &plans, tunables),
     };
     let address_map = tunables.generate_address_map;
     let clif_dir = options.emit_clif.as_deref();

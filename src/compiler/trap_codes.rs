@@ -5,7 +5,7 @@
 //!
 //! The kinds Cranelift raises by itself (stack limit, integer division,
 //! float-to-int conversion) use its reserved codes; the others are user
-//! codes 1..=11.
+//! codes 1..=13.
 
 use crate::environ::TrapKind;
 use cranelift_codegen::ir::TrapCode;
@@ -37,6 +37,8 @@ impl ToTrapCode for TrapKind {
             // Never a trap instruction: the throw path raises it (a code
             // still, so serialized trap tables stay one byte per kind).
             TrapKind::UncaughtException => TrapCode::unwrap_user(12),
+            // The trap after a `wmemcheck` builtin reported an error.
+            TrapKind::MemoryCheck => TrapCode::unwrap_user(13),
         }
     }
 }
@@ -57,6 +59,6 @@ mod tests {
         for kind in TrapKind::ALL {
             assert_eq!(trap_kind(kind.to_trap_code()), Some(kind), "{kind:?}");
         }
-        assert_eq!(trap_kind(TrapCode::unwrap_user(13)), None);
+        assert_eq!(trap_kind(TrapCode::unwrap_user(14)), None);
     }
 }

@@ -514,9 +514,9 @@ options! {
     /// Checks wasm heap use with wmemcheck.
     wmemcheck {
         ty: bool = false,
-        status: off_only,
-        refused: "wmemcheck is not implemented",
-        code: no,
+        status: works,
+        code: value,
+        notes: "in modules that define `malloc`, `calloc`, `realloc`, `free` (also `aligned_alloc`, `posix_memalign`, `malloc_usable_size`; found by name-section name, else by export name) over an unshared memory 0, every access of memory 0 and every allocator call is checked: accesses to freed bytes or to heap bytes no live block holds, double frees and frees of pointers the allocator never returned trap (`WASM_TRAP_CODE_MEMORY_CHECK`) with a message naming the address and the error; checks pause while the allocator runs; the stack and static data are never checked; aligned reads of up to 16 bytes that reach a live block pass (partial loads, as in Valgrind: word-at-a-time `strlen`); most accesses are decided inline, so running costs about 1.3-4x on kernels over static data, 11x on one streaming over malloc'd matrices, 2.7x for sqlite; off: no instrumentation",
     }
     /// Initialized-data size up to which a dense copy-on-write memory image is always made.
     memory_guaranteed_dense_image_size {

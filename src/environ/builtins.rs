@@ -103,11 +103,35 @@ pub enum BuiltinFunction {
     /// async call suspends here first) and wasm goes on, 0 to trap with
     /// `OutOfFuel`. Called only from the cold path of the fuel check.
     OutOfFuel,
+    /// `(vmctx, index: i64, offset: i64, len: i64) -> i32`: `wmemcheck`,
+    /// before compiled code reads the `len` bytes of memory 0 at wasm
+    /// address `index + offset` (a load, or the source of `memory.copy`):
+    /// 1 when they may be read, 0 when some of them are freed or
+    /// unallocated heap bytes (the runtime keeps the message for the
+    /// `MemoryCheck` trap). Ranges outside the memory are 1: the access
+    /// itself traps out of bounds.
+    WmemcheckLoad,
+    /// `(vmctx, index: i64, offset: i64, len: i64) -> i32`: as
+    /// `WmemcheckLoad`, before a write (a store, an atomic read-modify-write,
+    /// the destination of `memory.copy`, `memory.fill` or `memory.init`).
+    WmemcheckStore,
+    /// `(vmctx, role: i32, a0: i64, a1: i64, a2: i64) -> i32`: `wmemcheck`,
+    /// at the entry of the module's allocator function of
+    /// [`WmemcheckRole`] code `role`, with its parameters zero-extended (0
+    /// for those it does not have). Heap checks are suspended until the
+    /// matching `WmemcheckExit`. 0 when the call is a heap error (a double
+    /// free, a free or realloc of a pointer the allocator never returned),
+    /// before the allocator touches anything.
+    WmemcheckEnter,
+    /// `(vmctx, role: i32, result: i64)`: `wmemcheck`, at every return of
+    /// that function, with its result zero-extended (0 for `free`): the
+    /// runtime records what the call allocated or freed.
+    WmemcheckExit,
 }
 
 impl BuiltinFunction {
     /// Every builtin, in table order.
-    pub const ALL: [BuiltinFunction; 19] = [
+    pub const ALL: [BuiltinFunction; 23] = [
         BuiltinFunction::MemoryGrow,
         BuiltinFunction::MemoryFill,
         BuiltinFunction::MemoryCopy,
@@ -127,6 +151,10 @@ impl BuiltinFunction {
         BuiltinFunction::ThrowRef,
         BuiltinFunction::TableGetLazyInit,
         BuiltinFunction::OutOfFuel,
+        BuiltinFunction::WmemcheckLoad,
+        BuiltinFunction::WmemcheckStore,
+        BuiltinFunction::WmemcheckEnter,
+        BuiltinFunction::WmemcheckExit,
     ];
     /// Number of builtins, the length of the builtin table.
     pub const COUNT: usize = Self::ALL.len();
@@ -158,6 +186,11 @@ impl BuiltinFunction {
             BuiltinFunction::ExnAlloc => (&[VMCtx, I32], Some(Pointer)),
             BuiltinFunction::ThrowRef => (&[VMCtx, Pointer], None),
             BuiltinFunction::TableGetLazyInit => (&[VMCtx, I32, I64], Some(Pointer)),
+            BuiltinFunction::WmemcheckLoad | BuiltinFunction::WmemcheckStore => {
+                (&[VMCtx, I64, I64, I64], Some(I32))
+            }
+            BuiltinFunction::WmemcheckEnter => (&[VMCtx, I32, I64, I64, I64], Some(I32)),
+            BuiltinFunction::WmemcheckExit => (&[VMCtx, I32, I64], None),
         }
     }
 
@@ -172,6 +205,9 @@ impl BuiltinFunction {
             | BuiltinFunction::TableInit => Some(TrapKind::TableOutOfBounds),
             BuiltinFunction::EpochDeadline => Some(TrapKind::Interrupt),
             BuiltinFunction::OutOfFuel => Some(TrapKind::OutOfFuel),
+            BuiltinFunction::WmemcheckLoad
+            | BuiltinFunction::WmemcheckStore
+            | BuiltinFunction::WmemcheckEnter => Some(TrapKind::MemoryCheck),
             BuiltinFunction::MemoryGrow
             | BuiltinFunction::DataDrop
             | BuiltinFunction::TableGrow
@@ -182,7 +218,86 @@ impl BuiltinFunction {
             | BuiltinFunction::MemoryAtomicNotify
             | BuiltinFunction::ExnAlloc
             | BuiltinFunction::ThrowRef
-            | BuiltinFunction::TableGetLazyInit => None,
+            | BuiltinFunction::TableGetLazyInit
+            | BuiltinFunction::WmemcheckExit => None,
+        }
+    }
+}
+
+/// What `wmemcheck` knows an allocator function of the module to be: the
+/// `role` argument of `WmemcheckEnter`/`WmemcheckExit` is its code
+/// (`as u32`). The compiler finds the functions by name (see
+/// `compiler::translate::wmemcheck`); the runtime interprets their
+/// parameters and results as the C library functions of those names do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum WmemcheckRole {
+    /// `void *malloc(size_t size)`
+    Malloc = 1,
+    /// `void *calloc(size_t count, size_t size)`
+    Calloc,
+    /// `void *realloc(void *ptr, size_t size)`
+    Realloc,
+    /// `void free(void *ptr)`
+    Free,
+    /// `void *aligned_alloc(size_t alignment, size_t size)`
+    AlignedAlloc,
+    /// `int posix_memalign(void **ptr, size_t alignment, size_t size)`
+    PosixMemalign,
+    /// `size_t malloc_usable_size(void *ptr)`
+    MallocUsableSize,
+}
+
+/// A parameter or result of an allocator function, as wasm sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WmemcheckSlot {
+    /// A pointer or `size_t`: the index type of memory 0.
+    Address,
+    /// An `int`.
+    I32,
+}
+
+impl WmemcheckRole {
+    /// Every role.
+    pub const ALL: [WmemcheckRole; 7] = [
+        WmemcheckRole::Malloc,
+        WmemcheckRole::Calloc,
+        WmemcheckRole::Realloc,
+        WmemcheckRole::Free,
+        WmemcheckRole::AlignedAlloc,
+        WmemcheckRole::PosixMemalign,
+        WmemcheckRole::MallocUsableSize,
+    ];
+
+    /// The C name of the function.
+    pub fn name(self) -> &'static str {
+        match self {
+            WmemcheckRole::Malloc => "malloc",
+            WmemcheckRole::Calloc => "calloc",
+            WmemcheckRole::Realloc => "realloc",
+            WmemcheckRole::Free => "free",
+            WmemcheckRole::AlignedAlloc => "aligned_alloc",
+            WmemcheckRole::PosixMemalign => "posix_memalign",
+            WmemcheckRole::MallocUsableSize => "malloc_usable_size",
+        }
+    }
+
+    /// The role of `code` (`None` for a number no role has).
+    pub fn from_code(code: u32) -> Option<WmemcheckRole> {
+        WmemcheckRole::ALL.into_iter().find(|r| *r as u32 == code)
+    }
+
+    /// The C signature: parameters, then the result (if any).
+    pub fn signature(self) -> (&'static [WmemcheckSlot], Option<WmemcheckSlot>) {
+        use WmemcheckSlot::{Address as A, I32};
+        match self {
+            WmemcheckRole::Malloc => (&[A], Some(A)),
+            WmemcheckRole::Calloc | WmemcheckRole::Realloc | WmemcheckRole::AlignedAlloc => {
+                (&[A, A], Some(A))
+            }
+            WmemcheckRole::Free => (&[A], None),
+            WmemcheckRole::PosixMemalign => (&[A, A, A], Some(I32)),
+            WmemcheckRole::MallocUsableSize => (&[A], Some(A)),
         }
     }
 }
@@ -209,6 +324,16 @@ pub fn trap_kind_of_raise_code(code: u32) -> Option<TrapKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wmemcheck_roles_round_trip() {
+        for role in WmemcheckRole::ALL {
+            assert_eq!(WmemcheckRole::from_code(role as u32), Some(role));
+            assert!(role.signature().0.len() <= 3, "WmemcheckEnter passes three");
+        }
+        assert_eq!(WmemcheckRole::from_code(0), None);
+        assert_eq!(WmemcheckRole::from_code(8), None);
+    }
 
     #[test]
     fn raise_codes_round_trip() {

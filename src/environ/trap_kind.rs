@@ -43,11 +43,16 @@ pub enum TrapKind {
     /// A wasm exception was thrown and no `try_table` of the wasm frames
     /// between it and the host caught it.
     UncaughtException,
+    /// `wmemcheck` found a heap error: an access to freed or unallocated
+    /// heap bytes, a double free, or a free of a pointer the allocator
+    /// never returned. The trap's message names the address and the kind
+    /// of error (see `runtime::wmemcheck`).
+    MemoryCheck,
 }
 
 impl TrapKind {
     /// Every trap kind.
-    pub const ALL: [TrapKind; 16] = [
+    pub const ALL: [TrapKind; 17] = [
         TrapKind::StackOverflow,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -64,9 +69,11 @@ impl TrapKind {
         TrapKind::HeapMisaligned,
         TrapKind::AtomicWaitNonSharedMemory,
         TrapKind::UncaughtException,
+        TrapKind::MemoryCheck,
     ];
 
-    /// The spec testsuite's message for this trap.
+    /// The spec testsuite's message for this trap (this library's own for
+    /// the kinds the spec does not have).
     pub fn message(self) -> &'static str {
         match self {
             TrapKind::StackOverflow => "call stack exhausted",
@@ -85,6 +92,7 @@ impl TrapKind {
             TrapKind::HeapMisaligned => "unaligned atomic",
             TrapKind::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
             TrapKind::UncaughtException => "uncaught wasm exception",
+            TrapKind::MemoryCheck => "wmemcheck: invalid heap use",
         }
     }
 }

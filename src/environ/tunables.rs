@@ -50,6 +50,12 @@ pub struct Tunables {
     /// `coredump_on_trap`: a trap leaving wasm carries a wasm coredump
     /// (memories, globals and frames at trap time).
     pub coredump_on_trap: bool,
+    /// `wmemcheck`: in modules that define an allocator (`malloc`, `free`,
+    /// ... found by name) over an unshared memory 0, compiled code reports
+    /// every access of memory 0 and every allocator call to the runtime's
+    /// heap checker (`runtime::wmemcheck`), which traps with `MemoryCheck`
+    /// on a heap error. Off: no such code at all.
+    pub wmemcheck: bool,
 }
 
 impl Default for Tunables {
@@ -68,6 +74,7 @@ impl Default for Tunables {
             memory_init_cow: true,
             table_lazy_init: true,
             coredump_on_trap: false,
+            wmemcheck: false,
         }
     }
 }

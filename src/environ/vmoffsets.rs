@@ -16,6 +16,8 @@
 //!       defined tables            VMTableDefinition (16 bytes) each
 //!       defined globals           VMGlobalDefinition (16 bytes, 16-aligned) each
 //!       func refs                 VMFuncRef (24 bytes) for EVERY function, imported too
+//!       wmemcheck                 *const WmemcheckFast of the instance's heap
+//!                                 checker (`wmemcheck` engines; null otherwise)
 //! ```
 //!
 //! Calls to imported functions load `wasm_call` and `vmctx` from the
@@ -98,6 +100,26 @@ pub mod runtime_limits {
     pub const SIZE: u32 = 32;
 }
 
+/// `WmemcheckFast`: what compiled code of a `wmemcheck` engine reads to
+/// let an access of memory 0 through without calling the heap checker
+/// (`runtime::wmemcheck`), which keeps it up to date. An access of
+/// `[addr, end)` may go on when `end <= FLOOR`, or when `end <=
+/// SHADOW_LEN` and the shadow bytes `SHADOW[addr..end]` are all `LIVE`;
+/// any other access asks the checker (`WmemcheckLoad`/`WmemcheckStore`).
+pub mod wmemcheck_fast {
+    /// `u64`: no access ending at or below it needs checking (the lowest
+    /// block start; `u64::MAX` while nothing is tracked or checks are
+    /// suspended).
+    pub const FLOOR: u32 = 0;
+    /// `*const u8`: the shadow bytes, one per byte of memory 0 from
+    /// address 0.
+    pub const SHADOW: u32 = 8;
+    /// `u64`: how many shadow bytes there are.
+    pub const SHADOW_LEN: u32 = 16;
+    /// The shadow value of a byte inside a live block.
+    pub const LIVE: u8 = 1;
+}
+
 /// `VMHostFuncContext`: the `vmctx` of a host function's `VMFuncRef`. The
 /// engine's wasm-to-host trampoline for the signature spills the arguments
 /// into a `ValRaw` array and calls `array_call` loaded from offset 0:
@@ -134,6 +156,7 @@ pub struct VMOffsets {
     defined_tables: u32,
     defined_globals: u32,
     func_refs: u32,
+    wmemcheck: u32,
     size: u32,
 }
 
@@ -169,7 +192,9 @@ impl VMOffsets {
         let defined_tables = defined_memories + num_defined_memories * memory_def::SIZE;
         let defined_globals = align_to(defined_tables + num_defined_tables * table_def::SIZE, 16);
         let func_refs = defined_globals + num_defined_globals * global_def::SIZE;
-        let size = align_to(func_refs + num_funcs * func_ref::SIZE, 16);
+        // Last, so that the fields before it keep their offsets.
+        let wmemcheck = func_refs + num_funcs * func_ref::SIZE;
+        let size = align_to(wmemcheck + PTR, 16);
         VMOffsets {
             num_imported_tables,
             num_imported_memories,
@@ -185,6 +210,7 @@ impl VMOffsets {
             defined_tables,
             defined_globals,
             func_refs,
+            wmemcheck,
             size,
         }
     }
@@ -232,6 +258,11 @@ impl VMOffsets {
     pub fn func_ref(&self, index: u32) -> u32 {
         debug_assert!(index < self.num_funcs);
         self.func_refs + index * func_ref::SIZE
+    }
+
+    /// Offset of the `*const WmemcheckFast` (see [`wmemcheck_fast`]).
+    pub fn wmemcheck(&self) -> u32 {
+        self.wmemcheck
     }
 
     /// Total size of the `VMContext` in bytes.

@@ -119,6 +119,9 @@ pub(crate) struct InstanceData {
     passive_elems: UnsafeCell<Vec<Option<Box<[usize]>>>>,
     /// Code address → defined function, built on first use.
     code_index: OnceCell<HashMap<usize, u32>>,
+    /// `wmemcheck`'s heap checker of memory 0: made at instantiation by
+    /// engines with `wmemcheck`, whose compiled code calls into it.
+    wmemcheck: OnceCell<super::wmemcheck::Checker>,
 }
 
 impl InstanceData {
@@ -224,6 +227,12 @@ impl InstanceData {
         self.memories
             .get(index as usize)
             .map(|m| unsafe { m.as_ref() })
+    }
+
+    /// The instance's `wmemcheck` heap checker (see `runtime::wmemcheck`).
+    pub(crate) fn wmemcheck(&self) -> &super::wmemcheck::Checker {
+        self.wmemcheck
+            .get_or_init(|| super::wmemcheck::Checker::for_module(self.module.info()))
     }
 
     pub(crate) fn table(&self, index: u32) -> Option<&TableData> {
@@ -564,6 +573,7 @@ impl Instance {
             dropped_data: UnsafeCell::new(vec![false; info.data.len()]),
             passive_elems: UnsafeCell::new(vec![None; info.elems.len()]),
             code_index: OnceCell::new(),
+            wmemcheck: OnceCell::new(),
         });
         let inst_ptr = NonNull::from(&mut *data);
         let vm = data.vmctx();
@@ -582,6 +592,16 @@ impl Instance {
             // instance (held in `data.module`), so the pointer stays valid.
             data.vmctx_field::<*const u32>(VMOffsets::TYPE_IDS)
                 .write(data.module.type_ids().as_ptr());
+        }
+        if engine.tunables().wmemcheck && !info.memories.is_empty() {
+            // What `wmemcheck`'s compiled checks read; the checker lives
+            // in the boxed record, as long as the `VMContext`.
+            let fast = data.wmemcheck().fast_ptr();
+            // SAFETY: as above: the offset is the module's own.
+            unsafe {
+                data.vmctx_field::<*const u8>(offsets.wmemcheck())
+                    .write(fast)
+            };
         }
 
         for (import, ext) in info.imports.iter().zip(imports) {

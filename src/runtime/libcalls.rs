@@ -10,7 +10,8 @@ use super::instance::InstanceData;
 use super::parking;
 use super::table::TableData;
 use super::traphandlers::{wr_raise_trap, wr_throw_ref};
-use crate::environ::builtins::BuiltinFunction;
+use super::wmemcheck;
+use crate::environ::builtins::{BuiltinFunction, WmemcheckRole};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The table `VMContext::BUILTINS` points at, in `BuiltinFunction` order.
@@ -40,6 +41,10 @@ static TABLE: BuiltinTable = BuiltinTable([
     wr_throw_ref as *const u8,
     table_get_lazy_init as *const u8,
     out_of_fuel as *const u8,
+    wmemcheck_load as *const u8,
+    wmemcheck_store as *const u8,
+    wmemcheck_enter as *const u8,
+    wmemcheck_exit as *const u8,
 ]);
 
 /// The builtin table every `VMContext` points at.
@@ -361,6 +366,87 @@ unsafe extern "C" fn memory_atomic_notify(
     }
 }
 
+/// `wmemcheck`'s check of a `len`-byte access of memory 0 at `index +
+/// offset`: `OK`, or `FAILED` with the message left for the `MemoryCheck`
+/// trap. A runtime panic lets the access go on (`OK`): a checker bug must
+/// not pass for a guest's heap error.
+///
+/// # Safety
+/// As for [`with_instance`].
+unsafe fn wmemcheck_access(vmctx: *mut u8, index: u64, offset: u64, len: u64, write: bool) -> u32 {
+    let check = |inst: &InstanceData| {
+        let Some(memory) = inst.memory(0) else {
+            return OK;
+        };
+        let memory_len = memory.byte_len() as u64;
+        match inst
+            .wmemcheck()
+            .access(index, offset, len, write, memory_len)
+        {
+            Ok(()) => OK,
+            Err(message) => {
+                wmemcheck::set_error(message);
+                FAILED
+            }
+        }
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { with_instance(vmctx, OK, check) }
+}
+
+unsafe extern "C" fn wmemcheck_load(vmctx: *mut u8, index: u64, offset: u64, len: u64) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { wmemcheck_access(vmctx, index, offset, len, false) }
+}
+
+unsafe extern "C" fn wmemcheck_store(vmctx: *mut u8, index: u64, offset: u64, len: u64) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { wmemcheck_access(vmctx, index, offset, len, true) }
+}
+
+/// Entry of the allocator function of role `role` with parameters
+/// `a0..a2`: `FAILED` (message left for the trap) when the call is a heap
+/// error.
+unsafe extern "C" fn wmemcheck_enter(vmctx: *mut u8, role: u32, a0: u64, a1: u64, a2: u64) -> u32 {
+    let enter = |inst: &InstanceData| {
+        let Some(role) = WmemcheckRole::from_code(role) else {
+            return OK;
+        };
+        match inst.wmemcheck().enter(role, [a0, a1, a2]) {
+            Ok(()) => OK,
+            Err(message) => {
+                wmemcheck::set_error(message);
+                FAILED
+            }
+        }
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, OK, enter) }
+}
+
+/// A return of the allocator function of role `role`, with `result`.
+unsafe extern "C" fn wmemcheck_exit(vmctx: *mut u8, role: u32, result: u64) {
+    let exit = |inst: &InstanceData| {
+        let (Some(role), Some(memory)) = (WmemcheckRole::from_code(role), inst.memory(0)) else {
+            return;
+        };
+        let read_address = |at: u64, wide: bool| {
+            let size = if wide { 8 } else { 4 };
+            let ptr = memory.checked_range(at, size)?;
+            let mut bytes = [0u8; 8];
+            // SAFETY: `checked_range` proved the `size` bytes are inside
+            // the memory; `bytes` holds 8.
+            unsafe { std::ptr::copy_nonoverlapping(ptr, bytes.as_mut_ptr(), size as usize) };
+            Some(u64::from_le_bytes(bytes))
+        };
+        let memory_len = memory.byte_len() as u64;
+        inst.wmemcheck()
+            .exit(role, result, memory_len, read_address);
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, (), exit) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +474,10 @@ mod tests {
                 BuiltinFunction::ThrowRef => wr_throw_ref as *const u8,
                 BuiltinFunction::TableGetLazyInit => table_get_lazy_init as *const u8,
                 BuiltinFunction::OutOfFuel => out_of_fuel as *const u8,
+                BuiltinFunction::WmemcheckLoad => wmemcheck_load as *const u8,
+                BuiltinFunction::WmemcheckStore => wmemcheck_store as *const u8,
+                BuiltinFunction::WmemcheckEnter => wmemcheck_enter as *const u8,
+                BuiltinFunction::WmemcheckExit => wmemcheck_exit as *const u8,
             }
         };
         for f in BuiltinFunction::ALL {

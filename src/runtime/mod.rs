@@ -45,6 +45,7 @@ mod traphandlers;
 mod unwind;
 mod val;
 mod vm;
+mod wmemcheck;
 
 pub(crate) use async_call::{call_async_host, AsyncStacks};
 pub use async_call::{AsyncHostCallback, CallFuture, HostContinuation};

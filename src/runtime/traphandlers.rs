@@ -561,9 +561,11 @@ fn trap_of(store: &Store, activation: &Activation) -> Trap {
     if !tunables.wasm_backtrace {
         frames.clear();
     }
-    // An interrupt may come with the epoch deadline callback's reason.
+    // An interrupt may come with the epoch deadline callback's reason, a
+    // heap error with wmemcheck's description of it.
     let reason = match kind {
         TrapKind::Interrupt => store.take_interrupt_reason(),
+        TrapKind::MemoryCheck => super::wmemcheck::take_error(),
         _ => None,
     };
     let trap = match (reason, uncaught) {

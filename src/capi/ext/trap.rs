@@ -53,6 +53,12 @@ pub const WASM_TRAP_CODE_ALLOCATION_TOO_LARGE: wasm_trap_code_t = 15;
 pub const WASM_TRAP_CODE_CAST_FAILURE: wasm_trap_code_t = 16;
 /// An exception was thrown and not caught (exception-handling proposal).
 pub const WASM_TRAP_CODE_UNCAUGHT_EXCEPTION: wasm_trap_code_t = 49;
+/// `wmemcheck` found a heap error (an access to freed or unallocated heap
+/// bytes, a double free, a free of a pointer the allocator never
+/// returned); the trap's message names the address and the error. An
+/// extension of this library, numbered apart from the reference's codes
+/// (the reference reports these errors without a code).
+pub const WASM_TRAP_CODE_MEMORY_CHECK: wasm_trap_code_t = 128;
 
 /// The one mapping between the runtime's trap kinds and their C numbers.
 /// Host traps (`TrapKind::HostTrap`) have no code. Codes without a kind
@@ -99,6 +105,7 @@ const CODES: &[(TrapKind, wasm_trap_code_t)] = &[
         TrapKind::UncaughtException,
         WASM_TRAP_CODE_UNCAUGHT_EXCEPTION,
     ),
+    (TrapKind::MemoryCheck, WASM_TRAP_CODE_MEMORY_CHECK),
 ];
 
 /// The C number of a trap kind; `None` for host traps.

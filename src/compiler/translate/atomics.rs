@@ -123,10 +123,21 @@ impl FuncTranslator<'_, '_> {
 
     /// The checked native address of a `size`-byte atomic access at the
     /// index operand `index` plus `memarg.offset`: in bounds, then
-    /// naturally aligned.
-    fn atomic_addr(&mut self, memarg: &MemArg, index: Operand, size: u32) -> Result<Value> {
+    /// naturally aligned; reported to `wmemcheck` first (a write when
+    /// `write`) when it checks the memory.
+    fn atomic_addr(
+        &mut self,
+        memarg: &MemArg,
+        index: Operand,
+        size: u32,
+        write: bool,
+    ) -> Result<Value> {
         let memory = self.access_memory(memarg)?;
         let index_ty = self.index_type(memory);
+        if self.wmemcheck_memory(memory) {
+            let wide = self.index_i64(index.value, index_ty);
+            self.wmemcheck_access_sized(wide, index_ty, memarg.offset, size, write);
+        }
         let addr = self.bounds_checked_addr(memory, index.value, index_ty, memarg.offset, size);
         if size > 1 {
             let low = self.builder.ins().band_imm_u(addr, i64::from(size - 1));
@@ -157,7 +168,7 @@ impl FuncTranslator<'_, '_> {
 
     fn atomic_load(&mut self, memarg: &MemArg, bytes: u32, ty: ValType) -> Result<()> {
         let index = self.pop_operand();
-        let addr = self.atomic_addr(memarg, index, bytes)?;
+        let addr = self.atomic_addr(memarg, index, bytes, false)?;
         let v = self
             .builder
             .ins()
@@ -170,7 +181,7 @@ impl FuncTranslator<'_, '_> {
     fn atomic_store(&mut self, memarg: &MemArg, bytes: u32) -> Result<()> {
         let value = self.pop_operand();
         let index = self.pop_operand();
-        let addr = self.atomic_addr(memarg, index, bytes)?;
+        let addr = self.atomic_addr(memarg, index, bytes, true)?;
         let v = self.narrow(value.value, value.ty, bytes);
         self.builder.ins().atomic_store(self.heap_flags, v, addr);
         Ok(())
@@ -185,7 +196,7 @@ impl FuncTranslator<'_, '_> {
     ) -> Result<()> {
         let operand = self.pop();
         let index = self.pop_operand();
-        let addr = self.atomic_addr(memarg, index, bytes)?;
+        let addr = self.atomic_addr(memarg, index, bytes, true)?;
         let x = self.narrow(operand, ty, bytes);
         let old = self
             .builder
@@ -202,7 +213,7 @@ impl FuncTranslator<'_, '_> {
         let replacement = self.pop();
         let expected = self.pop();
         let index = self.pop_operand();
-        let addr = self.atomic_addr(memarg, index, bytes)?;
+        let addr = self.atomic_addr(memarg, index, bytes, true)?;
         let expected = self.narrow(expected, ty, bytes);
         let replacement = self.narrow(replacement, ty, bytes);
         let old = self
@@ -237,7 +248,7 @@ impl FuncTranslator<'_, '_> {
         let expected = self.pop();
         let index = self.pop_operand();
         let memory = self.access_memory(memarg)?;
-        self.atomic_addr(memarg, index, bytes)?;
+        self.atomic_addr(memarg, index, bytes, false)?;
         if !self.is_shared(memory) {
             let never = self.builder.ins().iconst(types::I8, 0);
             self.trapz(never, TrapKind::AtomicWaitNonSharedMemory);
@@ -265,7 +276,7 @@ impl FuncTranslator<'_, '_> {
         let count = self.pop();
         let index = self.pop_operand();
         let memory = self.access_memory(memarg)?;
-        self.atomic_addr(memarg, index, 4)?;
+        self.atomic_addr(memarg, index, 4, false)?;
         let woken = if self.is_shared(memory) {
             let addr = self.wasm_address(index, memarg.offset);
             let m = self.i32_const(memory);

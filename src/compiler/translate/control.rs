@@ -75,6 +75,23 @@ impl FuncTranslator<'_, '_> {
                 type_index,
                 table_index,
             } => self.op_call_indirect(type_index, table_index, false),
+            // An allocator function's tail calls become calls and a
+            // return, so its result reaches `wmemcheck`'s exit hook.
+            O::ReturnCall { function_index } if self.alloc_role.is_some() => {
+                self.op_call(function_index, false);
+                self.op_return();
+            }
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } if self.alloc_role.is_some() => {
+                self.op_call_indirect(type_index, table_index, false);
+                self.op_return();
+            }
+            O::ReturnCallRef { type_index } if self.alloc_role.is_some() => {
+                self.op_call_ref(type_index, false);
+                self.op_return();
+            }
             O::ReturnCall { function_index } => self.op_call(function_index, true),
             O::ReturnCallIndirect {
                 type_index,
@@ -346,7 +363,7 @@ impl FuncTranslator<'_, '_> {
     fn op_return(&mut self) {
         let n = self.frames[0].results.len();
         let results = self.peek_values(n);
-        self.builder.ins().return_(&results);
+        self.emit_return(&results);
         self.reachable = false;
     }
 

@@ -121,18 +121,31 @@ impl FuncTranslator<'_, '_> {
             O::MemoryCopy { dst_mem, src_mem } => {
                 let (d, s, n) = self.pop3_operands();
                 let (d, s, n) = (self.widen(d), self.widen(s), self.widen(n));
+                if self.wmemcheck_memory(src_mem) {
+                    self.wmemcheck_access(s, 0, n, false);
+                }
+                if self.wmemcheck_memory(dst_mem) {
+                    self.wmemcheck_access(d, 0, n, true);
+                }
                 let (dm, sm) = (self.i32_const(dst_mem), self.i32_const(src_mem));
                 self.call_builtin(BuiltinFunction::MemoryCopy, &[dm, d, sm, s, n]);
             }
             O::MemoryFill { mem } => {
                 let (d, val, n) = self.pop3_operands();
                 let (d, n) = (self.widen(d), self.widen(n));
+                if self.wmemcheck_memory(mem) {
+                    self.wmemcheck_access(d, 0, n, true);
+                }
                 let m = self.i32_const(mem);
                 self.call_builtin(BuiltinFunction::MemoryFill, &[m, d, val.value, n]);
             }
             O::MemoryInit { data_index, mem } => {
                 let (d, s, n) = self.pop3_operands();
                 let d = self.widen(d);
+                if self.wmemcheck_memory(mem) {
+                    let len = self.uext64(n.value);
+                    self.wmemcheck_access(d, 0, len, true);
+                }
                 let (m, di) = (self.i32_const(mem), self.i32_const(data_index));
                 self.call_builtin(BuiltinFunction::MemoryInit, &[m, di, d, s.value, n.value]);
             }
@@ -163,12 +176,25 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// The native address of a `size`-byte access at the popped index plus
-    /// `memarg.offset`.
-    pub(super) fn heap_addr(&mut self, memarg: &MemArg, size: u32) -> Result<Value> {
+    /// `memarg.offset`, a write when `write` (else a read), reported to
+    /// `wmemcheck` first when it checks the memory.
+    pub(super) fn heap_addr(&mut self, memarg: &MemArg, size: u32, write: bool) -> Result<Value> {
         let memory = self.access_memory(memarg)?;
         let index = self.pop();
         let index_ty = IndexType::of(&self.env.plans[memory as usize].ty);
+        if self.wmemcheck_memory(memory) {
+            let wide = self.index_i64(index, index_ty);
+            self.wmemcheck_access_sized(wide, index_ty, memarg.offset, size, write);
+        }
         Ok(self.bounds_checked_addr(memory, index, index_ty, memarg.offset, size))
+    }
+
+    /// A memory index of type `index_ty` as an `i64`.
+    pub(super) fn index_i64(&mut self, index: Value, index_ty: IndexType) -> Value {
+        match index_ty {
+            IndexType::I32 => self.uext64(index),
+            IndexType::I64 => index,
+        }
     }
 
     /// The native address of a `size`-byte access of `memory` at `index`
@@ -263,7 +289,7 @@ impl FuncTranslator<'_, '_> {
         ty: ValType,
         emit: impl FnOnce(&mut FunctionBuilder<'_>, MemFlagsData, Value) -> Value,
     ) -> Result<()> {
-        let addr = self.heap_addr(memarg, size)?;
+        let addr = self.heap_addr(memarg, size, false)?;
         let v = emit(&mut self.builder, self.heap_flags, addr);
         self.push(v, ty);
         Ok(())
@@ -278,7 +304,7 @@ impl FuncTranslator<'_, '_> {
         emit: impl FnOnce(&mut FunctionBuilder<'_>, MemFlagsData, Value, Value),
     ) -> Result<()> {
         let value = self.pop();
-        let addr = self.heap_addr(memarg, size)?;
+        let addr = self.heap_addr(memarg, size, true)?;
         emit(&mut self.builder, self.heap_flags, value, addr);
         Ok(())
     }

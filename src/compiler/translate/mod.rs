@@ -20,6 +20,8 @@
 //! - `heap`: linear-memory accesses (bounds checks) and memory operators;
 //! - `table`: table accesses and reference operators;
 //! - `variables`: locals, globals, `drop` and `select`;
+//! - `wmemcheck`: the heap checker's hooks (accesses of memory 0, the
+//!   allocator functions' entries and returns), with `wmemcheck` on;
 //! - `numeric`: constants, comparisons, arithmetic and conversions;
 //! - `simd`: the SIMD operators, which arrive through wasmparser's
 //!   `VisitSimdOperator`.
@@ -37,9 +39,13 @@ mod numeric;
 mod simd;
 mod table;
 mod variables;
+mod wmemcheck;
+
+pub(crate) use wmemcheck::WmemcheckRoles;
 
 use super::{ir_type, start_entry_block, wasm_signature, ModuleEnv, FUNC_NAMESPACE};
 use crate::compiler::trap_codes::ToTrapCode;
+use crate::environ::builtins::WmemcheckRole;
 use crate::environ::error::{Error, ErrorKind};
 use crate::environ::features::Proposal;
 use crate::environ::vmoffsets::runtime_limits;
@@ -124,6 +130,7 @@ pub(crate) fn translate_function(
         sig_refs: HashMap::new(),
         func_refs: HashMap::new(),
         builtin_sigs: HashMap::new(),
+        alloc_role: env.wmemcheck.role(func_index),
         heap_flags: MemFlagsData::new()
             .with_trap_code(Some(TrapKind::MemoryOutOfBounds.to_trap_code()))
             .with_alias_region(heap_region),
@@ -180,6 +187,9 @@ struct FuncTranslator<'m, 'f> {
     sig_refs: HashMap<u32, SigRef>,
     func_refs: HashMap<u32, FuncRef>,
     builtin_sigs: HashMap<BuiltinFunction, SigRef>,
+    /// With `wmemcheck`: this function's allocator role, whose entry and
+    /// returns report to the heap checker.
+    alloc_role: Option<WmemcheckRole>,
     /// Flags of a linear-memory access: may fault (a recorded trap site),
     /// in the heap alias region.
     heap_flags: MemFlagsData,
@@ -261,6 +271,7 @@ impl<'m> FuncTranslator<'m, '_> {
             self.builder.def_var(var, params[2 + i]);
             self.locals.push(Local { var, ty: p });
         }
+        self.wmemcheck_enter(&params[2..]);
         let mut locals_reader = body.get_locals_reader().map_err(reader_error)?;
         for _ in 0..locals_reader.get_count() {
             let (count, ty) = locals_reader.read().map_err(reader_error)?;
@@ -304,7 +315,7 @@ impl<'m> FuncTranslator<'m, '_> {
         // The function's frame ended: its exit block holds the results.
         if self.reachable {
             let results = self.pop_values(ty.results.len());
-            self.builder.ins().return_(&results);
+            self.emit_return(&results);
         }
         Ok(())
     }

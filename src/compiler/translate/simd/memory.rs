@@ -2,7 +2,8 @@
 //! (`v128.load8x8_s` ...), the splat and zero loads, and the lane loads
 //! and stores. Every access takes its address from the heap's
 //! `heap_addr` with the access's own size, so its bounds check (or the
-//! guard region that replaces it) covers exactly the bytes it touches.
+//! guard region that replaces it) covers exactly the bytes it touches,
+//! and `wmemcheck` (when on) sees exactly those bytes read or written.
 
 use super::super::{FuncTranslator, Offer};
 use anyhow::Result;
@@ -16,37 +17,37 @@ impl FuncTranslator<'_, '_> {
         use Operator as O;
         match op {
             O::V128Load { memarg } => {
-                let addr = self.heap_addr(&memarg, 16)?;
+                let addr = self.heap_addr(&memarg, 16, false)?;
                 let v = self.builder.ins().load(I8X16, self.heap_flags, addr, 0);
                 self.push_v(v);
             }
             O::V128Load8x8S { memarg } => {
-                let addr = self.heap_addr(&memarg, 8)?;
+                let addr = self.heap_addr(&memarg, 8, false)?;
                 let v = self.builder.ins().sload8x8(self.heap_flags, addr, 0);
                 self.push_v(v);
             }
             O::V128Load8x8U { memarg } => {
-                let addr = self.heap_addr(&memarg, 8)?;
+                let addr = self.heap_addr(&memarg, 8, false)?;
                 let v = self.builder.ins().uload8x8(self.heap_flags, addr, 0);
                 self.push_v(v);
             }
             O::V128Load16x4S { memarg } => {
-                let addr = self.heap_addr(&memarg, 8)?;
+                let addr = self.heap_addr(&memarg, 8, false)?;
                 let v = self.builder.ins().sload16x4(self.heap_flags, addr, 0);
                 self.push_v(v);
             }
             O::V128Load16x4U { memarg } => {
-                let addr = self.heap_addr(&memarg, 8)?;
+                let addr = self.heap_addr(&memarg, 8, false)?;
                 let v = self.builder.ins().uload16x4(self.heap_flags, addr, 0);
                 self.push_v(v);
             }
             O::V128Load32x2S { memarg } => {
-                let addr = self.heap_addr(&memarg, 8)?;
+                let addr = self.heap_addr(&memarg, 8, false)?;
                 let v = self.builder.ins().sload32x2(self.heap_flags, addr, 0);
                 self.push_v(v);
             }
             O::V128Load32x2U { memarg } => {
-                let addr = self.heap_addr(&memarg, 8)?;
+                let addr = self.heap_addr(&memarg, 8, false)?;
                 let v = self.builder.ins().uload32x2(self.heap_flags, addr, 0);
                 self.push_v(v);
             }
@@ -59,7 +60,7 @@ impl FuncTranslator<'_, '_> {
             O::V128Store { memarg } => {
                 // Stored as it is: a float vector with a float store.
                 let v = self.pop_native();
-                let addr = self.heap_addr(&memarg, 16)?;
+                let addr = self.heap_addr(&memarg, 16, true)?;
                 self.builder.ins().store(self.heap_flags, v, addr, 0);
             }
             O::V128Load8Lane { memarg, lane } => self.load_lane(&memarg, lane, I8X16)?,
@@ -79,7 +80,7 @@ impl FuncTranslator<'_, '_> {
     /// address.
     fn load_scalar(&mut self, memarg: &MemArg, vec_ty: Type) -> Result<Value> {
         let lane = vec_ty.lane_type();
-        let addr = self.heap_addr(memarg, lane.bytes())?;
+        let addr = self.heap_addr(memarg, lane.bytes(), false)?;
         Ok(self.builder.ins().load(lane, self.heap_flags, addr, 0))
     }
 
@@ -113,7 +114,7 @@ impl FuncTranslator<'_, '_> {
     fn store_lane(&mut self, memarg: &MemArg, lane: u8, vec_ty: Type) -> Result<()> {
         let v = self.pop_v(vec_ty);
         let x = self.builder.ins().extractlane(v, lane);
-        let addr = self.heap_addr(memarg, vec_ty.lane_type().bytes())?;
+        let addr = self.heap_addr(memarg, vec_ty.lane_type().bytes(), true)?;
         self.builder.ins().store(self.heap_flags, x, addr, 0);
         Ok(())
     }
