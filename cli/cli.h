@@ -61,6 +61,7 @@ struct cli_options {
   wasm_opt_level_t opt_level;
   bool has_profile;
   wasm_profiling_strategy_t profile;
+  bool debug_info; /* -D debug-info */
   /* compile */
   const char* output;
 };

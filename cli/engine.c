@@ -15,6 +15,8 @@ wasm_engine_t* cli_engine_new(const struct cli_options* options) {
   cli_features_apply(config, options->features, options->feature_count);
   if (options->has_opt_level) wasm_config_cranelift_opt_level_set(config, options->opt_level);
   if (options->has_profile) wasm_config_profiler_set(config, options->profile);
+  /* Native debuggers (gdb) see the code with its source lines. */
+  if (options->debug_info) wasm_config_debug_info_set(config, true);
   /* Fuel is counted by code the compiler adds, so it is an engine option. */
   if (options->has_fuel) wasm_config_consume_fuel_set(config, true);
   if (options->coredump_file) wasm_config_coredump_on_trap_set(config, true);

@@ -26,6 +26,7 @@ enum option_id {
   OPT_WASM,
   OPT_OPT_LEVEL,
   OPT_PROFILE,
+  OPT_DEBUG,
   OPT_COREDUMP,
   OPT_OUTPUT
 };
@@ -48,6 +49,7 @@ static const struct {
     {"wasm", 'W', OPT_WASM, true, true, true},
     {"opt-level", 'O', OPT_OPT_LEVEL, true, true, true},
     {"profile", 0, OPT_PROFILE, true, true, true},
+    {"debug", 'D', OPT_DEBUG, true, true, true},
     {"output", 'o', OPT_OUTPUT, true, false, true},
 };
 
@@ -81,6 +83,38 @@ static bool parse_unsigned(const char* text, uint64_t max, uint64_t* out) {
   uintmax_t value = strtoumax(text, &end, 10);
   if (errno != 0 || *end != '\0' || value > max) return false;
   *out = (uint64_t)value;
+  return true;
+}
+
+/* `y`, `yes`, `true` (true) or `n`, `no`, `false` (false), `len` bytes
+   at `value`; false when it is none of them. */
+static bool parse_switch(const char* value, size_t len, bool* out) {
+  if ((len == 1 && *value == 'y') || (len == 3 && strncmp(value, "yes", 3) == 0) ||
+      (len == 4 && strncmp(value, "true", 4) == 0)) {
+    *out = true;
+    return true;
+  }
+  if ((len == 1 && *value == 'n') || (len == 2 && strncmp(value, "no", 2) == 0) ||
+      (len == 5 && strncmp(value, "false", 5) == 0)) {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+/* `-D debug-info[=y|n]`, the reference's spelling (its other debug
+   settings are not options of this command). */
+static bool parse_debug(const char* value, struct cli_options* out) {
+  size_t name_len = strcspn(value, "=");
+  if (name_len != 10 || strncmp(value, "debug-info", 10) != 0) {
+    return usage_error("unknown debug setting in `-D %s`: expected debug-info[=y|n]", value);
+  }
+  bool enable = true;
+  if (value[name_len] == '=' &&
+      !parse_switch(value + name_len + 1, strlen(value + name_len + 1), &enable)) {
+    return usage_error("invalid value in `-D %s`: use debug-info=y or debug-info=n", value);
+  }
+  out->debug_info = enable;
   return true;
 }
 
@@ -194,6 +228,8 @@ static bool apply(enum option_id id, const char* value, struct cli_options* out)
       }
       out->has_profile = true;
       return true;
+    case OPT_DEBUG:
+      return parse_debug(value, out);
     case OPT_COREDUMP:
       out->coredump_file = value;
       return true;

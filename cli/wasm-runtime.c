@@ -52,6 +52,8 @@ void cli_print_usage(FILE* to) {
       "                          threads, wide-arithmetic\n"
       "  -O, --opt-level 0|1|2|s  Cranelift's optimization level (default 2)\n"
       "  --profile perfmap|jitdump|vtune  report compiled code to a profiler\n"
+      "  -D, --debug debug-info[=y|n]  describe compiled code, with the\n"
+      "                          module's DWARF, to native debuggers (gdb)\n"
       "\n"
       "Options of compile:\n"
       "  -o, --output OUT        where to write (default: FILE with .cwasm)\n"

@@ -62,6 +62,7 @@ impl Engine {
             profiler: profiling_agent(config.profiler())?,
             unwind_cie: unwind_cie(&*isa)
                 .map_err(|e| internal(format!("native_unwind_info: {e:#}")))?,
+            debug_info: config.debug_info(),
         };
         // The pooling allocator's reservations are made here, once, so a
         // config the host cannot serve fails now rather than at the first
@@ -208,7 +209,9 @@ fn tunables(config: &Config) -> Tunables {
         consume_fuel: config.consume_fuel(),
         epoch_interruption: config.epoch_interruption(),
         nan_canonicalization: config.cranelift_nan_canonicalization(),
-        generate_address_map: config.generate_address_map(),
+        // `debug_info` maps native code to source lines through the
+        // address map, so it keeps the map whatever this option says.
+        generate_address_map: config.generate_address_map() || config.debug_info(),
         max_wasm_stack: config.max_wasm_stack(),
         wasm_backtrace: config.wasm_backtrace(),
         relaxed_simd_deterministic: config.relaxed_simd_deterministic(),

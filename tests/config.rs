@@ -681,7 +681,6 @@ fn bad_cranelift_flags_are_refused_by_name() {
 
 #[test]
 fn options_this_build_lacks_are_refused() {
-    unsupported("debug_info", |c| wasm_config_debug_info_set(Some(c), true));
     unsupported("strategy", |c| {
         wasm_config_strategy_set(Some(c), WASM_STRATEGY_WINCH)
     });

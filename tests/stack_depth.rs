@@ -97,5 +97,8 @@ fn wasm_host_wasm_recursion_depth_is_pinned() {
     // 338 before `Func::call`'s inline value buffer shrank from 8 slots
     // to 4 (and 307 while building a trap's result was inlined into
     // `enter_wasm`'s frame).
-    assert!(depth >= 369, "wasm->host->wasm depth {depth}, below the reference's 369");
+    assert!(
+        depth >= 369,
+        "wasm->host->wasm depth {depth}, below the reference's 369"
+    );
 }

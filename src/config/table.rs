@@ -83,10 +83,9 @@ options! {
     /// Emits DWARF debug info for native debuggers.
     debug_info {
         ty: bool = false,
-        status: off_only,
-        refused: "DWARF for native debuggers is not generated",
-        code: no,
-        notes: "no DWARF for native debuggers",
+        status: works,
+        code: value,
+        notes: "on: each module's code (compiled or deserialized) and each trampoline batch is registered through GDB's JIT interface (`__jit_debug_register_code`, `__jit_debug_descriptor`; LLDB reads it too) as an in-memory ELF object: a symbol per function (name section, else `wasm-function[N]`), the `.eh_frame`, and the module's DWARF transformed to the native code (line tables, one unit per source unit, subprograms, lexical blocks and inlined subroutines at their native ranges, types; parameters and locals by name and type, their values `<optimized out>`: wasm locations are not translated). Modules without DWARF get the symbols. Unregistered when the code is dropped. Keeps the address map on whatever `generate_address_map` says. Compiling sqlite (-O2 -g, 4 MB) takes 1.14× as long on 2 threads, 1.06× without parallel compilation. Off: nothing is registered",
     }
     /// Captures wasm backtraces for traps and host errors.
     wasm_backtrace {

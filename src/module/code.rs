@@ -77,10 +77,16 @@ impl CompiledModule {
     }
 
     /// Registers the code's unwind info with, and reports it to, the
-    /// engine's observers; function `i` is called `name(i)`.
-    pub(crate) fn announce(&mut self, runtime: &EngineRuntime, name: &dyn Fn(usize) -> String) {
+    /// engine's observers; function `i` is called `name(i)`, and `wasm` is
+    /// the module's binary (for its DWARF).
+    pub(crate) fn announce(
+        &mut self,
+        runtime: &EngineRuntime,
+        name: &dyn Fn(usize) -> String,
+        wasm: &[u8],
+    ) {
         let fdes: Vec<&[u8]> = self.unwind.iter().map(|f| &f[..]).collect();
-        runtime.announce(&mut self.memory, &fdes, name);
+        runtime.announce(&mut self.memory, &fdes, name, Some(wasm));
     }
 
     /// Whether the code's unwind info is registered with the system

@@ -145,13 +145,17 @@ impl Module {
         // is not told to this host's unwinder or profiler, and it gets no
         // trampolines (instantiation refuses such modules).
         let trampolines = if engine.is_host_target() {
-            compiled.announce(runtime, &|i| {
-                let index = info.num_imported_funcs + i as u32;
-                match info.func_names.get(&index) {
-                    Some(name) => name.clone(),
-                    None => format!("wasm-function[{index}]"),
-                }
-            });
+            compiled.announce(
+                runtime,
+                &|i| {
+                    let index = info.num_imported_funcs + i as u32;
+                    match info.func_names.get(&index) {
+                        Some(name) => name.clone(),
+                        None => format!("wasm-function[{index}]"),
+                    }
+                },
+                wasm,
+            );
             runtime.ensure_trampolines(&info.types)?;
             info.types
                 .iter()

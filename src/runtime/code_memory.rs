@@ -12,8 +12,11 @@ use std::sync::Arc;
 
 /// A published, executable code region.
 pub(crate) struct CodeMemory {
-    /// The code's `.eh_frame`, registered with the system unwinder; first,
-    /// so it is deregistered before `map` is unmapped.
+    /// The code's object file, registered with debuggers (`debug_info`);
+    /// first, so debuggers forget the code before it is unmapped.
+    debug: Option<super::debug::DebugRegistration>,
+    /// The code's `.eh_frame`, registered with the system unwinder; before
+    /// `map`, so it is deregistered before `map` is unmapped.
     unwind: Option<super::unwind::UnwindRegistration>,
     map: Mmap,
     func_offsets: Vec<u32>,
@@ -108,6 +111,7 @@ impl CodeMemory {
         }
         let ptr = map.as_ptr();
         let mut memory = CodeMemory {
+            debug: None,
             unwind: None,
             map,
             func_offsets: offsets,
@@ -200,6 +204,22 @@ impl CodeMemory {
     pub fn register_unwind_info(&mut self, cie: &[u8], fdes: &[&[u8]]) {
         let funcs = (0..self.num_funcs()).map(|i| self.func_ptr(i) as usize);
         self.unwind = super::unwind::UnwindRegistration::new(cie, funcs.zip(fdes.iter().copied()));
+    }
+
+    /// Registers the region with debuggers (`debug_info`): function `i`
+    /// is called `names[i]`; `wasm` is the module's binary, whose DWARF is
+    /// transformed to the native code (`None` for trampolines). After
+    /// `register_unwind_info`, whose `.eh_frame` the object file carries.
+    pub fn register_debug_info(&mut self, names: &[String], wasm: Option<&[u8]>) {
+        let eh_frame = self.unwind.as_ref().map(|u| u.eh_frame());
+        self.debug = Some(super::debug::register(
+            self.map.as_ptr() as usize,
+            self.map.len(),
+            &self.info,
+            names,
+            wasm,
+            eh_frame,
+        ));
     }
 
     /// Whether the region's unwind info is registered.

@@ -53,7 +53,8 @@ struct State {
 }
 
 /// What the runtime does with every code region it publishes, chosen at
-/// engine creation: which profiler hears of it.
+/// engine creation: which profiler hears of it, whether the system
+/// unwinder and debuggers do.
 #[derive(Default)]
 pub struct CodeObservers {
     /// The agent of the `profiler` option (`None` for `none`).
@@ -61,6 +62,10 @@ pub struct CodeObservers {
     /// The ISA's `.eh_frame` CIE when `native_unwind_info` is on: every
     /// region's FDEs are registered after it. `None` registers nothing.
     pub unwind_cie: Option<Vec<u8>>,
+    /// `debug_info`: every region is registered with debuggers (GDB's JIT
+    /// interface) as an object file with symbols, and DWARF for modules
+    /// that have some.
+    pub debug_info: bool,
 }
 
 /// Runtime state shared by every store of one engine.
@@ -138,21 +143,30 @@ impl EngineRuntime {
     }
 
     /// Tells the observers about `memory`, just published: registers its
-    /// unwind info (function `i` has the FDE template `fdes[i]`) and
-    /// reports it to the profiler, function `i` called `name(i)`.
+    /// unwind info (function `i` has the FDE template `fdes[i]`), registers
+    /// it with debuggers and reports it to the profiler, function `i`
+    /// called `name(i)`. `wasm` is the binary of the module whose code it
+    /// is (`None` for trampolines), for its DWARF.
     pub(crate) fn announce(
         &self,
         memory: &mut CodeMemory,
         fdes: &[&[u8]],
         name: &dyn Fn(usize) -> String,
+        wasm: Option<&[u8]>,
     ) {
         if let Some(cie) = &self.observers.unwind_cie {
             memory.register_unwind_info(cie, fdes);
         }
+        if !self.observers.debug_info && self.observers.profiler.is_none() {
+            return;
+        }
+        let names: Vec<String> = (0..memory.num_funcs()).map(name).collect();
+        if self.observers.debug_info {
+            memory.register_debug_info(&names, wasm);
+        }
         let Some(profiler) = &self.observers.profiler else {
             return;
         };
-        let names: Vec<String> = (0..memory.num_funcs()).map(name).collect();
         let info = memory.info().clone();
         let funcs: Vec<PublishedFunction<'_>> = names
             .iter()
@@ -280,14 +294,19 @@ impl EngineRuntime {
         }
         let mut memory = CodeMemory::publish(&funcs)?;
         let fdes: Vec<&[u8]> = funcs.iter().map(|f| &f.unwind[..]).collect();
-        self.announce(&mut memory, &fdes, &|i| {
-            let direction = if i % 2 == 0 {
-                "host-to-wasm"
-            } else {
-                "wasm-to-host"
-            };
-            format!("trampoline[{direction}] {}", missing[i / 2])
-        });
+        self.announce(
+            &mut memory,
+            &fdes,
+            &|i| {
+                let direction = if i % 2 == 0 {
+                    "host-to-wasm"
+                } else {
+                    "wasm-to-host"
+                };
+                format!("trampoline[{direction}] {}", missing[i / 2])
+            },
+            None,
+        );
         let batch = state.batches.len();
         state.batches.push(TrampolineBatch { memory });
         for (index, ty) in missing.into_iter().enumerate() {

@@ -76,6 +76,12 @@ impl UnwindRegistration {
             registered,
         })
     }
+
+    /// The registered `.eh_frame` (absolute addresses, terminated), which
+    /// `debug_info` also hands to debuggers in the code's object file.
+    pub fn eh_frame(&self) -> &[u8] {
+        &self.eh_frame
+    }
 }
 
 impl Drop for UnwindRegistration {
