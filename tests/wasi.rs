@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
-use support::Scratch;
+use std::sync::{Mutex, OnceLock};
+use support::{Capture, Scratch};
 use wasm_runtime::engine::Engine;
 use wasm_runtime::linker::Linker;
 use wasm_runtime::module::Module;
@@ -37,24 +37,6 @@ fn guest(name: &str) -> Vec<u8> {
     let _ = std::fs::remove_file(&out);
     built.insert(name.to_string(), wasm.clone());
     wasm
-}
-
-/// Output collected through an `OutputSink::Custom` callback.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    fn sink(&self) -> OutputSink {
-        let buf = self.0.clone();
-        OutputSink::Custom(Box::new(move |bytes: &[u8]| {
-            buf.lock().unwrap().extend_from_slice(bytes);
-            bytes.len() as isize
-        }))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
 }
 
 /// What one run of a command left behind.

@@ -6,9 +6,11 @@
 
 mod support;
 
+use support::Capture;
+
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
 use wasm_runtime::environ::TrapKind;
@@ -16,7 +18,7 @@ use wasm_runtime::linker::Linker;
 use wasm_runtime::module::Module;
 use wasm_runtime::runtime::{lookup_frame, lookup_trap};
 use wasm_runtime::runtime::{Extern, Func, Instance, Store, Trap, Val};
-use wasm_runtime::wasi::{self, OutputSink, WasiConfig};
+use wasm_runtime::wasi::{self, WasiConfig};
 
 /// `tests/wmemcheck/{name}.c` compiled with `flags`, once per test process.
 fn guest(name: &str, flags: &[&str]) -> Vec<u8> {
@@ -54,24 +56,6 @@ fn engine(wmemcheck: bool, f: impl FnOnce(&mut Config)) -> Engine {
     config.set_wmemcheck(wmemcheck);
     f(&mut config);
     Engine::new(&config).expect("the engine builds")
-}
-
-/// Output collected through an `OutputSink::Custom` callback.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    fn sink(&self) -> OutputSink {
-        let buf = self.0.clone();
-        OutputSink::Custom(Box::new(move |bytes: &[u8]| {
-            buf.lock().unwrap().extend_from_slice(bytes);
-            bytes.len() as isize
-        }))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
 }
 
 /// What one run of a command left behind.

@@ -11,7 +11,7 @@ mod async_call;
 mod code_memory;
 mod const_eval;
 mod coredump;
-mod debug;
+pub(crate) mod debug;
 mod engine_state;
 pub(crate) mod profiling;
 mod registry;

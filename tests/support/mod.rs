@@ -244,3 +244,24 @@ pub fn compile_c_host(sources: &[&Path], exe: &Path, lib: &Path, lib_dir: &Path,
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A WASI guest's output collected through an `OutputSink::Custom`
+/// callback (the WASI tests' stdout and stderr).
+#[derive(Clone, Default)]
+pub struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Capture {
+    /// A sink appending to this capture.
+    pub fn sink(&self) -> wasm_runtime::wasi::OutputSink {
+        let buf = self.0.clone();
+        wasm_runtime::wasi::OutputSink::Custom(Box::new(move |bytes: &[u8]| {
+            buf.lock().unwrap().extend_from_slice(bytes);
+            bytes.len() as isize
+        }))
+    }
+
+    /// What was written so far, as UTF-8.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}

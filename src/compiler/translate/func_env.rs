@@ -290,16 +290,7 @@ impl FuncTranslator<'_, '_> {
             // Out of the fuel code sees, the store decides (it may refuel
             // from its reserve, yielding an async call first): a cold call
             // that traps with `OutOfFuel` unless told to go on.
-            let refuel = self.builder.create_block();
-            let go_on = self.builder.create_block();
-            self.builder.ins().brif(out, refuel, &[], go_on, &[]);
-            self.builder.set_cold_block(refuel);
-            self.builder.switch_to_block(refuel);
-            self.builder.seal_block(refuel);
-            self.call_builtin(BuiltinFunction::OutOfFuel, &[]);
-            self.builder.ins().jump(go_on, &[]);
-            self.builder.switch_to_block(go_on);
-            self.builder.seal_block(go_on);
+            self.cold_builtin_call_if(out, BuiltinFunction::OutOfFuel);
         }
         if self.env.tunables.epoch_interruption {
             let deadline = self.load_vm_i64(limits, runtime_limits::EPOCH_DEADLINE);
@@ -318,17 +309,24 @@ impl FuncTranslator<'_, '_> {
             // Past the deadline the store decides (its epoch deadline
             // callback may set a new one): a cold call that traps with
             // `Interrupt` unless told to go on.
-            let at_deadline = self.builder.create_block();
-            let go_on = self.builder.create_block();
-            self.builder.ins().brif(due, at_deadline, &[], go_on, &[]);
-            self.builder.set_cold_block(at_deadline);
-            self.builder.switch_to_block(at_deadline);
-            self.builder.seal_block(at_deadline);
-            self.call_builtin(BuiltinFunction::EpochDeadline, &[]);
-            self.builder.ins().jump(go_on, &[]);
-            self.builder.switch_to_block(go_on);
-            self.builder.seal_block(go_on);
+            self.cold_builtin_call_if(due, BuiltinFunction::EpochDeadline);
         }
+    }
+
+    /// Calls builtin `f` (whose failure traps, see `call_builtin`) from a
+    /// cold block when `cond` is non-zero, then goes on where the check
+    /// was: the shape of the fuel and epoch checks' slow paths.
+    fn cold_builtin_call_if(&mut self, cond: Value, f: BuiltinFunction) {
+        let slow = self.builder.create_block();
+        let go_on = self.builder.create_block();
+        self.builder.ins().brif(cond, slow, &[], go_on, &[]);
+        self.builder.set_cold_block(slow);
+        self.builder.switch_to_block(slow);
+        self.builder.seal_block(slow);
+        self.call_builtin(f, &[]);
+        self.builder.ins().jump(go_on, &[]);
+        self.builder.switch_to_block(go_on);
+        self.builder.seal_block(go_on);
     }
 
     // ----- traps -----

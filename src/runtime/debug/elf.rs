@@ -42,8 +42,8 @@ const STT_FUNC: u8 = 2;
 /// `.text` is the first section after the null one.
 const TEXT_INDEX: u16 = 1;
 
-/// The host's ELF `e_machine`.
-fn machine() -> u16 {
+/// The host's ELF `e_machine` (also the jitdump header's `elf_mach`).
+pub(crate) fn machine() -> u16 {
     if cfg!(target_arch = "x86_64") {
         62 // EM_X86_64
     } else if cfg!(target_arch = "aarch64") {

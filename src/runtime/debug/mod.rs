@@ -15,6 +15,8 @@ mod dwarf;
 mod elf;
 mod gdb_jit;
 
+pub(crate) use elf::machine as host_elf_machine;
+
 use super::registry::CodeInfo;
 
 /// A region's object file, registered with the debugger until dropped.

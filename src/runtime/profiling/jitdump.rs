@@ -28,21 +28,6 @@ const HEADER_SIZE: u32 = 40;
 /// The record id of a code load.
 const JIT_CODE_LOAD: u32 = 0;
 
-/// The ELF `e_machine` of the host.
-fn elf_machine() -> u32 {
-    if cfg!(target_arch = "x86_64") {
-        62 // EM_X86_64
-    } else if cfg!(target_arch = "aarch64") {
-        183 // EM_AARCH64
-    } else if cfg!(target_arch = "riscv64") {
-        243 // EM_RISCV
-    } else if cfg!(target_arch = "s390x") {
-        22 // EM_S390
-    } else {
-        0 // EM_NONE
-    }
-}
-
 /// `CLOCK_MONOTONIC` in nanoseconds.
 fn timestamp() -> u64 {
     let mut ts = libc::timespec {
@@ -100,7 +85,9 @@ impl JitDumpAgent {
             header.extend_from_slice(&MAGIC.to_le_bytes());
             header.extend_from_slice(&VERSION.to_le_bytes());
             header.extend_from_slice(&HEADER_SIZE.to_le_bytes());
-            header.extend_from_slice(&elf_machine().to_le_bytes());
+            header.extend_from_slice(
+                &u32::from(crate::runtime::debug::host_elf_machine()).to_le_bytes(),
+            );
             header.extend_from_slice(&0u32.to_le_bytes()); // pad1
             header.extend_from_slice(&std::process::id().to_le_bytes());
             header.extend_from_slice(&timestamp().to_le_bytes());
