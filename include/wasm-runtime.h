@@ -631,6 +631,46 @@ typedef uint8_t wasm_heapkind_t;
  */
 #define WASM_HEAP_NOEXN 6
 
+/**
+ * `any`: the top of the GC hierarchy (`anyref`).
+ */
+#define WASM_HEAP_ANY 7
+
+/**
+ * `eq`: i31s, structs and arrays (`eqref`).
+ */
+#define WASM_HEAP_EQ 8
+
+/**
+ * `i31`: unboxed 31-bit integers (`i31ref`).
+ */
+#define WASM_HEAP_I31 9
+
+/**
+ * `struct`: any struct (`structref`).
+ */
+#define WASM_HEAP_STRUCT 10
+
+/**
+ * `array`: any array (`arrayref`).
+ */
+#define WASM_HEAP_ARRAY 11
+
+/**
+ * `none`: the bottom of the GC hierarchy (`nullref`).
+ */
+#define WASM_HEAP_NONE 12
+
+/**
+ * A concrete struct type.
+ */
+#define WASM_HEAP_CONCRETE_STRUCT 13
+
+/**
+ * A concrete array type.
+ */
+#define WASM_HEAP_CONCRETE_ARRAY 14
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -876,11 +916,13 @@ void wasm_config_host_stack_creator_set(wasm_config_t *config,
 WASM_API_EXTERN void wasm_config_strategy_set(wasm_config_t *config, wasm_strategy_t strategy);
 
 /**
- * Selects the garbage collector of wasm GC objects. Default: auto. Only `auto`
- * is accepted.
+ * Selects the garbage collector of wasm GC objects. Default: auto. `auto` and
+ * `null` are accepted and behave alike: objects are allocated and never
+ * collected before their store is dropped; `drc` is refused until the
+ * collector lands.
  *
- * Off only: this build lacks the feature; engine creation refuses a request
- * for it, naming the option.
+ * Validated only: accepted and checked when the engine is created, but this
+ * build does not act on it yet.
  *
  * `collector` is one of the `WASM_COLLECTOR_*` values; any other value is
  * refused at engine creation.
@@ -1235,10 +1277,13 @@ WASM_API_EXTERN void wasm_config_wasm_wide_arithmetic_set(wasm_config_t *config,
 
 /**
  * Enables the wasm GC proposal. Default: false. Requires
- * `wasm_function_references`; no garbage collector.
- *
- * Off only: this build lacks the feature; engine creation refuses a request
- * for it, naming the option.
+ * `wasm_function_references`; struct and array types (packed fields,
+ * subtyping, recursion groups canonicalised iso-recursively across modules),
+ * i31ref, casts and the any/extern conversions compile to inline code (field
+ * access, null and bounds checks, type-id compares; the runtime walks
+ * supertype chains of non-final types and allocates); objects live in a
+ * per-store heap until the store is dropped: there is no collector yet (see
+ * `collector`).
  */
 WASM_API_EXTERN void wasm_config_wasm_gc_set(wasm_config_t *config, bool enable);
 
@@ -2570,7 +2615,7 @@ WASM_API_EXTERN wasm_functype_t *wasm_valtype_functype(const wasm_valtype_t *ty)
 /**
  * Extension: returns a new reference type to the abstract heap type
  * `heap` (`WASM_HEAP_FUNC` … `WASM_HEAP_NOEXTERN`, `WASM_HEAP_EXN`,
- * `WASM_HEAP_NOEXN`), nullable or not, owned
+ * `WASM_HEAP_NOEXN`, `WASM_HEAP_ANY` … `WASM_HEAP_NONE`), nullable or not, owned
  * by the caller; NULL for any other `heap` (a concrete type is made by
  * `wasm_valtype_new_typed_funcref`).
  */

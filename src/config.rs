@@ -186,7 +186,7 @@ mod tests {
             assert_eq!(proposal.support, expected, "{}", proposal.key);
         }
         // What parsing cannot represent must not claim to compile.
-        for proposal in [Proposal::GC, Proposal::LEGACY_EXCEPTIONS] {
+        for proposal in [Proposal::STACK_SWITCHING, Proposal::LEGACY_EXCEPTIONS] {
             assert!(!proposal.compiles(), "{}", proposal.key);
         }
         assert_eq!(Proposal::SIMD.key, "simd");

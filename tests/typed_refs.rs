@@ -6,6 +6,7 @@
 use wasm_runtime::config::Config;
 use wasm_runtime::engine::Engine;
 use wasm_runtime::environ::error::ErrorKind;
+use wasm_runtime::environ::TypeKind;
 use wasm_runtime::module::{
     ExternType, FuncType, GlobalType, HeapType, Module, RefType, TableType, ValType,
 };
@@ -47,7 +48,7 @@ fn call_i32(f: &Func, params: &[Val]) -> Result<i32, String> {
 fn canonical_id(ty: ValType) -> u32 {
     match ty {
         ValType::Ref(RefType {
-            heap: HeapType::Canonical(id),
+            heap: HeapType::Canonical(id, TypeKind::Func),
             ..
         }) => id,
         other => panic!("expected a concrete reference type, got {other}"),
@@ -294,7 +295,7 @@ fn host_made_typed_globals_and_tables_check_their_values() {
     let double = func(&i, "double");
     let typed = ValType::Ref(RefType {
         nullable: false,
-        heap: HeapType::Canonical(double.type_id()),
+        heap: HeapType::Canonical(double.type_id(), TypeKind::Func),
     });
     let ty = GlobalType {
         content: typed,

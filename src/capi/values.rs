@@ -61,7 +61,7 @@ pub(crate) fn val_to_c(val: &Val, ctx: Option<&Arc<StoreContext>>) -> wasm_val_t
         Val::V128(v) => wasm_val_union {
             v128: v.to_le_bytes(),
         },
-        Val::FuncRef(_) | Val::ExternRef(_) | Val::ExnRef(_) => {
+        Val::FuncRef(_) | Val::ExternRef(_) | Val::ExnRef(_) | Val::AnyRef(_) => {
             return wasm_val_t::from_ref(kind, val_to_ref(val, ctx))
         }
     };

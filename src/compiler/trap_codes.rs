@@ -5,7 +5,7 @@
 //!
 //! The kinds Cranelift raises by itself (stack limit, integer division,
 //! float-to-int conversion) use its reserved codes; the others are user
-//! codes 1..=13.
+//! codes 1..=19.
 
 use crate::environ::TrapKind;
 use cranelift_codegen::ir::TrapCode;
@@ -39,6 +39,12 @@ impl ToTrapCode for TrapKind {
             TrapKind::UncaughtException => TrapCode::unwrap_user(12),
             // The trap after a `wmemcheck` builtin reported an error.
             TrapKind::MemoryCheck => TrapCode::unwrap_user(13),
+            TrapKind::NullStructReference => TrapCode::unwrap_user(14),
+            TrapKind::NullArrayReference => TrapCode::unwrap_user(15),
+            TrapKind::NullI31Reference => TrapCode::unwrap_user(16),
+            TrapKind::ArrayOutOfBounds => TrapCode::unwrap_user(17),
+            TrapKind::AllocationTooLarge => TrapCode::unwrap_user(18),
+            TrapKind::CastFailure => TrapCode::unwrap_user(19),
         }
     }
 }
@@ -59,6 +65,6 @@ mod tests {
         for kind in TrapKind::ALL {
             assert_eq!(trap_kind(kind.to_trap_code()), Some(kind), "{kind:?}");
         }
-        assert_eq!(trap_kind(TrapCode::unwrap_user(14)), None);
+        assert_eq!(trap_kind(TrapCode::unwrap_user(20)), None);
     }
 }

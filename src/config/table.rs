@@ -201,12 +201,11 @@ options! {
     /// Enables the wasm GC proposal.
     wasm_gc {
         ty: bool = false,
-        status: off_only,
-        refused: "there is no garbage collector",
+        status: works,
         requires: [wasm_function_references],
         code: no,
         proposal: { key: "gc", name: "GC", flags: [GC], operators: [gc] },
-        notes: "no garbage collector",
+        notes: "struct and array types (packed fields, subtyping, recursion groups canonicalised iso-recursively across modules), i31ref, casts and the any/extern conversions compile to inline code (field access, null and bounds checks, type-id compares; the runtime walks supertype chains of non-final types and allocates); objects live in a per-store heap until the store is dropped: there is no collector yet (see `collector`)",
     }
     /// Enables wasm SIMD.
     wasm_simd {
@@ -308,9 +307,9 @@ options! {
     collector {
         ty: Collector = Collector::Auto,
         shown: "auto",
-        status: off_only,
+        status: validated_only,
         code: no,
-        notes: "only `auto` is accepted",
+        notes: "`auto` and `null` are accepted and behave alike: objects are allocated and never collected before their store is dropped; `drc` is refused until the collector lands",
     }
     /// Selects the profiler compiled code is reported to.
     profiler {

@@ -127,10 +127,10 @@ impl Config {
                 "the Winch compiler is not included; use auto or cranelift",
             ));
         }
-        if self.collector != Collector::Auto {
+        if self.collector == Collector::DeferredReferenceCounting {
             return Err(not_in_this_build(
                 "collector",
-                "there is no garbage collector; use auto",
+                "the deferred reference-counting collector is not in this build yet; use auto or null",
             ));
         }
         if self.macos_use_mach_ports == Some(true) {

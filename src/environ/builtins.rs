@@ -127,11 +127,43 @@ pub enum BuiltinFunction {
     /// that function, with its result zero-extended (0 for `free`): the
     /// runtime records what the call allocated or freed.
     WmemcheckExit,
+    /// `(vmctx, type: i32) -> ptr`: a new struct of the module's type
+    /// `type`, fields zeroed (null references), header written; 0 when
+    /// the store's GC heap has no room (`AllocationTooLarge`).
+    GcAllocStruct,
+    /// `(vmctx, type: i32, len: i32) -> ptr`: a new array of the module's
+    /// type `type` with `len` zeroed elements; 0 when it is too large.
+    GcAllocArray,
+    /// `(vmctx, type: i32, data: i32, offset: i32, len: i32) -> ptr`:
+    /// `array.new_data`: a new array of `len` elements read from data
+    /// segment `data` at byte `offset`; 0 when too large, 1 when the bytes
+    /// are outside the (possibly dropped) segment.
+    ArrayNewData,
+    /// `(vmctx, type: i32, elem: i32, offset: i32, len: i32) -> ptr`:
+    /// `array.new_elem`, from element segment `elem`; 0 when too large, 1
+    /// when the range is outside the segment.
+    ArrayNewElem,
+    /// `(vmctx, type: i32, array: ptr, dst: i32, data: i32, src: i32,
+    /// len: i32) -> i32`: `array.init_data` into the non-null `array`: 0
+    /// done, 1 the array range is out of bounds, 2 the segment's.
+    ArrayInitData,
+    /// `(vmctx, type: i32, array: ptr, dst: i32, elem: i32, src: i32,
+    /// len: i32) -> i32`: `array.init_elem`, as `ArrayInitData`.
+    ArrayInitElem,
+    /// `(vmctx, type: i32, dst: ptr, dst_index: i32, src: ptr,
+    /// src_index: i32, len: i32) -> i32`: `array.copy` between non-null
+    /// arrays whose elements are of `type`'s size (overlap allowed): 1
+    /// done, 0 out of bounds (`ArrayOutOfBounds`).
+    ArrayCopy,
+    /// `(vmctx, actual: i32, expected: i32) -> i32`: 1 when the type of
+    /// canonical id `actual` is `expected` or declares it among its
+    /// supertypes, else 0. The slow path of casts and `call_indirect`.
+    IsSubtype,
 }
 
 impl BuiltinFunction {
     /// Every builtin, in table order.
-    pub const ALL: [BuiltinFunction; 23] = [
+    pub const ALL: [BuiltinFunction; 31] = [
         BuiltinFunction::MemoryGrow,
         BuiltinFunction::MemoryFill,
         BuiltinFunction::MemoryCopy,
@@ -155,6 +187,14 @@ impl BuiltinFunction {
         BuiltinFunction::WmemcheckStore,
         BuiltinFunction::WmemcheckEnter,
         BuiltinFunction::WmemcheckExit,
+        BuiltinFunction::GcAllocStruct,
+        BuiltinFunction::GcAllocArray,
+        BuiltinFunction::ArrayNewData,
+        BuiltinFunction::ArrayNewElem,
+        BuiltinFunction::ArrayInitData,
+        BuiltinFunction::ArrayInitElem,
+        BuiltinFunction::ArrayCopy,
+        BuiltinFunction::IsSubtype,
     ];
     /// Number of builtins, the length of the builtin table.
     pub const COUNT: usize = Self::ALL.len();
@@ -191,6 +231,18 @@ impl BuiltinFunction {
             }
             BuiltinFunction::WmemcheckEnter => (&[VMCtx, I32, I64, I64, I64], Some(I32)),
             BuiltinFunction::WmemcheckExit => (&[VMCtx, I32, I64], None),
+            BuiltinFunction::GcAllocStruct => (&[VMCtx, I32], Some(Pointer)),
+            BuiltinFunction::GcAllocArray => (&[VMCtx, I32, I32], Some(Pointer)),
+            BuiltinFunction::ArrayNewData | BuiltinFunction::ArrayNewElem => {
+                (&[VMCtx, I32, I32, I32, I32], Some(Pointer))
+            }
+            BuiltinFunction::ArrayInitData | BuiltinFunction::ArrayInitElem => {
+                (&[VMCtx, I32, Pointer, I32, I32, I32, I32], Some(I32))
+            }
+            BuiltinFunction::ArrayCopy => {
+                (&[VMCtx, I32, Pointer, I32, Pointer, I32, I32], Some(I32))
+            }
+            BuiltinFunction::IsSubtype => (&[VMCtx, I32, I32], Some(I32)),
         }
     }
 
@@ -205,6 +257,10 @@ impl BuiltinFunction {
             | BuiltinFunction::TableInit => Some(TrapKind::TableOutOfBounds),
             BuiltinFunction::EpochDeadline => Some(TrapKind::Interrupt),
             BuiltinFunction::OutOfFuel => Some(TrapKind::OutOfFuel),
+            BuiltinFunction::GcAllocStruct | BuiltinFunction::GcAllocArray => {
+                Some(TrapKind::AllocationTooLarge)
+            }
+            BuiltinFunction::ArrayCopy => Some(TrapKind::ArrayOutOfBounds),
             BuiltinFunction::WmemcheckLoad
             | BuiltinFunction::WmemcheckStore
             | BuiltinFunction::WmemcheckEnter => Some(TrapKind::MemoryCheck),
@@ -219,7 +275,12 @@ impl BuiltinFunction {
             | BuiltinFunction::ExnAlloc
             | BuiltinFunction::ThrowRef
             | BuiltinFunction::TableGetLazyInit
-            | BuiltinFunction::WmemcheckExit => None,
+            | BuiltinFunction::WmemcheckExit
+            | BuiltinFunction::ArrayNewData
+            | BuiltinFunction::ArrayNewElem
+            | BuiltinFunction::ArrayInitData
+            | BuiltinFunction::ArrayInitElem
+            | BuiltinFunction::IsSubtype => None,
         }
     }
 }

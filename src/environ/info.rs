@@ -5,7 +5,8 @@
 //! module's own definitions. `num_imported_*` tells where definitions start.
 
 use super::types::{
-    EntityType, ExternKind, FuncType, GlobalType, HeapType, MemoryType, TableType, ValType,
+    EntityType, ExternKind, FuncType, GlobalType, HeapType, MemoryType, SubType, TableType,
+    TypeKind, ValType,
 };
 use std::collections::HashMap;
 use std::ops::Range;
@@ -43,6 +44,27 @@ pub enum ConstOp {
     I64Sub,
     /// Pop two `i64`s, push their wrapping product (extended-const).
     I64Mul,
+    /// Pop the fields of a struct of type `index`, push a new struct (GC).
+    StructNew(u32),
+    /// Push a new struct of type `index` with default fields (GC).
+    StructNewDefault(u32),
+    /// Pop an element and a length, push a new array of type `index` (GC).
+    ArrayNew(u32),
+    /// Pop a length, push a new array of type `index` of default elements (GC).
+    ArrayNewDefault(u32),
+    /// Pop `len` elements, push a new array of type `index` holding them (GC).
+    ArrayNewFixed {
+        /// The array type.
+        index: u32,
+        /// How many elements.
+        len: u32,
+    },
+    /// Pop an `i32`, push it as an `i31ref` (GC).
+    RefI31,
+    /// Pop an externref, push it as an anyref (GC): the same value.
+    AnyConvertExtern,
+    /// Pop an anyref, push it as an externref (GC): the same value.
+    ExternConvertAny,
 }
 
 /// A constant expression, evaluated by a small stack machine at
@@ -141,8 +163,11 @@ pub struct DataSegment {
 /// What the compiler and runtime know about a validated module.
 #[derive(Clone, Debug, Default)]
 pub struct ModuleInfo {
-    /// The type section (function types only until GC lands).
-    pub types: Vec<FuncType>,
+    /// The type section: every defined type, in index order.
+    pub types: Vec<SubType>,
+    /// The first type index of each recursion group, in order (every
+    /// type of a module without the GC proposal is a group of its own).
+    pub rec_group_starts: Vec<u32>,
     /// The type index of every function, imported ones first.
     pub functions: Vec<u32>,
     /// Every table, imported ones first.
@@ -196,7 +221,51 @@ pub struct ModuleInfo {
 impl ModuleInfo {
     /// The signature of function `index`.
     pub fn func_type(&self, index: u32) -> &FuncType {
-        &self.types[self.functions[index as usize] as usize]
+        self.sig(self.functions[index as usize])
+    }
+
+    /// The function type at type index `type_index`, which validation
+    /// guarantees is one.
+    pub fn sig(&self, type_index: u32) -> &FuncType {
+        self.types[type_index as usize]
+            .as_func()
+            .expect("validated: the type index names a function type")
+    }
+
+    /// The signature of each type, for the per-type trampolines (indexed
+    /// by type index): struct and array types have none and stand in as
+    /// `(func)`, whose trampolines every engine has anyway.
+    pub fn trampoline_types(&self) -> Vec<FuncType> {
+        self.types
+            .iter()
+            .map(|t| t.as_func().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    /// The kind of the type at `type_index`.
+    pub fn type_kind(&self, type_index: u32) -> TypeKind {
+        self.types[type_index as usize].composite.kind()
+    }
+
+    /// The declared supertype of a `HeapType::Module` type, for subtype
+    /// checks in this module's index space.
+    pub fn supertype(&self, heap: HeapType) -> Option<HeapType> {
+        match heap {
+            HeapType::Module(i, _) => self.types.get(i as usize)?.supertype,
+            _ => None,
+        }
+    }
+
+    /// The recursion group of type `index`: its first index and length.
+    pub fn rec_group_of(&self, index: u32) -> Range<u32> {
+        let at = self.rec_group_starts.partition_point(|&s| s <= index) - 1;
+        let start = self.rec_group_starts[at];
+        let end = self
+            .rec_group_starts
+            .get(at + 1)
+            .copied()
+            .unwrap_or(self.types.len() as u32);
+        start..end
     }
 
     /// True when function `index` is imported.
@@ -223,7 +292,7 @@ impl ModuleInfo {
 
     /// The payload types of tag `index`.
     pub fn tag_params(&self, index: u32) -> &[ValType] {
-        &self.types[self.tags[index as usize] as usize].params
+        &self.sig(self.tags[index as usize]).params
     }
 
     pub fn num_defined_globals(&self) -> u32 {

@@ -26,6 +26,8 @@ pub mod builtins;
 #[doc(hidden)]
 pub mod compiled_code;
 #[doc(hidden)]
+pub mod gc_layout;
+#[doc(hidden)]
 pub mod info;
 #[doc(hidden)]
 pub mod memory_plan;
@@ -40,8 +42,8 @@ pub mod vmoffsets;
 
 pub use trap_kind::TrapKind;
 pub use types::{
-    EntityType, ExternKind, ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType,
-    TableType, TagType, ValType,
+    CompositeType, EntityType, ExternKind, ExternType, FieldType, FuncType, GlobalType, HeapType,
+    Hierarchy, MemoryType, RefType, StorageType, SubType, TableType, TagType, TypeKind, ValType,
 };
 
 #[doc(hidden)]

@@ -16,7 +16,8 @@ use super::info::{
     ConstExpr, ConstOp, DataMode, DataSegment, ElemMode, ElemSegment, Export, Import, ModuleInfo,
 };
 use super::types::{
-    EntityType, ExternKind, FuncType, GlobalType, HeapType, MemoryType, TableType, ValType,
+    CompositeType, EntityType, ExternKind, FieldType, FuncType, GlobalType, HeapType, MemoryType,
+    StorageType, SubType, TableType, TypeKind, ValType,
 };
 use crate::environ::error::{Error, ErrorKind, Result};
 use crate::environ::features::Proposal;
@@ -217,9 +218,12 @@ fn unsupported_heap_type(heap: wasmparser::HeapType, offset: u64) -> Error {
 }
 
 /// Our heap type for wasmparser's `heap` as read from a module (concrete
-/// types as type-section indices), or `None` for one of a proposal this
-/// build has no representation for.
-pub fn heap_type_of(heap: wasmparser::HeapType) -> Option<HeapType> {
+/// types as type-section indices, of the kinds `kind_of` gives), or `None`
+/// for one of a proposal this build has no representation for.
+pub fn heap_type_of(
+    heap: wasmparser::HeapType,
+    kind_of: &dyn Fn(u32) -> TypeKind,
+) -> Option<HeapType> {
     use wasmparser::AbstractHeapType as A;
     Some(match heap {
         wasmparser::HeapType::Abstract { shared: false, ty } => match ty {
@@ -229,11 +233,17 @@ pub fn heap_type_of(heap: wasmparser::HeapType) -> Option<HeapType> {
             A::NoExtern => HeapType::NoExtern,
             A::Exn => HeapType::Exn,
             A::NoExn => HeapType::NoExn,
-            _ => return None,
+            A::Any => HeapType::Any,
+            A::Eq => HeapType::Eq,
+            A::I31 => HeapType::I31,
+            A::Struct => HeapType::Struct,
+            A::Array => HeapType::Array,
+            A::None => HeapType::None,
+            A::Cont | A::NoCont => return None,
         },
         wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(index))
         | wasmparser::HeapType::Exact(wasmparser::UnpackedIndex::Module(index)) => {
-            HeapType::Module(index)
+            HeapType::Module(index, kind_of(index))
         }
         _ => return None,
     })
@@ -241,7 +251,7 @@ pub fn heap_type_of(heap: wasmparser::HeapType) -> Option<HeapType> {
 
 /// Our value type for wasmparser's `ty` as read from a module, or `None`
 /// as for [`heap_type_of`].
-pub fn val_type_of(ty: wasmparser::ValType) -> Option<ValType> {
+pub fn val_type_of(ty: wasmparser::ValType, kind_of: &dyn Fn(u32) -> TypeKind) -> Option<ValType> {
     Some(match ty {
         wasmparser::ValType::I32 => ValType::I32,
         wasmparser::ValType::I64 => ValType::I64,
@@ -250,9 +260,19 @@ pub fn val_type_of(ty: wasmparser::ValType) -> Option<ValType> {
         wasmparser::ValType::V128 => ValType::V128,
         wasmparser::ValType::Ref(r) => ValType::Ref(super::types::RefType {
             nullable: r.is_nullable(),
-            heap: heap_type_of(r.heap_type())?,
+            heap: heap_type_of(r.heap_type(), kind_of)?,
         }),
     })
+}
+
+/// The kind of a wasmparser composite type, if this build represents it.
+fn kind_of_composite(ty: &wasmparser::CompositeInnerType) -> Option<TypeKind> {
+    match ty {
+        wasmparser::CompositeInnerType::Func(_) => Some(TypeKind::Func),
+        wasmparser::CompositeInnerType::Struct(_) => Some(TypeKind::Struct),
+        wasmparser::CompositeInnerType::Array(_) => Some(TypeKind::Array),
+        wasmparser::CompositeInnerType::Cont(_) => None,
+    }
 }
 
 #[derive(Default)]
@@ -260,6 +280,9 @@ struct InfoBuilder {
     info: ModuleInfo,
     escaped: Vec<bool>,
     unsupported: Option<Unsupported>,
+    /// The kind of every type of the groups read so far (a group's kinds
+    /// are entered before its types, which may refer to each other).
+    type_kinds: Vec<TypeKind>,
 }
 
 impl InfoBuilder {
@@ -288,7 +311,67 @@ impl InfoBuilder {
             wasmparser::ValType::Ref(r) => return self.ref_type(r, offset),
             _ => {}
         }
-        Ok(val_type_of(ty).expect("every number type has a representation"))
+        Ok(val_type_of(ty, &|_| TypeKind::Func).expect("every number type has a representation"))
+    }
+
+    /// The kind of type `index`, of this or an earlier recursion group.
+    fn kind_of(&self, index: u32) -> TypeKind {
+        self.type_kinds[index as usize]
+    }
+
+    fn storage_type(&mut self, ty: wasmparser::StorageType, offset: u64) -> Result<StorageType> {
+        Ok(match ty {
+            wasmparser::StorageType::I8 => StorageType::I8,
+            wasmparser::StorageType::I16 => StorageType::I16,
+            wasmparser::StorageType::Val(v) => StorageType::Val(self.val_type(v, offset)?),
+        })
+    }
+
+    fn field_type(&mut self, ty: &wasmparser::FieldType, offset: u64) -> Result<FieldType> {
+        Ok(FieldType {
+            storage: self.storage_type(ty.element_type, offset)?,
+            mutable: ty.mutable,
+        })
+    }
+
+    /// One type definition of a recursion group whose kinds are already
+    /// in `type_kinds`.
+    fn sub_type(&mut self, sub: &wasmparser::SubType, offset: u64) -> Result<SubType> {
+        let composite = match &sub.composite_type.inner {
+            wasmparser::CompositeInnerType::Func(f) => {
+                CompositeType::Func(self.func_type(f, offset)?)
+            }
+            wasmparser::CompositeInnerType::Struct(s) => CompositeType::Struct(
+                s.fields
+                    .iter()
+                    .map(|f| self.field_type(f, offset))
+                    .collect::<Result<_>>()?,
+            ),
+            wasmparser::CompositeInnerType::Array(a) => {
+                CompositeType::Array(self.field_type(&a.0, offset)?)
+            }
+            wasmparser::CompositeInnerType::Cont(_) => {
+                return Err(Error::new(
+                    unsupported_kind("stack-switching", offset),
+                    format!(
+                    "not supported yet: stack-switching continuation types (at offset {offset:#x})"
+                ),
+                ))
+            }
+        };
+        if sub.composite_type.shared {
+            self.note_unsupported(Proposal::SHARED_EVERYTHING_THREADS, offset);
+        }
+        let supertype = sub
+            .supertype_idxs
+            .first()
+            .and_then(|i| i.as_module_index())
+            .map(|i| HeapType::Module(i, self.kind_of(i)));
+        Ok(SubType {
+            is_final: sub.is_final,
+            supertype,
+            composite,
+        })
     }
 
     fn ref_type(&mut self, ty: RefType, offset: u64) -> Result<ValType> {
@@ -307,7 +390,9 @@ impl InfoBuilder {
     /// representation for (GC's, exceptions', stack switching's) are
     /// refused here, since they cannot wait for compilation.
     fn heap_type(&mut self, heap: wasmparser::HeapType, offset: u64) -> Result<HeapType> {
-        heap_type_of(heap).ok_or_else(|| unsupported_heap_type(heap, offset))
+        let kinds = &self.type_kinds;
+        heap_type_of(heap, &|i| kinds[i as usize])
+            .ok_or_else(|| unsupported_heap_type(heap, offset))
     }
 
     fn func_type(&mut self, ty: &wasmparser::FuncType, offset: u64) -> Result<FuncType> {
@@ -391,6 +476,24 @@ impl InfoBuilder {
                 Operator::I64Add => ConstOp::I64Add,
                 Operator::I64Sub => ConstOp::I64Sub,
                 Operator::I64Mul => ConstOp::I64Mul,
+                Operator::StructNew { struct_type_index } => ConstOp::StructNew(struct_type_index),
+                Operator::StructNewDefault { struct_type_index } => {
+                    ConstOp::StructNewDefault(struct_type_index)
+                }
+                Operator::ArrayNew { array_type_index } => ConstOp::ArrayNew(array_type_index),
+                Operator::ArrayNewDefault { array_type_index } => {
+                    ConstOp::ArrayNewDefault(array_type_index)
+                }
+                Operator::ArrayNewFixed {
+                    array_type_index,
+                    array_size,
+                } => ConstOp::ArrayNewFixed {
+                    index: array_type_index,
+                    len: array_size,
+                },
+                Operator::RefI31 => ConstOp::RefI31,
+                Operator::AnyConvertExtern => ConstOp::AnyConvertExtern,
+                Operator::ExternConvertAny => ConstOp::ExternConvertAny,
                 Operator::End => continue,
                 other => return Err(Error::new(
                     unsupported_kind("gc", offset),
@@ -419,23 +522,17 @@ impl InfoBuilder {
                 let offset = reader.range().start;
                 for group in reader {
                     let group = group.map_err(invalid)?;
+                    self.info
+                        .rec_group_starts
+                        .push(self.info.types.len() as u32);
                     for sub in group.types() {
-                        match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => {
-                                let ty = self.func_type(f, offset)?;
-                                self.info.types.push(ty);
-                            }
-                            other => return Err(Error::new(
-                                unsupported_kind(
-                                    match other {
-                                        wasmparser::CompositeInnerType::Cont(_) => "stack-switching",
-                                        _ => "gc",
-                                    },
-                                    offset,
-                                ),
-                                format!("not supported yet: gc (struct, array or continuation types) (at offset {offset:#x})"),
-                            )),
-                        }
+                        let kind =
+                            kind_of_composite(&sub.composite_type.inner).unwrap_or(TypeKind::Func);
+                        self.type_kinds.push(kind);
+                    }
+                    for sub in group.types() {
+                        let ty = self.sub_type(sub, offset)?;
+                        self.info.types.push(ty);
                     }
                 }
             }
@@ -735,27 +832,50 @@ mod tests {
     }
 
     #[test]
-    fn constructs_without_a_representation_name_their_proposal() {
-        let all = WasmFeatures::default()
-            | WasmFeatures::FUNCTION_REFERENCES
-            | WasmFeatures::GC
-            | WasmFeatures::EXCEPTIONS;
-        for (wat, expected) in [
-            ("(module (func (param anyref)))", "gc"),
-            ("(module (func (param (ref none))))", "gc"),
-            ("(module (type (struct)))", "gc"),
-        ] {
-            let err = parse_wat(all, wat).unwrap_err();
-            match err.kind() {
-                ErrorKind::Unsupported {
-                    feature,
-                    option: None,
-                    offset: Some(_),
-                } => assert_eq!(feature, expected, "{wat}: {err}"),
-                other => panic!("{wat}: expected an unsupported construct, got {other:?}"),
-            }
-            assert!(err.to_string().starts_with("not supported yet: "), "{err}");
-        }
+    fn gc_types_keep_their_groups_supertypes_and_fields() {
+        let gc = WasmFeatures::default() | WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC;
+        let parsed = parse_wat(
+            gc,
+            r#"(module
+                (type $pt (sub (struct (field i32))))
+                (rec
+                  (type $node (sub $pt (struct (field i32) (field (mut (ref null $list))))))
+                  (type $list (sub final (array (mut (ref null $node))))))
+                (type $bytes (array i8))
+                (global anyref (struct.new $pt (i32.const 7))))"#,
+        )
+        .unwrap();
+        assert!(parsed.unsupported.is_none());
+        let info = &parsed.info;
+        assert_eq!(info.rec_group_starts, [0, 1, 3]);
+        assert_eq!(info.rec_group_of(2), 1..3);
+        let node = &info.types[1];
+        assert!(!node.is_final);
+        assert_eq!(node.supertype, Some(HeapType::Module(0, TypeKind::Struct)));
+        let CompositeType::Struct(fields) = &node.composite else {
+            panic!("{node} is a struct");
+        };
+        assert_eq!(
+            fields[1].storage,
+            StorageType::Val(ValType::Ref(super::super::types::RefType {
+                nullable: true,
+                heap: HeapType::Module(2, TypeKind::Array),
+            }))
+        );
+        assert!(fields[1].mutable);
+        assert!(info.types[2].is_final);
+        assert_eq!(
+            info.types[3].composite,
+            CompositeType::Array(FieldType {
+                storage: StorageType::I8,
+                mutable: false
+            })
+        );
+        assert_eq!(info.types[3].to_string(), "(array i8)");
+        assert_eq!(
+            info.global_inits[0].ops,
+            [ConstOp::I32Const(7), ConstOp::StructNew(0)]
+        );
     }
 
     #[test]
@@ -771,12 +891,12 @@ mod tests {
         .unwrap();
         assert!(parsed.unsupported.is_none());
         let info = &parsed.info;
-        let t = &info.types[0];
+        let t = info.sig(0);
         assert_eq!(
             t.params[0],
             ValType::Ref(super::super::types::RefType {
                 nullable: true,
-                heap: HeapType::Module(0)
+                heap: HeapType::Module(0, TypeKind::Func)
             })
         );
         assert_eq!(
@@ -785,7 +905,7 @@ mod tests {
         );
         assert_eq!(
             info.global_inits[0].ops,
-            vec![ConstOp::RefNull(HeapType::Module(0))]
+            vec![ConstOp::RefNull(HeapType::Module(0, TypeKind::Func))]
         );
         assert_eq!(info.tables[0].element.to_string(), "nullfuncref");
         assert_eq!(

@@ -48,11 +48,24 @@ pub enum TrapKind {
     /// never returned. The trap's message names the address and the kind
     /// of error (see `runtime::wmemcheck`).
     MemoryCheck,
+    /// `struct.get`/`struct.set` of a null reference.
+    NullStructReference,
+    /// An `array.*` access of a null reference.
+    NullArrayReference,
+    /// `i31.get_s`/`i31.get_u` of a null reference.
+    NullI31Reference,
+    /// An array element index (or range) past the array's length.
+    ArrayOutOfBounds,
+    /// A struct or array larger than the GC heap allocates, or one the
+    /// store's GC heap has no room left for.
+    AllocationTooLarge,
+    /// `ref.cast` of a value that is not of the target type.
+    CastFailure,
 }
 
 impl TrapKind {
     /// Every trap kind.
-    pub const ALL: [TrapKind; 17] = [
+    pub const ALL: [TrapKind; 23] = [
         TrapKind::StackOverflow,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -70,6 +83,12 @@ impl TrapKind {
         TrapKind::AtomicWaitNonSharedMemory,
         TrapKind::UncaughtException,
         TrapKind::MemoryCheck,
+        TrapKind::NullStructReference,
+        TrapKind::NullArrayReference,
+        TrapKind::NullI31Reference,
+        TrapKind::ArrayOutOfBounds,
+        TrapKind::AllocationTooLarge,
+        TrapKind::CastFailure,
     ];
 
     /// The spec testsuite's message for this trap (this library's own for
@@ -93,6 +112,12 @@ impl TrapKind {
             TrapKind::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
             TrapKind::UncaughtException => "uncaught wasm exception",
             TrapKind::MemoryCheck => "wmemcheck: invalid heap use",
+            TrapKind::NullStructReference => "null structure reference",
+            TrapKind::NullArrayReference => "null array reference",
+            TrapKind::NullI31Reference => "null i31 reference",
+            TrapKind::ArrayOutOfBounds => "out of bounds array access",
+            TrapKind::AllocationTooLarge => "allocation size too large",
+            TrapKind::CastFailure => "cast failure",
         }
     }
 }

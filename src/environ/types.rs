@@ -7,7 +7,7 @@ use std::fmt;
 
 /// A value type.
 ///
-/// Concrete reference types (`(ref $t)`) name a function type in one of
+/// Concrete reference types (`(ref $t)`) name a defined type in one of
 /// two index spaces, which never mix: [`HeapType::Module`] inside one
 /// module's own types (`ModuleInfo`, the compiler), [`HeapType::Canonical`]
 /// in types that cross modules (a live function's type, an import's type
@@ -38,6 +38,35 @@ pub struct RefType {
     pub heap: HeapType,
 }
 
+/// What a concrete type index names: the composite type's kind, which
+/// decides the hierarchy (and so the representation) of its references.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TypeKind {
+    /// A function type: references are `VMFuncRef` pointers.
+    Func,
+    /// A struct type: references are GC objects (the `any` hierarchy).
+    Struct,
+    /// An array type: references are GC objects (the `any` hierarchy).
+    Array,
+}
+
+/// The four hierarchies of heap types. References of different
+/// hierarchies never convert into each other implicitly; `any` and
+/// `extern` convert explicitly (`any.convert_extern`, `extern.convert_any`)
+/// and share their representation for that reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Hierarchy {
+    /// `func` and below: function references.
+    Func,
+    /// `extern` and below: host references.
+    Extern,
+    /// `any` and below: i31 values and GC objects (and host references
+    /// converted in with `any.convert_extern`).
+    Any,
+    /// `exn` and below: exception objects.
+    Exn,
+}
+
 /// What a reference points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HeapType {
@@ -53,42 +82,139 @@ pub enum HeapType {
     Exn,
     /// The bottom of the exception hierarchy: only null (`noexn`).
     NoExn,
-    /// A function of this module's type at this type-section index.
-    Module(u32),
-    /// A function of the type with this canonical id: the process-wide
-    /// id of its equivalence class (`runtime::type_registry`), the id
-    /// `call_indirect` compares.
-    Canonical(u32),
+    /// The top of the GC hierarchy (`any`).
+    Any,
+    /// Values that `ref.eq` compares (`eq`): i31s, structs and arrays.
+    Eq,
+    /// Unboxed 31-bit integers (`i31`).
+    I31,
+    /// Any struct (`struct`).
+    Struct,
+    /// Any array (`array`).
+    Array,
+    /// The bottom of the GC hierarchy: only null (`none`).
+    None,
+    /// A value of this module's type at this type-section index, of the
+    /// given kind.
+    Module(u32, TypeKind),
+    /// A value of the type with this canonical id: the process-wide id of
+    /// its equivalence class (`runtime::type_registry`), the id
+    /// `call_indirect` and casts compare.
+    Canonical(u32, TypeKind),
 }
 
 impl HeapType {
+    /// The hierarchy the type belongs to.
+    pub fn hierarchy(self) -> Hierarchy {
+        use HeapType as H;
+        match self {
+            H::Func
+            | H::NoFunc
+            | H::Module(_, TypeKind::Func)
+            | H::Canonical(_, TypeKind::Func) => Hierarchy::Func,
+            H::Extern | H::NoExtern => Hierarchy::Extern,
+            H::Exn | H::NoExn => Hierarchy::Exn,
+            H::Any
+            | H::Eq
+            | H::I31
+            | H::Struct
+            | H::Array
+            | H::None
+            | H::Module(..)
+            | H::Canonical(..) => Hierarchy::Any,
+        }
+    }
+
     /// True for the function hierarchy (`func`, `nofunc` and concrete
     /// function types), whose references are `VMFuncRef` pointers.
     pub fn is_func(self) -> bool {
-        !matches!(
-            self,
-            HeapType::Extern | HeapType::NoExtern | HeapType::Exn | HeapType::NoExn
-        )
+        self.hierarchy() == Hierarchy::Func
     }
 
     /// True for the exception hierarchy (`exn`, `noexn`), whose references
     /// are exception-object pointers.
     pub fn is_exn(self) -> bool {
-        matches!(self, HeapType::Exn | HeapType::NoExn)
+        self.hierarchy() == Hierarchy::Exn
+    }
+
+    /// True for the GC hierarchy (`any` and below).
+    pub fn is_any(self) -> bool {
+        self.hierarchy() == Hierarchy::Any
+    }
+
+    /// True for the host-reference hierarchy (`extern`, `noextern`).
+    pub fn is_extern(self) -> bool {
+        self.hierarchy() == Hierarchy::Extern
+    }
+
+    /// The bottom type of the hierarchy (`nofunc`, `noextern`, `none`,
+    /// `noexn`): the type of its null.
+    pub fn bottom(self) -> HeapType {
+        match self.hierarchy() {
+            Hierarchy::Func => HeapType::NoFunc,
+            Hierarchy::Extern => HeapType::NoExtern,
+            Hierarchy::Any => HeapType::None,
+            Hierarchy::Exn => HeapType::NoExn,
+        }
+    }
+
+    /// The top type of the hierarchy (`func`, `extern`, `any`, `exn`).
+    pub fn top(self) -> HeapType {
+        match self.hierarchy() {
+            Hierarchy::Func => HeapType::Func,
+            Hierarchy::Extern => HeapType::Extern,
+            Hierarchy::Any => HeapType::Any,
+            Hierarchy::Exn => HeapType::Exn,
+        }
+    }
+
+    /// The concrete type's index (in its space) and kind, if concrete.
+    pub fn concrete(self) -> Option<(u32, TypeKind)> {
+        match self {
+            HeapType::Module(i, k) | HeapType::Canonical(i, k) => Some((i, k)),
+            _ => None,
+        }
     }
 
     /// Whether every value of `self` is a value of `other`, for heap types
-    /// of one index space. Function types are final (no declared
-    /// supertypes before the GC proposal), so a concrete type is below
-    /// only itself and `func`.
+    /// of one index space, with no declared supertypes: a concrete type is
+    /// below itself and the abstract types above its kind only.
     pub fn is_subtype_of(self, other: HeapType) -> bool {
+        self.is_subtype_in(other, &|_| None)
+    }
+
+    /// Whether every value of `self` is a value of `other`, for heap types
+    /// of one index space, where `supertype` gives a concrete type's
+    /// declared supertype (in the same space).
+    pub fn is_subtype_in(
+        self,
+        other: HeapType,
+        supertype: &dyn Fn(HeapType) -> Option<HeapType>,
+    ) -> bool {
         use HeapType as H;
+        if self == other {
+            return true;
+        }
+        if self.hierarchy() != other.hierarchy() {
+            return false;
+        }
         match (self, other) {
-            (a, b) if a == b => true,
-            (H::NoFunc, b) => b.is_func(),
-            (H::NoExtern, H::Extern) => true,
-            (H::NoExn, H::Exn) => true,
-            (H::Module(_) | H::Canonical(_), H::Func) => true,
+            (H::NoFunc | H::NoExtern | H::NoExn | H::None, _) => true,
+            (_, H::Func | H::Extern | H::Exn | H::Any) => true,
+            (H::I31 | H::Struct | H::Array, H::Eq) => true,
+            (H::Module(_, k) | H::Canonical(_, k), H::Eq) => k != TypeKind::Func,
+            (H::Module(_, TypeKind::Struct) | H::Canonical(_, TypeKind::Struct), H::Struct) => true,
+            (H::Module(_, TypeKind::Array) | H::Canonical(_, TypeKind::Array), H::Array) => true,
+            (H::Module(..) | H::Canonical(..), H::Module(..) | H::Canonical(..)) => {
+                let mut at = self;
+                while let Some(up) = supertype(at) {
+                    if up == other {
+                        return true;
+                    }
+                    at = up;
+                }
+                false
+            }
             _ => false,
         }
     }
@@ -110,10 +236,26 @@ impl RefType {
         nullable: true,
         heap: HeapType::Exn,
     };
+    /// `anyref`: `(ref null any)`.
+    pub const ANYREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Any,
+    };
 
-    /// Whether every value of `self` is a value of `other` (one index space).
+    /// Whether every value of `self` is a value of `other` (one index
+    /// space, no declared supertypes).
     pub fn is_subtype_of(self, other: RefType) -> bool {
         (!self.nullable || other.nullable) && self.heap.is_subtype_of(other.heap)
+    }
+
+    /// Whether every value of `self` is a value of `other` (one index
+    /// space, declared supertypes from `supertype`).
+    pub fn is_subtype_in(
+        self,
+        other: RefType,
+        supertype: &dyn Fn(HeapType) -> Option<HeapType>,
+    ) -> bool {
+        (!self.nullable || other.nullable) && self.heap.is_subtype_in(other.heap, supertype)
     }
 }
 
@@ -122,6 +264,8 @@ impl ValType {
     pub const FUNCREF: ValType = ValType::Ref(RefType::FUNCREF);
     /// `externref`.
     pub const EXTERNREF: ValType = ValType::Ref(RefType::EXTERNREF);
+    /// `anyref`.
+    pub const ANYREF: ValType = ValType::Ref(RefType::ANYREF);
 
     /// True for reference types.
     pub fn is_ref(self) -> bool {
@@ -136,16 +280,31 @@ impl ValType {
         }
     }
 
-    /// True for references to host values (`externref` and its subtypes),
-    /// whose representation differs from function references'.
+    /// True for references to host values (`externref` and its subtypes).
     pub fn is_extern_ref(self) -> bool {
-        matches!(self, ValType::Ref(r) if !r.heap.is_func() && !r.heap.is_exn())
+        matches!(self, ValType::Ref(r) if r.heap.is_extern())
     }
 
-    /// Whether every value of `self` is a value of `other` (one index space).
+    /// True for references of the GC hierarchy (`anyref` and its subtypes).
+    pub fn is_any_ref(self) -> bool {
+        matches!(self, ValType::Ref(r) if r.heap.is_any())
+    }
+
+    /// Whether every value of `self` is a value of `other` (one index
+    /// space, no declared supertypes).
     pub fn is_subtype_of(self, other: ValType) -> bool {
+        self.is_subtype_in(other, &|_| None)
+    }
+
+    /// Whether every value of `self` is a value of `other` (one index
+    /// space, declared supertypes from `supertype`).
+    pub fn is_subtype_in(
+        self,
+        other: ValType,
+        supertype: &dyn Fn(HeapType) -> Option<HeapType>,
+    ) -> bool {
         match (self, other) {
-            (ValType::Ref(a), ValType::Ref(b)) => a.is_subtype_of(b),
+            (ValType::Ref(a), ValType::Ref(b)) => a.is_subtype_in(b, supertype),
             (a, b) => a == b,
         }
     }
@@ -156,7 +315,7 @@ impl ValType {
         match self {
             ValType::Ref(RefType {
                 nullable,
-                heap: heap @ (HeapType::Module(_) | HeapType::Canonical(_)),
+                heap: heap @ (HeapType::Module(..) | HeapType::Canonical(..)),
             }) => ValType::Ref(RefType {
                 nullable,
                 heap: f(heap),
@@ -175,24 +334,41 @@ impl fmt::Display for HeapType {
             HeapType::NoExtern => f.write_str("noextern"),
             HeapType::Exn => f.write_str("exn"),
             HeapType::NoExn => f.write_str("noexn"),
-            HeapType::Module(i) => write!(f, "{i}"),
-            HeapType::Canonical(id) => write!(f, "$type{id}"),
+            HeapType::Any => f.write_str("any"),
+            HeapType::Eq => f.write_str("eq"),
+            HeapType::I31 => f.write_str("i31"),
+            HeapType::Struct => f.write_str("struct"),
+            HeapType::Array => f.write_str("array"),
+            HeapType::None => f.write_str("none"),
+            HeapType::Module(i, _) => write!(f, "{i}"),
+            HeapType::Canonical(id, _) => write!(f, "$type{id}"),
         }
     }
 }
 
-/// The text form, with the abbreviations `funcref` and `externref`.
+/// The text form, with the abbreviations `funcref`, `externref`, `anyref`
+/// and the others of the proposals.
 impl fmt::Display for RefType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.nullable, self.heap) {
-            (true, HeapType::Func) => f.write_str("funcref"),
-            (true, HeapType::Extern) => f.write_str("externref"),
-            (true, HeapType::NoFunc) => f.write_str("nullfuncref"),
-            (true, HeapType::NoExtern) => f.write_str("nullexternref"),
-            (true, HeapType::Exn) => f.write_str("exnref"),
-            (true, HeapType::NoExn) => f.write_str("nullexnref"),
-            (true, heap) => write!(f, "(ref null {heap})"),
-            (false, heap) => write!(f, "(ref {heap})"),
+        let short = match self.heap {
+            HeapType::Func => "funcref",
+            HeapType::Extern => "externref",
+            HeapType::NoFunc => "nullfuncref",
+            HeapType::NoExtern => "nullexternref",
+            HeapType::Exn => "exnref",
+            HeapType::NoExn => "nullexnref",
+            HeapType::Any => "anyref",
+            HeapType::Eq => "eqref",
+            HeapType::I31 => "i31ref",
+            HeapType::Struct => "structref",
+            HeapType::Array => "arrayref",
+            HeapType::None => "nullref",
+            HeapType::Module(..) | HeapType::Canonical(..) => "",
+        };
+        match (self.nullable, short) {
+            (true, s) if !s.is_empty() => f.write_str(s),
+            (true, _) => write!(f, "(ref null {})", self.heap),
+            (false, _) => write!(f, "(ref {})", self.heap),
         }
     }
 }
@@ -211,7 +387,7 @@ impl fmt::Display for ValType {
 }
 
 /// A function signature.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct FuncType {
     /// Parameter types, in order.
     pub params: Box<[ValType]>,
@@ -262,6 +438,229 @@ impl fmt::Display for FuncType {
         group(f, "param", &self.params)?;
         group(f, "result", &self.results)?;
         f.write_str(")")
+    }
+}
+
+/// How a struct field or array element stores its value: a packed integer
+/// (read back sign- or zero-extended to `i32`) or a value type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StorageType {
+    /// An 8-bit integer.
+    I8,
+    /// A 16-bit integer.
+    I16,
+    /// A value of this type.
+    Val(ValType),
+}
+
+impl StorageType {
+    /// The value type it is read as (`i32` for packed storage).
+    pub fn unpacked(self) -> ValType {
+        match self {
+            StorageType::I8 | StorageType::I16 => ValType::I32,
+            StorageType::Val(t) => t,
+        }
+    }
+
+    /// Bytes it takes in an object.
+    pub fn size(self) -> u32 {
+        match self {
+            StorageType::I8 => 1,
+            StorageType::I16 => 2,
+            StorageType::Val(ValType::I32 | ValType::F32) => 4,
+            StorageType::Val(ValType::V128) => 16,
+            StorageType::Val(_) => 8,
+        }
+    }
+
+    fn map_concrete(self, f: impl FnMut(HeapType) -> HeapType) -> StorageType {
+        match self {
+            StorageType::Val(t) => StorageType::Val(t.map_concrete(f)),
+            packed => packed,
+        }
+    }
+
+    /// Whether a field of `self` may stand for one of `other`, as
+    /// subtyping of immutable fields requires.
+    fn is_subtype_in(
+        self,
+        other: StorageType,
+        supertype: &dyn Fn(HeapType) -> Option<HeapType>,
+    ) -> bool {
+        match (self, other) {
+            (StorageType::Val(a), StorageType::Val(b)) => a.is_subtype_in(b, supertype),
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl fmt::Display for StorageType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageType::I8 => f.write_str("i8"),
+            StorageType::I16 => f.write_str("i16"),
+            StorageType::Val(t) => t.fmt(f),
+        }
+    }
+}
+
+/// A struct field's or an array element's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldType {
+    /// What it stores.
+    pub storage: StorageType,
+    /// Whether `struct.set` / `array.set` may change it.
+    pub mutable: bool,
+}
+
+impl FieldType {
+    fn map_concrete(self, f: impl FnMut(HeapType) -> HeapType) -> FieldType {
+        FieldType {
+            storage: self.storage.map_concrete(f),
+            mutable: self.mutable,
+        }
+    }
+
+    /// Field subtyping: equal mutability; an immutable field covariant, a
+    /// mutable one invariant.
+    pub fn is_subtype_in(
+        self,
+        other: FieldType,
+        supertype: &dyn Fn(HeapType) -> Option<HeapType>,
+    ) -> bool {
+        self.mutable == other.mutable
+            && if self.mutable {
+                self.storage == other.storage
+            } else {
+                self.storage.is_subtype_in(other.storage, supertype)
+            }
+    }
+}
+
+/// `(field (mut i8))`, `(field i32)`: the text form without `field`.
+impl fmt::Display for FieldType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mutable {
+            write!(f, "(mut {})", self.storage)
+        } else {
+            self.storage.fmt(f)
+        }
+    }
+}
+
+/// The body of a type definition.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CompositeType {
+    /// A function signature.
+    Func(FuncType),
+    /// A struct with these fields, in order.
+    Struct(Box<[FieldType]>),
+    /// An array of elements of this type.
+    Array(FieldType),
+}
+
+impl CompositeType {
+    /// Which kind of type it is.
+    pub fn kind(&self) -> TypeKind {
+        match self {
+            CompositeType::Func(_) => TypeKind::Func,
+            CompositeType::Struct(_) => TypeKind::Struct,
+            CompositeType::Array(_) => TypeKind::Array,
+        }
+    }
+
+    /// The signature, for a function type.
+    pub fn as_func(&self) -> Option<&FuncType> {
+        match self {
+            CompositeType::Func(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// `self` with every concrete heap type mapped by `f`.
+    pub fn map_concrete(&self, mut f: impl FnMut(HeapType) -> HeapType) -> CompositeType {
+        match self {
+            CompositeType::Func(t) => CompositeType::Func(t.map_concrete(f)),
+            CompositeType::Struct(fields) => {
+                CompositeType::Struct(fields.iter().map(|t| t.map_concrete(&mut f)).collect())
+            }
+            CompositeType::Array(t) => CompositeType::Array(t.map_concrete(f)),
+        }
+    }
+}
+
+/// The text form: `(func ...)`, `(struct (field i32) ...)`, `(array (mut i8))`.
+impl fmt::Display for CompositeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompositeType::Func(t) => t.fmt(f),
+            CompositeType::Struct(fields) => {
+                f.write_str("(struct")?;
+                for field in fields.iter() {
+                    write!(f, " (field {field})")?;
+                }
+                f.write_str(")")
+            }
+            CompositeType::Array(t) => write!(f, "(array {t})"),
+        }
+    }
+}
+
+/// A type definition of the type section: a composite type, whether it
+/// is final, and its declared supertype.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SubType {
+    /// True when no type may declare it as supertype (`sub final`, and
+    /// every type written without `sub`).
+    pub is_final: bool,
+    /// The declared supertype (`Module` or `Canonical`, as the fields').
+    pub supertype: Option<HeapType>,
+    /// The type's body.
+    pub composite: CompositeType,
+}
+
+impl SubType {
+    /// A final function type with no supertype: what every function type
+    /// is without the GC proposal.
+    pub fn func(ty: FuncType) -> SubType {
+        SubType {
+            is_final: true,
+            supertype: None,
+            composite: CompositeType::Func(ty),
+        }
+    }
+
+    /// The signature, for a function type.
+    pub fn as_func(&self) -> Option<&FuncType> {
+        self.composite.as_func()
+    }
+
+    /// `self` with every concrete heap type (the supertype's too) mapped
+    /// by `f`.
+    pub fn map_concrete(&self, mut f: impl FnMut(HeapType) -> HeapType) -> SubType {
+        SubType {
+            is_final: self.is_final,
+            supertype: self.supertype.map(&mut f),
+            composite: self.composite.map_concrete(f),
+        }
+    }
+}
+
+/// The text form: the composite type, wrapped in `(sub ...)` unless it is
+/// final without a supertype.
+impl fmt::Display for SubType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_final && self.supertype.is_none() {
+            return self.composite.fmt(f);
+        }
+        f.write_str("(sub")?;
+        if self.is_final {
+            f.write_str(" final")?;
+        }
+        if let Some(s) = self.supertype {
+            write!(f, " {s}")?;
+        }
+        write!(f, " {})", self.composite)
     }
 }
 

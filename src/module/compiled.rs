@@ -28,6 +28,8 @@ struct ModuleInner {
     type_ids: Box<[u32]>,
     /// Each type of the type section in canonical form (concrete references
     /// as canonical ids), as live functions and reflection report them.
+    /// Each type's signature in canonical form (empty for struct and
+    /// array types).
     canonical_types: Box<[FuncType]>,
     memory_plans: Box<[MemoryPlan]>,
     /// Shared so a queued cache entry can encode it after `Module::new`
@@ -49,7 +51,7 @@ struct ModuleInner {
 /// `type_ids`, in canonical form.
 fn canonical_heap(heap: HeapType, type_ids: &[u32]) -> HeapType {
     match heap {
-        HeapType::Module(i) => HeapType::Canonical(type_ids[i as usize]),
+        HeapType::Module(i, kind) => HeapType::Canonical(type_ids[i as usize], kind),
         other => other,
     }
 }
@@ -102,9 +104,11 @@ impl Module {
         }
         let info = parsed.info;
         if engine.is_host_target() && !trampolines.1.is_empty() {
-            engine
-                .runtime()
-                .install_trampolines(&info.types, &trampolines.0, trampolines.1)?;
+            engine.runtime().install_trampolines(
+                &info.trampoline_types(),
+                &trampolines.0,
+                trampolines.1,
+            )?;
         }
         let plans = engine.tunables().memory_plans(&info);
         let compiled =
@@ -134,12 +138,19 @@ impl Module {
         file_images: Option<super::artifact::FileImages>,
     ) -> Result<Module> {
         let runtime = engine.runtime();
-        let type_ids: Box<[u32]> =
-            crate::runtime::type_registry::register_module_types(&info.types).into();
+        let type_ids: Box<[u32]> = crate::runtime::type_registry::register_module_types(
+            &info.types,
+            &info.rec_group_starts,
+        )
+        .into();
         let canonical_types = info
             .types
             .iter()
-            .map(|ty| ty.map_concrete(|heap| canonical_heap(heap, &type_ids)))
+            .map(|ty| {
+                ty.as_func().map_or_else(FuncType::default, |f| {
+                    f.map_concrete(|heap| canonical_heap(heap, &type_ids))
+                })
+            })
             .collect();
         // Code for another target (`target`) is only ever written out: it
         // is not told to this host's unwinder or profiler, and it gets no
@@ -156,8 +167,9 @@ impl Module {
                 },
                 wasm,
             );
-            runtime.ensure_trampolines(&info.types)?;
-            info.types
+            let trampoline_types = info.trampoline_types();
+            runtime.ensure_trampolines(&trampoline_types)?;
+            trampoline_types
                 .iter()
                 .map(|ty| {
                     let (array_to_wasm, wasm_to_host) = runtime.trampolines(ty)?;

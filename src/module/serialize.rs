@@ -116,7 +116,7 @@ impl Module {
         let trampolines = if engine.is_host_target() {
             engine
                 .runtime()
-                .trampolines_for_artifact(&self.info().types)?
+                .trampolines_for_artifact(&self.info().trampoline_types())?
         } else {
             Default::default()
         };

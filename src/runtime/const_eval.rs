@@ -15,14 +15,20 @@ use crate::environ::ValRaw;
 ///
 /// Nearly every expression is one operand-free operator (element items
 /// are one each): those are answered by `leaf` directly, without a stack.
+///
+/// The GC operators that take operands (`struct.new`, `array.new*`,
+/// `ref.i31`, the conversions) go to `gc` with the stack, from which it
+/// pops its operands (the init plan, which runs before any instance and
+/// heap exist, refuses them).
 #[inline]
 pub(crate) fn evaluate<E>(
     expr: &ConstExpr,
     mut leaf: impl FnMut(&ConstOp) -> Result<ValRaw, E>,
+    mut gc: impl FnMut(&ConstOp, &mut Vec<ValRaw>) -> Result<ValRaw, E>,
     malformed: impl Fn() -> E,
 ) -> Result<ValRaw, E> {
     if let [op] = expr.ops.as_slice() {
-        if !is_arithmetic(op) {
+        if !is_arithmetic(op) && !takes_operands(op) {
             return leaf(op);
         }
     }
@@ -32,12 +38,29 @@ pub(crate) fn evaluate<E>(
             let b = stack.pop().ok_or_else(&malformed)?;
             let a = stack.pop().ok_or_else(&malformed)?;
             arithmetic(op, a, b)
+        } else if takes_operands(op) {
+            gc(op, &mut stack)?
         } else {
             leaf(op)?
         };
         stack.push(v);
     }
     stack.pop().ok_or_else(malformed)
+}
+
+/// Whether `op` is a GC operator that pops operands (or allocates).
+fn takes_operands(op: &ConstOp) -> bool {
+    matches!(
+        op,
+        ConstOp::StructNew(_)
+            | ConstOp::StructNewDefault(_)
+            | ConstOp::ArrayNew(_)
+            | ConstOp::ArrayNewDefault(_)
+            | ConstOp::ArrayNewFixed { .. }
+            | ConstOp::RefI31
+            | ConstOp::AnyConvertExtern
+            | ConstOp::ExternConvertAny
+    )
 }
 
 /// `a op b` for an arithmetic operator. The `i32` operators are computed
@@ -89,7 +112,12 @@ mod tests {
     }
 
     fn eval(ops: Vec<ConstOp>) -> Result<ValRaw, String> {
-        evaluate(&ConstExpr { ops }, constants, || "malformed".to_string())
+        evaluate(
+            &ConstExpr { ops },
+            constants,
+            |_, _| Err("gc".to_string()),
+            || "malformed".to_string(),
+        )
     }
 
     #[test]

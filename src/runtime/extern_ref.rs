@@ -1,23 +1,40 @@
 //! `ExternRef`: an opaque host value that wasm can hold and pass around.
 //!
-//! Wasm sees an externref as the address of its `ExternData`; the store
-//! owns the payload, so it stays alive as long as any wasm value, table or
-//! global could still hold it (until the store itself goes).
+//! Wasm sees an externref as one word. A host value is the address of its
+//! `ExternData`, which starts with a GC object header of kind
+//! `KIND_EXTERN` (`environ::gc_layout`), so that `any.convert_extern` and
+//! `extern.convert_any` never change a word; any other non-null word is an
+//! `any` reference (an i31 or a GC object) that wasm converted out with
+//! `extern.convert_any`. The store owns the payloads, so they stay alive
+//! as long as any wasm value, table or global could still hold them (until
+//! the store itself goes).
 
+use super::gc::AnyRef;
 use super::store::Store;
+use crate::environ::gc_layout::{EXTERN_TYPE_ID, KIND_EXTERN, KIND_OFFSET};
 use std::any::Any;
 use std::ptr::NonNull;
 
-/// The payload of one externref, owned by its store.
+/// The payload of one host externref, owned by its store.
+#[repr(C)]
 pub(crate) struct ExternData {
+    /// The GC object header: `EXTERN_TYPE_ID`, `KIND_EXTERN`.
+    header: [u32; 2],
     data: Box<dyn Any>,
 }
 
-/// A reference to a host value. Cheap to clone; identity is the payload.
+/// What `ExternRef::data` gives for an externref that wraps an `any`
+/// reference (`extern.convert_any` of an i31, struct or array) rather
+/// than a host value: downcasts to host types fail on it.
+#[derive(Debug)]
+pub struct ConvertedAnyRef;
+
+/// A reference to a host value, or to an `any` reference converted out.
+/// Cheap to clone; identity is the word.
 #[derive(Clone)]
 pub struct ExternRef {
     store: Store,
-    data: NonNull<ExternData>,
+    word: NonNull<u8>,
 }
 
 // SAFETY: the handle keeps the store alive; the store and its objects move
@@ -27,30 +44,58 @@ unsafe impl Send for ExternRef {}
 impl ExternRef {
     /// Wraps `data`; the store keeps it alive for its own lifetime.
     pub fn new(store: &Store, data: Box<dyn Any>) -> ExternRef {
-        let data = store.adopt_extern(ExternData { data });
+        let data = store.adopt_extern(ExternData {
+            header: [EXTERN_TYPE_ID, KIND_EXTERN],
+            data,
+        });
         ExternRef {
             store: store.clone(),
-            data,
+            word: data.cast(),
         }
     }
 
-    /// The host value this reference wraps.
+    /// The host value record, when the word is one.
+    fn host_data(&self) -> Option<&ExternData> {
+        if self.word.as_ptr() as usize & 1 == 1 {
+            return None;
+        }
+        // SAFETY: a non-i31 word is an object of the store (which the
+        // handle keeps alive); every object starts with the header.
+        let kind = unsafe {
+            self.word
+                .as_ptr()
+                .offset(KIND_OFFSET as isize)
+                .cast::<u32>()
+                .read()
+        };
+        // SAFETY: objects of kind KIND_EXTERN are `ExternData` records.
+        (kind == KIND_EXTERN).then(|| unsafe { self.word.cast::<ExternData>().as_ref() })
+    }
+
+    /// The host value this reference wraps ([`ConvertedAnyRef`] for an
+    /// `any` reference converted out).
     pub fn data(&self) -> &dyn Any {
-        // SAFETY: the store owns the payload and `self.store` keeps it
-        // alive; payloads are never mutated after creation.
-        unsafe { &*self.data.as_ref().data }
+        match self.host_data() {
+            Some(d) => &*d.data,
+            None => &ConvertedAnyRef,
+        }
     }
 
-    /// Whether both references wrap the same host value.
+    /// The `any` reference this is (`any.convert_extern`): the same word.
+    pub fn to_any(&self) -> AnyRef {
+        // SAFETY: every externref word of the store is an `any` word too.
+        unsafe { AnyRef::from_raw(&self.store, self.as_raw()) }.expect("non-null")
+    }
+
+    /// Whether both references are the same value.
     pub fn same(&self, other: &ExternRef) -> bool {
-        self.data == other.data
+        self.word == other.word
     }
 
-    /// A hashable identity of the host value: equal for two handles exactly
-    /// when `same` is true, and stable while any handle of it exists (the
-    /// address of its record, which the store owns and never moves).
+    /// A hashable identity of the value: equal for two handles exactly
+    /// when `same` is true, and stable while any handle of it exists.
     pub fn id(&self) -> usize {
-        self.data.as_ptr() as usize
+        self.word.as_ptr() as usize
     }
 
     /// The store that owns the payload.
@@ -60,17 +105,17 @@ impl ExternRef {
 
     /// The value wasm sees for this reference.
     pub(crate) fn as_raw(&self) -> *mut u8 {
-        self.data.as_ptr().cast()
+        self.word.as_ptr()
     }
 
     /// The reference a non-null externref value of `store` stands for.
     ///
     /// # Safety
-    /// `raw` must be an externref value produced by `as_raw` for `store`.
+    /// `raw` must be an externref (or `any`) value of `store`.
     pub(crate) unsafe fn from_raw(store: &Store, raw: *mut u8) -> Option<ExternRef> {
-        NonNull::new(raw.cast::<ExternData>()).map(|data| ExternRef {
+        NonNull::new(raw).map(|word| ExternRef {
             store: store.clone(),
-            data,
+            word,
         })
     }
 }
@@ -78,7 +123,7 @@ impl ExternRef {
 impl std::fmt::Debug for ExternRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExternRef")
-            .field("data", &self.data)
+            .field("word", &self.word)
             .finish()
     }
 }

@@ -426,7 +426,7 @@ fn static_offset(expr: &ConstExpr, memory64: bool) -> Option<u64> {
         ConstOp::I64Const(v) => Ok(ValRaw::from_i64(v)),
         _ => Err(()),
     };
-    let v = const_eval::evaluate(expr, constants_only, || ()).ok()?;
+    let v = const_eval::evaluate(expr, constants_only, |_, _| Err(()), || ()).ok()?;
     Some(if memory64 {
         v.get_i64() as u64
     } else {

@@ -4,6 +4,7 @@
 use super::const_eval;
 use super::externals::Extern;
 use super::func::{Func, FuncData};
+use super::gc;
 use super::global::{Global, GlobalData};
 use super::init_plan::{InitPlan, MemoryInit, TableTemplate};
 use super::libcalls;
@@ -20,7 +21,7 @@ use crate::environ::trap_kind::TrapKind;
 use crate::environ::val_raw::ValRaw;
 use crate::environ::vmoffsets::VMOffsets;
 use crate::environ::MemoryPlan;
-use crate::environ::{EntityType, ExternKind, MemoryType, TableType};
+use crate::environ::{gc_layout, CompositeType, EntityType, ExternKind, MemoryType, TableType};
 use crate::module::Module;
 use anyhow::{anyhow, bail, Result};
 use std::alloc::Layout;
@@ -247,6 +248,7 @@ impl InstanceData {
         const_eval::evaluate(
             expr,
             |op| self.eval_operand_free(op),
+            |op, stack| self.eval_gc(op, stack),
             || anyhow!("internal: constant expression stack underflow"),
         )
     }
@@ -293,7 +295,102 @@ impl InstanceData {
             | ConstOp::I32Mul
             | ConstOp::I64Add
             | ConstOp::I64Sub
-            | ConstOp::I64Mul => bail!("internal: constant operator {op:?} out of place"),
+            | ConstOp::I64Mul
+            | ConstOp::StructNew(_)
+            | ConstOp::StructNewDefault(_)
+            | ConstOp::ArrayNew(_)
+            | ConstOp::ArrayNewDefault(_)
+            | ConstOp::ArrayNewFixed { .. }
+            | ConstOp::RefI31
+            | ConstOp::AnyConvertExtern
+            | ConstOp::ExternConvertAny => bail!("internal: constant operator {op:?} out of place"),
+        })
+    }
+
+    /// The value of a GC operator of a constant expression, popping its
+    /// operands from `stack`: the allocating ones build their object in
+    /// the store's heap, as compiled code would.
+    fn eval_gc(&self, op: &ConstOp, stack: &mut Vec<ValRaw>) -> Result<ValRaw> {
+        let underflow = || anyhow!("internal: constant expression stack underflow");
+        let pop = |stack: &mut Vec<ValRaw>| stack.pop().ok_or_else(underflow);
+        let store = self.store();
+        let info = self.module.info();
+        let type_id = |index: u32| self.module.type_ids()[index as usize];
+        let too_large = || -> anyhow::Error {
+            Trap::from_kind(TrapKind::AllocationTooLarge, Vec::new()).into()
+        };
+        Ok(match *op {
+            ConstOp::RefI31 => {
+                let v = pop(stack)?.get_i32() as u32;
+                ValRaw::from_ptr(crate::environ::gc_layout::i31_word(v) as usize as *mut u8)
+            }
+            ConstOp::AnyConvertExtern | ConstOp::ExternConvertAny => pop(stack)?,
+            ConstOp::StructNew(t) | ConstOp::StructNewDefault(t) => {
+                let ty = &info.types[t as usize];
+                let object = gc::alloc_struct(&store, type_id(t), ty).ok_or_else(too_large)?;
+                if let (ConstOp::StructNew(_), CompositeType::Struct(fields)) = (op, &ty.composite)
+                {
+                    let layout = gc_layout::struct_layout(fields);
+                    let values = stack.split_off(
+                        stack
+                            .len()
+                            .checked_sub(fields.len())
+                            .ok_or_else(underflow)?,
+                    );
+                    for ((field, offset), value) in
+                        fields.iter().zip(layout.offsets.iter()).zip(&values)
+                    {
+                        // SAFETY: the offset is the field's, inside the new struct.
+                        unsafe {
+                            gc::write_raw(
+                                object.as_ptr().add(*offset as usize),
+                                field.storage,
+                                value,
+                            )
+                        };
+                    }
+                }
+                ValRaw::from_ptr(object.as_ptr())
+            }
+            ConstOp::ArrayNew(t)
+            | ConstOp::ArrayNewDefault(t)
+            | ConstOp::ArrayNewFixed { index: t, .. } => {
+                let ty = &info.types[t as usize];
+                let CompositeType::Array(element) = ty.composite else {
+                    bail!("internal: type {t} is not an array");
+                };
+                let (len, values) = match *op {
+                    ConstOp::ArrayNewFixed { len, .. } => {
+                        let at = stack
+                            .len()
+                            .checked_sub(len as usize)
+                            .ok_or_else(underflow)?;
+                        (len, stack.split_off(at))
+                    }
+                    ConstOp::ArrayNew(_) => {
+                        let len = pop(stack)?.get_i32() as u32;
+                        let value = pop(stack)?;
+                        (len, vec![value; 1])
+                    }
+                    _ => (pop(stack)?.get_i32() as u32, Vec::new()),
+                };
+                let object = gc::alloc_array(&store, type_id(t), ty, len).ok_or_else(too_large)?;
+                if !values.is_empty() {
+                    for i in 0..len {
+                        let value = &values[if values.len() == 1 { 0 } else { i as usize }];
+                        // SAFETY: `i` is below the new array's length.
+                        unsafe {
+                            gc::write_raw(
+                                gc::array_elem(object, element, i),
+                                element.storage,
+                                value,
+                            )
+                        };
+                    }
+                }
+                ValRaw::from_ptr(object.as_ptr())
+            }
+            _ => bail!("internal: constant operator {op:?} out of place"),
         })
     }
 }
@@ -460,10 +557,10 @@ impl Instance {
             }
             match (&import.ty, ext) {
                 (EntityType::Function(t), Extern::Func(f)) => {
-                    // Function types are final: the provided function's
-                    // type must be equivalent to the import's, which is
-                    // equality of canonical ids.
-                    if f.type_id() != module.type_ids()[*t as usize] {
+                    // The provided function's type must be the import's
+                    // (equal canonical ids) or declare it as a supertype.
+                    let expected_id = module.type_ids()[*t as usize];
+                    if !super::type_registry::is_subtype(f.type_id(), expected_id) {
                         let expected = module.canonical_extern_type(&import.ty);
                         return Err(incompatible(expected.to_string(), f.ty().to_string()));
                     }
@@ -504,7 +601,10 @@ impl Instance {
                     let content_matches = if expected.mutable {
                         actual.content == expected.content
                     } else {
-                        actual.content.is_subtype_of(expected.content)
+                        actual.content.is_subtype_in(
+                            expected.content,
+                            &super::type_registry::canonical_supertype,
+                        )
                     };
                     if actual.mutable != expected.mutable || !content_matches {
                         return Err(incompatible(expected.to_string(), actual.to_string()));
@@ -648,8 +748,10 @@ impl Instance {
             }
         }
         for &ty in &info.tags[info.num_imported_tags as usize..] {
+            let type_id = module.type_ids()[ty as usize];
             let ty = module.canonical_tag_type(ty);
-            data.tags.push(store.adopt_tag(TagData::new(ty)));
+            data.tags
+                .push(store.adopt_tag(TagData::with_type_id(ty, type_id)));
         }
 
         let defined: Box<[FuncData]> = (info.num_imported_funcs..info.functions.len() as u32)

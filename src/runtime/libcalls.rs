@@ -6,13 +6,17 @@
 //! `wr_raise_trap` and `wr_throw_ref` in `traphandlers` (the trap and
 //! throw paths themselves, in assembly).
 
+use super::gc;
 use super::instance::InstanceData;
 use super::parking;
 use super::table::TableData;
 use super::traphandlers::{wr_raise_trap, wr_throw_ref};
+use super::type_registry;
 use super::wmemcheck;
 use crate::environ::builtins::{BuiltinFunction, WmemcheckRole};
+use crate::environ::{CompositeType, FieldType};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 
 /// The table `VMContext::BUILTINS` points at, in `BuiltinFunction` order.
 struct BuiltinTable([*const u8; BuiltinFunction::COUNT]);
@@ -45,6 +49,14 @@ static TABLE: BuiltinTable = BuiltinTable([
     wmemcheck_store as *const u8,
     wmemcheck_enter as *const u8,
     wmemcheck_exit as *const u8,
+    gc_alloc_struct as *const u8,
+    gc_alloc_array as *const u8,
+    array_new_data as *const u8,
+    array_new_elem as *const u8,
+    array_init_data as *const u8,
+    array_init_elem as *const u8,
+    array_copy as *const u8,
+    is_subtype as *const u8,
 ]);
 
 /// The builtin table every `VMContext` points at.
@@ -447,6 +459,231 @@ unsafe extern "C" fn wmemcheck_exit(vmctx: *mut u8, role: u32, result: u64) {
     unsafe { with_instance(vmctx, (), exit) }
 }
 
+// ----- wasm GC -----
+
+/// The element type of the calling module's array type `ty`.
+fn array_element(inst: &InstanceData, ty: u32) -> Option<FieldType> {
+    match inst.module().info().types.get(ty as usize)?.composite {
+        CompositeType::Array(element) => Some(element),
+        _ => None,
+    }
+}
+
+/// A new array of the calling module's type `ty` and `len` elements, or
+/// `None` when it is too large.
+fn new_array(inst: &InstanceData, ty: u32, len: u32) -> Option<NonNull<u8>> {
+    let sub = inst.module().info().types.get(ty as usize)?;
+    let id = inst.module().type_ids()[ty as usize];
+    gc::alloc_array(&inst.store(), id, sub, len)
+}
+
+/// `struct.new*`: a zeroed struct of the calling module's type `ty`, or
+/// null when the store's heap has no room.
+unsafe extern "C" fn gc_alloc_struct(vmctx: *mut u8, ty: u32) -> *mut u8 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        with_instance(vmctx, std::ptr::null_mut(), |inst| {
+            let Some(sub) = inst.module().info().types.get(ty as usize) else {
+                return std::ptr::null_mut();
+            };
+            let id = inst.module().type_ids()[ty as usize];
+            gc::alloc_struct(&inst.store(), id, sub).map_or(std::ptr::null_mut(), |p| p.as_ptr())
+        })
+    }
+}
+
+/// `array.new*`: a zeroed array, or null when it is too large.
+unsafe extern "C" fn gc_alloc_array(vmctx: *mut u8, ty: u32, len: u32) -> *mut u8 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        with_instance(vmctx, std::ptr::null_mut(), |inst| {
+            new_array(inst, ty, len).map_or(std::ptr::null_mut(), |p| p.as_ptr())
+        })
+    }
+}
+
+/// What `array_new_data`/`array_new_elem` return when the segment range
+/// is out of bounds (odd, so never an object's address).
+const SEGMENT_OUT_OF_BOUNDS: usize = 1;
+
+/// `array.new_data`: an array of `len` elements read from data segment
+/// `data` at byte `offset`.
+unsafe extern "C" fn array_new_data(
+    vmctx: *mut u8,
+    ty: u32,
+    data: u32,
+    offset: u32,
+    len: u32,
+) -> *mut u8 {
+    let new = |inst: &InstanceData| -> usize {
+        let Some(element) = array_element(inst, ty) else {
+            return 0;
+        };
+        let bytes = inst.data_segment(data);
+        let size = u64::from(element.storage.size()) * u64::from(len);
+        let Some(range) = range_in(u64::from(offset), size, bytes.len()) else {
+            return SEGMENT_OUT_OF_BOUNDS;
+        };
+        let Some(array) = new_array(inst, ty, len) else {
+            return 0;
+        };
+        // SAFETY: the array has `len` elements, `range` their bytes.
+        unsafe { gc::copy_data_into(gc::array_elem(array, element, 0), &bytes[range]) };
+        array.as_ptr() as usize
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, 0, new) as *mut u8 }
+}
+
+/// `array.new_elem`: an array of `len` references from element segment
+/// `elem` at `offset`.
+unsafe extern "C" fn array_new_elem(
+    vmctx: *mut u8,
+    ty: u32,
+    elem: u32,
+    offset: u32,
+    len: u32,
+) -> *mut u8 {
+    let new = |inst: &InstanceData| -> usize {
+        let Some(element) = array_element(inst, ty) else {
+            return 0;
+        };
+        let items = inst.elem_segment(elem);
+        let Some(range) = range_in(u64::from(offset), u64::from(len), items.len()) else {
+            return SEGMENT_OUT_OF_BOUNDS;
+        };
+        let Some(array) = new_array(inst, ty, len) else {
+            return 0;
+        };
+        for (i, &item) in items[range].iter().enumerate() {
+            // SAFETY: `i` is below the array's length; reference elements
+            // are words.
+            unsafe {
+                gc::array_elem(array, element, i as u32)
+                    .cast::<usize>()
+                    .write(item)
+            };
+        }
+        array.as_ptr() as usize
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, 0, new) as *mut u8 }
+}
+
+/// What `array_init_*` return.
+const INIT_DONE: u32 = 0;
+const INIT_ARRAY_OUT_OF_BOUNDS: u32 = 1;
+const INIT_SEGMENT_OUT_OF_BOUNDS: u32 = 2;
+
+/// `array.init_data` into the non-null array `array` of type `ty`.
+unsafe extern "C" fn array_init_data(
+    vmctx: *mut u8,
+    ty: u32,
+    array: *mut u8,
+    dst: u32,
+    data: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    let init = |inst: &InstanceData| -> u32 {
+        let (Some(element), Some(array)) = (array_element(inst, ty), NonNull::new(array)) else {
+            return INIT_ARRAY_OUT_OF_BOUNDS;
+        };
+        // SAFETY: compiled code passes a live array of type `ty`.
+        let array_len = unsafe { gc::array_len(array) };
+        if range_in(u64::from(dst), u64::from(len), array_len as usize).is_none() {
+            return INIT_ARRAY_OUT_OF_BOUNDS;
+        }
+        let bytes = inst.data_segment(data);
+        let size = u64::from(element.storage.size()) * u64::from(len);
+        let Some(range) = range_in(u64::from(src), size, bytes.len()) else {
+            return INIT_SEGMENT_OUT_OF_BOUNDS;
+        };
+        // SAFETY: elements `dst..dst + len` are in the array.
+        unsafe { gc::copy_data_into(gc::array_elem(array, element, dst), &bytes[range]) };
+        INIT_DONE
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, INIT_ARRAY_OUT_OF_BOUNDS, init) }
+}
+
+/// `array.init_elem` into the non-null array `array` of type `ty`.
+unsafe extern "C" fn array_init_elem(
+    vmctx: *mut u8,
+    ty: u32,
+    array: *mut u8,
+    dst: u32,
+    elem: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    let init = |inst: &InstanceData| -> u32 {
+        let (Some(element), Some(array)) = (array_element(inst, ty), NonNull::new(array)) else {
+            return INIT_ARRAY_OUT_OF_BOUNDS;
+        };
+        // SAFETY: compiled code passes a live array of type `ty`.
+        let array_len = unsafe { gc::array_len(array) };
+        if range_in(u64::from(dst), u64::from(len), array_len as usize).is_none() {
+            return INIT_ARRAY_OUT_OF_BOUNDS;
+        }
+        let items = inst.elem_segment(elem);
+        let Some(range) = range_in(u64::from(src), u64::from(len), items.len()) else {
+            return INIT_SEGMENT_OUT_OF_BOUNDS;
+        };
+        for (i, &item) in items[range].iter().enumerate() {
+            // SAFETY: element `dst + i` is in the array; references are words.
+            unsafe {
+                gc::array_elem(array, element, dst + i as u32)
+                    .cast::<usize>()
+                    .write(item)
+            };
+        }
+        INIT_DONE
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { with_instance(vmctx, INIT_ARRAY_OUT_OF_BOUNDS, init) }
+}
+
+/// `array.copy` of `len` elements between non-null arrays whose elements
+/// have the size of type `ty`'s (validation makes the element types
+/// compatible); the ranges may overlap.
+unsafe extern "C" fn array_copy(
+    vmctx: *mut u8,
+    ty: u32,
+    dst: *mut u8,
+    dst_index: u32,
+    src: *mut u8,
+    src_index: u32,
+    len: u32,
+) -> u32 {
+    let copy = |inst: &InstanceData| -> Option<()> {
+        let element = array_element(inst, ty)?;
+        let (dst, src) = (NonNull::new(dst)?, NonNull::new(src)?);
+        // SAFETY: compiled code passes live arrays.
+        let (dst_len, src_len) = unsafe { (gc::array_len(dst), gc::array_len(src)) };
+        range_in(u64::from(dst_index), u64::from(len), dst_len as usize)?;
+        range_in(u64::from(src_index), u64::from(len), src_len as usize)?;
+        let bytes = element.storage.size() as usize * len as usize;
+        // SAFETY: both ranges are inside their arrays; `copy` allows overlap.
+        unsafe {
+            std::ptr::copy(
+                gc::array_elem(src, element, src_index),
+                gc::array_elem(dst, element, dst_index),
+                bytes,
+            )
+        };
+        Some(())
+    };
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe { checked(vmctx, copy) }
+}
+
+/// Whether canonical type `actual` is `expected` or declares it among its
+/// supertypes: 1 or 0.
+unsafe extern "C" fn is_subtype(_vmctx: *mut u8, actual: u32, expected: u32) -> u32 {
+    guarded(0, || u32::from(type_registry::is_subtype(actual, expected)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,6 +715,14 @@ mod tests {
                 BuiltinFunction::WmemcheckStore => wmemcheck_store as *const u8,
                 BuiltinFunction::WmemcheckEnter => wmemcheck_enter as *const u8,
                 BuiltinFunction::WmemcheckExit => wmemcheck_exit as *const u8,
+                BuiltinFunction::GcAllocStruct => gc_alloc_struct as *const u8,
+                BuiltinFunction::GcAllocArray => gc_alloc_array as *const u8,
+                BuiltinFunction::ArrayNewData => array_new_data as *const u8,
+                BuiltinFunction::ArrayNewElem => array_new_elem as *const u8,
+                BuiltinFunction::ArrayInitData => array_init_data as *const u8,
+                BuiltinFunction::ArrayInitElem => array_init_elem as *const u8,
+                BuiltinFunction::ArrayCopy => array_copy as *const u8,
+                BuiltinFunction::IsSubtype => is_subtype as *const u8,
             }
         };
         for f in BuiltinFunction::ALL {

@@ -116,6 +116,9 @@ pub(crate) struct StoreInner {
     /// `fuel_async_yield_interval` (None: no yields, all fuel is active).
     fuel_yield_interval: Cell<Option<u64>>,
     objects: Mutex<StoreObjects>,
+    /// The structs and arrays of wasm GC (`gc::GcHeap`), used by one
+    /// thread at a time as the whole store is.
+    gc_heap: std::cell::RefCell<super::gc::GcHeap>,
 }
 
 // SAFETY: the wasm.h contract: a store and its objects are used by one
@@ -163,6 +166,7 @@ impl Store {
                 fuel_reserve: Cell::new(0),
                 fuel_yield_interval: Cell::new(None),
                 objects: Mutex::new(StoreObjects::default()),
+                gc_heap: Default::default(),
             }),
             _not_sync: std::marker::PhantomData,
         }
@@ -548,6 +552,23 @@ impl Store {
 
     pub(crate) fn adopt_global(&self, data: GlobalData) -> NonNull<GlobalData> {
         self.adopt(data, |o| &mut o.globals)
+    }
+
+    /// Runs `f` on the store's GC heap.
+    pub(crate) fn with_gc_heap<R>(&self, f: impl FnOnce(&mut super::gc::GcHeap) -> R) -> R {
+        f(&mut self.inner.gc_heap.borrow_mut())
+    }
+
+    /// Collects the store's unreachable GC objects now. (The heap has no
+    /// collector yet: objects stay until the store is dropped, and this
+    /// returns at once.)
+    pub fn gc(&self) {
+        self.with_gc_heap(|_| ());
+    }
+
+    /// Bytes the store's GC heap holds.
+    pub fn gc_heap_bytes(&self) -> u64 {
+        self.inner.gc_heap.borrow().bytes()
     }
 
     pub(crate) fn adopt_extern(&self, data: ExternData) -> NonNull<ExternData> {

@@ -19,9 +19,16 @@ pub(crate) struct TagData {
 }
 
 impl TagData {
-    /// A tag of `ty`, a type in canonical form.
+    /// A tag of `ty`, a type in canonical form, as a group of its own
+    /// (a host-made tag).
     pub(crate) fn new(ty: TagType) -> TagData {
         let type_id = super::type_registry::canonical_id(&ty.ty);
+        TagData { ty, type_id }
+    }
+
+    /// A tag a module defines, of its type with canonical id `type_id`
+    /// (which may sit in a recursion group of several types).
+    pub(crate) fn with_type_id(ty: TagType, type_id: u32) -> TagData {
         TagData { ty, type_id }
     }
 }

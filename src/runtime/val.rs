@@ -4,6 +4,7 @@
 use super::exn::ExnRef;
 use super::extern_ref::ExternRef;
 use super::func::Func;
+use super::gc::{AnyKind, AnyRef};
 use super::store::Store;
 use super::vm::VMFuncRef;
 use crate::environ::val_raw::ValRaw;
@@ -29,6 +30,9 @@ pub enum Val {
     ExternRef(Option<ExternRef>),
     /// An exception reference; `None` is `ref.null exn`.
     ExnRef(Option<ExnRef>),
+    /// A reference of the GC hierarchy (an i31, struct or array, or a
+    /// host value converted in); `None` is `ref.null any`.
+    AnyRef(Option<AnyRef>),
 }
 
 impl Val {
@@ -43,6 +47,7 @@ impl Val {
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
             Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
+            Val::AnyRef(_) => ValType::ANYREF,
         }
     }
 
@@ -56,12 +61,14 @@ impl Val {
         };
         match self {
             Val::FuncRef(None) => r.nullable && r.heap.is_func(),
-            Val::ExternRef(None) => r.nullable && !r.heap.is_func() && !r.heap.is_exn(),
+            Val::ExternRef(None) => r.nullable && r.heap.is_extern(),
             Val::ExnRef(None) => r.nullable && r.heap.is_exn(),
+            Val::AnyRef(None) => r.nullable && r.heap.is_any(),
+            Val::AnyRef(Some(a)) => any_matches(a, r.heap),
             Val::ExnRef(Some(_)) => r.heap == HeapType::Exn,
             Val::FuncRef(Some(f)) => match r.heap {
                 HeapType::Func => true,
-                HeapType::Canonical(id) => f.type_id() == id,
+                HeapType::Canonical(id, _) => super::type_registry::is_subtype(f.type_id(), id),
                 _ => false,
             },
             Val::ExternRef(Some(_)) => r.heap == HeapType::Extern,
@@ -79,6 +86,7 @@ impl Val {
             ValType::V128 => Val::V128(0),
             ValType::Ref(r) if r.heap.is_func() => Val::FuncRef(None),
             ValType::Ref(r) if r.heap.is_exn() => Val::ExnRef(None),
+            ValType::Ref(r) if r.heap.is_any() => Val::AnyRef(None),
             ValType::Ref(_) => Val::ExternRef(None),
         }
     }
@@ -90,6 +98,7 @@ impl Val {
             Val::FuncRef(Some(f)) => f.store().same(store),
             Val::ExternRef(Some(e)) => e.store().same(store),
             Val::ExnRef(Some(e)) => e.store().same(store),
+            Val::AnyRef(Some(a)) => a.store().same(store),
             _ => true,
         }
     }
@@ -110,6 +119,9 @@ impl Val {
             Val::ExnRef(e) => {
                 ValRaw::from_ptr(e.as_ref().map_or(std::ptr::null_mut(), |e| e.as_raw()))
             }
+            Val::AnyRef(a) => {
+                ValRaw::from_ptr(a.as_ref().map_or(std::ptr::null_mut(), |a| a.as_raw()))
+            }
         }
     }
 
@@ -125,6 +137,7 @@ impl Val {
             Val::FuncRef(f) => Some(Val::func_ref_raw(f.as_ref()).cast()),
             Val::ExternRef(e) => Some(e.as_ref().map_or(std::ptr::null_mut(), |e| e.as_raw())),
             Val::ExnRef(e) => Some(e.as_ref().map_or(std::ptr::null_mut(), |e| e.as_raw())),
+            Val::AnyRef(a) => Some(a.as_ref().map_or(std::ptr::null_mut(), |a| a.as_raw())),
             _ => None,
         }
     }
@@ -157,9 +170,29 @@ impl Val {
         } else if ty.is_extern_ref() {
             // SAFETY: forwarded from the caller.
             Val::ExternRef(unsafe { ExternRef::from_raw(store, raw) })
+        } else if ty.is_any_ref() {
+            // SAFETY: forwarded from the caller.
+            Val::AnyRef(unsafe { AnyRef::from_raw(store, raw) })
         } else {
             Val::FuncRef(store.func_from_raw(raw.cast()))
         }
+    }
+}
+
+/// Whether the non-null `any` reference `a` is a value of `heap` (a heap
+/// type of the canonical space).
+fn any_matches(a: &AnyRef, heap: HeapType) -> bool {
+    let kind = a.kind();
+    match heap {
+        HeapType::Any => true,
+        HeapType::Eq => kind != AnyKind::Extern,
+        HeapType::I31 => kind == AnyKind::I31,
+        HeapType::Struct => kind == AnyKind::Struct,
+        HeapType::Array => kind == AnyKind::Array,
+        HeapType::Canonical(id, _) => a
+            .type_id()
+            .is_some_and(|t| super::type_registry::is_subtype(t, id)),
+        _ => false,
     }
 }
 
@@ -196,6 +229,12 @@ impl From<Func> for Val {
 impl From<ExnRef> for Val {
     fn from(e: ExnRef) -> Val {
         Val::ExnRef(Some(e))
+    }
+}
+
+impl From<AnyRef> for Val {
+    fn from(a: AnyRef) -> Val {
+        Val::AnyRef(Some(a))
     }
 }
 

@@ -106,6 +106,19 @@ const CODES: &[(TrapKind, wasm_trap_code_t)] = &[
         WASM_TRAP_CODE_UNCAUGHT_EXCEPTION,
     ),
     (TrapKind::MemoryCheck, WASM_TRAP_CODE_MEMORY_CHECK),
+    // After `NullReference`, so that the code maps back to it.
+    (TrapKind::NullStructReference, WASM_TRAP_CODE_NULL_REFERENCE),
+    (TrapKind::NullArrayReference, WASM_TRAP_CODE_NULL_REFERENCE),
+    (TrapKind::NullI31Reference, WASM_TRAP_CODE_NULL_REFERENCE),
+    (
+        TrapKind::ArrayOutOfBounds,
+        WASM_TRAP_CODE_ARRAY_OUT_OF_BOUNDS,
+    ),
+    (
+        TrapKind::AllocationTooLarge,
+        WASM_TRAP_CODE_ALLOCATION_TOO_LARGE,
+    ),
+    (TrapKind::CastFailure, WASM_TRAP_CODE_CAST_FAILURE),
 ];
 
 /// The C number of a trap kind; `None` for host traps.
@@ -259,12 +272,20 @@ mod tests {
         for kind in TrapKind::ALL {
             match kind {
                 TrapKind::HostTrap => assert_eq!(code_of(kind), None),
+                TrapKind::NullStructReference
+                | TrapKind::NullArrayReference
+                | TrapKind::NullI31Reference => {
+                    assert_eq!(code_of(kind), Some(WASM_TRAP_CODE_NULL_REFERENCE))
+                }
                 _ => {
                     let code = code_of(kind).unwrap_or_else(|| panic!("{kind:?} has no code"));
                     assert_eq!(kind_of(code), Some(kind));
                 }
             }
         }
-        assert_eq!(kind_of(WASM_TRAP_CODE_CAST_FAILURE), None);
+        assert_eq!(
+            kind_of(WASM_TRAP_CODE_CAST_FAILURE),
+            Some(TrapKind::CastFailure)
+        );
     }
 }

@@ -8,6 +8,7 @@
 
 use crate::capi::functype::wasm_functype_t;
 use crate::capi::valtype::{wasm_valtype_t, NO_KIND};
+use crate::environ::TypeKind;
 use crate::module::{ExternType, HeapType, RefType, ValType};
 use crate::runtime::type_registry;
 
@@ -30,6 +31,22 @@ pub const WASM_HEAP_CONCRETE_FUNC: wasm_heapkind_t = 4;
 pub const WASM_HEAP_EXN: wasm_heapkind_t = 5;
 /// No exception, only null (`noexn`).
 pub const WASM_HEAP_NOEXN: wasm_heapkind_t = 6;
+/// `any`: the top of the GC hierarchy (`anyref`).
+pub const WASM_HEAP_ANY: wasm_heapkind_t = 7;
+/// `eq`: i31s, structs and arrays (`eqref`).
+pub const WASM_HEAP_EQ: wasm_heapkind_t = 8;
+/// `i31`: unboxed 31-bit integers (`i31ref`).
+pub const WASM_HEAP_I31: wasm_heapkind_t = 9;
+/// `struct`: any struct (`structref`).
+pub const WASM_HEAP_STRUCT: wasm_heapkind_t = 10;
+/// `array`: any array (`arrayref`).
+pub const WASM_HEAP_ARRAY: wasm_heapkind_t = 11;
+/// `none`: the bottom of the GC hierarchy (`nullref`).
+pub const WASM_HEAP_NONE: wasm_heapkind_t = 12;
+/// A concrete struct type.
+pub const WASM_HEAP_CONCRETE_STRUCT: wasm_heapkind_t = 13;
+/// A concrete array type.
+pub const WASM_HEAP_CONCRETE_ARRAY: wasm_heapkind_t = 14;
 
 /// Extension: whether null is a value of `ty`; false for NULL and for
 /// number types.
@@ -53,7 +70,17 @@ pub extern "C" fn wasm_valtype_heap_kind(ty: Option<&wasm_valtype_t>) -> wasm_he
             HeapType::NoExtern => WASM_HEAP_NOEXTERN,
             HeapType::Exn => WASM_HEAP_EXN,
             HeapType::NoExn => WASM_HEAP_NOEXN,
-            HeapType::Module(_) | HeapType::Canonical(_) => WASM_HEAP_CONCRETE_FUNC,
+            HeapType::Any => WASM_HEAP_ANY,
+            HeapType::Eq => WASM_HEAP_EQ,
+            HeapType::I31 => WASM_HEAP_I31,
+            HeapType::Struct => WASM_HEAP_STRUCT,
+            HeapType::Array => WASM_HEAP_ARRAY,
+            HeapType::None => WASM_HEAP_NONE,
+            HeapType::Module(_, kind) | HeapType::Canonical(_, kind) => match kind {
+                TypeKind::Func => WASM_HEAP_CONCRETE_FUNC,
+                TypeKind::Struct => WASM_HEAP_CONCRETE_STRUCT,
+                TypeKind::Array => WASM_HEAP_CONCRETE_ARRAY,
+            },
         },
         _ => NO_KIND,
     }
@@ -66,7 +93,7 @@ pub extern "C" fn wasm_valtype_functype(
     ty: Option<&wasm_valtype_t>,
 ) -> Option<Box<wasm_functype_t>> {
     let Some(ValType::Ref(RefType {
-        heap: HeapType::Canonical(id),
+        heap: HeapType::Canonical(id, TypeKind::Func),
         ..
     })) = ty.map(|t| t.ty)
     else {
@@ -77,7 +104,7 @@ pub extern "C" fn wasm_valtype_functype(
 
 /// Extension: returns a new reference type to the abstract heap type
 /// `heap` (`WASM_HEAP_FUNC` … `WASM_HEAP_NOEXTERN`, `WASM_HEAP_EXN`,
-/// `WASM_HEAP_NOEXN`), nullable or not, owned
+/// `WASM_HEAP_NOEXN`, `WASM_HEAP_ANY` … `WASM_HEAP_NONE`), nullable or not, owned
 /// by the caller; NULL for any other `heap` (a concrete type is made by
 /// `wasm_valtype_new_typed_funcref`).
 #[no_mangle]
@@ -92,6 +119,12 @@ pub extern "C" fn wasm_valtype_new_ref(
         WASM_HEAP_NOEXTERN => HeapType::NoExtern,
         WASM_HEAP_EXN => HeapType::Exn,
         WASM_HEAP_NOEXN => HeapType::NoExn,
+        WASM_HEAP_ANY => HeapType::Any,
+        WASM_HEAP_EQ => HeapType::Eq,
+        WASM_HEAP_I31 => HeapType::I31,
+        WASM_HEAP_STRUCT => HeapType::Struct,
+        WASM_HEAP_ARRAY => HeapType::Array,
+        WASM_HEAP_NONE => HeapType::None,
         _ => return None,
     };
     Some(wasm_valtype_t::boxed(ValType::Ref(RefType {
@@ -112,7 +145,7 @@ pub extern "C" fn wasm_valtype_new_typed_funcref(
     let ExternType::Func(f) = func?.ext.extern_type() else {
         return None;
     };
-    let heap = HeapType::Canonical(type_registry::canonical_id(f));
+    let heap = HeapType::Canonical(type_registry::canonical_id(f), TypeKind::Func);
     Some(wasm_valtype_t::boxed(ValType::Ref(RefType {
         nullable,
         heap,

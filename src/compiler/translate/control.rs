@@ -8,7 +8,7 @@
 //! any other branch jumps to the exit with the results.
 
 use super::func_env::Callee;
-use super::{block_args, reader_error, wasm_val_type, FuncTranslator, Offer, FUNC_NAMESPACE};
+use super::{block_args, reader_error, FuncTranslator, Offer, FUNC_NAMESPACE};
 use crate::compiler::{ir_type, wasm_signature};
 use crate::environ::vmoffsets::func_ref;
 use crate::environ::ValType;
@@ -110,9 +110,9 @@ impl FuncTranslator<'_, '_> {
     fn block_type(&self, bt: BlockType) -> Result<(Vec<ValType>, Vec<ValType>)> {
         Ok(match bt {
             BlockType::Empty => (vec![], vec![]),
-            BlockType::Type(t) => (vec![], vec![wasm_val_type(t)]),
+            BlockType::Type(t) => (vec![], vec![self.wasm_val_type(t)]),
             BlockType::FuncType(i) => {
-                let ft = &self.env.info.types[i as usize];
+                let ft = self.env.info.sig(i);
                 (ft.params.to_vec(), ft.results.to_vec())
             }
         })
@@ -373,7 +373,7 @@ impl FuncTranslator<'_, '_> {
         if let Some(s) = self.sig_refs.get(&type_index) {
             return *s;
         }
-        let sig = wasm_signature(self.env.isa, &self.env.info.types[type_index as usize]);
+        let sig = wasm_signature(self.env.isa, self.env.info.sig(type_index));
         let s = self.builder.import_signature(sig);
         self.sig_refs.insert(type_index, s);
         s
@@ -476,7 +476,7 @@ impl FuncTranslator<'_, '_> {
             .ins()
             .load(ptr, flags, funcref, func_ref::VMCTX as i32);
         let info = self.env.info;
-        let ty = &info.types[type_index as usize];
+        let ty = info.sig(type_index);
         let args = self.call_args(callee_vmctx, ty.params.len());
         let sig = self.sig_ref(type_index);
         self.emit_call_indirect(sig, callee, &args, &ty.results, tail);
@@ -492,15 +492,21 @@ impl FuncTranslator<'_, '_> {
             funcref,
             func_ref::TYPE_ID as i32,
         );
-        let ids = self.load_ptr(self.vmctx, VMOffsets::TYPE_IDS);
-        let expected = self.builder.ins().load(
-            types::I32,
-            self.vm_readonly_flags,
-            ids,
-            (type_index * 4) as i32,
-        );
-        let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
-        self.trapnz(mismatch, TrapKind::BadSignature);
+        if self.env.info.types[type_index as usize].is_final {
+            let ids = self.load_ptr(self.vmctx, VMOffsets::TYPE_IDS);
+            let expected = self.builder.ins().load(
+                types::I32,
+                self.vm_readonly_flags,
+                ids,
+                (type_index * 4) as i32,
+            );
+            let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
+            self.trapnz(mismatch, TrapKind::BadSignature);
+        } else {
+            // A function of a declared subtype matches too (GC).
+            let matches = self.type_id_matches(actual, type_index);
+            self.trapz(matches, TrapKind::BadSignature);
+        }
         self.call_func_ref(funcref, type_index, tail);
     }
 }

@@ -34,6 +34,7 @@ mod atomics;
 mod control;
 mod exceptions;
 mod func_env;
+mod gc;
 mod heap;
 mod numeric;
 mod simd;
@@ -251,13 +252,23 @@ fn operator_proposal(op: &Operator<'_>) -> &'static str {
     wasmparser::for_each_operator!(proposal_of)
 }
 
-/// The wasm type of a value type read from the body (a local's or a block
-/// type's). The parser refused the module if it had no representation.
-fn wasm_val_type(ty: wasmparser::ValType) -> ValType {
-    crate::environ::parse::val_type_of(ty).expect("the parser accepted every type of the module")
-}
-
 impl<'m> FuncTranslator<'m, '_> {
+    /// The wasm type of a value type read from the body (a local's or a
+    /// block type's). The parser refused the module if it had no
+    /// representation.
+    fn wasm_val_type(&self, ty: wasmparser::ValType) -> ValType {
+        let info = self.env.info;
+        crate::environ::parse::val_type_of(ty, &|i| info.type_kind(i))
+            .expect("the parser accepted every type of the module")
+    }
+
+    /// The heap type of an operator's immediate, as `wasm_val_type`.
+    fn wasm_heap_type(&self, ty: wasmparser::HeapType) -> crate::environ::HeapType {
+        let info = self.env.info;
+        crate::environ::parse::heap_type_of(ty, &|i| info.type_kind(i))
+            .expect("the parser accepted every heap type of the module")
+    }
+
     fn translate(&mut self, ty: &FuncType, body: &FunctionBody<'_>) -> Result<()> {
         let entry = start_entry_block(&mut self.builder);
         let params = self.builder.block_params(entry).to_vec();
@@ -275,7 +286,7 @@ impl<'m> FuncTranslator<'m, '_> {
         let mut locals_reader = body.get_locals_reader().map_err(reader_error)?;
         for _ in 0..locals_reader.get_count() {
             let (count, ty) = locals_reader.read().map_err(reader_error)?;
-            let ty = wasm_val_type(ty);
+            let ty = self.wasm_val_type(ty);
             let zero = self.zero(ty);
             for _ in 0..count {
                 let var = self.builder.declare_var(ir_type(ty));
@@ -337,6 +348,9 @@ impl<'m> FuncTranslator<'m, '_> {
             return Ok(());
         };
         let Some(op) = self.table_operator(op)? else {
+            return Ok(());
+        };
+        let Some(op) = self.gc_operator(op)? else {
             return Ok(());
         };
         let Some(op) = self.atomic_operator(op)? else {

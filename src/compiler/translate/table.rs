@@ -10,10 +10,9 @@
 //! through the cold `TableGetLazyInit` builtin, and writes tag them.
 
 use super::{FuncTranslator, Offer};
-use crate::environ::parse::heap_type_of;
 use crate::environ::vmoffsets::table_def;
 use crate::environ::{BuiltinFunction, TrapKind};
-use crate::environ::{HeapType, RefType, ValType};
+use crate::environ::{HeapType, RefType, TypeKind, ValType};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
 use wasmparser::Operator;
@@ -88,14 +87,21 @@ impl FuncTranslator<'_, '_> {
             }
             O::RefNull { hty } => {
                 let v = self.builder.ins().iconst(types::I64, 0);
-                self.push(v, null_of(hty));
+                let heap = self.wasm_heap_type(hty);
+                self.push(
+                    v,
+                    ValType::Ref(RefType {
+                        nullable: true,
+                        heap,
+                    }),
+                );
             }
             O::RefIsNull => self.eqz(),
             O::RefFunc { function_index } => {
                 let at = self.offsets().func_ref(function_index);
                 let v = self.builder.ins().iadd_imm_u(self.vmctx, i64::from(at));
                 let ty = self.env.info.functions[function_index as usize];
-                self.push(v, non_null(HeapType::Module(ty)));
+                self.push(v, non_null(HeapType::Module(ty, TypeKind::Func)));
             }
             O::RefAsNonNull => {
                 let operand = self.pop_operand();
@@ -205,15 +211,6 @@ impl FuncTranslator<'_, '_> {
             addr
         }
     }
-}
-
-/// The type of `ref.null hty`: the nullable reference to `hty`.
-fn null_of(hty: wasmparser::HeapType) -> ValType {
-    let heap = heap_type_of(hty).expect("the parser accepted every heap type of the module");
-    ValType::Ref(RefType {
-        nullable: true,
-        heap,
-    })
 }
 
 /// The non-nullable reference to `heap`.

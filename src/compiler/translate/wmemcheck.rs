@@ -156,7 +156,7 @@ fn forwarded(info: &ModuleInfo, wasm: &[u8], func: u32) -> Option<u32> {
             }
             Operator::Call { function_index } => {
                 let callee = info.functions.get(function_index as usize)?;
-                let callee_ty = &info.types[*callee as usize];
+                let callee_ty = info.sig(*callee);
                 if callee_ty.params.is_empty() && callee_ty.results.is_empty() && pushed == 0 {
                     continue;
                 }

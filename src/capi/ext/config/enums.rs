@@ -101,11 +101,13 @@ pub extern "C" fn wasm_config_strategy_set(
 }
 
 // <option-doc collector>
-/// Selects the garbage collector of wasm GC objects. Default: auto. Only `auto`
-/// is accepted.
+/// Selects the garbage collector of wasm GC objects. Default: auto. `auto` and
+/// `null` are accepted and behave alike: objects are allocated and never
+/// collected before their store is dropped; `drc` is refused until the
+/// collector lands.
 ///
-/// Off only: this build lacks the feature; engine creation refuses a request
-/// for it, naming the option.
+/// Validated only: accepted and checked when the engine is created, but this
+/// build does not act on it yet.
 ///
 // </option-doc>
 /// `collector` is one of the `WASM_COLLECTOR_*` values; any other value is

@@ -212,10 +212,13 @@ pub extern "C" fn wasm_config_wasm_wide_arithmetic_set(
 }
 
 /// Enables the wasm GC proposal. Default: false. Requires
-/// `wasm_function_references`; no garbage collector.
-///
-/// Off only: this build lacks the feature; engine creation refuses a request
-/// for it, naming the option.
+/// `wasm_function_references`; struct and array types (packed fields,
+/// subtyping, recursion groups canonicalised iso-recursively across modules),
+/// i31ref, casts and the any/extern conversions compile to inline code (field
+/// access, null and bounds checks, type-id compares; the runtime walks
+/// supertype chains of non-final types and allocates); objects live in a
+/// per-store heap until the store is dropped: there is no collector yet (see
+/// `collector`).
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_gc_set(config: Option<&mut wasm_config_t>, enable: bool) {
     if let Some(c) = config {
