@@ -18,6 +18,7 @@ pub(crate) use trap_codes::{trap_kind, ToTrapCode};
 
 use crate::environ::compiled_code::{
     CallSite, CompiledFunction, ExceptionHandler, LibCall, RelocKind, RelocTarget, Relocation,
+    StackMap,
 };
 use crate::environ::error::{panic_message, Error, ErrorKind};
 use crate::environ::{FuncType, ModuleInfo, ValType};
@@ -149,6 +150,14 @@ pub(crate) fn finish_function(
         Vec::new()
     };
     let call_sites = exception_call_sites(buffer)?;
+    let stack_maps = buffer
+        .user_stack_maps()
+        .iter()
+        .map(|(ret_addr, _span, map)| StackMap {
+            ret_addr: *ret_addr,
+            sp_offsets: map.entries().map(|(_ty, offset)| offset).collect(),
+        })
+        .collect();
     let unwind = if isa.flags().unwind_info() {
         let info = compiled
             .create_unwind_info(isa)
@@ -174,6 +183,7 @@ pub(crate) fn finish_function(
         traps,
         srclocs,
         call_sites,
+        stack_maps,
         unwind,
         func_index,
         body_offset,

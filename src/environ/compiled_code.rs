@@ -229,6 +229,29 @@ impl CallSite {
     }
 }
 
+/// Where the GC references live across one call are: each is a
+/// pointer-sized slot at an offset from the stack pointer the caller had
+/// at the call (which, under frame pointers, is the callee's frame
+/// pointer plus two words).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackMap {
+    /// Offset of the call's return address (in the function, or in the
+    /// region once laid out).
+    pub ret_addr: u32,
+    /// Offsets of the slots from the caller's stack pointer at the call.
+    pub sp_offsets: Box<[u32]>,
+}
+
+impl StackMap {
+    /// The same map with its return address moved by `delta`.
+    pub fn shifted(&self, delta: i64) -> StackMap {
+        StackMap {
+            ret_addr: (i64::from(self.ret_addr) + delta) as u32,
+            sp_offsets: self.sp_offsets.clone(),
+        }
+    }
+}
+
 /// One function's machine code and metadata, before layout.
 #[derive(Clone, Debug)]
 pub struct CompiledFunction {
@@ -244,6 +267,9 @@ pub struct CompiledFunction {
     pub srclocs: Vec<(u32, u32)>,
     /// The calls with exception handlers, sorted by return address.
     pub call_sites: Vec<CallSite>,
+    /// The stack maps of the calls that have GC references live across
+    /// them, sorted by return address.
+    pub stack_maps: Vec<StackMap>,
     /// The function's `.eh_frame` FDE (`native_unwind_info`), empty
     /// without one: a 32-bit-length DWARF FDE whose CIE pointer and
     /// `pc_begin` (8 bytes, absolute, 0 here) are filled in when it is

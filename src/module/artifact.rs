@@ -19,6 +19,7 @@ use super::code::CompiledModule;
 use crate::compiler::{trap_kind, ToTrapCode};
 use crate::environ::compiled_code::{
     CallSite, CompiledFunction, ExceptionHandler, LibCall, RelocKind, RelocTarget, Relocation,
+    StackMap,
 };
 use crate::runtime::{
     host_page_size, is_image_relative, resolve_image_relative, CodeMemory, MemoryImage,
@@ -221,6 +222,16 @@ fn write_function(
             }
         }
     }
+    w.u32(f.stack_maps.len() as u32);
+    let mut prev = 0;
+    for map in &f.stack_maps {
+        w.uleb(u64::from(sorted_delta(map.ret_addr, prev)?));
+        prev = map.ret_addr;
+        w.u32(map.sp_offsets.len() as u32);
+        for &offset in map.sp_offsets.iter() {
+            w.uleb(u64::from(offset));
+        }
+    }
     Ok(())
 }
 
@@ -326,6 +337,24 @@ fn read_function(r: &mut Reader<'_>) -> Result<(CompiledFunction, u32, usize)> {
             handlers,
         });
     }
+    let n = r.count(2)?;
+    let mut stack_maps = Vec::with_capacity(n);
+    let mut prev = 0;
+    for _ in 0..n {
+        let ret_addr = in_code(r.offset_after(prev)?)?;
+        prev = ret_addr;
+        let m = r.count(1)?;
+        let sp_offsets = (0..m)
+            .map(|_| {
+                u32::try_from(r.uleb()?)
+                    .map_err(|_| anyhow!("corrupt compiled artifact (stack map)"))
+            })
+            .collect::<Result<_>>()?;
+        stack_maps.push(StackMap {
+            ret_addr,
+            sp_offsets,
+        });
+    }
     Ok((
         CompiledFunction {
             code: Vec::new(),
@@ -334,6 +363,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<(CompiledFunction, u32, usize)> {
             traps,
             srclocs,
             call_sites,
+            stack_maps,
             unwind,
             func_index,
             body_offset,

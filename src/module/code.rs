@@ -68,6 +68,12 @@ impl CompiledModule {
                     .filter(|c| code_range.contains(&c.ret_addr))
                     .map(|c| c.shifted(-i64::from(range.start)))
                     .collect(),
+                stack_maps: info
+                    .stack_maps
+                    .iter()
+                    .filter(|m| code_range.contains(&m.ret_addr))
+                    .map(|m| m.shifted(-i64::from(range.start)))
+                    .collect(),
                 unwind: self.unwind[i].clone(),
                 func_index: range.func_index,
                 body_offset: range.body_offset,

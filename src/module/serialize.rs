@@ -33,8 +33,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// also carries its `.eh_frame` FDE template; 6: the set of escaping
 /// functions follows the binary, see `encode`; 7: then the trampolines;
 /// 8: calls between the module's functions resolved in the image; 9: the
-/// memory images after the code image; 10: with their alignment).
-const MAGIC: &[u8; 8] = b"\0wrcode\x0a";
+/// memory images after the code image; 10: with their alignment; 11: each
+/// function's GC stack maps after its exception call sites).
+const MAGIC: &[u8; 8] = b"\0wrcode\x0b";
 
 /// Everything about `engine` that shapes compiled code, as `|`-separated
 /// parts: this library's version, the built ISA (target triple, CPU

@@ -165,8 +165,11 @@ impl CodeMemory {
                 .extend(f.srclocs.iter().map(|&(o, w)| (start + o, w)));
             info.call_sites
                 .extend(f.call_sites.iter().map(|c| c.shifted(i64::from(start))));
+            info.stack_maps
+                .extend(f.stack_maps.iter().map(|m| m.shifted(i64::from(start))));
         }
         info.call_sites.sort_by_key(|c| c.ret_addr);
+        info.stack_maps.sort_by_key(|m| m.ret_addr);
         info.traps.sort_by_key(|&(o, _)| o);
         info.address_map.sort_by_key(|&(o, _)| o);
         memory.info = Arc::new(info);
@@ -419,6 +422,7 @@ mod tests {
             }],
             traps: vec![(5, TrapKind::UnreachableCodeReached)],
             call_sites: vec![],
+            stack_maps: vec![],
             srclocs: vec![],
             unwind: vec![],
             func_index: 0,
@@ -430,6 +434,7 @@ mod tests {
             relocs: vec![],
             traps: vec![],
             call_sites: vec![],
+            stack_maps: vec![],
             srclocs: vec![],
             unwind: vec![],
             func_index: 1,

@@ -25,6 +25,12 @@
 //! exception in the first payload register (rax) and jumps to the
 //! handler, or in `wr_resume_trap` when nothing catches it.
 //!
+//! `wr_gc_alloc_struct(vmctx, ty)` and `wr_gc_alloc_array(vmctx, ty, len)`
+//! are the allocation builtins, which may collect garbage: they add the
+//! calling wasm frame's return address, frame pointer and stack pointer
+//! at the call (where its stack map's slots are) as the next arguments
+//! and jump to `libcalls::gc_alloc_*_at`, which returns to wasm directly.
+//!
 //! jmpbuf layout (8-byte words): rbx, rbp, r12, r13, r14, r15, rsp.
 
 std::arch::global_asm!(
@@ -129,8 +135,32 @@ std::arch::global_asm!(
     "mov rax, rcx",
     "jmp rdi",
     ".size wr_resume_exception, . - wr_resume_exception",
+    "",
+    ".p2align 4",
+    ".globl wr_gc_alloc_struct",
+    ".hidden wr_gc_alloc_struct",
+    ".type wr_gc_alloc_struct,@function",
+    "wr_gc_alloc_struct:",
+    "mov rdx, [rsp]",
+    "mov rcx, rbp",
+    "lea r8, [rsp + 8]",
+    "jmp {gc_alloc_struct_at}",
+    ".size wr_gc_alloc_struct, . - wr_gc_alloc_struct",
+    "",
+    ".p2align 4",
+    ".globl wr_gc_alloc_array",
+    ".hidden wr_gc_alloc_array",
+    ".type wr_gc_alloc_array,@function",
+    "wr_gc_alloc_array:",
+    "mov rcx, [rsp]",
+    "mov r8, rbp",
+    "lea r9, [rsp + 8]",
+    "jmp {gc_alloc_array_at}",
+    ".size wr_gc_alloc_array, . - wr_gc_alloc_array",
     raise_trap_at = sym super::traphandlers::raise_trap_at,
     throw_at = sym super::traphandlers::throw_at,
+    gc_alloc_struct_at = sym super::libcalls::gc_alloc_struct_at,
+    gc_alloc_array_at = sym super::libcalls::gc_alloc_array_at,
 );
 
 /// Words of saved state in a jump buffer.

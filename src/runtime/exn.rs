@@ -138,3 +138,16 @@ impl std::fmt::Debug for ExnRef {
         f.debug_struct("ExnRef").field("raw", &self.raw).finish()
     }
 }
+
+/// Calls `root` with every GC reference in the payload of `object`
+/// (exception objects live as long as their store, so these are roots).
+pub(crate) fn for_each_gc_root(object: &ExnObject, root: &mut dyn FnMut(usize)) {
+    // SAFETY: slot 0 of a live object holds its tag, which lives as long
+    // as the store.
+    let tag = unsafe { tag_of(NonNull::from(&object[0])).as_ref() };
+    for (i, &ty) in tag.ty.params().iter().enumerate() {
+        if super::gc::is_gc_managed(ty) {
+            root(object[i + 1].get_ptr() as usize);
+        }
+    }
+}

@@ -5,11 +5,12 @@
 //! `KIND_EXTERN` (`environ::gc_layout`), so that `any.convert_extern` and
 //! `extern.convert_any` never change a word; any other non-null word is an
 //! `any` reference (an i31 or a GC object) that wasm converted out with
-//! `extern.convert_any`. The store owns the payloads, so they stay alive
-//! as long as any wasm value, table or global could still hold them (until
-//! the store itself goes).
+//! `extern.convert_any`. The store owns the payloads; the collector drops
+//! one (running its destructor) once no handle, wasm frame, global, table
+//! or GC object reaches it.
 
 use super::gc::AnyRef;
+use super::gc::MARK_BIT;
 use super::store::Store;
 use crate::environ::gc_layout::{EXTERN_TYPE_ID, KIND_EXTERN, KIND_OFFSET};
 use std::any::Any;
@@ -23,6 +24,15 @@ pub(crate) struct ExternData {
     data: Box<dyn Any>,
 }
 
+impl ExternData {
+    /// Whether the collector marked this value, clearing the mark.
+    pub(crate) fn take_mark(&mut self) -> bool {
+        let marked = self.header[1] & MARK_BIT != 0;
+        self.header[1] &= !MARK_BIT;
+        marked
+    }
+}
+
 /// What `ExternRef::data` gives for an externref that wraps an `any`
 /// reference (`extern.convert_any` of an i31, struct or array) rather
 /// than a host value: downcasts to host types fail on it.
@@ -30,11 +40,27 @@ pub(crate) struct ExternData {
 pub struct ConvertedAnyRef;
 
 /// A reference to a host value, or to an `any` reference converted out.
-/// Cheap to clone; identity is the word.
-#[derive(Clone)]
+/// Cheap to clone; identity is the word. While a handle exists, what it
+/// refers to is not collected.
 pub struct ExternRef {
     store: Store,
     word: NonNull<u8>,
+}
+
+impl Clone for ExternRef {
+    fn clone(&self) -> ExternRef {
+        self.store.root_gc_ref(self.word.as_ptr() as usize);
+        ExternRef {
+            store: self.store.clone(),
+            word: self.word,
+        }
+    }
+}
+
+impl Drop for ExternRef {
+    fn drop(&mut self) {
+        self.store.unroot_gc_ref(self.word.as_ptr() as usize);
+    }
 }
 
 // SAFETY: the handle keeps the store alive; the store and its objects move
@@ -44,10 +70,12 @@ unsafe impl Send for ExternRef {}
 impl ExternRef {
     /// Wraps `data`; the store keeps it alive for its own lifetime.
     pub fn new(store: &Store, data: Box<dyn Any>) -> ExternRef {
+        store.before_new_extern();
         let data = store.adopt_extern(ExternData {
             header: [EXTERN_TYPE_ID, KIND_EXTERN],
             data,
         });
+        store.root_gc_ref(data.as_ptr() as usize);
         ExternRef {
             store: store.clone(),
             word: data.cast(),
@@ -113,9 +141,12 @@ impl ExternRef {
     /// # Safety
     /// `raw` must be an externref (or `any`) value of `store`.
     pub(crate) unsafe fn from_raw(store: &Store, raw: *mut u8) -> Option<ExternRef> {
-        NonNull::new(raw).map(|word| ExternRef {
-            store: store.clone(),
-            word,
+        NonNull::new(raw).map(|word| {
+            store.root_gc_ref(word.as_ptr() as usize);
+            ExternRef {
+                store: store.clone(),
+                word,
+            }
         })
     }
 }

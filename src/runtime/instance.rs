@@ -205,6 +205,20 @@ impl InstanceData {
         }
     }
 
+    /// Calls `root` with every GC reference the instance holds outside
+    /// globals and tables: the items of its passive element segments.
+    pub(crate) fn for_each_gc_root(&self, root: &mut dyn FnMut(usize)) {
+        // SAFETY: one thread at a time uses the store.
+        let elems = unsafe { &*self.passive_elems.get() };
+        for (items, segment) in elems.iter().zip(&self.module.info().elems) {
+            if let Some(items) = items {
+                if gc::is_gc_managed(segment.element_type) {
+                    items.iter().for_each(|&word| root(word));
+                }
+            }
+        }
+    }
+
     pub(crate) fn drop_elem(&self, index: u32) {
         // SAFETY: one thread at a time uses the store.
         let elems = unsafe { &mut *self.passive_elems.get() };
@@ -479,7 +493,9 @@ impl Instance {
                  asynchronously (wasm_linker_instantiate_async / Linker::instantiate_async)",
             ));
         }
-        let data = Self::link(store, module, imports)?;
+        // Until the instance is the store's, the objects its constant
+        // expressions allocate are held where the collector does not look.
+        let data = store.without_gc(|| Self::link(store, module, imports))?;
         let data = store.adopt_instance(data);
         let instance = Instance {
             store: store.clone(),

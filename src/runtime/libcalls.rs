@@ -10,6 +10,7 @@ use super::gc;
 use super::instance::InstanceData;
 use super::parking;
 use super::table::TableData;
+use super::traphandlers::SafepointFrame;
 use super::traphandlers::{wr_raise_trap, wr_throw_ref};
 use super::type_registry;
 use super::wmemcheck;
@@ -49,8 +50,8 @@ static TABLE: BuiltinTable = BuiltinTable([
     wmemcheck_store as *const u8,
     wmemcheck_enter as *const u8,
     wmemcheck_exit as *const u8,
-    gc_alloc_struct as *const u8,
-    gc_alloc_array as *const u8,
+    wr_gc_alloc_struct as *const u8,
+    wr_gc_alloc_array as *const u8,
     array_new_data as *const u8,
     array_new_elem as *const u8,
     array_init_data as *const u8,
@@ -477,9 +478,43 @@ fn new_array(inst: &InstanceData, ty: u32, len: u32) -> Option<NonNull<u8>> {
     gc::alloc_array(&inst.store(), id, sub, len)
 }
 
+extern "C" {
+    /// The `GcAllocStruct` builtin: `gc_alloc_struct_at` with the calling
+    /// wasm frame's position added (see `entry_*`).
+    fn wr_gc_alloc_struct(vmctx: *mut u8, ty: u32) -> *mut u8;
+    /// The `GcAllocArray` builtin: `gc_alloc_array_at`, as above.
+    fn wr_gc_alloc_array(vmctx: *mut u8, ty: u32, len: u32) -> *mut u8;
+}
+
+/// Allocates with `alloc`, collecting first when the heap asks for it and
+/// once more when the allocation fails: the calling frame `frame` and its
+/// callers are roots.
+fn alloc_collecting(
+    inst: &InstanceData,
+    frame: SafepointFrame,
+    alloc: impl Fn() -> Option<NonNull<u8>>,
+) -> *mut u8 {
+    let store = inst.store();
+    if store.wants_collection() {
+        store.collect_garbage(Some(frame));
+    }
+    if let Some(object) = alloc() {
+        return object.as_ptr();
+    }
+    store.collect_garbage(Some(frame));
+    alloc().map_or(std::ptr::null_mut(), |p| p.as_ptr())
+}
+
 /// `struct.new*`: a zeroed struct of the calling module's type `ty`, or
-/// null when the store's heap has no room.
-unsafe extern "C" fn gc_alloc_struct(vmctx: *mut u8, ty: u32) -> *mut u8 {
+/// null when the store's heap has no room. `pc`, `fp` and `sp` are the
+/// calling wasm frame's (added by `wr_gc_alloc_struct`).
+pub(super) unsafe extern "C" fn gc_alloc_struct_at(
+    vmctx: *mut u8,
+    ty: u32,
+    pc: usize,
+    fp: usize,
+    sp: usize,
+) -> *mut u8 {
     // SAFETY: called by compiled code with its own vmctx.
     unsafe {
         with_instance(vmctx, std::ptr::null_mut(), |inst| {
@@ -487,17 +522,30 @@ unsafe extern "C" fn gc_alloc_struct(vmctx: *mut u8, ty: u32) -> *mut u8 {
                 return std::ptr::null_mut();
             };
             let id = inst.module().type_ids()[ty as usize];
-            gc::alloc_struct(&inst.store(), id, sub).map_or(std::ptr::null_mut(), |p| p.as_ptr())
+            let store = inst.store();
+            alloc_collecting(inst, SafepointFrame { pc, sp, fp }, || {
+                gc::alloc_struct(&store, id, sub)
+            })
         })
     }
 }
 
-/// `array.new*`: a zeroed array, or null when it is too large.
-unsafe extern "C" fn gc_alloc_array(vmctx: *mut u8, ty: u32, len: u32) -> *mut u8 {
+/// `array.new*`: a zeroed array, or null when it is too large (`pc`, `fp`
+/// and `sp` as for `gc_alloc_struct_at`).
+pub(super) unsafe extern "C" fn gc_alloc_array_at(
+    vmctx: *mut u8,
+    ty: u32,
+    len: u32,
+    pc: usize,
+    fp: usize,
+    sp: usize,
+) -> *mut u8 {
     // SAFETY: called by compiled code with its own vmctx.
     unsafe {
         with_instance(vmctx, std::ptr::null_mut(), |inst| {
-            new_array(inst, ty, len).map_or(std::ptr::null_mut(), |p| p.as_ptr())
+            alloc_collecting(inst, SafepointFrame { pc, sp, fp }, || {
+                new_array(inst, ty, len)
+            })
         })
     }
 }
@@ -715,8 +763,8 @@ mod tests {
                 BuiltinFunction::WmemcheckStore => wmemcheck_store as *const u8,
                 BuiltinFunction::WmemcheckEnter => wmemcheck_enter as *const u8,
                 BuiltinFunction::WmemcheckExit => wmemcheck_exit as *const u8,
-                BuiltinFunction::GcAllocStruct => gc_alloc_struct as *const u8,
-                BuiltinFunction::GcAllocArray => gc_alloc_array as *const u8,
+                BuiltinFunction::GcAllocStruct => wr_gc_alloc_struct as *const u8,
+                BuiltinFunction::GcAllocArray => wr_gc_alloc_array as *const u8,
                 BuiltinFunction::ArrayNewData => array_new_data as *const u8,
                 BuiltinFunction::ArrayNewElem => array_new_elem as *const u8,
                 BuiltinFunction::ArrayInitData => array_init_data as *const u8,

@@ -6,7 +6,7 @@
 //! nothing and never panic. Regions register when their code becomes
 //! executable and unregister when it is unmapped.
 
-use crate::environ::compiled_code::CallSite;
+use crate::environ::compiled_code::{CallSite, StackMap};
 use crate::environ::TrapKind;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -41,6 +41,9 @@ pub struct CodeInfo {
     /// Calls with exception handlers, offsets in the region, sorted by
     /// return address.
     pub call_sites: Vec<CallSite>,
+    /// GC stack maps of calls, offsets in the region, sorted by return
+    /// address.
+    pub stack_maps: Vec<StackMap>,
 }
 
 /// A frame's position, for backtraces.
@@ -116,6 +119,20 @@ pub fn with_call_site<R>(ret: usize, f: impl FnOnce(usize, &CallSite) -> Option<
     f(start, &sites[i])
 }
 
+/// Runs `f` with the stack map of the call whose return address is `ret`;
+/// `None` when the call has none (no GC reference is live across it).
+pub(crate) fn with_stack_map<R>(ret: usize, f: impl FnOnce(&StackMap) -> R) -> Option<R> {
+    let map = regions();
+    let (&start, region) = map.range(..=ret).next_back()?;
+    let offset = u32::try_from(ret - start).ok()?;
+    if offset as usize >= region.len {
+        return None;
+    }
+    let maps = &region.info.stack_maps;
+    let i = maps.binary_search_by_key(&offset, |m| m.ret_addr).ok()?;
+    Some(f(&maps[i]))
+}
+
 /// Whether `pc` is inside compiled wasm code or trampolines. Signal safe.
 pub fn is_wasm_code(pc: usize) -> bool {
     with_region(pc, |_, _| Some(())).is_some()
@@ -168,6 +185,7 @@ mod tests {
             }],
             address_map: vec![(0, 101), (8, 105)],
             call_sites: Vec::new(),
+            stack_maps: Vec::new(),
         };
         register(start, 32, Arc::new(info));
         assert_eq!(

@@ -119,7 +119,29 @@ pub(crate) struct StoreInner {
     /// The structs and arrays of wasm GC (`gc::GcHeap`), used by one
     /// thread at a time as the whole store is.
     gc_heap: std::cell::RefCell<super::gc::GcHeap>,
+    /// The GC references the host holds (`AnyRef`, `ExternRef` handles):
+    /// word → number of handles. Roots of every collection.
+    gc_roots: std::cell::RefCell<HashMap<usize, usize>>,
+    /// What the collector knows of each type's references, by canonical id.
+    gc_traces: std::cell::RefCell<HashMap<u32, super::gc::Trace>>,
+    /// Async calls of the store suspended now: their wasm frames are on
+    /// stacks the collector cannot walk, so it does not run meanwhile.
+    suspended_calls: Cell<u32>,
+    /// Set while something holds GC references the collector cannot see
+    /// (instantiation evaluating constant expressions): no collection.
+    gc_inhibited: Cell<u32>,
+    /// Collections run so far.
+    gc_count: Cell<u64>,
+    /// Host values made since the last collection, and how many the last
+    /// one left: `ExternRef::new` collects once the first passes the
+    /// second (and `MIN_EXTERNS_BETWEEN_COLLECTIONS`).
+    externs_since_gc: Cell<usize>,
+    externs_after_gc: Cell<usize>,
 }
+
+/// The fewest host values made between two collections that host values
+/// alone start.
+const MIN_EXTERNS_BETWEEN_COLLECTIONS: usize = 10_000;
 
 // SAFETY: the wasm.h contract: a store and its objects are used by one
 // thread at a time, so the interior mutability of the objects (behind
@@ -167,6 +189,13 @@ impl Store {
                 fuel_yield_interval: Cell::new(None),
                 objects: Mutex::new(StoreObjects::default()),
                 gc_heap: Default::default(),
+                gc_roots: Default::default(),
+                gc_traces: Default::default(),
+                suspended_calls: Cell::new(0),
+                gc_inhibited: Cell::new(0),
+                gc_count: Cell::new(0),
+                externs_since_gc: Cell::new(0),
+                externs_after_gc: Cell::new(0),
             }),
             _not_sync: std::marker::PhantomData,
         }
@@ -559,11 +588,156 @@ impl Store {
         f(&mut self.inner.gc_heap.borrow_mut())
     }
 
-    /// Collects the store's unreachable GC objects now. (The heap has no
-    /// collector yet: objects stay until the store is dropped, and this
-    /// returns at once.)
+    /// Collects the store's unreachable GC objects (structs, arrays and
+    /// host values behind externrefs) now; an externref's host value is
+    /// dropped when it is collected. Called from a host function, the
+    /// calling wasm frames are roots as well.
     pub fn gc(&self) {
-        self.with_gc_heap(|_| ());
+        self.collect_garbage(None);
+    }
+
+    /// Collections run so far (by `gc` and by allocation).
+    pub fn gc_count(&self) -> u64 {
+        self.inner.gc_count.get()
+    }
+
+    /// Counts a new host handle of the GC reference `word`.
+    pub(crate) fn root_gc_ref(&self, word: usize) {
+        if word & 1 == 0 {
+            if let Ok(mut roots) = self.inner.gc_roots.try_borrow_mut() {
+                *roots.entry(word).or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// Forgets one host handle of `word`.
+    pub(crate) fn unroot_gc_ref(&self, word: usize) {
+        if word & 1 == 0 {
+            if let Ok(mut roots) = self.inner.gc_roots.try_borrow_mut() {
+                if let Some(n) = roots.get_mut(&word) {
+                    *n -= 1;
+                    if *n == 0 {
+                        roots.remove(&word);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Notes that an async call of the store suspended (`true`) or resumed.
+    pub(crate) fn note_suspended(&self, suspended: bool) {
+        let n = self.inner.suspended_calls.get();
+        self.inner.suspended_calls.set(if suspended {
+            n + 1
+        } else {
+            n.saturating_sub(1)
+        });
+    }
+
+    /// Runs `f` with collection held off (GC references it holds are not
+    /// where the collector looks).
+    pub(crate) fn without_gc<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Release<'a>(&'a Cell<u32>);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() - 1);
+            }
+        }
+        self.inner
+            .gc_inhibited
+            .set(self.inner.gc_inhibited.get() + 1);
+        let _release = Release(&self.inner.gc_inhibited);
+        f()
+    }
+
+    /// Before a new host value: collects when enough were made since the
+    /// last collection (the wasm frames of a host call in progress are
+    /// roots, as for `gc`).
+    pub(crate) fn before_new_extern(&self) {
+        let made = self.inner.externs_since_gc.get() + 1;
+        self.inner.externs_since_gc.set(made);
+        if made
+            > self
+                .inner
+                .externs_after_gc
+                .get()
+                .max(MIN_EXTERNS_BETWEEN_COLLECTIONS)
+        {
+            self.collect_garbage(None);
+        }
+    }
+
+    /// Whether the allocation path should collect before allocating.
+    pub(crate) fn wants_collection(&self) -> bool {
+        self.inner.gc_heap.borrow().wants_collection()
+    }
+
+    /// Marks everything reachable and frees the rest (see `gc::collect`).
+    /// `frame` is the wasm frame that called an allocation builtin, when a
+    /// collection starts there; does nothing while an async call of the
+    /// store is suspended or constant expressions are being evaluated.
+    pub(crate) fn collect_garbage(&self, frame: Option<super::traphandlers::SafepointFrame>) {
+        if self.inner.suspended_calls.get() > 0 || self.inner.gc_inhibited.get() > 0 {
+            return;
+        }
+        let Ok(mut traces) = self.inner.gc_traces.try_borrow_mut() else {
+            return;
+        };
+        let mut marker = super::gc::Marker::new(&mut traces);
+        let roots: Vec<usize> = self.inner.gc_roots.borrow().keys().copied().collect();
+        let dead: Vec<Box<ExternData>> = {
+            let mut objects = self.objects();
+            // SAFETY (every `mark_root` here): the words come from where
+            // the store's code and host keep references of this store.
+            unsafe {
+                for word in roots {
+                    marker.mark_root(word);
+                }
+                for g in &objects.globals {
+                    if super::gc::is_gc_managed(g.ty.content) {
+                        marker.mark_root(g.get_raw().get_ptr() as usize);
+                    }
+                }
+                for t in &objects.tables {
+                    if super::gc::is_gc_managed(t.declared.element) {
+                        for i in 0..t.size() {
+                            if let Some(word) = t.get(i) {
+                                marker.mark_root(word);
+                            }
+                        }
+                    }
+                }
+                for instance in &objects.instances {
+                    instance.for_each_gc_root(&mut |word| marker.mark_root(word));
+                }
+                for exn in &objects.exns {
+                    super::exn::for_each_gc_root(exn, &mut |word| marker.mark_root(word));
+                }
+                // The stack slots the maps name hold words of this store
+                // while its wasm is stopped at those calls.
+                super::traphandlers::walk_gc_stack(self.as_raw(), frame, &mut |slot| {
+                    marker.mark_root(*(slot as *const usize))
+                });
+            }
+            marker.drain();
+            self.inner.gc_heap.borrow_mut().sweep();
+            let mut dead = Vec::new();
+            let mut kept = Vec::with_capacity(objects.externs.len());
+            for mut e in objects.externs.drain(..) {
+                if e.take_mark() {
+                    kept.push(e);
+                } else {
+                    dead.push(e);
+                }
+            }
+            self.inner.externs_after_gc.set(kept.len());
+            self.inner.externs_since_gc.set(0);
+            objects.externs = kept;
+            dead
+        };
+        self.inner.gc_count.set(self.inner.gc_count.get() + 1);
+        // Host values are dropped (their finalizers run) with no lock held.
+        drop(dead);
     }
 
     /// Bytes the store's GC heap holds.

@@ -1063,6 +1063,108 @@ unsafe fn walk_activation(
     }
 }
 
+/// Where a GC stack walk starts: the wasm frame that called an
+/// allocation builtin, as its shim saw it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SafepointFrame {
+    /// The return address of the builtin call.
+    pub(crate) pc: usize,
+    /// The frame's stack pointer at the call.
+    pub(crate) sp: usize,
+    /// The frame's frame pointer.
+    pub(crate) fp: usize,
+}
+
+/// Calls `slot` with the address of every stack slot that holds a GC
+/// reference of `store` in the wasm frames of this thread: from `start`
+/// (the allocating frame) when given, else from where the innermost
+/// activation of the store called the host, then through each enclosing
+/// activation of the store that is in a host call. Each frame's stack map
+/// is the one of the call it is stopped at (its return address), with
+/// offsets from its stack pointer at that call (the callee's frame
+/// pointer plus two words).
+///
+/// # Safety
+/// `start`, when given, must describe a live wasm frame of the thread's
+/// innermost activation, stopped at a call.
+pub(crate) unsafe fn walk_gc_stack(
+    store: *const StoreInner,
+    start: Option<SafepointFrame>,
+    slot: &mut dyn FnMut(usize),
+) {
+    let mut act = CURRENT.with(|c| c.get());
+    let mut first = start;
+    while !act.is_null() {
+        // SAFETY: activations live in `enter_wasm` frames up this thread's
+        // stack, each waiting for the one inside it.
+        let a = unsafe { &*act };
+        act = a.prev.get();
+        if a.store != store {
+            continue;
+        }
+        let frame = match first.take() {
+            Some(frame) => frame,
+            None => {
+                let exit = a.host_exit.get();
+                if exit.fp == 0 {
+                    // Not in a host call: its wasm frames (if any) are
+                    // not reachable from here.
+                    continue;
+                }
+                // SAFETY: the trampoline frame of a running host call.
+                let (next_fp, ret) = unsafe {
+                    (
+                        *(exit.fp as *const usize),
+                        *(exit.fp as *const usize).add(1),
+                    )
+                };
+                SafepointFrame {
+                    pc: ret,
+                    sp: exit.fp + 16,
+                    fp: next_fp,
+                }
+            }
+        };
+        // SAFETY: forwarded: `frame` is a live frame of activation `a`.
+        unsafe { walk_gc_activation(a, frame, slot) };
+    }
+}
+
+/// The frames of one activation from `frame` outwards (see
+/// `walk_gc_stack`).
+///
+/// # Safety
+/// `frame` must be a live wasm frame of `act`, stopped at a call.
+unsafe fn walk_gc_activation(
+    act: &Activation,
+    mut frame: SafepointFrame,
+    slot: &mut dyn FnMut(usize),
+) {
+    let entry_sp = act.entry_sp();
+    loop {
+        if !is_wasm_code(frame.pc) {
+            return;
+        }
+        super::registry::with_stack_map(frame.pc, |map| {
+            for &offset in map.sp_offsets.iter() {
+                slot(frame.sp + offset as usize);
+            }
+        });
+        let fp = frame.fp;
+        if fp < frame.sp || fp >= entry_sp || fp % 8 != 0 {
+            return;
+        }
+        // SAFETY: `fp` is an aligned address of this thread's live stack,
+        // between the frame's stack pointer and the entry's.
+        let (next_fp, ret) = unsafe { (*(fp as *const usize), *(fp as *const usize).add(1)) };
+        frame = SafepointFrame {
+            pc: ret,
+            sp: fp + 16,
+            fp: next_fp,
+        };
+    }
+}
+
 unsafe extern "C" fn trap_handler(
     signum: libc::c_int,
     info: *mut libc::siginfo_t,

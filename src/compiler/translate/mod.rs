@@ -252,6 +252,13 @@ fn operator_proposal(op: &Operator<'_>) -> &'static str {
     wasmparser::for_each_operator!(proposal_of)
 }
 
+/// Whether values of `ty` point into the store's collected heap (structs,
+/// arrays, host values behind externrefs), so that every call they are
+/// live across must list them in its stack map.
+fn is_gc_managed(ty: ValType) -> bool {
+    ty.is_any_ref() || ty.is_extern_ref()
+}
+
 impl<'m> FuncTranslator<'m, '_> {
     /// The wasm type of a value type read from the body (a local's or a
     /// block type's). The parser refused the module if it had no
@@ -279,6 +286,9 @@ impl<'m> FuncTranslator<'m, '_> {
 
         for (i, &p) in ty.params.iter().enumerate() {
             let var = self.builder.declare_var(ir_type(p));
+            if is_gc_managed(p) {
+                self.builder.declare_var_needs_stack_map(var);
+            }
             self.builder.def_var(var, params[2 + i]);
             self.locals.push(Local { var, ty: p });
         }
@@ -290,6 +300,9 @@ impl<'m> FuncTranslator<'m, '_> {
             let zero = self.zero(ty);
             for _ in 0..count {
                 let var = self.builder.declare_var(ir_type(ty));
+                if is_gc_managed(ty) {
+                    self.builder.declare_var_needs_stack_map(var);
+                }
                 self.builder.def_var(var, zero);
                 self.locals.push(Local { var, ty });
             }
@@ -471,6 +484,11 @@ impl<'m> FuncTranslator<'m, '_> {
                 || (ty == ValType::V128 && actual.is_vector() && actual.bits() == 128),
             "operand of wasm type {ty} has the wrong IR type {actual}"
         );
+        if is_gc_managed(ty) {
+            // The collector finds it in the stack maps of the calls it is
+            // live across.
+            self.builder.declare_value_needs_stack_map(value);
+        }
         self.stack.push(Operand { value, ty });
     }
 

@@ -160,10 +160,14 @@ pub(crate) fn suspend_current(store: &Store) -> Result<(), SuspendError> {
     // is only set while it is resumed), and every activation pushed since
     // `resumer_activation` is the fiber's.
     let detached = unsafe { traphandlers::detach_activations(cx.resumer_activation.get()) };
+    // While the fiber waits, its wasm frames are off every thread's
+    // activation chain: the collector must not run.
+    store.note_suspended(true);
     // SAFETY: `suspend` was set when the closure started, from the record
     // at the top of the running fiber's stack; `suspend_fn` matches its
     // type.
     let resumed = unsafe { (cx.suspend_fn)(cx.suspend.get()) };
+    store.note_suspended(false);
     // SAFETY: the fiber runs again; the next poll set `resumer_activation`
     // and `CURRENT_CALL` before resuming it.
     unsafe { traphandlers::attach_activations(detached) };

@@ -15,11 +15,27 @@ use anyhow::{bail, Result};
 use std::ptr::NonNull;
 
 /// A non-null `any` reference. Cheap to clone; identity is the word (the
-/// object's address, or the `i31` value).
-#[derive(Clone)]
+/// object's address, or the `i31` value). While a handle exists, what it
+/// refers to is not collected.
 pub struct AnyRef {
     store: Store,
     word: NonNull<u8>,
+}
+
+impl Clone for AnyRef {
+    fn clone(&self) -> AnyRef {
+        self.store.root_gc_ref(self.word.as_ptr() as usize);
+        AnyRef {
+            store: self.store.clone(),
+            word: self.word,
+        }
+    }
+}
+
+impl Drop for AnyRef {
+    fn drop(&mut self) {
+        self.store.unroot_gc_ref(self.word.as_ptr() as usize);
+    }
 }
 
 // SAFETY: the handle keeps the store alive; the store and its objects move
@@ -56,9 +72,12 @@ impl AnyRef {
     /// `raw` must be an `any` value produced for `store` (by its compiled
     /// code, its heap or `as_raw`).
     pub(crate) unsafe fn from_raw(store: &Store, raw: *mut u8) -> Option<AnyRef> {
-        NonNull::new(raw).map(|word| AnyRef {
-            store: store.clone(),
-            word,
+        NonNull::new(raw).map(|word| {
+            store.root_gc_ref(word.as_ptr() as usize);
+            AnyRef {
+                store: store.clone(),
+                word,
+            }
         })
     }
 

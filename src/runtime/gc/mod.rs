@@ -4,15 +4,16 @@
 //! and that the host's accessors share.
 //!
 //! The layout of objects and of `i31` words is `environ::gc_layout`'s.
-//! Objects live until their store is dropped: there is no collector yet,
-//! so the `collector` option only chooses between `auto` and `null`,
-//! which behave alike.
+//! The collector (`collect`) is a precise mark-sweep: `Store::gc` and the
+//! allocation builtins run it (see `Store::collect_garbage`).
 
 mod any_ref;
+mod collect;
 mod heap;
 
 pub use any_ref::{AnyKind, AnyRef};
-pub(crate) use heap::GcHeap;
+pub(crate) use collect::{Marker, Trace};
+pub(crate) use heap::{GcHeap, MARK_BIT};
 
 use super::store::Store;
 use super::val::Val;
@@ -22,6 +23,12 @@ use crate::environ::gc_layout::{
 use crate::environ::val_raw::ValRaw;
 use crate::environ::{CompositeType, FieldType, StorageType, SubType, ValType};
 use std::ptr::NonNull;
+
+/// Whether values of `ty` are references the collector follows (the
+/// `any` and `extern` hierarchies).
+pub(crate) fn is_gc_managed(ty: ValType) -> bool {
+    ty.is_any_ref() || ty.is_extern_ref()
+}
 
 /// A new struct of the type with canonical id `type_id` (`ty`), zeroed.
 pub(crate) fn alloc_struct(store: &Store, type_id: u32, ty: &SubType) -> Option<NonNull<u8>> {
