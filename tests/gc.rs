@@ -307,3 +307,58 @@ fn deserialized_modules_keep_their_stack_maps() {
     assert_eq!(sums, [500_500, 2_001_000, 4_501_500]);
     assert!(store.gc_count() >= 4);
 }
+
+const CHURN: &str = r#"(module
+  (type $p (struct (field i64) (field i64)))
+  (func (export "churn") (param $n i32) (result i32)
+    (loop $l
+      (drop (struct.new $p (i64.const 1) (i64.const 2)))
+      (local.tee $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l))
+    (i32.const 7))
+  (func (export "idle") (result i32) (i32.const 9)))"#;
+
+/// The `null` collector only allocates: past the store's GC heap limit an
+/// allocation traps with `AllocationTooLarge`, and the store goes on
+/// running code that does not allocate. The same limit is no problem for
+/// the collecting default.
+#[test]
+fn the_null_collector_traps_at_the_heap_limit() {
+    use wasm_runtime::config::Collector;
+    use wasm_runtime::runtime::{StoreLimits, TrapKind};
+    let limits = StoreLimits {
+        gc_heap_size: Some(4 << 20),
+        ..StoreLimits::default()
+    };
+    let mut config = Config::new();
+    config
+        .set_wasm_function_references(true)
+        .set_wasm_gc(true)
+        .set_collector(Collector::Null);
+    let null = Engine::new(&config).expect("the null collector is supported");
+    let store = Store::new(&null);
+    store.set_limits(limits);
+    let instance = instantiate(&store, CHURN, &[]);
+    let mut results = [Val::I32(0)];
+    let trap = func(&instance, "churn")
+        .call(&[Val::I32(10_000_000)], &mut results)
+        .expect_err("the heap runs out");
+    assert_eq!(
+        trap.kind(),
+        Some(TrapKind::AllocationTooLarge),
+        "{}",
+        trap.message()
+    );
+    assert_eq!(store.gc_count(), 0, "the null collector never collects");
+    assert!(store.gc_heap_bytes() <= 4 << 20);
+    assert_eq!(call(&func(&instance, "idle"), &[])[0].i32(), Some(9));
+
+    let store = Store::new(&engine());
+    store.set_limits(limits);
+    let instance = instantiate(&store, CHURN, &[]);
+    assert_eq!(
+        call(&func(&instance, "churn"), &[Val::I32(10_000_000)])[0].i32(),
+        Some(7)
+    );
+    assert!(store.gc_count() > 0);
+}

@@ -307,9 +307,9 @@ options! {
     collector {
         ty: Collector = Collector::Auto,
         shown: "auto",
-        status: validated_only,
+        status: works,
         code: no,
-        notes: "`auto` and `null` are accepted and behave alike: objects are allocated and never collected before their store is dropped; `drc` is refused until the collector lands",
+        notes: "`auto`: a precise mark-sweep collector (stack maps at every call, roots in globals, tables, element segments, exception payloads and host handles) reclaims unreachable structs, arrays and externref host values, cycles included, once allocation since the last collection exceeds what it left live (at least 4 MiB) and on `wasm_store_gc`; `null`: allocation only, nothing is collected, and an allocation past the store's GC heap limit (`wasm_store_gc_heap_limit`) traps with ALLOCATION_TOO_LARGE; `drc` (deferred reference counting) is refused: not in this build yet",
     }
     /// Selects the profiler compiled code is reported to.
     profiler {

@@ -71,6 +71,10 @@ pub struct StoreLimits {
     pub tables: Option<usize>,
     /// Memories the store may hold (defined by instances or by the host).
     pub memories: Option<usize>,
+    /// Bytes of system memory the store's GC heap may hold; an allocation
+    /// that does not fit even after a collection traps with
+    /// `AllocationTooLarge`.
+    pub gc_heap_size: Option<u64>,
 }
 
 /// What an epoch deadline callback asks for.
@@ -343,6 +347,12 @@ impl Store {
     /// from now on.
     pub fn set_limits(&self, limits: StoreLimits) {
         *lock(&self.inner.limits_config) = limits;
+        self.with_gc_heap(|heap| heap.set_limit(limits.gc_heap_size.unwrap_or(u64::MAX)));
+    }
+
+    /// Whether the engine's `collector` collects (`null` only allocates).
+    fn collects(&self) -> bool {
+        self.engine().config().collector() != crate::config::Collector::Null
     }
 
     /// The store's resource limits.
@@ -591,7 +601,8 @@ impl Store {
     /// Collects the store's unreachable GC objects (structs, arrays and
     /// host values behind externrefs) now; an externref's host value is
     /// dropped when it is collected. Called from a host function, the
-    /// calling wasm frames are roots as well.
+    /// calling wasm frames are roots as well. Does nothing under the
+    /// `null` collector.
     pub fn gc(&self) {
         self.collect_garbage(None);
     }
@@ -677,7 +688,10 @@ impl Store {
     /// collection starts there; does nothing while an async call of the
     /// store is suspended or constant expressions are being evaluated.
     pub(crate) fn collect_garbage(&self, frame: Option<super::traphandlers::SafepointFrame>) {
-        if self.inner.suspended_calls.get() > 0 || self.inner.gc_inhibited.get() > 0 {
+        if self.inner.suspended_calls.get() > 0
+            || self.inner.gc_inhibited.get() > 0
+            || !self.collects()
+        {
             return;
         }
         let Ok(mut traces) = self.inner.gc_traces.try_borrow_mut() else {

@@ -145,12 +145,34 @@ pub unsafe extern "C" fn wasm_store_limiter(
     };
     let size = |v: i64| u64::try_from(v).ok();
     let count = |v: i64| usize::try_from(v).ok();
+    let gc_heap_size = store.ctx.store.limits().gc_heap_size;
     store.ctx.store.set_limits(StoreLimits {
         memory_size: size(memory_size),
         table_elements: size(table_elements),
         instances: count(instances),
         tables: count(tables),
         memories: count(memories),
+        gc_heap_size,
+    });
+}
+
+/// Extension: limits the bytes of system memory `store`'s GC heap may
+/// hold to `bytes` (negative: no limit, the default); an allocation that
+/// does not fit even after a collection traps with
+/// `WASM_TRAP_CODE_ALLOCATION_TOO_LARGE`. NULL is ignored.
+///
+/// # Safety
+/// `store` must be NULL or a live store.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_store_gc_heap_limit(store: *mut wasm_store_t, bytes: i64) {
+    // SAFETY: NULL or a live store (the caller's contract), borrowed shared.
+    let Some(store) = (unsafe { store.as_ref() }) else {
+        return;
+    };
+    let limits = store.ctx.store.limits();
+    store.ctx.store.set_limits(StoreLimits {
+        gc_heap_size: u64::try_from(bytes).ok(),
+        ..limits
     });
 }
 

@@ -143,6 +143,12 @@ impl GcHeap {
         }
     }
 
+    /// Sets the bytes of system memory the heap may hold (what it holds
+    /// already stays).
+    pub(crate) fn set_limit(&mut self, limit: u64) {
+        self.limit = limit;
+    }
+
     /// Bytes of system memory the heap holds.
     pub(crate) fn bytes(&self) -> u64 {
         self.reserved

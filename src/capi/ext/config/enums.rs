@@ -101,13 +101,15 @@ pub extern "C" fn wasm_config_strategy_set(
 }
 
 // <option-doc collector>
-/// Selects the garbage collector of wasm GC objects. Default: auto. `auto` and
-/// `null` are accepted and behave alike: objects are allocated and never
-/// collected before their store is dropped; `drc` is refused until the
-/// collector lands.
-///
-/// Validated only: accepted and checked when the engine is created, but this
-/// build does not act on it yet.
+/// Selects the garbage collector of wasm GC objects. Default: auto. `auto`: a
+/// precise mark-sweep collector (stack maps at every call, roots in globals,
+/// tables, element segments, exception payloads and host handles) reclaims
+/// unreachable structs, arrays and externref host values, cycles included, once
+/// allocation since the last collection exceeds what it left live (at least 4
+/// MiB) and on `wasm_store_gc`; `null`: allocation only, nothing is collected,
+/// and an allocation past the store's GC heap limit
+/// (`wasm_store_gc_heap_limit`) traps with ALLOCATION_TOO_LARGE; `drc`
+/// (deferred reference counting) is refused: not in this build yet.
 ///
 // </option-doc>
 /// `collector` is one of the `WASM_COLLECTOR_*` values; any other value is
