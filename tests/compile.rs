@@ -52,7 +52,7 @@ impl Harness {
             .find(|e| e.name == name && e.kind == ExternKind::Func)
             .unwrap_or_else(|| panic!("no function export {name}"));
         let ty_index = info.functions[export.index as usize];
-        let ty = &info.types[ty_index as usize];
+        let ty = info.sig(ty_index);
         assert_eq!(ty.params.len(), args.len());
         let mut values = vec![ValRaw::default(); ty.params.len().max(ty.results.len())];
         values[..args.len()].copy_from_slice(args);

@@ -18,7 +18,9 @@
 //! `WASM_SPEC_NO_SIGNALS=1` runs everything with `signals_based_traps`
 //! off (every trap an explicit check, no signal handler),
 //! `WASM_SPEC_TABLE_EAGER=1` with `table_lazy_init` off and
-//! `WASM_SPEC_NO_COW=1` with `memory_init_cow` off. The relaxed-SIMD
+//! `WASM_SPEC_NO_COW=1` with `memory_init_cow` off; `WASM_SPEC_GC_ZEAL=1`
+//! collects garbage at every GC allocation and `WASM_SPEC_COLLECTOR=null`
+//! uses the collector that never does. The relaxed-SIMD
 //! files run a second time with `relaxed_simd_deterministic` on, and on
 //! x86-64 the SIMD files run again compiled for a CPU with nothing above
 //! SSE4.2 (`WASM_SPEC_SSE42_ONLY=1` runs everything that way).
@@ -175,6 +177,10 @@ fn spec_engine() -> Engine {
     // instead of mapping memory images (`memory_init_cow` off).
     config.set_table_lazy_init(std::env::var_os("WASM_SPEC_TABLE_EAGER").is_none());
     config.set_memory_init_cow(std::env::var_os("WASM_SPEC_NO_COW").is_none());
+    // WASM_SPEC_COLLECTOR=null runs GC code under the null collector.
+    if std::env::var("WASM_SPEC_COLLECTOR").as_deref() == Ok("null") {
+        config.set_collector(wasm_runtime::config::Collector::Null);
+    }
     config.set_relaxed_simd_deterministic(std::env::var_os(DETERMINISTIC_ENV).is_some());
     // WASM_SPEC_SSE42_ONLY=1 (`SSE42_ENV`) compiles for the oldest x86-64 CPU SIMD runs
     // on: the host's features up to SSE4.2 (and POPCNT), nothing newer
@@ -514,6 +520,9 @@ impl Context {
     fn new() -> Context {
         let engine = spec_engine();
         let store = Store::new(&engine);
+        // WASM_SPEC_GC_ZEAL=1 collects at every GC allocation, so that
+        // every stack map of the GC files' code is walked.
+        store.set_gc_zeal(std::env::var_os("WASM_SPEC_GC_ZEAL").is_some());
         let spectest = spectest_exports(&store);
         Context {
             engine,

@@ -141,6 +141,8 @@ pub(crate) struct StoreInner {
     /// second (and `MIN_EXTERNS_BETWEEN_COLLECTIONS`).
     externs_since_gc: Cell<usize>,
     externs_after_gc: Cell<usize>,
+    /// `set_gc_zeal`: collect at every allocation.
+    gc_zeal: Cell<bool>,
 }
 
 /// The fewest host values made between two collections that host values
@@ -200,6 +202,7 @@ impl Store {
                 gc_count: Cell::new(0),
                 externs_since_gc: Cell::new(0),
                 externs_after_gc: Cell::new(0),
+                gc_zeal: Cell::new(false),
             }),
             _not_sync: std::marker::PhantomData,
         }
@@ -680,7 +683,14 @@ impl Store {
 
     /// Whether the allocation path should collect before allocating.
     pub(crate) fn wants_collection(&self) -> bool {
-        self.inner.gc_heap.borrow().wants_collection()
+        self.inner.gc_zeal.get() || self.inner.gc_heap.borrow().wants_collection()
+    }
+
+    /// Testing aid: with `on`, every GC allocation collects first, so
+    /// every safepoint's stack map is exercised. Not for production.
+    #[doc(hidden)]
+    pub fn set_gc_zeal(&self, on: bool) {
+        self.inner.gc_zeal.set(on);
     }
 
     /// Marks everything reachable and frees the rest (see `gc::collect`).
