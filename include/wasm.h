@@ -65,10 +65,22 @@ enum wasm_valkind_enum {
   WASM_EXTERNREF = 128,
   /** A nullable reference to a function. */
   WASM_FUNCREF = 129,
-  /** Extension: a reference type with no kind of its own in wasm.h (not nullable, or to `nofunc`, `noextern`, `noexn` or a function type); `wasm_valtype_is_nullable`, `wasm_valtype_heap_kind` and `wasm_valtype_functype` describe it. Values of it are `WASM_FUNCREF`, `WASM_EXTERNREF` or `WASM_EXNREF` values, by hierarchy. */
+  /** Extension: a reference type with no kind of its own (not nullable, or to `nofunc`, `noextern`, `noexn`, a function, struct or array type); `wasm_valtype_is_nullable`, `wasm_valtype_heap_kind` and `wasm_valtype_functype` describe it. Values of it are `WASM_FUNCREF`, `WASM_EXTERNREF`, `WASM_EXNREF` or `WASM_ANYREF` values, by hierarchy. */
   WASM_TYPEDREF = 130,
   /** Extension: a nullable reference to an exception (`exnref`, exception handling). A value of it owns a `wasm_ref_t` of the exception object in `of.ref` (NULL is the null reference), opaque to the host, which can pass it back to wasm. */
-  WASM_EXNREF = 131
+  WASM_EXNREF = 131,
+  /** Extension (GC): a nullable reference of the `any` hierarchy (`anyref`): an i31, a struct, an array, or a host object converted in. Every value of that hierarchy, whatever its type's kind, is a `WASM_ANYREF` value owning a `wasm_ref_t` in `of.ref` (NULL is the null reference). */
+  WASM_ANYREF = 132,
+  /** Extension (GC): `eqref`, a nullable i31, struct or array. Values given with this kind must be of the type; values handed out are `WASM_ANYREF`. */
+  WASM_EQREF = 133,
+  /** Extension (GC): `i31ref`, a nullable unboxed 31-bit integer. Values given with this kind must be of the type; values handed out are `WASM_ANYREF`. */
+  WASM_I31REF = 134,
+  /** Extension (GC): `structref`, a nullable struct of any struct type. Values given with this kind must be of the type; values handed out are `WASM_ANYREF`. */
+  WASM_STRUCTREF = 135,
+  /** Extension (GC): `arrayref`, a nullable array of any array type. Values given with this kind must be of the type; values handed out are `WASM_ANYREF`. */
+  WASM_ARRAYREF = 136,
+  /** Extension (GC): `nullref`, `(ref null none)`, whose only value is null. Values given with this kind must be null; values handed out are `WASM_ANYREF`. */
+  WASM_NULLREF = 137
 };
 
 enum wasm_mutability_enum {
@@ -258,7 +270,7 @@ typedef struct wasm_byte_vec_t wasm_name_t;
 typedef uint8_t wasm_externkind_t;
 
 /**
- * The kind of a value: one of the `WASM_I32` … `WASM_FUNCREF` constants.
+ * The kind of a value: one of the `WASM_I32` … `WASM_NULLREF` constants.
  */
 typedef uint8_t wasm_valkind_t;
 
@@ -283,8 +295,8 @@ typedef union wasm_val_union {
    */
   float64_t f64;
   /**
-   * `WASM_EXTERNREF`/`WASM_FUNCREF` (and `WASM_EXNREF`): an owned
-   * reference, NULL for null.
+   * `WASM_EXTERNREF`/`WASM_FUNCREF` (and `WASM_EXNREF`, `WASM_ANYREF`
+   * … `WASM_NULLREF`): an owned reference, NULL for null.
    */
   struct wasm_ref_t *ref;
   /**

@@ -685,11 +685,9 @@ fn options_this_build_lacks_are_refused() {
         wasm_config_strategy_set(Some(c), WASM_STRATEGY_WINCH)
     });
     unsupported("collector", |c| {
-        wasm_config_collector_set(Some(c), WASM_COLLECTOR_NULL)
-    });
-    unsupported("wasm_gc", |c| {
         wasm_config_wasm_function_references_set(Some(c), true);
         wasm_config_wasm_gc_set(Some(c), true);
+        wasm_config_collector_set(Some(c), WASM_COLLECTOR_DEFERRED_REFERENCE_COUNTING)
     });
     unsupported("wasm_component_model", |c| {
         wasm_config_wasm_component_model_set(Some(c), true)

@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex, Weak};
 
 use crate::capi::store::StoreContext;
 use crate::module::ValType;
-use crate::runtime::{ExnRef, ExternRef, Func, Global, Instance, Memory, Table, Tag, Trap, Val};
+use crate::runtime::{
+    AnyKind, AnyRef, ExnRef, ExternRef, Func, Global, Instance, Memory, Table, Tag, Trap, Val,
+};
 
 /// A reference to any runtime object; owned handles are freed with
 /// `wasm_ref_delete` (which does not necessarily delete the object).
@@ -50,6 +52,10 @@ pub(crate) enum RefKind {
     Extern(ExternRef),
     /// An exception object, the referent of an `exnref` value.
     Exn(ExnRef),
+    /// A reference of the GC `any` hierarchy (GC): an i31, a struct or an
+    /// array, never a host value (those come back as the object they
+    /// stand for, see [`val_to_ref`]).
+    Any(AnyRef),
 }
 
 impl RefKind {
@@ -75,6 +81,9 @@ impl RefKind {
             RefKind::Trap(t) => t.id(),
             RefKind::Extern(e) => e.id(),
             RefKind::Exn(e) => e.id(),
+            // The word wasm compares with `ref.eq`: an object's address,
+            // or the i31's tagged value (two i31s of one value are one).
+            RefKind::Any(a) => a.as_raw() as usize,
         };
         ObjectId {
             kind: std::mem::discriminant(self),
@@ -327,14 +336,28 @@ impl std::fmt::Display for RefConversionError {
 ///
 /// For `funcref` the reference must be a function, for `exnref` an
 /// exception (a reference from an `exnref` value). For `externref` any
-/// reference is accepted: it is wrapped in an `ExternRef` that remembers the
-/// object, so what comes back out is `wasm_ref_same` to it and shares its
-/// host info.
+/// reference is accepted: a GC reference crosses as itself converted
+/// (`extern.convert_any`, the same word), anything else is wrapped in an
+/// `ExternRef` that remembers the object, so what comes back out is
+/// `wasm_ref_same` to it and shares its host info. For `anyref` (and the
+/// rest of the `any` hierarchy) any reference is accepted too: a GC
+/// reference as itself, anything else as the `externref` standing for it
+/// converted in (`any.convert_extern`); whether it is of the exact type is
+/// checked where it enters.
 pub(crate) fn ref_to_val(
     r: Option<&wasm_ref_t>,
     ty: ValType,
     target: Option<&Arc<StoreContext>>,
 ) -> Result<Val, RefConversionError> {
+    if ty.is_any_ref() {
+        let Some(r) = r else {
+            return Ok(Val::AnyRef(None));
+        };
+        if let RefKind::Any(a) = &r.kind {
+            return Ok(Val::AnyRef(Some(a.clone())));
+        }
+        return Ok(Val::AnyRef(Some(to_externref(r, target)?.to_any())));
+    }
     if ty.as_ref().is_some_and(|r| r.heap.is_exn()) {
         return match r.map(|r| &r.kind) {
             None => Ok(Val::ExnRef(None)),
@@ -349,11 +372,21 @@ pub(crate) fn ref_to_val(
             Some(_) => Err(RefConversionError::NotAFunction),
         };
     }
-    let Some(r) = r else {
-        return Ok(Val::ExternRef(None));
-    };
-    if let RefKind::Extern(e) = &r.kind {
-        return Ok(Val::ExternRef(Some(e.clone())));
+    match r {
+        None => Ok(Val::ExternRef(None)),
+        Some(r) => Ok(Val::ExternRef(Some(to_externref(r, target)?))),
+    }
+}
+
+/// The `externref` a C reference crosses into the store of `target` as.
+fn to_externref(
+    r: &wasm_ref_t,
+    target: Option<&Arc<StoreContext>>,
+) -> Result<ExternRef, RefConversionError> {
+    match &r.kind {
+        RefKind::Extern(e) => return Ok(e.clone()),
+        RefKind::Any(a) => return Ok(a.to_extern()),
+        _ => {}
     }
     let (home, target) = match (r.ctx.as_ref(), target) {
         (Some(home), Some(target)) => (home, target),
@@ -361,7 +394,7 @@ pub(crate) fn ref_to_val(
         (None, Some(target)) => (target, target),
         (None, None) => return Err(RefConversionError::NoStore),
     };
-    Ok(Val::ExternRef(Some(home.externref_for(&r.kind, target))))
+    Ok(home.externref_for(&r.kind, target))
 }
 
 /// Converts a runtime reference value into an owned C reference (NULL for
@@ -372,6 +405,11 @@ pub(crate) fn val_to_ref(val: &Val, ctx: Option<&Arc<StoreContext>>) -> Option<B
         Val::FuncRef(Some(f)) => RefKind::Func(f.clone()),
         Val::ExnRef(Some(e)) => RefKind::Exn(e.clone()),
         Val::ExternRef(Some(e)) => return Some(Box::new(externref_to_ref(e, ctx))),
+        // A host value converted in is the object it stands for.
+        Val::AnyRef(Some(a)) => match a.as_extern() {
+            Some(e) => return Some(Box::new(externref_to_ref(&e, ctx))),
+            None => RefKind::Any(a.clone()),
+        },
         _ => return None,
     };
     Some(Box::new(wasm_ref_t {
@@ -380,8 +418,17 @@ pub(crate) fn val_to_ref(val: &Val, ctx: Option<&Arc<StoreContext>>) -> Option<B
     }))
 }
 
-/// The C reference an `externref` stands for.
+/// The C reference an `externref` stands for: the object it was made for,
+/// or for a GC reference converted out (`extern.convert_any`) that
+/// reference.
 fn externref_to_ref(e: &ExternRef, ctx: Option<&Arc<StoreContext>>) -> wasm_ref_t {
+    let any = e.to_any();
+    if any.kind() != AnyKind::Extern {
+        return wasm_ref_t {
+            kind: RefKind::Any(any),
+            ctx: ctx.cloned(),
+        };
+    }
     if let Some(payload) = e.data().downcast_ref::<CRefPayload>() {
         if let Some(home) = payload.home.upgrade() {
             if let Some(kind) = home.registered_object(payload.index) {

@@ -7,16 +7,15 @@
 //! 8, and C code built against the standard header sees the members where
 //! it expects them.
 //!
-//! A value of kind `WASM_EXTERNREF`, `WASM_FUNCREF` or (extension)
-//! `WASM_EXNREF` owns the reference in
+//! A value of kind `WASM_EXTERNREF`, `WASM_FUNCREF` or (extensions)
+//! `WASM_EXNREF` and `WASM_ANYREF` … `WASM_NULLREF` owns the reference in
 //! `of.ref` (NULL is the null reference): `wasm_val_delete` frees it and
 //! `wasm_val_copy` makes a new handle. Values of any other kind own nothing,
 //! so a C caller's garbage kind byte never makes us free a pointer.
 
 use crate::capi::r#ref::wasm_ref_t;
 use crate::capi::valtype::{
-    wasm_valkind_t, WASM_EXNREF, WASM_EXTERNREF, WASM_F32, WASM_F64, WASM_FUNCREF, WASM_I32,
-    WASM_I64, WASM_V128,
+    is_ref_kind, wasm_valkind_t, WASM_EXTERNREF, WASM_F32, WASM_F64, WASM_I32, WASM_I64, WASM_V128,
 };
 use crate::capi::vec::VecElem;
 
@@ -47,8 +46,8 @@ pub union wasm_val_union {
     pub f32: float32_t,
     /// `WASM_F64`: the float.
     pub f64: float64_t,
-    /// `WASM_EXTERNREF`/`WASM_FUNCREF` (and `WASM_EXNREF`): an owned
-    /// reference, NULL for null.
+    /// `WASM_EXTERNREF`/`WASM_FUNCREF` (and `WASM_EXNREF`, `WASM_ANYREF`
+    /// … `WASM_NULLREF`): an owned reference, NULL for null.
     pub r#ref: *mut wasm_ref_t,
     /// Extension, `WASM_V128`: the vector's 16 bytes in little-endian lane
     /// order (the bytes of `v128.const` as written in memory).
@@ -67,7 +66,7 @@ impl wasm_val_t {
 
     /// Whether the value owns a reference (its kind is a reference kind).
     pub fn is_ref(&self) -> bool {
-        matches!(self.kind, WASM_EXTERNREF | WASM_FUNCREF | WASM_EXNREF)
+        is_ref_kind(self.kind)
     }
 
     /// The reference a reference value holds, borrowed; `None` for the null
@@ -137,7 +136,7 @@ impl std::fmt::Debug for wasm_val_t {
                 WASM_F32 => d.field("f32", &self.of.f32),
                 WASM_F64 => d.field("f64", &self.of.f64),
                 WASM_V128 => d.field("v128", &self.of.v128),
-                WASM_EXTERNREF | WASM_FUNCREF | WASM_EXNREF => d.field("ref", &self.of.r#ref),
+                k if is_ref_kind(k) => d.field("ref", &self.of.r#ref),
                 _ => &mut d,
             };
         }

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use crate::capi::r#ref::{ref_to_val, val_to_ref};
 use crate::capi::store::StoreContext;
 use crate::capi::val::{wasm_val_t, wasm_val_union};
-use crate::capi::valtype::{valkind_of, valtype_of_kind, value_kind_of};
+use crate::capi::valtype::{is_any_kind, valkind_of, valtype_of_kind, value_kind_of, WASM_ANYREF};
 use crate::module::ValType;
-use crate::runtime::Val;
+use crate::runtime::{AnyKind, Val};
 
 /// The runtime value of a C value (whose references are borrowed, not
-/// consumed). With `expected`, the value's kind must be that type's.
+/// consumed). With `expected`, the value's kind must be that type's (for
+/// the `any` hierarchy: any of its kinds). A value of one of the narrower
+/// GC kinds (`WASM_EQREF` … `WASM_NULLREF`) must be of that kind's type.
 /// References become values for the store of `target`.
 pub(crate) fn c_to_val(
     v: &wasm_val_t,
@@ -24,7 +26,9 @@ pub(crate) fn c_to_val(
     if let Some(expected) = expected {
         // A reference value's kind names only its hierarchy: whether it
         // is of a typed reference type is checked on the value itself.
-        if value_kind_of(expected) != v.kind {
+        let kind = value_kind_of(expected);
+        let fits = kind == v.kind || (kind == WASM_ANYREF && is_any_kind(v.kind));
+        if !fits {
             return Err(format!("expected a value of type {expected}, got {ty}"));
         }
     }
@@ -37,12 +41,41 @@ pub(crate) fn c_to_val(
             ValType::F32 => Val::F32(v.of.f32.to_bits()),
             ValType::F64 => Val::F64(v.of.f64.to_bits()),
             ValType::V128 => Val::V128(u128::from_le_bytes(v.of.v128)),
-            ValType::Ref(_) => {
-                return ref_to_val(v.as_ref(), ty, target).map_err(|e| e.to_string())
-            }
+            ValType::Ref(_) => return ref_value(v, ty, target),
         }
     };
     Ok(val)
+}
+
+/// The runtime value of a C reference value of type `ty` (its kind's):
+/// a value of a narrower GC kind must be of that type.
+fn ref_value(
+    v: &wasm_val_t,
+    ty: ValType,
+    target: Option<&Arc<StoreContext>>,
+) -> Result<Val, String> {
+    let val = ref_to_val(v.as_ref(), ty, target).map_err(|e| e.to_string())?;
+    if is_any_kind(v.kind) && v.kind != WASM_ANYREF && !val.matches(ty) {
+        return Err(format!(
+            "a value of kind {ty} must be of that type, got {}",
+            describe_any(&val)
+        ));
+    }
+    Ok(val)
+}
+
+/// What a value of the `any` hierarchy is, for messages.
+fn describe_any(val: &Val) -> &'static str {
+    match val {
+        Val::AnyRef(None) => "null",
+        Val::AnyRef(Some(a)) => match a.kind() {
+            AnyKind::I31 => "an i31",
+            AnyKind::Struct => "a struct",
+            AnyKind::Array => "an array",
+            AnyKind::Extern => "a host object",
+        },
+        _ => "a value of another hierarchy",
+    }
 }
 
 /// The C value of a runtime value; a reference value gets a new handle

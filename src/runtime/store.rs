@@ -711,7 +711,7 @@ impl Store {
         let roots: Vec<usize> = self.inner.gc_roots.borrow().keys().copied().collect();
         let dead: Vec<Box<ExternData>> = {
             let mut objects = self.objects();
-            // SAFETY (every `mark_root` here): the words come from where
+            // SAFETY: every `mark_root` here gets a word from where
             // the store's code and host keep references of this store.
             unsafe {
                 for word in roots {

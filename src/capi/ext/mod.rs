@@ -5,6 +5,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod func;
+pub mod gc;
 pub mod instance;
 pub mod linker;
 pub mod memory;

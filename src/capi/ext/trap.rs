@@ -61,10 +61,7 @@ pub const WASM_TRAP_CODE_UNCAUGHT_EXCEPTION: wasm_trap_code_t = 49;
 pub const WASM_TRAP_CODE_MEMORY_CHECK: wasm_trap_code_t = 128;
 
 /// The one mapping between the runtime's trap kinds and their C numbers.
-/// Host traps (`TrapKind::HostTrap`) have no code. Codes without a kind
-/// here (GC traps) are ones this build
-/// never raises; their constants exist so hosts can switch on the
-/// reference's full set.
+/// Host traps (`TrapKind::HostTrap`) have no code.
 const CODES: &[(TrapKind, wasm_trap_code_t)] = &[
     (TrapKind::StackOverflow, WASM_TRAP_CODE_STACK_OVERFLOW),
     (

@@ -127,12 +127,12 @@ impl AnyRef {
 
     /// The `i31` value zero-extended, if the reference is one.
     pub fn i31_u(&self) -> Option<u32> {
-        (self.kind() == AnyKind::I31).then(|| (self.word.as_ptr() as usize as u32) >> 1)
+        (self.kind() == AnyKind::I31).then_some((self.word.as_ptr() as usize as u32) >> 1)
     }
 
     /// The `i31` value sign-extended, if the reference is one.
     pub fn i31_s(&self) -> Option<i32> {
-        (self.kind() == AnyKind::I31).then(|| (self.word.as_ptr() as usize as u32 as i32) >> 1)
+        (self.kind() == AnyKind::I31).then_some((self.word.as_ptr() as usize as u32 as i32) >> 1)
     }
 
     /// The canonical type id of a struct or array.

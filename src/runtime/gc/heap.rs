@@ -269,15 +269,23 @@ impl GcHeap {
 
     /// Frees every object whose mark bit is clear and clears the marks of
     /// the others: the sweep after a mark phase set the bit on everything
-    /// reachable.
+    /// reachable. Chunks left with no live object go back to the system.
     pub(crate) fn sweep(&mut self) {
         let classes = size_classes();
         let mut live = 0u64;
         for class in &mut self.free {
             *class = 0;
         }
-        for chunk in &self.chunks {
+        for current in &mut self.current {
+            *current = None;
+        }
+        let mut kept = Vec::with_capacity(self.chunks.len());
+        for chunk in self.chunks.drain(..) {
             let slot_size = classes[chunk.class] as usize;
+            let mut chunk_live = 0u64;
+            // The chunk's free slots, linked in front of the class's list
+            // only if the chunk stays.
+            let (mut first_free, mut last_free) = (0usize, 0usize);
             let mut at = chunk.region.start();
             while at + slot_size <= chunk.used_end {
                 let p = at as *mut u8;
@@ -288,18 +296,40 @@ impl GcHeap {
                     let k = kind.read();
                     if k & MARK_BIT != 0 {
                         kind.write(k & !MARK_BIT);
-                        live += slot_size as u64;
+                        chunk_live += slot_size as u64;
                     } else {
                         kind.write(KIND_FREE);
                         p.add(HEADER_SIZE as usize)
                             .cast::<usize>()
-                            .write(self.free[chunk.class]);
-                        self.free[chunk.class] = at;
+                            .write(first_free);
+                        if first_free == 0 {
+                            last_free = at;
+                        }
+                        first_free = at;
                     }
                 }
                 at += slot_size;
             }
+            if chunk_live == 0 {
+                self.reserved -= CHUNK_SIZE as u64;
+                continue;
+            }
+            live += chunk_live;
+            if first_free != 0 {
+                // SAFETY: `last_free` is a free slot of this chunk, its link
+                // word after the header.
+                unsafe {
+                    (last_free as *mut u8)
+                        .add(HEADER_SIZE as usize)
+                        .cast::<usize>()
+                        .write(self.free[chunk.class])
+                };
+                self.free[chunk.class] = first_free;
+            }
+            self.current[chunk.class] = Some(kept.len());
+            kept.push(chunk);
         }
+        self.chunks = kept;
         let mut freed = 0u64;
         self.large.retain(|region| {
             let kind = region
@@ -364,11 +394,17 @@ mod tests {
         // SAFETY: `dead` is a live 32-byte object: dirty its payload.
         unsafe { dead.as_ptr().add(16).write(0xAB) };
         let big_dead = heap.alloc_object(100_000, 1, KIND_STRUCT).unwrap();
+        let lonely = heap.alloc_object(200, 1, KIND_STRUCT).unwrap();
         let before = heap.bytes();
         mark(keep);
         heap.sweep();
         assert_eq!(heap.live_bytes(), 32);
-        assert!(heap.bytes() < before, "the large object's memory goes back");
+        assert_eq!(
+            heap.bytes(),
+            before - 100_000u64.next_multiple_of(16) - CHUNK_SIZE as u64,
+            "the large object and the chunk left empty go back"
+        );
+        let _ = lonely;
         let _ = big_dead;
         let again = heap.alloc_object(32, 2, KIND_STRUCT).unwrap();
         assert_eq!(again, dead, "the freed slot is reused");
