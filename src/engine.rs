@@ -218,6 +218,7 @@ fn tunables(config: &Config) -> Tunables {
         memory_init_cow: config.memory_init_cow(),
         table_lazy_init: config.table_lazy_init(),
         coredump_on_trap: config.coredump_on_trap(),
+        debug_info: config.debug_info(),
         wmemcheck: config.wmemcheck(),
     }
 }

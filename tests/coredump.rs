@@ -2,8 +2,12 @@
 //! the tool-conventions format. The dump of a trap three calls deep (and
 //! of a host trap returned through two wasm frames) must validate as a
 //! wasm module, name the frames' function indices innermost first with the
-//! trap's own code offsets, and hold the memory bytes and global values
-//! the module wrote before trapping. With the option off there is none.
+//! trap's own code offsets, list each frame's locals, and hold the memory
+//! bytes and global values the module wrote before trapping. The locals
+//! have their values (typed) where the compiler recorded where they are:
+//! in the trapping frame, registers and spill slots; in outer frames,
+//! spill slots (with or without signals-based traps). With the option off
+//! there is none.
 
 use wasm_runtime::capi::engine::{wasm_config_new, wasm_engine_new_with_config, wasm_engine_t};
 use wasm_runtime::capi::ext::config::wasm_config_coredump_on_trap_set;
@@ -22,7 +26,7 @@ use wasm_runtime::module::{FuncType, Module};
 use wasm_runtime::runtime::{Extern, Func, Instance, Store, Trap, Val};
 use wasmparser::{
     BinaryReader, CoreDumpInstancesSection, CoreDumpModulesSection, CoreDumpSection,
-    CoreDumpStackSection, DataKind, Operator, Parser, Payload,
+    CoreDumpStackSection, CoreDumpValue, DataKind, Operator, Parser, Payload,
 };
 
 const WAT: &str = r#"
@@ -88,6 +92,8 @@ struct Dump {
     instances: Vec<(u32, Vec<u32>, Vec<u32>)>,
     /// (instance, funcidx, codeoffset, locals, stack)
     frames: Vec<(u32, u32, u32, usize, usize)>,
+    /// Each frame's locals, `None` where the dump says "missing".
+    locals: Vec<Vec<Option<Val>>>,
     memory_pages: Vec<u64>,
     /// Memory contents rebuilt from the data segments.
     memory: Vec<Vec<u8>>,
@@ -136,6 +142,11 @@ fn read_dump(bytes: &[u8]) -> Dump {
                                     f.stack.len(),
                                 )
                             })
+                            .collect();
+                        dump.locals = s
+                            .frames
+                            .iter()
+                            .map(|f| f.locals.iter().map(value_of).collect())
                             .collect();
                     }
                     other => panic!("unexpected custom section {other}"),
@@ -191,6 +202,16 @@ fn read_dump(bytes: &[u8]) -> Dump {
     dump
 }
 
+fn value_of(v: &CoreDumpValue) -> Option<Val> {
+    match *v {
+        CoreDumpValue::Missing => None,
+        CoreDumpValue::I32(x) => Some(Val::I32(x)),
+        CoreDumpValue::I64(x) => Some(Val::I64(x)),
+        CoreDumpValue::F32(x) => Some(Val::F32(x.bits())),
+        CoreDumpValue::F64(x) => Some(Val::F64(x.bits())),
+    }
+}
+
 fn i32_of(v: &Val) -> i32 {
     match v {
         Val::I32(x) => *x,
@@ -209,7 +230,8 @@ fn a_wasm_trap_carries_frames_memory_and_globals() {
     assert_eq!(dump.instances, [(0, vec![0], vec![0, 1, 2, 3])]);
 
     // Innermost first: $inner, $middle, run; offsets as the trap's frames
-    // report them (from the function's start), locals and stack unknown.
+    // report them (from the function's start), every local listed (each
+    // known or missing), the operand stack unknown.
     let funcs: Vec<u32> = dump.frames.iter().map(|f| f.1).collect();
     assert_eq!(funcs, [1, 2, 3]);
     let trace: Vec<(u32, u32)> = trap
@@ -219,10 +241,9 @@ fn a_wasm_trap_carries_frames_memory_and_globals() {
         .collect();
     let dumped: Vec<(u32, u32)> = dump.frames.iter().map(|f| (f.1, f.2)).collect();
     assert_eq!(dumped, trace);
-    assert!(dump
-        .frames
-        .iter()
-        .all(|f| f.0 == 0 && f.2 > 0 && f.3 == 0 && f.4 == 0));
+    assert!(dump.frames.iter().all(|f| f.0 == 0 && f.2 > 0 && f.4 == 0));
+    let locals: Vec<usize> = dump.frames.iter().map(|f| f.3).collect();
+    assert_eq!(locals, [1, 1, 0]);
 
     assert_eq!(dump.memory_pages, [2]);
     let mem = &dump.memory[0];
@@ -407,4 +428,142 @@ fn a_nested_trap_keeps_the_innermost_dump() {
     assert_eq!(funcs, trace);
     assert_eq!(i32_of(&dump.globals[0]), 5);
     *target.borrow_mut() = None;
+}
+
+/// The locals of a trap's frames, where the compiler's value labels know
+/// them: the trapping function's from the signal context's registers and
+/// its spill slots, an outer frame's from its spill slots only (a register
+/// there holds what the callees left), each with its type; the rest, and
+/// the locals a coredump cannot hold (`v128`), missing.
+const LOCALS_WAT: &str = r#"
+(module $locals
+  (memory 1)
+  (func $inner (param $n i32) (param $big i64) (result i64)     ;; 0
+    (local $acc i64) (local $half f64) (local $quarter f32) (local $v v128)
+    (local.set $acc (i64.mul (local.get $big) (i64.extend_i32_u (local.get $n))))
+    (local.set $half (f64.mul (f64.convert_i32_s (local.get $n)) (f64.const 0.5)))
+    (local.set $quarter (f32.mul (f32.convert_i32_s (local.get $n)) (f32.const 0.25)))
+    (local.set $v (i32x4.splat (local.get $n)))
+    ;; Stored, so computed before the trap (Cranelift computes a pure value
+    ;; where it is first used).
+    (f64.store (i32.const 0) (local.get $half))
+    (f32.store (i32.const 8) (local.get $quarter))
+    ;; Out of bounds: traps, with every local still needed after it.
+    (i64.store (i32.add (local.get $n) (i32.const 0x7fff0000)) (local.get $acc))
+    (i64.add
+      (i64.add (i64.add (local.get $acc) (local.get $big))
+               (i64.trunc_f64_s (local.get $half)))
+      (i64.add (i64.trunc_f32_s (local.get $quarter))
+               (i64.extend_i32_u (i32x4.extract_lane 0 (local.get $v))))))
+  ;; More values live across the call than there are callee-saved
+  ;; registers: some of them are spilled. (Each is stored before the call,
+  ;; so it is computed there, and made so Cranelift cannot fold the chain.)
+  (func $middle (param $x i32) (result i64)                     ;; 1
+    (local $k0 i64) (local $k1 i64) (local $k2 i64) (local $k3 i64)
+    (local $k4 i64) (local $k5 i64) (local $k6 i64) (local $k7 i64)
+    (local.set $k0 (i64.extend_i32_u (i32.add (local.get $x) (i32.const 1))))
+    (local.set $k1 (i64.add (i64.mul (local.get $k0) (local.get $k0)) (local.get $k0)))
+    (local.set $k2 (i64.add (i64.mul (local.get $k1) (local.get $k1)) (local.get $k0)))
+    (local.set $k3 (i64.add (i64.mul (local.get $k2) (local.get $k2)) (local.get $k0)))
+    (local.set $k4 (i64.add (i64.mul (local.get $k3) (local.get $k3)) (local.get $k0)))
+    (local.set $k5 (i64.add (i64.mul (local.get $k4) (local.get $k4)) (local.get $k0)))
+    (local.set $k6 (i64.add (i64.mul (local.get $k5) (local.get $k5)) (local.get $k0)))
+    (local.set $k7 (i64.add (i64.mul (local.get $k6) (local.get $k6)) (local.get $k0)))
+    (i64.store (i32.const 16) (local.get $k0))
+    (i64.store (i32.const 24) (local.get $k1))
+    (i64.store (i32.const 32) (local.get $k2))
+    (i64.store (i32.const 40) (local.get $k3))
+    (i64.store (i32.const 48) (local.get $k4))
+    (i64.store (i32.const 56) (local.get $k5))
+    (i64.store (i32.const 64) (local.get $k6))
+    (i64.store (i32.const 72) (local.get $k7))
+    (i64.add (call $inner (local.get $x) (i64.const 1000))
+      (i64.add (i64.add (i64.add (local.get $k0) (local.get $k1))
+                        (i64.add (local.get $k2) (local.get $k3)))
+               (i64.add (i64.add (local.get $k4) (local.get $k5))
+                        (i64.add (local.get $k6) (local.get $k7))))))
+  (func (export "run") (result i64)                              ;; 2
+    (call $middle (i32.const 4)))
+)
+"#;
+
+fn locals_dump(signals: bool) -> Dump {
+    let mut config = Config::new();
+    config.set_coredump_on_trap(true);
+    config.set_signals_based_traps(signals);
+    let engine = Engine::new(&config).expect("engine");
+    let store = Store::new(&engine);
+    let module = Module::new(&engine, &wat::parse_str(LOCALS_WAT).expect("wat")).expect("module");
+    let instance = Instance::new(&store, &module, &[]).expect("instance");
+    let Some(Extern::Func(run)) = instance.get_export("run") else {
+        panic!("no run")
+    };
+    let trap = run.call(&[], &mut [Val::I64(0)]).expect_err("traps");
+    read_dump(trap.coredump().expect("a coredump"))
+}
+
+/// The middle frame's locals: those the dump knows are right, and some
+/// (the spilled ones) are known.
+fn check_middle(locals: &[Option<Val>]) {
+    assert_eq!(locals.len(), 9, "{locals:?}");
+    let mut expected = vec![Val::I32(4), Val::I64(5)];
+    let mut k = 5i64;
+    for _ in 1..8 {
+        k = k.wrapping_mul(k).wrapping_add(5);
+        expected.push(Val::I64(k));
+    }
+    for (i, (got, want)) in locals.iter().zip(&expected).enumerate() {
+        if let Some(got) = got {
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{want:?}"),
+                "local {i}: {locals:?}"
+            );
+        }
+    }
+    let known = locals.iter().filter(|l| l.is_some()).count();
+    assert!(known >= 3, "spilled locals of the middle frame: {locals:?}");
+}
+
+#[test]
+fn frames_carry_their_locals_where_known() {
+    let dump = locals_dump(true);
+    let funcs: Vec<u32> = dump.frames.iter().map(|f| f.1).collect();
+    assert_eq!(funcs, [0, 1, 2]);
+    let inner = &dump.locals[0];
+    // n, big, acc, half, quarter: all in use at the trap; v: a vector.
+    let shown: Vec<String> = inner.iter().map(|l| format!("{l:?}")).collect();
+    assert_eq!(
+        shown,
+        [
+            "Some(I32(4))".to_string(),
+            "Some(I64(1000))".into(),
+            "Some(I64(4000))".into(),
+            format!("Some(F64({}))", 2.0f64.to_bits()),
+            format!("Some(F32({}))", 1.0f32.to_bits()),
+            "None".into(),
+        ]
+    );
+    check_middle(&dump.locals[1]);
+    assert!(dump.locals[2].is_empty());
+}
+
+/// Without signals a trap is a call into the runtime: the trapping frame's
+/// registers are not known then, its spilled locals and the outer frames'
+/// are.
+#[test]
+fn without_signals_spilled_locals_are_still_known() {
+    let dump = locals_dump(false);
+    let funcs: Vec<u32> = dump.frames.iter().map(|f| f.1).collect();
+    assert_eq!(funcs, [0, 1, 2]);
+    assert_eq!(dump.locals[0].len(), 6);
+    for (got, want) in dump.locals[0]
+        .iter()
+        .zip(["I32(4)", "I64(1000)", "I64(4000)"])
+    {
+        if let Some(got) = got {
+            assert_eq!(format!("{got:?}"), want);
+        }
+    }
+    check_middle(&dump.locals[1]);
 }

@@ -5,8 +5,14 @@
 //! program compiled with `-g -O0` to wasm32-wasi (`tests/debug_info/prog.c`)
 //! and stops at a breakpoint set on a source line before the code exists
 //! (pending until the module is registered): with `-D debug-info` it stops
-//! there and the backtrace names the C functions at their lines; without,
-//! the breakpoint never resolves and the program runs to its end.
+//! there, the backtrace names the C functions at their lines, and the
+//! parameters and locals of every frame have their values; without, the
+//! breakpoint never resolves and the program runs to its end. Another
+//! program (`tests/debug_info/locals.c`), compiled at `-O0` (variables in
+//! linear memory, at the frame base a wasm local holds) and at `-O1`
+//! (variables in wasm locals), shows its variables' values in the frame at
+//! the breakpoint and in its caller, also when run from a serialized
+//! module.
 //!
 //! In this process, the descriptor gdb reads (`__jit_debug_descriptor`)
 //! is checked directly: nothing is registered with the option off; with
@@ -31,20 +37,43 @@ const SQUARE_BODY: u64 = 7;
 const CALL_IN_SUM_SQUARES: u64 = 14;
 const CALL_IN_MAIN: u64 = 20;
 
-/// `tests/debug_info/prog.c` compiled (once per run) with `-g -O0`.
-fn prog_wasm() -> PathBuf {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/debug_info/prog.c");
+/// The lines of `tests/debug_info/locals.c` the test stops at or expects.
+const REPORT_BODY: u64 = 9;
+const CALL_IN_MIX: u64 = 15;
+
+/// `tests/debug_info/<name>.c` compiled with `-g` and `opt`, once per run
+/// (`cell` keeps it), into the profile's `debug-info-tests/`.
+fn guest(cell: &'static OnceLock<PathBuf>, name: &str, opt: &str) -> PathBuf {
+    cell.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let source = root.join(format!("tests/debug_info/{name}.c"));
         let dir = support::profile_dir().join("debug-info-tests");
         std::fs::create_dir_all(&dir).unwrap();
-        let out = dir.join("prog.wasm");
-        let partial = dir.join(format!(".prog.wasm.{}", std::process::id()));
-        compile_wasi(&[&source], &["-g", "-O0"], &partial);
+        let file = format!("{name}{opt}.wasm");
+        let out = dir.join(&file);
+        let partial = dir.join(format!(".{file}.{}", std::process::id()));
+        compile_wasi(&[&source], &["-g", opt], &partial);
         std::fs::rename(&partial, &out).unwrap();
         out
     })
     .clone()
+}
+
+/// `tests/debug_info/prog.c` compiled with `-g -O0`.
+fn prog_wasm() -> PathBuf {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    guest(&WASM, "prog", "-O0")
+}
+
+/// `tests/debug_info/locals.c` compiled with `-g -O0`, or `-g -O1`.
+fn locals_wasm(optimized: bool) -> PathBuf {
+    static O0: OnceLock<PathBuf> = OnceLock::new();
+    static O1: OnceLock<PathBuf> = OnceLock::new();
+    if optimized {
+        guest(&O1, "locals", "-O1")
+    } else {
+        guest(&O0, "locals", "-O0")
+    }
 }
 
 /// `gdb -batch` running the command with `cli_args`, after `commands`
@@ -79,7 +108,20 @@ fn gdb_stops_at_a_source_line_and_shows_the_c_backtrace() {
     let breakpoint = format!("break prog.c:{SQUARE_BODY}");
     let output = gdb(
         &["-D", "debug-info", wasm.to_str().unwrap()],
-        &[&breakpoint, "run", "bt", "info args", "info locals"],
+        &[
+            &breakpoint,
+            "run",
+            "bt",
+            "echo @args\n",
+            "info args",
+            "echo @locals\n",
+            "info locals",
+            "up",
+            "echo @up\n",
+            "info locals",
+            "info args",
+            "echo @end\n",
+        ],
     );
     let text = String::from_utf8_lossy(&output.stdout);
     let context = describe(&output);
@@ -103,10 +145,124 @@ fn gdb_stops_at_a_source_line_and_shows_the_c_backtrace() {
         outer.contains(" main (") && outer.ends_with(&at(CALL_IN_MAIN)),
         "{outer} {context}"
     );
-    // Parameters and locals are described by name (their values are not
-    // translated from wasm locations).
-    assert!(text.contains("x = <optimized out>"), "{context}");
-    assert!(text.contains("result = <optimized out>"), "{context}");
+    // The first call: square(1), from sum_squares(4) at i = 1.
+    assert!(top.contains("square (x=1)"), "{top} {context}");
+    assert!(caller.contains("sum_squares (n=4)"), "{caller} {context}");
+    let after = |marker: &str| {
+        text.split(&format!("@{marker}\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no output after @{marker} {context}"))
+    };
+    assert!(after("args").starts_with("x = 1\n"), "{context}");
+    // `result` is not assigned yet: any value, but a value.
+    let locals = after("locals");
+    assert!(
+        locals.starts_with("result = ") && !locals.starts_with("result = <optimized out>"),
+        "{context}"
+    );
+    let outer = after("up").split("@end").next().unwrap_or_default();
+    for expected in ["i = 1\n", "total = 0\n", "n = 4\n"] {
+        assert!(outer.contains(expected), "{expected} {context}");
+    }
+}
+
+/// gdb at `locals.c:REPORT_BODY` (with the module compiled from
+/// `locals_wasm(optimized)`, or first serialized by `wasm-runtime compile`
+/// with `precompiled`): the output of `info args` there and of `info
+/// locals` / `print` in the caller, `mix`.
+fn locals_at_report(optimized: bool, precompiled: bool) -> (String, String) {
+    let wasm = locals_wasm(optimized);
+    let module = if precompiled {
+        let cwasm = wasm.with_extension(format!("{}.cwasm", std::process::id()));
+        let output = Command::new(cli_binary())
+            .args(["compile", "-D", "debug-info", wasm.to_str().unwrap(), "-o"])
+            .arg(&cwasm)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", describe(&output));
+        cwasm
+    } else {
+        wasm
+    };
+    let mut args = vec!["run", "-D", "debug-info"];
+    if precompiled {
+        args.push("--allow-precompiled");
+    }
+    args.push(module.to_str().unwrap());
+    let breakpoint = format!("break locals.c:{REPORT_BODY}");
+    let output = gdb(
+        &args,
+        &[
+            &breakpoint,
+            "run",
+            "echo @args\n",
+            "info args",
+            "up",
+            "echo @mix\n",
+            "info locals",
+            "print product * 2",
+            "print scaled",
+        ],
+    );
+    if precompiled {
+        let _ = std::fs::remove_file(&module);
+    }
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let context = describe(&output);
+    assert!(
+        text.contains("Breakpoint 1, report ("),
+        "gdb did not stop in report {context}"
+    );
+    let caller = frame(&text, 1);
+    assert!(
+        caller.contains(" mix (") && caller.ends_with(&format!("locals.c:{CALL_IN_MIX}")),
+        "{caller} {context}"
+    );
+    let args = text.split("@args\n").nth(1).unwrap_or_default();
+    let (args, mix) = args.split_once("@mix\n").unwrap_or_default();
+    (args.to_string(), mix.to_string() + &context)
+}
+
+#[test]
+fn gdb_shows_the_variables_of_an_unoptimized_program() {
+    let (args, mix) = locals_at_report(false, false);
+    // report(7000, 3500.0): its parameters, in its frame.
+    assert!(
+        args.contains("product = 7000\n") && args.contains("scaled = 3500\n"),
+        "{args} {mix}"
+    );
+    // mix(7, 1000, 0.5): its locals, in memory at the frame base.
+    for expected in [
+        "product = 7000\n",
+        "scaled = 3500\n",
+        "$1 = 14000\n",
+        "$2 = 3500\n",
+    ] {
+        assert!(mix.contains(expected), "{expected}: {mix}");
+    }
+}
+
+#[test]
+fn gdb_shows_the_variables_of_an_optimized_program() {
+    for precompiled in [false, true] {
+        let (args, mix) = locals_at_report(true, precompiled);
+        assert!(
+            args.contains("product = 7000\n") && args.contains("scaled = 3500\n"),
+            "precompiled: {precompiled}: {args} {mix}"
+        );
+        // In wasm locals, kept across the call to report.
+        for expected in [
+            "product = 7000\n",
+            "scaled = 3500\n",
+            "$1 = 14000\n",
+            "$2 = 3500\n",
+        ] {
+            assert!(
+                mix.contains(expected),
+                "precompiled: {precompiled}: {expected}: {mix}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -18,7 +18,7 @@ pub(crate) use trap_codes::{trap_kind, ToTrapCode};
 
 use crate::environ::compiled_code::{
     CallSite, CompiledFunction, ExceptionHandler, LibCall, RelocKind, RelocTarget, Relocation,
-    StackMap,
+    StackMap, ValueLabelRange, ValueLoc,
 };
 use crate::environ::error::{panic_message, Error, ErrorKind};
 use crate::environ::{FuncType, ModuleInfo, ValType};
@@ -89,6 +89,8 @@ pub(crate) fn finish_function(
     cache: Option<&dyn crate::config::CacheStore>,
 ) -> Result<CompiledFunction> {
     let names = ctx.func.params.user_named_funcs().clone();
+    // Only labeled code reports value locations (see `value_label_ranges`).
+    let slots_known = ctx.func.dfg.values_labels.is_none() || !grows_incoming_args(&ctx.func);
     let mut ctrl_plane = ControlPlane::default();
     let compiled = match cache {
         Some(store) => ctx
@@ -150,6 +152,7 @@ pub(crate) fn finish_function(
         Vec::new()
     };
     let call_sites = exception_call_sites(buffer)?;
+    let value_labels = value_label_ranges(isa, slots_known, &compiled.value_labels_ranges);
     let stack_maps = buffer
         .user_stack_maps()
         .iter()
@@ -185,8 +188,84 @@ pub(crate) fn finish_function(
         call_sites,
         stack_maps,
         unwind,
+        value_labels,
         func_index,
         body_offset,
+    })
+}
+
+/// Where Cranelift says each value label lives (`ranges`, empty unless
+/// the translator labeled values: `Tunables::value_labels`), in the
+/// runtime's terms, sorted by label then start. Registers get their DWARF
+/// numbers (a register without one is left out); a spill slot, given
+/// relative to the canonical frame address, is made relative to the frame
+/// pointer, which is that address minus 16 (the saved frame pointer and
+/// return address) unless the function may grow its incoming-argument
+/// area (`grows_incoming_args`): then `slots_known` is false and its
+/// slots are left out.
+fn value_label_ranges(
+    isa: &dyn TargetIsa,
+    slots_known: bool,
+    ranges: &cranelift_codegen::ValueLabelsRanges,
+) -> Vec<ValueLabelRange> {
+    use cranelift_codegen::LabelValueLoc;
+    if ranges.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<ValueLabelRange> = ranges
+        .iter()
+        .flat_map(|(label, list)| list.iter().map(move |r| (label.as_u32(), r)))
+        .filter(|(_, r)| r.start < r.end)
+        .filter_map(|(label, r)| {
+            let loc = match r.loc {
+                LabelValueLoc::Reg(reg) => ValueLoc::Reg(isa.map_regalloc_reg_to_dwarf(reg).ok()?),
+                LabelValueLoc::CFAOffset(offset) if slots_known => {
+                    ValueLoc::Frame(i32::try_from(offset + 16).ok()?)
+                }
+                LabelValueLoc::CFAOffset(_) => return None,
+            };
+            Some(ValueLabelRange {
+                label,
+                start: r.start,
+                end: r.end,
+                loc,
+            })
+        })
+        .collect();
+    out.sort_unstable_by_key(|r| (r.label, r.start, r.end));
+    out
+}
+
+/// Whether `func` may grow its incoming-argument area (Cranelift does for
+/// a `return_call` needing more stack arguments than the function
+/// received, which moves its frame pointer away from the canonical frame
+/// address): some tail call's callee takes more integer or more float and
+/// vector parameters than `func` does (a conservative test: argument
+/// registers are assigned per class, in order).
+fn grows_incoming_args(func: &ir::Function) -> bool {
+    let classes = |sig: &Signature| {
+        let floats = sig
+            .params
+            .iter()
+            .filter(|p| p.value_type.is_float() || p.value_type.is_vector())
+            .count();
+        (sig.params.len() - floats, floats)
+    };
+    let own = classes(&func.signature);
+    func.layout.blocks().any(|block| {
+        func.layout.block_insts(block).any(|inst| {
+            let opcode = func.dfg.insts[inst].opcode();
+            if !matches!(
+                opcode,
+                ir::Opcode::ReturnCall | ir::Opcode::ReturnCallIndirect
+            ) {
+                return false;
+            }
+            func.dfg.call_signature(inst).is_some_and(|sig| {
+                let callee = classes(&func.dfg.signatures[sig]);
+                callee.0 > own.0 || callee.1 > own.1
+            })
+        })
     })
 }
 

@@ -252,6 +252,55 @@ impl StackMap {
     }
 }
 
+/// The value label of a function's `VMContext` (every other label is the
+/// index of the wasm local it tags).
+pub const VMCTX_LABEL: u32 = u32::MAX - 1;
+
+/// Where a labeled value (a wasm local, or the function's `VMContext`)
+/// lives while the code of `start..end` runs: what Cranelift reports for
+/// the values the translator tags with value labels (`debug_info`,
+/// `coredump_on_trap`), in target-neutral terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueLabelRange {
+    /// The wasm local's index in the function (parameters first), or
+    /// `VMCTX_LABEL`.
+    pub label: u32,
+    /// First code offset (in the function) of the range.
+    pub start: u32,
+    /// Code offset one past the range.
+    pub end: u32,
+    /// Where the value is.
+    pub loc: ValueLoc,
+}
+
+/// A place a value lives in while a range of code runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueLoc {
+    /// The register with this DWARF number (x86-64: 0-16 general
+    /// purpose in DWARF order, 17-32 `xmm0-15`; AArch64: 0-30 `x0-x30`,
+    /// 64-95 `v0-v31`).
+    Reg(u16),
+    /// The spill slot at this offset from the frame pointer (`rbp`,
+    /// `x29`): compiled code keeps frame pointers, the frame pointer is
+    /// the canonical frame address minus 16, and a slot holds the value
+    /// in its low bytes.
+    Frame(i32),
+}
+
+impl ValueLabelRange {
+    /// Where `label` is at code offset `offset` of a function whose
+    /// ranges are `ranges` (sorted by label, then start), if it is known.
+    pub fn find(ranges: &[ValueLabelRange], label: u32, offset: u32) -> Option<ValueLoc> {
+        let from = ranges.partition_point(|r| (r.label, r.start) <= (label, offset));
+        ranges[..from]
+            .iter()
+            .rev()
+            .take_while(|r| r.label == label)
+            .find(|r| r.start <= offset && offset < r.end)
+            .map(|r| r.loc)
+    }
+}
+
 /// One function's machine code and metadata, before layout.
 #[derive(Clone, Debug)]
 pub struct CompiledFunction {
@@ -277,6 +326,10 @@ pub struct CompiledFunction {
     /// (see `runtime::unwind`). Independent of where the code lands, so
     /// serialized modules store it as it is.
     pub unwind: Vec<u8>,
+    /// Where the function's wasm locals and its `VMContext` live, by code
+    /// range, sorted by label then start: only with
+    /// `Tunables::value_labels`, else empty.
+    pub value_labels: Vec<ValueLabelRange>,
     /// Index in the module's function space, `u32::MAX` for trampolines.
     pub func_index: u32,
     /// Offset of the body in the module's binary (0 for trampolines).

@@ -48,8 +48,12 @@ pub struct Tunables {
     /// reads and initialises a 0 element through `TableGetLazyInit`.
     pub table_lazy_init: bool,
     /// `coredump_on_trap`: a trap leaving wasm carries a wasm coredump
-    /// (memories, globals and frames at trap time).
+    /// (memories, globals and frames at trap time, with the frames' locals
+    /// as far as `value_labels` tells where they are).
     pub coredump_on_trap: bool,
+    /// `debug_info`: compiled code is described to native debuggers, and
+    /// the compiler records where wasm locals live (`value_labels`).
+    pub debug_info: bool,
     /// `wmemcheck`: in modules that define an allocator (`malloc`, `free`,
     /// ... found by name) over an unshared memory 0, compiled code reports
     /// every access of memory 0 and every allocator call to the runtime's
@@ -74,6 +78,7 @@ impl Default for Tunables {
             memory_init_cow: true,
             table_lazy_init: true,
             coredump_on_trap: false,
+            debug_info: false,
             wmemcheck: false,
         }
     }
@@ -87,6 +92,21 @@ impl Tunables {
     /// value lives in `memory` because it also decides the memory layout.
     pub fn signals_based_traps(&self) -> bool {
         self.memory.signals_based_traps
+    }
+
+    /// Whether the compiler tags each wasm local's values (and the
+    /// `VMContext`) with Cranelift value labels and records where they
+    /// live at each code offset (`CompiledFunction::value_labels`): for
+    /// `debug_info` (the locals' DWARF locations) and `coredump_on_trap`
+    /// (the frames' locals). This changes the code a little (Cranelift
+    /// keeps the `VMContext` alive to every return, for the locations that
+    /// need it) but not what it does, so code compiled either way runs
+    /// under either setting: `coredump_on_trap` is not part of the
+    /// serialized-module fingerprint (a module compiled without labels
+    /// just dumps its locals as missing). Off, nothing is tagged and the
+    /// code is as without it.
+    pub fn value_labels(&self) -> bool {
+        self.debug_info || self.coredump_on_trap
     }
 
     /// The layout of every memory of `info`, imported ones first: what the

@@ -8,7 +8,9 @@
 //! fresh executable memory.
 //!
 //! Each function's `.eh_frame` FDE template follows its address map
-//! (format 4); it does not depend on where the code is mapped.
+//! (format 4); it does not depend on where the code is mapped. Its value
+//! labels (where its wasm locals live, `debug_info` and
+//! `coredump_on_trap`) come last (format 12), a count of 0 without them.
 //!
 //! The encoding is little-endian and length-prefixed. Decoding checks every
 //! length and value, so a corrupt artifact is an error, never a panic; it
@@ -19,7 +21,7 @@ use super::code::CompiledModule;
 use crate::compiler::{trap_kind, ToTrapCode};
 use crate::environ::compiled_code::{
     CallSite, CompiledFunction, ExceptionHandler, LibCall, RelocKind, RelocTarget, Relocation,
-    StackMap,
+    StackMap, ValueLabelRange, ValueLoc,
 };
 use crate::runtime::{
     host_page_size, is_image_relative, resolve_image_relative, CodeMemory, MemoryImage,
@@ -232,7 +234,58 @@ fn write_function(
             w.uleb(u64::from(offset));
         }
     }
+    w.u32(f.value_labels.len() as u32);
+    for r in &f.value_labels {
+        w.uleb(u64::from(r.label));
+        w.uleb(u64::from(r.start));
+        w.uleb(u64::from(r.end - r.start));
+        match r.loc {
+            ValueLoc::Reg(reg) => {
+                w.u8(0);
+                w.uleb(u64::from(reg));
+            }
+            ValueLoc::Frame(offset) => {
+                w.u8(1);
+                w.sleb(i64::from(offset));
+            }
+        }
+    }
     Ok(())
+}
+
+/// Reads what `write_function` wrote of a function's value labels, for
+/// code of `code_len` bytes: sorted by label then start, as lookups need.
+fn read_value_labels(r: &mut Reader<'_>, code_len: usize) -> Result<Vec<ValueLabelRange>> {
+    let corrupt = || anyhow!("corrupt compiled artifact (value label)");
+    let n = r.count(5)?;
+    let mut labels: Vec<ValueLabelRange> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let label = u32::try_from(r.uleb()?).map_err(|_| corrupt())?;
+        let start = u32::try_from(r.uleb()?).map_err(|_| corrupt())?;
+        let end = u32::try_from(r.uleb()?)
+            .ok()
+            .and_then(|len| start.checked_add(len))
+            .filter(|&end| end > start && end as usize <= code_len)
+            .ok_or_else(corrupt)?;
+        let loc = match r.u8()? {
+            0 => ValueLoc::Reg(u16::try_from(r.uleb()?).map_err(|_| corrupt())?),
+            1 => ValueLoc::Frame(i32::try_from(r.sleb()?).map_err(|_| corrupt())?),
+            _ => return Err(corrupt()),
+        };
+        if labels
+            .last()
+            .is_some_and(|last| (last.label, last.start) > (label, start))
+        {
+            return Err(corrupt());
+        }
+        labels.push(ValueLabelRange {
+            label,
+            start,
+            end,
+            loc,
+        });
+    }
+    Ok(labels)
 }
 
 /// Reads a function's metadata (its `code` left empty) with the offset and
@@ -355,6 +408,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<(CompiledFunction, u32, usize)> {
             sp_offsets,
         });
     }
+    let value_labels = read_value_labels(r, code_len)?;
     Ok((
         CompiledFunction {
             code: Vec::new(),
@@ -365,6 +419,7 @@ fn read_function(r: &mut Reader<'_>) -> Result<(CompiledFunction, u32, usize)> {
             call_sites,
             stack_maps,
             unwind,
+            value_labels,
             func_index,
             body_offset,
         },

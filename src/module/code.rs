@@ -1,8 +1,9 @@
 //! `CompiledModule`: a module's published machine code, with what is
 //! needed to write it out again (`artifact`) without recompiling.
 
-use crate::environ::compiled_code::{CompiledFunction, Relocation};
-use crate::runtime::{CodeMemory, EngineRuntime};
+use crate::environ::compiled_code::{CompiledFunction, Relocation, ValueLabelRange};
+use crate::environ::info::ModuleInfo;
+use crate::runtime::{CodeMemory, EngineRuntime, ModuleDebug};
 use anyhow::Result;
 
 /// The entries of `table` (keyed by code offset in the region) that fall
@@ -25,6 +26,10 @@ pub struct CompiledModule {
     alignments: Vec<u32>,
     /// Each function's FDE template (`CompiledFunction::unwind`).
     unwind: Vec<Vec<u8>>,
+    /// Where each function's wasm locals live (`CompiledFunction::
+    /// value_labels`); empty, not a list of empty lists, when the code has
+    /// none (`Tunables::value_labels` off).
+    value_labels: Vec<Vec<ValueLabelRange>>,
 }
 
 impl CompiledModule {
@@ -41,6 +46,11 @@ impl CompiledModule {
             relocs: funcs.iter().map(|f| f.relocs.clone()).collect(),
             alignments: funcs.iter().map(|f| f.alignment).collect(),
             unwind: funcs.iter().map(|f| f.unwind.clone()).collect(),
+            value_labels: if funcs.iter().all(|f| f.value_labels.is_empty()) {
+                Vec::new()
+            } else {
+                funcs.iter().map(|f| f.value_labels.clone()).collect()
+            },
         }
     }
 
@@ -75,6 +85,7 @@ impl CompiledModule {
                     .map(|m| m.shifted(-i64::from(range.start)))
                     .collect(),
                 unwind: self.unwind[i].clone(),
+                value_labels: self.value_labels(i as u32).to_vec(),
                 func_index: range.func_index,
                 body_offset: range.body_offset,
             });
@@ -84,15 +95,32 @@ impl CompiledModule {
 
     /// Registers the code's unwind info with, and reports it to, the
     /// engine's observers; function `i` is called `name(i)`, and `wasm` is
-    /// the module's binary (for its DWARF).
+    /// the binary of the module `info` describes (for its DWARF, whose
+    /// variables are located with the functions' value labels and the
+    /// module's `VMContext` layout).
     pub(crate) fn announce(
         &mut self,
         runtime: &EngineRuntime,
+        info: &ModuleInfo,
         name: &dyn Fn(usize) -> String,
         wasm: &[u8],
     ) {
         let fdes: Vec<&[u8]> = self.unwind.iter().map(|f| &f[..]).collect();
-        runtime.announce(&mut self.memory, &fdes, name, Some(wasm));
+        let debug = ModuleDebug {
+            wasm,
+            info,
+            value_labels: &self.value_labels,
+        };
+        runtime.announce(&mut self.memory, &fdes, name, Some(&debug));
+    }
+
+    /// Where the wasm locals of defined function `defined_index` live, by
+    /// code offset in the function (empty without
+    /// `Tunables::value_labels`).
+    pub fn value_labels(&self, defined_index: u32) -> &[ValueLabelRange] {
+        self.value_labels
+            .get(defined_index as usize)
+            .map_or(&[], |v| &v[..])
     }
 
     /// Whether the code's unwind info is registered with the system

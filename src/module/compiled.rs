@@ -158,6 +158,7 @@ impl Module {
         let trampolines = if engine.is_host_target() {
             compiled.announce(
                 runtime,
+                &info,
                 &|i| {
                     let index = info.num_imported_funcs + i as u32;
                     match info.func_names.get(&index) {
@@ -392,6 +393,19 @@ impl Module {
     /// system unwinder.
     pub fn has_unwind_info(&self) -> bool {
         self.inner.compiled.has_unwind_info()
+    }
+
+    /// Where the wasm locals of the DEFINED function `func_index` live,
+    /// by code offset from `func_ptr` (empty without
+    /// `Tunables::value_labels`, and for imported functions).
+    pub(crate) fn value_labels(
+        &self,
+        func_index: u32,
+    ) -> &[crate::environ::compiled_code::ValueLabelRange] {
+        match func_index.checked_sub(self.inner.info.num_imported_funcs) {
+            Some(defined) => self.inner.compiled.value_labels(defined),
+            None => &[],
+        }
     }
 
     /// The binary the module was compiled from.

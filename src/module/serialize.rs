@@ -34,8 +34,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// functions follows the binary, see `encode`; 7: then the trampolines;
 /// 8: calls between the module's functions resolved in the image; 9: the
 /// memory images after the code image; 10: with their alignment; 11: each
-/// function's GC stack maps after its exception call sites).
-const MAGIC: &[u8; 8] = b"\0wrcode\x0b";
+/// function's GC stack maps after its exception call sites; 12: then its
+/// value labels).
+const MAGIC: &[u8; 8] = b"\0wrcode\x0c";
 
 /// Everything about `engine` that shapes compiled code, as `|`-separated
 /// parts: this library's version, the built ISA (target triple, CPU

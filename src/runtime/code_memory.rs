@@ -210,17 +210,22 @@ impl CodeMemory {
     }
 
     /// Registers the region with debuggers (`debug_info`): function `i`
-    /// is called `names[i]`; `wasm` is the module's binary, whose DWARF is
-    /// transformed to the native code (`None` for trampolines). After
-    /// `register_unwind_info`, whose `.eh_frame` the object file carries.
-    pub fn register_debug_info(&mut self, names: &[String], wasm: Option<&[u8]>) {
+    /// is called `names[i]`; `debug` holds the module's binary, whose
+    /// DWARF is transformed to the native code (`None` for trampolines).
+    /// After `register_unwind_info`, whose `.eh_frame` the object file
+    /// carries.
+    pub fn register_debug_info(
+        &mut self,
+        names: &[String],
+        debug: Option<&super::debug::ModuleDebug<'_>>,
+    ) {
         let eh_frame = self.unwind.as_ref().map(|u| u.eh_frame());
         self.debug = Some(super::debug::register(
             self.map.as_ptr() as usize,
             self.map.len(),
             &self.info,
             names,
-            wasm,
+            debug,
             eh_frame,
         ));
     }
@@ -425,6 +430,7 @@ mod tests {
             stack_maps: vec![],
             srclocs: vec![],
             unwind: vec![],
+            value_labels: vec![],
             func_index: 0,
             body_offset: 10,
         };
@@ -437,6 +443,7 @@ mod tests {
             stack_maps: vec![],
             srclocs: vec![],
             unwind: vec![],
+            value_labels: vec![],
             func_index: 1,
             body_offset: 20,
         };

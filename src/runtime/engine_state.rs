@@ -145,14 +145,14 @@ impl EngineRuntime {
     /// Tells the observers about `memory`, just published: registers its
     /// unwind info (function `i` has the FDE template `fdes[i]`), registers
     /// it with debuggers and reports it to the profiler, function `i`
-    /// called `name(i)`. `wasm` is the binary of the module whose code it
-    /// is (`None` for trampolines), for its DWARF.
+    /// called `name(i)`. `debug` describes the module whose code it is
+    /// (`None` for trampolines), for its DWARF.
     pub(crate) fn announce(
         &self,
         memory: &mut CodeMemory,
         fdes: &[&[u8]],
         name: &dyn Fn(usize) -> String,
-        wasm: Option<&[u8]>,
+        debug: Option<&super::debug::ModuleDebug<'_>>,
     ) {
         if let Some(cie) = &self.observers.unwind_cie {
             memory.register_unwind_info(cie, fdes);
@@ -162,7 +162,7 @@ impl EngineRuntime {
         }
         let names: Vec<String> = (0..memory.num_funcs()).map(name).collect();
         if self.observers.debug_info {
-            memory.register_debug_info(&names, wasm);
+            memory.register_debug_info(&names, debug);
         }
         let Some(profiler) = &self.observers.profiler else {
             return;

@@ -52,6 +52,7 @@ mod wmemcheck;
 pub(crate) use async_call::{call_async_host, AsyncStacks};
 pub use async_call::{AsyncHostCallback, CallFuture, HostContinuation};
 pub(crate) use code_memory::{is_image_relative, resolve_image_relative, CodeMemory};
+pub(crate) use debug::ModuleDebug;
 pub(crate) use engine_state::{CodeObservers, EngineRuntime};
 pub(crate) use init_plan::image_segments;
 pub(crate) use memory_image::MemoryImage;

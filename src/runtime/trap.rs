@@ -20,6 +20,9 @@ pub struct FrameInfo {
     /// Offset of the frame's instruction in the module's wasm binary (0
     /// when unknown).
     pub module_offset: usize,
+    /// The frame's native instruction (the faulting pc, or a return
+    /// address minus one) and frame pointer, for the coredump's locals.
+    pub(crate) native: (usize, usize),
 }
 
 impl FrameInfo {

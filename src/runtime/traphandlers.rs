@@ -101,6 +101,8 @@ struct RawFrame {
     /// The frame's instruction: the faulting pc, or a return address minus
     /// one (inside the call instruction).
     pc: usize,
+    /// The frame's frame pointer.
+    fp: usize,
     /// `VMContext`s the frame's instance probably has, best first (null:
     /// none). The code does not say which instance runs it; the contexts
     /// known at the activation's edges are the candidates.
@@ -184,6 +186,9 @@ struct Activation {
     /// The exception object of an `UncaughtException` trap: set by
     /// `throw_at` when no wasm frame of this entry catches it.
     uncaught: Cell<*mut u8>,
+    /// The store's engine writes coredumps (`coredump_on_trap`): a trap
+    /// keeps the stack and registers its frames' locals are in.
+    coredump: bool,
 }
 
 impl Activation {
@@ -224,20 +229,34 @@ thread_local! {
 }
 
 /// Walks `act`'s frames from `start` into this thread's `TRAP_TRACE`,
-/// replacing what it held.
+/// replacing what it held; for an activation whose engine writes
+/// coredumps, also keeps the stack the frames spill locals to (and the
+/// trap's registers, `regs`, from a signal context) for the dump
+/// (`coredump::snapshot`).
 ///
 /// # Safety
 /// As for [`walk_wasm_frames`]; no reference to the trace may be alive.
-unsafe fn record_trap_trace(act: &Activation, start: WalkStart) {
-    TRAP_TRACE.with(|trace| {
+unsafe fn record_trap_trace(
+    act: &Activation,
+    start: WalkStart,
+    regs: Option<&coredump::Registers>,
+) {
+    let low = start.low;
+    let first = TRAP_TRACE.with(|trace| {
         // SAFETY: the caller guarantees no other reference to the trace
         // exists; the walk's own requirements are forwarded.
         unsafe {
             let trace = &mut *trace.get();
             trace.len = 0;
             walk_wasm_frames(act, start, trace);
+            trace.frames().first().map(|f| (f.pc, f.fp))
         }
-    })
+    });
+    if let (true, Some(first)) = (act.coredump, first) {
+        // SAFETY: `low` up to the entry's stack pointer is this thread's
+        // live stack (forwarded from the caller).
+        unsafe { coredump::snapshot(first, low, act.entry_sp(), regs) };
+    }
 }
 
 /// A host function called by wasm, from the shim's entry to its return.
@@ -308,7 +327,7 @@ impl HostCall {
             // trampoline's frame at `exit.fp` is live (see `begin`); no
             // trap is pending on the thread while a host function called
             // by wasm returns, so the trace is free.
-            unsafe { record_trap_trace(act, start) };
+            unsafe { record_trap_trace(act, start, None) };
             // SAFETY: written just above; read before anything else runs.
             let frames =
                 TRAP_TRACE.with(|trace| symbolicate(store, unsafe { &*trace.get() }.frames()));
@@ -378,6 +397,7 @@ pub(crate) unsafe fn enter_wasm(
         trap_kind: Cell::new(None),
         host_trap: UnsafeCell::new(None),
         uncaught: Cell::new(std::ptr::null_mut()),
+        coredump: store.engine().tunables().coredump_on_trap,
     };
     set_current_activation(&activation);
     // SAFETY: the caller guarantees the call is well-typed; the jump
@@ -413,6 +433,9 @@ pub(crate) unsafe fn enter_wasm(
 /// Called by every entry, and by an async call before it resumes wasm that
 /// may have been suspended on another thread.
 pub(crate) fn prepare_thread(store: &Store) -> Result<(), Trap> {
+    if store.engine().tunables().coredump_on_trap {
+        coredump::prepare_thread();
+    }
     if store.engine().config().signals_based_traps() {
         // Only engines whose code traps with signals need the handlers: an
         // embedder that turned the option off owns the signals.
@@ -656,7 +679,7 @@ unsafe fn trap_at_call(act: &Activation, kind: TrapKind, pc: usize, fp: usize, s
             vmctx: act.entered_vmctx,
         };
         // SAFETY: forwarded from the caller.
-        unsafe { record_trap_trace(act, start) };
+        unsafe { record_trap_trace(act, start, None) };
     }
     // SAFETY: the jump buffer was filled by this activation's entry.
     unsafe { wr_resume_trap(act.jmpbuf.get().cast()) }
@@ -808,6 +831,7 @@ fn symbolicate(store: &Store, raw: &[RawFrame]) -> Vec<FrameInfo> {
                 func_index: loc.func_index,
                 func_offset: loc.func_offset.unwrap_or(0),
                 module_offset: loc.module_offset.unwrap_or(0),
+                native: (frame.pc, frame.fp),
             })
         })
         .collect()
@@ -997,6 +1021,7 @@ unsafe fn walk_wasm_frames(act: &Activation, start: WalkStart, out: &mut RawTrac
     if let Some(pc) = start.pc {
         out.push(RawFrame {
             pc,
+            fp: start.fp,
             vmctx_hints: [act.entered_vmctx, std::ptr::null_mut()],
         });
     }
@@ -1051,6 +1076,7 @@ unsafe fn walk_activation(
         // A return address points after the call; look up the call.
         if !out.push(RawFrame {
             pc: ret.wrapping_sub(1),
+            fp: next_fp,
             vmctx_hints: hints,
         }) {
             break;
@@ -1188,7 +1214,11 @@ unsafe extern "C" fn trap_handler(
                         low: sp,
                         vmctx: act.entered_vmctx,
                     };
-                    record_trap_trace(act, start);
+                    // The registers of the trapping frame, for its
+                    // coredump's locals (`ucontext` is the kernel's live
+                    // context, as `Registers::of` requires).
+                    let regs = act.coredump.then(|| coredump::Registers::of(ucontext));
+                    record_trap_trace(act, start, regs.as_ref());
                 }
                 redirect_to_resume(ucontext, act.jmpbuf.get().cast());
             }

@@ -307,6 +307,7 @@ impl<'m> FuncTranslator<'m, '_> {
                 self.locals.push(Local { var, ty });
             }
         }
+        self.label_entry_values();
 
         let exit = self.block_with_params(&ty.results);
         self.push_frame(

@@ -18,19 +18,32 @@
 //!   the native code whose wasm offsets fall in their wasm ranges; a
 //!   unit's ranges are its functions'. Entries whose code was not compiled
 //!   (dead-stripped functions) lose their ranges.
-//! - Names, types, declarations, scopes and everything else are copied.
-//! - Locations (`DW_AT_location`, `DW_AT_frame_base`) are dropped: they
-//!   are wasm locations (`DW_OP_WASM_location`, frame-base-relative
-//!   addresses in linear memory) that have no native meaning without
-//!   knowing where each wasm local lives at each native pc, which the
-//!   compiler does not record. Parameters and locals are described (names,
-//!   types, scopes) and shown as `<optimized out>`.
+//! - Names, types, declarations, scopes and everything else are copied;
+//!   pointer and reference types of a 32-bit unit get the 4-byte size the
+//!   native 8-byte address size would no longer imply (their values are
+//!   wasm addresses: a debugger shows them, but does not follow them into
+//!   linear memory).
+//! - The locations of a subprogram's parameters and variables
+//!   (`DW_AT_location`, an expression or a list of them by wasm code
+//!   range) become native location lists (`locations::Template`): each
+//!   wasm range maps to the native code compiled from it, split wherever a
+//!   wasm local (or the `VMContext`) the expression reads moves between
+//!   registers and spill slots, as the function's value labels say
+//!   (`Tunables::value_labels`, which `debug_info` turns on). Where a
+//!   value is not known, or an expression has no native form (operand
+//!   stack slots), the list has no entry: `<optimized out>`. Other
+//!   locations (`DW_AT_frame_base`, folded into the variables' locations;
+//!   unit-level variables, whose linear-memory address needs a
+//!   `VMContext`, which only a frame has) are dropped.
 //!
 //! Anything gimli cannot read or convert leaves the attribute out; a
 //! module whose DWARF cannot be read at all gets no DWARF (its functions
 //! still get symbols).
 
 use super::elf::Section;
+use super::locations::{Context, Template};
+use super::{local_kinds, LocalKind, ModuleDebug, VmPaths};
+use crate::environ::compiled_code::ValueLabelRange;
 use crate::runtime::registry::FuncRange;
 use anyhow::{anyhow, Result};
 use gimli::write::{self, Address, AttributeValue, FileId, LineProgram, RangeList};
@@ -48,6 +61,8 @@ struct Func {
     native_end: u64,
     /// Its entries of `Layout::entries`.
     entries: std::ops::Range<usize>,
+    /// Its index in the module's function space.
+    func_index: u32,
 }
 
 /// One address-map entry: the native code `[native, native_end)` comes
@@ -102,6 +117,7 @@ impl Layout {
                 native_start: base + u64::from(f.start),
                 native_end: base + u64::from(f.end),
                 entries: first..layout.entries.len(),
+                func_index: f.func_index,
             });
         }
         layout.funcs.sort_by_key(|f| f.wasm_start);
@@ -232,12 +248,12 @@ fn debug_sections(wasm: &[u8]) -> Option<(DebugSections<'_>, std::ops::Range<u64
 /// (function ranges `funcs`, address map `address_map`, both in region
 /// offsets). Empty when the module has no DWARF.
 pub fn transform(
-    wasm: &[u8],
+    debug: &ModuleDebug<'_>,
     base: u64,
     funcs: &[FuncRange],
     address_map: &[(u32, u32)],
 ) -> Result<Vec<Section>> {
-    let Some((sections, code)) = debug_sections(wasm) else {
+    let Some((sections, code)) = debug_sections(debug.wasm) else {
         return Ok(Vec::new());
     };
     let load = |id: gimli::SectionId| -> Result<Reader<'_>, gimli::Error> {
@@ -268,6 +284,7 @@ pub fn transform(
     let mut convert = out.convert(&read)?;
     let mut unit_index = 0;
     let mut ranges = Vec::new();
+    let mut variables = Variables::new(debug);
     while let Some((mut unit, root)) = convert.read_unit()? {
         let this_unit = unit_index;
         unit_index += 1;
@@ -302,9 +319,14 @@ pub fn transform(
         set_ranges(&mut unit, root_id, &ranges, true);
 
         let mut entry = root;
+        variables.scopes.clear();
         while let Some(id) = unit.read_entry(&mut entry)? {
             let id = unit.add_entry(id, &entry);
             convert_attributes(&mut unit, id, &entry);
+            variables.enter(&entry, &layout, code_end);
+            if entry.has_attr(constants::DW_AT_location) {
+                variables.locate(&mut unit, id, &entry, &layout, &mut ranges);
+            }
             let has_pc =
                 entry.has_attr(constants::DW_AT_low_pc) || entry.has_attr(constants::DW_AT_ranges);
             if !has_pc {
@@ -350,6 +372,168 @@ pub fn transform(
     Ok(result)
 }
 
+/// A subprogram being converted, for the locations of its variables.
+struct Scope {
+    /// The subprogram entry's depth in the unit.
+    depth: isize,
+    /// Its function (an index in `Layout::funcs`), if it was compiled.
+    func: Option<usize>,
+    /// Its `DW_AT_frame_base` expression.
+    frame_base: Option<Vec<u8>>,
+}
+
+/// Makes the native locations of variables (`locations`).
+struct Variables<'a> {
+    debug: &'a ModuleDebug<'a>,
+    vm: VmPaths,
+    /// The enclosing subprograms of the entry being converted, outermost
+    /// first.
+    scopes: Vec<Scope>,
+    /// The kinds of each function's locals (by `Layout::funcs` index),
+    /// read when one of its variables is first located.
+    locals: HashMap<usize, Vec<LocalKind>>,
+    /// Native location-list entries being made.
+    entries: Vec<(u64, u64, Vec<u8>)>,
+}
+
+impl<'a> Variables<'a> {
+    fn new(debug: &'a ModuleDebug<'a>) -> Variables<'a> {
+        Variables {
+            debug,
+            vm: VmPaths::new(debug.info),
+            scopes: Vec::new(),
+            locals: HashMap::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    /// Tracks the subprograms around `entry`, the entry just read.
+    fn enter(
+        &mut self,
+        entry: &write::ConvertUnitEntry<'_, Reader<'_>>,
+        layout: &Layout,
+        code_end: u64,
+    ) {
+        while self.scopes.last().is_some_and(|s| s.depth >= entry.depth) {
+            self.scopes.pop();
+        }
+        if entry.tag != constants::DW_TAG_subprogram {
+            return;
+        }
+        let func = entry
+            .read_unit
+            .die_ranges(entry)
+            .ok()
+            .and_then(|mut ranges| {
+                while let Ok(Some(range)) = ranges.next() {
+                    if range.begin < range.end {
+                        return layout.func_at(range.begin, code_end);
+                    }
+                }
+                None
+            });
+        let frame_base = match entry.attr_value(constants::DW_AT_frame_base) {
+            Some(gimli::AttributeValue::Exprloc(expr)) => Some(expr.0.slice().to_vec()),
+            _ => None,
+        };
+        self.scopes.push(Scope {
+            depth: entry.depth,
+            func,
+            frame_base,
+        });
+    }
+
+    /// Gives `id` the native location of `entry`'s `DW_AT_location`, when
+    /// `entry` is inside a compiled subprogram and the location is known
+    /// somewhere in it. `ranges` is scratch space.
+    fn locate(
+        &mut self,
+        unit: &mut write::ConvertUnit<'_, Reader<'_>>,
+        id: write::UnitEntryId,
+        entry: &write::ConvertUnitEntry<'_, Reader<'_>>,
+        layout: &Layout,
+        ranges: &mut Vec<(u64, u64)>,
+    ) {
+        let Some(scope) = self.scopes.iter().rev().find(|s| s.depth < entry.depth) else {
+            return;
+        };
+        let Some(fi) = scope.func else {
+            return;
+        };
+        let f = &layout.funcs[fi];
+        let info = self.debug.info;
+        let Some(defined) = f.func_index.checked_sub(info.num_imported_funcs) else {
+            return;
+        };
+        let labels: &[ValueLabelRange] = self
+            .debug
+            .value_labels
+            .get(defined as usize)
+            .map_or(&[], |l| &l[..]);
+        let locals = self.locals.entry(fi).or_insert_with(|| {
+            local_kinds(info, self.debug.wasm, f.func_index).unwrap_or_default()
+        });
+        let cx = Context {
+            locals,
+            vm: &self.vm,
+        };
+        let encoding = entry.read_unit.encoding();
+        let frame_base = scope.frame_base.as_deref();
+        self.entries.clear();
+        let add = |expr: &[u8], native: &[(u64, u64)], out: &mut Vec<_>| {
+            if let Some(template) = Template::compile(expr, frame_base, encoding, &cx) {
+                for &range in native {
+                    template.entries(&cx, labels, f.native_start, range, out);
+                }
+            }
+        };
+        match entry.attr_value(constants::DW_AT_location) {
+            Some(gimli::AttributeValue::Exprloc(expr)) => {
+                add(
+                    expr.0.slice(),
+                    &[(f.native_start, f.native_end)],
+                    &mut self.entries,
+                );
+            }
+            Some(gimli::AttributeValue::LocationListsRef(offset)) => {
+                let Ok(mut list) = entry.read_unit.locations(offset) else {
+                    return;
+                };
+                while let Ok(Some(loc)) = list.next() {
+                    if loc.range.begin >= loc.range.end {
+                        continue;
+                    }
+                    ranges.clear();
+                    layout.native_ranges(loc.range.begin, loc.range.end, ranges);
+                    ranges.retain(|&(b, e)| b >= f.native_start && e <= f.native_end);
+                    merge(ranges);
+                    add(loc.data.0.slice(), ranges, &mut self.entries);
+                }
+            }
+            _ => return,
+        }
+        if self.entries.is_empty() {
+            return;
+        }
+        self.entries.sort_by_key(|e| (e.0, e.1));
+        let list = write::LocationList(
+            self.entries
+                .drain(..)
+                .map(|(begin, end, data)| write::Location::StartEnd {
+                    begin: Address::Constant(begin),
+                    end: Address::Constant(end),
+                    data: write::Expression::raw(data),
+                })
+                .collect(),
+        );
+        let list = unit.unit.locations.add(list);
+        unit.unit.get_mut(id).set(
+            constants::DW_AT_location,
+            AttributeValue::LocationListRef(list),
+        );
+    }
+}
+
 /// Copies the attributes of `entry` to `id`, except its ranges (which
 /// `set_ranges` makes) and its wasm locations; an attribute gimli cannot
 /// convert is left out.
@@ -358,6 +542,19 @@ fn convert_attributes<'a>(
     id: write::UnitEntryId,
     entry: &write::ConvertUnitEntry<'_, Reader<'a>>,
 ) {
+    let is_pointer = matches!(
+        entry.tag,
+        constants::DW_TAG_pointer_type
+            | constants::DW_TAG_reference_type
+            | constants::DW_TAG_rvalue_reference_type
+    );
+    let address_size = entry.read_unit.encoding().address_size;
+    if is_pointer && address_size != 8 && !entry.has_attr(constants::DW_AT_byte_size) {
+        unit.unit.get_mut(id).set(
+            constants::DW_AT_byte_size,
+            AttributeValue::Udata(u64::from(address_size)),
+        );
+    }
     for attr in &entry.attrs {
         match attr.name() {
             constants::DW_AT_low_pc
