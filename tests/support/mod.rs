@@ -265,3 +265,66 @@ impl Capture {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
+
+/// The cargo target directory and profile (`release` or `dev`) this test
+/// binary was built in: the binary is `<target>/<profile dir>/deps/<test>`.
+/// For CMake builds of the library that must reuse this run's build (the
+/// same settings tests/package.rs passes).
+pub fn cargo_target_and_profile() -> (PathBuf, &'static str) {
+    let profile_dir = profile_dir();
+    let target_dir = profile_dir.parent().expect("<target>").to_path_buf();
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("release") => "release",
+        Some("debug") => "dev",
+        other => panic!(
+            "unexpected cargo profile directory {other:?} in {}",
+            profile_dir.display()
+        ),
+    };
+    (target_dir, profile)
+}
+
+/// Runs a command, failing the test with its full output if it cannot be
+/// started or fails.
+pub fn run_ok(command: &mut Command) -> Output {
+    let description = format!("{command:?}");
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {description}: {e}"));
+    assert!(
+        output.status.success(),
+        "{description} failed {}",
+        describe(&output)
+    );
+    output
+}
+
+/// `cmake -S source -B build` with the cargo settings of this test run, as
+/// tests/package.rs configures: CMake's cargo step builds in this run's
+/// target directory and profile, with `--tests` so its dependency graph
+/// (dev-dependencies unify features) is the one `cargo test` built, and
+/// it only finds the library already built.
+pub fn cmake_configure(source: &Path, build: &Path, extra: &[String]) {
+    let (target_dir, profile) = cargo_target_and_profile();
+    run_ok(
+        Command::new("cmake")
+            .arg("-S")
+            .arg(source)
+            .arg("-B")
+            .arg(build)
+            .arg(format!("-DCARGO_TARGET_DIR={}", target_dir.display()))
+            .arg(format!("-DWASM_RUNTIME_CARGO_PROFILE={profile}"))
+            .arg("-DWASM_RUNTIME_CARGO_FLAGS=--tests")
+            .args(extra),
+    );
+}
+
+/// `cmake --build build` on two jobs.
+pub fn cmake_build(build: &Path) {
+    run_ok(
+        Command::new("cmake")
+            .arg("--build")
+            .arg(build)
+            .args(["--parallel", "2"]),
+    );
+}
