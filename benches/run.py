@@ -7,7 +7,7 @@ builds everything it needs, measures, prints Markdown tables (ours, the
 reference runtime, native where it applies, and the ratios, all measured in
 this run on this machine) and writes the results as JSON to
 benches/build/results.json (plus a timestamped copy in benches/build/results/).
-Progress goes to stderr, the tables to stdout. About 4 minutes of measuring on
+Progress goes to stderr, the tables to stdout. About 5 minutes of measuring on
 2 idle cores (one of them the start-up section's), plus the release build of
 the library and, the first time, about 20 s building sqlite3 to wasm32-wasi.
 
@@ -33,6 +33,15 @@ What it measures:
     completion, delete the future, per call), a suspend/resume round trip
     through an async host function, and a fuel yield, in both runtimes
     through the same C host (host/async_host.c);
+  - gc: wasm GC structs (gc/binary_trees.wat), in both runtimes through the
+    same C host (host/gc_host.c), GC on (function references + GC; ours
+    with its `auto` collector, the mark-sweep one; the reference with its
+    DRC collector, its default): the Benchmarks Game's binary-trees at
+    depth 16 (time per run and allocation throughput, struct.new per
+    second, the node count checked), and the pause of an explicit full
+    collection (ours `wasm_store_gc`, the reference `wasmtime_context_gc`)
+    with a depth-16 tree live in a global, after clearing it, and with
+    nothing held;
   - memory: resident size of a compiled module and of 1000 live instances;
   - variants: the cost of explicit bounds checks (the memory kernels built
     for wasm64, whose memory64 accesses are always checked, against their
@@ -63,6 +72,9 @@ What it builds (into benches/build/, gitignored):
     compilation benchmarks;
   - for async: host/async_host.c twice (against include/ for ours, against
     host/wasmtime-abi/ with -DBENCH_REFERENCE for the reference);
+  - for gc: host/gc_host.c twice, the same way; it reads gc/binary_trees.wat
+    and converts it with the runtime's own wat2wasm (wasm_wat2wasm,
+    wasmtime_wat2wasm);
   - for start-up: host/wasi_host.c twice (against include/ with wasi.h for
     ours, against host/wasmtime-abi/ with -DBENCH_REFERENCE for the
     reference), our CLI from cli/*.c, and hello.c and sqlite3 to wasm32-wasi
@@ -71,9 +83,10 @@ What it builds (into benches/build/, gitignored):
 
 Every measurement runs in its own process, one runtime at a time, runtimes
 interleaved per benchmark. Single-threaded measurements (execution, calls,
-instantiation) are timed by the calling thread's CPU clock, which does not
-count time the core spent on other processes (see --wall); compilation is
-timed by wall clock and by the process's CPU clock (all threads). When our library fails a benchmark (it does not
+instantiation, gc: both runtimes collect on the calling thread) are timed by
+the calling thread's CPU clock, which does not count time the core spent on
+other processes (see --wall); compilation is timed by wall clock and by the
+process's CPU clock (all threads). When our library fails a benchmark (it does not
 build, the module does not compile, a trap, a wrong result, a crash, a
 timeout) the table cell says so and the run goes on.
 
@@ -84,8 +97,8 @@ apt-get install clang lld npm wasi-libc.
 Options:
   --quick             fewer repetitions and the small npm modules only (smoke run)
   --only SECTIONS     comma-separated subset of:
-                      exec,compile,instantiate,calls,async,memory,variants,
-                      startup
+                      exec,compile,instantiate,calls,async,gc,memory,
+                      variants,startup (e.g. --only gc)
   --kernels NAMES     comma-separated subset of the kernels (the SIMD ones are
                       mat4, bytesum, blend, dot16 and <kernel>+simd128)
   --no-cargo          use the already built library instead of running cargo
@@ -173,8 +186,13 @@ WASM64_CFLAGS = WASM_CFLAGS + ["--target=wasm64"]
 ATOMIC_CFLAGS = WASM_CFLAGS + ["-matomics", "-DBENCH_ATOMIC", "-Wl,--shared-memory",
                                "-Wl,--max-memory=16777216"]
 
+# The gc section's module and binary-trees depth (the Benchmarks Game's n).
+GC_MODULE = os.path.join(HERE, "gc", "binary_trees.wat")
+GC_DEPTH = 16
+
 RUNTIMES = ["ours", "wasmtime"]
-SECTIONS = ["exec", "compile", "instantiate", "calls", "async", "memory", "variants", "startup"]
+SECTIONS = ["exec", "compile", "instantiate", "calls", "async", "gc", "memory", "variants",
+            "startup"]
 
 START = time.monotonic()
 
@@ -196,6 +214,11 @@ class Settings:
         # long (CPU time of the calling thread).
         self.async_batches = 3 if quick else 7
         self.async_batch_s = 0.05 if quick else 0.2
+        # The gc section: binary-trees runs (each ~1-2 s) and collections
+        # timed per pause measurement.
+        self.gc_depth = GC_DEPTH
+        self.gc_runs = 3 if quick else 5
+        self.gc_pause_samples = 5 if quick else 11
         self.live_instances = 1000
         self.startup_runs = 3 if quick else 11
         self.npm_modules = [m for m in NPM_MODULES if not quick or m[0] in QUICK_NPM_MODULES]
@@ -680,6 +703,58 @@ def run_async(tools, synthetic, settings):
     return results
 
 
+# The gc section's pause measurements, as host/gc_host.c reports them: the
+# tree live, cleared just before the collection, nothing held.
+GC_PAUSES = ["live", "cleared", "empty"]
+
+
+def run_gc(tools, settings):
+    """binary-trees and the collection pauses in each runtime
+    (host/gc_host.c), one process each: {"trees": {runtime: ...},
+    "pause": {runtime: ...}}."""
+    results = {"trees": {}, "pause": {}}
+    log(f"gc binary-trees depth {settings.gc_depth} x{settings.gc_runs}")
+    for rt in RUNTIMES:
+        tool = tools[rt]
+        if isinstance(tool, dict):
+            results["trees"][rt] = tool
+            continue
+        r = measure([tool, "trees", GC_MODULE, str(settings.gc_depth), str(settings.gc_runs)], 900)
+        if r.get("ok"):
+            times = {"wall": r.pop("times"), "cpu": r.pop("cpu_times")}
+            for clock, samples in times.items():
+                r[f"{clock}_ms"] = stats(samples, 1e3)
+                # Allocations (struct.new executed) per second, in millions.
+                r[f"{clock}_mallocs_per_s"] = stats([r["allocations"] / t / 1e6 for t in samples])
+            r["ms"] = r[f"{settings.clock}_ms"]
+            r["mallocs_per_s"] = r[f"{settings.clock}_mallocs_per_s"]
+            # The high-water mark of the resident size over the runs, less
+            # the size before them (the runtime and the instantiated module).
+            r["peak_rss_growth_mib"] = (r["peak_rss_kib"] - r["rss_kib_before"]) / 1024
+        results["trees"][rt] = r
+    log(f"gc pauses, depth-{settings.gc_depth} tree, {settings.gc_pause_samples} collections each")
+    for rt in RUNTIMES:
+        tool = tools[rt]
+        if isinstance(tool, dict):
+            results["pause"][rt] = tool
+            continue
+        r = measure([tool, "pause", GC_MODULE, str(settings.gc_depth),
+                     str(settings.gc_pause_samples)], 600)
+        if r.get("ok"):
+            # As for instantiation: the median of the clock reads with
+            # nothing between comes off every sample.
+            for suffix, clock in (("", "wall"), ("_cpu", "cpu")):
+                overhead = statistics.median(r.pop(f"timer{suffix}"))
+                r[f"timer_{clock}_us"] = overhead * 1e6
+                for key in GC_PAUSES:
+                    r[f"{key}_{clock}_us"] = stats([max(0.0, x - overhead)
+                                                    for x in r.pop(f"{key}{suffix}")], 1e6)
+            for key in GC_PAUSES:
+                r[f"{key}_us"] = r[f"{key}_{settings.clock}_us"]
+        results["pause"][rt] = r
+    return results
+
+
 def run_memory(hosts, synthetic, modules, settings):
     log("memory")
     results = {}
@@ -819,7 +894,7 @@ def build_wasi_programs():
 
 
 def build_runtime_host(stem, name, include_dir, lib_dir, lib_name, defines):
-    """Builds host/<stem>.c (wasi_host, async_host) against one runtime;
+    """Builds host/<stem>.c (wasi_host, async_host, gc_host) against one runtime;
     (path, None) or (None, error)."""
     out = os.path.join(BUILD, f"{stem}-{name}")
     cc = os.environ.get("CC", "cc")
@@ -1086,6 +1161,10 @@ def headline_metrics(results, runtime):
                                     ("fuel", "per_yield_ns", "fuel yield")):
         put(f"async: {label} (ns)", results.get("async", {}).get(measurement, {}).get(runtime),
             key)
+    gc = results.get("gc", {})
+    put("gc binary-trees (ms)", gc.get("trees", {}).get(runtime), "ms")
+    for key in GC_PAUSES:
+        put(f"gc pause {key} (µs)", gc.get("pause", {}).get(runtime), f"{key}_us")
     mem = results.get("memory", {}).get(runtime, {})
     put("memory compiled module (KiB)", mem.get("module"), "module_kib")
     put("memory per instance (KiB)", mem.get("instances"), "per_instance_kib")
@@ -1365,6 +1444,62 @@ def report_async(results, settings):
             + table(header, rows))
 
 
+def report_gc(results, settings):
+    header = ["GC", "ours", "wasmtime", "ours/wasmtime"]
+    rows = []
+    trees, pause = results["trees"], results["pause"]
+    depth = settings.gc_depth
+    allocations = next((trees[rt]["allocations"] for rt in RUNTIMES if trees[rt].get("ok")), None)
+    live = next((pause[rt]["live_nodes"] for rt in RUNTIMES if pause[rt].get("ok")), None)
+
+    def cell(r, key):
+        if r.get("ok") and not isinstance(r[key], dict):
+            return fmt_num(r[key])
+        return fmt_stats(r, key)
+
+    def row(label, measurement, key):
+        o, w = measurement["ours"], measurement["wasmtime"]
+        r = ratio(median_of(o, key), median_of(w, key))
+        rows.append([label, cell(o, key), cell(w, key),
+                     f"{r:.0f}" if r is not None and r >= 100 else fmt_ratio(r)])
+
+    def count(n):
+        return "?" if n is None else f"{n:,}"
+    row(f"binary-trees depth {depth}, ms per run", trees, "ms")
+    row("allocation throughput, million struct.new/s (above 1: ours higher)", trees,
+        "mallocs_per_s")
+    row("peak resident size over the runs, less that before them, MiB", trees,
+        "peak_rss_growth_mib")
+    row(f"full collection, depth-{depth} tree live in a global, µs", pause, "live_us")
+    row("clear the global + the first full collection after it, µs", pause, "cleared_us")
+    row("full collection, nothing held, µs", pause, "empty_us")
+    collectors = {rt: (trees[rt].get("collector") if trees[rt].get("ok") else None)
+                  for rt in RUNTIMES}
+    return (f"### GC\n\nThrough one C host (benches/host/gc_host.c) on "
+            f"benches/gc/binary_trees.wat (struct `$node` with two `(ref null $node)` fields), "
+            f"translated by each runtime's own wat2wasm; function references and GC on, ours "
+            f"with the `{collectors['ours'] or 'auto'}` collector, the reference with "
+            f"`{collectors['wasmtime'] or 'default (drc)'}` (its 50.x library exports no "
+            f"collector setter; its default is DRC, deferred reference counting). "
+            f"binary-trees: the Benchmarks Game's, n = {depth} (a stretch tree of depth "
+            f"{depth + 1}, a long-lived tree of depth {depth}, 2^({depth} - d + 4) trees of "
+            f"each depth d = 4, 6, ..., {depth}, each built and its nodes counted), "
+            f"{count(allocations)} struct.new per run, the "
+            f"node count each run returns checked; {settings.gc_runs} runs in one instance, "
+            f"median [min–max]; throughput = struct.new / run time. Pauses: explicit full "
+            f"collections (ours `wasm_store_gc`, the reference `wasmtime_context_gc`) with a "
+            f"depth-{depth} tree ({count(live)} nodes) held in a "
+            f"global (checked intact after them); `clear()` (the global set to null) and the "
+            f"first collection after it, timed together (in both runtimes `clear()` itself "
+            f"takes a few µs: the dead tree is freed in the collection); and collections with "
+            f"nothing held. DRC's collection does not trace the live heap (reference counts "
+            f"are kept as references are written), so it costs what it frees, not what is "
+            f"live; the mark-sweep one marks every live node and sweeps the whole heap. "
+            f"{settings.gc_pause_samples} "
+            f"collections each, median [min–max] ({clock_words(settings)}), "
+            f"{timer_words(pause, settings)}.\n\n" + table(header, rows))
+
+
 def report_memory(results, settings):
     header = ["resident memory", "ours", "wasmtime", "ours/wasmtime"]
     o, w = results["ours"], results["wasmtime"]
@@ -1534,6 +1669,14 @@ def main():
             if isinstance(tool, dict):
                 log(f"async: {rt} not measured: {tool['error']}")
 
+    gc_tools = {}
+    if "gc" in sections:
+        log("building the hosts for the gc section")
+        gc_tools = build_runtime_hosts("gc_host", ours_dir, wasmtime_dir)
+        for rt, tool in gc_tools.items():
+            if isinstance(tool, dict):
+                log(f"gc: {rt} not measured: {tool['error']}")
+
     measure_start = time.monotonic()
     load_at_start = os.getloadavg()[0]
     results = {"meta": machine_info()}
@@ -1558,6 +1701,9 @@ def main():
     if "async" in sections:
         results["async"] = run_async(async_tools, synthetic, settings)
         reports.append(report_async(results["async"], settings))
+    if "gc" in sections:
+        results["gc"] = run_gc(gc_tools, settings)
+        reports.append(report_gc(results["gc"], settings))
     if "memory" in sections:
         results["memory"] = run_memory(hosts, synthetic, modules, settings)
         reports.append(report_memory(results["memory"], settings))
