@@ -730,6 +730,106 @@ mod slots {
         }
     }
 
+    /// A table of 40 (up to 64) funcref elements starting with `$one` in
+    /// elements 0 to 23 (`dense`: the table is made from the segment) or
+    /// in element 1 only (written at instantiation), and every way wasm
+    /// writes a table; `table.set` only `with_set` (compiled code's stores,
+    /// which the runtime does not see: without them, a release resets only
+    /// what the runtime saw written, once the module's info says so).
+    fn table_writers(dense: bool, with_set: bool) -> String {
+        let segment = if dense {
+            format!("(elem (i32.const 0) func {})", "$one ".repeat(24))
+        } else {
+            "(elem (i32.const 1) func $one)".to_string()
+        };
+        let sets = if with_set {
+            "(table.set (i32.const 39) (ref.func $two)) (table.set (i32.const 2) (ref.null func))"
+        } else {
+            ""
+        };
+        format!(
+            r#"(module
+              (type $t (func (result i32)))
+              (table (export "table") 40 64 funcref)
+              {segment}
+              (elem $seg func $one $two)
+              (func $one (export "one") (result i32) (i32.const 1))
+              (func $two (result i32) (i32.const 2))
+              (func (export "write_all")
+                (drop (call_indirect (type $t) (i32.const 1)))
+                {sets}
+                (table.fill (i32.const 30) (ref.func $two) (i32.const 3))
+                (table.copy (i32.const 20) (i32.const 0) (i32.const 3))
+                (table.init $seg (i32.const 10) (i32.const 0) (i32.const 2))
+                (drop (table.grow (ref.func $two) (i32.const 24)))))"#
+        )
+    }
+
+    /// Each tenant finds its table as a fresh one, then writes it every
+    /// way wasm and the host can (elements past its initial length too) and
+    /// drops its store: the next tenant, in the same slot or another,
+    /// reads the initial elements, and stores exactly what a fresh table
+    /// stores, past its length too (nothing when lazily initialised from
+    /// the segment, else the segment's elements).
+    #[test]
+    fn a_written_table_comes_back_fresh() {
+        let shapes = [(true, true), (true, false), (false, true), (false, false)];
+        for ((lazy, dense), with_set) in shapes.into_iter().flat_map(|s| [(s, true), (s, false)]) {
+            for (keep, batch) in [(0, 1), (4096, 1), (0, 3)] {
+                let engine = engine_with(
+                    pool(4, |p| {
+                        p.table_keep_resident = keep;
+                        p.decommit_batch_size = batch;
+                    }),
+                    |c| {
+                        c.set_table_lazy_init(lazy);
+                    },
+                );
+                let m = module(&engine, &table_writers(dense, with_set));
+                let initial = |i: u64| if dense { i < 24 } else { i == 1 };
+                let stored = match (lazy, dense) {
+                    (true, true) => 0,
+                    (_, true) => 24,
+                    (_, false) => 1,
+                };
+                let what = format!(
+                    "lazy {lazy}, dense {dense}, table.set {with_set}, \
+                     keep_resident {keep}, batch {batch}"
+                );
+                for round in 0..6 {
+                    let store = Store::new(&engine);
+                    let instance = Instance::new(&store, &m, &[]).unwrap();
+                    let t = table(&instance);
+                    assert_eq!(t.size(), 40, "{what}, round {round}");
+                    assert_eq!(t.initialised_elements(), stored, "{what}, round {round}");
+                    let one = func(&instance, "one");
+                    for i in 0..40 {
+                        match t.get(i) {
+                            Some(Val::FuncRef(Some(f))) if initial(i) => assert!(f.same(&one)),
+                            Some(Val::FuncRef(None)) if !initial(i) => {}
+                            other => panic!("{what}, round {round}: element {i} is {other:?}"),
+                        }
+                    }
+                    // Past the length: grown by nulls, still nothing stored.
+                    assert_eq!(t.grow(24, Val::FuncRef(None)).unwrap(), 40);
+                    assert_eq!(t.initialised_elements(), stored, "{what}, round {round}");
+                    drop((t, one, instance, store));
+
+                    let store = Store::new(&engine);
+                    let instance = Instance::new(&store, &m, &[]).unwrap();
+                    let t = table(&instance);
+                    func(&instance, "write_all").call(&[], &mut []).unwrap();
+                    let one = Val::FuncRef(Some(func(&instance, "one")));
+                    t.set(5, one.clone()).unwrap();
+                    t.set(63, one).unwrap();
+                    t.set(38, Val::FuncRef(None)).unwrap();
+                    assert_eq!(t.size(), 64);
+                    assert!(t.initialised_elements() > 30, "{what}: written");
+                }
+            }
+        }
+    }
+
     fn refusal(engine: &Engine, store: &Store, wat: &str) -> String {
         match Instance::new(store, &module(engine, wat), &[]) {
             Ok(_) => panic!("instantiation is refused"),

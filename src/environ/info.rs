@@ -212,6 +212,10 @@ pub struct ModuleInfo {
     /// they need a `VMFuncRef` that is stable. All functions get one, this
     /// is a hint for optimisation only.
     pub escaped_funcs: Vec<bool>,
+    /// Indexed by table (imported ones first): whether some function body
+    /// has a `table.set` on it, which compiled code makes a plain store
+    /// into the elements (all true when the bodies were not read).
+    pub stored_tables: Vec<bool>,
     /// The module's name and function names from the `name` section.
     pub name: Option<String>,
     /// Function names from the `name` section, by function index.

@@ -183,6 +183,13 @@ fn parse_with(features: WasmFeatures, wasm: &[u8], bodies: Bodies) -> Result<Par
     let mut info = builder.info;
     info.escaped_funcs = builder.escaped;
     info.escaped_funcs.resize(info.functions.len(), false);
+    // Bodies not read (a serialized module): any table may be stored into.
+    let unread = bodies == Bodies::Trust;
+    info.stored_tables = builder.stored;
+    info.stored_tables.resize(info.tables.len(), unread);
+    if unread {
+        info.stored_tables.fill(true);
+    }
     Ok(ParsedModule {
         info,
         unsupported: builder.unsupported,
@@ -279,6 +286,7 @@ fn kind_of_composite(ty: &wasmparser::CompositeInnerType) -> Option<TypeKind> {
 struct InfoBuilder {
     info: ModuleInfo,
     escaped: Vec<bool>,
+    stored: Vec<bool>,
     unsupported: Option<Unsupported>,
     /// The kind of every type of the groups read so far (a group's kinds
     /// are entered before its types, which may refer to each other).
@@ -509,8 +517,16 @@ impl InfoBuilder {
     fn scan_body(&mut self, body: &wasmparser::FunctionBody<'_>) -> Result<()> {
         let mut reader = body.get_operators_reader().map_err(invalid)?;
         while !reader.eof() {
-            if let Operator::RefFunc { function_index } = reader.read().map_err(invalid)? {
-                self.escape(function_index);
+            match reader.read().map_err(invalid)? {
+                Operator::RefFunc { function_index } => self.escape(function_index),
+                Operator::TableSet { table } => {
+                    let i = table as usize;
+                    if self.stored.len() <= i {
+                        self.stored.resize(i + 1, false);
+                    }
+                    self.stored[i] = true;
+                }
+                _ => {}
             }
         }
         Ok(())

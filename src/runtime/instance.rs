@@ -828,6 +828,7 @@ impl Instance {
             let from_template = template.is_some();
             let table = TableData::new_for_instance(engine, ty, slot, template, table_slots.pop())
                 .map_err(|e| Error::from(e).prefixed(format!("table {index}")))?;
+            table.set_definer_code_stores(info.stored_tables.get(index).copied().unwrap_or(true));
             // A table with an initialiser expression starts with its value
             // in every element (the plan makes no template for it).
             if let Some(init) = &info.table_inits[i] {
@@ -939,17 +940,16 @@ impl Instance {
                         raw.get_i32() as u32 as u64
                     };
                     let encoding = table.encoding();
-                    // SAFETY: the slice is local to this segment's
-                    // initialisation, which touches no table (see below).
-                    let elements = unsafe { table.elements_mut() };
                     let end = start
                         .checked_add(seg.items.len() as u64)
-                        .filter(|e| *e <= elements.len() as u64)
+                        .filter(|e| *e <= table.size())
                         .ok_or_else(|| trap(TrapKind::TableOutOfBounds))?;
                     // Bounds are checked before anything is written, and
                     // evaluating an item cannot touch the table, so the
                     // items go straight into place.
-                    let dst = &mut elements[start as usize..end as usize];
+                    // SAFETY: the slice is local to this segment's
+                    // initialisation, which touches no table (see below).
+                    let dst = unsafe { table.elements_mut_in(start as usize..end as usize) };
                     match data.init_plan.as_ref().and_then(|p| p.elements[i].as_ref()) {
                         Some(items) => {
                             items.write_to(data.vmctx() as usize, dst);

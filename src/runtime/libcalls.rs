@@ -288,9 +288,8 @@ unsafe extern "C" fn table_init(
             let encoding = table.encoding();
             // SAFETY: the slice is local to this copy, which runs no other
             // code.
-            let elements = table.elements_mut();
-            let dst_range = range_in(dst, u64::from(len), elements.len())?;
-            let dst = &mut elements[dst_range];
+            let dst_range = range_in(dst, u64::from(len), table.size() as usize)?;
+            let dst = table.elements_mut_in(dst_range);
             dst.copy_from_slice(&items[src_range]);
             encoding.encode_all(dst);
             Some(())

@@ -14,7 +14,7 @@ use super::vm::VMTableDefinition;
 use crate::engine::Engine;
 use crate::environ::{TableType, ValType};
 use anyhow::{anyhow, bail, Result};
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::ptr::NonNull;
 
 /// The most elements a table may hold in this runtime, whatever its type
@@ -197,10 +197,29 @@ impl Storage {
         }
     }
 
+    /// The elements, for writes anywhere in them (a pooled table then
+    /// resets them all when released).
     fn as_mut_slice(&mut self) -> &mut [usize] {
         match self {
             Storage::Heap(e) => &mut e.0,
             Storage::Pooled(e) => e.as_mut_slice(),
+        }
+    }
+
+    /// The elements, for writes to those of `range` only (which a pooled
+    /// table then resets when released): the caller writes nothing else.
+    fn writing(&mut self, range: std::ops::Range<usize>) -> &mut [usize] {
+        match self {
+            Storage::Heap(e) => &mut e.0,
+            Storage::Pooled(e) => e.writing(range),
+        }
+    }
+
+    /// The first element and the length, where compiled code finds them.
+    fn base_and_len(&mut self) -> (*mut usize, usize) {
+        match self {
+            Storage::Heap(e) => (e.0.as_mut_ptr(), e.0.len()),
+            Storage::Pooled(e) => (e.base(), e.len()),
         }
     }
 
@@ -234,6 +253,11 @@ pub(crate) struct TableData {
     /// the runtime's (or the pooling allocator's) limit.
     limit: u64,
     elements: UnsafeCell<Storage>,
+    /// Whether the defining instance's compiled code may store into the
+    /// elements directly (`set_definer_code_stores`), and whether an
+    /// importer's may (`def_ptr`).
+    definer_stores: Cell<bool>,
+    importer_stores: Cell<bool>,
     /// Where compiled code reads base and length: inside the defining
     /// instance's `VMContext`, or `own_def` for host-created tables.
     def: *mut VMTableDefinition,
@@ -350,10 +374,13 @@ impl TableData {
             lazy_template,
             limit,
             elements: UnsafeCell::new(elements),
+            definer_stores: Cell::new(true),
+            importer_stores: Cell::new(false),
             def,
             _own_def: own,
         };
         data.publish();
+        data.update_code_stores();
         Ok(data)
     }
 
@@ -362,20 +389,51 @@ impl TableData {
         // SAFETY: one thread at a time uses the store; `def` is valid for
         // the table's life.
         unsafe {
-            let elements = (*self.elements.get()).as_mut_slice();
+            let (base, len) = (*self.elements.get()).base_and_len();
             self.def.write(VMTableDefinition {
-                base: elements.as_mut_ptr(),
-                current_elements: elements.len(),
+                base,
+                current_elements: len,
             });
         }
     }
 
+    /// Where compiled code of another instance finds the elements: the
+    /// table is being imported. That code may store into them (`table.set`
+    /// compiles to a plain store, which no runtime path sees), so from here
+    /// on a pooled table counts as written everywhere when released.
     pub(crate) fn def_ptr(&self) -> *mut VMTableDefinition {
+        self.importer_stores.set(true);
+        self.update_code_stores();
         self.def
     }
 
+    /// Records whether the defining instance's compiled code may store
+    /// into the elements directly: whether its module has a `table.set` on
+    /// this table. Until it says it has none, it may. A pooled table
+    /// resets only the elements the runtime saw written when neither the
+    /// defining instance's code nor an importer's may store into them.
+    // The instantiation of a module whose info records which tables its
+    // `table.set`s target calls this; until then every defining instance
+    // counts as storing (no release is skipped that could need a reset).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn set_definer_code_stores(&self, stores: bool) {
+        self.definer_stores.set(stores);
+        self.update_code_stores();
+    }
+
+    fn update_code_stores(&self) {
+        let stores = self.definer_stores.get() || self.importer_stores.get();
+        // SAFETY: a unique reference for this update only: no
+        // `elements_mut` slice is alive while a method of the table runs
+        // (its contract).
+        if let Storage::Pooled(e) = unsafe { &mut *self.elements.get() } {
+            e.set_code_stores(stores);
+        }
+    }
+
     /// The elements, for one table operation (a copy, an initialisation)
-    /// that reads and writes them in place.
+    /// that reads and writes them in place. Every element then counts as
+    /// written (a pooled table resets them all when released).
     ///
     /// # Safety
     /// While the returned slice is alive, nothing else may reach this
@@ -391,6 +449,20 @@ impl TableData {
         // SAFETY: the caller guarantees this is the only reference to the
         // elements while it lives.
         unsafe { (*self.elements.get()).as_mut_slice() }
+    }
+
+    /// Elements `range` (in bounds), for one table operation that writes
+    /// them in place: only they count as written, so a pooled table resets
+    /// no more than them when released (unlike `elements_mut`).
+    ///
+    /// # Safety
+    /// As for `elements_mut`.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn elements_mut_in(&self, range: std::ops::Range<usize>) -> &mut [usize] {
+        // SAFETY: the caller guarantees this is the only reference to the
+        // elements while it lives.
+        let elements = unsafe { (*self.elements.get()).writing(range.clone()) };
+        &mut elements[range]
     }
 
     /// How the elements are stored, for the operations that write
@@ -431,15 +503,19 @@ impl TableData {
 
     /// Sets element `i` to `value`; false past the end.
     pub(crate) fn set(&self, i: u64, value: usize) -> bool {
+        let Some(i) = usize::try_from(i).ok().filter(|&i| i < self.len()) else {
+            return false;
+        };
         // SAFETY: the only reference, for this write (see `get`).
-        let elements = unsafe { (*self.elements.get()).as_mut_slice() };
-        match usize::try_from(i).ok().and_then(|i| elements.get_mut(i)) {
-            Some(slot) => {
-                *slot = self.encoding.encode(value);
-                true
-            }
-            None => false,
-        }
+        let element = unsafe { self.elements_mut_in(i..i + 1) };
+        element[0] = self.encoding.encode(value);
+        true
+    }
+
+    /// The number of elements, as an index.
+    fn len(&self) -> usize {
+        // SAFETY: a shared reference for this read only (see `get`).
+        unsafe { (*self.elements.get()).as_slice() }.len()
     }
 
     /// Stores every element of `range` initialised, so that its stored
@@ -449,12 +525,13 @@ impl TableData {
         if self.encoding == Encoding::Plain {
             return;
         }
+        let start = range.start;
         // SAFETY: the slice is local to this loop, which calls nothing
         // that reaches the elements.
-        let elements = unsafe { self.elements_mut() };
-        for i in range {
-            if self.encoding.decode(elements[i]).is_none() {
-                elements[i] = self.encoding.encode(self.initial_value(i));
+        let elements = unsafe { self.elements_mut_in(range) };
+        for (i, e) in (start..).zip(elements) {
+            if self.encoding.decode(*e).is_none() {
+                *e = self.encoding.encode(self.initial_value(i));
             }
         }
     }
@@ -471,14 +548,15 @@ impl TableData {
     ) {
         src_table.init_range(src_range.clone());
         // SAFETY: both slices are local to this copy, which runs no other
-        // code; the source is taken separately only when it is another
-        // table, so the two never alias.
-        let dst_elems = unsafe { dst.elements_mut() };
+        // code and writes only inside `dst_range`; the source is taken
+        // separately only when it is another table, so the two never
+        // alias.
+        let dst_elems = unsafe { (*dst.elements.get()).writing(dst_range.clone()) };
         if std::ptr::eq(dst, src_table) {
             dst_elems.copy_within(src_range, dst_range.start);
         } else {
-            // SAFETY: as above; `src_table` is a different table.
-            let src_elems = unsafe { src_table.elements_mut() };
+            // SAFETY: as above; `src_table` is a different table, read only.
+            let src_elems = unsafe { (*src_table.elements.get()).as_slice() };
             dst_elems[dst_range].copy_from_slice(&src_elems[src_range]);
         }
     }
@@ -523,12 +601,12 @@ impl TableData {
 
     /// Sets `[dst, dst + len)` to `value`; false when out of bounds.
     pub(crate) fn fill(&self, dst: u64, value: usize, len: u64) -> bool {
-        // SAFETY: the slice is local to this fill, which calls nothing else.
-        let elements = unsafe { self.elements_mut() };
-        let Some(end) = dst.checked_add(len).filter(|e| *e <= elements.len() as u64) else {
+        let Some(end) = dst.checked_add(len).filter(|e| *e <= self.len() as u64) else {
             return false;
         };
-        elements[dst as usize..end as usize].fill(self.encoding.encode(value));
+        // SAFETY: the slice is local to this fill, which calls nothing else.
+        unsafe { self.elements_mut_in(dst as usize..end as usize) }
+            .fill(self.encoding.encode(value));
         true
     }
 }
@@ -653,5 +731,267 @@ impl std::fmt::Debug for Table {
         f.debug_struct("Table")
             .field("ty", &self.ty())
             .finish_non_exhaustive()
+    }
+}
+
+/// Pooled tables reset exactly what their tenant may have changed: every
+/// runtime writer is seen, compiled code's stores count as everywhere, and
+/// a reused slot holds nothing of its last tenant, byte by byte.
+#[cfg(test)]
+mod pooled_tests {
+    use super::*;
+    use crate::config::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
+    use crate::module::Module;
+    use crate::runtime::pool::kernel_clears_on_this_thread;
+    use crate::runtime::{Extern, Func, Instance};
+
+    fn engine(lazy: bool, keep_resident: usize) -> Engine {
+        let mut config = Config::default();
+        config.set_static_memory_maximum_size(1 << 20);
+        config.set_table_lazy_init(lazy);
+        config.set_allocation_strategy(InstanceAllocationStrategy::Pooling(
+            PoolingAllocationConfig {
+                total_core_instances: 4,
+                total_memories: 4,
+                total_tables: 4,
+                max_memory_size: 1 << 16,
+                table_elements: 1024,
+                table_keep_resident: keep_resident,
+                ..PoolingAllocationConfig::default()
+            },
+        ));
+        Engine::new(&config).expect("the pooling engine")
+    }
+
+    fn module(engine: &Engine, wat: &str) -> Module {
+        Module::new(engine, &wat::parse_str(wat).expect("valid wat")).expect("module compiles")
+    }
+
+    /// How a test module's table of 600 elements (two pages and more)
+    /// starts: `$one` in elements 0 to 299 (a segment the table is made
+    /// from, `dense`), or in element 1 only (written at instantiation).
+    fn initial(dense: bool, i: u64) -> bool {
+        if dense {
+            i < 300
+        } else {
+            i == 1
+        }
+    }
+
+    fn segment(dense: bool) -> String {
+        if dense {
+            format!("(elem (i32.const 0) func {})", "$one ".repeat(300))
+        } else {
+            "(elem (i32.const 1) func $one)".to_string()
+        }
+    }
+
+    /// The table, its segment, and every writer wasm has but `table.set`.
+    fn runtime_writers(dense: bool) -> String {
+        format!(
+            r#"(module
+              (type $t (func (result i32)))
+              (table (export "table") 600 1024 funcref)
+              {}
+              (elem $seg func $one $two)
+              (func $one (export "one") (result i32) (i32.const 1))
+              (func $two (result i32) (i32.const 2))
+              (func (export "call") (param i32) (result i32)
+                (call_indirect (type $t) (local.get 0)))
+              (func (export "fill") (table.fill (i32.const 550) (ref.func $two) (i32.const 3)))
+              (func (export "copy") (table.copy (i32.const 580) (i32.const 0) (i32.const 3)))
+              (func (export "init") (table.init $seg (i32.const 590) (i32.const 0) (i32.const 2)))
+              (func (export "grow") (drop (table.grow (ref.func $two) (i32.const 100)))))"#,
+            segment(dense)
+        )
+    }
+
+    fn export(instance: &Instance, name: &str) -> Extern {
+        instance.get_export(name).expect("the export")
+    }
+
+    fn func(instance: &Instance, name: &str) -> Func {
+        export(instance, name).into_func().expect("a function")
+    }
+
+    fn run(instance: &Instance, name: &str, params: &[Val]) {
+        let f = func(instance, name);
+        let mut results = vec![Val::I32(0); f.ty().results.len()];
+        f.call(params, &mut results).expect("no trap");
+    }
+
+    fn table(instance: &Instance) -> Table {
+        export(instance, "table").into_table().expect("a table")
+    }
+
+    fn one(instance: &Instance) -> Val {
+        Val::FuncRef(Some(func(instance, "one")))
+    }
+
+    /// Where `t`'s elements start.
+    fn base(t: &Table) -> usize {
+        // SAFETY: a shared reference for this read (see `TableData::get`).
+        unsafe { (*t.data().elements.get()).as_slice().as_ptr() as usize }
+    }
+
+    /// Every element of `t`'s slot (its capacity, past its length too) as
+    /// stored.
+    fn slot_contents(t: &Table) -> Vec<usize> {
+        // SAFETY: a shared reference for this read (see `TableData::get`).
+        match unsafe { &*t.data().elements.get() } {
+            Storage::Pooled(e) => e.whole_slot(),
+            Storage::Heap(_) => panic!("a pooled table"),
+        }
+    }
+
+    /// Instantiates `m` in a fresh store, tells its table whether the
+    /// module's code stores into it (`stores`), runs `dirty` on it and
+    /// drops the store; returns the table's base address and the kernel
+    /// calls its release made.
+    fn tenant(
+        engine: &Engine,
+        m: &Module,
+        stores: bool,
+        dirty: &dyn Fn(&Instance),
+    ) -> (usize, u64) {
+        let store = Store::new(engine);
+        let instance = Instance::new(&store, m, &[]).expect("instantiation");
+        let t = table(&instance);
+        t.data().set_definer_code_stores(stores);
+        dirty(&instance);
+        let at = base(&t);
+        drop((t, instance));
+        let before = kernel_clears_on_this_thread();
+        drop(store);
+        (at, kernel_clears_on_this_thread() - before)
+    }
+
+    /// A fresh tenant of `m` finds `at`'s slot as a fresh one, byte by
+    /// byte: elements stored only where instantiation stores them (the
+    /// segment's, unless lazy and made from the segment), zero everywhere
+    /// else, past the length too; and every element reads its initial
+    /// value.
+    fn check_fresh(engine: &Engine, m: &Module, dense: bool, at: usize, what: &str) {
+        let store = Store::new(engine);
+        let instance = Instance::new(&store, m, &[]).expect("instantiation");
+        let t = table(&instance);
+        assert_eq!(base(&t), at, "{what}: the same slot");
+        let lazy = t.data().encoding() == Encoding::Tagged;
+        for (i, &e) in slot_contents(&t).iter().enumerate() {
+            let eager = initial(dense, i as u64) && (!lazy || !dense);
+            assert_eq!(e != 0, eager, "{what}: element {i} is stored as {e:#x}");
+        }
+        assert_eq!(t.size(), 600, "{what}");
+        let one = func(&instance, "one");
+        for i in 0..600 {
+            match t.get(i) {
+                Some(Val::FuncRef(Some(f))) if initial(dense, i) => assert!(f.same(&one)),
+                Some(Val::FuncRef(None)) if !initial(dense, i) => {}
+                other => panic!("{what}: element {i} is {other:?}"),
+            }
+        }
+    }
+
+    /// Each runtime writer, alone, then all of them: the next tenant finds
+    /// a fresh slot; a tenant that wrote nothing costs no system call.
+    #[test]
+    fn every_runtime_writer_is_reset() {
+        type Dirty = Box<dyn Fn(&Instance)>;
+        let writers: Vec<(&str, Dirty)> = vec![
+            ("nothing", Box::new(|_| {})),
+            ("host set", Box::new(|i| table(i).set(599, one(i)).unwrap())),
+            (
+                "host null set",
+                Box::new(|i| table(i).set(7, Val::FuncRef(None)).unwrap()),
+            ),
+            ("lazy init", Box::new(|i| run(i, "call", &[Val::I32(1)]))),
+            ("host get", Box::new(|i| assert!(table(i).get(1).is_some()))),
+            ("fill", Box::new(|i| run(i, "fill", &[]))),
+            ("copy", Box::new(|i| run(i, "copy", &[]))),
+            ("init", Box::new(|i| run(i, "init", &[]))),
+            ("wasm grow", Box::new(|i| run(i, "grow", &[]))),
+            (
+                "host grow",
+                Box::new(|i| assert_eq!(table(i).grow(300, one(i)).unwrap(), 600)),
+            ),
+            (
+                "null grow",
+                Box::new(|i| assert_eq!(table(i).grow(300, Val::FuncRef(None)).unwrap(), 600)),
+            ),
+            (
+                "everything",
+                Box::new(|i| {
+                    for f in ["fill", "copy", "init", "grow"] {
+                        run(i, f, &[]);
+                    }
+                    run(i, "call", &[Val::I32(1)]);
+                    table(i).set(3, one(i)).unwrap();
+                }),
+            ),
+        ];
+        for lazy in [true, false] {
+            for keep in [0, 4096, 16 << 10] {
+                let engine = engine(lazy, keep);
+                for dense in [true, false] {
+                    let m = module(&engine, &runtime_writers(dense));
+                    let (at, _) = tenant(&engine, &m, false, &|_| {});
+                    for (writer, dirty) in &writers {
+                        let what = format!("{writer} (lazy {lazy}, keep {keep}, dense {dense})");
+                        let (here, calls) = tenant(&engine, &m, false, dirty.as_ref());
+                        assert_eq!(here, at, "{what}");
+                        let clean = ["nothing", "host get", "null grow"].contains(writer);
+                        if clean && dense {
+                            assert_eq!(calls, 0, "{what}: a clean table is released as it is");
+                        }
+                        check_fresh(&engine, &m, dense, at, &what);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The runtime cannot see compiled code's `table.set`: unless told the
+    /// module's code stores into no table, every element is reset; and an
+    /// importer's code may store into a table whose definer's does not.
+    #[test]
+    fn compiled_stores_reset_the_whole_table() {
+        let engine = engine(true, 0);
+        let m = module(
+            &engine,
+            &format!(
+                r#"(module
+                  (table (export "table") 600 1024 funcref)
+                  {}
+                  (func $one (export "one") (result i32) (i32.const 1))
+                  (func (export "set") (param i32)
+                    (table.set (local.get 0) (ref.func $one))))"#,
+                segment(true)
+            ),
+        );
+        let (at, _) = tenant(&engine, &m, true, &|_| {});
+        for i in [0, 599, 300] {
+            let (_, calls) = tenant(&engine, &m, true, &|inst| run(inst, "set", &[Val::I32(i)]));
+            assert_eq!(calls, 1, "the whole table in one call");
+            check_fresh(&engine, &m, true, at, &format!("table.set {i}"));
+        }
+        // Defined by a module without `table.set`, stored into by an
+        // importer's.
+        let definer = module(&engine, &runtime_writers(true));
+        let importer = module(
+            &engine,
+            r#"(module
+              (import "a" "table" (table 600 funcref))
+              (func $f (result i32) (i32.const 9))
+              (elem declare func $f)
+              (func (export "set") (table.set (i32.const 400) (ref.func $f))))"#,
+        );
+        let (at, _) = tenant(&engine, &definer, false, &|_| {});
+        let (here, calls) = tenant(&engine, &definer, false, &|inst| {
+            let b = Instance::new(inst.store(), &importer, &[export(inst, "table")]).unwrap();
+            run(&b, "set", &[]);
+        });
+        assert_eq!(here, at);
+        assert_eq!(calls, 1, "the importer's store counts");
+        check_fresh(&engine, &definer, true, at, "imported and set");
     }
 }

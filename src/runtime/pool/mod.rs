@@ -41,6 +41,8 @@ mod table_pool;
 pub(crate) use instance_pool::InstanceRegion;
 pub(crate) use memory_pool::{MemoryRegion, PooledMemory};
 pub(crate) use slots::Slot;
+#[cfg(test)]
+pub(crate) use table_pool::kernel_clears_on_this_thread;
 pub(crate) use table_pool::{PooledElements, TableRegion};
 
 use crate::config::{InstanceAllocationStrategy, PoolingAllocationConfig};
