@@ -205,7 +205,7 @@ options! {
         requires: [wasm_function_references],
         code: no,
         proposal: { key: "gc", name: "GC", flags: [GC], operators: [gc] },
-        notes: "struct and array types (packed fields, subtyping, recursion groups canonicalised iso-recursively across modules), i31ref, casts and the any/extern conversions compile to inline code (field access, null and bounds checks, type-id compares; the runtime walks supertype chains of non-final types and allocates); objects live in a per-store heap until the store is dropped: there is no collector yet (see `collector`)",
+        notes: "struct and array types (packed fields, subtyping, recursion groups canonicalised iso-recursively across modules), i31ref, casts and the any/extern conversions compile to inline code (field access, null and bounds checks, type-id compares; the runtime walks supertype chains of non-final types and allocates); objects live in a per-store heap that the collector reclaims (see `collector`); the host reaches them through `wasm_ref_t` values of the WASM_ANYREF kinds and the `wasm_ref_struct_*`/`wasm_ref_array_*`/`wasm_ref_i31_*` accessors",
     }
     /// Enables wasm SIMD.
     wasm_simd {

@@ -223,8 +223,9 @@ pub extern "C" fn wasm_config_wasm_wide_arithmetic_set(
 /// i31ref, casts and the any/extern conversions compile to inline code (field
 /// access, null and bounds checks, type-id compares; the runtime walks
 /// supertype chains of non-final types and allocates); objects live in a
-/// per-store heap until the store is dropped: there is no collector yet (see
-/// `collector`).
+/// per-store heap that the collector reclaims (see `collector`); the host
+/// reaches them through `wasm_ref_t` values of the WASM_ANYREF kinds and the
+/// `wasm_ref_struct_*`/`wasm_ref_array_*`/`wasm_ref_i31_*` accessors.
 #[no_mangle]
 pub extern "C" fn wasm_config_wasm_gc_set(config: Option<&mut wasm_config_t>, enable: bool) {
     if let Some(c) = config {
