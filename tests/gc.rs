@@ -369,3 +369,42 @@ fn the_null_collector_traps_at_the_heap_limit() {
     );
     assert!(store.gc_count() > 0);
 }
+
+/// References live across a call inside a `try_table` (a Cranelift
+/// `try_call`) are roots there too, on the normal return and on the path
+/// where the callee throws after collecting.
+#[test]
+fn references_across_calls_in_try_tables_survive() {
+    let mut config = Config::new();
+    config
+        .set_wasm_function_references(true)
+        .set_wasm_gc(true)
+        .set_wasm_exceptions(true);
+    let store = Store::new(&Engine::new(&config).unwrap());
+    store.set_gc_zeal(true);
+    let instance = instantiate(
+        &store,
+        r#"(module
+          (type $box (struct (field i64)))
+          (tag $oops)
+          (func $alloc_then (param $throw i32)
+            (drop (struct.new $box (i64.const 0)))
+            (drop (struct.new $box (i64.const 1)))
+            (if (local.get $throw) (then (throw $oops))))
+          (func (export "run") (param $throw i32) (result i64)
+            (local $b (ref null $box))
+            (local.set $b (struct.new $box (i64.const 41)))
+            (block $caught
+              (try_table (catch $oops $caught)
+                (call $alloc_then (local.get $throw)))
+              (return (struct.get $box 0 (local.get $b))))
+            (i64.add (struct.get $box 0 (local.get $b)) (i64.const 1))))"#,
+        &[],
+    );
+    let run = func(&instance, "run");
+    for _ in 0..3 {
+        assert_eq!(i64_of(&call(&run, &[Val::I32(0)])[0]), 41);
+        assert_eq!(i64_of(&call(&run, &[Val::I32(1)])[0]), 42);
+    }
+    assert!(store.gc_count() >= 12, "{}", store.gc_count());
+}
