@@ -602,3 +602,44 @@ fn host_overflow_of_a_fiber_stack_is_reported() {
         "{stderr}"
     );
 }
+
+/// GC objects held by an async call's frames survive collections that run
+/// on its fiber, and collections that would run while it is suspended
+/// (another call of the store allocating) are held off until it resumes.
+#[test]
+fn gc_references_of_suspended_and_running_calls_survive() {
+    let engine = async_engine(|c| {
+        c.set_wasm_function_references(true).set_wasm_gc(true);
+    });
+    let linker = sleeper_linker(&engine, Arc::new(AtomicUsize::new(0)));
+    let store = Store::new(&engine);
+    store.set_gc_zeal(true);
+    let guest = module(
+        &engine,
+        r#"(module
+          (type $box (struct (field i64)))
+          (import "host" "sleep" (func $sleep (param i32) (result i32)))
+          (func $garbage (param $n i32)
+            (loop $more
+              (drop (struct.new $box (i64.const -1)))
+              (local.tee $n (i32.sub (local.get $n) (i32.const 1)))
+              (br_if $more)))
+          (func (export "hold") (param $v i64) (result i64)
+            (local $b (ref null $box))
+            (local.set $b (struct.new $box (local.get $v)))
+            (drop (call $sleep (i32.const 3)))
+            (call $garbage (i32.const 100))
+            (struct.get $box 0 (local.get $b))))"#,
+    );
+    let instance = instantiate(&linker, &store, &guest);
+    let hold = export(&instance, "hold");
+    let mut first = hold.call_async(&[Val::I64(11)], 1).unwrap();
+    assert!(first.poll().is_pending(), "suspended in sleep");
+    // A second call of the store runs to completion while the first is
+    // suspended: its allocations must not free the first call's box.
+    let (_, second) = run(hold.call_async(&[Val::I64(22)], 1).unwrap(), || {});
+    assert_eq!(second.unwrap()[0].i64(), Some(22));
+    let (_, first) = run(first, || {});
+    assert_eq!(first.unwrap()[0].i64(), Some(11));
+    assert!(store.gc_count() > 0);
+}
