@@ -622,6 +622,22 @@ const INIT_DONE: u32 = 0;
 const INIT_ARRAY_OUT_OF_BOUNDS: u32 = 1;
 const INIT_SEGMENT_OUT_OF_BOUNDS: u32 = 2;
 
+/// The element type and address of the array `array` of the calling
+/// module's type `ty`, when elements `dst..dst + len` are inside it.
+fn init_target(
+    inst: &InstanceData,
+    ty: u32,
+    array: *mut u8,
+    dst: u32,
+    len: u32,
+) -> Option<(FieldType, NonNull<u8>)> {
+    let (element, array) = (array_element(inst, ty)?, NonNull::new(array)?);
+    // SAFETY: compiled code passes a live array of type `ty`.
+    let array_len = unsafe { gc::array_len(array) };
+    range_in(u64::from(dst), u64::from(len), array_len as usize)?;
+    Some((element, array))
+}
+
 /// `array.init_data` into the non-null array `array` of type `ty`.
 unsafe extern "C" fn array_init_data(
     vmctx: *mut u8,
@@ -633,14 +649,9 @@ unsafe extern "C" fn array_init_data(
     len: u32,
 ) -> u32 {
     let init = |inst: &InstanceData| -> u32 {
-        let (Some(element), Some(array)) = (array_element(inst, ty), NonNull::new(array)) else {
+        let Some((element, array)) = init_target(inst, ty, array, dst, len) else {
             return INIT_ARRAY_OUT_OF_BOUNDS;
         };
-        // SAFETY: compiled code passes a live array of type `ty`.
-        let array_len = unsafe { gc::array_len(array) };
-        if range_in(u64::from(dst), u64::from(len), array_len as usize).is_none() {
-            return INIT_ARRAY_OUT_OF_BOUNDS;
-        }
         let bytes = inst.data_segment(data);
         let size = u64::from(element.storage.size()) * u64::from(len);
         let Some(range) = range_in(u64::from(src), size, bytes.len()) else {
@@ -665,14 +676,9 @@ unsafe extern "C" fn array_init_elem(
     len: u32,
 ) -> u32 {
     let init = |inst: &InstanceData| -> u32 {
-        let (Some(element), Some(array)) = (array_element(inst, ty), NonNull::new(array)) else {
+        let Some((element, array)) = init_target(inst, ty, array, dst, len) else {
             return INIT_ARRAY_OUT_OF_BOUNDS;
         };
-        // SAFETY: compiled code passes a live array of type `ty`.
-        let array_len = unsafe { gc::array_len(array) };
-        if range_in(u64::from(dst), u64::from(len), array_len as usize).is_none() {
-            return INIT_ARRAY_OUT_OF_BOUNDS;
-        }
         let items = inst.elem_segment(elem);
         let Some(range) = range_in(u64::from(src), u64::from(len), items.len()) else {
             return INIT_SEGMENT_OUT_OF_BOUNDS;
