@@ -197,15 +197,6 @@ impl Storage {
         }
     }
 
-    /// The elements, for writes anywhere in them (a pooled table then
-    /// resets them all when released).
-    fn as_mut_slice(&mut self) -> &mut [usize] {
-        match self {
-            Storage::Heap(e) => &mut e.0,
-            Storage::Pooled(e) => e.as_mut_slice(),
-        }
-    }
-
     /// The elements, for writes to those of `range` only (which a pooled
     /// table then resets when released): the caller writes nothing else.
     fn writing(&mut self, range: std::ops::Range<usize>) -> &mut [usize] {
@@ -424,39 +415,26 @@ impl TableData {
     fn update_code_stores(&self) {
         let stores = self.definer_stores.get() || self.importer_stores.get();
         // SAFETY: a unique reference for this update only: no
-        // `elements_mut` slice is alive while a method of the table runs
+        // `elements_mut_in` slice is alive while a method of the table runs
         // (its contract).
         if let Storage::Pooled(e) = unsafe { &mut *self.elements.get() } {
             e.set_code_stores(stores);
         }
     }
 
-    /// The elements, for one table operation (a copy, an initialisation)
-    /// that reads and writes them in place. Every element then counts as
-    /// written (a pooled table resets them all when released).
+    /// Elements `range` (in bounds), for one table operation that writes
+    /// them in place: only they count as written, so a pooled table resets
+    /// no more than them when released .
     ///
     /// # Safety
     /// While the returned slice is alive, nothing else may reach this
-    /// table's elements: no other call of `elements_mut` on this table and
+    /// table's elements: no other call of `elements_mut_in` on this table and
     /// no other method of it (`grow` reallocates the elements, the others
     /// read or write them), which also rules out running wasm or host code
     /// that could use the table. The store is used by one thread at a time,
     /// so the caller only has to keep the slice local to one operation.
     // The exclusive borrow comes from the `UnsafeCell`, under the contract
     // above: that is what makes this an `unsafe fn`.
-    #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn elements_mut(&self) -> &mut [usize] {
-        // SAFETY: the caller guarantees this is the only reference to the
-        // elements while it lives.
-        unsafe { (*self.elements.get()).as_mut_slice() }
-    }
-
-    /// Elements `range` (in bounds), for one table operation that writes
-    /// them in place: only they count as written, so a pooled table resets
-    /// no more than them when released (unlike `elements_mut`).
-    ///
-    /// # Safety
-    /// As for `elements_mut`.
     #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn elements_mut_in(&self, range: std::ops::Range<usize>) -> &mut [usize] {
         // SAFETY: the caller guarantees this is the only reference to the
@@ -466,7 +444,7 @@ impl TableData {
     }
 
     /// How the elements are stored, for the operations that write
-    /// `elements_mut` directly.
+    /// `elements_mut_in` directly.
     pub(crate) fn encoding(&self) -> Encoding {
         self.encoding
     }
@@ -486,7 +464,7 @@ impl TableData {
 
     /// Element `i`, or `None` past the end.
     pub(crate) fn get(&self, i: u64) -> Option<usize> {
-        // SAFETY: a shared reference for this read only; no `elements_mut`
+        // SAFETY: a shared reference for this read only; no `elements_mut_in`
         // slice is alive while a method of the table runs (its contract).
         let elements = unsafe { (*self.elements.get()).as_slice() };
         let i = usize::try_from(i).ok()?;
@@ -591,7 +569,7 @@ impl TableData {
         if new > self.limit {
             return None;
         }
-        // SAFETY: the only reference, for this resize: no `elements_mut`
+        // SAFETY: the only reference, for this resize: no `elements_mut_in`
         // slice is alive while a method of the table runs (its contract).
         let elements = unsafe { &mut *self.elements.get() };
         elements.grow(usize::try_from(new).ok()?, self.encoding.grown(init))?;
