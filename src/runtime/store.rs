@@ -127,7 +127,7 @@ pub(crate) struct StoreInner {
     /// word → number of handles. Roots of every collection.
     gc_roots: std::cell::RefCell<HashMap<usize, usize>>,
     /// What the collector knows of each type's references, by canonical id.
-    gc_traces: std::cell::RefCell<HashMap<u32, super::gc::Trace>>,
+    gc_traces: std::cell::RefCell<super::gc::Traces>,
     /// Async calls of the store suspended now: their wasm frames are on
     /// stacks the collector cannot walk, so it does not run meanwhile.
     suspended_calls: Cell<u32>,

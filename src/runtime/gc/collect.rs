@@ -20,6 +20,7 @@ use crate::environ::gc_layout::{
 use crate::environ::{CompositeType, StorageType, ValType};
 use crate::runtime::type_registry;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Where the references inside objects of one type are.
 #[derive(Clone, Debug)]
@@ -32,6 +33,31 @@ pub(crate) enum Trace {
     /// Nothing to follow (numbers, packed integers, function and
     /// exception references).
     Leaf,
+}
+
+/// The traces of a store's types by canonical id. Looked up once per
+/// traced object, so keyed with a multiplicative hash of the id instead of
+/// SipHash (ids are small integers the store's own code produced).
+pub(crate) type Traces = HashMap<u32, Trace, BuildHasherDefault<IdHasher>>;
+
+/// A hasher for `u32` keys: Fibonacci hashing of the value.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 fn is_traced(storage: StorageType) -> bool {
@@ -60,17 +86,38 @@ fn trace_of(type_id: u32) -> Trace {
     }
 }
 
+/// Marks the object `word` refers to, if it is one and is not marked yet,
+/// and pushes it on `stack` for tracing.
+///
+/// # Safety
+/// As for `Marker::mark_root`.
+unsafe fn mark(stack: &mut Vec<usize>, marked: &mut usize, word: usize) {
+    if word == 0 || word & 1 == 1 {
+        return;
+    }
+    // SAFETY: forwarded: objects start with the 8-byte header.
+    let kind = unsafe { &mut *((word + KIND_OFFSET as usize) as *mut u32) };
+    if *kind & MARK_BIT != 0 {
+        return;
+    }
+    *kind |= MARK_BIT;
+    *marked += 1;
+    if *kind & !MARK_BIT != KIND_EXTERN {
+        stack.push(word);
+    }
+}
+
 /// The mark phase: marks every object reachable from the words given to
 /// `mark_root`, following references with an explicit stack.
 pub(crate) struct Marker<'a> {
-    traces: &'a mut HashMap<u32, Trace>,
+    traces: &'a mut Traces,
     stack: Vec<usize>,
     /// Objects marked in this collection.
     pub(crate) marked: usize,
 }
 
 impl<'a> Marker<'a> {
-    pub(crate) fn new(traces: &'a mut HashMap<u32, Trace>) -> Marker<'a> {
+    pub(crate) fn new(traces: &'a mut Traces) -> Marker<'a> {
         Marker {
             traces,
             stack: Vec::new(),
@@ -85,24 +132,18 @@ impl<'a> Marker<'a> {
     /// `word` must be null, an i31 word or the address of a live object of
     /// the store being collected (a struct, an array or a host value).
     pub(crate) unsafe fn mark_root(&mut self, word: usize) {
-        if word == 0 || word & 1 == 1 {
-            return;
-        }
-        // SAFETY: forwarded: objects start with the 8-byte header.
-        let kind = unsafe { &mut *((word + KIND_OFFSET as usize) as *mut u32) };
-        if *kind & MARK_BIT != 0 {
-            return;
-        }
-        *kind |= MARK_BIT;
-        self.marked += 1;
-        if *kind & !MARK_BIT != KIND_EXTERN {
-            self.stack.push(word);
-        }
+        // SAFETY: forwarded.
+        unsafe { mark(&mut self.stack, &mut self.marked, word) }
     }
 
     /// Traces every queued object until none is left.
     pub(crate) fn drain(&mut self) {
-        while let Some(object) = self.stack.pop() {
+        let Marker {
+            traces,
+            stack,
+            marked,
+        } = self;
+        while let Some(object) = stack.pop() {
             // SAFETY: only live struct and array objects are queued.
             let (type_id, kind) = unsafe {
                 (
@@ -110,19 +151,16 @@ impl<'a> Marker<'a> {
                     ((object + KIND_OFFSET as usize) as *const u32).read() & !MARK_BIT,
                 )
             };
-            let trace = self
-                .traces
-                .entry(type_id)
-                .or_insert_with(|| trace_of(type_id))
-                .clone();
-            match (trace, kind) {
+            let trace = traces.entry(type_id).or_insert_with(|| trace_of(type_id));
+            match (&*trace, kind) {
                 (Trace::Struct(offsets), KIND_STRUCT) => {
                     for offset in offsets.iter() {
                         // SAFETY: the offset is a reference field's, inside
                         // the live struct; the field holds a word of the
                         // store.
                         unsafe {
-                            self.mark_root(((object + *offset as usize) as *const usize).read())
+                            let word = ((object + *offset as usize) as *const usize).read();
+                            mark(stack, marked, word)
                         };
                     }
                 }
@@ -132,7 +170,7 @@ impl<'a> Marker<'a> {
                         let len = ((object + ARRAY_LEN_OFFSET as usize) as *const u32).read();
                         let elems = (object + ARRAY_ELEMS_OFFSET as usize) as *const usize;
                         for i in 0..len as usize {
-                            self.mark_root(elems.add(i).read());
+                            mark(stack, marked, elems.add(i).read());
                         }
                     }
                 }

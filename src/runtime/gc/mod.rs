@@ -12,7 +12,7 @@ mod collect;
 mod heap;
 
 pub use any_ref::{AnyKind, AnyRef};
-pub(crate) use collect::{Marker, Trace};
+pub(crate) use collect::{Marker, Traces};
 pub(crate) use heap::{GcHeap, MARK_BIT};
 
 use super::store::Store;
