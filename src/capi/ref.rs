@@ -299,9 +299,24 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The payload of every `externref` made from a C reference: where to find
 /// the object it stands for, so it comes back out as the same object.
+/// Dropped when the collector finds the externref unreachable, which tells
+/// the home store state (for an externref of its own store).
 struct CRefPayload {
     home: Weak<StoreContext>,
     index: usize,
+    /// Made for the home store (the one its registry remembers).
+    same_store: bool,
+}
+
+impl Drop for CRefPayload {
+    fn drop(&mut self) {
+        if !self.same_store {
+            return;
+        }
+        if let Some(home) = self.home.upgrade() {
+            home.release_externref(self.index);
+        }
+    }
 }
 
 /// Why a C value could not become a runtime reference value.
@@ -449,10 +464,12 @@ fn externref_to_ref(e: &ExternRef, ctx: Option<&Arc<StoreContext>>) -> wasm_ref_
 pub(crate) fn new_externref_payload(
     home: &Arc<StoreContext>,
     index: usize,
+    same_store: bool,
 ) -> Box<dyn std::any::Any> {
     Box::new(CRefPayload {
         home: Arc::downgrade(home),
         index,
+        same_store,
     })
 }
 

@@ -55,7 +55,7 @@ impl Registry {
         let i = *self.by_id.entry(object.id()).or_insert(next);
         if i == next {
             self.entries.push(Registered {
-                object: object.clone(),
+                object: Some(object.clone()),
                 host_info: None,
                 externref: None,
             });
@@ -65,12 +65,19 @@ impl Registry {
 }
 
 /// An object the store state knows: its host info and the `externref`
-/// standing for it in wasm. Entries live as long as the store state, which
-/// keeps the object alive as long as wasm might hand it back.
+/// standing for it in wasm. The entry keeps the object alive as long as
+/// wasm might hand it back: while the `externref` lives (the collector
+/// drops its payload, `CRefPayload`, once nothing reaches it, which lets a
+/// foreign object or module go) and, for store objects, as long as the
+/// store state.
 struct Registered {
-    object: RefKind,
+    /// `None` once released (the index stays, other entries keep theirs).
+    object: Option<RefKind>,
     host_info: Option<HostInfo>,
-    externref: Option<ExternRef>,
+    /// The word of the `externref` standing for the object in this store:
+    /// not a root (a handle would keep it alive for ever), valid until its
+    /// payload's drop clears it.
+    externref: Option<usize>,
 }
 
 impl StoreContext {
@@ -119,7 +126,7 @@ impl StoreContext {
         lock(&self.objects)
             .entries
             .get(index)
-            .map(|e| e.object.clone())
+            .and_then(|e| e.object.clone())
     }
 
     /// The `externref` standing for `object` (whose handles carry `self`)
@@ -130,19 +137,55 @@ impl StoreContext {
         object: &RefKind,
         target: &StoreContext,
     ) -> ExternRef {
-        let mut objects = lock(&self.objects);
-        let i = objects.find_or_insert(object);
         let same_store = self.store.same(&target.store);
-        if same_store {
-            if let Some(e) = &objects.entries[i].externref {
-                return e.clone();
+        let i = {
+            let mut objects = lock(&self.objects);
+            let i = objects.find_or_insert(object);
+            if same_store {
+                if let Some(word) = objects.entries[i].externref {
+                    // SAFETY: the word is a live externref of this store:
+                    // its payload clears it before the value is freed.
+                    return unsafe { ExternRef::from_raw(&self.store, word as *mut u8) }
+                        .expect("a registered externref is not null");
+                }
             }
-        }
-        let e = ExternRef::new(&target.store, new_externref_payload(self, i));
+            i
+        };
+        // Without the lock: making a host value may run a collection,
+        // which drops dead payloads (`release_externref` locks).
+        let e = ExternRef::new(&target.store, new_externref_payload(self, i, same_store));
         if same_store {
-            objects.entries[i].externref = Some(e.clone());
+            lock(&self.objects).entries[i].externref = Some(e.as_raw() as usize);
         }
         e
+    }
+
+    /// The externref of entry `index` in this store was collected: forget
+    /// it, and let go of the object if nothing else keeps the entry (a
+    /// foreign object or module without host info here: store objects
+    /// live as long as the store anyway).
+    pub(crate) fn release_externref(&self, index: usize) {
+        let released = {
+            let mut objects = lock(&self.objects);
+            let Some(entry) = objects.entries.get_mut(index) else {
+                return;
+            };
+            entry.externref = None;
+            let releasable = entry.host_info.is_none()
+                && matches!(entry.object, Some(RefKind::Foreign(_) | RefKind::Module(_)));
+            if !releasable {
+                return;
+            }
+            let object = entry.object.take();
+            if let Some(o) = &object {
+                let id = o.id();
+                objects.by_id.remove(&id);
+            }
+            object
+        };
+        // The object's last handle may go here (its finalizer runs), with
+        // no lock held.
+        drop(released);
     }
 }
 

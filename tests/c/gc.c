@@ -769,6 +769,40 @@ static void collection(wasm_store_t* store, const exports_t* e) {
   printf("wasm_store_gc: handles the host holds and globals keep their objects\n");
 }
 
+static int foreign_finalized = 0;
+static void count_foreign(void* data) {
+  (void)data;
+  foreign_finalized++;
+}
+
+static void host_values(wasm_store_t* store, const exports_t* e) {
+  /* A host object that went through wasm and that nothing reaches any
+     more is released by the collection that finds it so: its host info's
+     finalizer runs then, not with the store. */
+  wasm_foreign_t* f = wasm_foreign_new(store);
+  wasm_foreign_set_host_info_with_finalizer(f, NULL, count_foreign);
+  wasm_val_t arg = ref_val(WASM_EXTERNREF, wasm_foreign_as_ref(f));
+  wasm_ref_delete(call_ref(func_named(e, "to_any"), &arg, 1, WASM_ANYREF));
+  wasm_foreign_delete(f);
+  CHECK(foreign_finalized == 0);
+  wasm_store_gc(store);
+  CHECK(foreign_finalized == 1);
+  /* One a global holds stays until the global lets go of it. */
+  wasm_foreign_t* g = wasm_foreign_new(store);
+  wasm_foreign_set_host_info_with_finalizer(g, NULL, count_foreign);
+  wasm_global_t* global = wasm_extern_as_global(export_named(e, "g"));
+  wasm_val_t held = ref_val(WASM_ANYREF, wasm_foreign_as_ref(g));
+  wasm_global_set(global, &held);
+  wasm_foreign_delete(g);
+  wasm_store_gc(store);
+  CHECK(foreign_finalized == 1);
+  wasm_val_t none = ref_val(WASM_ANYREF, NULL);
+  wasm_global_set(global, &none);
+  wasm_store_gc(store);
+  CHECK(foreign_finalized == 2);
+  printf("host values: released, finalizer run, by the collection that finds them unreachable\n");
+}
+
 int main(void) {
   wasm_config_t* config = wasm_config_new();
   wasm_config_wasm_function_references_set(config, true);
@@ -791,6 +825,7 @@ int main(void) {
   conversions(store, &e);
   globals_and_tables(store, &e);
   collection(store, &e);
+  host_values(store, &e);
 
   exports_delete(&other_e);
   exports_delete(&e);
