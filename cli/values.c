@@ -3,7 +3,8 @@
  * parameter types, results printed one per line the way the reference
  * prints them (integers signed in decimal, floats as the shortest decimal
  * that reads back to the same value, never with an exponent; v128 in hex;
- * references as `<funcref>` and the like).
+ * references as `<funcref>` and the like; GC references as `<i31 N>`,
+ * `<struct of N fields>`, `<array of N elements>`).
  */
 #include <errno.h>
 #include <float.h>
@@ -24,6 +25,12 @@ static const char* kind_name(wasm_valkind_t kind) {
     case WASM_FUNCREF: return "funcref";
     case WASM_EXTERNREF: return "externref";
     case WASM_EXNREF: return "exnref";
+    case WASM_ANYREF: return "anyref";
+    case WASM_EQREF: return "eqref";
+    case WASM_I31REF: return "i31ref";
+    case WASM_STRUCTREF: return "structref";
+    case WASM_ARRAYREF: return "arrayref";
+    case WASM_NULLREF: return "nullref";
     default: return "reference";
   }
 }
@@ -178,8 +185,23 @@ void cli_print_value(const wasm_val_t* value) {
     case WASM_F32: print_float(value->of.f32, 9, true); break;
     case WASM_F64: print_float(value->of.f64, 17, false); break;
     case WASM_V128: print_v128(value->of.v128); break;
-    default:
-      printf(value->of.ref ? "<%s>\n" : "<null %s>\n", kind_name(value->kind));
+    default: {
+      /* GC references say what they are: an i31's value, a struct's field
+         count, an array's length. */
+      const wasm_ref_t* ref = value->of.ref;
+      int32_t i31 = 0;
+      size_t fields = 0;
+      uint32_t length = 0;
+      if (ref && wasm_ref_i31_get_s(ref, &i31)) {
+        printf("<i31 %" PRId32 ">\n", i31);
+      } else if (ref && wasm_ref_struct_field_count(ref, &fields)) {
+        printf("<struct of %zu fields>\n", fields);
+      } else if (ref && wasm_ref_array_len(ref, &length)) {
+        printf("<array of %" PRIu32 " elements>\n", length);
+      } else {
+        printf(ref ? "<%s>\n" : "<null %s>\n", kind_name(value->kind));
+      }
       break;
+    }
   }
 }

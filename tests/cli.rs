@@ -518,6 +518,46 @@ fn invoke_parses_arguments_by_type_and_prints_each_result() {
 }
 
 #[test]
+fn invoke_prints_gc_references_by_what_they_are() {
+    let scratch = Scratch::new("cli-invoke-gc");
+    let wat = write(
+        &scratch.0,
+        "gc.wat",
+        r#"(module
+             (type $pair (struct (field i32) (field i64)))
+             (type $bytes (array i8))
+             (func (export "i31") (param i32) (result i31ref) (ref.i31 (local.get 0)))
+             (func (export "pair") (result anyref) (struct.new $pair (i32.const 1) (i64.const 2)))
+             (func (export "bytes") (param i32) (result (ref $bytes))
+               (array.new_default $bytes (local.get 0)))
+             (func (export "none") (result structref) (ref.null struct)))"#,
+    );
+    let invoke = |func: &str, args: &[&str]| {
+        let mut all = vec![
+            "-W",
+            "function-references,gc",
+            "--invoke",
+            func,
+            wat.as_str(),
+        ];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    invoke("i31", &["-5"])
+        .expect_status(0)
+        .expect_stdout("<i31 -5>\n");
+    invoke("pair", &[])
+        .expect_status(0)
+        .expect_stdout("<struct of 2 fields>\n");
+    invoke("bytes", &["7"])
+        .expect_status(0)
+        .expect_stdout("<array of 7 elements>\n");
+    invoke("none", &[])
+        .expect_status(0)
+        .expect_stdout("<null anyref>\n");
+}
+
+#[test]
 fn text_modules_run_as_commands() {
     let scratch = Scratch::new("cli-wat");
     let wat = write(
