@@ -408,3 +408,19 @@ fn references_across_calls_in_try_tables_survive() {
     }
     assert!(store.gc_count() >= 12, "{}", store.gc_count());
 }
+
+/// With `wasm_gc` off, a module that uses GC is refused with an error that
+/// names the option.
+#[test]
+fn gc_modules_are_refused_naming_the_option_when_gc_is_off() {
+    let engine = Engine::default();
+    for wat in [
+        "(module (type (struct (field i32))))",
+        "(module (func (result i31ref) (ref.i31 (i32.const 1))))",
+    ] {
+        let err = Module::new(&engine, &wat::parse_str(wat).unwrap())
+            .err()
+            .unwrap_or_else(|| panic!("{wat} compiled with GC off"));
+        assert!(err.to_string().contains("wasm_gc"), "{wat}: {err}");
+    }
+}
