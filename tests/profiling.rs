@@ -7,6 +7,11 @@
 //! so each scenario runs in a child process of this test binary (the test
 //! re-runs itself with `WASM_RUNTIME_PROFILING_CHILD` set), which checks
 //! its own files; the parent removes them afterwards.
+//!
+//! The jitdump's debug-info records need Debian's `clang` and `lld`
+//! (wasm-ld) for a guest with DWARF, as tests/backtrace_details.rs.
+
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -318,6 +323,215 @@ fn jitdump_has_a_code_load_record_per_function() {
         "{mapping}"
     );
     assert!(!perf_map_path(pid).exists(), "jitdump writes no perf map");
+}
+
+/// The C guest of the debug-info records; `work` spans lines 1 to 7.
+const C_SOURCE: &str = r#"__attribute__((noinline, export_name("work"))) int work(int n) {
+  int acc = 0;
+  for (int i = 0; i < n; i++) {
+    acc += i * i ^ (acc >> 3);
+  }
+  return acc;
+}
+"#;
+/// The name of `C_SOURCE`'s file, and the lines of `work`.
+const C_FILE: &str = "jitdump_guest.c";
+const WORK_LINES: std::ops::RangeInclusive<u32> = 1..=7;
+
+/// `C_SOURCE` compiled to wasm with `-g`.
+fn compile_c_guest() -> Vec<u8> {
+    support::require_tool("clang", "clang");
+    support::require_tool("wasm-ld", "lld");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("profiling");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join(C_FILE);
+    std::fs::write(&source, C_SOURCE).unwrap();
+    let wasm = dir.join("jitdump_guest.wasm");
+    let out = std::process::Command::new("clang")
+        .args([
+            "--target=wasm32",
+            "-g",
+            "-O1",
+            "-nostdlib",
+            "-Wl,--no-entry",
+        ])
+        .arg("-o")
+        .arg(&wasm)
+        .arg(&source)
+        .output()
+        .expect("run clang");
+    assert!(
+        out.status.success(),
+        "clang failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(&wasm).unwrap()
+}
+
+/// A record of a jitdump file.
+enum Record {
+    /// `JIT_CODE_LOAD`: address, size, name.
+    CodeLoad(u64, usize, String),
+    /// `JIT_CODE_DEBUG_INFO`: code address, entries (address, line,
+    /// file).
+    DebugInfo(u64, Vec<(u64, u32, String)>),
+}
+
+/// The records of the process's jitdump file (after its header).
+fn jitdump_records() -> Vec<Record> {
+    let bytes = std::fs::read(format!("jit-{}.dump", std::process::id())).unwrap();
+    let mut r = Fields(&bytes);
+    r.take(40);
+    let c_string = |r: &mut Fields<'_>| {
+        let nul =
+            r.0.iter()
+                .position(|&b| b == 0)
+                .expect("a NUL-terminated string");
+        let text = String::from_utf8(r.take(nul).to_vec()).unwrap();
+        r.take(1);
+        text
+    };
+    let mut records = Vec::new();
+    while !r.0.is_empty() {
+        let record_start = r.0.len();
+        let id = r.u32();
+        let total = r.u32() as usize;
+        let _time = r.u64();
+        match id {
+            0 => {
+                let _pid = r.u32();
+                let _tid = r.u32();
+                let _vma = r.u64();
+                let addr = r.u64();
+                let size = r.u64() as usize;
+                let _index = r.u64();
+                let name = c_string(&mut r);
+                r.take(size);
+                records.push(Record::CodeLoad(addr, size, name));
+            }
+            2 => {
+                let addr = r.u64();
+                let count = r.u64();
+                let entries = (0..count)
+                    .map(|_| {
+                        let entry_addr = r.u64();
+                        let line = r.u32();
+                        assert_eq!(r.u32(), 0, "discrim");
+                        (entry_addr, line, c_string(&mut r))
+                    })
+                    .collect();
+                records.push(Record::DebugInfo(addr, entries));
+            }
+            other => panic!("unexpected record id {other}"),
+        }
+        assert_eq!(record_start - r.0.len(), total, "record size");
+    }
+    records
+}
+
+/// Compiles the C guest (and loads it again from its serialized form)
+/// with `debug_info` as given, runs `work`, and returns the dump's
+/// records.
+fn c_guest_records(debug_info: bool) -> Vec<Record> {
+    let mut config = Config::new();
+    config.set_profiler(ProfilingStrategy::JitDump);
+    config.set_debug_info(debug_info);
+    let engine = Engine::new(&config).unwrap();
+    let compiled = Module::new(&engine, &compile_c_guest()).unwrap();
+    let deserialized = Module::deserialize(&engine, &compiled.serialize().unwrap()).unwrap();
+    for module in [&compiled, &deserialized] {
+        let store = Store::new(&engine);
+        let instance = Instance::new(&store, module, &[]).unwrap();
+        let work = instance
+            .get_export("work")
+            .and_then(Extern::into_func)
+            .unwrap();
+        let mut results = [Val::I32(0)];
+        work.call(&[Val::I32(10)], &mut results).unwrap();
+    }
+    jitdump_records()
+}
+
+/// With `debug_info` on, the code load of `work` (in both copies of the
+/// module) is right after a debug-info record for its address whose
+/// entries are inside its code, ascending, and name the C file and lines
+/// of `work`; no other record has one (trampolines have no lines).
+#[test]
+fn jitdump_has_debug_info_records_with_debug_info_on() {
+    const TEST: &str = "jitdump_has_debug_info_records_with_debug_info_on";
+    if !in_child() {
+        let dir = scratch_dir("jitdump-debug");
+        run_in_child(TEST, &dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    let records = c_guest_records(true);
+    let mut with_lines = 0;
+    for (i, record) in records.iter().enumerate() {
+        match record {
+            Record::CodeLoad(addr, size, name) if name == "work" => {
+                let Some(Record::DebugInfo(info_addr, entries)) =
+                    i.checked_sub(1).map(|p| &records[p])
+                else {
+                    panic!("no debug-info record right before the code load of work");
+                };
+                assert_eq!(info_addr, addr, "the debug info is for work's code");
+                assert!(!entries.is_empty());
+                assert!(
+                    entries[0].0 - *addr < 64,
+                    "the first entry is within the prologue's reach of the entry point"
+                );
+                assert!(entries.windows(2).all(|w| w[0].0 < w[1].0), "{entries:?}");
+                for (entry_addr, line, file) in entries {
+                    assert!(
+                        (*addr..*addr + *size as u64).contains(entry_addr),
+                        "{entry_addr:#x} outside work's code at {addr:#x}+{size}"
+                    );
+                    assert!(WORK_LINES.contains(line), "line {line} outside work");
+                    assert!(file.ends_with(&format!("/{C_FILE}")), "{file}");
+                }
+                // The loop's lines, not only the opening one.
+                assert!(entries.iter().any(|e| e.1 >= 3), "{entries:?}");
+                with_lines += 1;
+            }
+            Record::CodeLoad(_, _, name) => {
+                assert!(
+                    !matches!(
+                        i.checked_sub(1).map(|p| &records[p]),
+                        Some(Record::DebugInfo(..))
+                    ),
+                    "{name} has a debug-info record"
+                );
+            }
+            Record::DebugInfo(..) => {
+                assert!(
+                    matches!(records.get(i + 1), Some(Record::CodeLoad(..))),
+                    "a debug-info record is followed by its code load"
+                );
+            }
+        }
+    }
+    assert_eq!(with_lines, 2, "the compiled and the deserialized work");
+}
+
+/// With `debug_info` off, the same guest's dump has code loads only.
+#[test]
+fn jitdump_has_no_debug_info_records_with_debug_info_off() {
+    const TEST: &str = "jitdump_has_no_debug_info_records_with_debug_info_off";
+    if !in_child() {
+        let dir = scratch_dir("jitdump-nodebug");
+        run_in_child(TEST, &dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    let records = c_guest_records(false);
+    assert!(records
+        .iter()
+        .any(|r| matches!(r, Record::CodeLoad(_, _, name) if name == "work")));
+    assert!(
+        records.iter().all(|r| matches!(r, Record::CodeLoad(..))),
+        "no debug-info records"
+    );
 }
 
 #[test]

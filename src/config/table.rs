@@ -317,7 +317,7 @@ options! {
         shown: "none",
         status: works,
         code: no,
-        notes: "`perfmap`: `/tmp/perf-<pid>.map` gets a `START SIZE name` line per function (name section name, else `wasm-function[N]`) and trampoline as each module (compiled or deserialized) is published; `jitdump`: `jit-<pid>.dump` in the current directory (header and one code-load record with the code bytes per function, mapped read+execute for `perf inject --jit`; no debug-info records); `vtune`: a method-load event per function (name, address, size, a line table of wasm byte offsets) to the collector VTune names in `INTEL_JIT_PROFILER64`, nothing without one; `none` writes nothing",
+        notes: "`perfmap`: `/tmp/perf-<pid>.map` gets a `START SIZE name` line per function (name section name, else `wasm-function[N]`) and trampoline as each module (compiled or deserialized) is published; `jitdump`: `jit-<pid>.dump` in the current directory (header and one code-load record with the code bytes per function, mapped read+execute for `perf inject --jit`; with `debug_info` on, each function of a module with DWARF line tables also gets a debug-info record before its code load: the native address, file and line where each of its source lines starts); `vtune`: a method-load event per function (name, address, size, a line table of wasm byte offsets) to the collector VTune names in `INTEL_JIT_PROFILER64`, nothing without one; `none` writes nothing",
     }
     /// Runs Cranelift's IR verifier on every function.
     cranelift_debug_verifier {

@@ -21,3 +21,4 @@ pub use crate::environ::ModuleInfo;
 pub(crate) use cache_writer::PendingWrites;
 pub use compiled::Module;
 pub use source_map::SourceLocation;
+pub(crate) use source_map::SourceMap;

@@ -168,6 +168,9 @@ impl EngineRuntime {
             return;
         };
         let info = memory.info().clone();
+        let source_map = debug
+            .filter(|_| self.observers.debug_info && profiler.wants_source_lines())
+            .and_then(|debug| crate::module::SourceMap::parse(debug.wasm));
         let funcs: Vec<PublishedFunction<'_>> = names
             .iter()
             .zip(&info.funcs)
@@ -182,6 +185,7 @@ impl EngineRuntime {
                     code: memory.func_code(i),
                     address_map: &map[from..to],
                     region_offset: range.start,
+                    source_map: source_map.as_ref(),
                 }
             })
             .collect();

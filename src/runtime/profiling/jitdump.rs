@@ -5,10 +5,19 @@
 //! The layout follows perf's jitdump specification
 //! (tools/perf/Documentation/jitdump-specification.txt), written here
 //! from it: a 40-byte file header, then records that each start with a
-//! 16-byte header (`id`, `total_size`, `timestamp`). Only
-//! `JIT_CODE_LOAD` records (id 0) are written: pid, tid, the code's
-//! address (twice: `vma` and `code_addr`), its size, an index unique in
-//! the file, the NUL-terminated name, then the code bytes. Timestamps
+//! 16-byte header (`id`, `total_size`, `timestamp`). Each function gets
+//! a `JIT_CODE_LOAD` record (id 0): pid, tid, the code's address (twice:
+//! `vma` and `code_addr`), its size, an index unique in the file, the
+//! NUL-terminated name, then the code bytes. With `debug_info` on, a
+//! function of a module with DWARF line tables gets a
+//! `JIT_CODE_DEBUG_INFO` record (id 2) right before its code load, as
+//! the specification requires: the code's address, the number of
+//! entries, then per entry the native address where a source line
+//! starts, the line, a discriminator (0) and the NUL-terminated file
+//! name. Entries are the function's address-map points (native offset,
+//! wasm offset) looked up in the module's line tables
+//! (`module::SourceMap`, as `wasm_backtrace_details` does), a new one
+//! where the file or line changes. Timestamps
 //! are `CLOCK_MONOTONIC` nanoseconds, the clock `perf record -k mono`
 //! samples with. perf finds the file through an executable mapping of
 //! it in the profiled process, so its first page is mapped
@@ -27,6 +36,8 @@ pub const VERSION: u32 = 1;
 const HEADER_SIZE: u32 = 40;
 /// The record id of a code load.
 const JIT_CODE_LOAD: u32 = 0;
+/// The record id of a function's line table.
+const JIT_CODE_DEBUG_INFO: u32 = 2;
 
 /// `CLOCK_MONOTONIC` in nanoseconds.
 fn timestamp() -> u64 {
@@ -144,6 +155,7 @@ impl ProfilingAgent for JitDumpAgent {
                 continue;
             };
             let addr = f.code.as_ptr() as u64;
+            debug_info_record(f, addr, &mut records);
             records.extend_from_slice(&JIT_CODE_LOAD.to_le_bytes());
             records.extend_from_slice(&total.to_le_bytes());
             records.extend_from_slice(&timestamp().to_le_bytes());
@@ -160,5 +172,57 @@ impl ProfilingAgent for JitDumpAgent {
         }
         // A failed write loses symbols, not correctness.
         let _ = dump.file.write_all(&records);
+    }
+
+    fn wants_source_lines(&self) -> bool {
+        true
+    }
+}
+
+/// Appends the `JIT_CODE_DEBUG_INFO` record of `f` (whose code is at
+/// `addr`) to `records`, if its module's line tables give any of its code
+/// a source line.
+fn debug_info_record(f: &PublishedFunction<'_>, addr: u64, records: &mut Vec<u8>) {
+    let Some(source_map) = f.source_map else {
+        return;
+    };
+    let mut entries: Vec<(u64, String, u32)> = Vec::new();
+    for &(offset, wasm_offset) in f.address_map {
+        let Some(offset) = offset.checked_sub(f.region_offset) else {
+            continue;
+        };
+        let Some(location) = source_map.lookup(wasm_offset as usize) else {
+            continue;
+        };
+        if entries
+            .last()
+            .is_some_and(|(_, file, line)| *file == location.file && *line == location.line)
+        {
+            continue;
+        }
+        entries.push((addr + u64::from(offset), location.file, location.line));
+    }
+    if entries.is_empty() {
+        return;
+    }
+    let size: usize = entries
+        .iter()
+        .map(|(_, file, _)| 8 + 4 + 4 + file.len() + 1)
+        .sum();
+    let Ok(total) = u32::try_from(16 + 8 + 8 + size) else {
+        return;
+    };
+    records.extend_from_slice(&JIT_CODE_DEBUG_INFO.to_le_bytes());
+    records.extend_from_slice(&total.to_le_bytes());
+    records.extend_from_slice(&timestamp().to_le_bytes());
+    records.extend_from_slice(&addr.to_le_bytes());
+    records.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    for (entry_addr, file, line) in &entries {
+        records.extend_from_slice(&entry_addr.to_le_bytes());
+        records.extend_from_slice(&line.to_le_bytes());
+        records.extend_from_slice(&0u32.to_le_bytes()); // discrim
+                                                        // A NUL would end the name early; DWARF strings have none.
+        records.extend_from_slice(file.replace('\0', "?").as_bytes());
+        records.push(0);
     }
 }

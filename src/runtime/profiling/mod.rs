@@ -29,6 +29,11 @@ pub struct PublishedFunction<'a> {
     pub address_map: &'a [(u32, u32)],
     /// Where `code` starts in the region.
     pub region_offset: u32,
+    /// The line tables of the module whose function it is, when the
+    /// engine has `debug_info` on, the module has them and the agent
+    /// asked for them (`ProfilingAgent::wants_source_lines`); looked up
+    /// at `address_map`'s wasm offsets.
+    pub source_map: Option<&'a crate::module::SourceMap>,
 }
 
 /// Something told about code as it becomes executable.
@@ -36,6 +41,13 @@ pub trait ProfilingAgent: Send + Sync {
     /// `funcs` were just published (and stay executable until their
     /// region is dropped).
     fn code_published(&self, funcs: &[PublishedFunction<'_>]);
+
+    /// Whether the agent reports source lines, so that, with `debug_info`
+    /// on, a module's line tables are read for its functions'
+    /// `PublishedFunction::source_map`.
+    fn wants_source_lines(&self) -> bool {
+        false
+    }
 }
 
 /// `name` with line breaks and other control characters (which would break

@@ -143,10 +143,12 @@ pub extern "C" fn wasm_config_collector_set(
 /// section name, else `wasm-function[N]`) and trampoline as each module
 /// (compiled or deserialized) is published; `jitdump`: `jit-<pid>.dump` in the
 /// current directory (header and one code-load record with the code bytes per
-/// function, mapped read+execute for `perf inject --jit`; no debug-info
-/// records); `vtune`: a method-load event per function (name, address, size, a
-/// line table of wasm byte offsets) to the collector VTune names in
-/// `INTEL_JIT_PROFILER64`, nothing without one; `none` writes nothing.
+/// function, mapped read+execute for `perf inject --jit`; with `debug_info` on,
+/// each function of a module with DWARF line tables also gets a debug-info
+/// record before its code load: the native address, file and line where each of
+/// its source lines starts); `vtune`: a method-load event per function (name,
+/// address, size, a line table of wasm byte offsets) to the collector VTune
+/// names in `INTEL_JIT_PROFILER64`, nothing without one; `none` writes nothing.
 ///
 // </option-doc>
 /// `profiler` is one of the `WASM_PROFILING_STRATEGY_*` values; any other value
