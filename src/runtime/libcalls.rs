@@ -549,6 +549,43 @@ pub(super) unsafe extern "C" fn gc_alloc_array_at(
     }
 }
 
+/// The bytes of `len` elements of `element` at byte `offset` of data
+/// segment `data` (empty once dropped), if they are all inside it.
+fn data_elements<'a>(
+    inst: &'a InstanceData,
+    data: u32,
+    element: FieldType,
+    offset: u32,
+    len: u32,
+) -> Option<&'a [u8]> {
+    let bytes = inst.data_segment(data);
+    let size = u64::from(element.storage.size()) * u64::from(len);
+    Some(&bytes[range_in(u64::from(offset), size, bytes.len())?])
+}
+
+/// Items `offset..offset + len` of element segment `elem`, if in bounds.
+fn elem_items(inst: &InstanceData, elem: u32, offset: u32, len: u32) -> Option<&[usize]> {
+    let items = inst.elem_segment(elem);
+    Some(&items[range_in(u64::from(offset), u64::from(len), items.len())?])
+}
+
+/// Writes reference `items` into elements `start..` of `array`.
+///
+/// # Safety
+/// `array` must be a live array of reference elements (`element`) with
+/// at least `start + items.len()` elements.
+unsafe fn write_ref_elements(array: NonNull<u8>, element: FieldType, start: u32, items: &[usize]) {
+    for (i, &item) in items.iter().enumerate() {
+        // SAFETY: forwarded: element `start + i` is in the array, and
+        // reference elements are words.
+        unsafe {
+            gc::array_elem(array, element, start + i as u32)
+                .cast::<usize>()
+                .write(item)
+        };
+    }
+}
+
 /// What `array_new_data`/`array_new_elem` return when the segment range
 /// is out of bounds (odd, so never an object's address).
 const SEGMENT_OUT_OF_BOUNDS: usize = 1;
@@ -566,16 +603,14 @@ unsafe extern "C" fn array_new_data(
         let Some(element) = array_element(inst, ty) else {
             return 0;
         };
-        let bytes = inst.data_segment(data);
-        let size = u64::from(element.storage.size()) * u64::from(len);
-        let Some(range) = range_in(u64::from(offset), size, bytes.len()) else {
+        let Some(bytes) = data_elements(inst, data, element, offset, len) else {
             return SEGMENT_OUT_OF_BOUNDS;
         };
         let Some(array) = new_array(inst, ty, len) else {
             return 0;
         };
-        // SAFETY: the array has `len` elements, `range` their bytes.
-        unsafe { gc::copy_data_into(gc::array_elem(array, element, 0), &bytes[range]) };
+        // SAFETY: the array has `len` elements, `bytes` their bytes.
+        unsafe { gc::copy_data_into(gc::array_elem(array, element, 0), bytes) };
         array.as_ptr() as usize
     };
     // SAFETY: called by compiled code with its own vmctx.
@@ -595,22 +630,14 @@ unsafe extern "C" fn array_new_elem(
         let Some(element) = array_element(inst, ty) else {
             return 0;
         };
-        let items = inst.elem_segment(elem);
-        let Some(range) = range_in(u64::from(offset), u64::from(len), items.len()) else {
+        let Some(items) = elem_items(inst, elem, offset, len) else {
             return SEGMENT_OUT_OF_BOUNDS;
         };
         let Some(array) = new_array(inst, ty, len) else {
             return 0;
         };
-        for (i, &item) in items[range].iter().enumerate() {
-            // SAFETY: `i` is below the array's length; reference elements
-            // are words.
-            unsafe {
-                gc::array_elem(array, element, i as u32)
-                    .cast::<usize>()
-                    .write(item)
-            };
-        }
+        // SAFETY: the new array has `len` reference elements.
+        unsafe { write_ref_elements(array, element, 0, items) };
         array.as_ptr() as usize
     };
     // SAFETY: called by compiled code with its own vmctx.
@@ -652,13 +679,11 @@ unsafe extern "C" fn array_init_data(
         let Some((element, array)) = init_target(inst, ty, array, dst, len) else {
             return INIT_ARRAY_OUT_OF_BOUNDS;
         };
-        let bytes = inst.data_segment(data);
-        let size = u64::from(element.storage.size()) * u64::from(len);
-        let Some(range) = range_in(u64::from(src), size, bytes.len()) else {
+        let Some(bytes) = data_elements(inst, data, element, src, len) else {
             return INIT_SEGMENT_OUT_OF_BOUNDS;
         };
         // SAFETY: elements `dst..dst + len` are in the array.
-        unsafe { gc::copy_data_into(gc::array_elem(array, element, dst), &bytes[range]) };
+        unsafe { gc::copy_data_into(gc::array_elem(array, element, dst), bytes) };
         INIT_DONE
     };
     // SAFETY: called by compiled code with its own vmctx.
@@ -679,18 +704,11 @@ unsafe extern "C" fn array_init_elem(
         let Some((element, array)) = init_target(inst, ty, array, dst, len) else {
             return INIT_ARRAY_OUT_OF_BOUNDS;
         };
-        let items = inst.elem_segment(elem);
-        let Some(range) = range_in(u64::from(src), u64::from(len), items.len()) else {
+        let Some(items) = elem_items(inst, elem, src, len) else {
             return INIT_SEGMENT_OUT_OF_BOUNDS;
         };
-        for (i, &item) in items[range].iter().enumerate() {
-            // SAFETY: element `dst + i` is in the array; references are words.
-            unsafe {
-                gc::array_elem(array, element, dst + i as u32)
-                    .cast::<usize>()
-                    .write(item)
-            };
-        }
+        // SAFETY: elements `dst..dst + len` of the array hold references.
+        unsafe { write_ref_elements(array, element, dst, items) };
         INIT_DONE
     };
     // SAFETY: called by compiled code with its own vmctx.

@@ -122,15 +122,11 @@ pub fn with_call_site<R>(ret: usize, f: impl FnOnce(usize, &CallSite) -> Option<
 /// Runs `f` with the stack map of the call whose return address is `ret`;
 /// `None` when the call has none (no GC reference is live across it).
 pub(crate) fn with_stack_map<R>(ret: usize, f: impl FnOnce(&StackMap) -> R) -> Option<R> {
-    let map = regions();
-    let (&start, region) = map.range(..=ret).next_back()?;
-    let offset = u32::try_from(ret - start).ok()?;
-    if offset as usize >= region.len {
-        return None;
-    }
-    let maps = &region.info.stack_maps;
-    let i = maps.binary_search_by_key(&offset, |m| m.ret_addr).ok()?;
-    Some(f(&maps[i]))
+    with_region(ret, |info, offset| {
+        let maps = &info.stack_maps;
+        let i = maps.binary_search_by_key(&offset, |m| m.ret_addr).ok()?;
+        Some(f(&maps[i]))
+    })
 }
 
 /// Whether `pc` is inside compiled wasm code or trampolines. Signal safe.
