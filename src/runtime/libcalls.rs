@@ -551,13 +551,13 @@ pub(super) unsafe extern "C" fn gc_alloc_array_at(
 
 /// The bytes of `len` elements of `element` at byte `offset` of data
 /// segment `data` (empty once dropped), if they are all inside it.
-fn data_elements<'a>(
-    inst: &'a InstanceData,
+fn data_elements(
+    inst: &InstanceData,
     data: u32,
     element: FieldType,
     offset: u32,
     len: u32,
-) -> Option<&'a [u8]> {
+) -> Option<&[u8]> {
     let bytes = inst.data_segment(data);
     let size = u64::from(element.storage.size()) * u64::from(len);
     Some(&bytes[range_in(u64::from(offset), size, bytes.len())?])
