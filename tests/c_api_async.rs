@@ -34,7 +34,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use support::{describe, memcheck, profile_dir, VALGRIND_ERROR_EXIT};
+use support::{check_expected_output, describe, memcheck, profile_dir};
 
 fn source_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -59,36 +59,6 @@ fn compile(name: &str) -> PathBuf {
     program
 }
 
-fn expected(name: &str) -> String {
-    std::fs::read_to_string(
-        source_dir()
-            .join("tests/c")
-            .join(format!("{name}.expected")),
-    )
-    .unwrap_or_else(|_| panic!("tests/c/{name}.expected is missing"))
-}
-
-/// Checks a run's exit status and its stdout against the `.expected` file.
-fn check(name: &str, output: &Output, under_valgrind: bool) {
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        !(under_valgrind && output.status.code() == Some(VALGRIND_ERROR_EXIT)),
-        "{name}: valgrind reported errors {}",
-        describe(output)
-    );
-    assert!(
-        output.status.success(),
-        "{name}: failed {}",
-        describe(output)
-    );
-    let expected = expected(name);
-    assert!(
-        stdout == expected,
-        "{name}: output differs from its .expected file\n--- expected\n{expected}{}",
-        describe(output)
-    );
-}
-
 /// Runs `tests/c/<name>.c` under memcheck with `args` and checks it.
 fn run_under_memcheck(name: &str, args: &[&str]) -> Output {
     let program = compile(name);
@@ -98,7 +68,7 @@ fn run_under_memcheck(name: &str, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("running valgrind");
-    check(name, &output, true);
+    check_expected_output(name, &output, true);
     eprintln!(
         "tests/c/{name}: ok (valgrind clean, {:.1} s)",
         started.elapsed().as_secs_f64()
@@ -123,7 +93,7 @@ fn ten_thousand_guests_sleep_concurrently_on_one_thread() {
         .output()
         .expect("running async_guests");
     let elapsed = started.elapsed();
-    check("async_guests", &output, false);
+    check_expected_output("async_guests", &output, false);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let per_guest: u64 = figure(&stderr, "rss-per-suspended-guest")
         .and_then(|v| v.parse().ok())

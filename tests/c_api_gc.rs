@@ -18,10 +18,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
-use support::{describe, memcheck, profile_dir, VALGRIND_ERROR_EXIT};
+use support::{check_expected_output, memcheck, profile_dir};
 
 fn source_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -51,48 +51,18 @@ fn gc_program() -> PathBuf {
         .clone()
 }
 
-fn expected(name: &str) -> String {
-    std::fs::read_to_string(
-        source_dir()
-            .join("tests/c")
-            .join(format!("{name}.expected")),
-    )
-    .unwrap_or_else(|_| panic!("tests/c/{name}.expected is missing"))
-}
-
-/// Checks a run's exit status and its stdout against the `.expected` file.
-fn check(name: &str, output: &Output, under_valgrind: bool) {
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        !(under_valgrind && output.status.code() == Some(VALGRIND_ERROR_EXIT)),
-        "{name}: valgrind reported errors {}",
-        describe(output)
-    );
-    assert!(
-        output.status.success(),
-        "{name}: failed {}",
-        describe(output)
-    );
-    let expected = expected(name);
-    assert!(
-        stdout == expected,
-        "{name}: output differs from its .expected file\n--- expected\n{expected}{}",
-        describe(output)
-    );
-}
-
 #[test]
 fn gc_references_from_c() {
     let program = gc_program();
     let output = Command::new(&program).output().expect("running gc");
-    check("gc", &output, false);
+    check_expected_output("gc", &output, false);
 }
 
 #[test]
 fn gc_references_from_c_run_clean_under_valgrind() {
     let program = gc_program();
     let output = memcheck().arg(&program).output().expect("running valgrind");
-    check("gc", &output, true);
+    check_expected_output("gc", &output, true);
 }
 
 /// Every `tests/c/gc*.c` has a test here (a new one must be added above,

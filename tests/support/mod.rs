@@ -219,6 +219,33 @@ pub fn describe(output: &Output) -> String {
     )
 }
 
+/// Checks a run of the C test program `tests/c/<name>.c`: its exit status
+/// (and, `under_valgrind`, that valgrind found nothing) and its stdout
+/// against `tests/c/<name>.expected`.
+pub fn check_expected_output(name: &str, output: &Output, under_valgrind: bool) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !(under_valgrind && output.status.code() == Some(VALGRIND_ERROR_EXIT)),
+        "{name}: valgrind reported errors {}",
+        describe(output)
+    );
+    assert!(
+        output.status.success(),
+        "{name}: failed {}",
+        describe(output)
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/c")
+        .join(format!("{name}.expected"));
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("tests/c/{name}.expected is missing"));
+    assert!(
+        stdout == expected,
+        "{name}: output differs from its .expected file\n--- expected\n{expected}{}",
+        describe(output)
+    );
+}
+
 /// Compiles the C host program `sources` into `exe` as every C program of
 /// the tests is built: the system C compiler (`$CC`, else `cc`), C11 with
 /// every warning an error, `include/`, `extra` flags, linked with the
