@@ -146,10 +146,10 @@ impl FuncTranslator<'_, '_> {
                 array_elem_index,
                 TrapKind::TableOutOfBounds,
             ),
-            O::RefTestNonNull { hty } => self.ref_test_op(hty, false),
-            O::RefTestNullable { hty } => self.ref_test_op(hty, true),
-            O::RefCastNonNull { hty } => self.ref_cast_op(hty, false),
-            O::RefCastNullable { hty } => self.ref_cast_op(hty, true),
+            O::RefTestNonNull { hty } => self.ref_test_op(hty, false, false),
+            O::RefTestNullable { hty } => self.ref_test_op(hty, true, false),
+            O::RefCastNonNull { hty } => self.ref_test_op(hty, false, true),
+            O::RefCastNullable { hty } => self.ref_test_op(hty, true, true),
             O::BrOnCast {
                 relative_depth,
                 from_ref_type,
@@ -479,7 +479,9 @@ impl FuncTranslator<'_, '_> {
 
     // ----- casts -----
 
-    fn ref_test_op(&mut self, hty: wasmparser::HeapType, nullable: bool) {
+    /// `ref.test` (an `i32`) or, with `cast`, `ref.cast` (the reference,
+    /// trapping with `CastFailure` when it is not of the type).
+    fn ref_test_op(&mut self, hty: wasmparser::HeapType, nullable: bool, cast: bool) {
         let target = RefType {
             nullable,
             heap: self.wasm_heap_type(hty),
@@ -487,19 +489,12 @@ impl FuncTranslator<'_, '_> {
         let operand = self.pop_operand();
         let source = operand.ty.as_ref().expect("validated: a reference operand");
         let t = self.ref_test(operand.value, source, target);
-        self.push(t, ValType::I32);
-    }
-
-    fn ref_cast_op(&mut self, hty: wasmparser::HeapType, nullable: bool) {
-        let target = RefType {
-            nullable,
-            heap: self.wasm_heap_type(hty),
-        };
-        let operand = self.pop_operand();
-        let source = operand.ty.as_ref().expect("validated: a reference operand");
-        let t = self.ref_test(operand.value, source, target);
-        self.trapz(t, TrapKind::CastFailure);
-        self.push(operand.value, ValType::Ref(target));
+        if cast {
+            self.trapz(t, TrapKind::CastFailure);
+            self.push(operand.value, ValType::Ref(target));
+        } else {
+            self.push(t, ValType::I32);
+        }
     }
 
     /// `br_on_cast` (branch when the cast succeeds) or `br_on_cast_fail`
@@ -511,14 +506,14 @@ impl FuncTranslator<'_, '_> {
         to: wasmparser::RefType,
         on_fail: bool,
     ) {
-        let info = self.env.info;
-        let kind_of = |i| info.type_kind(i);
-        let ref_type = |r: wasmparser::RefType| RefType {
-            nullable: r.is_nullable(),
-            heap: crate::environ::parse::heap_type_of(r.heap_type(), &kind_of)
-                .expect("the parser accepted every heap type of the module"),
+        let from = RefType {
+            nullable: from.is_nullable(),
+            heap: self.wasm_heap_type(from.heap_type()),
         };
-        let (from, to) = (ref_type(from), ref_type(to));
+        let to = RefType {
+            nullable: to.is_nullable(),
+            heap: self.wasm_heap_type(to.heap_type()),
+        };
         let operand = *self.stack.last().expect("validated: a reference operand");
         let t = self.ref_test(operand.value, from, to);
         let (target, n) = self.branch_target(depth);
